@@ -1,0 +1,139 @@
+// The CPU backend: picks the best IsaKernels table for this CPU once, then splits each op over
+// the thread pool. Matmuls split by output rows (weights are read once in total, each thread
+// streaming its own slice); attention splits by (kv head, token block) pairs handed out through
+// an atomic counter, since causal blocks late in the prompt cost more than early ones.
+#include <algorithm>
+#include <atomic>
+#include <memory>
+#include <vector>
+
+#include "core/error.h"
+#include "core/thread_pool.h"
+#include "kernels/cpu/isa_kernels.h"
+#include "kernels/ops.h"
+
+namespace junction::kernels {
+
+std::string_view detect_cpu_isa() {
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("fma") &&
+      __builtin_cpu_supports("f16c"))
+    return "avx512";
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+      __builtin_cpu_supports("f16c"))
+    return "avx2";
+  return "scalar";
+}
+
+namespace {
+
+const IsaKernels& kernels_for(std::string_view isa) {
+  if (isa.empty()) isa = detect_cpu_isa();
+  if (isa == "avx512") return avx512_kernels();
+  if (isa == "avx2") return avx2_kernels();
+  if (isa == "scalar") return scalar_kernels();
+  throw Error("unknown instruction set '" + std::string(isa) + "' (use avx512, avx2 or scalar)");
+}
+
+class CpuBackend final : public Backend {
+ public:
+  CpuBackend(ThreadPool& pool, const IsaKernels& k) : pool_(pool), k_(k), scratch_(pool.size()) {}
+
+  std::string_view name() const override { return k_.name; }
+
+  void matmul(const float* x, int64_t n_tokens, const WeightView& w, float* y) override {
+    // Row ranges in multiples of 16 keep every thread on whole register tiles.
+    pool_.parallel_for(w.rows, 16, [&](int64_t begin, int64_t end) {
+      k_.matmul_rows(x, n_tokens, w, begin, end, y);
+    });
+  }
+
+  void embedding(const WeightView& table, const int32_t* ids, int64_t n, float* out) override {
+    for (int64_t t = 0; t < n; ++t) k_.convert_row(table.row(ids[t]), table.dtype, table.cols, out + t * table.cols);
+  }
+
+  void rms_norm(const float* x, int64_t n_rows, int64_t dim, const float* weight, float eps,
+                float* y) override {
+    if (n_rows * dim < 65536) return k_.rms_norm(x, n_rows, dim, weight, eps, y);
+    pool_.parallel_for(n_rows, 1, [&](int64_t begin, int64_t end) {
+      k_.rms_norm(x + begin * dim, end - begin, dim, weight, eps, y + begin * dim);
+    });
+  }
+
+  void rope(float* x, int64_t n_tokens, int64_t n_heads, int64_t head_dim, int64_t rot_dim,
+            const float* cos, const float* sin) override {
+    const int64_t half = rot_dim / 2;
+    for (int64_t t = 0; t < n_tokens; ++t) {
+      const float* c = cos + t * half;
+      const float* s = sin + t * half;
+      for (int64_t h = 0; h < n_heads; ++h) {
+        float* v = x + (t * n_heads + h) * head_dim;
+        for (int64_t i = 0; i < half; ++i) {
+          const float x1 = v[i], x2 = v[i + half];
+          v[i] = x1 * c[i] - x2 * s[i];
+          v[i + half] = x2 * c[i] + x1 * s[i];
+        }
+      }
+    }
+  }
+
+  void attention(const float* q, const float* k_cache, const float* v_cache,
+                 const AttentionShape& shape, float* out) override {
+    const int64_t group = shape.n_heads / shape.n_kv_heads;
+    // Query rows per block: the whole group for several tokens, about 16 rows, so a key block
+    // loaded into L1 serves many queries.
+    const int64_t tokens_per_block = std::max<int64_t>(1, 16 / group);
+    const int64_t token_blocks = (shape.n_tokens + tokens_per_block - 1) / tokens_per_block;
+    const int64_t n_tasks = token_blocks * shape.n_kv_heads;
+    const int64_t scratch_floats = attention_scratch_floats(tokens_per_block * group, shape.head_dim);
+    for (auto& s : scratch_) s.resize(std::max<size_t>(s.size(), scratch_floats));
+    std::atomic<int64_t> next{0};
+    // Hand out the costly late token blocks first.
+    pool_.run([&](int thread) {
+      for (int64_t task; (task = next.fetch_add(1, std::memory_order_relaxed)) < n_tasks;) {
+        const int64_t block = token_blocks - 1 - task / shape.n_kv_heads;
+        const int64_t kv_head = task % shape.n_kv_heads;
+        const int64_t t0 = block * tokens_per_block;
+        const int64_t t1 = std::min(shape.n_tokens, t0 + tokens_per_block);
+        k_.attention_block(q, k_cache, v_cache, shape, kv_head, t0, t1, scratch_[thread].data(), out);
+      }
+    });
+  }
+
+  void silu_mul(float* gate, const float* up, int64_t n) override {
+    parallel_elementwise(n, [&](int64_t b, int64_t e) { k_.silu_mul(gate + b, up + b, e - b); });
+  }
+  void gelu_tanh_mul(float* gate, const float* up, int64_t n) override {
+    parallel_elementwise(n, [&](int64_t b, int64_t e) { k_.gelu_tanh_mul(gate + b, up + b, e - b); });
+  }
+  void add_bias(float* x, int64_t n_rows, int64_t dim, const float* bias) override {
+    for (int64_t r = 0; r < n_rows; ++r)
+      for (int64_t i = 0; i < dim; ++i) x[r * dim + i] += bias[i];
+  }
+  void add(float* x, const float* y, int64_t n) override {
+    for (int64_t i = 0; i < n; ++i) x[i] += y[i];
+  }
+  void scale(float* x, int64_t n, float s) override {
+    for (int64_t i = 0; i < n; ++i) x[i] *= s;
+  }
+
+ private:
+  template <class F>
+  void parallel_elementwise(int64_t n, F&& fn) {
+    if (n < 32768) return fn(int64_t{0}, n);
+    pool_.parallel_for(n, 64, fn);
+  }
+
+  ThreadPool& pool_;
+  const IsaKernels& k_;
+  std::vector<std::vector<float>> scratch_;  // one attention scratch per thread
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> make_cpu_backend(ThreadPool& pool, std::string_view isa) {
+  return std::make_unique<CpuBackend>(pool, kernels_for(isa));
+}
+
+}  // namespace junction::kernels

@@ -1,0 +1,44 @@
+// Single-threaded kernels compiled once per instruction set (kernels_avx512.cc,
+// kernels_avx2.cc, kernels_scalar.cc) from the one template in kernels_impl.h. The CPU backend
+// picks a table at run time and splits work over threads; tests compare each table with the
+// scalar references in kernels/ref.
+#pragma once
+
+#include <cstdint>
+
+#include "core/tensor.h"
+#include "kernels/ops.h"
+
+namespace junction::kernels {
+
+struct IsaKernels {
+  const char* name;
+  // Output rows [row_begin, row_end) of y = x . w^T; x: [n_tokens, w.cols], y: [n_tokens, w.rows].
+  void (*matmul_rows)(const float* x, int64_t n_tokens, const WeightView& w, int64_t row_begin,
+                      int64_t row_end, float* y);
+  // One stored row of n elements to float32.
+  void (*convert_row)(const std::byte* row, DType dtype, int64_t n, float* out);
+  void (*rms_norm)(const float* x, int64_t n_rows, int64_t dim, const float* weight, float eps,
+                   float* y);
+  // Attention for the query rows of kv head `kv_head` and tokens [t0, t1): all heads of the group
+  // at once, so each cached key and value is read once per group (online softmax over key blocks).
+  // scratch: attention_scratch_floats(...) floats.
+  void (*attention_block)(const float* q, const float* k_cache, const float* v_cache,
+                          const AttentionShape& shape, int64_t kv_head, int64_t t0, int64_t t1,
+                          float* scratch, float* out);
+  void (*silu_mul)(float* gate, const float* up, int64_t n);
+  void (*gelu_tanh_mul)(float* gate, const float* up, int64_t n);
+};
+
+inline constexpr int64_t kAttentionKeyBlock = 64;  // keys per online-softmax step
+
+// Floats of scratch one attention_block call needs for `rows` query rows.
+inline int64_t attention_scratch_floats(int64_t rows, int64_t head_dim) {
+  return rows * (2 + head_dim + kAttentionKeyBlock);
+}
+
+const IsaKernels& avx512_kernels();
+const IsaKernels& avx2_kernels();
+const IsaKernels& scalar_kernels();
+
+}  // namespace junction::kernels

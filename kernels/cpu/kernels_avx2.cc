@@ -1,0 +1,21 @@
+// The kernel templates instantiated for Avx2; compiled with that instruction set's flags.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "kernels/cpu/isa_kernels.h"
+#include "kernels/cpu/simd_avx2.h"
+#include "kernels/ref/ref_ops.h"
+
+namespace junction::kernels {
+namespace {
+#include "kernels/cpu/kernels_impl.h"
+}  // namespace
+
+const IsaKernels& avx2_kernels() {
+  static const IsaKernels kernels = make_isa_kernels<Avx2>("avx2");
+  return kernels;
+}
+
+}  // namespace junction::kernels

@@ -1,0 +1,240 @@
+// The kernel templates behind IsaKernels, written once over a vector type S (Avx512, Avx2,
+// Scalar). Each kernels_<isa>.cc includes this inside an anonymous namespace, compiled with
+// that ISA's flags, so instantiations never mix across instruction sets.
+//
+// matmul: a register tile of R weight rows x C tokens; each weight vector is converted from
+// its stored dtype once and used for C tokens, and token blocks of kTokenBlock keep the
+// activations in L2 while the weights stream. Decode (1 token) uses taller tiles so more
+// weight rows are in flight per loop iteration.
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "kernels/cpu/isa_kernels.h"
+#include "kernels/ref/ref_ops.h"
+
+template <class S, DType D>
+inline typename S::V load_weights(const std::byte* p) {
+  if constexpr (D == DType::F32) {
+    float tmp[S::kWidth];
+    std::memcpy(tmp, p, sizeof(tmp));
+    return S::load(tmp);
+  } else if constexpr (D == DType::BF16) {
+    return S::load_bf16(p);
+  } else {
+    return S::load_f16(p);
+  }
+}
+
+template <class S>
+inline float dot(const float* a, const float* b, int64_t n) {
+  typename S::V acc = S::zero();
+  int64_t i = 0;
+  for (; i + S::kWidth <= n; i += S::kWidth) acc = S::fmadd(S::load(a + i), S::load(b + i), acc);
+  float sum = S::reduce_add(acc);
+  for (; i < n; ++i) sum += a[i] * b[i];
+  return sum;
+}
+
+// y[i] = y[i] * scale + a * x[i]
+template <class S>
+inline void scale_axpy(float scale, float a, const float* x, float* y, int64_t n) {
+  const auto vs = S::set1(scale), va = S::set1(a);
+  int64_t i = 0;
+  for (; i + S::kWidth <= n; i += S::kWidth)
+    S::store(y + i, S::fmadd(va, S::load(x + i), S::mul(vs, S::load(y + i))));
+  for (; i < n; ++i) y[i] = y[i] * scale + a * x[i];
+}
+
+template <class S, DType D, int R, int C>
+inline void matmul_tile(const float* x, int64_t K, const std::byte* w, size_t w_row_bytes,
+                        float* y, int64_t ldy) {
+  constexpr size_t kElem = dtype_size(D);
+  typename S::V acc[R][C];
+  for (int r = 0; r < R; ++r)
+    for (int c = 0; c < C; ++c) acc[r][c] = S::zero();
+  int64_t k = 0;
+  for (; k + S::kWidth <= K; k += S::kWidth) {
+    typename S::V wv[R];
+    for (int r = 0; r < R; ++r) wv[r] = load_weights<S, D>(w + r * w_row_bytes + k * kElem);
+    for (int c = 0; c < C; ++c) {
+      const typename S::V xv = S::load(x + c * K + k);
+      for (int r = 0; r < R; ++r) acc[r][c] = S::fmadd(wv[r], xv, acc[r][c]);
+    }
+  }
+  for (int r = 0; r < R; ++r) {
+    for (int c = 0; c < C; ++c) {
+      float sum = S::reduce_add(acc[r][c]);
+      for (int64_t kk = k; kk < K; ++kk)
+        sum += x[c * K + kk] * ref::load_element(w + r * w_row_bytes, D, kk);
+      y[c * ldy + r] = sum;
+    }
+  }
+}
+
+template <class S, DType D>
+void matmul_rows_typed(const float* x, int64_t n_tokens, const WeightView& w, int64_t row_begin,
+                       int64_t row_end, float* y) {
+  constexpr int kDecodeRows = S::kWidth >= 16 ? 8 : 4;
+  constexpr int kRows = 4;
+  constexpr int kCols = S::kWidth >= 16 ? 4 : 2;
+  constexpr int64_t kTokenBlock = 64;
+  const int64_t K = w.cols, N = w.rows;
+  const size_t rb = w.row_bytes();
+  if (n_tokens == 1) {
+    int64_t n = row_begin;
+    for (; n + kDecodeRows <= row_end; n += kDecodeRows)
+      matmul_tile<S, D, kDecodeRows, 1>(x, K, w.row(n), rb, y + n, N);
+    for (; n < row_end; ++n) matmul_tile<S, D, 1, 1>(x, K, w.row(n), rb, y + n, N);
+    return;
+  }
+  for (int64_t tb = 0; tb < n_tokens; tb += kTokenBlock) {
+    const int64_t te = std::min(n_tokens, tb + kTokenBlock);
+    int64_t n = row_begin;
+    for (; n + kRows <= row_end; n += kRows) {
+      int64_t t = tb;
+      for (; t + kCols <= te; t += kCols)
+        matmul_tile<S, D, kRows, kCols>(x + t * K, K, w.row(n), rb, y + t * N + n, N);
+      for (; t < te; ++t) matmul_tile<S, D, kRows, 1>(x + t * K, K, w.row(n), rb, y + t * N + n, N);
+    }
+    for (; n < row_end; ++n)
+      for (int64_t t = tb; t < te; ++t)
+        matmul_tile<S, D, 1, 1>(x + t * K, K, w.row(n), rb, y + t * N + n, N);
+  }
+}
+
+template <class S>
+void matmul_rows(const float* x, int64_t n_tokens, const WeightView& w, int64_t row_begin,
+                 int64_t row_end, float* y) {
+  switch (w.dtype) {
+    case DType::F32: return matmul_rows_typed<S, DType::F32>(x, n_tokens, w, row_begin, row_end, y);
+    case DType::F16: return matmul_rows_typed<S, DType::F16>(x, n_tokens, w, row_begin, row_end, y);
+    case DType::BF16: return matmul_rows_typed<S, DType::BF16>(x, n_tokens, w, row_begin, row_end, y);
+  }
+}
+
+template <class S>
+void convert_row(const std::byte* row, DType dtype, int64_t n, float* out) {
+  int64_t i = 0;
+  if (dtype == DType::BF16) {
+    for (; i + S::kWidth <= n; i += S::kWidth) S::store(out + i, S::load_bf16(row + 2 * i));
+  } else if (dtype == DType::F16) {
+    for (; i + S::kWidth <= n; i += S::kWidth) S::store(out + i, S::load_f16(row + 2 * i));
+  }
+  for (; i < n; ++i) out[i] = ref::load_element(row, dtype, i);
+}
+
+template <class S>
+void rms_norm(const float* x, int64_t n_rows, int64_t dim, const float* weight, float eps,
+              float* y) {
+  for (int64_t r = 0; r < n_rows; ++r) {
+    const float* xr = x + r * dim;
+    float* yr = y + r * dim;
+    const float mean_square = dot<S>(xr, xr, dim) / static_cast<float>(dim);
+    const float inv = 1.0f / std::sqrt(mean_square + eps);
+    const auto vinv = S::set1(inv);
+    int64_t i = 0;
+    for (; i + S::kWidth <= dim; i += S::kWidth)
+      S::store(yr + i, S::mul(S::load(weight + i), S::mul(S::load(xr + i), vinv)));
+    for (; i < dim; ++i) yr[i] = weight[i] * (xr[i] * inv);
+  }
+}
+
+template <class S>
+void attention_block(const float* q, const float* k_cache, const float* v_cache,
+                     const AttentionShape& s, int64_t kv_head, int64_t t0, int64_t t1,
+                     float* scratch, float* out) {
+  constexpr int64_t kBk = kAttentionKeyBlock;
+  constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+  const int64_t group = s.n_heads / s.n_kv_heads;
+  const int64_t D = s.head_dim;
+  const int64_t rows = (t1 - t0) * group;
+  float* m = scratch;               // [rows] running max
+  float* l = m + rows;              // [rows] running sum of exp
+  float* acc = l + rows;            // [rows, D] running weighted values
+  float* p = acc + rows * D;        // [rows, kBk] this block's scores, then probabilities
+  std::fill(m, m + rows, kNegInf);
+  std::fill(l, l + rows, 0.0f);
+  std::fill(acc, acc + rows * D, 0.0f);
+  const float* K = k_cache + kv_head * s.kv_stride;
+  const float* V = v_cache + kv_head * s.kv_stride;
+  auto lowest_key = [&](int64_t pos) {
+    return s.sliding_window > 0 ? std::max<int64_t>(0, pos - s.sliding_window + 1) : int64_t{0};
+  };
+  const int64_t key_begin = lowest_key(s.pos0 + t0);
+  const int64_t key_end = s.pos0 + t1;  // exclusive
+  for (int64_t kb = key_begin; kb < key_end; kb += kBk) {
+    const int64_t ke = std::min(key_end, kb + kBk);
+    for (int64_t r = 0; r < rows; ++r) {
+      const int64_t t = t0 + r / group;
+      const int64_t h = kv_head * group + r % group;
+      const int64_t pos = s.pos0 + t;
+      const int64_t lo = std::max(kb, lowest_key(pos)), hi = std::min(ke, pos + 1);
+      if (lo >= hi) continue;
+      const float* qr = q + (t * s.n_heads + h) * D;
+      float* pr = p + r * kBk;
+      float block_max = kNegInf;
+      for (int64_t j = 0; j < kBk; ++j) {
+        const int64_t key = kb + j;
+        pr[j] = (key >= lo && key < hi) ? dot<S>(qr, K + key * D, D) * s.scale : kNegInf;
+        block_max = std::max(block_max, pr[j]);
+      }
+      const float new_max = std::max(m[r], block_max);
+      const float correction = m[r] == kNegInf ? 0.0f : std::exp(m[r] - new_max);
+      m[r] = new_max;
+      const auto vmax = S::set1(new_max);
+      auto vsum = S::zero();
+      for (int64_t j = 0; j < kBk; j += S::kWidth) {
+        const auto e = S::exp(S::sub(S::load(pr + j), vmax));
+        S::store(pr + j, e);
+        vsum = S::add(vsum, e);
+      }
+      l[r] = l[r] * correction + S::reduce_add(vsum);
+      float* ar = acc + r * D;
+      scale_axpy<S>(correction, pr[lo - kb], V + lo * D, ar, D);
+      for (int64_t key = lo + 1; key < hi; ++key) scale_axpy<S>(1.0f, pr[key - kb], V + key * D, ar, D);
+    }
+  }
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t t = t0 + r / group;
+    const int64_t h = kv_head * group + r % group;
+    float* o = out + (t * s.n_heads + h) * D;
+    const float inv = 1.0f / l[r];
+    for (int64_t d = 0; d < D; ++d) o[d] = acc[r * D + d] * inv;
+  }
+}
+
+template <class S>
+void silu_mul(float* gate, const float* up, int64_t n) {
+  const auto one = S::set1(1.0f), zero = S::zero();
+  int64_t i = 0;
+  for (; i + S::kWidth <= n; i += S::kWidth) {
+    const auto g = S::load(gate + i);
+    const auto sig = S::div(g, S::add(one, S::exp(S::sub(zero, g))));
+    S::store(gate + i, S::mul(sig, S::load(up + i)));
+  }
+  for (; i < n; ++i) gate[i] = ref::silu(gate[i]) * up[i];
+}
+
+template <class S>
+void gelu_tanh_mul(float* gate, const float* up, int64_t n) {
+  const auto half = S::set1(0.5f), one = S::set1(1.0f), two = S::set1(2.0f);
+  const auto c0 = S::set1(0.7978845608028654f), c1 = S::set1(0.044715f);
+  int64_t i = 0;
+  for (; i + S::kWidth <= n; i += S::kWidth) {
+    const auto x = S::load(gate + i);
+    const auto inner = S::mul(c0, S::fmadd(S::mul(c1, x), S::mul(x, x), x));
+    // tanh(y) = 1 - 2 / (exp(2y) + 1): exact limits at both ends, no overflow.
+    const auto tanh = S::sub(one, S::div(two, S::add(S::exp(S::mul(two, inner)), one)));
+    S::store(gate + i, S::mul(S::mul(half, S::mul(x, S::add(one, tanh))), S::load(up + i)));
+  }
+  for (; i < n; ++i) gate[i] = ref::gelu_tanh(gate[i]) * up[i];
+}
+
+template <class S>
+IsaKernels make_isa_kernels(const char* name) {
+  return IsaKernels{name,          &matmul_rows<S>,     &convert_row<S>,    &rms_norm<S>,
+                    &attention_block<S>, &silu_mul<S>, &gelu_tanh_mul<S>};
+}

@@ -1,0 +1,21 @@
+// The kernel templates instantiated for Scalar; compiled with that instruction set's flags.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "kernels/cpu/isa_kernels.h"
+#include "kernels/cpu/simd_scalar.h"
+#include "kernels/ref/ref_ops.h"
+
+namespace junction::kernels {
+namespace {
+#include "kernels/cpu/kernels_impl.h"
+}  // namespace
+
+const IsaKernels& scalar_kernels() {
+  static const IsaKernels kernels = make_isa_kernels<Scalar>("scalar");
+  return kernels;
+}
+
+}  // namespace junction::kernels

@@ -1,0 +1,73 @@
+// The backend seam: every numeric op the forward pass needs, as one table per backend.
+// The model calls only these; the CPU backend lands first and a CUDA backend will sit behind
+// the same table. Activations are float32; weights stay in their stored dtype and are
+// converted inside the kernels. Shapes are given in the comments as [rows, cols], row-major.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
+#include "core/tensor.h"
+
+namespace junction {
+class ThreadPool;
+}
+
+namespace junction::kernels {
+
+// Where the query rows of one attention call sit and what they may see.
+struct AttentionShape {
+  int64_t n_tokens = 0;    // query rows in this call
+  int64_t pos0 = 0;        // position of the first query row; keys 0..pos0+t are visible
+  int64_t n_heads = 0;     // query heads
+  int64_t n_kv_heads = 0;  // key/value heads (n_heads % n_kv_heads == 0)
+  int64_t head_dim = 0;
+  int64_t kv_stride = 0;   // elements between the same position of two kv heads in the cache
+  int64_t sliding_window = 0;  // 0: none; else a query at p sees keys k with p - k < window
+  float scale = 1.0f;          // multiplies q.k before the softmax
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual std::string_view name() const = 0;
+
+  // y[t, n] = sum_k x[t, k] * w[n, k]; x: [n_tokens, w.cols], y: [n_tokens, w.rows].
+  virtual void matmul(const float* x, int64_t n_tokens, const WeightView& w, float* y) = 0;
+  // out[t, :] = table[ids[t], :] as float32; out: [n, table.cols]. ids are pre-validated.
+  virtual void embedding(const WeightView& table, const int32_t* ids, int64_t n, float* out) = 0;
+  // y[r, :] = x[r, :] / sqrt(mean(x[r, :]^2) + eps) * weight; x, y: [n_rows, dim] (may alias).
+  virtual void rms_norm(const float* x, int64_t n_rows, int64_t dim, const float* weight,
+                        float eps, float* y) = 0;
+  // Rotates the first rot_dim dims of each head (HF rotate_half layout: pairs i, i + rot_dim/2).
+  // x: [n_tokens, n_heads, head_dim]; cos, sin: [n_tokens, rot_dim / 2].
+  virtual void rope(float* x, int64_t n_tokens, int64_t n_heads, int64_t head_dim,
+                    int64_t rot_dim, const float* cos, const float* sin) = 0;
+  // Causal softmax attention over a cache. q: [n_tokens, n_heads, head_dim];
+  // k_cache, v_cache: [n_kv_heads, kv_stride / head_dim, head_dim]; out: [n_tokens, n_heads * head_dim].
+  virtual void attention(const float* q, const float* k_cache, const float* v_cache,
+                         const AttentionShape& shape, float* out) = 0;
+  // gate[i] = act(gate[i]) * up[i] over n elements; act is SiLU or tanh-approximated GELU.
+  virtual void silu_mul(float* gate, const float* up, int64_t n) = 0;
+  virtual void gelu_tanh_mul(float* gate, const float* up, int64_t n) = 0;
+  // x[r, :] += bias for each of n_rows rows of length dim.
+  virtual void add_bias(float* x, int64_t n_rows, int64_t dim, const float* bias) = 0;
+  // x[i] += y[i].
+  virtual void add(float* x, const float* y, int64_t n) = 0;
+  // x[i] *= s.
+  virtual void scale(float* x, int64_t n, float s) = 0;
+};
+
+// The plain scalar backend: the oracle every other backend is tested against.
+std::unique_ptr<Backend> make_reference_backend();
+
+// The CPU backend: SIMD kernels chosen at run time for this CPU (AVX-512, AVX2 or scalar),
+// work split over the pool's threads. `isa` forces a level ("avx512", "avx2", "scalar") for
+// tests and benchmarks; empty picks the best the CPU supports.
+std::unique_ptr<Backend> make_cpu_backend(ThreadPool& pool, std::string_view isa = {});
+
+// The best instruction set level this CPU supports: "avx512", "avx2" or "scalar".
+std::string_view detect_cpu_isa();
+
+}  // namespace junction::kernels

@@ -1,0 +1,122 @@
+#include "kernels/ref/ref_ops.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+namespace junction::kernels::ref {
+
+float load_element(const std::byte* row, DType dtype, int64_t k) {
+  switch (dtype) {
+    case DType::F32: {
+      float f;
+      std::memcpy(&f, row + k * 4, 4);
+      return f;
+    }
+    case DType::F16: {
+      uint16_t h;
+      std::memcpy(&h, row + k * 2, 2);
+      return f16_to_f32(h);
+    }
+    case DType::BF16: {
+      uint16_t h;
+      std::memcpy(&h, row + k * 2, 2);
+      return bf16_to_f32(h);
+    }
+  }
+  return 0.0f;
+}
+
+void matmul(const float* x, int64_t n_tokens, const WeightView& w, float* y) {
+  for (int64_t t = 0; t < n_tokens; ++t) {
+    for (int64_t n = 0; n < w.rows; ++n) {
+      const std::byte* row = w.row(n);
+      double sum = 0.0;
+      for (int64_t k = 0; k < w.cols; ++k) sum += double{x[t * w.cols + k]} * load_element(row, w.dtype, k);
+      y[t * w.rows + n] = static_cast<float>(sum);
+    }
+  }
+}
+
+void embedding(const WeightView& table, const int32_t* ids, int64_t n, float* out) {
+  for (int64_t t = 0; t < n; ++t) {
+    const std::byte* row = table.row(ids[t]);
+    for (int64_t k = 0; k < table.cols; ++k) out[t * table.cols + k] = load_element(row, table.dtype, k);
+  }
+}
+
+void rms_norm(const float* x, int64_t n_rows, int64_t dim, const float* weight, float eps,
+              float* y) {
+  for (int64_t r = 0; r < n_rows; ++r) {
+    double sum = 0.0;
+    for (int64_t i = 0; i < dim; ++i) sum += double{x[r * dim + i]} * x[r * dim + i];
+    const float inv = static_cast<float>(1.0 / std::sqrt(sum / static_cast<double>(dim) + eps));
+    for (int64_t i = 0; i < dim; ++i) y[r * dim + i] = weight[i] * (x[r * dim + i] * inv);
+  }
+}
+
+void rope(float* x, int64_t n_tokens, int64_t n_heads, int64_t head_dim, int64_t rot_dim,
+          const float* cos, const float* sin) {
+  const int64_t half = rot_dim / 2;
+  for (int64_t t = 0; t < n_tokens; ++t) {
+    for (int64_t h = 0; h < n_heads; ++h) {
+      float* v = x + (t * n_heads + h) * head_dim;
+      for (int64_t i = 0; i < half; ++i) {
+        const float c = cos[t * half + i], s = sin[t * half + i];
+        const float x1 = v[i], x2 = v[i + half];
+        v[i] = x1 * c - x2 * s;
+        v[i + half] = x2 * c + x1 * s;
+      }
+    }
+  }
+}
+
+void attention(const float* q, const float* k_cache, const float* v_cache,
+               const AttentionShape& s, float* out) {
+  const int64_t group = s.n_heads / s.n_kv_heads;
+  std::vector<double> scores;
+  for (int64_t t = 0; t < s.n_tokens; ++t) {
+    const int64_t pos = s.pos0 + t;
+    const int64_t first = s.sliding_window > 0 ? std::max<int64_t>(0, pos - s.sliding_window + 1) : 0;
+    for (int64_t h = 0; h < s.n_heads; ++h) {
+      const float* qh = q + (t * s.n_heads + h) * s.head_dim;
+      const float* kh = k_cache + (h / group) * s.kv_stride;
+      const float* vh = v_cache + (h / group) * s.kv_stride;
+      scores.assign(static_cast<size_t>(pos - first + 1), 0.0);
+      double max_score = -INFINITY;
+      for (int64_t j = first; j <= pos; ++j) {
+        double dot = 0.0;
+        for (int64_t d = 0; d < s.head_dim; ++d) dot += double{qh[d]} * kh[j * s.head_dim + d];
+        scores[j - first] = dot * s.scale;
+        max_score = std::max(max_score, scores[j - first]);
+      }
+      double total = 0.0;
+      for (double& score : scores) total += (score = std::exp(score - max_score));
+      float* o = out + (t * s.n_heads + h) * s.head_dim;
+      for (int64_t d = 0; d < s.head_dim; ++d) {
+        double acc = 0.0;
+        for (int64_t j = first; j <= pos; ++j) acc += scores[j - first] * vh[j * s.head_dim + d];
+        o[d] = static_cast<float>(acc / total);
+      }
+    }
+  }
+}
+
+float silu(float x) { return x / (1.0f + std::exp(-x)); }
+
+// PyTorch's gelu(approximate="tanh").
+float gelu_tanh(float x) {
+  constexpr float kSqrt2OverPi = 0.7978845608028654f;
+  return 0.5f * x * (1.0f + std::tanh(kSqrt2OverPi * (x + 0.044715f * x * x * x)));
+}
+
+void silu_mul(float* gate, const float* up, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) gate[i] = silu(gate[i]) * up[i];
+}
+
+void gelu_tanh_mul(float* gate, const float* up, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) gate[i] = gelu_tanh(gate[i]) * up[i];
+}
+
+}  // namespace junction::kernels::ref

@@ -1,0 +1,27 @@
+// Plain scalar versions of every op: short, obviously right, accumulating in double.
+// They are the oracle that the SIMD kernels and any later backend are tested against.
+#pragma once
+
+#include <cstdint>
+
+#include "core/tensor.h"
+#include "kernels/ops.h"
+
+namespace junction::kernels::ref {
+
+float load_element(const std::byte* row, DType dtype, int64_t k);
+
+void matmul(const float* x, int64_t n_tokens, const WeightView& w, float* y);
+void embedding(const WeightView& table, const int32_t* ids, int64_t n, float* out);
+void rms_norm(const float* x, int64_t n_rows, int64_t dim, const float* weight, float eps,
+              float* y);
+void rope(float* x, int64_t n_tokens, int64_t n_heads, int64_t head_dim, int64_t rot_dim,
+          const float* cos, const float* sin);
+void attention(const float* q, const float* k_cache, const float* v_cache,
+               const AttentionShape& shape, float* out);
+float silu(float x);
+float gelu_tanh(float x);
+void silu_mul(float* gate, const float* up, int64_t n);
+void gelu_tanh_mul(float* gate, const float* up, int64_t n);
+
+}  // namespace junction::kernels::ref
