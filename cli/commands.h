@@ -1,0 +1,18 @@
+// The junction subcommands; each registers its options on the CLI11 app and runs when chosen.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+
+namespace junction::cli {
+
+// A registered subcommand and what runs it once parsing succeeded.
+struct Command {
+  CLI::App* app;
+  std::function<int()> run;
+};
+
+Command add_run_command(CLI::App& app);
+
+}  // namespace junction::cli

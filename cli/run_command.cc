@@ -1,0 +1,141 @@
+// `junction run`: load a model folder, generate from a prompt, print the tokens.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <thread>
+#include <sstream>
+#include <string>
+
+#include "cli/commands.h"
+#include "core/error.h"
+#include "core/thread_pool.h"
+#include "engine/sequence.h"
+#include "kernels/ops.h"
+#include "model/model.h"
+
+namespace junction::cli {
+namespace {
+
+struct RunOptions {
+  std::string model;
+  std::string prompt_ids;
+  int64_t max_tokens = 32;
+  int threads = 0;
+  int64_t ctx_size = 0;
+  std::string isa;
+  bool ignore_eos = false;
+  std::optional<float> temperature, top_p, min_p, repetition_penalty;
+  std::optional<int64_t> top_k;
+  float presence_penalty = 0, frequency_penalty = 0;
+  uint64_t seed = 0;
+};
+
+std::vector<int32_t> parse_ids(const std::string& text) {
+  std::vector<int32_t> ids;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    item.erase(0, item.find_first_not_of(" \t"));
+    item.erase(item.find_last_not_of(" \t") + 1);
+    if (item.empty()) continue;
+    try {
+      size_t used = 0;
+      const long long v = std::stoll(item, &used);
+      if (used != item.size() || v < 0 || v > INT32_MAX) throw std::invalid_argument(item);
+      ids.push_back(static_cast<int32_t>(v));
+    } catch (const std::exception&) {
+      throw Error("--prompt-ids: '" + item + "' is not a token id (give ids like 1,2,3)");
+    }
+  }
+  return ids;
+}
+
+SamplingParams sampling_from(const RunOptions& o, const GenerationConfig& g) {
+  SamplingParams p;
+  // The model's own defaults apply when it asks for sampling; otherwise greedy.
+  const bool model_samples = g.do_sample.value_or(false);
+  p.temperature = o.temperature.value_or(model_samples ? static_cast<float>(g.temperature.value_or(1.0)) : 0.0f);
+  p.top_p = o.top_p.value_or(model_samples ? static_cast<float>(g.top_p.value_or(1.0)) : 1.0f);
+  p.top_k = o.top_k.value_or(model_samples ? g.top_k.value_or(0) : 0);
+  p.min_p = o.min_p.value_or(model_samples ? static_cast<float>(g.min_p.value_or(0.0)) : 0.0f);
+  p.repetition_penalty =
+      o.repetition_penalty.value_or(static_cast<float>(g.repetition_penalty.value_or(1.0)));
+  p.presence_penalty = o.presence_penalty;
+  p.frequency_penalty = o.frequency_penalty;
+  p.seed = o.seed;
+  return p;
+}
+
+int run(const RunOptions& o) {
+  const auto t_start = std::chrono::steady_clock::now();
+  auto model = Model::load(o.model);
+  const ModelConfig& c = model->config();
+  const auto prompt = parse_ids(o.prompt_ids);
+  if (prompt.empty()) throw Error("give a prompt: --prompt-ids 1,2,3");
+
+  const int threads = o.threads > 0 ? o.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  ThreadPool pool(threads);
+  auto backend = kernels::make_cpu_backend(pool, o.isa);
+  const int64_t ctx = o.ctx_size > 0 ? o.ctx_size : static_cast<int64_t>(prompt.size()) + o.max_tokens;
+  Sequence sequence(*model, ctx);
+
+  GenerationRequest request;
+  request.prompt = prompt;
+  request.max_tokens = o.max_tokens;
+  request.sampling = sampling_from(o, model->generation_config());
+  request.ignore_eos = o.ignore_eos;
+  const auto& eos = model->generation_config().eos_token_ids.empty() ? c.eos_token_ids
+                                                                      : model->generation_config().eos_token_ids;
+  for (int64_t id : eos) request.stop_ids.push_back(static_cast<int32_t>(id));
+
+  const auto t_loaded = std::chrono::steady_clock::now();
+  auto t_prefilled = t_loaded;
+  std::vector<int32_t> output;
+  generate(*model, *backend, sequence, request,
+           [&](int32_t token) {
+             output.push_back(token);
+             std::printf("%s%d", output.size() == 1 ? "" : ",", token);
+             std::fflush(stdout);
+             return true;
+           },
+           [&] { t_prefilled = std::chrono::steady_clock::now(); });
+  std::printf("\n");
+  const auto t_end = std::chrono::steady_clock::now();
+  auto ms = [](auto a, auto b) { return std::chrono::duration<double, std::milli>(b - a).count(); };
+  const double decode_ms = ms(t_prefilled, t_end);
+  std::fprintf(stderr,
+               "junction run: %s (%s, %lld layers, %s kernels, %d threads) load %.0f ms | prompt %zu "
+               "tokens %.1f tok/s | generated %zu tokens %.1f tok/s\n",
+               o.model.c_str(), c.model_type.c_str(), static_cast<long long>(c.num_hidden_layers),
+               std::string(backend->name()).c_str(), threads, ms(t_start, t_loaded), prompt.size(),
+               prompt.size() * 1000.0 / std::max(1e-9, ms(t_loaded, t_prefilled)), output.size(),
+               output.size() > 1 ? (output.size() - 1) * 1000.0 / std::max(1e-9, decode_ms) : 0.0);
+  return 0;
+}
+
+}  // namespace
+
+Command add_run_command(CLI::App& app) {
+  auto o = std::make_shared<RunOptions>();
+  CLI::App* cmd = app.add_subcommand("run", "Generate tokens from a model folder");
+  cmd->add_option("-m,--model", o->model, "Hugging Face model folder (config.json + safetensors)")->required();
+  cmd->add_option("--prompt-ids", o->prompt_ids, "Prompt as comma-separated token ids")->required();
+  cmd->add_option("-n,--max-tokens", o->max_tokens, "Tokens to generate")->check(CLI::NonNegativeNumber);
+  cmd->add_option("-t,--threads", o->threads, "Threads (default: all cores)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("-c,--ctx-size", o->ctx_size, "Context size in tokens (default: prompt + max tokens)");
+  cmd->add_option("--temperature", o->temperature, "0 for greedy");
+  cmd->add_option("--top-k", o->top_k);
+  cmd->add_option("--top-p", o->top_p);
+  cmd->add_option("--min-p", o->min_p);
+  cmd->add_option("--repetition-penalty", o->repetition_penalty);
+  cmd->add_option("--presence-penalty", o->presence_penalty);
+  cmd->add_option("--frequency-penalty", o->frequency_penalty);
+  cmd->add_option("--seed", o->seed, "Sampling seed: the same seed gives the same tokens");
+  cmd->add_flag("--ignore-eos", o->ignore_eos, "Keep generating past end-of-sequence tokens");
+  cmd->add_option("--isa", o->isa, "Force a kernel level: avx512, avx2 or scalar");
+  return {cmd, [o] { return run(*o); }};
+}
+
+}  // namespace junction::cli

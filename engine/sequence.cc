@@ -1,0 +1,60 @@
+#include "engine/sequence.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "core/error.h"
+
+namespace junction {
+
+Sequence::Sequence(const Model& model, int64_t capacity)
+    : model_(model), cache_(model.config(), capacity) {}
+
+std::span<float> Sequence::feed(kernels::Backend& backend, std::span<const int32_t> tokens,
+                                int64_t chunk, std::vector<float>* all_logits) {
+  const int64_t V = model_.config().vocab_size;
+  const int64_t n = static_cast<int64_t>(tokens.size());
+  if (n == 0) throw Error("nothing to feed: the token list is empty");
+  if (position_ + n > cache_.capacity())
+    throw Error("the prompt and output need " + std::to_string(position_ + n) +
+                " tokens of context but the context holds " + std::to_string(cache_.capacity()) +
+                " (raise --ctx-size)");
+  chunk = std::max<int64_t>(1, chunk);
+  if (all_logits) all_logits->resize(static_cast<size_t>(n * V));
+  int64_t last_row = 0;  // row of logits_ holding the last token's logits
+  for (int64_t begin = 0; begin < n; begin += chunk) {
+    const int64_t count = std::min(chunk, n - begin);
+    const int64_t n_logits = all_logits ? count : (begin + count == n ? 1 : 0);
+    logits_.resize(static_cast<size_t>(std::max<int64_t>(n_logits, 1) * V));
+    model_.forward(backend, cache_, tokens.subspan(begin, count), position_, n_logits, logits_.data(),
+                   scratch_);
+    position_ += count;
+    last_row = n_logits - 1;
+    if (all_logits) std::memcpy(all_logits->data() + begin * V, logits_.data(), count * V * sizeof(float));
+  }
+  return {logits_.data() + last_row * V, static_cast<size_t>(V)};
+}
+
+FinishReason generate(const Model& model, kernels::Backend& backend, Sequence& sequence,
+                      const GenerationRequest& request,
+                      const std::function<bool(int32_t token)>& on_token,
+                      const std::function<void()>& on_prefill_done) {
+  if (request.prompt.empty()) throw Error("the prompt is empty: give at least one token");
+  Sampler sampler(request.sampling, request.prompt);
+  std::span<float> logits = sequence.feed(backend, request.prompt);
+  if (on_prefill_done) on_prefill_done();
+  for (int64_t i = 0; i < request.max_tokens; ++i) {
+    const int32_t token = sampler.sample(logits);
+    sampler.accept(token);
+    if (!on_token(token)) return FinishReason::kCancelled;
+    const bool is_stop = std::find(request.stop_ids.begin(), request.stop_ids.end(), token) !=
+                         request.stop_ids.end();
+    if (is_stop && !request.ignore_eos) return FinishReason::kStop;
+    if (i + 1 == request.max_tokens) break;
+    const int32_t next[1] = {token};
+    logits = sequence.feed(backend, next);
+  }
+  return FinishReason::kLength;
+}
+
+}  // namespace junction

@@ -1,0 +1,173 @@
+#include "formats/safetensors.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <set>
+
+#include "core/error.h"
+
+namespace junction {
+namespace {
+
+// Headers of real checkpoints are well under a megabyte; a bigger claim is hostile or broken.
+constexpr uint64_t kMaxHeaderBytes = 100ull << 20;
+
+DType parse_dtype(const std::string& s, const std::string& tensor, const std::string& what) {
+  if (s == "F32") return DType::F32;
+  if (s == "F16") return DType::F16;
+  if (s == "BF16") return DType::BF16;
+  throw Error(what + ": tensor '" + tensor + "' has dtype " + s +
+              "; junction reads F32, F16 and BF16 safetensors (quantized models: use a GGUF file)");
+}
+
+}  // namespace
+
+std::vector<SafetensorsTensor> parse_safetensors(const std::byte* data, size_t size,
+                                                 const std::string& what) {
+  if (size < 8) throw Error(what + ": too short to be a safetensors file");
+  uint64_t header_len = 0;
+  for (int i = 7; i >= 0; --i) header_len = (header_len << 8) | static_cast<uint8_t>(data[i]);
+  if (header_len > kMaxHeaderBytes || header_len > size - 8)
+    throw Error(what + ": header length " + std::to_string(header_len) + " exceeds the file");
+  const char* header = reinterpret_cast<const char*>(data + 8);
+  nlohmann::json json;
+  try {
+    json = nlohmann::json::parse(header, header + header_len);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(what + ": header is not valid JSON (" + e.what() + ")");
+  }
+  if (!json.is_object()) throw Error(what + ": header is not a JSON object");
+  const std::byte* body = data + 8 + header_len;
+  const uint64_t body_size = size - 8 - header_len;
+
+  std::vector<SafetensorsTensor> tensors;
+  for (const auto& [name, info] : json.items()) {
+    if (name == "__metadata__") continue;
+    const std::string where = what + ": tensor '" + name + "'";
+    if (!info.is_object()) throw Error(where + " is not an object");
+    const auto dtype = info.find("dtype");
+    const auto shape = info.find("shape");
+    const auto offsets = info.find("data_offsets");
+    if (dtype == info.end() || !dtype->is_string()) throw Error(where + " has no string 'dtype'");
+    if (shape == info.end() || !shape->is_array()) throw Error(where + " has no 'shape' array");
+    if (offsets == info.end() || !offsets->is_array() || offsets->size() != 2 ||
+        !(*offsets)[0].is_number_unsigned() || !(*offsets)[1].is_number_unsigned())
+      throw Error(where + " needs 'data_offsets' [begin, end] of unsigned integers");
+    SafetensorsTensor t;
+    t.name = name;
+    t.dtype = parse_dtype(dtype->get<std::string>(), name, what);
+    uint64_t elements = 1;
+    for (const auto& dim : *shape) {
+      if (!dim.is_number_unsigned()) throw Error(where + " has a negative or non-integer dimension");
+      const uint64_t d = dim.get<uint64_t>();
+      if (d != 0 && elements > std::numeric_limits<uint64_t>::max() / 16 / d)
+        throw Error(where + " has a shape too large to address");
+      elements *= d;
+      t.shape.push_back(static_cast<int64_t>(d));
+    }
+    const uint64_t begin = (*offsets)[0].get<uint64_t>(), end = (*offsets)[1].get<uint64_t>();
+    if (begin > end || end > body_size)
+      throw Error(where + " has data_offsets [" + std::to_string(begin) + ", " +
+                  std::to_string(end) + "] outside the " + std::to_string(body_size) +
+                  "-byte data section (truncated file?)");
+    if (end - begin != elements * dtype_size(t.dtype))
+      throw Error(where + " has " + std::to_string(end - begin) + " bytes of data but its shape needs " +
+                  std::to_string(elements * dtype_size(t.dtype)));
+    t.data = body + begin;
+    t.bytes = end - begin;
+    tensors.push_back(std::move(t));
+  }
+  return tensors;
+}
+
+std::unique_ptr<SafetensorsCheckpoint> SafetensorsCheckpoint::open(const std::string& model_dir) {
+  namespace fs = std::filesystem;
+  auto checkpoint = std::make_unique<SafetensorsCheckpoint>();
+  const fs::path dir(model_dir);
+  const fs::path index = dir / "model.safetensors.index.json";
+  if (fs::exists(index)) {
+    std::ifstream in(index);
+    nlohmann::json json;
+    try {
+      json = nlohmann::json::parse(in);
+    } catch (const nlohmann::json::exception& e) {
+      throw Error(index.string() + " is not valid JSON (" + e.what() + ")");
+    }
+    const auto map = json.find("weight_map");
+    if (map == json.end() || !map->is_object()) throw Error(index.string() + " has no 'weight_map' object");
+    std::set<std::string> shards;
+    for (const auto& [tensor, file] : map->items()) {
+      if (!file.is_string()) throw Error(index.string() + ": weight_map['" + tensor + "'] is not a file name");
+      const std::string name = file.get<std::string>();
+      if (name.find('/') != std::string::npos || name == "..")
+        throw Error(index.string() + ": shard name '" + name + "' must be a plain file name");
+      shards.insert(name);
+    }
+    for (const auto& shard : shards) checkpoint->add_file((dir / shard).string());
+    for (const auto& [tensor, file] : map->items())
+      if (!checkpoint->find(tensor))
+        throw Error(index.string() + " lists tensor '" + tensor + "' but " + file.get<std::string>() +
+                    " does not contain it");
+  } else if (fs::exists(dir / "model.safetensors")) {
+    checkpoint->add_file((dir / "model.safetensors").string());
+  } else {
+    throw Error("no model.safetensors or model.safetensors.index.json in " + model_dir);
+  }
+  return checkpoint;
+}
+
+void SafetensorsCheckpoint::add_file(const std::string& path) {
+  files_.push_back(std::make_unique<MappedFile>(path));
+  const MappedFile& file = *files_.back();
+  for (auto& t : parse_safetensors(file.data(), file.size(), path)) {
+    const std::string name = t.name;
+    if (!tensors_.emplace(name, std::move(t)).second)
+      throw Error(path + ": tensor '" + name + "' appears in more than one shard");
+  }
+}
+
+const SafetensorsTensor* SafetensorsCheckpoint::find(const std::string& name) const {
+  const auto it = tensors_.find(name);
+  return it == tensors_.end() ? nullptr : &it->second;
+}
+
+size_t SafetensorsCheckpoint::mapped_bytes() const {
+  size_t total = 0;
+  for (const auto& f : files_) total += f->size();
+  return total;
+}
+
+void write_safetensors(const std::string& path, const std::vector<SafetensorsToWrite>& tensors) {
+  nlohmann::ordered_json header = nlohmann::ordered_json::object();
+  uint64_t offset = 0;
+  std::vector<uint64_t> sizes;
+  for (const auto& t : tensors) {
+    uint64_t elements = 1;
+    for (int64_t d : t.shape) elements *= static_cast<uint64_t>(d);
+    const uint64_t bytes = elements * dtype_size(t.dtype);
+    header[t.name] = {{"dtype", std::string(dtype_name(t.dtype))},
+                      {"shape", t.shape},
+                      {"data_offsets", {offset, offset + bytes}}};
+    offset += bytes;
+    sizes.push_back(bytes);
+  }
+  std::string text = header.dump();
+  while ((text.size() + 8) % 8 != 0) text.push_back(' ');  // keeps the data 8-byte aligned
+  std::ofstream out(path, std::ios::binary);
+  if (!out) throw Error("cannot write " + path);
+  uint64_t len = text.size();
+  unsigned char len_bytes[8];
+  for (int i = 0; i < 8; ++i) len_bytes[i] = static_cast<unsigned char>(len >> (8 * i));
+  out.write(reinterpret_cast<const char*>(len_bytes), 8);
+  out.write(text.data(), static_cast<std::streamsize>(text.size()));
+  for (size_t i = 0; i < tensors.size(); ++i)
+    out.write(static_cast<const char*>(tensors[i].data), static_cast<std::streamsize>(sizes[i]));
+  if (!out) throw Error("failed writing " + path + " (disk full?)");
+}
+
+}  // namespace junction

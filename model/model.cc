@@ -1,0 +1,117 @@
+// The forward pass of every supported family in one function. Qwen3, Qwen2, Llama and Mistral
+// differ only in flags (q/k norm, biases, sliding window); Gemma differs in its embedding scale,
+// (1 + w) norms (folded at load) and GeGLU; Phi-3 in its fused projections (split at load).
+#include "model/model.h"
+
+#include <cmath>
+
+#include "core/error.h"
+
+namespace junction {
+
+void ForwardScratch::reserve(const ModelConfig& c, int64_t n) {
+  if (n <= capacity) return;
+  capacity = n;
+  const int64_t q_dim = c.num_attention_heads * c.head_dim;
+  const int64_t kv_dim = c.num_key_value_heads * c.head_dim;
+  x.resize(n * c.hidden_size);
+  xn.resize(n * c.hidden_size);
+  q.resize(n * q_dim);
+  k.resize(n * kv_dim);
+  v.resize(n * kv_dim);
+  attn.resize(n * q_dim);
+  out.resize(n * c.hidden_size);
+  gate.resize(n * c.intermediate_size);
+  up.resize(n * c.intermediate_size);
+  cos.resize(n * c.rotary_dim() / 2);
+  sin.resize(n * c.rotary_dim() / 2);
+}
+
+Model::Model(ModelConfig config, GenerationConfig generation, ModelWeights weights)
+    : config_(std::move(config)),
+      generation_(std::move(generation)),
+      weights_(std::move(weights)),
+      rope_(config_) {}
+
+std::unique_ptr<Model> Model::load(const std::string& model_dir) {
+  ModelConfig config = load_model_config(model_dir);
+  GenerationConfig generation = load_generation_config(model_dir);
+  ModelWeights weights = load_weights(config, SafetensorsCheckpoint::open(model_dir));
+  return std::unique_ptr<Model>(new Model(std::move(config), std::move(generation), std::move(weights)));
+}
+
+void Model::linear(kernels::Backend& be, const float* x, int64_t n, const Linear& l, float* y) const {
+  be.matmul(x, n, l.weight, y);
+  if (!l.bias.empty()) be.add_bias(y, n, l.weight.rows, l.bias.data());
+}
+
+void Model::forward(kernels::Backend& be, KvCache& cache, std::span<const int32_t> ids, int64_t pos0,
+                    int64_t n_logits, float* logits, ForwardScratch& s) const {
+  const ModelConfig& c = config_;
+  const ModelWeights& w = weights_;
+  const int64_t T = static_cast<int64_t>(ids.size());
+  const int64_t H = c.hidden_size, D = c.head_dim, I = c.intermediate_size;
+  const int64_t n_heads = c.num_attention_heads, n_kv = c.num_key_value_heads;
+  const float eps = static_cast<float>(c.rms_norm_eps);
+  if (T == 0) return;
+  if (n_logits < 0 || n_logits > T) throw Error("n_logits must be between 0 and the token count");
+  for (int32_t id : ids)
+    if (id < 0 || id >= c.vocab_size)
+      throw Error("token id " + std::to_string(id) + " is outside the vocabulary [0, " +
+                  std::to_string(c.vocab_size) + ")");
+  s.reserve(c, T);
+
+  kernels::AttentionShape attention;
+  attention.n_tokens = T;
+  attention.pos0 = pos0;
+  attention.n_heads = n_heads;
+  attention.n_kv_heads = n_kv;
+  attention.head_dim = D;
+  attention.kv_stride = cache.stride();
+  attention.sliding_window = c.sliding_window;
+  attention.scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(D)));
+
+  be.embedding(w.embed_tokens, ids.data(), T, s.x.data());
+  if (c.family == ModelFamily::kGemma)
+    be.scale(s.x.data(), T * H, static_cast<float>(std::sqrt(static_cast<double>(H))));
+  rope_.fill(pos0, T, s.cos.data(), s.sin.data());
+
+  for (int64_t l = 0; l < c.num_hidden_layers; ++l) {
+    const LayerWeights& L = w.layers[l];
+
+    // Attention block.
+    be.rms_norm(s.x.data(), T, H, L.input_layernorm.data(), eps, s.xn.data());
+    linear(be, s.xn.data(), T, L.q_proj, s.q.data());
+    linear(be, s.xn.data(), T, L.k_proj, s.k.data());
+    linear(be, s.xn.data(), T, L.v_proj, s.v.data());
+    if (c.qk_norm) {
+      be.rms_norm(s.q.data(), T * n_heads, D, L.q_norm.data(), eps, s.q.data());
+      be.rms_norm(s.k.data(), T * n_kv, D, L.k_norm.data(), eps, s.k.data());
+    }
+    be.rope(s.q.data(), T, n_heads, D, rope_.rotary_dim(), s.cos.data(), s.sin.data());
+    be.rope(s.k.data(), T, n_kv, D, rope_.rotary_dim(), s.cos.data(), s.sin.data());
+    cache.write(l, pos0, T, s.k.data(), s.v.data());
+    be.attention(s.q.data(), cache.keys(l), cache.values(l), attention, s.attn.data());
+    linear(be, s.attn.data(), T, L.o_proj, s.out.data());
+    be.add(s.x.data(), s.out.data(), T * H);
+
+    // MLP block.
+    be.rms_norm(s.x.data(), T, H, L.post_attention_layernorm.data(), eps, s.xn.data());
+    linear(be, s.xn.data(), T, L.gate_proj, s.gate.data());
+    linear(be, s.xn.data(), T, L.up_proj, s.up.data());
+    if (c.hidden_act == Activation::kSilu) {
+      be.silu_mul(s.gate.data(), s.up.data(), T * I);
+    } else {
+      be.gelu_tanh_mul(s.gate.data(), s.up.data(), T * I);
+    }
+    linear(be, s.gate.data(), T, L.down_proj, s.out.data());
+    be.add(s.x.data(), s.out.data(), T * H);
+  }
+
+  // Only the rows whose logits are wanted go through the final norm and the vocabulary matmul.
+  const float* last = s.x.data() + (T - n_logits) * H;
+  be.rms_norm(last, n_logits, H, w.norm.data(), eps, s.xn.data());
+  be.matmul(s.xn.data(), n_logits, w.lm_head, logits);
+}
+
+}  // namespace junction

@@ -1,0 +1,60 @@
+// A loaded model: config, weights mapped from the checkpoint, rope tables, and the forward
+// pass. Immutable after load, so many sequences (and threads) can share one Model.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "kernels/ops.h"
+#include "model/config.h"
+#include "model/generation_config.h"
+#include "model/kv_cache.h"
+#include "model/rope.h"
+#include "model/weights.h"
+
+namespace junction {
+
+// Activation buffers for one forward call of up to `capacity` tokens; reused across calls.
+struct ForwardScratch {
+  void reserve(const ModelConfig& config, int64_t n_tokens);
+
+  int64_t capacity = 0;            // tokens
+  std::vector<float> x;            // [T, hidden] residual stream
+  std::vector<float> xn;           // [T, hidden] normed input of a block
+  std::vector<float> q;            // [T, n_heads, head_dim]
+  std::vector<float> k, v;         // [T, n_kv_heads, head_dim]
+  std::vector<float> attn;         // [T, n_heads * head_dim]
+  std::vector<float> out;          // [T, hidden] output of a block before the residual add
+  std::vector<float> gate, up;     // [T, intermediate]
+  std::vector<float> cos, sin;     // [T, rotary_dim / 2]
+};
+
+class Model {
+ public:
+  // Loads config.json, generation_config.json and the safetensors weights of a HF folder.
+  static std::unique_ptr<Model> load(const std::string& model_dir);
+
+  const ModelConfig& config() const { return config_; }
+  const GenerationConfig& generation_config() const { return generation_; }
+  const ModelWeights& weights() const { return weights_; }
+
+  // Runs ids (at positions pos0 .. pos0 + n - 1) through the model, appending their keys and
+  // values to `cache`, and writes the logits of the last n_logits of them: [n_logits, vocab].
+  void forward(kernels::Backend& backend, KvCache& cache, std::span<const int32_t> ids,
+               int64_t pos0, int64_t n_logits, float* logits, ForwardScratch& scratch) const;
+
+ private:
+  Model(ModelConfig config, GenerationConfig generation, ModelWeights weights);
+
+  void linear(kernels::Backend& backend, const float* x, int64_t n, const Linear& l, float* y) const;
+
+  ModelConfig config_;
+  GenerationConfig generation_;
+  ModelWeights weights_;
+  Rope rope_;
+};
+
+}  // namespace junction

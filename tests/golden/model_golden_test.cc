@@ -1,0 +1,131 @@
+// Every fixture model against the Hugging Face reference (tests/data/models/*/refs.json):
+// logits at every prompt position within tolerance, and greedy continuations equal to HF's
+// (a divergence is accepted only after a step whose reference margin is below 1e-3, where
+// either choice is defensible).
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "core/thread_pool.h"
+#include "engine/sampler.h"
+#include "engine/sequence.h"
+#include "kernels/ops.h"
+#include "model/model.h"
+
+namespace junction {
+namespace {
+
+const std::string kModels = std::string(JUNCTION_TEST_DATA) + "/models/";
+
+nlohmann::json read_json(const std::string& path) {
+  std::ifstream in(path);
+  EXPECT_TRUE(in) << path;
+  return nlohmann::json::parse(in);
+}
+
+std::vector<float> read_floats(const std::string& path) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  EXPECT_TRUE(in) << path;
+  const auto size = static_cast<size_t>(in.tellg());
+  std::vector<float> v(size / sizeof(float));
+  in.seekg(0);
+  in.read(reinterpret_cast<char*>(v.data()), static_cast<std::streamsize>(size));
+  return v;
+}
+
+// Greedy decoding from `prompt`, feeding generated tokens one at a time.
+std::vector<int32_t> greedy(const Model& model, kernels::Backend& backend,
+                            const std::vector<int32_t>& prompt, size_t n, int64_t chunk) {
+  Sequence seq(model, static_cast<int64_t>(prompt.size() + n));
+  std::span<float> logits = seq.feed(backend, prompt, chunk);
+  std::vector<int32_t> out;
+  while (out.size() < n) {
+    out.push_back(argmax(logits));
+    const int32_t next[1] = {out.back()};
+    if (out.size() < n) logits = seq.feed(backend, next);
+  }
+  return out;
+}
+
+void expect_greedy_matches(const std::vector<int32_t>& got, const nlohmann::json& prompt,
+                           const std::string& label) {
+  const auto want = prompt["greedy"].get<std::vector<int32_t>>();
+  const auto margins = prompt["greedy_margins"].get<std::vector<double>>();
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < want.size(); ++i) {
+    if (got[i] == want[i]) continue;
+    // Before step i everything matched; a different choice at a near-tie ends the comparison.
+    EXPECT_LT(margins[i], 1e-3) << label << ": greedy token " << i << " is " << got[i]
+                                << ", reference " << want[i] << " (margin " << margins[i] << ")";
+    return;
+  }
+}
+
+class ModelGolden : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ModelGolden, LogitsAndGreedyMatchReference) {
+  const std::string dir = kModels + GetParam();
+  const auto refs = read_json(dir + "/refs.json");
+  const auto model = Model::load(dir);
+  const bool f32 = refs["storage_dtype"] == "float32";
+  const double tolerance = f32 ? 1e-3 : 2e-2;
+  ThreadPool pool(2);
+  auto backend = kernels::make_cpu_backend(pool);
+  const int64_t V = model->config().vocab_size;
+
+  for (const auto& prompt : refs["prompts"]) {
+    const auto ids = prompt["ids"].get<std::vector<int32_t>>();
+    const auto want = read_floats(dir + "/" + prompt["logits_file"].get<std::string>());
+    ASSERT_EQ(want.size(), ids.size() * V);
+    Sequence seq(*model, static_cast<int64_t>(ids.size()));
+    std::vector<float> got;
+    seq.feed(*backend, ids, 512, &got);
+    double max_err = 0;
+    for (size_t i = 0; i < want.size(); ++i) max_err = std::max(max_err, double(std::fabs(got[i] - want[i])));
+    EXPECT_LE(max_err, tolerance) << GetParam() << " prompt of " << ids.size() << " tokens";
+    RecordProperty("max_abs_logit_error_" + std::to_string(ids.size()), std::to_string(max_err));
+
+    const size_t n = prompt["greedy"].size();
+    expect_greedy_matches(greedy(*model, *backend, ids, n, 512), prompt, GetParam() + " batched");
+  }
+}
+
+// The prompt fed in one batch, token by token, at 1 and 2 threads, and through the scalar
+// reference backend: the same greedy tokens every way.
+TEST_P(ModelGolden, GreedyIndependentOfBatchingThreadsAndKernels) {
+  const std::string dir = kModels + GetParam();
+  const auto refs = read_json(dir + "/refs.json");
+  const auto model = Model::load(dir);
+  ThreadPool one(1), two(2);
+  auto cpu1 = kernels::make_cpu_backend(one);
+  auto cpu2 = kernels::make_cpu_backend(two);
+  auto reference = kernels::make_reference_backend();
+  for (const auto& prompt : refs["prompts"]) {
+    const auto ids = prompt["ids"].get<std::vector<int32_t>>();
+    const size_t n = prompt["greedy"].size();
+    const auto batched = greedy(*model, *cpu2, ids, n, 512);
+    EXPECT_EQ(greedy(*model, *cpu2, ids, n, 1), batched) << "token by token";
+    EXPECT_EQ(greedy(*model, *cpu1, ids, n, 512), batched) << "one thread";
+    EXPECT_EQ(greedy(*model, *cpu2, ids, n, 7), batched) << "chunks of 7";
+    expect_greedy_matches(greedy(*model, *reference, ids, n, 512), prompt, GetParam() + " reference");
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Fixtures, ModelGolden,
+                         ::testing::Values("qwen3-tiny-tied-f32", "qwen3-small-yarn-bf16",
+                                           "qwen3-qbase-f32", "qwen3-e2e-bf16", "qwen2-tiny-bias-f32",
+                                           "llama-tiny-f16", "mistral-tiny-bf16", "gemma-tiny-f32",
+                                           "phi3-tiny-f32"),
+                         [](const auto& info) {
+                           std::string name = info.param;
+                           for (char& ch : name)
+                             if (!isalnum(static_cast<unsigned char>(ch))) ch = '_';
+                           return name;
+                         });
+
+}  // namespace
+}  // namespace junction

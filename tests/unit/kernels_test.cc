@@ -1,0 +1,202 @@
+// Every fast kernel against the scalar reference in kernels/ref, for every instruction-set level
+// this CPU runs, over odd sizes (0..several vector widths), every weight dtype and misaligned
+// weight pointers. Bounds are relative to the magnitude of the terms summed.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "core/dtype.h"
+#include "core/thread_pool.h"
+#include "kernels/cpu/isa_kernels.h"
+#include "kernels/ops.h"
+#include "kernels/ref/ref_ops.h"
+
+namespace junction::kernels {
+namespace {
+
+std::vector<const IsaKernels*> supported_isas() {
+  std::vector<const IsaKernels*> out = {&scalar_kernels()};
+  const std::string_view best = detect_cpu_isa();
+  if (best == "avx2" || best == "avx512") out.push_back(&avx2_kernels());
+  if (best == "avx512") out.push_back(&avx512_kernels());
+  return out;
+}
+
+std::vector<float> random_floats(size_t n, std::mt19937& rng, float scale = 1.0f) {
+  std::normal_distribution<float> dist(0.0f, scale);
+  std::vector<float> v(n);
+  for (float& f : v) f = dist(rng);
+  return v;
+}
+
+// A weight matrix stored in `dtype`, starting `misalign` bytes into its buffer.
+struct StoredMatrix {
+  std::vector<std::byte> buffer;
+  WeightView view;
+};
+
+StoredMatrix store(const std::vector<float>& values, int64_t rows, int64_t cols, DType dtype, size_t misalign) {
+  StoredMatrix m;
+  m.buffer.resize(misalign + values.size() * dtype_size(dtype));
+  std::byte* p = m.buffer.data() + misalign;
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (dtype == DType::F32) {
+      std::memcpy(p + 4 * i, &values[i], 4);
+    } else {
+      const uint16_t h = dtype == DType::F16 ? f32_to_f16(values[i]) : f32_to_bf16(values[i]);
+      std::memcpy(p + 2 * i, &h, 2);
+    }
+  }
+  m.view = WeightView{p, dtype, rows, cols};
+  return m;
+}
+
+TEST(Kernels, MatmulMatchesReferenceOverOddShapesDtypesAndAlignments) {
+  std::mt19937 rng(1);
+  for (const IsaKernels* isa : supported_isas()) {
+    for (DType dtype : {DType::F32, DType::F16, DType::BF16}) {
+      for (int64_t K : {1, 3, 8, 15, 16, 17, 31, 33, 64, 100, 257}) {
+        for (int64_t N : {1, 4, 5, 8, 9, 13, 17}) {
+          for (int64_t T : {1, 2, 3, 5, 7, 66}) {
+            const size_t misalign = static_cast<size_t>((K + N + T) % 3);
+            const auto w = store(random_floats(N * K, rng), N, K, dtype, misalign);
+            const auto x = random_floats(T * K, rng);
+            std::vector<float> want(T * N), got(T * N, NAN);
+            ref::matmul(x.data(), T, w.view, want.data());
+            isa->matmul_rows(x.data(), T, w.view, 0, N, got.data());
+            for (int64_t i = 0; i < T * N; ++i) {
+              // |error| of a K-term float32 sum is below K * eps * sum |terms|; sum |terms| ~ K.
+              const double bound = 1e-6 * K + 1e-6;
+              ASSERT_NEAR(got[i], want[i], bound) << isa->name << " " << dtype_name(dtype) << " K=" << K
+                                                  << " N=" << N << " T=" << T << " i=" << i;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST(Kernels, MatmulRowRangesTouchOnlyTheirRows) {
+  std::mt19937 rng(2);
+  const int64_t K = 40, N = 37, T = 3;
+  const auto w = store(random_floats(N * K, rng), N, K, DType::BF16, 0);
+  const auto x = random_floats(T * K, rng);
+  for (const IsaKernels* isa : supported_isas()) {
+    std::vector<float> y(T * N, -7.0f);
+    isa->matmul_rows(x.data(), T, w.view, 10, 27, y.data());
+    for (int64_t t = 0; t < T; ++t)
+      for (int64_t n = 0; n < N; ++n)
+        if (n < 10 || n >= 27) EXPECT_EQ(y[t * N + n], -7.0f) << isa->name;
+  }
+}
+
+TEST(Kernels, ConvertRowIsExact) {
+  std::mt19937 rng(3);
+  for (const IsaKernels* isa : supported_isas()) {
+    for (DType dtype : {DType::F32, DType::F16, DType::BF16}) {
+      for (int64_t n : {0, 1, 7, 16, 33, 100}) {
+        const auto m = store(random_floats(n, rng), 1, n, dtype, 1);
+        std::vector<float> got(n);
+        isa->convert_row(m.view.data, dtype, n, got.data());
+        for (int64_t i = 0; i < n; ++i) EXPECT_EQ(got[i], ref::load_element(m.view.data, dtype, i));
+      }
+    }
+  }
+}
+
+TEST(Kernels, RmsNormMatchesReference) {
+  std::mt19937 rng(4);
+  for (const IsaKernels* isa : supported_isas()) {
+    for (int64_t dim : {1, 5, 16, 31, 64, 129}) {
+      const int64_t rows = 3;
+      const auto x = random_floats(rows * dim, rng, 3.0f);
+      const auto weight = random_floats(dim, rng);
+      std::vector<float> want(rows * dim), got(rows * dim);
+      ref::rms_norm(x.data(), rows, dim, weight.data(), 1e-6f, want.data());
+      isa->rms_norm(x.data(), rows, dim, weight.data(), 1e-6f, got.data());
+      for (int64_t i = 0; i < rows * dim; ++i)
+        ASSERT_NEAR(got[i], want[i], 1e-5f * (1 + std::fabs(want[i]))) << isa->name << " dim " << dim;
+    }
+  }
+}
+
+TEST(Kernels, ActivationsMatchReference) {
+  std::mt19937 rng(5);
+  for (const IsaKernels* isa : supported_isas()) {
+    for (int64_t n : {0, 1, 7, 16, 17, 100}) {
+      auto gate = random_floats(n, rng, 4.0f);
+      gate.push_back(-100.0f);  // far tails: exp underflow and overflow must stay finite
+      gate.push_back(100.0f);
+      const auto up = random_floats(gate.size(), rng);
+      auto want_silu = gate, got_silu = gate, want_gelu = gate, got_gelu = gate;
+      ref::silu_mul(want_silu.data(), up.data(), gate.size());
+      isa->silu_mul(got_silu.data(), up.data(), gate.size());
+      ref::gelu_tanh_mul(want_gelu.data(), up.data(), gate.size());
+      isa->gelu_tanh_mul(got_gelu.data(), up.data(), gate.size());
+      for (size_t i = 0; i < gate.size(); ++i) {
+        ASSERT_NEAR(got_silu[i], want_silu[i], 2e-6f * (1 + std::fabs(want_silu[i]))) << isa->name;
+        ASSERT_NEAR(got_gelu[i], want_gelu[i], 2e-6f * (1 + std::fabs(want_gelu[i]))) << isa->name;
+      }
+    }
+  }
+}
+
+struct AttentionCase {
+  int64_t n_tokens, pos0, n_heads, n_kv_heads, head_dim, window;
+};
+
+TEST(Kernels, AttentionMatchesReference) {
+  std::mt19937 rng(6);
+  const AttentionCase cases[] = {
+      {1, 0, 1, 1, 16, 0},    {1, 9, 4, 1, 32, 0},   {5, 0, 4, 2, 8, 0},     {3, 70, 6, 2, 12, 0},
+      {17, 0, 2, 2, 64, 0},   {9, 130, 8, 2, 128, 0}, {33, 40, 4, 4, 20, 0}, {12, 3, 4, 2, 16, 5},
+      {1, 200, 2, 1, 32, 64}, {70, 0, 3, 1, 7, 0},
+  };
+  ThreadPool pool(2);
+  for (const IsaKernels* isa : supported_isas()) {
+    auto backend = make_cpu_backend(pool, isa->name);
+    for (const auto& c : cases) {
+      AttentionShape s;
+      s.n_tokens = c.n_tokens;
+      s.pos0 = c.pos0;
+      s.n_heads = c.n_heads;
+      s.n_kv_heads = c.n_kv_heads;
+      s.head_dim = c.head_dim;
+      s.sliding_window = c.window;
+      const int64_t capacity = c.pos0 + c.n_tokens + 3;
+      s.kv_stride = capacity * c.head_dim;
+      s.scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
+      const auto q = random_floats(c.n_tokens * c.n_heads * c.head_dim, rng, 2.0f);
+      const auto k = random_floats(c.n_kv_heads * capacity * c.head_dim, rng, 2.0f);
+      const auto v = random_floats(c.n_kv_heads * capacity * c.head_dim, rng);
+      std::vector<float> want(c.n_tokens * c.n_heads * c.head_dim), got(want.size(), NAN);
+      ref::attention(q.data(), k.data(), v.data(), s, want.data());
+      backend->attention(q.data(), k.data(), v.data(), s, got.data());
+      for (size_t i = 0; i < want.size(); ++i)
+        ASSERT_NEAR(got[i], want[i], 2e-5f) << isa->name << " case T=" << c.n_tokens << " pos0=" << c.pos0
+                                            << " heads=" << c.n_heads << "/" << c.n_kv_heads
+                                            << " d=" << c.head_dim << " window=" << c.window;
+    }
+  }
+}
+
+// The threaded backend splits work; results must not depend on the thread count.
+TEST(Kernels, CpuBackendMatmulIndependentOfThreads) {
+  std::mt19937 rng(7);
+  const int64_t K = 96, N = 301, T = 9;
+  const auto w = store(random_floats(N * K, rng), N, K, DType::BF16, 0);
+  const auto x = random_floats(T * K, rng);
+  ThreadPool one(1), three(3);
+  std::vector<float> a(T * N), b(T * N);
+  make_cpu_backend(one)->matmul(x.data(), T, w.view, a.data());
+  make_cpu_backend(three)->matmul(x.data(), T, w.view, b.data());
+  EXPECT_EQ(a, b);
+}
+
+}  // namespace
+}  // namespace junction::kernels
