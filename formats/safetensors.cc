@@ -142,32 +142,54 @@ size_t SafetensorsCheckpoint::mapped_bytes() const {
   return total;
 }
 
-void write_safetensors(const std::string& path, const std::vector<SafetensorsToWrite>& tensors) {
+size_t SafetensorsSpec::bytes() const {
+  size_t elements = 1;
+  for (int64_t d : shape) elements *= static_cast<size_t>(d);
+  return elements * dtype_size(dtype);
+}
+
+SafetensorsWriter::SafetensorsWriter(const std::string& path, std::vector<SafetensorsSpec> tensors)
+    : path_(path) {
   nlohmann::ordered_json header = nlohmann::ordered_json::object();
-  uint64_t offset = 0;
-  std::vector<uint64_t> sizes;
   for (const auto& t : tensors) {
-    uint64_t elements = 1;
-    for (int64_t d : t.shape) elements *= static_cast<uint64_t>(d);
-    const uint64_t bytes = elements * dtype_size(t.dtype);
     header[t.name] = {{"dtype", std::string(dtype_name(t.dtype))},
                       {"shape", t.shape},
-                      {"data_offsets", {offset, offset + bytes}}};
-    offset += bytes;
-    sizes.push_back(bytes);
+                      {"data_offsets", {expected_, expected_ + t.bytes()}}};
+    expected_ += t.bytes();
   }
   std::string text = header.dump();
   while ((text.size() + 8) % 8 != 0) text.push_back(' ');  // keeps the data 8-byte aligned
-  std::ofstream out(path, std::ios::binary);
-  if (!out) throw Error("cannot write " + path);
-  uint64_t len = text.size();
+  file_ = std::fopen(path.c_str(), "wb");
+  if (!file_) throw Error("cannot write " + path);
   unsigned char len_bytes[8];
-  for (int i = 0; i < 8; ++i) len_bytes[i] = static_cast<unsigned char>(len >> (8 * i));
-  out.write(reinterpret_cast<const char*>(len_bytes), 8);
-  out.write(text.data(), static_cast<std::streamsize>(text.size()));
-  for (size_t i = 0; i < tensors.size(); ++i)
-    out.write(static_cast<const char*>(tensors[i].data), static_cast<std::streamsize>(sizes[i]));
-  if (!out) throw Error("failed writing " + path + " (disk full?)");
+  for (int i = 0; i < 8; ++i) len_bytes[i] = static_cast<unsigned char>(uint64_t{text.size()} >> (8 * i));
+  if (std::fwrite(len_bytes, 1, 8, file_) != 8 || std::fwrite(text.data(), 1, text.size(), file_) != text.size())
+    throw Error("failed writing " + path + " (disk full?)");
+}
+
+SafetensorsWriter::~SafetensorsWriter() {
+  if (file_) std::fclose(file_);
+}
+
+void SafetensorsWriter::append(const void* data, size_t bytes) {
+  if (written_ + bytes > expected_) throw Error(path_ + ": more tensor data than the header declares");
+  if (std::fwrite(data, 1, bytes, file_) != bytes) throw Error("failed writing " + path_ + " (disk full?)");
+  written_ += bytes;
+}
+
+void SafetensorsWriter::finish() {
+  if (written_ != expected_) throw Error(path_ + ": tensor data shorter than the header declares");
+  const bool ok = std::fclose(file_) == 0;
+  file_ = nullptr;
+  if (!ok) throw Error("failed writing " + path_ + " (disk full?)");
+}
+
+void write_safetensors(const std::string& path, const std::vector<SafetensorsToWrite>& tensors) {
+  std::vector<SafetensorsSpec> specs;
+  for (const auto& t : tensors) specs.push_back({t.name, t.dtype, t.shape});
+  SafetensorsWriter writer(path, specs);
+  for (size_t i = 0; i < tensors.size(); ++i) writer.append(tensors[i].data, specs[i].bytes());
+  writer.finish();
 }
 
 }  // namespace junction

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <string>
@@ -45,7 +46,30 @@ class SafetensorsCheckpoint {
   std::map<std::string, SafetensorsTensor> tensors_;
 };
 
-// Writes tensors to a safetensors file (used by tools that generate models for benchmarks).
+// Writes a safetensors file whose tensors are streamed in order, so a multi-gigabyte model can
+// be written without holding it in memory (used by tools that generate benchmark models).
+struct SafetensorsSpec {
+  std::string name;
+  DType dtype;
+  std::vector<int64_t> shape;
+  size_t bytes() const;
+};
+
+class SafetensorsWriter {
+ public:
+  SafetensorsWriter(const std::string& path, std::vector<SafetensorsSpec> tensors);
+  ~SafetensorsWriter();
+  // Appends raw bytes of the tensors in the order given; finish() checks the total.
+  void append(const void* data, size_t bytes);
+  void finish();
+
+ private:
+  std::string path_;
+  std::FILE* file_ = nullptr;
+  uint64_t expected_ = 0, written_ = 0;  // bytes of tensor data
+};
+
+// Writes small in-memory tensors in one call.
 struct SafetensorsToWrite {
   std::string name;
   DType dtype;
