@@ -28,14 +28,14 @@ void ThreadPool::dispatch() {
   epoch_.fetch_add(1, std::memory_order_release);
   epoch_.notify_all();
   job_(job_ctx_, 0);
-  int spins = 0;
-  while (pending_.load(std::memory_order_acquire) != 0) {
-    if (++spins < kSpinIterations) {
-      cpu_relax();
-    } else {
-      std::this_thread::yield();
-    }
+  // Spin briefly, then sleep: when the machine is oversubscribed a worker may be descheduled,
+  // and a spinning caller would only steal the core it needs.
+  for (int spins = 0; spins < kSpinIterations; ++spins) {
+    if (pending_.load(std::memory_order_acquire) == 0) return;
+    cpu_relax();
   }
+  for (int left; (left = pending_.load(std::memory_order_acquire)) != 0;)
+    pending_.wait(left, std::memory_order_acquire);
 }
 
 void ThreadPool::worker(int thread_index) {
@@ -53,7 +53,7 @@ void ThreadPool::worker(int thread_index) {
     seen = now;
     if (stop_.load(std::memory_order_relaxed)) return;
     job_(job_ctx_, thread_index);
-    pending_.fetch_sub(1, std::memory_order_acq_rel);
+    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) pending_.notify_one();
   }
 }
 

@@ -4,8 +4,7 @@
 //
 // matmul: a register tile of R weight rows x C tokens; each weight vector is converted from
 // its stored dtype once and used for C tokens, and token blocks of kTokenBlock keep the
-// activations in L2 while the weights stream. Decode (1 token) uses taller tiles so more
-// weight rows are in flight per loop iteration.
+// activations in L2 while the weights stream. Decode (1 token) walks rows sequentially.
 
 #include <algorithm>
 #include <cmath>
@@ -74,20 +73,37 @@ inline void matmul_tile(const float* x, int64_t K, const std::byte* w, size_t w_
   }
 }
 
+// Decode: one token, so every weight is used once. Rows are walked one after another, which
+// keeps each thread's reads a single sequential stream (what the hardware prefetcher follows
+// best), with four independent accumulators to hide FMA latency.
+template <class S, DType D>
+inline void matvec_row(const float* x, int64_t K, const std::byte* w, float* y) {
+  constexpr size_t kElem = dtype_size(D);
+  constexpr int64_t W = S::kWidth;
+  typename S::V a0 = S::zero(), a1 = S::zero(), a2 = S::zero(), a3 = S::zero();
+  int64_t k = 0;
+  for (; k + 4 * W <= K; k += 4 * W) {
+    a0 = S::fmadd(load_weights<S, D>(w + k * kElem), S::load(x + k), a0);
+    a1 = S::fmadd(load_weights<S, D>(w + (k + W) * kElem), S::load(x + k + W), a1);
+    a2 = S::fmadd(load_weights<S, D>(w + (k + 2 * W) * kElem), S::load(x + k + 2 * W), a2);
+    a3 = S::fmadd(load_weights<S, D>(w + (k + 3 * W) * kElem), S::load(x + k + 3 * W), a3);
+  }
+  for (; k + W <= K; k += W) a0 = S::fmadd(load_weights<S, D>(w + k * kElem), S::load(x + k), a0);
+  float sum = S::reduce_add(S::add(S::add(a0, a1), S::add(a2, a3)));
+  for (; k < K; ++k) sum += x[k] * ref::load_element(w, D, k);
+  *y = sum;
+}
+
 template <class S, DType D>
 void matmul_rows_typed(const float* x, int64_t n_tokens, const WeightView& w, int64_t row_begin,
                        int64_t row_end, float* y) {
-  constexpr int kDecodeRows = S::kWidth >= 16 ? 8 : 4;
   constexpr int kRows = 4;
   constexpr int kCols = S::kWidth >= 16 ? 4 : 2;
   constexpr int64_t kTokenBlock = 64;
   const int64_t K = w.cols, N = w.rows;
   const size_t rb = w.row_bytes();
   if (n_tokens == 1) {
-    int64_t n = row_begin;
-    for (; n + kDecodeRows <= row_end; n += kDecodeRows)
-      matmul_tile<S, D, kDecodeRows, 1>(x, K, w.row(n), rb, y + n, N);
-    for (; n < row_end; ++n) matmul_tile<S, D, 1, 1>(x, K, w.row(n), rb, y + n, N);
+    for (int64_t n = row_begin; n < row_end; ++n) matvec_row<S, D>(x, K, w.row(n), y + n);
     return;
   }
   for (int64_t tb = 0; tb < n_tokens; tb += kTokenBlock) {
