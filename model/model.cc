@@ -47,39 +47,49 @@ void Model::linear(kernels::Backend& be, const float* x, int64_t n, const Linear
 
 void Model::forward(kernels::Backend& be, KvCache& cache, std::span<const int32_t> ids, int64_t pos0,
                     int64_t n_logits, float* logits, ForwardScratch& s) const {
+  const BatchSlice slice{&cache, ids, pos0, n_logits};
+  forward(be, std::span<const BatchSlice>(&slice, 1), logits, s);
+}
+
+void Model::forward(kernels::Backend& be, std::span<const BatchSlice> slices, float* logits,
+                    ForwardScratch& s) const {
   const ModelConfig& c = config_;
   const ModelWeights& w = weights_;
-  const int64_t T = static_cast<int64_t>(ids.size());
   const int64_t H = c.hidden_size, D = c.head_dim, I = c.intermediate_size;
   const int64_t n_heads = c.num_attention_heads, n_kv = c.num_key_value_heads;
+  const int64_t half_rot = rope_.rotary_dim() / 2;
   const float eps = static_cast<float>(c.rms_norm_eps);
+  int64_t T = 0;
+  for (const BatchSlice& b : slices) {
+    if (b.n_logits < 0 || b.n_logits > static_cast<int64_t>(b.ids.size()))
+      throw Error("n_logits must be between 0 and the slice's token count");
+    if (b.pos0 < 0 || b.pos0 + static_cast<int64_t>(b.ids.size()) > b.cache->capacity())
+      throw Error("context full: " + std::to_string(b.pos0 + b.ids.size()) +
+                  " tokens do not fit the KV cache of " + std::to_string(b.cache->capacity()) +
+                  " (raise --ctx-size)");
+    for (int32_t id : b.ids)
+      if (id < 0 || id >= c.vocab_size)
+        throw Error("token id " + std::to_string(id) + " is outside the vocabulary [0, " +
+                    std::to_string(c.vocab_size) + ")");
+    T += static_cast<int64_t>(b.ids.size());
+  }
   if (T == 0) return;
-  if (n_logits < 0 || n_logits > T) throw Error("n_logits must be between 0 and the token count");
-  for (int32_t id : ids)
-    if (id < 0 || id >= c.vocab_size)
-      throw Error("token id " + std::to_string(id) + " is outside the vocabulary [0, " +
-                  std::to_string(c.vocab_size) + ")");
   s.reserve(c, T);
+  s.ids.clear();
+  for (const BatchSlice& b : slices) {
+    rope_.fill(b.pos0, static_cast<int64_t>(b.ids.size()), s.cos.data() + s.ids.size() * half_rot,
+               s.sin.data() + s.ids.size() * half_rot);
+    s.ids.insert(s.ids.end(), b.ids.begin(), b.ids.end());
+  }
 
-  kernels::AttentionShape attention;
-  attention.n_tokens = T;
-  attention.pos0 = pos0;
-  attention.n_heads = n_heads;
-  attention.n_kv_heads = n_kv;
-  attention.head_dim = D;
-  attention.kv_stride = cache.stride();
-  attention.sliding_window = c.sliding_window;
-  attention.scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(D)));
-
-  be.embedding(w.embed_tokens, ids.data(), T, s.x.data());
+  be.embedding(w.embed_tokens, s.ids.data(), T, s.x.data());
   if (c.family == ModelFamily::kGemma)
     be.scale(s.x.data(), T * H, static_cast<float>(std::sqrt(static_cast<double>(H))));
-  rope_.fill(pos0, T, s.cos.data(), s.sin.data());
 
   for (int64_t l = 0; l < c.num_hidden_layers; ++l) {
     const LayerWeights& L = w.layers[l];
 
-    // Attention block.
+    // Attention block: projections for the whole batch, attention per sequence.
     be.rms_norm(s.x.data(), T, H, L.input_layernorm.data(), eps, s.xn.data());
     linear(be, s.xn.data(), T, L.q_proj, s.q.data());
     linear(be, s.xn.data(), T, L.k_proj, s.k.data());
@@ -90,8 +100,14 @@ void Model::forward(kernels::Backend& be, KvCache& cache, std::span<const int32_
     }
     be.rope(s.q.data(), T, n_heads, D, rope_.rotary_dim(), s.cos.data(), s.sin.data());
     be.rope(s.k.data(), T, n_kv, D, rope_.rotary_dim(), s.cos.data(), s.sin.data());
-    cache.write(l, pos0, T, s.k.data(), s.v.data());
-    be.attention(s.q.data(), cache.keys(l), cache.values(l), attention, s.attn.data());
+    int64_t row = 0;
+    for (const BatchSlice& b : slices) {
+      const int64_t n = static_cast<int64_t>(b.ids.size());
+      b.cache->write(l, b.pos0, n, s.k.data() + row * n_kv * D, s.v.data() + row * n_kv * D);
+      be.attention(s.q.data() + row * n_heads * D, b.cache->keys(l), b.cache->values(l),
+                   attention_shape(n, b.pos0, b.cache->stride()), s.attn.data() + row * n_heads * D);
+      row += n;
+    }
     linear(be, s.attn.data(), T, L.o_proj, s.out.data());
     be.add(s.x.data(), s.out.data(), T * H);
 
@@ -109,9 +125,28 @@ void Model::forward(kernels::Backend& be, KvCache& cache, std::span<const int32_
   }
 
   // Only the rows whose logits are wanted go through the final norm and the vocabulary matmul.
-  const float* last = s.x.data() + (T - n_logits) * H;
-  be.rms_norm(last, n_logits, H, w.norm.data(), eps, s.xn.data());
-  be.matmul(s.xn.data(), n_logits, w.lm_head, logits);
+  int64_t row = 0, wanted = 0;
+  for (const BatchSlice& b : slices) {
+    const int64_t n = static_cast<int64_t>(b.ids.size());
+    be.rms_norm(s.x.data() + (row + n - b.n_logits) * H, b.n_logits, H, w.norm.data(), eps,
+                s.xn.data() + wanted * H);
+    row += n;
+    wanted += b.n_logits;
+  }
+  if (wanted > 0) be.matmul(s.xn.data(), wanted, w.lm_head, logits);
+}
+
+kernels::AttentionShape Model::attention_shape(int64_t n_tokens, int64_t pos0, int64_t kv_stride) const {
+  kernels::AttentionShape a;
+  a.n_tokens = n_tokens;
+  a.pos0 = pos0;
+  a.n_heads = config_.num_attention_heads;
+  a.n_kv_heads = config_.num_key_value_heads;
+  a.head_dim = config_.head_dim;
+  a.kv_stride = kv_stride;
+  a.sliding_window = config_.sliding_window;
+  a.scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(config_.head_dim)));
+  return a;
 }
 
 }  // namespace junction

@@ -30,6 +30,15 @@ struct ForwardScratch {
   std::vector<float> out;          // [T, hidden] output of a block before the residual add
   std::vector<float> gate, up;     // [T, intermediate]
   std::vector<float> cos, sin;     // [T, rotary_dim / 2]
+  std::vector<int32_t> ids;        // [T] the batch's tokens, slice after slice
+};
+
+// One sequence's part of a forward batch: its cache, its new tokens and where they start.
+struct BatchSlice {
+  KvCache* cache = nullptr;
+  std::span<const int32_t> ids;  // tokens at positions pos0 .. pos0 + ids.size() - 1
+  int64_t pos0 = 0;
+  int64_t n_logits = 0;  // logits wanted for this many of the slice's last tokens
 };
 
 class Model {
@@ -41,8 +50,12 @@ class Model {
   const GenerationConfig& generation_config() const { return generation_; }
   const ModelWeights& weights() const { return weights_; }
 
-  // Runs ids (at positions pos0 .. pos0 + n - 1) through the model, appending their keys and
-  // values to `cache`, and writes the logits of the last n_logits of them: [n_logits, vocab].
+  // Runs the tokens of several sequences through the model as one batch (the weights are read
+  // once for all of them), appending each slice's keys and values to its cache. Writes the
+  // wanted logits slice after slice: [sum of n_logits, vocab].
+  void forward(kernels::Backend& backend, std::span<const BatchSlice> slices, float* logits,
+               ForwardScratch& scratch) const;
+  // One sequence: ids at positions pos0 .. pos0 + n - 1; logits of the last n_logits of them.
   void forward(kernels::Backend& backend, KvCache& cache, std::span<const int32_t> ids,
                int64_t pos0, int64_t n_logits, float* logits, ForwardScratch& scratch) const;
 
@@ -50,6 +63,7 @@ class Model {
   Model(ModelConfig config, GenerationConfig generation, ModelWeights weights);
 
   void linear(kernels::Backend& backend, const float* x, int64_t n, const Linear& l, float* y) const;
+  kernels::AttentionShape attention_shape(int64_t n_tokens, int64_t pos0, int64_t kv_stride) const;
 
   ModelConfig config_;
   GenerationConfig generation_;

@@ -115,6 +115,41 @@ TEST_P(ModelGolden, GreedyIndependentOfBatchingThreadsAndKernels) {
   }
 }
 
+// All prompts of a model in one forward batch (as the server's continuous batching runs them):
+// each sequence's logits still match the reference.
+TEST_P(ModelGolden, SequencesBatchedTogetherMatchReference) {
+  const std::string dir = kModels + GetParam();
+  const auto refs = read_json(dir + "/refs.json");
+  const auto model = Model::load(dir);
+  const double tolerance = refs["storage_dtype"] == "float32" ? 1e-3 : 2e-2;
+  const int64_t V = model->config().vocab_size;
+  ThreadPool pool(2);
+  auto backend = kernels::make_cpu_backend(pool);
+  std::vector<std::vector<int32_t>> prompts;
+  std::vector<std::unique_ptr<KvCache>> caches;
+  std::vector<BatchSlice> slices;
+  size_t total = 0;
+  for (const auto& prompt : refs["prompts"]) {
+    prompts.push_back(prompt["ids"].get<std::vector<int32_t>>());
+    caches.push_back(std::make_unique<KvCache>(model->config(), static_cast<int64_t>(prompts.back().size())));
+    total += prompts.back().size();
+  }
+  for (size_t i = 0; i < prompts.size(); ++i)
+    slices.push_back({caches[i].get(), prompts[i], 0, static_cast<int64_t>(prompts[i].size())});
+  std::vector<float> logits(total * V);
+  ForwardScratch scratch;
+  model->forward(*backend, slices, logits.data(), scratch);
+  size_t row = 0;
+  for (size_t i = 0; i < prompts.size(); ++i) {
+    const auto want = read_floats(dir + "/" + refs["prompts"][i]["logits_file"].get<std::string>());
+    double max_err = 0;
+    for (size_t j = 0; j < want.size(); ++j)
+      max_err = std::max(max_err, double(std::fabs(logits[row * V + j] - want[j])));
+    EXPECT_LE(max_err, tolerance) << "prompt " << i;
+    row += prompts[i].size();
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Fixtures, ModelGolden,
                          ::testing::Values("qwen3-tiny-tied-f32", "qwen3-small-yarn-bf16",
                                            "qwen3-qbase-f32", "qwen3-e2e-bf16", "qwen2-tiny-bias-f32",
