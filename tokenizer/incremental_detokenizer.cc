@@ -19,7 +19,9 @@ IncrementalDetokenizer::IncrementalDetokenizer(const Tokenizer& tokenizer, bool 
     : tokenizer_(&tokenizer), skip_special_tokens_(skip_special_tokens) {}
 
 std::string IncrementalDetokenizer::add(int32_t id) {
+  // Ids that decode() drops must not even split a run of byte tokens.
   if (skip_special_tokens_ && tokenizer_->is_special(id)) return "";
+  if (tokenizer_->id_to_token(id).empty()) return "";
   window_.push_back(id);
   size_t m = window_.size();  // ids [0, m) have text that later ids cannot change
   while (m > 0 && tokenizer_->is_byte_fallback_token(window_[m - 1])) --m;

@@ -133,6 +133,8 @@ TEST(SentencePieceBpe, StreamingMatchesDecodeAtEveryPrefix) {
       {kSpace, kSpHello, 1, kSpHello},
       {kSpace, kNi, byte_id(0xE5), byte_id(0xA5), byte_id(0xBD), kH},
       {byte_id(0xE5), byte_id(0xA5), kH, byte_id(0xE5)},
+      // Unknown ids are dropped by decode, so the byte run continues across them.
+      {byte_id(0x28), 9999, byte_id(0xC2), -1, byte_id(0xCE), 9999},
   };
   const Tokenizer tokenizers[] = {legacy(), metaspace()};
   for (const Tokenizer& t : tokenizers) {
