@@ -14,5 +14,6 @@ struct Command {
 };
 
 Command add_run_command(CLI::App& app);
+Command add_pull_command(CLI::App& app);
 
 }  // namespace junction::cli

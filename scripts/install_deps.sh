@@ -6,6 +6,7 @@ packages=(
   build-essential cmake ninja-build pkg-config clang
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libcli11-dev libpcre2-dev libutf8proc-dev
+  libboost1.81-dev libssl-dev nginx
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -1,0 +1,180 @@
+// Catalogue entries name public repositories as published on the hub in 2025; the GGUF ones are
+// the community quantizations llama.cpp users pull (unsloth, bartowski).
+#include "pull/catalog.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "core/error.h"
+
+namespace junction::pull {
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool valid_segment(std::string_view s) {
+  if (s.empty() || s == "." || s == "..") return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+  });
+}
+
+// A file inside a repo may have folders ("original/params.json") but never climbs out of it.
+bool valid_file_path(std::string_view path) {
+  if (path.empty() || path.front() == '/' || path.back() == '/') return false;
+  size_t start = 0;
+  while (start <= path.size()) {
+    const size_t slash = std::min(path.find('/', start), path.size());
+    const std::string_view part = path.substr(start, slash - start);
+    if (part.empty() || part == "." || part == ".." || part.find('\\') != std::string_view::npos)
+      return false;
+    start = slash + 1;
+  }
+  return true;
+}
+
+const CatalogEntry* find_alias(std::string_view name) {
+  for (const auto& e : catalog()) {
+    if (e.alias == name) return &e;
+    for (const auto& s : e.synonyms)
+      if (s == name) return &e;
+  }
+  return nullptr;
+}
+
+std::string alias_list() {
+  std::string out;
+  for (const auto& e : catalog()) out += (out.empty() ? "" : ", ") + e.alias;
+  return out;
+}
+
+}  // namespace
+
+const std::vector<CatalogEntry>& catalog() {
+  static const std::vector<CatalogEntry> entries = {
+      {"deepseek-r1-0528-qwen3-8b",
+       {"deepseek-r1-qwen3-8b"},
+       {"unsloth", "DeepSeek-R1-0528-Qwen3-8B-GGUF"},
+       "DeepSeek-R1-0528-Qwen3-8B-{Q}.gguf",
+       {"deepseek-ai", "DeepSeek-R1-0528-Qwen3-8B"}},
+      {"qwen3-8b",
+       {},
+       {"bartowski", "Qwen_Qwen3-8B-GGUF"},
+       "Qwen_Qwen3-8B-{Q}.gguf",
+       {"Qwen", "Qwen3-8B"}},
+      {"llama-3.1-8b-instruct",
+       {"llama-3-8b-instruct", "llama3.1-8b-instruct"},
+       {"bartowski", "Meta-Llama-3.1-8B-Instruct-GGUF"},
+       "Meta-Llama-3.1-8B-Instruct-{Q}.gguf",
+       {"meta-llama", "Llama-3.1-8B-Instruct"}},
+      {"mistral-7b-instruct",
+       {"mistral-7b-instruct-v0.3"},
+       {"bartowski", "Mistral-7B-Instruct-v0.3-GGUF"},
+       "Mistral-7B-Instruct-v0.3-{Q}.gguf",
+       {"mistralai", "Mistral-7B-Instruct-v0.3"}},
+      {"gemma-7b-it",
+       {},
+       {"bartowski", "gemma-1.1-7b-it-GGUF"},
+       "gemma-1.1-7b-it-{Q}.gguf",
+       {"google", "gemma-7b-it"}},
+      {"phi-3-mini-4k-instruct",
+       {"phi-3-mini"},
+       {"bartowski", "Phi-3-mini-4k-instruct-GGUF"},
+       "Phi-3-mini-4k-instruct-{Q}.gguf",
+       {"microsoft", "Phi-3-mini-4k-instruct"}},
+  };
+  return entries;
+}
+
+const std::vector<std::string>& catalog_quantizations() {
+  static const std::vector<std::string> q = {
+      "q4_0", "q4_k_m", "q5_k_m", "q6_k", "q8_0", std::string(kSafetensorsQuantization)};
+  return q;
+}
+
+bool looks_like_model_ref(std::string_view arg) {
+  if (arg.starts_with("hf://")) return true;
+  const std::string name = lower(arg.substr(0, arg.find(':')));
+  return find_alias(name) != nullptr;
+}
+
+ModelRef parse_model_ref(std::string_view arg) {
+  ModelRef ref;
+  ref.display = std::string(arg);
+  if (arg.starts_with("hf://")) {
+    std::string_view rest = arg.substr(5);
+    const size_t at = rest.find('@');
+    if (at != std::string_view::npos) {
+      ref.revision = std::string(rest.substr(at + 1));
+      rest = rest.substr(0, at);
+      if (!valid_segment(ref.revision))
+        throw Error("'" + std::string(arg) +
+                    "': the revision after '@' must be a branch or commit");
+    }
+    const size_t s1 = rest.find('/');
+    const size_t s2 = s1 == std::string_view::npos ? s1 : rest.find('/', s1 + 1);
+    ref.repo.org = std::string(rest.substr(0, s1));
+    ref.repo.repo =
+        s1 == std::string_view::npos ? "" : std::string(rest.substr(s1 + 1, s2 - s1 - 1));
+    ref.file = s2 == std::string_view::npos ? "" : std::string(rest.substr(s2 + 1));
+    if (!valid_segment(ref.repo.org) || !valid_segment(ref.repo.repo) ||
+        (s2 != std::string_view::npos && !valid_file_path(ref.file)))
+      throw Error("'" + std::string(arg) +
+                  "' is not a hub URL: give hf://ORG/REPO for a model folder or hf://ORG/REPO/FILE "
+                  "for one file (optionally @REVISION at the end)");
+    return ref;
+  }
+  const size_t colon = arg.find(':');
+  const std::string name = lower(arg.substr(0, colon));
+  const std::string quant = colon == std::string_view::npos ? std::string(kDefaultQuantization)
+                                                            : lower(arg.substr(colon + 1));
+  const CatalogEntry* entry = find_alias(name);
+  if (entry == nullptr)
+    throw Error("unknown model '" + std::string(arg) + "': use one of " + alias_list() +
+                " (optionally :QUANT), or hf://ORG/REPO[/FILE]");
+  const auto& quants = catalog_quantizations();
+  if (std::find(quants.begin(), quants.end(), quant) == quants.end()) {
+    std::string known;
+    for (const auto& q : quants) known += (known.empty() ? "" : ", ") + q;
+    throw Error("unknown quantization '" + quant + "' for " + entry->alias + ": use one of " +
+                known);
+  }
+  if (quant == kSafetensorsQuantization) {
+    ref.repo = entry->safetensors_repo;
+    return ref;
+  }
+  ref.repo = entry->gguf_repo;
+  ref.file = entry->gguf_file_pattern;
+  ref.file.replace(ref.file.find("{Q}"), 3, upper(quant));
+  return ref;
+}
+
+bool is_model_folder_file(std::string_view path) {
+  if (path.find('/') != std::string_view::npos) return false;  // skips original/, onnx/, ...
+  if (path == "config.json" || path == "generation_config.json" || path == "tokenizer.json" ||
+      path == "tokenizer_config.json" || path == "tokenizer.model" ||
+      path == "special_tokens_map.json")
+    return true;
+  return path.starts_with("model") &&
+         (path.ends_with(".safetensors") || path.ends_with(".safetensors.index.json"));
+}
+
+std::vector<std::string> order_model_folder_files(std::vector<std::string> paths) {
+  std::erase_if(paths, [](const std::string& p) { return !is_model_folder_file(p); });
+  std::sort(paths.begin(), paths.end());
+  std::stable_partition(paths.begin(), paths.end(),
+                        [](const std::string& p) { return p != "config.json"; });
+  return paths;
+}
+
+}  // namespace junction::pull

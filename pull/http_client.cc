@@ -1,0 +1,237 @@
+// Each request runs as one C++20 coroutine on a private io_context: resolve, connect,
+// (TLS handshake), write, read the head, then the body in 256 kB pieces straight into the
+// caller's sink. Coroutines give per-step timeouts (beast::tcp_stream expiry only applies to
+// asynchronous operations) while the code still reads top to bottom.
+#include "pull/http_client.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include <openssl/ssl.h>
+
+#include <algorithm>
+#include <cctype>
+#include <exception>
+#include <optional>
+#include <vector>
+
+#include "pull/url.h"
+
+namespace junction::pull {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+
+constexpr size_t kChunk = 256 * 1024;   // bytes per body read
+constexpr size_t kErrorBodyMax = 4096;  // bytes of a non-2xx body kept for messages
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool is_redirect(int status) {
+  return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+std::string describe(const beast::error_code& ec) {
+  if (ec == beast::error::timeout) return "timed out";
+  return ec.message();
+}
+
+[[noreturn]] void fail(const Url& url, std::string_view step, const beast::error_code& ec) {
+  std::string what = describe(ec);
+  if (what.find("certificate verify failed") != std::string::npos)
+    what += " (is the system CA store installed? Debian: ca-certificates)";
+  throw NetworkError(url.host,
+                     std::string(step) + " " + url.host + ":" + url.port + " failed: " + what);
+}
+
+// One request/response exchange on a connected stream (plain or TLS).
+struct Exchange {
+  const Url& url;
+  const HttpHeaders& headers;
+  const std::string& user_agent;
+  std::chrono::milliseconds read_timeout;
+  const HttpClient::HeadHandler& on_head;
+  const HttpClient::BodySink& on_body;
+  HttpResponseHead& head;  // status and headers filled in here
+};
+
+template <class Stream>
+asio::awaitable<void> exchange(Stream& stream, Exchange x) {
+  beast::error_code ec;
+  auto& tcp_layer = beast::get_lowest_layer(stream);
+  http::request<http::empty_body> req{http::verb::get, x.url.target, 11};
+  const bool default_port = x.url.port == (x.url.is_https() ? "443" : "80");
+  req.set(http::field::host, x.url.host + (default_port ? "" : ":" + x.url.port));
+  req.set(http::field::user_agent, x.user_agent);
+  req.set(http::field::accept_encoding, "identity");
+  req.set(http::field::connection, "close");
+  for (const auto& [name, value] : x.headers) req.set(name, value);
+  tcp_layer.expires_after(x.read_timeout);
+  co_await http::async_write(stream, req, asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) fail(x.url, "sending the request to", ec);
+
+  beast::flat_buffer buffer;
+  http::response_parser<http::buffer_body> parser;
+  parser.body_limit(boost::none);
+  parser.header_limit(64 * 1024);
+  tcp_layer.expires_after(x.read_timeout);
+  co_await http::async_read_header(stream, buffer, parser,
+                                   asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) fail(x.url, "reading the response from", ec);
+  x.head.status = static_cast<int>(parser.get().result_int());
+  x.head.url = x.url.str();
+  x.head.headers.clear();
+  for (const auto& field : parser.get())
+    x.head
+        .headers[lower(std::string_view(field.name_string().data(), field.name_string().size()))] =
+        std::string(field.value());
+  if (is_redirect(x.head.status)) co_return;
+
+  const bool ok = x.head.status >= 200 && x.head.status < 300;
+  if (ok && !x.on_head(x.head)) co_return;
+  std::vector<char> chunk(kChunk);
+  while (!parser.is_done()) {
+    parser.get().body().data = chunk.data();
+    parser.get().body().size = chunk.size();
+    tcp_layer.expires_after(x.read_timeout);
+    co_await http::async_read(stream, buffer, parser,
+                              asio::redirect_error(asio::use_awaitable, ec));
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec && !(ec == ssl::error::stream_truncated && parser.is_done()))
+      fail(x.url, "reading the body from", ec);
+    const size_t got = chunk.size() - parser.get().body().size;
+    if (ok) {
+      x.on_body(std::string_view(chunk.data(), got));
+    } else {
+      x.head.error_body.append(chunk.data(),
+                               std::min(got, kErrorBodyMax - x.head.error_body.size()));
+      if (x.head.error_body.size() >= kErrorBodyMax) co_return;
+    }
+  }
+}
+
+}  // namespace
+
+std::string HttpResponseHead::header(std::string_view name) const {
+  const auto it = headers.find(lower(name));
+  return it == headers.end() ? "" : it->second;
+}
+
+std::string HttpResponseHead::header_anywhere(std::string_view name) const {
+  const std::string key = lower(name);
+  for (const auto& hop : redirect_headers)
+    if (const auto it = hop.find(key); it != hop.end()) return it->second;
+  return header(name);
+}
+
+struct HttpClient::Impl {
+  HttpClientOptions options;
+  asio::io_context ioc;
+  ssl::context tls{ssl::context::tls_client};
+
+  asio::awaitable<void> fetch(const Url& url, const HttpHeaders& headers,
+                              const HeadHandler& on_head, const BodySink& on_body,
+                              HttpResponseHead& head) {
+    beast::error_code ec;
+    tcp::resolver resolver(ioc);
+    const auto endpoints = co_await resolver.async_resolve(
+        url.host, url.port, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) fail(url, "resolving", ec);
+    beast::tcp_stream stream(ioc);
+    stream.expires_after(options.connect_timeout);
+    co_await stream.async_connect(endpoints, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) fail(url, "connecting to", ec);
+    const Exchange x{url,     headers, options.user_agent, options.read_timeout, on_head,
+                     on_body, head};
+    if (!url.is_https()) {
+      co_await exchange(stream, x);
+      co_return;
+    }
+    beast::ssl_stream<beast::tcp_stream> tls_stream(std::move(stream), tls);
+    if (!SSL_set_tlsext_host_name(tls_stream.native_handle(), url.host.c_str()))
+      throw NetworkError(url.host, "cannot set TLS server name for " + url.host);
+    tls_stream.set_verify_mode(ssl::verify_peer);
+    tls_stream.set_verify_callback(ssl::host_name_verification(url.host));
+    beast::get_lowest_layer(tls_stream).expires_after(options.connect_timeout);
+    co_await tls_stream.async_handshake(ssl::stream_base::client,
+                                        asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) fail(url, "TLS handshake with", ec);
+    co_await exchange(tls_stream, x);
+  }
+
+  // Runs one fetch to completion on this thread; rethrows what the coroutine threw.
+  void run(const Url& url, const HttpHeaders& headers, const HeadHandler& on_head,
+           const BodySink& on_body, HttpResponseHead& head) {
+    std::exception_ptr failure;
+    asio::co_spawn(ioc, fetch(url, headers, on_head, on_body, head),
+                   [&failure](std::exception_ptr e) { failure = e; });
+    ioc.restart();
+    ioc.run();
+    if (failure) std::rethrow_exception(failure);
+  }
+};
+
+HttpClient::HttpClient(HttpClientOptions options) : impl_(std::make_unique<Impl>()) {
+  impl_->options = std::move(options);
+  impl_->tls.set_default_verify_paths();
+}
+
+HttpClient::~HttpClient() = default;
+
+HttpResponseHead HttpClient::get(const std::string& url_text, const HttpHeaders& headers,
+                                 const HeadHandler& on_head, const BodySink& on_body) {
+  Url url = parse_url(url_text);
+  const std::string first_host = url.host;
+  HttpResponseHead head;
+  for (int hop = 0;; ++hop) {
+    if (!url.is_https() && !is_loopback_host(url.host))
+      throw Error("refusing plain http to " + url.host + " (" + url.str() +
+                  "): use https; plain http is only allowed to this machine");
+    HttpHeaders sent;
+    for (const auto& h : headers)
+      if (url.host == first_host || lower(h.first) != "authorization") sent.push_back(h);
+    impl_->run(url, sent, on_head, on_body, head);
+    if (!is_redirect(head.status)) return head;
+    const std::string location = head.header("location");
+    if (location.empty())
+      throw Error("HTTP " + std::to_string(head.status) + " from " + url.str() +
+                  " without a Location");
+    if (hop + 1 > impl_->options.max_redirects)
+      throw Error("more than " + std::to_string(impl_->options.max_redirects) +
+                  " redirects starting at " + url_text);
+    head.redirect_headers.push_back(head.headers);
+    url = resolve_location(url, location);
+  }
+}
+
+std::pair<HttpResponseHead, std::string> HttpClient::get_text(const std::string& url,
+                                                              const HttpHeaders& headers,
+                                                              size_t max_bytes) {
+  std::string body;
+  auto head = get(
+      url, headers, [](const HttpResponseHead&) { return true; },
+      [&](std::string_view chunk) {
+        if (body.size() + chunk.size() > max_bytes)
+          throw Error(url + " answered with more than " + std::to_string(max_bytes) + " bytes");
+        body.append(chunk);
+      });
+  return {std::move(head), std::move(body)};
+}
+
+}  // namespace junction::pull

@@ -1,0 +1,84 @@
+// A blocking HTTP/1.1 GET client (Boost.Beast over Asio, OpenSSL for https) for the hub and its
+// CDN: follows redirects (absolute and relative Location, at most max_redirects), verifies
+// certificates against the system CA store with SNI, streams bodies of any size to a callback,
+// and times out stalled connections. Plain http is refused except to loopback (tests, local
+// mirrors on this machine). The Authorization header is dropped when a redirect leaves the
+// original host, as browsers and `requests` do: the CDN's signed URLs need no token.
+// One connection per request; no keep-alive, no compression, no proxies.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/error.h"
+
+namespace junction::pull {
+
+using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
+using HeaderMap = std::map<std::string, std::string>;  // names lower case
+
+struct HttpResponseHead {
+  int status = 0;
+  std::string url;  // the URL that gave this answer, after redirects
+  HeaderMap headers;
+  std::vector<HeaderMap> redirect_headers;  // each redirect's headers, in order
+  std::string error_body;                   // the start of the body of a non-2xx answer
+
+  // The header's value or "" (name in any case).
+  std::string header(std::string_view name) const;
+  // The first value of a header in the redirects, then the final answer (hub metadata such as
+  // X-Linked-Etag sits on the hub's redirect, not on the CDN's answer).
+  std::string header_anywhere(std::string_view name) const;
+};
+
+// The host could not be reached: name resolution, connection, TLS handshake or a timeout.
+class NetworkError : public Error {
+ public:
+  NetworkError(const std::string& host, const std::string& message) : Error(message), host_(host) {}
+  const std::string& host() const { return host_; }
+
+ private:
+  std::string host_;
+};
+
+struct HttpClientOptions {
+  std::chrono::milliseconds connect_timeout = std::chrono::seconds(20);
+  std::chrono::milliseconds read_timeout = std::chrono::seconds(60);  // per read, not in total
+  int max_redirects = 10;
+  std::string user_agent = "junction-pull/0.1";
+};
+
+class HttpClient {
+ public:
+  // Decides, on a 2xx head, whether to read the body; the body then arrives in chunks.
+  using HeadHandler = std::function<bool(const HttpResponseHead&)>;
+  using BodySink = std::function<void(std::string_view chunk)>;
+
+  explicit HttpClient(HttpClientOptions options = {});
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  // GET, following redirects. Non-2xx answers are returned (with error_body) for the caller
+  // to judge; NetworkError when the server cannot be reached; Error for a bad URL or a
+  // redirect loop. Exceptions thrown by the handlers propagate.
+  HttpResponseHead get(const std::string& url, const HttpHeaders& headers,
+                       const HeadHandler& on_head, const BodySink& on_body);
+
+  // The whole body of a small resource (a JSON API answer), at most max_bytes.
+  std::pair<HttpResponseHead, std::string> get_text(const std::string& url,
+                                                    const HttpHeaders& headers,
+                                                    size_t max_bytes = size_t{64} << 20);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace junction::pull
