@@ -16,7 +16,7 @@ struct WeightView {
   int64_t cols = 0;  // input features
 
   bool empty() const { return data == nullptr; }
-  size_t row_bytes() const { return static_cast<size_t>(cols) * dtype_size(dtype); }
+  size_t row_bytes() const { return row_size(dtype, cols); }
   size_t bytes() const { return row_bytes() * static_cast<size_t>(rows); }
   const std::byte* row(int64_t r) const { return data + static_cast<size_t>(r) * row_bytes(); }
   // Rows [begin, begin + count) as their own view (used to split fused projections).

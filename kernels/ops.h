@@ -40,10 +40,10 @@ class Backend {
   // y[r, :] = x[r, :] / sqrt(mean(x[r, :]^2) + eps) * weight; x, y: [n_rows, dim] (may alias).
   virtual void rms_norm(const float* x, int64_t n_rows, int64_t dim, const float* weight,
                         float eps, float* y) = 0;
-  // Rotates the first rot_dim dims of each head (HF rotate_half layout: pairs i, i + rot_dim/2).
-  // x: [n_tokens, n_heads, head_dim]; cos, sin: [n_tokens, rot_dim / 2].
-  virtual void rope(float* x, int64_t n_tokens, int64_t n_heads, int64_t head_dim,
-                    int64_t rot_dim, const float* cos, const float* sin) = 0;
+  // Rotates the first rot_dim dims of each head: pairs (i, i + rot_dim/2) as HF's rotate_half,
+  // or (2i, 2i + 1) when interleaved. x: [n_tokens, n_heads, head_dim]; cos, sin: [n_tokens, rot_dim / 2].
+  virtual void rope(float* x, int64_t n_tokens, int64_t n_heads, int64_t head_dim, int64_t rot_dim,
+                    bool interleaved, const float* cos, const float* sin) = 0;
   // Causal softmax attention over a cache. q: [n_tokens, n_heads, head_dim];
   // k_cache, v_cache: [n_kv_heads, kv_stride / head_dim, head_dim]; out: [n_tokens, n_heads * head_dim].
   virtual void attention(const float* q, const float* k_cache, const float* v_cache,

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "formats/gguf.h"
 
 namespace junction {
 namespace {
@@ -208,6 +209,69 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
       throw Error(what + ": eos_token_id must be an integer or a list");
     }
   }
+  return c;
+}
+
+ModelConfig config_from_gguf(const GgufFile& g, const std::string& what) {
+  ModelConfig c;
+  const std::string arch = g.get_string("general.architecture").value_or("");
+  const std::string p = arch + ".";
+  auto required = [&](const std::string& key) {
+    const auto v = g.get_int(p + key);
+    if (!v || *v <= 0) throw Error(what + ": metadata '" + p + key + "' is missing or not positive");
+    return *v;
+  };
+  c.model_type = arch;
+  if (arch == "qwen3" || arch == "qwen2" || arch == "llama") {
+    c.family = ModelFamily::kLlama;
+  } else if (arch == "gemma") {
+    c.family = ModelFamily::kGemma;
+  } else {
+    throw Error(what + ": general.architecture '" + arch +
+                "' is not supported in GGUF files (junction reads qwen3, qwen2, llama, gemma)");
+  }
+  c.num_hidden_layers = required("block_count");
+  c.hidden_size = required("embedding_length");
+  c.intermediate_size = required("feed_forward_length");
+  c.num_attention_heads = required("attention.head_count");
+  c.num_key_value_heads = g.get_int(p + "attention.head_count_kv").value_or(c.num_attention_heads);
+  if (c.num_key_value_heads <= 0 || c.num_attention_heads % c.num_key_value_heads != 0)
+    throw Error(what + ": attention.head_count must be a multiple of attention.head_count_kv");
+  c.head_dim = g.get_int(p + "attention.key_length").value_or(c.hidden_size / c.num_attention_heads);
+  if (c.head_dim <= 0 || c.head_dim % 2 != 0) throw Error(what + ": attention.key_length must be positive and even");
+  if (const auto v = g.get_int(p + "attention.value_length"); v && *v != c.head_dim)
+    throw Error(what + ": attention.value_length different from key_length is not supported");
+  c.max_position_embeddings = g.get_int(p + "context_length").value_or(4096);
+  c.rms_norm_eps = g.get_double(p + "attention.layer_norm_rms_epsilon").value_or(1e-6);
+  c.rope_theta = g.get_double(p + "rope.freq_base").value_or(10000.0);
+  if (const auto dims = g.get_int(p + "rope.dimension_count"); dims && *dims != c.head_dim) {
+    if (*dims <= 0 || *dims > c.head_dim || *dims % 2 != 0) throw Error(what + ": rope.dimension_count is invalid");
+    c.partial_rotary_factor = static_cast<double>(*dims) / static_cast<double>(c.head_dim);
+  }
+  const std::string scaling = g.get_string(p + "rope.scaling.type").value_or("none");
+  if (scaling == "yarn" || scaling == "linear") {
+    RopeScaling& r = c.rope_scaling;
+    r.type = scaling == "yarn" ? RopeScaling::Type::kYarn : RopeScaling::Type::kLinear;
+    r.factor = g.get_double(p + "rope.scaling.factor").value_or(1.0);
+    r.original_max_position_embeddings =
+        g.get_int(p + "rope.scaling.original_context_length").value_or(c.max_position_embeddings);
+    if (const auto a = g.get_double(p + "rope.scaling.attn_factor")) r.attention_factor = *a;
+    if (r.factor <= 0) throw Error(what + ": rope.scaling.factor must be positive");
+  } else if (scaling != "none") {
+    throw Error(what + ": rope.scaling.type '" + scaling + "' is not supported");
+  }
+  c.qk_norm = arch == "qwen3";
+  c.rope_interleaved = arch == "llama";
+  c.hidden_act = c.family == ModelFamily::kGemma ? Activation::kGeluTanh : Activation::kSilu;
+  c.tie_word_embeddings = g.tensor("output.weight") == nullptr;
+  c.sliding_window = g.get_int(p + "attention.sliding_window").value_or(0);
+  const GgufTensor* embd = g.tensor("token_embd.weight");
+  if (!embd || embd->ne.size() != 2) throw Error(what + ": no 2-D token_embd.weight tensor");
+  c.vocab_size = g.get_int(p + "vocab_size").value_or(embd->ne[1]);
+  if (const auto bos = g.get_int("tokenizer.ggml.bos_token_id")) c.bos_token_id = *bos;
+  if (const auto eos = g.get_int("tokenizer.ggml.eos_token_id")) c.eos_token_ids.push_back(*eos);
+  if (const auto eot = g.get_int("tokenizer.ggml.eot_token_id"))
+    if (c.eos_token_ids.empty() || c.eos_token_ids[0] != *eot) c.eos_token_ids.push_back(*eot);
   return c;
 }
 

@@ -54,6 +54,9 @@ struct ModelConfig {
   bool o_bias = false;    // o_proj has a bias (llama/qwen3 attention_bias)
   bool mlp_bias = false;  // llama's mlp_bias
   bool qk_norm = false;   // qwen3's per-head q_norm / k_norm
+  // llama.cpp's converter permutes Llama q/k rows so rope pairs dims (2i, 2i+1) instead of HF's
+  // (i, i + d/2); such files are rotated in that layout (the attention scores are the same).
+  bool rope_interleaved = false;
   Activation hidden_act = Activation::kSilu;
   int64_t sliding_window = 0;  // 0: full attention
   std::optional<int64_t> bos_token_id;
@@ -65,5 +68,9 @@ struct ModelConfig {
 // Parses config.json text; `what` names the file in errors.
 ModelConfig parse_model_config(const std::string& json_text, const std::string& what);
 ModelConfig load_model_config(const std::string& model_dir);
+
+class GgufFile;
+// The same fields from a GGUF file's metadata (general.architecture and its keys).
+ModelConfig config_from_gguf(const GgufFile& gguf, const std::string& what);
 
 }  // namespace junction

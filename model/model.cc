@@ -4,6 +4,7 @@
 #include "model/model.h"
 
 #include <cmath>
+#include <filesystem>
 
 #include "core/error.h"
 
@@ -33,10 +34,16 @@ Model::Model(ModelConfig config, GenerationConfig generation, ModelWeights weigh
       weights_(std::move(weights)),
       rope_(config_) {}
 
-std::unique_ptr<Model> Model::load(const std::string& model_dir) {
-  ModelConfig config = load_model_config(model_dir);
-  GenerationConfig generation = load_generation_config(model_dir);
-  ModelWeights weights = load_weights(config, SafetensorsCheckpoint::open(model_dir));
+std::unique_ptr<Model> Model::load(const std::string& path) {
+  if (std::filesystem::is_regular_file(path)) {
+    auto gguf = GgufFile::open(path);
+    ModelConfig config = config_from_gguf(*gguf, path);
+    ModelWeights weights = load_gguf_weights(config, std::move(gguf));
+    return std::unique_ptr<Model>(new Model(std::move(config), GenerationConfig{}, std::move(weights)));
+  }
+  ModelConfig config = load_model_config(path);
+  GenerationConfig generation = load_generation_config(path);
+  ModelWeights weights = load_weights(config, SafetensorsCheckpoint::open(path));
   return std::unique_ptr<Model>(new Model(std::move(config), std::move(generation), std::move(weights)));
 }
 
@@ -98,8 +105,8 @@ void Model::forward(kernels::Backend& be, std::span<const BatchSlice> slices, fl
       be.rms_norm(s.q.data(), T * n_heads, D, L.q_norm.data(), eps, s.q.data());
       be.rms_norm(s.k.data(), T * n_kv, D, L.k_norm.data(), eps, s.k.data());
     }
-    be.rope(s.q.data(), T, n_heads, D, rope_.rotary_dim(), s.cos.data(), s.sin.data());
-    be.rope(s.k.data(), T, n_kv, D, rope_.rotary_dim(), s.cos.data(), s.sin.data());
+    be.rope(s.q.data(), T, n_heads, D, rope_.rotary_dim(), c.rope_interleaved, s.cos.data(), s.sin.data());
+    be.rope(s.k.data(), T, n_kv, D, rope_.rotary_dim(), c.rope_interleaved, s.cos.data(), s.sin.data());
     int64_t row = 0;
     for (const BatchSlice& b : slices) {
       const int64_t n = static_cast<int64_t>(b.ids.size());

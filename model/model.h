@@ -43,8 +43,8 @@ struct BatchSlice {
 
 class Model {
  public:
-  // Loads config.json, generation_config.json and the safetensors weights of a HF folder.
-  static std::unique_ptr<Model> load(const std::string& model_dir);
+  // A Hugging Face folder (config.json, generation_config.json, safetensors) or a GGUF file.
+  static std::unique_ptr<Model> load(const std::string& path);
 
   const ModelConfig& config() const { return config_; }
   const GenerationConfig& generation_config() const { return generation_; }

@@ -1,7 +1,7 @@
 #include "model/weights.h"
 
 #include "core/error.h"
-#include "kernels/ref/ref_ops.h"
+#include "kernels/quant/quant_ref.h"
 
 namespace junction {
 namespace {
@@ -34,7 +34,8 @@ class Loader {
   std::vector<float> vector(const std::string& name, int64_t n, float add = 0.0f) const {
     const SafetensorsTensor& t = tensor(name, {n});
     std::vector<float> out(n);
-    for (int64_t i = 0; i < n; ++i) out[i] = add + kernels::ref::load_element(t.data, t.dtype, i);
+    quant::dequantize_row(t.dtype, t.data, out.data(), n);
+    for (float& f : out) f += add;
     return out;
   }
 
@@ -98,6 +99,81 @@ ModelWeights load_weights(const ModelConfig& c, std::unique_ptr<SafetensorsCheck
   }
   w.matrix_bytes = load.bytes;
   w.checkpoint = std::move(checkpoint);
+  return w;
+}
+
+namespace {
+
+class GgufLoader {
+ public:
+  explicit GgufLoader(const GgufFile& f) : f_(f) {}
+
+  const GgufTensor* find(const std::string& name) const { return f_.tensor(name); }
+
+  const GgufTensor& tensor(const std::string& name, std::vector<int64_t> ne) const {
+    const GgufTensor* t = f_.tensor(name);
+    if (!t) throw Error("GGUF file has no tensor '" + name + "' (is it a complete model file?)");
+    if (t->ne != ne)
+      throw Error("GGUF tensor '" + name + "' has shape " + shape_string(t->ne) + ", the metadata implies " +
+                  shape_string(ne));
+    return *t;
+  }
+  WeightView matrix(const std::string& name, int64_t rows, int64_t cols) {
+    const GgufTensor& t = tensor(name, {cols, rows});
+    bytes += t.bytes;
+    return WeightView{t.data, t.dtype, rows, cols};
+  }
+  std::vector<float> vector(const std::string& name, int64_t n, float add = 0.0f) const {
+    const GgufTensor& t = tensor(name, {n});
+    if (n % block_elements(t.dtype) != 0) throw Error("GGUF tensor '" + name + "' is not whole blocks");
+    std::vector<float> out(n);
+    quant::dequantize_row(t.dtype, t.data, out.data(), n);
+    for (float& f : out) f += add;
+    return out;
+  }
+  Linear linear(const std::string& prefix, int64_t out, int64_t in) {
+    Linear l{matrix(prefix + ".weight", out, in), {}};
+    if (find(prefix + ".bias")) l.bias = vector(prefix + ".bias", out);
+    return l;
+  }
+
+  size_t bytes = 0;
+
+ private:
+  const GgufFile& f_;
+};
+
+}  // namespace
+
+ModelWeights load_gguf_weights(const ModelConfig& c, std::unique_ptr<GgufFile> gguf) {
+  GgufLoader load(*gguf);
+  ModelWeights w;
+  const int64_t H = c.hidden_size, I = c.intermediate_size, D = c.head_dim;
+  const int64_t q_dim = c.num_attention_heads * D, kv_dim = c.num_key_value_heads * D;
+  const float norm_offset = c.family == ModelFamily::kGemma ? 1.0f : 0.0f;
+  w.embed_tokens = load.matrix("token_embd.weight", c.vocab_size, H);
+  for (int64_t l = 0; l < c.num_hidden_layers; ++l) {
+    const std::string p = "blk." + std::to_string(l);
+    LayerWeights L;
+    L.input_layernorm = load.vector(p + ".attn_norm.weight", H, norm_offset);
+    L.post_attention_layernorm = load.vector(p + ".ffn_norm.weight", H, norm_offset);
+    L.q_proj = load.linear(p + ".attn_q", q_dim, H);
+    L.k_proj = load.linear(p + ".attn_k", kv_dim, H);
+    L.v_proj = load.linear(p + ".attn_v", kv_dim, H);
+    L.o_proj = load.linear(p + ".attn_output", H, q_dim);
+    L.gate_proj = load.linear(p + ".ffn_gate", I, H);
+    L.up_proj = load.linear(p + ".ffn_up", I, H);
+    L.down_proj = load.linear(p + ".ffn_down", H, I);
+    if (c.qk_norm) {
+      L.q_norm = load.vector(p + ".attn_q_norm.weight", D);
+      L.k_norm = load.vector(p + ".attn_k_norm.weight", D);
+    }
+    w.layers.push_back(std::move(L));
+  }
+  w.norm = load.vector("output_norm.weight", H, norm_offset);
+  w.lm_head = load.find("output.weight") ? load.matrix("output.weight", c.vocab_size, H) : w.embed_tokens;
+  w.matrix_bytes = load.bytes;
+  w.gguf = std::move(gguf);
   return w;
 }
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/tensor.h"
+#include "formats/gguf.h"
 #include "formats/safetensors.h"
 #include "model/config.h"
 
@@ -31,9 +32,15 @@ struct ModelWeights {
   std::vector<float> norm;  // [hidden]
   WeightView lm_head;       // [vocab, hidden]; the embedding matrix when tied
   size_t matrix_bytes = 0;  // bytes of all matrices (what one decode step streams, roughly)
-  std::unique_ptr<SafetensorsCheckpoint> checkpoint;  // owns the mapped files
+  // The mapped file(s) the views point into: a safetensors checkpoint or a GGUF file.
+  std::unique_ptr<SafetensorsCheckpoint> checkpoint;
+  std::unique_ptr<GgufFile> gguf;
+  size_t file_bytes() const { return checkpoint ? checkpoint->mapped_bytes() : gguf ? gguf->file_bytes() : 0; }
 };
 
+// Weights of a Hugging Face checkpoint, by HF tensor names.
 ModelWeights load_weights(const ModelConfig& config, std::unique_ptr<SafetensorsCheckpoint> checkpoint);
+// Weights of a GGUF file, by llama.cpp's tensor names (blk.N.attn_q.weight, ...).
+ModelWeights load_gguf_weights(const ModelConfig& config, std::unique_ptr<GgufFile> gguf);
 
 }  // namespace junction

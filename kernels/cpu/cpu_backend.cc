@@ -11,13 +11,15 @@
 #include "core/thread_pool.h"
 #include "kernels/cpu/isa_kernels.h"
 #include "kernels/ops.h"
+#include "kernels/ref/ref_ops.h"
 
 namespace junction::kernels {
 
 std::string_view detect_cpu_isa() {
   __builtin_cpu_init();
   if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("fma") &&
+      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
+      __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("fma") &&
       __builtin_cpu_supports("f16c"))
     return "avx512";
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
@@ -43,6 +45,7 @@ class CpuBackend final : public Backend {
   std::string_view name() const override { return k_.name; }
 
   void matmul(const float* x, int64_t n_tokens, const WeightView& w, float* y) override {
+    if (is_quantized(w.dtype)) return quant_matmul(x, n_tokens, w, y);
     // Row ranges in multiples of 16 keep every thread on whole register tiles.
     pool_.parallel_for(w.rows, 16, [&](int64_t begin, int64_t end) {
       k_.matmul_rows(x, n_tokens, w, begin, end, y);
@@ -62,7 +65,8 @@ class CpuBackend final : public Backend {
   }
 
   void rope(float* x, int64_t n_tokens, int64_t n_heads, int64_t head_dim, int64_t rot_dim,
-            const float* cos, const float* sin) override {
+            bool interleaved, const float* cos, const float* sin) override {
+    if (interleaved) return ref::rope(x, n_tokens, n_heads, head_dim, rot_dim, true, cos, sin);
     const int64_t half = rot_dim / 2;
     for (int64_t t = 0; t < n_tokens; ++t) {
       const float* c = cos + t * half;
@@ -119,6 +123,25 @@ class CpuBackend final : public Backend {
   }
 
  private:
+  // Activations are quantized once per call (each token's row into Q8_0 or Q8_K blocks), then
+  // every thread takes a slice of the weight rows.
+  void quant_matmul(const float* x, int64_t n_tokens, const WeightView& w, float* y) {
+    const size_t row_bytes = ref::quantized_activation_bytes(w.dtype, w.cols);
+    if (quantized_.size() < row_bytes * n_tokens) quantized_.resize(row_bytes * n_tokens);
+    auto quantize = [&](int64_t begin, int64_t end) {
+      for (int64_t t = begin; t < end; ++t)
+        ref::quantize_activations(w.dtype, x + t * w.cols, w.cols, quantized_.data() + t * row_bytes);
+    };
+    if (n_tokens < 8) {
+      quantize(0, n_tokens);
+    } else {
+      pool_.parallel_for(n_tokens, 1, quantize);
+    }
+    pool_.parallel_for(w.rows, 16, [&](int64_t begin, int64_t end) {
+      k_.quant_matmul_rows(quantized_.data(), row_bytes, n_tokens, w, begin, end, y);
+    });
+  }
+
   template <class F>
   void parallel_elementwise(int64_t n, F&& fn) {
     if (n < 32768) return fn(int64_t{0}, n);
@@ -128,6 +151,7 @@ class CpuBackend final : public Backend {
   ThreadPool& pool_;
   const IsaKernels& k_;
   std::vector<std::vector<float>> scratch_;  // one attention scratch per thread
+  std::vector<std::byte> quantized_;         // [n_tokens, activation row bytes]
 };
 
 }  // namespace

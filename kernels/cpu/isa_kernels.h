@@ -16,6 +16,10 @@ struct IsaKernels {
   // Output rows [row_begin, row_end) of y = x . w^T; x: [n_tokens, w.cols], y: [n_tokens, w.rows].
   void (*matmul_rows)(const float* x, int64_t n_tokens, const WeightView& w, int64_t row_begin,
                       int64_t row_end, float* y);
+  // The same for quantized weights, with activations already quantized per token
+  // (xq: [n_tokens] rows of xq_row_bytes, see ref::quantize_activations).
+  void (*quant_matmul_rows)(const std::byte* xq, size_t xq_row_bytes, int64_t n_tokens,
+                            const WeightView& w, int64_t row_begin, int64_t row_end, float* y);
   // One stored row of n elements to float32.
   void (*convert_row)(const std::byte* row, DType dtype, int64_t n, float* out);
   void (*rms_norm)(const float* x, int64_t n_rows, int64_t dim, const float* weight, float eps,

@@ -6,10 +6,12 @@
 
 #include "kernels/cpu/isa_kernels.h"
 #include "kernels/cpu/simd_avx2.h"
+#include "kernels/quant/quant_ref.h"
 #include "kernels/ref/ref_ops.h"
 
 namespace junction::kernels {
 namespace {
+#include "kernels/cpu/quant_dot_impl.h"
 #include "kernels/cpu/kernels_impl.h"
 }  // namespace
 

@@ -128,7 +128,18 @@ void matmul_rows(const float* x, int64_t n_tokens, const WeightView& w, int64_t 
     case DType::F32: return matmul_rows_typed<S, DType::F32>(x, n_tokens, w, row_begin, row_end, y);
     case DType::F16: return matmul_rows_typed<S, DType::F16>(x, n_tokens, w, row_begin, row_end, y);
     case DType::BF16: return matmul_rows_typed<S, DType::BF16>(x, n_tokens, w, row_begin, row_end, y);
+    default: break;  // quantized weights go through quant_matmul_rows
   }
+}
+
+// Quantized weights: one dot product per (row, token); vec_dot is this ISA's fast version for
+// the types it has one for, the reference otherwise.
+template <class S>
+void quant_matmul_rows(const std::byte* xq, size_t xq_row_bytes, int64_t n_tokens, const WeightView& w,
+                       int64_t row_begin, int64_t row_end, float* y) {
+  const auto dot = quant_vec_dot(w.dtype);
+  for (int64_t n = row_begin; n < row_end; ++n)
+    for (int64_t t = 0; t < n_tokens; ++t) y[t * w.rows + n] = dot(w.dtype, w.row(n), xq + t * xq_row_bytes, w.cols);
 }
 
 template <class S>
@@ -138,6 +149,8 @@ void convert_row(const std::byte* row, DType dtype, int64_t n, float* out) {
     for (; i + S::kWidth <= n; i += S::kWidth) S::store(out + i, S::load_bf16(row + 2 * i));
   } else if (dtype == DType::F16) {
     for (; i + S::kWidth <= n; i += S::kWidth) S::store(out + i, S::load_f16(row + 2 * i));
+  } else if (is_quantized(dtype)) {
+    return quant::dequantize_row(dtype, row, out, n);
   }
   for (; i < n; ++i) out[i] = ref::load_element(row, dtype, i);
 }
@@ -251,6 +264,6 @@ void gelu_tanh_mul(float* gate, const float* up, int64_t n) {
 
 template <class S>
 IsaKernels make_isa_kernels(const char* name) {
-  return IsaKernels{name,          &matmul_rows<S>,     &convert_row<S>,    &rms_norm<S>,
-                    &attention_block<S>, &silu_mul<S>, &gelu_tanh_mul<S>};
+  return IsaKernels{name,          &matmul_rows<S>,     &quant_matmul_rows<S>, &convert_row<S>,
+                    &rms_norm<S>,   &attention_block<S>, &silu_mul<S>,          &gelu_tanh_mul<S>};
 }

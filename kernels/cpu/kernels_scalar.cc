@@ -6,10 +6,14 @@
 
 #include "kernels/cpu/isa_kernels.h"
 #include "kernels/cpu/simd_scalar.h"
+#include "kernels/quant/quant_ref.h"
 #include "kernels/ref/ref_ops.h"
 
 namespace junction::kernels {
 namespace {
+using QuantDot = float (*)(DType, const std::byte*, const void*, int64_t);
+QuantDot quant_vec_dot(DType) { return &quant::vec_dot_ref; }
+
 #include "kernels/cpu/kernels_impl.h"
 }  // namespace
 

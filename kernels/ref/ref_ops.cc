@@ -5,6 +5,8 @@
 #include <cstring>
 #include <vector>
 
+#include "kernels/quant/quant_ref.h"
+
 namespace junction::kernels::ref {
 
 float load_element(const std::byte* row, DType dtype, int64_t k) {
@@ -29,6 +31,15 @@ float load_element(const std::byte* row, DType dtype, int64_t k) {
 }
 
 void matmul(const float* x, int64_t n_tokens, const WeightView& w, float* y) {
+  if (is_quantized(w.dtype)) {
+    // As ggml defines it: activations quantized per block, integer dot products, scaled.
+    std::vector<std::byte> xq(quantized_activation_bytes(w.dtype, w.cols));
+    for (int64_t t = 0; t < n_tokens; ++t) {
+      quantize_activations(w.dtype, x + t * w.cols, w.cols, xq.data());
+      for (int64_t n = 0; n < w.rows; ++n) y[t * w.rows + n] = quant::vec_dot_ref(w.dtype, w.row(n), xq.data(), w.cols);
+    }
+    return;
+  }
   for (int64_t t = 0; t < n_tokens; ++t) {
     for (int64_t n = 0; n < w.rows; ++n) {
       const std::byte* row = w.row(n);
@@ -40,9 +51,20 @@ void matmul(const float* x, int64_t n_tokens, const WeightView& w, float* y) {
 }
 
 void embedding(const WeightView& table, const int32_t* ids, int64_t n, float* out) {
-  for (int64_t t = 0; t < n; ++t) {
-    const std::byte* row = table.row(ids[t]);
-    for (int64_t k = 0; k < table.cols; ++k) out[t * table.cols + k] = load_element(row, table.dtype, k);
+  for (int64_t t = 0; t < n; ++t) quant::dequantize_row(table.dtype, table.row(ids[t]), out + t * table.cols, table.cols);
+}
+
+size_t quantized_activation_bytes(DType weight_type, int64_t n) {
+  return quant::activation_format(weight_type) == quant::ActivationFormat::kQ8_0
+             ? static_cast<size_t>(n / quant::kQK) * sizeof(quant::BlockQ8_0)
+             : static_cast<size_t>(n / quant::kQK_K) * sizeof(quant::BlockQ8_K);
+}
+
+void quantize_activations(DType weight_type, const float* x, int64_t n, std::byte* out) {
+  if (quant::activation_format(weight_type) == quant::ActivationFormat::kQ8_0) {
+    quant::quantize_row_q8_0(x, reinterpret_cast<quant::BlockQ8_0*>(out), n);
+  } else {
+    quant::quantize_row_q8_K(x, reinterpret_cast<quant::BlockQ8_K*>(out), n);
   }
 }
 
@@ -57,16 +79,20 @@ void rms_norm(const float* x, int64_t n_rows, int64_t dim, const float* weight, 
 }
 
 void rope(float* x, int64_t n_tokens, int64_t n_heads, int64_t head_dim, int64_t rot_dim,
-          const float* cos, const float* sin) {
+          bool interleaved, const float* cos, const float* sin) {
   const int64_t half = rot_dim / 2;
+  // Element offsets of the two halves of pair i.
+  const int64_t first_stride = interleaved ? 2 : 1, second_offset = interleaved ? 1 : half;
   for (int64_t t = 0; t < n_tokens; ++t) {
     for (int64_t h = 0; h < n_heads; ++h) {
       float* v = x + (t * n_heads + h) * head_dim;
       for (int64_t i = 0; i < half; ++i) {
         const float c = cos[t * half + i], s = sin[t * half + i];
-        const float x1 = v[i], x2 = v[i + half];
-        v[i] = x1 * c - x2 * s;
-        v[i + half] = x2 * c + x1 * s;
+        float& a = v[i * first_stride];
+        float& b = v[i * first_stride + second_offset];
+        const float x1 = a, x2 = b;
+        a = x1 * c - x2 * s;
+        b = x2 * c + x1 * s;
       }
     }
   }

@@ -11,12 +11,19 @@ namespace junction::kernels::ref {
 
 float load_element(const std::byte* row, DType dtype, int64_t k);
 
+// Activations of one token quantized for a dot product with weights of `weight_type`
+// (Q8_0 blocks for the legacy quants, Q8_K for the K-quants).
+size_t quantized_activation_bytes(DType weight_type, int64_t n);
+void quantize_activations(DType weight_type, const float* x, int64_t n, std::byte* out);
+
+// Plain weights: double-precision sums. Quantized weights: ggml's definition (activations
+// quantized per block, integer dot products).
 void matmul(const float* x, int64_t n_tokens, const WeightView& w, float* y);
 void embedding(const WeightView& table, const int32_t* ids, int64_t n, float* out);
 void rms_norm(const float* x, int64_t n_rows, int64_t dim, const float* weight, float eps,
               float* y);
 void rope(float* x, int64_t n_tokens, int64_t n_heads, int64_t head_dim, int64_t rot_dim,
-          const float* cos, const float* sin);
+          bool interleaved, const float* cos, const float* sin);
 void attention(const float* q, const float* k_cache, const float* v_cache,
                const AttentionShape& shape, float* out);
 float silu(float x);

@@ -21,8 +21,8 @@ class ReferenceBackend final : public Backend {
     ref::rms_norm(x, n_rows, dim, weight, eps, y);
   }
   void rope(float* x, int64_t n_tokens, int64_t n_heads, int64_t head_dim, int64_t rot_dim,
-            const float* cos, const float* sin) override {
-    ref::rope(x, n_tokens, n_heads, head_dim, rot_dim, cos, sin);
+            bool interleaved, const float* cos, const float* sin) override {
+    ref::rope(x, n_tokens, n_heads, head_dim, rot_dim, interleaved, cos, sin);
   }
   void attention(const float* q, const float* k_cache, const float* v_cache,
                  const AttentionShape& shape, float* out) override {

@@ -1,0 +1,145 @@
+// Dot products of quantized weight rows with quantized activations (Q8_0 / Q8_K), the way ggml
+// defines them, on 256-bit integer SIMD. Included by kernels_avx512.cc (where the u8 x s8 step is
+// one AVX-512 VNNI vpdpbusd) and kernels_avx2.cc (maddubs + madd), inside an anonymous namespace.
+// Types without a fast version here use the scalar reference.
+//
+// Unsigned weight codes times signed activations: each format's offset (Q4_0's 8, Q6_K's 32) or
+// minimum (Q4_K's m) is applied afterwards through the activation sums, so every inner step is a
+// plain u8 x s8 multiply-accumulate.
+
+inline __m256i dot_u8s8(__m256i acc, __m256i u, __m256i s) {
+#if defined(__AVX512VNNI__) && defined(__AVX512VL__)
+  return _mm256_dpbusd_epi32(acc, u, s);
+#else
+  // Pairs of u8 x s8 products fit int16 here: codes are at most 63 (and 127 x 127 for Q8_0).
+  return _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1)));
+#endif
+}
+
+inline int hsum_i32(__m256i v) {
+  __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
+  return _mm_cvtsi128_si32(s);
+}
+
+inline float hsum_f32(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+inline __m256i load256(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
+
+float vec_dot_q8_0(DType, const std::byte* row, const void* activations, int64_t n) {
+  const auto* x = reinterpret_cast<const quant::BlockQ8_0*>(row);
+  const auto* y = static_cast<const quant::BlockQ8_0*>(activations);
+  __m256 acc = _mm256_setzero_ps();
+  for (int64_t i = 0; i < n / quant::kQK; ++i) {
+    const __m256i w = load256(x[i].qs), a = load256(y[i].qs);
+    // |w| x (a * sign(w)) = w x a, with the unsigned operand first as vpdpbusd wants.
+    const __m256i sum = dot_u8s8(_mm256_setzero_si256(), _mm256_sign_epi8(w, w), _mm256_sign_epi8(a, w));
+    const float d = f16_to_f32(x[i].d) * f16_to_f32(y[i].d);
+    acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum), _mm256_set1_ps(d), acc);
+  }
+  return hsum_f32(acc);
+}
+
+float vec_dot_q4_0(DType, const std::byte* row, const void* activations, int64_t n) {
+  const auto* x = reinterpret_cast<const quant::BlockQ4_0*>(row);
+  const auto* y = static_cast<const quant::BlockQ8_0*>(activations);
+  const __m256i low4 = _mm256_set1_epi8(0x0F), ones = _mm256_set1_epi8(1);
+  __m256 acc = _mm256_setzero_ps();
+  for (int64_t i = 0; i < n / quant::kQK; ++i) {
+    const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(x[i].qs));
+    // Elements 0..15 are the low nibbles, 16..31 the high ones.
+    const __m256i q = _mm256_and_si256(
+        _mm256_set_m128i(_mm_srli_epi16(packed, 4), packed), low4);
+    const __m256i a = load256(y[i].qs);
+    const __m256i qa = dot_u8s8(_mm256_setzero_si256(), q, a);
+    const __m256i sa = dot_u8s8(_mm256_setzero_si256(), ones, a);
+    const __m256i sum = _mm256_sub_epi32(qa, _mm256_slli_epi32(sa, 3));  // sum (q - 8) a
+    const float d = f16_to_f32(x[i].d) * f16_to_f32(y[i].d);
+    acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum), _mm256_set1_ps(d), acc);
+  }
+  return hsum_f32(acc);
+}
+
+float vec_dot_q4_k(DType, const std::byte* row, const void* activations, int64_t n) {
+  const auto* x = reinterpret_cast<const quant::BlockQ4_K*>(row);
+  const auto* y = static_cast<const quant::BlockQ8_K*>(activations);
+  const __m256i low4 = _mm256_set1_epi8(0x0F);
+  float sum = 0.0f;
+  for (int64_t i = 0; i < n / quant::kQK_K; ++i) {
+    uint8_t sc[8], m[8];
+    for (int j = 0; j < 8; ++j) quant::scale_min_k4(j, x[i].scales, &sc[j], &m[j]);
+    __m256i acc = _mm256_setzero_si256();
+    for (int c = 0; c < 4; ++c) {
+      const __m256i packed = load256(x[i].qs + 32 * c);
+      const __m256i lo = _mm256_and_si256(packed, low4);
+      const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(packed, 4), low4);
+      const __m256i dlo = dot_u8s8(_mm256_setzero_si256(), lo, load256(y[i].qs + 64 * c));
+      const __m256i dhi = dot_u8s8(_mm256_setzero_si256(), hi, load256(y[i].qs + 64 * c + 32));
+      acc = _mm256_add_epi32(acc, _mm256_mullo_epi32(dlo, _mm256_set1_epi32(sc[2 * c])));
+      acc = _mm256_add_epi32(acc, _mm256_mullo_epi32(dhi, _mm256_set1_epi32(sc[2 * c + 1])));
+    }
+    int mins = 0;
+    for (int j = 0; j < 8; ++j) mins += m[j] * (y[i].bsums[2 * j] + y[i].bsums[2 * j + 1]);
+    sum += y[i].d * f16_to_f32(x[i].d) * static_cast<float>(hsum_i32(acc)) -
+           y[i].d * f16_to_f32(x[i].dmin) * static_cast<float>(mins);
+  }
+  return sum;
+}
+
+float vec_dot_q6_k(DType, const std::byte* row, const void* activations, int64_t n) {
+  const auto* x = reinterpret_cast<const quant::BlockQ6_K*>(row);
+  const auto* y = static_cast<const quant::BlockQ8_K*>(activations);
+  const __m256i low4 = _mm256_set1_epi8(0x0F), two = _mm256_set1_epi8(3);
+  float sum = 0.0f;
+  for (int64_t i = 0; i < n / quant::kQK_K; ++i) {
+    __m256i acc = _mm256_setzero_si256();
+    for (int half = 0; half < 2; ++half) {
+      const uint8_t* ql = x[i].ql + 64 * half;
+      const __m256i qh = load256(x[i].qh + 32 * half);
+      const __m256i ql_a = load256(ql), ql_b = load256(ql + 32);
+      // Codes 0..63 (value + 32) of the four 32-element runs of this half.
+      const __m256i u[4] = {
+          _mm256_or_si256(_mm256_and_si256(ql_a, low4), _mm256_slli_epi16(_mm256_and_si256(qh, two), 4)),
+          _mm256_or_si256(_mm256_and_si256(ql_b, low4),
+                          _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2), two), 4)),
+          _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql_a, 4), low4),
+                          _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 4), two), 4)),
+          _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql_b, 4), low4),
+                          _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 6), two), 4)),
+      };
+      for (int k = 0; k < 4; ++k) {
+        const int element = 128 * half + 32 * k;
+        const int group = element / 16;
+        const __m256i d = dot_u8s8(_mm256_setzero_si256(), u[k], load256(y[i].qs + element));
+        // Lanes 0-3 hold the first 16 elements (group g), lanes 4-7 the next (g + 1).
+        const __m256i scale = _mm256_set_epi32(x[i].scales[group + 1], x[i].scales[group + 1],
+                                               x[i].scales[group + 1], x[i].scales[group + 1],
+                                               x[i].scales[group], x[i].scales[group],
+                                               x[i].scales[group], x[i].scales[group]);
+        acc = _mm256_add_epi32(acc, _mm256_mullo_epi32(d, scale));
+      }
+    }
+    int offset = 0;  // the codes carry +32: subtract 32 * sum of each group's activations
+    for (int g = 0; g < 16; ++g) offset += x[i].scales[g] * y[i].bsums[g];
+    sum += f16_to_f32(x[i].d) * y[i].d * static_cast<float>(hsum_i32(acc) - 32 * offset);
+  }
+  return sum;
+}
+
+using QuantDot = float (*)(DType, const std::byte*, const void*, int64_t);
+
+QuantDot quant_vec_dot(DType type) {
+  switch (type) {
+    case DType::Q8_0: return &vec_dot_q8_0;
+    case DType::Q4_0: return &vec_dot_q4_0;
+    case DType::Q4_K: return &vec_dot_q4_k;
+    case DType::Q6_K: return &vec_dot_q6_k;
+    default: return &quant::vec_dot_ref;
+  }
+}

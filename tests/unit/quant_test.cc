@@ -1,0 +1,120 @@
+// Quantized dot products: the reference (integer sums, as ggml defines them) equals the plain
+// float dot product of the dequantized weights and dequantized activations; every SIMD version
+// equals the reference. Weight rows come from real llama.cpp GGUF files (tests/data/gguf).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "formats/gguf.h"
+#include "kernels/cpu/isa_kernels.h"
+#include "kernels/ops.h"
+#include "kernels/quant/quant_ref.h"
+#include "kernels/ref/ref_ops.h"
+
+namespace junction {
+namespace {
+
+const std::string kGguf = std::string(JUNCTION_TEST_DATA) + "/gguf/";
+
+struct Case {
+  const char* file;
+  const char* tensor;
+};
+
+// One tensor of each quantized type in the fixtures.
+const Case kCases[] = {
+    {"qwen3-qbase-Q8_0.gguf", "blk.0.ffn_down.weight"}, {"qwen3-qbase-Q4_0.gguf", "blk.0.attn_q.weight"},
+    {"qwen3-qbase-Q4_K_M.gguf", "blk.0.attn_q.weight"}, {"qwen3-qbase-Q5_K_M.gguf", "blk.0.ffn_down.weight"},
+    {"qwen3-qbase-Q6_K.gguf", "blk.0.ffn_up.weight"},   {"qwen3-qbase-F16.gguf", "blk.0.attn_k.weight"},
+};
+
+std::vector<float> activations(int64_t n, std::mt19937& rng) {
+  std::normal_distribution<float> dist(0.0f, 1.0f);
+  std::vector<float> x(n);
+  for (float& v : x) v = dist(rng);
+  x[n / 3] = 7.5f;  // an outlier, as real activations have
+  return x;
+}
+
+TEST(Quant, ReferenceDotEqualsDequantizedDot) {
+  std::mt19937 rng(1);
+  for (const Case& c : kCases) {
+    const auto g = GgufFile::open(kGguf + c.file);
+    const GgufTensor* t = g->tensor(c.tensor);
+    ASSERT_NE(t, nullptr);
+    if (!is_quantized(t->dtype)) continue;
+    const int64_t K = t->ne[0];
+    const auto x = activations(K, rng);
+    std::vector<std::byte> xq(kernels::ref::quantized_activation_bytes(t->dtype, K));
+    kernels::ref::quantize_activations(t->dtype, x.data(), K, xq.data());
+    const DType act = quant::activation_format(t->dtype) == quant::ActivationFormat::kQ8_0 ? DType::Q8_0 : DType::Q8_K;
+    std::vector<float> xd(K), wd(K);
+    quant::dequantize_row(act, xq.data(), xd.data(), K);
+    for (int64_t r = 0; r < 8; ++r) {
+      const std::byte* row = t->data + r * row_size(t->dtype, K);
+      quant::dequantize_row(t->dtype, row, wd.data(), K);
+      double want = 0, scale = 0;
+      for (int64_t k = 0; k < K; ++k) {
+        want += double{wd[k]} * xd[k];
+        scale += std::fabs(double{wd[k]} * xd[k]);
+      }
+      const float got = quant::vec_dot_ref(t->dtype, row, xq.data(), K);
+      EXPECT_NEAR(got, want, 1e-5 * scale + 1e-6) << c.file << " " << dtype_name(t->dtype) << " row " << r;
+    }
+  }
+}
+
+TEST(Quant, ActivationQuantizationRoundTripsWithinHalfAStep) {
+  std::mt19937 rng(2);
+  const auto x = activations(512, rng);
+  for (DType weights : {DType::Q8_0, DType::Q4_K}) {
+    std::vector<std::byte> xq(kernels::ref::quantized_activation_bytes(weights, 512));
+    kernels::ref::quantize_activations(weights, x.data(), 512, xq.data());
+    const int64_t block = block_elements(weights);
+    const DType act = block == 32 ? DType::Q8_0 : DType::Q8_K;
+    std::vector<float> back(512);
+    quant::dequantize_row(act, xq.data(), back.data(), 512);
+    for (int64_t b = 0; b < 512 / block; ++b) {
+      float amax = 0;
+      for (int64_t j = 0; j < block; ++j) amax = std::max(amax, std::fabs(x[b * block + j]));
+      // Half a step (amax / 127), plus for Q8_0 the f16 rounding of the stored scale: up to 127
+      // steps times a relative 2^-11.
+      const float step = amax / 127;
+      const float bound = block == 32 ? step * (0.5f + 127.0f / 2048) : step * 0.5f * 1.0001f;
+      for (int64_t j = 0; j < block; ++j) EXPECT_LE(std::fabs(back[b * block + j] - x[b * block + j]), bound + 1e-6f);
+    }
+  }
+}
+
+TEST(Quant, SimdMatmulEqualsReferenceForEveryType) {
+  std::mt19937 rng(3);
+  std::vector<const kernels::IsaKernels*> isas = {&kernels::scalar_kernels()};
+  const std::string_view best = kernels::detect_cpu_isa();
+  if (best == "avx2" || best == "avx512") isas.push_back(&kernels::avx2_kernels());
+  if (best == "avx512") isas.push_back(&kernels::avx512_kernels());
+  for (const Case& c : kCases) {
+    const auto g = GgufFile::open(kGguf + c.file);
+    const GgufTensor* t = g->tensor(c.tensor);
+    if (!is_quantized(t->dtype)) continue;
+    const int64_t K = t->ne[0], N = 37, T = 3;
+    const WeightView w{t->data, t->dtype, N, K};
+    const auto x = activations(T * K, rng);
+    std::vector<float> want(T * N);
+    kernels::ref::matmul(x.data(), T, w, want.data());
+    const size_t row_bytes = kernels::ref::quantized_activation_bytes(t->dtype, K);
+    std::vector<std::byte> xq(row_bytes * T);
+    for (int64_t i = 0; i < T; ++i) kernels::ref::quantize_activations(t->dtype, x.data() + i * K, K, xq.data() + i * row_bytes);
+    for (const auto* isa : isas) {
+      std::vector<float> got(T * N, NAN);
+      isa->quant_matmul_rows(xq.data(), row_bytes, T, w, 0, N, got.data());
+      for (int64_t i = 0; i < T * N; ++i)
+        ASSERT_NEAR(got[i], want[i], 1e-4f * (1 + std::fabs(want[i]))) << isa->name << " " << dtype_name(t->dtype);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace junction
