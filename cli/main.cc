@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   const std::vector<junction::cli::Command> commands = {
       junction::cli::add_run_command(app),
+      junction::cli::add_pull_command(app),
   };
   CLI11_PARSE(app, argc, argv);
   try {
