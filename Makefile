@@ -20,7 +20,7 @@ build: configure
 # A tiny random-weight Qwen3 with the real Qwen3 tokenizer: the tokens are noise, but they come
 # out of the whole pipeline. Point --model at a real checkpoint folder for real text.
 run: build
-	./build/junction run --model $(DEMO_MODEL) --prompt-ids 151644,872,198,9707,0,10479,525,498,30,151645,198,151644,77091,198 --max-tokens 16
+	./build/junction run --model $(DEMO_MODEL) --chat "Hello! Who are you?" --max-tokens 32
 
 test: build
 	cd build && ctest -j $(JOBS) --output-on-failure

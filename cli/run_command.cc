@@ -1,7 +1,13 @@
-// `junction run`: load a model folder, generate from a prompt, print the tokens.
+// `junction run`: load a model, generate from a prompt, print what comes out. Prompts are token
+// ids, raw text, or chat messages rendered through the model's chat template; output is streamed
+// text (or ids), or with --json one object with the ids, the text and its reasoning/content split.
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <thread>
@@ -14,6 +20,12 @@
 #include "engine/sequence.h"
 #include "kernels/ops.h"
 #include "model/model.h"
+#include "pull/model_cache.h"
+#include "tokenizer/chat/chat_template.h"
+#include "tokenizer/chat/output_parser.h"
+#include "tokenizer/chat/template_source.h"
+#include "tokenizer/incremental_detokenizer.h"
+#include "tokenizer/tokenizer.h"
 
 namespace junction::cli {
 namespace {
@@ -21,6 +33,13 @@ namespace {
 struct RunOptions {
   std::string model;
   std::string prompt_ids;
+  std::string prompt;          // raw text
+  std::string chat;            // one user message
+  std::string system;          // with --chat: a system message first
+  std::string messages;        // JSON array, or @file
+  std::string chat_template;   // override file
+  std::string chat_template_kwargs = "{}";
+  bool json = false;
   int64_t max_tokens = 32;
   int threads = 0;
   int64_t ctx_size = 0;
@@ -68,12 +87,59 @@ SamplingParams sampling_from(const RunOptions& o, const GenerationConfig& g) {
   return p;
 }
 
+std::string read_file_or_text(const std::string& arg) {
+  if (arg.empty() || arg[0] != '@') return arg;
+  std::ifstream in(arg.substr(1));
+  if (!in) throw Error("cannot read " + arg.substr(1));
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+nlohmann::ordered_json parse_json_arg(const std::string& what, const std::string& text) {
+  try {
+    return nlohmann::ordered_json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(what + " is not valid JSON: " + e.what());
+  }
+}
+
+// The prompt's ids from whichever form was given; `rendered` receives the chat prompt text.
+std::vector<int32_t> prompt_tokens(const RunOptions& o, const std::string& model_path,
+                                   const tokenizer::Tokenizer* tok, std::string* rendered) {
+  const int forms = !o.prompt_ids.empty() + !o.prompt.empty() + !o.chat.empty() + !o.messages.empty();
+  if (forms != 1) throw Error("give exactly one prompt: --prompt-ids, --prompt, --chat or --messages");
+  if (!o.prompt_ids.empty()) return parse_ids(o.prompt_ids);
+  if (!tok) throw Error(model_path + " has no tokenizer.json: give the prompt as --prompt-ids");
+  if (!o.prompt.empty()) return tok->encode(o.prompt, /*add_special_tokens=*/true);
+  nlohmann::ordered_json messages = nlohmann::ordered_json::array();
+  if (!o.chat.empty()) {
+    if (!o.system.empty()) messages.push_back({{"role", "system"}, {"content", o.system}});
+    messages.push_back({{"role", "user"}, {"content", o.chat}});
+  } else {
+    messages = parse_json_arg("--messages", read_file_or_text(o.messages));
+    if (!messages.is_array() || messages.empty()) throw Error("--messages must be a non-empty JSON array");
+  }
+  const auto source = chat::find_chat_template(model_path, o.chat_template);
+  if (source.text.empty()) throw Error(model_path + " has no chat template: pass --chat-template FILE");
+  const chat::ChatTemplate tmpl(source.text, source.bos_token, source.eos_token);
+  const auto kwargs = parse_json_arg("--chat-template-kwargs", o.chat_template_kwargs);
+  *rendered = tmpl.render(messages, nullptr, /*add_generation_prompt=*/true, kwargs);
+  // HF's apply_chat_template(tokenize=True) adds no special tokens: the template wrote them.
+  return tok->encode(*rendered, /*add_special_tokens=*/false);
+}
+
 int run(const RunOptions& o) {
   const auto t_start = std::chrono::steady_clock::now();
-  auto model = Model::load(o.model);
+  const std::string model_path = pull::resolve_model_path(o.model);
+  auto model = Model::load(model_path);
   const ModelConfig& c = model->config();
-  const auto prompt = parse_ids(o.prompt_ids);
-  if (prompt.empty()) throw Error("give a prompt: --prompt-ids 1,2,3");
+  std::unique_ptr<tokenizer::Tokenizer> tok;
+  if (std::filesystem::is_directory(model_path) && std::filesystem::exists(model_path + "/tokenizer.json"))
+    tok = std::make_unique<tokenizer::Tokenizer>(tokenizer::Tokenizer::load(model_path));
+  std::string rendered;
+  const auto prompt = prompt_tokens(o, model_path, tok.get(), &rendered);
+  if (prompt.empty()) throw Error("the prompt is empty");
 
   const int threads = o.threads > 0 ? o.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   ThreadPool pool(threads);
@@ -93,14 +159,44 @@ int run(const RunOptions& o) {
   const auto t_loaded = std::chrono::steady_clock::now();
   auto t_prefilled = t_loaded;
   std::vector<int32_t> output;
-  generate(*model, *backend, sequence, request,
-           [&](int32_t token) {
-             output.push_back(token);
-             std::printf("%s%d", output.size() == 1 ? "" : ",", token);
-             std::fflush(stdout);
-             return true;
-           },
-           [&] { t_prefilled = std::chrono::steady_clock::now(); });
+  // Text in, text out (streamed); ids in, ids out.
+  const bool print_text = tok && o.prompt_ids.empty() && !o.json;
+  std::optional<tokenizer::IncrementalDetokenizer> detok;
+  if (tok) detok.emplace(*tok);
+  std::string text;
+  const FinishReason finish = generate(
+      *model, *backend, sequence, request,
+      [&](int32_t token) {
+        output.push_back(token);
+        if (detok) {
+          const std::string piece = detok->add(token);
+          text += piece;
+          if (print_text) std::fputs(piece.c_str(), stdout);
+        }
+        if (!print_text && !o.json) std::printf("%s%d", output.size() == 1 ? "" : ",", token);
+        std::fflush(stdout);
+        return true;
+      },
+      [&] { t_prefilled = std::chrono::steady_clock::now(); });
+  if (detok) {
+    const std::string rest = detok->finish();
+    text += rest;
+    if (print_text) std::fputs(rest.c_str(), stdout);
+  }
+  if (o.json) {
+    nlohmann::ordered_json out;
+    out["prompt_ids"] = prompt;
+    if (!rendered.empty()) out["prompt_text"] = rendered;
+    out["output_ids"] = output;
+    out["finish_reason"] = finish == FinishReason::kStop ? "stop" : "length";
+    if (tok) {
+      out["text"] = text;
+      const auto parsed = chat::parse_chat_output(text);
+      out["reasoning_content"] = parsed.reasoning_content;
+      out["content"] = parsed.content;
+    }
+    std::printf("%s", out.dump().c_str());
+  }
   std::printf("\n");
   const auto t_end = std::chrono::steady_clock::now();
   auto ms = [](auto a, auto b) { return std::chrono::duration<double, std::milli>(b - a).count(); };
@@ -120,8 +216,18 @@ int run(const RunOptions& o) {
 Command add_run_command(CLI::App& app) {
   auto o = std::make_shared<RunOptions>();
   CLI::App* cmd = app.add_subcommand("run", "Generate tokens from a model folder");
-  cmd->add_option("-m,--model", o->model, "Hugging Face model folder (config.json + safetensors)")->required();
-  cmd->add_option("--prompt-ids", o->prompt_ids, "Prompt as comma-separated token ids")->required();
+  cmd->add_option("-m,--model", o->model,
+                  "Hugging Face model folder, GGUF file, or a pulled model (alias or hf://ORG/REPO)")
+      ->required();
+  cmd->add_option("--prompt-ids", o->prompt_ids, "Prompt as comma-separated token ids");
+  cmd->add_option("-p,--prompt", o->prompt, "Prompt as raw text (no chat template)");
+  cmd->add_option("--chat", o->chat, "One user message, rendered with the model's chat template");
+  cmd->add_option("--system", o->system, "With --chat: a system message before it");
+  cmd->add_option("--messages", o->messages, "Chat messages as a JSON array, or @file");
+  cmd->add_option("--chat-template", o->chat_template, "Use this Jinja chat template file instead of the model's");
+  cmd->add_option("--chat-template-kwargs", o->chat_template_kwargs,
+                  "JSON object of extra template variables, e.g. {\"enable_thinking\": false}");
+  cmd->add_flag("--json", o->json, "Print one JSON object: prompt and output ids, text, reasoning/content");
   cmd->add_option("-n,--max-tokens", o->max_tokens, "Tokens to generate")->check(CLI::NonNegativeNumber);
   cmd->add_option("-t,--threads", o->threads, "Threads (default: all cores)")->check(CLI::NonNegativeNumber);
   cmd->add_option("-c,--ctx-size", o->ctx_size, "Context size in tokens (default: prompt + max tokens)");

@@ -1,0 +1,63 @@
+// `junction run` end to end, through the real binary: chat messages of
+// tests/data/models/qwen3-e2e-bf16/chat_refs.json (made with transformers) are rendered with the
+// model's chat template, tokenized, and generated greedily; the prompt ids, the output ids and
+// the decoded text must equal the reference's.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+namespace {
+
+const std::string kModel = std::string(JUNCTION_TEST_DATA) + "/models/qwen3-e2e-bf16";
+
+std::string run_command(const std::string& command) {
+  std::string out;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (!pipe) return out;
+  char buffer[4096];
+  size_t n;
+  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) out.append(buffer, n);
+  EXPECT_EQ(pclose(pipe), 0) << command;
+  return out;
+}
+
+TEST(RunCommand, ChatMessagesReproduceTransformers) {
+  std::ifstream in(kModel + "/chat_refs.json");
+  const auto refs = nlohmann::json::parse(in);
+  ASSERT_FALSE(refs.empty());
+  const auto dir = std::filesystem::temp_directory_path() / ("junction_run_chat_" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  int index = 0;
+  for (const auto& ref : refs) {
+    const auto messages_file = dir / ("messages_" + std::to_string(index++) + ".json");
+    std::ofstream(messages_file) << ref["messages"].dump();
+    const size_t n = ref["greedy_ids"].size();
+    const std::string out = run_command(std::string(JUNCTION_BINARY) + " run --model " + kModel +
+                                        " --messages @" + messages_file.string() + " --temperature 0 --ignore-eos -n " +
+                                        std::to_string(n) + " --json 2>/dev/null");
+    const auto got = nlohmann::json::parse(out);
+    EXPECT_EQ(got["prompt_text"], ref["prompt_text"]);
+    EXPECT_EQ(got["prompt_ids"], ref["prompt_ids"]);
+    EXPECT_EQ(got["output_ids"], ref["greedy_ids"]);
+    EXPECT_EQ(got["text"], ref["greedy_text"]);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST(RunCommand, BadInputIsAnErrorNotACrash) {
+  const std::string base = std::string(JUNCTION_BINARY) + " run --model " + kModel;
+  for (const std::string args : {" --prompt-ids 1,x,3", " --prompt-ids 999999999", " --messages '[1'",
+                                 " --messages '{}'", " --prompt-ids 1 --chat hi", ""}) {
+    const int status = std::system((base + args + " -n 2 >/dev/null 2>&1").c_str());
+    ASSERT_TRUE(WIFEXITED(status)) << args;
+    EXPECT_EQ(WEXITSTATUS(status), 1) << args;
+  }
+  const int status = std::system((std::string(JUNCTION_BINARY) + " run --model /nonexistent --prompt-ids 1 >/dev/null 2>&1").c_str());
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+}
+
+}  // namespace
