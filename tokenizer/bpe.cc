@@ -54,22 +54,14 @@ Bpe::Bpe(const nlohmann::json& model, const std::string& where)
   id_to_token_.resize(static_cast<size_t>(max_id + 1));
   for (const auto& [token, id] : vocab_) id_to_token_[id] = token;
 
-  unk_id_.reset();
-  const std::string unk = optional_string(model, "unk_token");
-  if (!unk.empty()) {
-    if (auto id = token_to_id(unk)) unk_id_ = *id;
-  }
-  byte_fallback_ = model.value("byte_fallback", false);
-  fuse_unk_ = model.value("fuse_unk", false);
-  ignore_merges_ = model.value("ignore_merges", false);
+  Options options;
+  options.unk_token = optional_string(model, "unk_token");
+  options.byte_fallback = model.value("byte_fallback", false);
+  options.fuse_unk = model.value("fuse_unk", false);
+  options.ignore_merges = model.value("ignore_merges", false);
+  set_options(options);
   continuing_subword_prefix_ = optional_string(model, "continuing_subword_prefix");
   end_of_word_suffix_ = optional_string(model, "end_of_word_suffix");
-  for (int b = 0; b < 256; ++b) {
-    char name[8];
-    std::snprintf(name, sizeof(name), "<0x%02X>", b);
-    const auto id = token_to_id(name);
-    byte_fallback_ids_[b] = id ? *id : -1;
-  }
 
   if (!model.contains("merges") || !model["merges"].is_array()) {
     throw Error(where + ".merges: expected an array");
@@ -105,6 +97,42 @@ Bpe::Bpe(const nlohmann::json& model, const std::string& where)
     const uint64_t key = (static_cast<uint64_t>(*left_id) << 32) | static_cast<uint32_t>(*right_id);
     // The first (lowest-rank) occurrence of a pair wins, as in HF.
     merges_.emplace(key, MergeTarget{static_cast<int32_t>(rank), *new_id});
+  }
+}
+
+Bpe::Bpe(std::vector<std::string> tokens, const std::vector<Merge>& merges, const Options& options,
+         const std::string& where)
+    : id_to_token_(std::move(tokens)), cache_(std::make_unique<WordCache>(kCacheCapacity)) {
+  vocab_.reserve(id_to_token_.size());
+  for (size_t id = 0; id < id_to_token_.size(); ++id) {
+    if (!id_to_token_[id].empty()) vocab_.emplace(id_to_token_[id], static_cast<int32_t>(id));
+  }
+  set_options(options);
+  const auto n = static_cast<int64_t>(id_to_token_.size());
+  merges_.reserve(merges.size());
+  for (size_t i = 0; i < merges.size(); ++i) {
+    const Merge& m = merges[i];
+    if (m.left < 0 || m.left >= n || m.right < 0 || m.right >= n || m.new_id < 0 || m.new_id >= n) {
+      throw Error(where + ".merges[" + std::to_string(i) + "]: id out of range");
+    }
+    const uint64_t key = (static_cast<uint64_t>(m.left) << 32) | static_cast<uint32_t>(m.right);
+    merges_.emplace(key, MergeTarget{m.rank, m.new_id});
+  }
+}
+
+void Bpe::set_options(const Options& options) {
+  unk_id_.reset();
+  if (!options.unk_token.empty()) {
+    if (auto id = token_to_id(options.unk_token)) unk_id_ = *id;
+  }
+  byte_fallback_ = options.byte_fallback;
+  fuse_unk_ = options.fuse_unk;
+  ignore_merges_ = options.ignore_merges;
+  for (int b = 0; b < 256; ++b) {
+    char name[8];
+    std::snprintf(name, sizeof(name), "<0x%02X>", b);
+    const auto id = token_to_id(name);
+    byte_fallback_ids_[b] = id ? *id : -1;
   }
 }
 

@@ -22,8 +22,28 @@ namespace junction::tokenizer {
 
 class Bpe {
  public:
+  // One merge by ids: (left, right) -> new_id. Lower ranks merge first; equal ranks go
+  // leftmost first (which is how SentencePiece's equal scores resolve).
+  struct Merge {
+    int32_t left;
+    int32_t right;
+    int32_t new_id;
+    int32_t rank;
+  };
+  struct Options {
+    std::string unk_token;  // "" for none
+    bool byte_fallback = false;
+    bool fuse_unk = false;
+    bool ignore_merges = false;
+  };
+
   // `model` is the tokenizer.json "model" object; `where` names it in error messages.
   Bpe(const nlohmann::json& model, const std::string& where);
+  // From a vocab listed by id ("" for an id the model does not own; the first id of a
+  // repeated string owns it) and merges by id, for vocabularies not read from tokenizer.json
+  // (GGUF). Merges naming ids outside `tokens` throw junction::Error naming `where`.
+  Bpe(std::vector<std::string> tokens, const std::vector<Merge>& merges, const Options& options,
+      const std::string& where);
 
   // Appends the ids of `word` to `out`. Thread-safe.
   void tokenize(std::string_view word, std::vector<int32_t>& out) const;
@@ -44,6 +64,7 @@ class Bpe {
     int32_t new_id;
   };
 
+  void set_options(const Options& options);
   void merge_word(std::string_view word, std::vector<int32_t>& out) const;
   const MergeTarget* find_merge(int32_t left, int32_t right) const;
 

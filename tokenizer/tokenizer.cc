@@ -62,6 +62,19 @@ Tokenizer Tokenizer::from_json(std::string_view tokenizer_json, TokenizerConfig 
   return t;
 }
 
+Tokenizer Tokenizer::from_parts(Parts parts) {
+  if (!parts.model) throw Error("Tokenizer::from_parts: no model");
+  Tokenizer t;
+  t.normalizer_ = std::move(parts.normalizer);
+  t.pre_tokenizer_ = std::move(parts.pre_tokenizer);
+  t.model_ = std::move(parts.model);
+  t.post_processor_ = std::move(parts.post_processor);
+  t.decoder_ = std::move(parts.decoder);
+  t.added_ = std::move(parts.added);
+  t.config_ = std::move(parts.config);
+  return t;
+}
+
 void Tokenizer::encode_text(std::string_view text, bool at_start, std::vector<int32_t>& ids) const {
   std::vector<Segment> segments{{std::string(text), -1, at_start}};
   added_.split(segments, false);

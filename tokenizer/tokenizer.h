@@ -37,6 +37,19 @@ class Tokenizer {
   static Tokenizer from_json(std::string_view tokenizer_json, TokenizerConfig config = {},
                              const std::string& where = "tokenizer.json");
 
+  // A tokenizer assembled by code rather than read from tokenizer.json (GGUF metadata, see
+  // tokenizer/gguf_vocab.h). `model` is required; the other stages may be null.
+  struct Parts {
+    std::unique_ptr<Normalizer> normalizer;
+    std::unique_ptr<PreTokenizer> pre_tokenizer;
+    std::unique_ptr<Bpe> model;
+    std::unique_ptr<PostProcessor> post_processor;
+    std::unique_ptr<Decoder> decoder;
+    AddedVocabulary added;
+    TokenizerConfig config;
+  };
+  static Tokenizer from_parts(Parts parts);
+
   Tokenizer(Tokenizer&&) noexcept;
   Tokenizer& operator=(Tokenizer&&) noexcept;
   ~Tokenizer();
