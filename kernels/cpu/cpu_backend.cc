@@ -2,6 +2,8 @@
 // the thread pool. Matmuls split by output rows (weights are read once in total, each thread
 // streaming its own slice); attention splits by (kv head, token block) pairs handed out through
 // an atomic counter, since causal blocks late in the prompt cost more than early ones.
+#include <cpuid.h>
+
 #include <algorithm>
 #include <atomic>
 #include <memory>
@@ -15,15 +17,23 @@
 
 namespace junction::kernels {
 
+namespace {
+// F16C is CPUID.1:ECX bit 29 (clang's __builtin_cpu_supports does not know the name).
+bool cpu_has_f16c() {
+  unsigned a, b, c, d;
+  return __get_cpuid(1, &a, &b, &c, &d) && (c & bit_F16C) != 0;
+}
+}  // namespace
+
 std::string_view detect_cpu_isa() {
   __builtin_cpu_init();
   if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
       __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
       __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("fma") &&
-      __builtin_cpu_supports("f16c"))
+      cpu_has_f16c())
     return "avx512";
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-      __builtin_cpu_supports("f16c"))
+      cpu_has_f16c())
     return "avx2";
   return "scalar";
 }
