@@ -24,6 +24,8 @@
 #include "tokenizer/chat/chat_template.h"
 #include "tokenizer/chat/output_parser.h"
 #include "tokenizer/chat/template_source.h"
+#include "formats/gguf.h"
+#include "tokenizer/gguf_vocab.h"
 #include "tokenizer/incremental_detokenizer.h"
 #include "tokenizer/tokenizer.h"
 
@@ -120,7 +122,17 @@ std::vector<int32_t> prompt_tokens(const RunOptions& o, const std::string& model
     messages = parse_json_arg("--messages", read_file_or_text(o.messages));
     if (!messages.is_array() || messages.empty()) throw Error("--messages must be a non-empty JSON array");
   }
-  const auto source = chat::find_chat_template(model_path, o.chat_template);
+  chat::TemplateSource source;
+  if (std::filesystem::is_directory(model_path) || !o.chat_template.empty()) {
+    source = chat::find_chat_template(std::filesystem::is_directory(model_path) ? model_path : "", o.chat_template);
+  }
+  if (source.text.empty() && !std::filesystem::is_directory(model_path)) {
+    // A GGUF file carries its template in tokenizer.chat_template.
+    source.text = tok->chat_template();
+    source.origin = model_path + " (tokenizer.chat_template)";
+  }
+  if (source.bos_token.empty() && tok->bos_id()) source.bos_token = std::string(tok->id_to_token(*tok->bos_id()));
+  if (source.eos_token.empty() && tok->eos_id()) source.eos_token = std::string(tok->id_to_token(*tok->eos_id()));
   if (source.text.empty()) throw Error(model_path + " has no chat template: pass --chat-template FILE");
   const chat::ChatTemplate tmpl(source.text, source.bos_token, source.eos_token);
   const auto kwargs = parse_json_arg("--chat-template-kwargs", o.chat_template_kwargs);
@@ -135,8 +147,12 @@ int run(const RunOptions& o) {
   auto model = Model::load(model_path);
   const ModelConfig& c = model->config();
   std::unique_ptr<tokenizer::Tokenizer> tok;
-  if (std::filesystem::is_directory(model_path) && std::filesystem::exists(model_path + "/tokenizer.json"))
-    tok = std::make_unique<tokenizer::Tokenizer>(tokenizer::Tokenizer::load(model_path));
+  if (std::filesystem::is_directory(model_path)) {
+    if (std::filesystem::exists(model_path + "/tokenizer.json"))
+      tok = std::make_unique<tokenizer::Tokenizer>(tokenizer::Tokenizer::load(model_path));
+  } else if (const auto gguf = GgufFile::open(model_path); gguf->find("tokenizer.ggml.model")) {
+    tok = std::make_unique<tokenizer::Tokenizer>(tokenizer::tokenizer_from_gguf(*gguf));
+  }
   std::string rendered;
   const auto prompt = prompt_tokens(o, model_path, tok.get(), &rendered);
   if (prompt.empty()) throw Error("the prompt is empty");

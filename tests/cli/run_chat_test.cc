@@ -48,6 +48,26 @@ TEST(RunCommand, ChatMessagesReproduceTransformers) {
   std::filesystem::remove_all(dir);
 }
 
+// The same through the BF16 GGUF made by llama.cpp's converter: tokenizer and chat template come
+// from the GGUF metadata.
+TEST(RunCommand, GgufChatMessagesReproduceTransformers) {
+  std::ifstream in(kModel + "/chat_refs.json");
+  const auto refs = nlohmann::json::parse(in);
+  const std::string gguf = std::string(JUNCTION_TEST_DATA) + "/gguf/qwen3-e2e-BF16.gguf";
+  const auto messages_file = std::filesystem::temp_directory_path() / ("junction_gguf_chat_" + std::to_string(getpid()) + ".json");
+  for (const auto& ref : refs) {
+    std::ofstream(messages_file) << ref["messages"].dump();
+    const std::string out = run_command(std::string(JUNCTION_BINARY) + " run --model " + gguf + " --messages @" +
+                                        messages_file.string() + " --temperature 0 --ignore-eos -n " +
+                                        std::to_string(ref["greedy_ids"].size()) + " --json 2>/dev/null");
+    const auto got = nlohmann::json::parse(out);
+    EXPECT_EQ(got["prompt_ids"], ref["prompt_ids"]);
+    EXPECT_EQ(got["output_ids"], ref["greedy_ids"]);
+    EXPECT_EQ(got["text"], ref["greedy_text"]);
+  }
+  std::filesystem::remove(messages_file);
+}
+
 TEST(RunCommand, BadInputIsAnErrorNotACrash) {
   const std::string base = std::string(JUNCTION_BINARY) + " run --model " + kModel;
   for (const std::string args : {" --prompt-ids 1,x,3", " --prompt-ids 999999999", " --messages '[1'",
