@@ -14,6 +14,9 @@ struct Command {
 };
 
 Command add_run_command(CLI::App& app);
+Command add_serve_command(CLI::App& app);
 Command add_pull_command(CLI::App& app);
+Command add_quantize_command(CLI::App& app);
+Command add_info_command(CLI::App& app);
 
 }  // namespace junction::cli

@@ -1,0 +1,230 @@
+// `junction serve`: load a model, start the engine loop, and answer OpenAI-compatible HTTP
+// requests until SIGTERM/SIGINT, then drain: stop accepting, let in-flight requests finish
+// (up to --drain-timeout seconds), cancel the rest, exit 0.
+#include <pthread.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "cli/commands.h"
+#include "core/error.h"
+#include "core/thread_pool.h"
+#include "engine/engine_loop.h"
+#include "engine/json_constraint.h"
+#include "kernels/ops.h"
+#include "model/model.h"
+#include "server/http_server.h"
+#include "server/metrics.h"
+#include "server/routes.h"
+#include "server/serving_context.h"
+#include "tokenizer/chat/chat_template.h"
+#include "tokenizer/chat/template_source.h"
+#include "tokenizer/tokenizer.h"
+
+namespace junction::cli {
+namespace {
+
+struct ServeOptions {
+  std::string model;
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  int threads = 0;
+  int64_t ctx_size = 0;
+  int64_t parallel = 4;
+  int64_t max_queue = 64;
+  int64_t max_body_mb = 16;
+  int64_t step_tokens = 512;
+  int drain_timeout_s = 30;
+  bool no_prefix_cache = false;
+  std::string served_model_name;
+  std::string api_key;
+  std::string chat_template;
+  std::string isa;
+  std::optional<float> temperature, top_p, min_p, repetition_penalty;
+  std::optional<int64_t> top_k;
+};
+
+server::SamplingDefaults sampling_defaults(const ServeOptions& o, const GenerationConfig& g) {
+  server::SamplingDefaults d;
+  d.temperature = o.temperature.value_or(static_cast<float>(g.temperature.value_or(1.0)));
+  d.top_p = o.top_p.value_or(static_cast<float>(g.top_p.value_or(1.0)));
+  d.top_k = o.top_k.value_or(g.top_k.value_or(0));
+  d.min_p = o.min_p.value_or(static_cast<float>(g.min_p.value_or(0.0)));
+  d.repetition_penalty =
+      o.repetition_penalty.value_or(static_cast<float>(g.repetition_penalty.value_or(1.0)));
+  return d;
+}
+
+int serve(const ServeOptions& o) {
+  // Signals are taken by one thread with sigwait; every other thread (started below) blocks them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  const auto t_start = std::chrono::steady_clock::now();
+  auto model = Model::load(o.model);
+  const ModelConfig& config = model->config();
+  const std::filesystem::path path(o.model);
+  const std::string dir =
+      std::filesystem::is_directory(path) ? o.model : path.parent_path().string();
+
+  std::optional<tokenizer::Tokenizer> tok;
+  try {
+    tok.emplace(tokenizer::Tokenizer::load(dir));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "junction serve: no tokenizer (%s); only token-id prompts will work\n",
+                 e.what());
+  }
+  std::optional<chat::ChatTemplate> chat_template;
+  if (tok) {
+    try {
+      const chat::TemplateSource source = chat::find_chat_template(dir, o.chat_template);
+      chat_template.emplace(source.text, source.bos_token, source.eos_token);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "junction serve: no chat template (%s); /v1/chat/completions is off\n",
+                   e.what());
+    }
+  }
+
+  const int64_t ctx =
+      o.ctx_size > 0
+          ? o.ctx_size
+          : std::min<int64_t>(
+                config.max_position_embeddings > 0 ? config.max_position_embeddings : 4096, 4096);
+  const int threads = o.threads > 0
+                          ? o.threads
+                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  ThreadPool pool(threads);
+  auto backend = kernels::make_cpu_backend(pool, o.isa);
+
+  EngineOptions eo;
+  eo.scheduler.max_running = std::max<int64_t>(1, o.parallel);
+  eo.scheduler.max_waiting = std::max<int64_t>(1, o.max_queue);
+  eo.scheduler.block_size = 16;
+  eo.scheduler.n_blocks = (ctx * eo.scheduler.max_running + 15) / 16;
+  eo.scheduler.step_token_budget = std::max<int64_t>(1, o.step_tokens);
+  eo.prefix_caching = !o.no_prefix_cache;
+
+  server::ServingContext context;
+  context.model_name = o.served_model_name.empty() ? path.filename().string() : o.served_model_name;
+  if (context.model_name.empty()) context.model_name = path.parent_path().filename().string();
+  context.api_key = o.api_key;
+  context.created = static_cast<int64_t>(std::time(nullptr));
+  context.n_ctx = ctx;
+  context.vocab_size = config.vocab_size;
+  auto add_eos = [&](int64_t id) {
+    if (id >= 0 && id < config.vocab_size &&
+        std::find(context.eos_ids.begin(), context.eos_ids.end(), id) == context.eos_ids.end())
+      context.eos_ids.push_back(static_cast<int32_t>(id));
+  };
+  for (int64_t id : model->generation_config().eos_token_ids) add_eos(id);
+  for (int64_t id : config.eos_token_ids) add_eos(id);
+  if (tok && tok->eos_id()) add_eos(*tok->eos_id());
+  context.defaults = sampling_defaults(o, model->generation_config());
+  if (tok) {
+    context.tokenizer = &*tok;
+    std::vector<std::string> texts(static_cast<size_t>(config.vocab_size));
+    for (int64_t id = 0; id < config.vocab_size && id < static_cast<int64_t>(tok->vocab_size());
+         ++id) {
+      if (tok->is_special(static_cast<int32_t>(id))) continue;
+      const int32_t ids[1] = {static_cast<int32_t>(id)};
+      texts[id] = tok->decode_bytes(ids, false, false);
+    }
+    context.token_texts = std::make_shared<TokenTexts>(std::move(texts));
+  }
+  if (chat_template) context.chat_template = &*chat_template;
+  server::Metrics metrics(context.model_name);
+  context.metrics = &metrics;
+
+  EngineLoop engine(*model, *backend, eo);
+  context.engine = &engine;
+
+  server::HttpOptions http;
+  http.host = o.host;
+  http.port = static_cast<uint16_t>(o.port);
+  http.max_body_bytes = o.max_body_mb << 20;
+  server::HttpServer listener(http, server::make_router(context));
+  context.ready = true;
+  const double load_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t_start).count();
+  std::fprintf(stderr,
+               "junction serve: %s (%s, %lld layers, %s kernels, %d threads) loaded in %.0f ms\n"
+               "junction serve: model '%s', context %lld tokens, %lld parallel, queue %lld%s\n"
+               "junction serve: listening on http://%s:%u\n",
+               o.model.c_str(), config.model_type.c_str(),
+               static_cast<long long>(config.num_hidden_layers),
+               std::string(backend->name()).c_str(), threads, load_ms, context.model_name.c_str(),
+               static_cast<long long>(ctx), static_cast<long long>(eo.scheduler.max_running),
+               static_cast<long long>(eo.scheduler.max_waiting),
+               o.api_key.empty() ? "" : ", API key required", o.host.c_str(), listener.port());
+
+  std::thread signal_thread([&] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    std::fprintf(stderr, "junction serve: %s: draining\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    context.draining = true;
+    engine.stop_accepting();
+    listener.stop();
+  });
+  listener.run();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(o.drain_timeout_s);
+  while (!engine.idle() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  engine.stop();
+  listener.close_connections();
+  signal_thread.join();
+  std::fprintf(stderr, "junction serve: stopped\n");
+  return 0;
+}
+
+}  // namespace
+
+Command add_serve_command(CLI::App& app) {
+  auto o = std::make_shared<ServeOptions>();
+  CLI::App* cmd = app.add_subcommand("serve", "Serve a model over an OpenAI-compatible HTTP API");
+  cmd->add_option("-m,--model", o->model, "Hugging Face model folder (or GGUF file)")->required();
+  cmd->add_option("--host", o->host, "Address to listen on");
+  cmd->add_option("--port", o->port, "Port (0: any free port)")->check(CLI::Range(0, 65535));
+  cmd->add_option("-t,--threads", o->threads, "Compute threads (default: all cores)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("-c,--ctx-size", o->ctx_size,
+                  "Context per request in tokens (default: the model's, at most 4096)");
+  cmd->add_option("--parallel", o->parallel, "Sequences decoded together")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--max-queue", o->max_queue, "Requests waiting beyond --parallel before 429")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--max-body-mb", o->max_body_mb, "Largest request body (MiB)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--step-tokens", o->step_tokens,
+                  "Tokens per engine step (decodes + prefill chunks)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--drain-timeout", o->drain_timeout_s,
+                  "Seconds to let requests finish on SIGTERM");
+  cmd->add_flag("--no-prefix-cache", o->no_prefix_cache,
+                "Do not reuse KV of shared prompt prefixes");
+  cmd->add_option("--served-model-name", o->served_model_name,
+                  "Model name clients use (default: the folder name)");
+  cmd->add_option("--api-key", o->api_key, "Require 'Authorization: Bearer KEY'");
+  cmd->add_option("--chat-template", o->chat_template,
+                  "Jinja chat template file overriding the model's");
+  cmd->add_option("--temperature", o->temperature, "Default temperature (requests override)");
+  cmd->add_option("--top-k", o->top_k);
+  cmd->add_option("--top-p", o->top_p);
+  cmd->add_option("--min-p", o->min_p);
+  cmd->add_option("--repetition-penalty", o->repetition_penalty);
+  cmd->add_option("--isa", o->isa, "Force a kernel level: avx512, avx2 or scalar");
+  return {cmd, [o] { return serve(*o); }};
+}
+
+}  // namespace junction::cli

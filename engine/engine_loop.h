@@ -1,0 +1,116 @@
+// The engine thread: owns the model's backend, every sequence's KV cache and sampler, and runs
+// continuous batching. HTTP threads only call submit() and read their RequestStream; each step
+// the loop takes new requests, drops cancelled ones (freeing their KV at once), asks the
+// Scheduler for the step's slices, runs one Model::forward over all of them and pushes each
+// sampled token into its stream.
+//
+// Prefix caching: a finished sequence's cache is kept (LRU, within the KV block budget) with
+// the tokens it holds. A new prompt sharing a prefix with one reuses it: it adopts the cache
+// whole when it is large enough (no copy), else copies the shared positions into its own.
+// Cached prefixes are evicted first when a waiting request needs their blocks.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "engine/request.h"
+#include "engine/scheduler.h"
+#include "kernels/ops.h"
+#include "model/model.h"
+
+namespace junction {
+
+struct EngineOptions {
+  SchedulerConfig scheduler;
+  bool prefix_caching = true;
+  int64_t max_cached_prefixes = 16;
+  int64_t logits_chunk = 64;  // prefill chunk of a request that keeps every row's logits
+};
+
+// A snapshot for /metrics; written by the engine thread after every step.
+struct EngineStats {
+  int64_t n_running = 0;
+  int64_t n_waiting = 0;
+  int64_t n_used_blocks = 0;  // including cached prefixes
+  int64_t n_total_blocks = 0;
+  int64_t prefix_queried_tokens = 0;  // prompt tokens looked up in the prefix cache
+  int64_t prefix_hit_tokens = 0;      // of those, found
+  int64_t n_steps = 0;
+};
+
+class EngineLoop {
+ public:
+  // model and backend must outlive the loop; the backend is used by the engine thread only.
+  EngineLoop(const Model& model, kernels::Backend& backend, EngineOptions options);
+  ~EngineLoop();
+  EngineLoop(const EngineLoop&) = delete;
+  EngineLoop& operator=(const EngineLoop&) = delete;
+
+  enum class Submit { kAccepted, kQueueFull, kTooLarge, kStopped };
+  // Thread-safe. On kAccepted the stream will eventually receive finish(); otherwise nothing is
+  // ever written to it.
+  Submit submit(EngineRequest request, std::shared_ptr<RequestStream> stream);
+
+  // Stops taking requests; in-flight ones keep running. Thread-safe.
+  void stop_accepting();
+  // True when nothing is queued or running.
+  bool idle() const;
+  // Cancels whatever is left and joins the engine thread. Thread-safe; idempotent.
+  void stop();
+
+  EngineStats stats() const;
+  const EngineOptions& options() const { return options_; }
+
+ private:
+  struct Active;
+  struct CachedPrefix;
+
+  void run();
+  void take_new(std::deque<std::pair<EngineRequest, std::shared_ptr<RequestStream>>>& inbox);
+  void drop_cancelled();
+  void start_admitted();
+  void step();
+  void sample_row(Active& a, float* row);
+  void prompt_logprob_row(Active& a, const float* row, int32_t next_token);
+  void finish(Active& a, StopReason reason, std::string error = {});
+  void reap_finished();
+  void cache_prefix(Active& a);
+  void evict_lru_prefix();
+  void publish_stats();
+  TokenEvent logprob_event(const float* raw, int32_t token, int top) const;
+
+  const Model& model_;
+  kernels::Backend& backend_;
+  EngineOptions options_;
+  int64_t vocab_;
+
+  // Shared with submitters.
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<std::pair<EngineRequest, std::shared_ptr<RequestStream>>> inbox_;
+  bool accepting_ = true;
+  bool stop_ = false;
+  std::atomic<int64_t> n_pending_{0};  // inbox + scheduler queue, for the bounded queue
+  std::atomic<int64_t> n_live_{0};     // accepted and not yet finished
+  EngineStats stats_;                  // guarded by mutex_
+
+  // Engine thread only.
+  Scheduler scheduler_;
+  uint64_t next_id_ = 1;
+  uint64_t clock_ = 0;  // LRU ticks
+  std::vector<std::unique_ptr<Active>> active_;
+  std::vector<CachedPrefix> prefixes_;
+  ForwardScratch scratch_;
+  std::vector<float> logits_;  // [rows, vocab]
+  int64_t prefix_queried_ = 0, prefix_hits_ = 0, n_steps_ = 0;
+
+  std::thread thread_;
+};
+
+}  // namespace junction

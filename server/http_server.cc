@@ -1,0 +1,260 @@
+#include "server/http_server.h"
+
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <condition_variable>
+#include <unordered_map>
+
+#include "core/error.h"
+
+namespace junction::server {
+
+namespace net = boost::asio;
+namespace http = boost::beast::http;
+using tcp = net::ip::tcp;
+using boost::system::error_code;
+
+struct HttpServer::Impl {
+  HttpOptions options;
+  HttpHandler handler;
+  net::io_context io;
+  tcp::acceptor acceptor{io};
+  std::atomic<bool> stopping{false};
+
+  std::mutex mutex;
+  std::condition_variable all_closed;
+  int n_connections = 0;
+  uint64_t next_connection = 0;
+  std::unordered_map<uint64_t, int> sockets;  // connection -> fd, for close_connections
+
+  void accept();
+  void serve(tcp::socket socket, uint64_t id);
+};
+
+namespace {
+
+class SocketResponder : public HttpResponder {
+ public:
+  SocketResponder(tcp::socket& socket, bool keep_alive)
+      : socket_(socket), keep_alive_(keep_alive) {}
+
+  void send(int status, std::string_view content_type, std::string body,
+            const std::vector<std::pair<std::string, std::string>>& headers) override {
+    http::response<http::string_body> res{static_cast<http::status>(status), 11};
+    res.set(http::field::server, "junction");
+    res.set(http::field::content_type, content_type);
+    for (const auto& [name, value] : headers) res.set(name, value);
+    res.keep_alive(keep_alive_);
+    res.body() = std::move(body);
+    res.prepare_payload();
+    error_code ec;
+    http::write(socket_, res, ec);
+    answered_ = true;
+    if (ec) broken_ = true;
+  }
+
+  bool start_stream(int status, std::string_view content_type) override {
+    http::response<http::empty_body> res{static_cast<http::status>(status), 11};
+    res.set(http::field::server, "junction");
+    res.set(http::field::content_type, content_type);
+    res.set(http::field::cache_control, "no-cache");
+    res.keep_alive(keep_alive_);
+    res.chunked(true);
+    http::response_serializer<http::empty_body> serializer(res);
+    error_code ec;
+    http::write_header(socket_, serializer, ec);
+    answered_ = true;
+    if (ec) broken_ = true;
+    return !broken_;
+  }
+
+  bool write(std::string_view data) override {
+    if (broken_) return false;
+    if (data.empty()) return true;
+    error_code ec;
+    net::write(socket_, http::make_chunk(net::const_buffer(data.data(), data.size())), ec);
+    if (ec) broken_ = true;
+    return !broken_;
+  }
+
+  void end() override {
+    if (broken_) return;
+    error_code ec;
+    net::write(socket_, http::make_chunk_last(), ec);
+    if (ec) broken_ = true;
+  }
+
+  bool peer_closed() override {
+    if (broken_) return true;
+    pollfd p{socket_.native_handle(), POLLIN | POLLRDHUP, 0};
+    if (::poll(&p, 1, 0) <= 0) return false;
+    if (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) return true;
+    char c;
+    return ::recv(socket_.native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
+  }
+
+  bool answered() const { return answered_; }
+  bool broken() const { return broken_; }
+
+ private:
+  tcp::socket& socket_;
+  bool keep_alive_;
+  bool answered_ = false;
+  bool broken_ = false;
+};
+
+void send_plain_error(tcp::socket& socket, http::status status, std::string_view message) {
+  http::response<http::string_body> res{status, 11};
+  res.set(http::field::server, "junction");
+  res.set(http::field::content_type, "application/json");
+  res.keep_alive(false);
+  res.body() = std::string(R"({"error":{"message":")") + std::string(message) +
+               R"(","type":"invalid_request_error","param":null,"code":null}})";
+  res.prepare_payload();
+  error_code ec;
+  http::write(socket, res, ec);
+}
+
+}  // namespace
+
+HttpServer::HttpServer(HttpOptions options, HttpHandler handler) : impl_(std::make_unique<Impl>()) {
+  impl_->options = std::move(options);
+  impl_->handler = std::move(handler);
+  error_code ec;
+  const auto address = net::ip::make_address(impl_->options.host, ec);
+  if (ec) throw Error("--host: '" + impl_->options.host + "' is not an IP address");
+  const tcp::endpoint endpoint(address, impl_->options.port);
+  impl_->acceptor.open(endpoint.protocol(), ec);
+  if (!ec) impl_->acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) impl_->acceptor.bind(endpoint, ec);
+  if (!ec) impl_->acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec)
+    throw Error("cannot listen on " + impl_->options.host + ":" +
+                std::to_string(impl_->options.port) + ": " + ec.message());
+}
+
+HttpServer::~HttpServer() {
+  stop();
+  close_connections();
+}
+
+uint16_t HttpServer::port() const {
+  error_code ec;
+  return impl_->acceptor.local_endpoint(ec).port();
+}
+
+void HttpServer::run() {
+  impl_->accept();
+  impl_->io.run();
+}
+
+void HttpServer::stop() {
+  impl_->stopping = true;
+  net::post(impl_->io, [impl = impl_.get()] {
+    error_code ec;
+    impl->acceptor.close(ec);
+  });
+}
+
+void HttpServer::close_connections() {
+  std::unique_lock lock(impl_->mutex);
+  for (const auto& [id, fd] : impl_->sockets) ::shutdown(fd, SHUT_RDWR);
+  impl_->all_closed.wait_for(lock, std::chrono::seconds(10),
+                             [&] { return impl_->n_connections == 0; });
+}
+
+void HttpServer::Impl::accept() {
+  acceptor.async_accept([this](error_code ec, tcp::socket socket) {
+    if (ec) {
+      if (acceptor.is_open() && !stopping) accept();
+      return;
+    }
+    uint64_t id;
+    {
+      std::lock_guard lock(mutex);
+      if (n_connections >= options.max_connections) {
+        send_plain_error(socket, http::status::service_unavailable, "too many connections");
+        if (!stopping) accept();
+        return;
+      }
+      ++n_connections;
+      id = next_connection++;
+      sockets[id] = socket.native_handle();
+    }
+    std::thread([this, s = std::move(socket), id]() mutable { serve(std::move(s), id); }).detach();
+    if (!stopping) accept();
+  });
+}
+
+void HttpServer::Impl::serve(tcp::socket socket, uint64_t id) {
+  timeval tv{options.idle_timeout_s, 0};
+  ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  error_code ec;
+  socket.set_option(tcp::no_delay(true), ec);
+  boost::beast::flat_buffer buffer;
+  for (;;) {
+    http::request_parser<http::string_body> parser;
+    parser.body_limit(options.max_body_bytes);
+    parser.header_limit(static_cast<uint32_t>(options.max_header_bytes));
+    http::read(socket, buffer, parser, ec);
+    if (ec == http::error::end_of_stream || ec == net::error::eof) break;
+    if (ec == http::error::body_limit) {
+      send_plain_error(socket, http::status::payload_too_large,
+                       "the request body exceeds the server's limit of " +
+                           std::to_string(options.max_body_bytes) + " bytes");
+      break;
+    }
+    if (ec == http::error::header_limit) {
+      send_plain_error(socket, http::status::request_header_fields_too_large,
+                       "request headers too large");
+      break;
+    }
+    if (ec) {
+      if (parser.got_some() && ec != net::error::would_block && ec != net::error::try_again)
+        send_plain_error(socket, http::status::bad_request, "malformed HTTP request");
+      break;
+    }
+    auto& msg = parser.get();
+    HttpRequest req;
+    req.method = std::string(msg.method_string());
+    const std::string_view target = msg.target();
+    const size_t q = target.find('?');
+    req.path = std::string(target.substr(0, q));
+    if (q != std::string_view::npos) req.query = std::string(target.substr(q + 1));
+    for (const auto& field : msg) {
+      std::string name(field.name_string());
+      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      req.headers[name] = std::string(field.value());
+    }
+    req.body = std::move(msg.body());
+    const bool keep_alive = msg.keep_alive() && !stopping;
+    SocketResponder responder(socket, keep_alive);
+    try {
+      handler(req, responder);
+    } catch (const std::exception& e) {
+      if (!responder.answered())
+        responder.send(
+            500, "application/json",
+            R"({"error":{"message":"internal error","type":"server_error","param":null,"code":null}})",
+            {});
+    }
+    if (!responder.answered())
+      responder.send(
+          500, "application/json",
+          R"({"error":{"message":"no response","type":"server_error","param":null,"code":null}})",
+          {});
+    if (!keep_alive || responder.broken() || stopping) break;
+  }
+  socket.shutdown(tcp::socket::shutdown_both, ec);
+  std::lock_guard lock(mutex);
+  sockets.erase(id);
+  socket.close(ec);
+  --n_connections;
+  all_closed.notify_all();
+}
+
+}  // namespace junction::server
