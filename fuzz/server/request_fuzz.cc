@@ -1,0 +1,31 @@
+// libFuzzer target: every OpenAI request parser on arbitrary bytes. Each must either return a
+// struct or throw ApiError (a 4xx for the client); anything else (a crash, another exception,
+// a sanitizer report) is a bug.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "server/api_error.h"
+#include "server/openai_request.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::string_view body(reinterpret_cast<const char*>(data), size);
+  using namespace junction::server;
+  try {
+    parse_chat_request(body);
+  } catch (const ApiError&) {
+  }
+  try {
+    parse_completion_request(body);
+  } catch (const ApiError&) {
+  }
+  try {
+    parse_tokenize_request(body);
+  } catch (const ApiError&) {
+  }
+  try {
+    parse_detokenize_request(body);
+  } catch (const ApiError&) {
+  }
+  return 0;
+}
