@@ -105,8 +105,8 @@ double max_logit_error(const std::string& gguf_path) {
   return max_err;
 }
 
-// Our K-quant RMSE may exceed llama.cpp's by this factor (see kernels/quant/quantize.h: we
-// implement ggml's reference search; the fixtures were made by a newer search).
+// Our Q4_K/Q5_K tensors come out up to 0.6% worse in RMSE than llama.cpp's (Q6_K is
+// byte-identical); the cause is not found yet, so the test tolerates 1% and prints the ratio.
 constexpr double kRmseSlack = 1.01;
 
 struct QbaseCase {
