@@ -3,8 +3,9 @@
 
 JOBS ?= $(shell nproc)
 DEMO_MODEL ?= tests/data/models/qwen3-e2e-bf16
+PORT ?= 8080
 
-.PHONY: all deps configure build run test test-fast asan fuzz bench format clean
+.PHONY: all deps configure build run chat test test-fast asan fuzz bench format clean
 
 all: build
 
@@ -17,9 +18,14 @@ configure: deps
 build: configure
 	@cmake --build --preset release -j $(JOBS)
 
-# A tiny random-weight Qwen3 with the real Qwen3 tokenizer: the tokens are noise, but they come
-# out of the whole pipeline. Point --model at a real checkpoint folder for real text.
+# Serves the default model on http://127.0.0.1:8080/v1: $$JUNCTION_MODEL, else a pulled
+# DeepSeek-R1-0528-Qwen3-8B, else the bundled tiny demo model (random weights, real Qwen3
+# tokenizer; it says so at start-up).
 run: build
+	./build/junction serve $(if $(JUNCTION_MODEL),--model $(JUNCTION_MODEL),) --host 127.0.0.1 --port $(PORT)
+
+# One chat turn from the command line, without a server.
+chat: build
 	./build/junction run --model $(DEMO_MODEL) --chat "Hello! Who are you?" --max-tokens 32
 
 test: build

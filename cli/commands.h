@@ -18,5 +18,6 @@ Command add_serve_command(CLI::App& app);
 Command add_pull_command(CLI::App& app);
 Command add_quantize_command(CLI::App& app);
 Command add_info_command(CLI::App& app);
+Command add_eval_command(CLI::App& app);
 
 }  // namespace junction::cli

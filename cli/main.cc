@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   const std::vector<junction::cli::Command> commands = {
       junction::cli::add_run_command(app),
       junction::cli::add_pull_command(app),
+      junction::cli::add_serve_command(app),
       junction::cli::add_quantize_command(app),
       junction::cli::add_info_command(app),
   };

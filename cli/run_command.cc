@@ -23,9 +23,7 @@
 #include "pull/model_cache.h"
 #include "tokenizer/chat/chat_template.h"
 #include "tokenizer/chat/output_parser.h"
-#include "tokenizer/chat/template_source.h"
-#include "formats/gguf.h"
-#include "tokenizer/gguf_vocab.h"
+#include "cli/model_text.h"
 #include "tokenizer/incremental_detokenizer.h"
 #include "tokenizer/tokenizer.h"
 
@@ -108,7 +106,8 @@ nlohmann::ordered_json parse_json_arg(const std::string& what, const std::string
 
 // The prompt's ids from whichever form was given; `rendered` receives the chat prompt text.
 std::vector<int32_t> prompt_tokens(const RunOptions& o, const std::string& model_path,
-                                   const tokenizer::Tokenizer* tok, std::string* rendered) {
+                                   const ModelText& text, std::string* rendered) {
+  const tokenizer::Tokenizer* tok = text.tokenizer.get();
   const int forms = !o.prompt_ids.empty() + !o.prompt.empty() + !o.chat.empty() + !o.messages.empty();
   if (forms != 1) throw Error("give exactly one prompt: --prompt-ids, --prompt, --chat or --messages");
   if (!o.prompt_ids.empty()) return parse_ids(o.prompt_ids);
@@ -122,18 +121,8 @@ std::vector<int32_t> prompt_tokens(const RunOptions& o, const std::string& model
     messages = parse_json_arg("--messages", read_file_or_text(o.messages));
     if (!messages.is_array() || messages.empty()) throw Error("--messages must be a non-empty JSON array");
   }
-  chat::TemplateSource source;
-  if (std::filesystem::is_directory(model_path) || !o.chat_template.empty()) {
-    source = chat::find_chat_template(std::filesystem::is_directory(model_path) ? model_path : "", o.chat_template);
-  }
-  if (source.text.empty() && !std::filesystem::is_directory(model_path)) {
-    // A GGUF file carries its template in tokenizer.chat_template.
-    source.text = tok->chat_template();
-    source.origin = model_path + " (tokenizer.chat_template)";
-  }
-  if (source.bos_token.empty() && tok->bos_id()) source.bos_token = std::string(tok->id_to_token(*tok->bos_id()));
-  if (source.eos_token.empty() && tok->eos_id()) source.eos_token = std::string(tok->id_to_token(*tok->eos_id()));
-  if (source.text.empty()) throw Error(model_path + " has no chat template: pass --chat-template FILE");
+  if (!text.chat_template) throw Error(model_path + " has no chat template: pass --chat-template FILE");
+  const chat::TemplateSource& source = *text.chat_template;
   const chat::ChatTemplate tmpl(source.text, source.bos_token, source.eos_token);
   const auto kwargs = parse_json_arg("--chat-template-kwargs", o.chat_template_kwargs);
   *rendered = tmpl.render(messages, nullptr, /*add_generation_prompt=*/true, kwargs);
@@ -146,15 +135,10 @@ int run(const RunOptions& o) {
   const std::string model_path = pull::resolve_model_path(o.model);
   auto model = Model::load(model_path);
   const ModelConfig& c = model->config();
-  std::unique_ptr<tokenizer::Tokenizer> tok;
-  if (std::filesystem::is_directory(model_path)) {
-    if (std::filesystem::exists(model_path + "/tokenizer.json"))
-      tok = std::make_unique<tokenizer::Tokenizer>(tokenizer::Tokenizer::load(model_path));
-  } else if (const auto gguf = GgufFile::open(model_path); gguf->find("tokenizer.ggml.model")) {
-    tok = std::make_unique<tokenizer::Tokenizer>(tokenizer::tokenizer_from_gguf(*gguf));
-  }
+  ModelText text_layer = load_model_text(model_path, o.chat_template);
+  const tokenizer::Tokenizer* tok = text_layer.tokenizer.get();
   std::string rendered;
-  const auto prompt = prompt_tokens(o, model_path, tok.get(), &rendered);
+  const auto prompt = prompt_tokens(o, model_path, text_layer, &rendered);
   if (prompt.empty()) throw Error("the prompt is empty");
 
   const int threads = o.threads > 0 ? o.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));

@@ -20,7 +20,9 @@
 #include "engine/engine_loop.h"
 #include "engine/json_constraint.h"
 #include "kernels/ops.h"
+#include "cli/model_text.h"
 #include "model/model.h"
+#include "pull/model_cache.h"
 #include "server/http_server.h"
 #include "server/metrics.h"
 #include "server/routes.h"
@@ -73,28 +75,31 @@ int serve(const ServeOptions& o) {
   signal(SIGPIPE, SIG_IGN);
 
   const auto t_start = std::chrono::steady_clock::now();
-  auto model = Model::load(o.model);
+  bool demo = false;
+  const std::string model_path = o.model.empty() ? default_model_path(&demo) : pull::resolve_model_path(o.model);
+  if (demo)
+    std::fprintf(stderr,
+                 "junction serve: no model given ($JUNCTION_MODEL unset, nothing pulled): serving the bundled\n"
+                 "  tiny demo model %s. Its weights are random, so its text is noise.\n"
+                 "  For a real model: junction pull deepseek-r1-0528-qwen3-8b:q4_k_m, then make run again.\n",
+                 model_path.c_str());
+  auto model = Model::load(model_path);
   const ModelConfig& config = model->config();
-  const std::filesystem::path path(o.model);
-  const std::string dir =
-      std::filesystem::is_directory(path) ? o.model : path.parent_path().string();
+  const std::filesystem::path path(model_path);
 
+  ModelText text_layer = load_model_text(model_path, o.chat_template);
   std::optional<tokenizer::Tokenizer> tok;
-  try {
-    tok.emplace(tokenizer::Tokenizer::load(dir));
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "junction serve: no tokenizer (%s); only token-id prompts will work\n",
-                 e.what());
+  if (text_layer.tokenizer) {
+    tok.emplace(std::move(*text_layer.tokenizer));
+  } else {
+    std::fprintf(stderr, "junction serve: %s has no tokenizer; only token-id prompts will work\n", model_path.c_str());
   }
   std::optional<chat::ChatTemplate> chat_template;
-  if (tok) {
-    try {
-      const chat::TemplateSource source = chat::find_chat_template(dir, o.chat_template);
-      chat_template.emplace(source.text, source.bos_token, source.eos_token);
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "junction serve: no chat template (%s); /v1/chat/completions is off\n",
-                   e.what());
-    }
+  if (text_layer.chat_template) {
+    const chat::TemplateSource& source = *text_layer.chat_template;
+    chat_template.emplace(source.text, source.bos_token, source.eos_token);
+  } else if (tok) {
+    std::fprintf(stderr, "junction serve: %s has no chat template; /v1/chat/completions is off\n", model_path.c_str());
   }
 
   const int64_t ctx =
@@ -162,7 +167,7 @@ int serve(const ServeOptions& o) {
                "junction serve: %s (%s, %lld layers, %s kernels, %d threads) loaded in %.0f ms\n"
                "junction serve: model '%s', context %lld tokens, %lld parallel, queue %lld%s\n"
                "junction serve: listening on http://%s:%u\n",
-               o.model.c_str(), config.model_type.c_str(),
+               model_path.c_str(), config.model_type.c_str(),
                static_cast<long long>(config.num_hidden_layers),
                std::string(backend->name()).c_str(), threads, load_ms, context.model_name.c_str(),
                static_cast<long long>(ctx), static_cast<long long>(eo.scheduler.max_running),
@@ -193,7 +198,9 @@ int serve(const ServeOptions& o) {
 Command add_serve_command(CLI::App& app) {
   auto o = std::make_shared<ServeOptions>();
   CLI::App* cmd = app.add_subcommand("serve", "Serve a model over an OpenAI-compatible HTTP API");
-  cmd->add_option("-m,--model", o->model, "Hugging Face model folder (or GGUF file)")->required();
+  cmd->add_option("-m,--model", o->model,
+                  "Hugging Face model folder, GGUF file or pulled model (default: $JUNCTION_MODEL, a pulled "
+                  "DeepSeek-R1-0528-Qwen3-8B, else the bundled demo model)");
   cmd->add_option("--host", o->host, "Address to listen on");
   cmd->add_option("--port", o->port, "Port (0: any free port)")->check(CLI::Range(0, 65535));
   cmd->add_option("-t,--threads", o->threads, "Compute threads (default: all cores)")
