@@ -68,20 +68,28 @@ struct Exchange {
   std::chrono::milliseconds read_timeout;
   const HttpClient::HeadHandler& on_head;
   const HttpClient::BodySink& on_body;
-  HttpResponseHead& head;  // status and headers filled in here
+  HttpResponseHead& head;                  // status and headers filled in here
+  const std::string* post_body = nullptr;  // a POST with this body; GET when null
+  std::string content_type = {};
 };
 
 template <class Stream>
 asio::awaitable<void> exchange(Stream& stream, Exchange x) {
   beast::error_code ec;
   auto& tcp_layer = beast::get_lowest_layer(stream);
-  http::request<http::empty_body> req{http::verb::get, x.url.target, 11};
+  http::request<http::string_body> req{x.post_body ? http::verb::post : http::verb::get,
+                                       x.url.target, 11};
   const bool default_port = x.url.port == (x.url.is_https() ? "443" : "80");
   req.set(http::field::host, x.url.host + (default_port ? "" : ":" + x.url.port));
   req.set(http::field::user_agent, x.user_agent);
   req.set(http::field::accept_encoding, "identity");
   req.set(http::field::connection, "close");
   for (const auto& [name, value] : x.headers) req.set(name, value);
+  if (x.post_body) {
+    req.set(http::field::content_type, x.content_type);
+    req.body() = *x.post_body;
+    req.prepare_payload();
+  }
   tcp_layer.expires_after(x.read_timeout);
   co_await http::async_write(stream, req, asio::redirect_error(asio::use_awaitable, ec));
   if (ec) fail(x.url, "sending the request to", ec);
@@ -147,7 +155,8 @@ struct HttpClient::Impl {
 
   asio::awaitable<void> fetch(const Url& url, const HttpHeaders& headers,
                               const HeadHandler& on_head, const BodySink& on_body,
-                              HttpResponseHead& head) {
+                              HttpResponseHead& head, const std::string* post_body,
+                              std::string content_type) {
     beast::error_code ec;
     tcp::resolver resolver(ioc);
     const auto endpoints = co_await resolver.async_resolve(
@@ -157,8 +166,8 @@ struct HttpClient::Impl {
     stream.expires_after(options.connect_timeout);
     co_await stream.async_connect(endpoints, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) fail(url, "connecting to", ec);
-    const Exchange x{url,     headers, options.user_agent, options.read_timeout, on_head,
-                     on_body, head};
+    const Exchange x{url,     headers, options.user_agent, options.read_timeout,   on_head,
+                     on_body, head,    post_body,          std::move(content_type)};
     if (!url.is_https()) {
       co_await exchange(stream, x);
       co_return;
@@ -177,9 +186,11 @@ struct HttpClient::Impl {
 
   // Runs one fetch to completion on this thread; rethrows what the coroutine threw.
   void run(const Url& url, const HttpHeaders& headers, const HeadHandler& on_head,
-           const BodySink& on_body, HttpResponseHead& head) {
+           const BodySink& on_body, HttpResponseHead& head, const std::string* post_body = nullptr,
+           std::string content_type = {}) {
     std::exception_ptr failure;
-    asio::co_spawn(ioc, fetch(url, headers, on_head, on_body, head),
+    asio::co_spawn(ioc,
+                   fetch(url, headers, on_head, on_body, head, post_body, std::move(content_type)),
                    [&failure](std::exception_ptr e) { failure = e; });
     ioc.restart();
     ioc.run();
@@ -200,7 +211,7 @@ HttpResponseHead HttpClient::get(const std::string& url_text, const HttpHeaders&
   const std::string first_host = url.host;
   HttpResponseHead head;
   for (int hop = 0;; ++hop) {
-    if (!url.is_https() && !is_loopback_host(url.host))
+    if (!url.is_https() && !is_loopback_host(url.host) && !impl_->options.allow_plain_http)
       throw Error("refusing plain http to " + url.host + " (" + url.str() +
                   "): use https; plain http is only allowed to this machine");
     HttpHeaders sent;
@@ -232,6 +243,29 @@ std::pair<HttpResponseHead, std::string> HttpClient::get_text(const std::string&
         body.append(chunk);
       });
   return {std::move(head), std::move(body)};
+}
+
+std::pair<HttpResponseHead, std::string> HttpClient::post_text(const std::string& url_text,
+                                                               const HttpHeaders& headers,
+                                                               const std::string& body,
+                                                               const std::string& content_type,
+                                                               size_t max_bytes) {
+  const Url url = parse_url(url_text);
+  if (!url.is_https() && !is_loopback_host(url.host) && !impl_->options.allow_plain_http)
+    throw Error("refusing plain http to " + url.host + " (" + url.str() +
+                "): use https; plain http is only allowed to this machine");
+  std::string answer;
+  HttpResponseHead head;
+  impl_->run(
+      url, headers, [](const HttpResponseHead&) { return true; },
+      [&](std::string_view chunk) {
+        if (answer.size() + chunk.size() > max_bytes)
+          throw Error(url_text + " answered with more than " + std::to_string(max_bytes) +
+                      " bytes");
+        answer.append(chunk);
+      },
+      head, &body, content_type);
+  return {std::move(head), std::move(answer)};
 }
 
 }  // namespace junction::pull

@@ -52,6 +52,8 @@ struct HttpClientOptions {
   std::chrono::milliseconds read_timeout = std::chrono::seconds(60);  // per read, not in total
   int max_redirects = 10;
   std::string user_agent = "junction-pull/0.1";
+  // Plain http to other hosts too (an inference server on the LAN); downloads keep it off.
+  bool allow_plain_http = false;
 };
 
 class HttpClient {
@@ -75,6 +77,15 @@ class HttpClient {
   std::pair<HttpResponseHead, std::string> get_text(const std::string& url,
                                                     const HttpHeaders& headers,
                                                     size_t max_bytes = size_t{64} << 20);
+
+  // POST `body` as `content_type` and read the whole answer, at most max_bytes (JSON APIs).
+  // Redirects are not followed (a POST is not replayed). Non-2xx answers are returned with
+  // their body (the first 4 kB, as error_body) for the caller to judge.
+  std::pair<HttpResponseHead, std::string> post_text(const std::string& url,
+                                                     const HttpHeaders& headers,
+                                                     const std::string& body,
+                                                     const std::string& content_type,
+                                                     size_t max_bytes = size_t{64} << 20);
 
  private:
   struct Impl;

@@ -1,0 +1,505 @@
+#include "eval/runner.h"
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "core/error.h"
+#include "eval/metrics.h"
+#include "eval/multiple_choice.h"
+#include "eval/progress.h"
+#include "eval/tasks/humaneval.h"
+#include "eval/tasks/mt_bench.h"
+#include "eval/tasks/multiple_choice_tasks.h"
+
+namespace junction::eval {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// The samples file: lines already there (from an interrupted run) by key, and appends.
+class SamplesFile {
+ public:
+  explicit SamplesFile(const std::filesystem::path& path) : path_(path) {
+    if (path.empty()) return;
+    if (std::filesystem::exists(path)) {
+      std::ifstream in(path, std::ios::binary);
+      std::string line;
+      bool ends_with_newline = true;
+      while (std::getline(in, line)) {
+        ends_with_newline = !in.eof();
+        if (line.empty()) continue;
+        try {
+          Json j = Json::parse(line);
+          if (!j.contains("key")) continue;
+          std::string key = j["key"].get<std::string>();
+          done_[key] = std::move(j);
+        } catch (const nlohmann::json::exception&) {
+          // A line cut by the interruption: its document is scored again.
+        }
+      }
+      out_.open(path, std::ios::app | std::ios::binary);
+      if (!ends_with_newline) out_ << '\n';
+    } else {
+      out_.open(path, std::ios::binary);
+    }
+    if (!out_) throw Error("cannot write the samples file " + path.string());
+  }
+
+  const Json* find(const std::string& key) const {
+    const auto it = done_.find(key);
+    return it == done_.end() ? nullptr : &it->second;
+  }
+
+  void append(const Json& sample) {
+    if (path_.empty()) return;
+    std::lock_guard<std::mutex> lock(mutex_);
+    out_ << sample.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+    out_.flush();
+  }
+
+ private:
+  std::filesystem::path path_;
+  std::map<std::string, Json> done_;
+  std::ofstream out_;
+  std::mutex mutex_;
+};
+
+// Calls fn(i) for i in [0, n) on `threads` threads; the first exception stops the others'
+// next pick and is rethrown here.
+void parallel_for_each(int64_t n, int threads, const std::function<void(int64_t)>& fn) {
+  std::atomic<int64_t> next{0};
+  std::atomic<bool> failed{false};
+  std::exception_ptr failure;
+  std::mutex failure_mutex;
+  auto worker = [&] {
+    for (;;) {
+      if (failed) return;
+      const int64_t i = next.fetch_add(1);
+      if (i >= n) return;
+      try {
+        fn(i);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(failure_mutex);
+        if (!failure) failure = std::current_exception();
+        failed = true;
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  const int t = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(threads, n)));
+  for (int k = 1; k < t; ++k) pool.emplace_back(worker);
+  worker();
+  for (auto& th : pool) th.join();
+  if (failure) std::rethrow_exception(failure);
+}
+
+Json metric(const std::vector<double>& values) {
+  return {{"value", mean(values)}, {"stderr", mean_stderr(values)}, {"n", values.size()}};
+}
+
+Json hash_files(const std::vector<std::filesystem::path>& files,
+                const std::filesystem::path& root) {
+  Json out = Json::object();
+  std::set<std::string> seen;
+  for (const auto& f : files) {
+    const std::string rel = std::filesystem::relative(f, root).generic_string();
+    if (seen.insert(rel).second) out[rel] = file_sha256(f);
+  }
+  return out;
+}
+
+std::string now_utc() {
+  const std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+struct TaskRun {
+  const EvalOptions& o;
+  ScoringBackend& model;
+  ScoringBackend* judge;
+  SamplesFile& samples;
+  std::atomic<int64_t> prompt_tokens{0}, completion_tokens{0};
+
+  void note(const std::string& text) const {
+    if (o.log) std::fprintf(o.log, "eval note: %s\n", text.c_str());
+  }
+
+  // The keys of `items` not yet in the samples file, and a progress reporter.
+  template <class KeyFn>
+  std::vector<int64_t> pending(int64_t n, KeyFn key) const {
+    std::vector<int64_t> todo;
+    for (int64_t i = 0; i < n; ++i)
+      if (!samples.find(key(i))) todo.push_back(i);
+    return todo;
+  }
+
+  Json multiple_choice(const std::string& name) {
+    MultipleChoiceTask task = name == "mmlu"            ? load_mmlu(o.data_dir, o.num_fewshot)
+                              : name == "arc_challenge" ? load_arc(o.data_dir, true, o.num_fewshot)
+                              : name == "arc_easy"      ? load_arc(o.data_dir, false, o.num_fewshot)
+                              : name == "hellaswag"
+                                  ? load_hellaswag(o.data_dir, o.num_fewshot)
+                                  : load_truthfulqa_mc2(o.data_dir, o.num_fewshot);
+    for (const std::string& n : task.notes) note(n);
+    if (o.limit) {
+      std::map<std::string, int64_t> kept;
+      std::vector<MultipleChoiceDoc> docs;
+      for (auto& d : task.docs)
+        if (kept[d.task]++ < *o.limit) docs.push_back(std::move(d));
+      task.docs = std::move(docs);
+    }
+    const auto key = [&](int64_t i) {
+      return name + "|" + task.docs[static_cast<size_t>(i)].doc_id;
+    };
+    const std::vector<int64_t> todo = pending(static_cast<int64_t>(task.docs.size()), key);
+    EvalProgress progress(o.log, o.terminal, name, static_cast<int64_t>(task.docs.size()),
+                          static_cast<int64_t>(task.docs.size() - todo.size()));
+    std::vector<Json> lines(task.docs.size());
+    for (size_t i = 0; i < task.docs.size(); ++i)
+      if (const Json* done = samples.find(key(static_cast<int64_t>(i)))) lines[i] = *done;
+    parallel_for_each(static_cast<int64_t>(todo.size()), o.concurrency, [&](int64_t t) {
+      const auto i = static_cast<size_t>(todo[static_cast<size_t>(t)]);
+      const MultipleChoiceDoc& doc = task.docs[i];
+      const MultipleChoiceResult r = score(model, doc);
+      Json s = {{"key", key(static_cast<int64_t>(i))},
+                {"task", doc.task},
+                {"doc_id", doc.doc_id},
+                {"context", doc.context}};
+      Json conts = Json::array(), lls = Json::array(), greedy = Json::array(), ctx = Json::array();
+      int64_t tokens = 0;
+      for (size_t c = 0; c < doc.choices.size(); ++c) {
+        conts.push_back(continuation(doc, c));
+        lls.push_back(r.choices[c].logprob);
+        greedy.push_back(r.choices[c].is_greedy);
+        ctx.push_back(r.choices[c].context_tokens);
+        tokens += r.choices[c].context_tokens +
+                  static_cast<int64_t>(r.choices[c].continuation_tokens.size());
+      }
+      s["continuations"] = conts;
+      s["loglikelihoods"] = lls;
+      s["is_greedy"] = greedy;
+      s["context_token_counts"] = ctx;
+      s["prompt_tokens"] = tokens;
+      if (doc.mc2_labels.empty()) {
+        s["gold"] = doc.gold;
+      } else {
+        s["labels"] = doc.mc2_labels;
+        s["gold"] = nullptr;
+      }
+      s["prediction"] = r.prediction;
+      s["prediction_norm"] = r.prediction_norm;
+      if (r.acc) s["acc"] = *r.acc;
+      if (r.acc_norm) s["acc_norm"] = *r.acc_norm;
+      if (r.mc2) s["mc2"] = *r.mc2;
+      prompt_tokens += tokens;
+      samples.append(s);
+      lines[i] = std::move(s);
+      progress.advance();
+    });
+    progress.finish();
+
+    // Metrics from every line, resumed ones included (recomputed from their loglikelihoods).
+    std::map<std::string, std::map<std::string, std::vector<double>>> by_subtask;
+    std::map<std::string, std::vector<double>> all;
+    for (size_t i = 0; i < task.docs.size(); ++i) {
+      const MultipleChoiceDoc& doc = task.docs[i];
+      const MultipleChoiceResult r = metrics_from_loglikelihoods(
+          doc, lines[i].at("loglikelihoods").get<std::vector<double>>());
+      auto add = [&](const char* m, const std::optional<double>& v) {
+        if (!v) return;
+        by_subtask[doc.task][m].push_back(*v);
+        all[m].push_back(*v);
+      };
+      add("acc", r.acc);
+      add("acc_norm", r.acc_norm);
+      add("mc2", r.mc2);
+    }
+    Json result = {{"num_fewshot", task.num_fewshot},
+                   {"fewshot_selection", "first_n"},
+                   {"samples", task.docs.size()},
+                   {"resumed_samples", task.docs.size() - todo.size()},
+                   {"data_files", hash_files(task.files, o.data_dir)},
+                   {"notes", task.notes}};
+    Json metrics = Json::object();
+    if (name == "mmlu") {
+      // Leaderboard v1: unweighted mean over subjects; lm-eval: mean over every question.
+      Json subtasks = Json::object();
+      std::vector<double> subject_means;
+      double var_sum = 0;
+      for (const auto& [sub, ms] : by_subtask) {
+        subtasks[sub] = {{"acc", metric(ms.at("acc"))}};
+        subject_means.push_back(mean(ms.at("acc")));
+        var_sum += std::pow(mean_stderr(ms.at("acc")), 2);
+      }
+      const double n_sub = static_cast<double>(subject_means.size());
+      metrics["acc"] = {{"value", mean(subject_means)},
+                        {"stderr", n_sub > 0 ? std::sqrt(var_sum) / n_sub : 0.0},
+                        {"n", subject_means.size()},
+                        {"aggregation", "unweighted mean over subjects (Open LLM Leaderboard v1)"}};
+      metrics["acc_weighted"] = metric(all["acc"]);
+      metrics["acc_weighted"]["aggregation"] = "mean over questions (lm-eval's size-weighted mmlu)";
+      result["subtasks"] = subtasks;
+    } else {
+      for (const auto& [m, values] : all) metrics[m] = metric(values);
+    }
+    result["metrics"] = metrics;
+    return result;
+  }
+
+  Json humaneval() {
+    auto file = o.data_dir / "humaneval" / "HumanEval.jsonl.gz";
+    if (!std::filesystem::exists(file)) file = o.data_dir / "humaneval" / "HumanEval.jsonl";
+    std::vector<HumanEvalProblem> problems = load_humaneval(file);
+    if (o.limit && static_cast<int64_t>(problems.size()) > *o.limit)
+      problems.resize(static_cast<size_t>(*o.limit));
+    const int64_t n = std::max(1, o.humaneval_n);
+    const bool chat = o.mode == "generative";
+    if (n > 1 && o.humaneval_temperature == 0)
+      note("humaneval: " + std::to_string(n) +
+           " greedy samples per problem are identical; "
+           "pass@k for k > 1 wants --humaneval-temperature 0.8 (Codex paper)");
+    const int64_t total = static_cast<int64_t>(problems.size()) * n;
+    const auto key = [&](int64_t i) {
+      return "humaneval|" + problems[static_cast<size_t>(i / n)].task_id + "#" +
+             std::to_string(i % n);
+    };
+    const std::vector<int64_t> todo = pending(total, key);
+    EvalProgress progress(o.log, o.terminal, "humaneval", total,
+                          total - static_cast<int64_t>(todo.size()));
+    std::vector<int> passed(static_cast<size_t>(total), 0);
+    for (int64_t i = 0; i < total; ++i)
+      if (const Json* s = samples.find(key(i)))
+        passed[static_cast<size_t>(i)] = s->at("passed").get<bool>();
+    bool isolated = true;
+    std::mutex isolated_mutex;
+    parallel_for_each(static_cast<int64_t>(todo.size()), o.concurrency, [&](int64_t t) {
+      const int64_t i = todo[static_cast<size_t>(t)];
+      const HumanEvalProblem& p = problems[static_cast<size_t>(i / n)];
+      GenerationParams gp;
+      gp.max_tokens = o.humaneval_max_tokens;
+      gp.temperature = o.humaneval_temperature;
+      if (n > 1) gp.seed = static_cast<uint64_t>(i % n);
+      Generation g;
+      std::string completion, program;
+      if (chat) {
+        g = model.chat({{"user", humaneval_chat_instruction(p)}}, gp);
+        std::string prefix;
+        completion = completion_from_chat_answer(p, g.text, &prefix);
+        HumanEvalProblem q = p;
+        q.prompt = prefix;
+        program = humaneval_program(q, completion);
+      } else {
+        gp.stop = humaneval_stop_sequences();
+        g = model.complete(p.prompt, gp);
+        completion = truncate_at_stop(g.text, humaneval_stop_sequences());
+        program = humaneval_program(p, completion);
+      }
+      const SandboxResult r = run_python_sandboxed(program, o.sandbox);
+      {
+        std::lock_guard<std::mutex> lock(isolated_mutex);
+        isolated = isolated && r.network_isolated;
+      }
+      prompt_tokens += g.prompt_tokens;
+      completion_tokens += g.completion_tokens;
+      passed[static_cast<size_t>(i)] = r.passed;
+      samples.append({{"key", key(i)},
+                      {"task", "humaneval"},
+                      {"doc_id", p.task_id},
+                      {"sample_index", i % n},
+                      {"prompt", chat ? humaneval_chat_instruction(p) : p.prompt},
+                      {"output", g.text},
+                      {"extracted", completion},
+                      {"passed", r.passed},
+                      {"verdict", r.verdict},
+                      {"stderr", r.stderr_head},
+                      {"network_isolated", r.network_isolated},
+                      {"prompt_tokens", g.prompt_tokens},
+                      {"completion_tokens", g.completion_tokens}});
+      progress.advance();
+    });
+    progress.finish();
+    if (!isolated)
+      note(
+          "humaneval: the sandbox could not create a network namespace here; generated code could "
+          "reach the network");
+    std::vector<std::pair<int64_t, int64_t>> n_c;
+    for (size_t pi = 0; pi < problems.size(); ++pi) {
+      int64_t c = 0;
+      for (int64_t k = 0; k < n; ++k)
+        c += passed[pi * static_cast<size_t>(n) + static_cast<size_t>(k)];
+      n_c.push_back({n, c});
+    }
+    Json metrics = Json::object();
+    for (const int64_t k : {1, 10, 100}) {
+      if (k > n) break;
+      std::vector<double> per_problem;
+      for (const auto& [nn, c] : n_c) per_problem.push_back(pass_at_k(nn, c, k));
+      metrics["pass@" + std::to_string(k)] = metric(per_problem);
+    }
+    return {{"samples", total},
+            {"resumed_samples", total - static_cast<int64_t>(todo.size())},
+            {"samples_per_problem", n},
+            {"temperature", o.humaneval_temperature},
+            {"style", chat ? "chat (code block extracted)" : "completion (Codex stop sequences)"},
+            {"sandbox",
+             {{"cpu_seconds", o.sandbox.cpu_seconds},
+              {"wall_seconds", o.sandbox.wall_seconds},
+              {"address_space_bytes", o.sandbox.address_space},
+              {"network_isolated", isolated}}},
+            {"data_files", hash_files({file}, o.data_dir)},
+            {"metrics", metrics}};
+  }
+
+  Json mt_bench() {
+    MtBenchData data = load_mt_bench(o.data_dir);
+    if (o.limit && static_cast<int64_t>(data.questions.size()) > *o.limit)
+      data.questions.resize(static_cast<size_t>(*o.limit));
+    ScoringBackend& judge_backend = judge ? *judge : model;
+    if (!judge)
+      note(
+          "mt_bench: no --judge-endpoint: the model judges itself (not comparable with "
+          "GPT-4-judged scores)");
+    const auto key = [&](int64_t i) {
+      return "mt_bench|" + std::to_string(data.questions[static_cast<size_t>(i)].question_id);
+    };
+    const int64_t total = static_cast<int64_t>(data.questions.size());
+    const std::vector<int64_t> todo = pending(total, key);
+    EvalProgress progress(o.log, o.terminal, "mt_bench", total,
+                          total - static_cast<int64_t>(todo.size()));
+    std::vector<Json> lines(static_cast<size_t>(total));
+    for (int64_t i = 0; i < total; ++i)
+      if (const Json* s = samples.find(key(i))) lines[static_cast<size_t>(i)] = *s;
+    parallel_for_each(static_cast<int64_t>(todo.size()), o.concurrency, [&](int64_t t) {
+      const int64_t i = todo[static_cast<size_t>(t)];
+      const MtBenchQuestion& q = data.questions[static_cast<size_t>(i)];
+      GenerationParams gp;
+      gp.max_tokens = o.mt_bench_max_tokens;
+      gp.temperature = mt_bench_temperature(q.category);
+      std::vector<ChatMessage> conversation;
+      std::vector<std::string> answers;
+      for (const std::string& turn : q.turns) {
+        conversation.push_back({"user", turn});
+        const Generation g = model.chat(conversation, gp);
+        prompt_tokens += g.prompt_tokens;
+        completion_tokens += g.completion_tokens;
+        answers.push_back(g.text);
+        conversation.push_back({"assistant", g.text});
+      }
+      Json judgments = Json::array();
+      for (int turn = 1; turn <= static_cast<int>(q.turns.size()) && turn <= 2; ++turn) {
+        const JudgeRequest jr = mt_bench_judge_request(data, q, turn, answers);
+        GenerationParams jp;
+        jp.max_tokens = 2048;
+        jp.temperature = 0;
+        const Generation j =
+            judge_backend.chat({{"system", jr.system_prompt}, {"user", jr.user_prompt}}, jp);
+        const auto rating = extract_rating(j.text);
+        judgments.push_back({{"turn", turn},
+                             {"judge_prompt", jr.judge_name},
+                             {"judgment", j.text},
+                             {"rating", rating ? Json(*rating) : Json(-1)}});
+      }
+      Json s = {{"key", key(i)},
+                {"task", "mt_bench"},
+                {"doc_id", std::to_string(q.question_id)},
+                {"category", q.category},
+                {"turns", q.turns},
+                {"answers", answers},
+                {"temperature", gp.temperature},
+                {"judgments", judgments}};
+      samples.append(s);
+      lines[static_cast<size_t>(i)] = std::move(s);
+      progress.advance();
+    });
+    progress.finish();
+    std::vector<MtBenchScore> scores;
+    for (const Json& s : lines)
+      for (const Json& j : s.at("judgments")) {
+        const double r = j.at("rating").get<double>();
+        scores.push_back({std::stoi(s.at("doc_id").get<std::string>()),
+                          s.at("category").get<std::string>(), j.at("turn").get<int>(),
+                          r < 0 ? std::nullopt : std::optional<double>(r)});
+      }
+    const MtBenchSummary sum = summarize_mt_bench(scores);
+    Json metrics = {{"score", {{"value", sum.overall}, {"n", sum.rated}}}};
+    if (sum.turn1) metrics["turn_1"] = *sum.turn1;
+    if (sum.turn2) metrics["turn_2"] = *sum.turn2;
+    metrics["per_category"] = sum.per_category;
+    metrics["unrated_turns"] = sum.unrated;
+    return {{"samples", total},
+            {"resumed_samples", total - static_cast<int64_t>(todo.size())},
+            {"judge", judge_backend.endpoint()},
+            {"self_judged", judge == nullptr},
+            {"data_files", hash_files(data.files, o.data_dir)},
+            {"metrics", metrics}};
+  }
+};
+
+}  // namespace
+
+const std::vector<std::string>& known_tasks() {
+  static const std::vector<std::string> tasks = {
+      "mmlu", "hellaswag", "arc_challenge", "arc_easy", "truthfulqa_mc2", "humaneval", "mt_bench"};
+  return tasks;
+}
+
+Json run_eval(ScoringBackend& model, ScoringBackend* judge, const EvalOptions& o) {
+  for (const std::string& t : o.tasks)
+    if (std::find(known_tasks().begin(), known_tasks().end(), t) == known_tasks().end())
+      throw Error("unknown task \"" + t +
+                  "\" (known: mmlu, hellaswag, arc_challenge, arc_easy, "
+                  "truthfulqa_mc2, humaneval, mt_bench)");
+  if (o.mode != "loglikelihood" && o.mode != "generative")
+    throw Error("--mode is loglikelihood or generative, not " + o.mode);
+  const auto t0 = Clock::now();
+  SamplesFile samples(o.samples_path);
+  TaskRun run{o, model, judge, samples};
+  Json tasks = Json::object();
+  for (const std::string& name : o.tasks) {
+    const auto t_task = Clock::now();
+    const int64_t p0 = run.prompt_tokens, c0 = run.completion_tokens;
+    Json r;
+    if (name == "humaneval") {
+      r = run.humaneval();
+    } else if (name == "mt_bench") {
+      r = run.mt_bench();
+    } else if (o.mode == "generative") {
+      throw Error(name +
+                  " in --mode generative (simple-evals zero-shot prompts with answer "
+                  "extraction) is not implemented yet; use --mode loglikelihood");
+    } else {
+      r = run.multiple_choice(name);
+    }
+    r["wall_time_s"] = std::chrono::duration<double>(Clock::now() - t_task).count();
+    r["tokens"] = {{"prompt", run.prompt_tokens - p0}, {"completion", run.completion_tokens - c0}};
+    tasks[name] = std::move(r);
+  }
+  return {{"junction_eval_format", 1},
+          {"model", o.model},
+          {"endpoint", model.endpoint()},
+          {"started_at", now_utc()},
+          {"settings",
+           {{"mode", o.mode},
+            {"limit", o.limit ? Json(*o.limit) : Json()},
+            {"num_fewshot", o.num_fewshot ? Json(*o.num_fewshot) : Json("task default")},
+            {"concurrency", o.concurrency},
+            {"tokenization",
+             "lm-eval: context+continuation tokenized whole, context tokens cut off, no BOS"},
+            {"data_dir", o.data_dir.string()}}},
+          {"tasks", tasks},
+          {"wall_time_s", std::chrono::duration<double>(Clock::now() - t0).count()},
+          {"tokens",
+           {{"prompt", run.prompt_tokens.load()}, {"completion", run.completion_tokens.load()}}}};
+}
+
+}  // namespace junction::eval

@@ -1,0 +1,295 @@
+// Process layout: this process forks A (its own process group; unshares the PID and network
+// namespaces), A forks B (PID 1 of the new namespace when that worked: a reaper), B forks C,
+// which drops to an unprivileged uid, sets the rlimits and execs python3. B exits with C's
+// status, A with B's. Everything between fork and exec is async-signal-safe: the paths, argv
+// and environment are built before forking (this process has threads).
+#include "eval/sandbox.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "core/error.h"
+
+namespace junction::eval {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Each concurrent sandbox run as root gets its own uid, so RLIMIT_NPROC (counted per uid)
+// stops one fork bomb without starving the runs beside it.
+constexpr uid_t kSandboxUidBase = 2'000'000'000;
+std::atomic<uint32_t> g_next_uid_slot{0};  // process-wide counter, not state anyone reads back
+
+std::string find_python(const std::string& configured) {
+  if (!configured.empty()) return configured;
+  for (const char* system_python : {"/usr/bin/python3", "/usr/local/bin/python3"})
+    if (access(system_python, X_OK) == 0) return system_python;
+  const char* path = std::getenv("PATH");
+  std::stringstream ss(path ? path : "/usr/local/bin:/usr/bin:/bin");
+  std::string dir;
+  while (std::getline(ss, dir, ':')) {
+    const std::string candidate = (dir.empty() ? "." : dir) + "/python3";
+    if (access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  throw Error("python3 not found on PATH: HumanEval needs it to run completions");
+}
+
+// Processes owned by `uid` now (RLIMIT_NPROC counts them all when we cannot change uid).
+int64_t count_processes(uid_t uid) {
+  int64_t n = 0;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
+    struct stat st {};
+    const std::string name = e.path().filename().string();
+    if (name.empty() || name[0] < '0' || name[0] > '9') continue;
+    if (stat(e.path().c_str(), &st) == 0 && st.st_uid == uid) ++n;
+  }
+  return n;
+}
+
+std::string read_head(const std::filesystem::path& path, size_t n) {
+  std::ifstream in(path, std::ios::binary);
+  std::string s(n, '\0');
+  in.read(s.data(), static_cast<std::streamsize>(n));
+  s.resize(static_cast<size_t>(in.gcount()));
+  return s;
+}
+
+void set_limit(int resource, rlim_t soft, rlim_t hard) {
+  const rlimit r{soft, hard};
+  setrlimit(resource, &r);
+}
+
+[[noreturn]] void exit_with_status(int status) {
+  if (WIFEXITED(status)) _exit(WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) _exit(128 + WTERMSIG(status));
+  _exit(125);
+}
+
+// Waits for `child`, reaping any other process that ends meanwhile (B as PID 1 inherits every
+// orphan); returns child's wait status.
+int wait_for(pid_t child) {
+  for (;;) {
+    int status = 0;
+    const pid_t p = waitpid(-1, &status, 0);
+    if (p == child) return status;
+    if (p < 0 && errno != EINTR) return 0;
+  }
+}
+
+struct ChildPlan {
+  const char* python;
+  char* const* argv;
+  char* const* envp;
+  const char* dir;
+  int out_fd, err_fd, null_fd, report_fd;
+  bool as_root;
+  uid_t uid;
+  SandboxLimits limits;
+  rlim_t nproc;
+};
+
+[[noreturn]] void run_program(const ChildPlan& p, bool in_user_namespace) {
+  dup2(p.null_fd, 0);
+  dup2(p.out_fd, 1);
+  dup2(p.err_fd, 2);
+  if (chdir(p.dir) != 0) _exit(126);
+  const auto cpu = static_cast<rlim_t>(p.limits.cpu_seconds + 0.999);
+  set_limit(RLIMIT_CPU, cpu, cpu + 1);
+  set_limit(RLIMIT_AS, static_cast<rlim_t>(p.limits.address_space),
+            static_cast<rlim_t>(p.limits.address_space));
+  set_limit(RLIMIT_CORE, 0, 0);
+  set_limit(RLIMIT_FSIZE, static_cast<rlim_t>(p.limits.max_file_bytes),
+            static_cast<rlim_t>(p.limits.max_file_bytes));
+  set_limit(RLIMIT_NPROC, p.nproc, p.nproc);
+  if (p.as_root && !in_user_namespace) {
+    setgroups(0, nullptr);
+    if (setgid(p.uid) != 0 || setuid(p.uid) != 0) _exit(126);
+  }
+  execve(p.python, p.argv, p.envp);
+  _exit(127);
+}
+
+[[noreturn]] void run_a(const ChildPlan& p) {
+  setpgid(0, 0);
+  // 1: pid namespace, 2: network namespace, 4: inside a user namespace.
+  char isolation = 0;
+  if (unshare(CLONE_NEWPID | CLONE_NEWNET) == 0) {
+    isolation = 3;
+  } else if (unshare(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET) == 0) {
+    isolation = 7;
+  } else if (unshare(CLONE_NEWNET) == 0) {
+    isolation = 2;
+  }
+  (void)!write(p.report_fd, &isolation, 1);
+  close(p.report_fd);
+  const bool userns = (isolation & 4) != 0;
+  const pid_t b = fork();
+  if (b < 0) _exit(125);
+  if (b == 0) {
+    if (!(isolation & 1)) run_program(p, userns);
+    const pid_t c = fork();  // B is PID 1 here: C is the program, B reaps
+    if (c < 0) _exit(125);
+    if (c == 0) run_program(p, userns);
+    exit_with_status(wait_for(c));
+  }
+  exit_with_status(wait_for(b));
+}
+
+std::string describe_signal(int sig) {
+  switch (sig) {
+    case SIGXCPU:
+      return "killed: CPU time limit";
+    case SIGXFSZ:
+      return "killed: output size limit";
+    case SIGKILL:
+      return "killed (SIGKILL: CPU hard limit or memory)";
+    case SIGSEGV:
+      return "crashed (SIGSEGV)";
+    default:
+      return "killed by signal " + std::to_string(sig);
+  }
+}
+
+std::string last_line(const std::string& text) {
+  std::string t = text;
+  while (!t.empty() && (t.back() == '\n' || t.back() == '\r')) t.pop_back();
+  const size_t nl = t.rfind('\n');
+  return nl == std::string::npos ? t : t.substr(nl + 1);
+}
+
+}  // namespace
+
+SandboxResult run_python_sandboxed(const std::string& program, const SandboxLimits& limits,
+                                   const std::filesystem::path& scratch_root) {
+  const std::string python = find_python(limits.python);
+  const std::filesystem::path root =
+      scratch_root.empty() ? std::filesystem::temp_directory_path() : scratch_root;
+  std::string dir_template = (root / "junction-sandbox-XXXXXX").string();
+  if (!mkdtemp(dir_template.data()))
+    throw Error("cannot create a scratch directory in " + root.string());
+  const std::filesystem::path dir = dir_template;
+  struct Cleanup {
+    std::filesystem::path dir;
+    ~Cleanup() {
+      std::error_code ec;
+      std::filesystem::remove_all(dir, ec);
+    }
+  } cleanup{dir};
+  {
+    std::ofstream out(dir / "program.py", std::ios::binary);
+    out << program;
+    if (!out) throw Error("cannot write " + (dir / "program.py").string());
+  }
+  chmod(dir.c_str(), 0777);
+  chmod((dir / "program.py").c_str(), 0644);
+
+  const bool as_root = geteuid() == 0;
+  const uid_t uid = kSandboxUidBase + (g_next_uid_slot.fetch_add(1) % 100000);
+  const rlim_t nproc = static_cast<rlim_t>(
+      as_root ? limits.max_processes : count_processes(getuid()) + limits.max_processes);
+
+  std::vector<std::string> args = {python, "-I", "program.py"};
+  std::vector<std::string> env = {"PATH=/usr/local/bin:/usr/bin:/bin",
+                                  "HOME=" + dir.string(),
+                                  "TMPDIR=" + dir.string(),
+                                  "LANG=C.UTF-8",
+                                  "PYTHONDONTWRITEBYTECODE=1",
+                                  "PYTHONHASHSEED=0"};
+  std::vector<char*> argv, envp;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  for (auto& e : env) envp.push_back(e.data());
+  envp.push_back(nullptr);
+
+  const int out_fd = open((dir / "stdout").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  const int err_fd = open((dir / "stderr").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  const int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  int report[2] = {-1, -1};
+  if (out_fd < 0 || err_fd < 0 || null_fd < 0 || pipe2(report, O_CLOEXEC) != 0) {
+    for (int fd : {out_fd, err_fd, null_fd, report[0], report[1]})
+      if (fd >= 0) close(fd);
+    throw Error("cannot set up the sandbox's files in " + dir.string());
+  }
+  const std::string dir_text = dir.string();
+  const ChildPlan plan{python.c_str(), argv.data(), envp.data(), dir_text.c_str(),
+                       out_fd,         err_fd,      null_fd,     report[1],
+                       as_root,        uid,         limits,      nproc};
+
+  const auto t0 = Clock::now();
+  const pid_t a = fork();
+  if (a < 0) throw Error(std::string("fork failed: ") + std::strerror(errno));
+  if (a == 0) run_a(plan);
+  setpgid(a, a);  // also from here, so the group exists before we might signal it
+  for (int fd : {out_fd, err_fd, null_fd, report[1]}) close(fd);
+  char isolation = 0;
+  if (read(report[0], &isolation, 1) != 1) isolation = 0;
+  close(report[0]);
+
+  SandboxResult r;
+  r.network_isolated = (isolation & 2) != 0;
+  const auto deadline = t0 + std::chrono::duration<double>(limits.wall_seconds);
+  for (;;) {
+    siginfo_t info{};
+    if (waitid(P_PID, static_cast<id_t>(a), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+        info.si_pid == a)
+      break;
+    if (Clock::now() >= deadline) {
+      r.timed_out = true;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  // A is not reaped yet, so its process group id cannot have been reused.
+  kill(-a, SIGKILL);
+  int status = 0;
+  while (waitpid(a, &status, 0) < 0 && errno == EINTR) {
+  }
+  r.wall_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  if (WIFEXITED(status)) {
+    const int code = WEXITSTATUS(status);
+    if (code > 128 && code < 128 + 65) {
+      r.signal = code - 128;
+    } else {
+      r.exit_code = code;
+    }
+  } else if (WIFSIGNALED(status)) {
+    r.signal = WTERMSIG(status);
+  }
+  r.stdout_head = read_head(dir / "stdout", limits.output_keep);
+  const std::string err_all = read_head(dir / "stderr", static_cast<size_t>(limits.max_file_bytes));
+  r.stderr_head = err_all.substr(0, limits.output_keep);
+  if (r.timed_out) {
+    r.verdict = "timed out after " + std::to_string(static_cast<int>(limits.wall_seconds)) + " s";
+  } else if (r.signal != 0) {
+    r.verdict = describe_signal(r.signal);
+  } else if (r.exit_code == 0) {
+    r.passed = true;
+    r.verdict = "passed";
+  } else if (r.exit_code == 126 || r.exit_code == 127) {
+    r.verdict = "sandbox could not start python3 (exit " + std::to_string(r.exit_code) + ")";
+  } else {
+    const std::string err = last_line(err_all).substr(0, 300);
+    r.verdict =
+        "failed" + (err.empty() ? " (exit " + std::to_string(r.exit_code) + ")" : ": " + err);
+  }
+  return r;
+}
+
+}  // namespace junction::eval

@@ -1,0 +1,51 @@
+// Runs untrusted Python (HumanEval completions) in a separate process and survives it: fork
+// bombs, infinite loops, infinite output, memory hogs, attempts to reach the network.
+//
+// Layers, each for one threat:
+// - a new PID namespace (unshare(CLONE_NEWPID)) whose init is a reaper we control: killing it
+//   tears down every process the program started, even ones that called setsid();
+// - a new network namespace (no interfaces but a down loopback) when the kernel allows it
+//   (root, or an unprivileged user namespace); otherwise the result says `network_isolated:
+//   false` and the program can reach the network: run the harness in a container then;
+// - rlimits: CPU seconds, address space, no core files, a small process count (applies once
+//   the program runs as `nobody`, which it does when we are root), per-file size (stdout and
+//   stderr are files in the scratch directory, so infinite output hits the cap);
+// - a wall-clock timeout after which the whole process group gets SIGKILL;
+// - a fresh scratch directory as cwd, HOME and TMPDIR, deleted afterwards.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+namespace junction::eval {
+
+struct SandboxLimits {
+  double cpu_seconds = 3;                      // RLIMIT_CPU
+  double wall_seconds = 10;                    // killed after this much real time
+  int64_t address_space = int64_t{512} << 20;  // bytes, RLIMIT_AS
+  int64_t max_processes = 16;                  // RLIMIT_NPROC for the sandbox user
+  int64_t max_file_bytes = int64_t{1} << 20;   // RLIMIT_FSIZE: stdout, stderr, any file
+  size_t output_keep = 4096;                   // bytes of stdout/stderr kept in the result
+  // The interpreter; empty: /usr/bin/python3, /usr/local/bin/python3, then PATH. It must be
+  // executable by the sandbox's unprivileged uid (a pyenv shim under /root is not).
+  std::string python;
+};
+
+struct SandboxResult {
+  bool passed = false;     // exited with status 0 within the limits
+  bool timed_out = false;  // wall-clock limit hit
+  int exit_code = -1;      // when it exited
+  int signal = 0;          // when a signal ended it (SIGXCPU, SIGKILL, ...)
+  bool network_isolated = false;
+  double wall_seconds = 0;
+  std::string stdout_head, stderr_head;  // the first output_keep bytes
+  std::string verdict;                   // "passed", "failed: AssertionError...", "timed out", ...
+};
+
+// Writes `program` to a scratch directory under `scratch_root` (the system temp dir when
+// empty) and runs `python3 -I program.py` there under `limits`. Thread-safe.
+SandboxResult run_python_sandboxed(const std::string& program, const SandboxLimits& limits,
+                                   const std::filesystem::path& scratch_root = {});
+
+}  // namespace junction::eval
