@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
       junction::cli::add_serve_command(app),
       junction::cli::add_quantize_command(app),
       junction::cli::add_info_command(app),
+      junction::cli::add_eval_command(app),
   };
   CLI11_PARSE(app, argc, argv);
   try {
