@@ -107,7 +107,7 @@ int main(int argc, char** argv) {
                 (long long)c.vocab_size, std::string(dtype_name(w.embed_tokens.dtype)).c_str());
     std::printf("kernels          %s, %d threads\n", std::string(backend->name()).c_str(), threads);
     std::printf("load             %.3f s, resident after load %.2f GB, after first token %.2f GB (files %.2f GB)\n",
-                load_s, rss_after_load / 1e9, rss_after_first / 1e9, w.checkpoint->mapped_bytes() / 1e9);
+                load_s, rss_after_load / 1e9, rss_after_first / 1e9, w.file_bytes() / 1e9);
     std::printf("first token      %.2f s (8-token prompt, cold pages)\n", first_token_s);
     std::printf("prefill          %.1f tok/s (%lld-token prompt, median of %d)\n", prefill, (long long)n_prompt,
                 repeats);
