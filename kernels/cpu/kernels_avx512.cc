@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <vector>
 
 #include "kernels/cpu/isa_kernels.h"
 #include "kernels/cpu/simd_avx512.h"

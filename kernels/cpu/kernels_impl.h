@@ -137,6 +137,8 @@ void matmul_rows(const float* x, int64_t n_tokens, const WeightView& w, int64_t 
 template <class S>
 void quant_matmul_rows(const std::byte* xq, size_t xq_row_bytes, int64_t n_tokens, const WeightView& w,
                        int64_t row_begin, int64_t row_end, float* y) {
+  if (n_tokens > 1 && has_unpacked_dot(w.dtype))
+    return quant_matmul_unpacked(xq, xq_row_bytes, n_tokens, w, row_begin, row_end, y);
   const auto dot = quant_vec_dot(w.dtype);
   for (int64_t n = row_begin; n < row_end; ++n)
     for (int64_t t = 0; t < n_tokens; ++t) y[t * w.rows + n] = dot(w.dtype, w.row(n), xq + t * xq_row_bytes, w.cols);

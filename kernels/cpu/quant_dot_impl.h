@@ -132,6 +132,115 @@ float vec_dot_q6_k(DType, const std::byte* row, const void* activations, int64_t
   return sum;
 }
 
+// Several tokens (prefill) against one K-quant row: the row is unpacked once (codes to bytes in
+// element order, sub-block scales expanded to one int32 per 4-byte lane, minima or offsets per
+// 16-element group), then each token costs one load, one u8 x s8 step, one scale multiply and an
+// add per 32 weights. Same integer sums as vec_dot_q4_k / q5_k / q6_k, so prefill and decode give
+// the same numbers.
+struct UnpackedKRow {
+  std::vector<uint8_t> codes;        // [K] 0..15 (Q4_K), 0..31 (Q5_K), value + 32 (Q6_K)
+  std::vector<int32_t> lane_scales;  // [K / 4] the integer scale of each group of 4 codes
+  std::vector<int16_t> group_offsets;  // [K / 16] Q4/5_K: the 16-group's minimum; Q6_K: its scale
+  std::vector<float> d, dmin;        // [K / 256]
+};
+
+void unpack_k_row(DType type, const std::byte* row, int64_t n, UnpackedKRow& u) {
+  const int64_t nb = n / quant::kQK_K;
+  u.codes.resize(n);
+  u.lane_scales.resize(n / 4);
+  u.group_offsets.resize(n / 16);
+  u.d.resize(nb);
+  u.dmin.resize(nb);
+  for (int64_t i = 0; i < nb; ++i) {
+    uint8_t* codes = u.codes.data() + i * quant::kQK_K;
+    int32_t* lanes = u.lane_scales.data() + i * quant::kQK_K / 4;
+    int16_t* groups = u.group_offsets.data() + i * 16;
+    if (type == DType::Q6_K) {
+      const auto& b = reinterpret_cast<const quant::BlockQ6_K*>(row)[i];
+      for (int half = 0; half < 2; ++half) {
+        const uint8_t* ql = b.ql + 64 * half;
+        const uint8_t* qh = b.qh + 32 * half;
+        uint8_t* c = codes + 128 * half;
+        for (int l = 0; l < 32; ++l) {
+          c[l] = (ql[l] & 0xF) | (((qh[l] >> 0) & 3) << 4);
+          c[l + 32] = (ql[l + 32] & 0xF) | (((qh[l] >> 2) & 3) << 4);
+          c[l + 64] = (ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4);
+          c[l + 96] = (ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4);
+        }
+      }
+      for (int g = 0; g < 16; ++g) {
+        groups[g] = b.scales[g];
+        for (int k = 0; k < 4; ++k) lanes[4 * g + k] = b.scales[g];
+      }
+      u.d[i] = f16_to_f32(b.d);
+      u.dmin[i] = 0.0f;
+      continue;
+    }
+    const bool five = type == DType::Q5_K;
+    const uint8_t* scales = five ? reinterpret_cast<const quant::BlockQ5_K*>(row)[i].scales
+                                 : reinterpret_cast<const quant::BlockQ4_K*>(row)[i].scales;
+    const uint8_t* qs = five ? reinterpret_cast<const quant::BlockQ5_K*>(row)[i].qs
+                             : reinterpret_cast<const quant::BlockQ4_K*>(row)[i].qs;
+    const uint8_t* qh = five ? reinterpret_cast<const quant::BlockQ5_K*>(row)[i].qh : nullptr;
+    for (int sub = 0; sub < 8; ++sub) {
+      uint8_t sc, m;
+      quant::scale_min_k4(sub, scales, &sc, &m);
+      const uint8_t* packed = qs + 32 * (sub / 2);
+      for (int l = 0; l < 32; ++l) {
+        uint8_t v = sub % 2 ? packed[l] >> 4 : packed[l] & 0xF;
+        if (five && (qh[l] & (1 << sub))) v += 16;
+        codes[32 * sub + l] = v;
+      }
+      for (int k = 0; k < 8; ++k) lanes[8 * sub + k] = sc;
+      groups[2 * sub] = groups[2 * sub + 1] = m;
+    }
+    uint16_t dh, dminh;
+    std::memcpy(&dh, row + i * block_bytes(type), 2);
+    std::memcpy(&dminh, row + i * block_bytes(type) + 2, 2);
+    u.d[i] = f16_to_f32(dh);
+    u.dmin[i] = f16_to_f32(dminh);
+  }
+}
+
+float dot_unpacked_k(DType type, const UnpackedKRow& u, const quant::BlockQ8_K* y, int64_t n) {
+  float sum = 0.0f;
+  for (int64_t i = 0; i < n / quant::kQK_K; ++i) {
+    const uint8_t* codes = u.codes.data() + i * quant::kQK_K;
+    const int32_t* lanes = u.lane_scales.data() + i * quant::kQK_K / 4;
+    __m256i acc = _mm256_setzero_si256();
+    for (int c = 0; c < 8; ++c) {
+      const __m256i d = dot_u8s8(_mm256_setzero_si256(), load256(codes + 32 * c), load256(y[i].qs + 32 * c));
+      acc = _mm256_add_epi32(acc, _mm256_mullo_epi32(d, load256(lanes + 8 * c)));
+    }
+    const int offsets = hsum_i32(_mm256_madd_epi16(load256(y[i].bsums), load256(u.group_offsets.data() + 16 * i)));
+    if (type == DType::Q6_K) {
+      sum += u.d[i] * y[i].d * static_cast<float>(hsum_i32(acc) - 32 * offsets);
+    } else {
+      sum += y[i].d * u.d[i] * static_cast<float>(hsum_i32(acc)) - y[i].d * u.dmin[i] * static_cast<float>(offsets);
+    }
+  }
+  return sum;
+}
+
+bool has_unpacked_dot(DType type) { return type == DType::Q4_K || type == DType::Q5_K || type == DType::Q6_K; }
+
+// Rows [row_begin, row_end) times n_tokens quantized activation rows; tokens are taken in blocks
+// so their activations stay in L2 while each row is unpacked once per block.
+void quant_matmul_unpacked(const std::byte* xq, size_t xq_row_bytes, int64_t n_tokens, const WeightView& w,
+                           int64_t row_begin, int64_t row_end, float* y) {
+  constexpr int64_t kTokenBlock = 64;
+  UnpackedKRow u;
+  for (int64_t tb = 0; tb < n_tokens; tb += kTokenBlock) {
+    const int64_t te = std::min(n_tokens, tb + kTokenBlock);
+    for (int64_t n = row_begin; n < row_end; ++n) {
+      unpack_k_row(w.dtype, w.row(n), w.cols, u);
+      for (int64_t t = tb; t < te; ++t)
+        y[t * w.rows + n] =
+            dot_unpacked_k(w.dtype, u, reinterpret_cast<const quant::BlockQ8_K*>(xq + t * xq_row_bytes), w.cols);
+    }
+  }
+}
+
 using QuantDot = float (*)(DType, const std::byte*, const void*, int64_t);
 
 QuantDot quant_vec_dot(DType type) {

@@ -138,19 +138,18 @@ void check_teacher_forced(const std::string& gguf, const std::string& reference,
 // these log-probabilities). Q8_0, Q6_K and Q4_0 agree to a mean of 4e-4 or better, so their
 // worst cases are single int8 rounding flips of the quantized activations.
 TEST(GgufTeacherForced, QuantizedAgreeWithLlamaCpp) {
-  for (const char* type : {"Q8_0", "Q6_K", "Q4_0"})
+  for (const char* type : {"Q8_0", "Q6_K", "Q4_0", "Q4_K_M"})
     check_teacher_forced(std::string("qwen3-qbase-") + type + ".gguf",
                          std::string("qwen3-qbase-") + type + ".llamacpp-kvf32.json", 0.02, 0.05);
   check_teacher_forced("qwen3-e2e-Q8_0.gguf", "qwen3-e2e-Q8_0.llamacpp-kvf32.json", 0.02, 0.05);
   check_teacher_forced("qwen3-e2e-Q8_0.gguf", "qwen3-e2e-Q8_0.chat.llamacpp-kvf32.json", 0.02, 0.05);
 }
 
-// Q4_K and Q5_K: our dot products equal the exact dot of llama.cpp's own dequantized weights and
-// quantized activations (unit tests), yet llama.cpp's results differ systematically (mean 5e-3 to
-// 7e-3, worst 0.039 for Q4_K_M and 0.063 for Q5_K_M). Not yet explained; the bound here is the
+// Q5_K: our dot products equal the exact dot of llama.cpp's own dequantized weights and quantized
+// activations (unit tests), and Q4_K_M (same scale layout) agrees with llama.cpp to 3e-6, yet the
+// Q5_K_M file differs systematically (mean 7e-3, worst 0.063). Not yet explained; the bound is the
 // measured one, so a regression still fails, and the gap is an open item of issue 5.
-TEST(GgufTeacherForced, KQuantsCloseToLlamaCpp) {
-  check_teacher_forced("qwen3-qbase-Q4_K_M.gguf", "qwen3-qbase-Q4_K_M.llamacpp-kvf32.json", 0.02, 0.05);
+TEST(GgufTeacherForced, Q5KCloseToLlamaCpp) {
   check_teacher_forced("qwen3-qbase-Q5_K_M.gguf", "qwen3-qbase-Q5_K_M.llamacpp-kvf32.json", 0.02, 0.07);
 }
 
