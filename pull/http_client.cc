@@ -71,6 +71,7 @@ struct Exchange {
   HttpResponseHead& head;                  // status and headers filled in here
   const std::string* post_body = nullptr;  // a POST with this body; GET when null
   std::string content_type = {};
+  bool stream = false;  // hand each read's bytes on as they arrive (read_some, not a full chunk)
 };
 
 template <class Stream>
@@ -118,8 +119,12 @@ asio::awaitable<void> exchange(Stream& stream, Exchange x) {
     parser.get().body().data = chunk.data();
     parser.get().body().size = chunk.size();
     tcp_layer.expires_after(x.read_timeout);
-    co_await http::async_read(stream, buffer, parser,
-                              asio::redirect_error(asio::use_awaitable, ec));
+    if (x.stream)
+      co_await http::async_read_some(stream, buffer, parser,
+                                     asio::redirect_error(asio::use_awaitable, ec));
+    else
+      co_await http::async_read(stream, buffer, parser,
+                                asio::redirect_error(asio::use_awaitable, ec));
     if (ec == http::error::need_buffer) ec = {};
     if (ec && !(ec == ssl::error::stream_truncated && parser.is_done()))
       fail(x.url, "reading the body from", ec);
@@ -156,7 +161,7 @@ struct HttpClient::Impl {
   asio::awaitable<void> fetch(const Url& url, const HttpHeaders& headers,
                               const HeadHandler& on_head, const BodySink& on_body,
                               HttpResponseHead& head, const std::string* post_body,
-                              std::string content_type) {
+                              std::string content_type, bool streaming) {
     beast::error_code ec;
     tcp::resolver resolver(ioc);
     const auto endpoints = co_await resolver.async_resolve(
@@ -166,8 +171,8 @@ struct HttpClient::Impl {
     stream.expires_after(options.connect_timeout);
     co_await stream.async_connect(endpoints, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) fail(url, "connecting to", ec);
-    const Exchange x{url,     headers, options.user_agent, options.read_timeout,   on_head,
-                     on_body, head,    post_body,          std::move(content_type)};
+    const Exchange x{url,     headers, options.user_agent, options.read_timeout,    on_head,
+                     on_body, head,    post_body,          std::move(content_type), streaming};
     if (!url.is_https()) {
       co_await exchange(stream, x);
       co_return;
@@ -187,11 +192,12 @@ struct HttpClient::Impl {
   // Runs one fetch to completion on this thread; rethrows what the coroutine threw.
   void run(const Url& url, const HttpHeaders& headers, const HeadHandler& on_head,
            const BodySink& on_body, HttpResponseHead& head, const std::string* post_body = nullptr,
-           std::string content_type = {}) {
+           std::string content_type = {}, bool stream = false) {
     std::exception_ptr failure;
-    asio::co_spawn(ioc,
-                   fetch(url, headers, on_head, on_body, head, post_body, std::move(content_type)),
-                   [&failure](std::exception_ptr e) { failure = e; });
+    asio::co_spawn(
+        ioc,
+        fetch(url, headers, on_head, on_body, head, post_body, std::move(content_type), stream),
+        [&failure](std::exception_ptr e) { failure = e; });
     ioc.restart();
     ioc.run();
     if (failure) std::rethrow_exception(failure);
@@ -266,6 +272,32 @@ std::pair<HttpResponseHead, std::string> HttpClient::post_text(const std::string
       },
       head, &body, content_type);
   return {std::move(head), std::move(answer)};
+}
+
+HttpResponseHead HttpClient::post_lines(const std::string& url_text, const HttpHeaders& headers,
+                                        const std::string& body, const std::string& content_type,
+                                        const LineSink& on_line) {
+  const Url url = parse_url(url_text);
+  if (!url.is_https() && !is_loopback_host(url.host) && !impl_->options.allow_plain_http)
+    throw Error("refusing plain http to " + url.host + " (" + url.str() +
+                "): use https; plain http is only allowed to this machine");
+  std::string pending;  // the start of a line whose end has not arrived yet
+  HttpResponseHead head;
+  impl_->run(
+      url, headers, [](const HttpResponseHead&) { return true; },
+      [&](std::string_view chunk) {
+        pending.append(chunk);
+        size_t start = 0;
+        for (size_t nl; (nl = pending.find('\n', start)) != std::string::npos; start = nl + 1) {
+          size_t end = nl;
+          if (end > start && pending[end - 1] == '\r') --end;
+          on_line(std::string_view(pending).substr(start, end - start));
+        }
+        pending.erase(0, start);
+      },
+      head, &body, content_type, /*stream=*/true);
+  if (!pending.empty() && head.status >= 200 && head.status < 300) on_line(pending);
+  return head;
 }
 
 }  // namespace junction::pull

@@ -87,6 +87,15 @@ class HttpClient {
                                                      const std::string& content_type,
                                                      size_t max_bytes = size_t{64} << 20);
 
+  // POST and hand the answer's body to `on_line` one line at a time (without the "\r\n"), each
+  // as soon as it arrives: server-sent events, read a line per read rather than in 256 kB
+  // pieces. Redirects are not followed; a non-2xx answer is returned with its error_body and
+  // no lines. Exceptions thrown by `on_line` propagate.
+  using LineSink = std::function<void(std::string_view line)>;
+  HttpResponseHead post_lines(const std::string& url, const HttpHeaders& headers,
+                              const std::string& body, const std::string& content_type,
+                              const LineSink& on_line);
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
