@@ -57,11 +57,13 @@ class SocketResponder : public HttpResponder {
     if (ec) broken_ = true;
   }
 
-  bool start_stream(int status, std::string_view content_type) override {
+  bool start_stream(int status, std::string_view content_type,
+                    const std::vector<std::pair<std::string, std::string>>& headers) override {
     http::response<http::empty_body> res{static_cast<http::status>(status), 11};
     res.set(http::field::server, "junction");
     res.set(http::field::content_type, content_type);
     res.set(http::field::cache_control, "no-cache");
+    for (const auto& [name, value] : headers) res.set(name, value);
     res.keep_alive(keep_alive_);
     res.chunked(true);
     http::response_serializer<http::empty_body> serializer(res);

@@ -38,7 +38,9 @@ class HttpResponder {
   virtual void send(int status, std::string_view content_type, std::string body,
                     const std::vector<std::pair<std::string, std::string>>& headers = {}) = 0;
   // Starts a chunked response. write() returns false once the client is gone.
-  virtual bool start_stream(int status, std::string_view content_type) = 0;
+  virtual bool start_stream(
+      int status, std::string_view content_type,
+      const std::vector<std::pair<std::string, std::string>>& headers = {}) = 0;
   virtual bool write(std::string_view data) = 0;
   virtual void end() = 0;
   // True if the client closed its side (polled while a handler waits for the engine).

@@ -10,22 +10,9 @@
 #include <vector>
 
 #include "engine/engine_loop.h"
+#include "server/histogram.h"
 
 namespace junction::server {
-
-class Histogram {
- public:
-  explicit Histogram(std::vector<double> bounds);
-  void observe(double value);
-  // Appends the _bucket / _sum / _count lines of `name`.
-  void render(std::string& out, const std::string& name, const std::string& labels) const;
-
- private:
-  std::vector<double> bounds_;    // upper bounds, ascending (+Inf implied)
-  std::vector<uint64_t> counts_;  // per bucket, not cumulative
-  double sum_ = 0;
-  uint64_t count_ = 0;
-};
 
 class Metrics {
  public:
