@@ -1,0 +1,141 @@
+#include "gateway/admin_api.h"
+
+#include <nlohmann/json.hpp>
+
+#include "gateway/key_hash.h"
+#include "gateway/public_api.h"
+#include "server/api_error.h"
+
+namespace junction::gateway {
+namespace {
+
+using Json = nlohmann::ordered_json;
+using server::ApiError;
+using server::invalid_param;
+
+Json key_json(const ApiKeyRecord& k) {
+  return {
+      {"id", k.id},         {"name", k.name},         {"credits", nano_to_usd(k.credits)},
+      {"rpm", k.rpm},       {"tpm", k.tpm},           {"daily_limit", nano_to_usd(k.daily_limit)},
+      {"models", k.models}, {"disabled", k.disabled}, {"created_ms", k.created_ms}};
+}
+
+Json parse_body(const server::HttpRequest& req) {
+  try {
+    Json j = Json::parse(req.body.empty() ? "{}" : req.body);
+    if (!j.is_object()) throw ApiError(400, "the request body must be a JSON object");
+    return j;
+  } catch (const Json::parse_error& e) {
+    throw ApiError(400, std::string("the request body is not valid JSON: ") + e.what());
+  }
+}
+
+double number(const Json& j, const char* field, double fallback) {
+  if (!j.contains(field) || j[field].is_null()) return fallback;
+  if (!j[field].is_number())
+    throw invalid_param(field, std::string("'") + field + "' must be a number");
+  return j[field].get<double>();
+}
+
+void create_key(GatewayState& g, const server::HttpRequest& req, server::HttpResponder& res) {
+  const Json body = parse_body(req);
+  ApiKeyRecord k;
+  k.id = "key_" + random_hex(8);
+  k.name = body.value("name", "");
+  k.credits = usd_to_nano(number(body, "credits", 0));
+  k.rpm = static_cast<int64_t>(number(body, "rpm", 0));
+  k.tpm = static_cast<int64_t>(number(body, "tpm", 0));
+  k.daily_limit = usd_to_nano(number(body, "daily_limit", 0));
+  if (k.credits < 0 || k.rpm < 0 || k.tpm < 0 || k.daily_limit < 0)
+    throw ApiError(400, "credits, rpm, tpm and daily_limit cannot be negative");
+  if (body.contains("models")) {
+    if (!body["models"].is_array()) throw invalid_param("models", "'models' must be a list");
+    for (const auto& m : body["models"]) {
+      if (!m.is_string()) throw invalid_param("models", "'models' must be a list of names");
+      const ModelConfig* model = g.find_model(m.get<std::string>());
+      if (!model) throw invalid_param("models", "unknown model '" + m.get<std::string>() + "'");
+      k.models.push_back(model->name);
+    }
+  }
+  k.created_ms = g.clock().unix_ms();
+  const std::string key = new_api_key();
+  g.store().create_key(k, hash_api_key(g.config().key_pepper, key));
+  Json out = key_json(k);
+  out["key"] = key;
+  res.send(201, "application/json", out.dump());
+}
+
+void providers(GatewayState& g, server::HttpResponder& res) {
+  const int64_t now = g.clock().monotonic_ms();
+  Json list = Json::array();
+  for (const Deployment& d : g.deployments()) {
+    const HealthSnapshot h = d.health->snapshot(now);
+    list.push_back({{"provider", d.provider->name},
+                    {"kind", d.provider->kind},
+                    {"base_url", d.provider->base_url},
+                    {"model", d.model->name},
+                    {"upstream_model", d.upstream_model},
+                    {"outstanding", h.outstanding},
+                    {"latency_ms", h.latency_ms < 0 ? Json() : Json(h.latency_ms)},
+                    {"tokens_per_s", h.tokens_per_s < 0 ? Json() : Json(h.tokens_per_s)},
+                    {"successes", h.n_success},
+                    {"failures", h.n_failure},
+                    {"circuit", to_string(h.breaker)},
+                    {"healthy", h.available}});
+  }
+  res.send(200, "application/json", Json{{"data", list}}.dump());
+}
+
+}  // namespace
+
+void handle_admin(GatewayState& g, const server::HttpRequest& req, server::HttpResponder& res) {
+  const std::string& p = req.path;
+  if (p == "/admin/keys" && req.method == "POST") return create_key(g, req, res);
+  if (p == "/admin/providers" && req.method == "GET") return providers(g, res);
+  if (p == "/admin/usage" && req.method == "GET") {
+    const std::string since = query_param(req.query, "since");
+    const std::string limit = query_param(req.query, "limit");
+    int64_t since_ms = 0, n = 1000;
+    try {
+      if (!since.empty()) since_ms = std::stoll(since);
+      if (!limit.empty()) n = std::stoll(limit);
+    } catch (const std::exception&) {
+      throw ApiError(400, "'since' and 'limit' must be integers");
+    }
+    Json data = Json::array();
+    for (const auto& u : g.store().usage(query_param(req.query, "key_id"), since_ms, n))
+      data.push_back(Json::parse(usage_json(u)));
+    return res.send(200, "application/json", Json{{"data", data}}.dump());
+  }
+  const std::string prefix = "/admin/keys/";
+  if (p.rfind(prefix, 0) == 0) {
+    std::string rest = p.substr(prefix.size());
+    const bool credits = rest.size() > 8 && rest.ends_with("/credits");
+    if (credits) rest.resize(rest.size() - 8);
+    if (credits && req.method == "POST") {
+      const Json body = parse_body(req);
+      if (!body.contains("amount") || !body["amount"].is_number())
+        throw invalid_param("amount", "'amount' (USD) is required");
+      const auto balance = g.store().add_credits(rest, usd_to_nano(body["amount"].get<double>()));
+      if (!balance)
+        throw ApiError(404, "No key '" + rest + "'", "invalid_request_error", "", "not_found");
+      return res.send(200, "application/json",
+                      Json{{"id", rest}, {"credits", nano_to_usd(*balance)}}.dump());
+    }
+    if (!credits && req.method == "GET") {
+      const auto k = g.store().key_by_id(rest);
+      if (!k)
+        throw ApiError(404, "No key '" + rest + "'", "invalid_request_error", "", "not_found");
+      return res.send(200, "application/json", key_json(*k).dump());
+    }
+    if (!credits && req.method == "DELETE") {
+      if (!g.store().disable_key(rest))
+        throw ApiError(404, "No key '" + rest + "'", "invalid_request_error", "", "not_found");
+      return res.send(200, "application/json", Json{{"id", rest}, {"deleted", true}}.dump());
+    }
+  }
+  throw ApiError(404, "No admin route " + req.method + " " + p, "invalid_request_error", "",
+                 "not_found");
+}
+
+}  // namespace junction::gateway

@@ -1,0 +1,526 @@
+#include "gateway/completion_proxy.h"
+
+#include <algorithm>
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <thread>
+
+#include "gateway/key_hash.h"
+#include "gateway/request_shape.h"
+#include "gateway/retry_policy.h"
+#include "server/api_error.h"
+
+namespace junction::gateway {
+namespace {
+
+using Json = nlohmann::json;
+using Headers = std::vector<std::pair<std::string, std::string>>;
+using server::ApiError;
+
+struct ClientGone {};  // thrown from the SSE line sink when the client's socket is gone
+
+// An upstream answered 2xx but broke the protocol (bad JSON, an error event, no [DONE]).
+struct UpstreamBroken {
+  std::string message;
+};
+
+TokenUsage read_usage(const Json& u) {
+  TokenUsage t;
+  auto get = [](const Json& o, const char* k) -> int64_t {
+    return o.is_object() && o.contains(k) && o[k].is_number_integer() ? o[k].get<int64_t>() : 0;
+  };
+  t.prompt_tokens = get(u, "prompt_tokens");
+  t.completion_tokens = get(u, "completion_tokens");
+  if (u.contains("completion_tokens_details"))
+    t.reasoning_tokens = get(u["completion_tokens_details"], "reasoning_tokens");
+  if (u.contains("prompt_tokens_details"))
+    t.cached_tokens = get(u["prompt_tokens_details"], "cached_tokens");
+  return t;
+}
+
+enum class Outcome {
+  kDone,   // the client got an answer (or left); the call is over
+  kRetry,  // failed before the first byte reached the client: try the next deployment
+};
+
+class CompletionCall {
+ public:
+  CompletionCall(GatewayState& g, const server::HttpRequest& req, server::HttpResponder& res,
+                 const ApiKeyRecord& key, bool chat)
+      : g_(g), req_(req), res_(res), key_(key), chat_(chat) {
+    t0_ = g.clock().monotonic_ms();
+    record_.request_id = "gen-" + random_hex(12);
+    record_.key_id = key.id;
+    record_.created_ms = g.clock().unix_ms();
+  }
+
+  void run() {
+    try {
+      run_inner();
+    } catch (const ApiError& e) {
+      fail(e);
+    } catch (...) {
+      // Anything else (the store failing, a bug): give the reservation back before the
+      // HTTP layer answers 500.
+      record_.status = "error";
+      record_.http_status = 500;
+      if (!settled_) finish();
+      throw;
+    }
+  }
+
+ private:
+  Headers headers() const {
+    return {{"x-request-id", record_.request_id},
+            {"x-junction-provider", record_.provider.empty() ? "none" : record_.provider}};
+  }
+
+  // Answers with an error; settles the reservation (nothing charged) if one was taken.
+  void fail(const ApiError& e, int64_t retry_after_s = -1) {
+    Headers h = headers();
+    if (retry_after_s >= 0) h.emplace_back("retry-after", std::to_string(retry_after_s));
+    record_.status = "error";
+    record_.http_status = e.status;
+    finish();
+    res_.send(e.status, "application/json", e.to_json(), h);
+  }
+
+  void run_inner() {
+    try {
+      body_ = Json::parse(req_.body);
+    } catch (const Json::parse_error& e) {
+      throw ApiError(400, std::string("the request body is not valid JSON: ") + e.what());
+    }
+    shape_ = read_request_shape(body_, chat_);
+    record_.streamed = shape_.stream;
+    choose_models();
+    reserve();
+    route();
+  }
+
+  bool allowed(const ModelConfig& m) const {
+    if (key_.models.empty()) return true;
+    for (const auto& name : key_.models) {
+      if (name == m.name) return true;
+      for (const auto& a : m.aliases)
+        if (a == name) return true;
+    }
+    return false;
+  }
+
+  void choose_models() {
+    std::vector<std::string> names;
+    if (!shape_.model.empty()) names.push_back(shape_.model);
+    for (const auto& m : shape_.models) names.push_back(m);
+    const ModelConfig* primary = g_.find_model(names.front());
+    if (!primary)
+      throw ApiError(404, "The model '" + names.front() + "' does not exist",
+                     "invalid_request_error", "model", "model_not_found");
+    if (!allowed(*primary))
+      throw ApiError(403, "This key may not use the model '" + primary->name + "'",
+                     "permission_error", "model", "model_not_allowed");
+    models_.push_back(primary);
+    record_.model = primary->name;
+    if (shape_.models.empty()) {
+      for (const auto& f : primary->fallbacks) names.push_back(f);
+    }
+    for (size_t i = 1; i < names.size(); ++i) {
+      const ModelConfig* m = g_.find_model(names[i]);
+      if (!m) throw invalid_model(names[i]);
+      if (allowed(*m) && std::find(models_.begin(), models_.end(), m) == models_.end())
+        models_.push_back(m);
+    }
+  }
+
+  static ApiError invalid_model(const std::string& name) {
+    return ApiError(400, "The fallback model '" + name + "' does not exist",
+                    "invalid_request_error", "models", "model_not_found");
+  }
+
+  void reserve() {
+    const ModelConfig& primary = *models_.front();
+    int64_t max_tokens = shape_.max_tokens.value_or(
+        primary.context_length > 0
+            ? std::max<int64_t>(1, primary.context_length - shape_.prompt_tokens_upper_bound)
+            : 4096);
+    if (primary.context_length > 0) max_tokens = std::min(max_tokens, primary.context_length);
+    max_output_tokens_ = max_tokens * shape_.n;
+    for (const ModelConfig* m : models_)
+      reserved_ = std::max(reserved_, worst_case_cost(m->price, shape_.prompt_tokens_upper_bound,
+                                                      max_output_tokens_));
+    reserved_tokens_ = shape_.prompt_tokens_upper_bound + max_output_tokens_;
+    const RateDecision rate = g_.limiter().acquire(key_.id, key_.rpm, key_.tpm, reserved_tokens_,
+                                                   g_.clock().monotonic_ms());
+    if (!rate.allowed) {
+      reserved_tokens_ = 0;
+      const int64_t after_s = (rate.retry_after_ms + 999) / 1000;
+      fail(ApiError(429,
+                    "Rate limit reached for this key (" + rate.limit + "); retry after " +
+                        std::to_string(after_s) + " s",
+                    "rate_limit_error", "", "rate_limit_exceeded"),
+           after_s);
+      done_ = true;
+      return;
+    }
+    switch (g_.store().reserve(key_.id, reserved_, g_.clock().unix_ms())) {
+      case ReserveResult::kOk:
+        reserve_taken_ = true;
+        return;
+      case ReserveResult::kInsufficientCredits:
+        reserved_ = 0;
+        throw ApiError(402,
+                       "Insufficient credits: this request may cost up to $" +
+                           std::to_string(nano_to_usd(worst_case_reserve())) +
+                           " (prompt and max_tokens at the model's price); lower max_tokens or add "
+                           "credits",
+                       "insufficient_quota", "", "insufficient_credits");
+      case ReserveResult::kDailyLimit:
+        reserved_ = 0;
+        throw ApiError(402, "This key's daily spend limit is reached", "insufficient_quota", "",
+                       "daily_limit_reached");
+      case ReserveResult::kNoSuchKey:
+        reserved_ = 0;
+        throw ApiError(401, "Invalid API key", "authentication_error", "", "invalid_api_key");
+    }
+  }
+
+  NanoUsd worst_case_reserve() const {
+    NanoUsd w = 0;
+    for (const ModelConfig* m : models_)
+      w = std::max(w,
+                   worst_case_cost(m->price, shape_.prompt_tokens_upper_bound, max_output_tokens_));
+    return w;
+  }
+
+  void route() {
+    if (done_) return;
+    std::vector<std::vector<DeploymentView>> per_model;
+    for (const ModelConfig* m : models_) per_model.push_back(g_.views(*m));
+    const uint64_t seed = g_.next_seed();
+    const std::vector<size_t> plan =
+        plan_route(per_model, g_.config().routing.strategy, shape_.provider, seed);
+    std::mt19937_64 jitter(seed ^ 0x5bd1e995ull);
+    const RetryPolicy retry{g_.config().routing.max_attempts, g_.config().routing.backoff_base_ms,
+                            g_.config().routing.backoff_max_ms};
+    int attempts = 0;
+    for (size_t id : plan) {
+      if (attempts >= retry.max_attempts) break;
+      Deployment& d = g_.deployments()[id];
+      if (!d.health->begin(g_.clock().monotonic_ms())) continue;
+      if (attempts > 0)
+        std::this_thread::sleep_for(std::chrono::milliseconds(retry.backoff_ms(attempts, jitter)));
+      ++attempts;
+      if (attempt(d) == Outcome::kDone) return;
+    }
+    if (attempts == 0) {
+      throw ApiError(503,
+                     "No deployment of '" + record_.model +
+                         "' is available (circuits open, or none matches the provider preferences)",
+                     "server_error", "", "no_available_deployment");
+    }
+    const int status = last_timed_out_ ? 504 : 502;
+    throw ApiError(
+        status,
+        "Every deployment failed (" + std::to_string(attempts) + " attempts); last: " + last_error_,
+        "server_error", "", status == 504 ? "upstream_timeout" : "upstream_error");
+  }
+
+  const char* path() const { return chat_ ? "/chat/completions" : "/completions"; }
+
+  void upstream_failed(Deployment& d, const std::string& what, bool timed_out) {
+    d.health->end_failure(g_.clock().monotonic_ms());
+    g_.metrics().attempt(d.provider->name, timed_out ? "timeout" : "error");
+    last_error_ = d.provider->name + ": " + what;
+    last_timed_out_ = timed_out;
+  }
+
+  Outcome attempt(Deployment& d) {
+    const std::string body = upstream_body(body_, d.upstream_model, shape_.stream);
+    saw_done_ = false;
+    usage_.reset();
+    n_content_chunks_ = 0;
+    t_upstream_ = g_.clock().monotonic_ms();
+    try {
+      return shape_.stream ? attempt_stream(d, body) : attempt_whole(d, body);
+    } catch (const pull::NetworkError& e) {
+      if (started_) {
+        end_stream_with_error(d, std::string("upstream failed mid-stream: ") + e.what());
+        return Outcome::kDone;
+      }
+      const std::string what = e.what();
+      upstream_failed(d, what, what.find("timed out") != std::string::npos);
+      return Outcome::kRetry;
+    } catch (const UpstreamBroken& e) {
+      if (started_) {
+        end_stream_with_error(d, e.message);
+        return Outcome::kDone;
+      }
+      upstream_failed(d, e.message, false);
+      return Outcome::kRetry;
+    } catch (const ClientGone&) {
+      d.health->end_success(g_.clock().monotonic_ms(), -1, -1);
+      g_.metrics().attempt(d.provider->name, "client_gone");
+      charge(*d.model, usage_ ? *usage_ : estimated_usage());  // what was generated, no more
+      record_.status = "client_disconnected";
+      record_.http_status = 499;
+      finish();
+      return Outcome::kDone;
+    } catch (const Error& e) {
+      upstream_failed(d, e.what(), false);
+      return Outcome::kRetry;
+    }
+  }
+
+  // A non-2xx head: retry on 5xx/429/408, else pass the upstream's own error to the client.
+  Outcome upstream_status(Deployment& d, const pull::HttpResponseHead& head) {
+    if (retryable_status(head.status)) {
+      upstream_failed(d, "HTTP " + std::to_string(head.status), false);
+      return Outcome::kRetry;
+    }
+    d.health->end_success(g_.clock().monotonic_ms(), -1, -1);
+    g_.metrics().attempt(d.provider->name, "rejected");
+    record_.provider = d.provider->name;
+    std::string text = head.error_body;
+    if (!Json::accept(text))
+      text = ApiError(head.status, "upstream " + d.provider->name + ": " + text).to_json();
+    record_.status = "upstream_rejected";
+    record_.http_status = head.status;
+    finish();
+    res_.send(head.status, "application/json", text, headers());
+    return Outcome::kDone;
+  }
+
+  void charge(const ModelConfig& model, const TokenUsage& usage) {
+    record_.tokens = usage;
+    record_.cost = std::min(cost_of(model.price, usage), reserved_);
+  }
+
+  TokenUsage estimated_usage() const {
+    TokenUsage u;
+    u.prompt_tokens = (shape_.prompt_chars + 3) / 4;
+    u.completion_tokens = n_content_chunks_;
+    return u;
+  }
+
+  Outcome attempt_whole(Deployment& d, const std::string& body) {
+    auto [head, text] = g_.upstream().post_json(*d.provider, path(), body);
+    if (head.status < 200 || head.status >= 300) return upstream_status(d, head);
+    const int64_t t_back = g_.clock().monotonic_ms();
+    Json j;
+    try {
+      j = Json::parse(text);
+    } catch (const Json::parse_error&) {
+      throw UpstreamBroken{"upstream answered with invalid JSON"};
+    }
+    if (!j.is_object() || !j.contains("choices"))
+      throw UpstreamBroken{"upstream answer has no choices"};
+    record_.provider = d.provider->name;
+    const TokenUsage usage =
+        j.contains("usage") && j["usage"].is_object() ? read_usage(j["usage"]) : estimated_usage();
+    charge(*d.model, usage);
+    j["id"] = record_.request_id;
+    j["model"] = d.model->name;
+    j["provider"] = d.provider->name;
+    if (!j.contains("usage") || !j["usage"].is_object()) {
+      j["usage"] = {{"prompt_tokens", usage.prompt_tokens},
+                    {"completion_tokens", usage.completion_tokens},
+                    {"total_tokens", usage.prompt_tokens + usage.completion_tokens}};
+    }
+    j["usage"]["cost"] = nano_to_usd(record_.cost);
+    const double upstream_s = static_cast<double>(t_back - t_upstream_) / 1000.0;
+    d.health->end_success(
+        t_back, static_cast<double>(t_back - t_upstream_),
+        upstream_s > 0 ? static_cast<double>(usage.completion_tokens) / upstream_s : -1);
+    g_.metrics().attempt(d.provider->name, "ok");
+    std::string out = j.dump(-1, ' ', false, Json::error_handler_t::replace);
+    record_.ttft_ms = static_cast<double>(g_.clock().monotonic_ms() - t0_);
+    added_ms_ = static_cast<double>((t_upstream_ - t0_) + (g_.clock().monotonic_ms() - t_back));
+    record_.status = "ok";
+    finish();  // durable before the client has the answer
+    res_.send(200, "application/json", std::move(out), headers());
+    return Outcome::kDone;
+  }
+
+  Json stream_chunk_base(const ModelConfig& model) const {
+    return {{"id", record_.request_id},
+            {"object", chat_ ? "chat.completion.chunk" : "text_completion"},
+            {"created", record_.created_ms / 1000},
+            {"model", model.name}};
+  }
+
+  void dispatch_event(Deployment& d, const std::string& data) {
+    if (data == "[DONE]") {
+      saw_done_ = true;
+      return;
+    }
+    Json j;
+    try {
+      j = Json::parse(data);
+    } catch (const Json::parse_error&) {
+      throw UpstreamBroken{"upstream sent an event that is not JSON"};
+    }
+    if (j.contains("error")) {
+      const Json& e = j["error"];
+      throw UpstreamBroken{"upstream error event: " +
+                           (e.is_object() && e.contains("message") && e["message"].is_string()
+                                ? e["message"].get<std::string>()
+                                : e.dump())};
+    }
+    if (j.contains("usage") && j["usage"].is_object()) usage_ = read_usage(j["usage"]);
+    j.erase("usage");
+    const bool has_choices =
+        j.contains("choices") && j["choices"].is_array() && !j["choices"].empty();
+    if (!has_choices) return;  // the usage chunk: re-sent at the end with the cost
+    for (const auto& c : j["choices"]) {
+      if (c.contains("finish_reason") && c["finish_reason"].is_string())
+        finish_reason_ = c["finish_reason"].get<std::string>();
+      const Json* delta = c.contains("delta") ? &c["delta"] : nullptr;
+      if ((delta && delta->is_object() && !delta->empty() &&
+           (delta->contains("content") || delta->contains("reasoning_content") ||
+            delta->contains("tool_calls"))) ||
+          (c.contains("text") && c["text"].is_string() &&
+           !c["text"].get_ref<const std::string&>().empty()))
+        ++n_content_chunks_;
+    }
+    j["id"] = record_.request_id;
+    j["model"] = d.model->name;
+    if (!started_) {
+      record_.provider = d.provider->name;
+      t_first_ = g_.clock().monotonic_ms();
+      added_ms_ = static_cast<double>(t_upstream_ - t0_);
+      if (!res_.start_stream(200, "text/event-stream", headers())) throw ClientGone{};
+      started_ = true;
+      record_.ttft_ms = static_cast<double>(t_first_ - t0_);
+    }
+    if (!res_.write("data: " + j.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n\n"))
+      throw ClientGone{};
+  }
+
+  Outcome attempt_stream(Deployment& d, const std::string& body) {
+    std::string data;  // the data lines of the event being read
+    bool has_data = false;
+    const auto head =
+        g_.upstream().post_stream(*d.provider, path(), body, [&](std::string_view line) {
+          if (line.empty()) {
+            if (has_data) dispatch_event(d, data);
+            data.clear();
+            has_data = false;
+            return;
+          }
+          if (line.rfind("data:", 0) != 0) return;  // event:, id:, retry:, comments
+          std::string_view value = line.substr(5);
+          if (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+          if (has_data) data += '\n';
+          data.append(value);
+          has_data = true;
+        });
+    if (head.status < 200 || head.status >= 300) return upstream_status(d, head);
+    if (has_data) dispatch_event(d, data);
+    if (!saw_done_) throw UpstreamBroken{"upstream stream ended without [DONE]"};
+    if (!started_) throw UpstreamBroken{"upstream stream had no choices"};
+    const TokenUsage usage = usage_ ? *usage_ : estimated_usage();
+    charge(*d.model, usage);
+    const int64_t now = g_.clock().monotonic_ms();
+    const double gen_s = static_cast<double>(now - t_first_) / 1000.0;
+    d.health->end_success(now, static_cast<double>(t_first_ - t_upstream_),
+                          gen_s > 0 ? static_cast<double>(usage.completion_tokens) / gen_s : -1);
+    g_.metrics().attempt(d.provider->name, "ok");
+    record_.status = "ok";
+    finish();  // durable before the client sees [DONE]
+    if (shape_.include_usage) {
+      Json u = stream_chunk_base(*d.model);
+      u["choices"] = Json::array();
+      u["usage"] = {{"prompt_tokens", usage.prompt_tokens},
+                    {"completion_tokens", usage.completion_tokens},
+                    {"total_tokens", usage.prompt_tokens + usage.completion_tokens},
+                    {"prompt_tokens_details", {{"cached_tokens", usage.cached_tokens}}},
+                    {"completion_tokens_details", {{"reasoning_tokens", usage.reasoning_tokens}}},
+                    {"cost", nano_to_usd(record_.cost)}};
+      res_.write("data: " + u.dump() + "\n\n");
+    }
+    res_.write("data: [DONE]\n\n");
+    res_.end();
+    return Outcome::kDone;
+  }
+
+  // After the first byte: the client gets an error event and finish_reason "error", never a
+  // truncated success. What was streamed is charged.
+  void end_stream_with_error(Deployment& d, const std::string& what) {
+    upstream_failed(d, what, false);
+    Json e = stream_chunk_base(*d.model);
+    Json choice = {{"index", 0}, {"finish_reason", "error"}};
+    if (chat_)
+      choice["delta"] = Json::object();
+    else
+      choice["text"] = "";
+    e["choices"] = Json::array({choice});
+    e["error"] = {{"message", "The upstream " + d.provider->name +
+                                  " failed after the response "
+                                  "started: " +
+                                  what},
+                  {"type", "upstream_error"},
+                  {"param", nullptr},
+                  {"code", 502}};
+    charge(*d.model, usage_ ? *usage_ : estimated_usage());
+    record_.status = "upstream_error";
+    record_.http_status = 200;
+    finish();
+    res_.write("data: " + e.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n\n");
+    res_.end();
+  }
+
+  // Settles the reservation once and commits the usage record, before the last bytes of the
+  // answer are written: a client never holds a complete answer whose record is missing.
+  void finish() {
+    if (settled_) return;
+    settled_ = true;
+    done_ = true;
+    const int64_t now = g_.clock().monotonic_ms();
+    record_.latency_ms = static_cast<double>(now - t0_);
+    if (reserve_taken_) {
+      g_.store().settle(reserved_, record_);
+    }
+    if (reserved_tokens_ > 0)
+      g_.limiter().adjust_tokens(
+          key_.id, key_.tpm,
+          record_.tokens.prompt_tokens + record_.tokens.completion_tokens - reserved_tokens_, now);
+    g_.metrics().request_done(record_.model, record_.http_status, record_.tokens.prompt_tokens,
+                              record_.tokens.completion_tokens, record_.cost, added_ms_ / 1000.0);
+  }
+
+  GatewayState& g_;
+  const server::HttpRequest& req_;
+  server::HttpResponder& res_;
+  const ApiKeyRecord& key_;
+  const bool chat_;
+
+  Json body_;
+  RequestShape shape_;
+  std::vector<const ModelConfig*> models_;  // the requested model, then fallbacks
+  int64_t max_output_tokens_ = 0;
+  NanoUsd reserved_ = 0;
+  int64_t reserved_tokens_ = 0;
+  bool reserve_taken_ = false;
+  bool done_ = false, settled_ = false;
+  UsageRecord record_;
+
+  int64_t t0_ = 0, t_upstream_ = 0, t_first_ = 0;  // monotonic ms
+  double added_ms_ = -1;
+  std::string last_error_ = "none";
+  bool last_timed_out_ = false;
+
+  bool started_ = false, saw_done_ = false;
+  std::optional<TokenUsage> usage_;
+  int64_t n_content_chunks_ = 0;
+  std::string finish_reason_;
+};
+
+}  // namespace
+
+void handle_completion(GatewayState& g, const server::HttpRequest& req, server::HttpResponder& res,
+                       const ApiKeyRecord& key, bool chat) {
+  CompletionCall(g, req, res, key, chat).run();
+}
+
+}  // namespace junction::gateway

@@ -1,0 +1,287 @@
+#include "gateway/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "core/error.h"
+
+namespace junction::gateway {
+namespace {
+
+// Reads one YAML document, checking types and unknown keys, with FILE:LINE on every error.
+class Reader {
+ public:
+  Reader(std::string source, const EnvLookup& env) : source_(std::move(source)), env_(env) {}
+
+  [[noreturn]] void fail(const YAML::Node& at, const std::string& what) const {
+    throw Error(source_ + ":" + std::to_string(at.Mark().line + 1) + ": " + what);
+  }
+
+  int line(const YAML::Node& n) const { return n.Mark().line + 1; }
+
+  void expect_map(const YAML::Node& n, const std::string& what) const {
+    if (!n.IsMap()) fail(n, what + " must be a mapping");
+  }
+
+  void only_keys(const YAML::Node& n, const std::set<std::string>& allowed,
+                 const std::string& what) const {
+    for (const auto& kv : n) {
+      const std::string key = kv.first.as<std::string>();
+      if (!allowed.count(key)) {
+        std::string list;
+        for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+        fail(kv.first, "unknown key '" + key + "' in " + what + " (known: " + list + ")");
+      }
+    }
+  }
+
+  std::string str(const YAML::Node& n, const std::string& key) const {
+    if (!n.IsScalar()) fail(n, "'" + key + "' must be a string");
+    try {
+      return expand_env(n.Scalar(), env_);
+    } catch (const Error& e) {
+      fail(n, "'" + key + "': " + e.what());
+    }
+  }
+
+  double number(const YAML::Node& n, const std::string& key) const {
+    const std::string s = str(n, key);
+    try {
+      size_t used = 0;
+      const double v = std::stod(s, &used);
+      if (used == s.size()) return v;
+    } catch (const std::exception&) {
+    }
+    fail(n, "'" + key + "' must be a number, got '" + s + "'");
+  }
+
+  int64_t integer(const YAML::Node& n, const std::string& key, int64_t min) const {
+    const double v = number(n, key);
+    if (v != static_cast<double>(static_cast<int64_t>(v)) || v < static_cast<double>(min))
+      fail(n, "'" + key + "' must be an integer >= " + std::to_string(min));
+    return static_cast<int64_t>(v);
+  }
+
+  std::vector<std::string> strings(const YAML::Node& n, const std::string& key) const {
+    if (!n.IsSequence()) fail(n, "'" + key + "' must be a list");
+    std::vector<std::string> out;
+    for (const auto& item : n) out.push_back(str(item, key));
+    return out;
+  }
+
+  Price price(const YAML::Node& n) const {
+    expect_map(n, "price");
+    only_keys(n, {"input_per_mtok", "output_per_mtok", "cached_input_per_mtok"}, "price");
+    Price p;
+    if (n["input_per_mtok"]) p.input_per_mtok = number(n["input_per_mtok"], "input_per_mtok");
+    if (n["output_per_mtok"]) p.output_per_mtok = number(n["output_per_mtok"], "output_per_mtok");
+    if (n["cached_input_per_mtok"])
+      p.cached_input_per_mtok = number(n["cached_input_per_mtok"], "cached_input_per_mtok");
+    if (p.input_per_mtok < 0 || p.output_per_mtok < 0) fail(n, "prices cannot be negative");
+    return p;
+  }
+
+  void listen(const YAML::Node& n, GatewayConfig& c) const {
+    const std::string s = str(n, "listen");
+    const size_t colon = s.rfind(':');
+    if (colon == std::string::npos) fail(n, "'listen' must be HOST:PORT, got '" + s + "'");
+    c.host = s.substr(0, colon);
+    try {
+      c.port = std::stoi(s.substr(colon + 1));
+    } catch (const std::exception&) {
+      fail(n, "'listen' port must be a number, got '" + s + "'");
+    }
+    if (c.port < 0 || c.port > 65535) fail(n, "'listen' port out of range");
+  }
+
+  RoutingConfig routing(const YAML::Node& n) const {
+    expect_map(n, "routing");
+    only_keys(n,
+              {"strategy", "max_attempts", "backoff_base_ms", "backoff_max_ms", "circuit_breaker"},
+              "routing");
+    RoutingConfig r;
+    if (n["strategy"]) {
+      r.strategy = str(n["strategy"], "strategy");
+      static const std::set<std::string> known = {"weighted", "least_outstanding", "latency",
+                                                  "price", "throughput"};
+      if (!known.count(r.strategy))
+        fail(n["strategy"], "unknown routing strategy '" + r.strategy +
+                                "' (weighted, least_outstanding, latency, price, throughput)");
+    }
+    if (n["max_attempts"])
+      r.max_attempts = static_cast<int>(integer(n["max_attempts"], "max_attempts", 1));
+    if (n["backoff_base_ms"])
+      r.backoff_base_ms = integer(n["backoff_base_ms"], "backoff_base_ms", 0);
+    if (n["backoff_max_ms"]) r.backoff_max_ms = integer(n["backoff_max_ms"], "backoff_max_ms", 0);
+    if (const YAML::Node b = n["circuit_breaker"]) {
+      expect_map(b, "circuit_breaker");
+      only_keys(b,
+                {"consecutive_failures", "error_rate", "window", "min_requests", "open_ms",
+                 "half_open_probes"},
+                "circuit_breaker");
+      BreakerConfig& c = r.breaker;
+      if (b["consecutive_failures"])
+        c.consecutive_failures =
+            static_cast<int>(integer(b["consecutive_failures"], "consecutive_failures", 1));
+      if (b["error_rate"]) c.error_rate = number(b["error_rate"], "error_rate");
+      if (b["window"]) c.window = static_cast<int>(integer(b["window"], "window", 1));
+      if (b["min_requests"])
+        c.min_requests = static_cast<int>(integer(b["min_requests"], "min_requests", 1));
+      if (b["open_ms"]) c.open_ms = integer(b["open_ms"], "open_ms", 0);
+      if (b["half_open_probes"])
+        c.half_open_probes =
+            static_cast<int>(integer(b["half_open_probes"], "half_open_probes", 1));
+    }
+    return r;
+  }
+
+  ProviderConfig provider(const YAML::Node& n) const {
+    expect_map(n, "a provider");
+    only_keys(n,
+              {"name", "kind", "base_url", "api_key", "model_path", "connect_timeout_ms",
+               "first_byte_timeout_ms"},
+              "a provider");
+    ProviderConfig p;
+    p.line = line(n);
+    if (!n["name"]) fail(n, "a provider needs a 'name'");
+    p.name = str(n["name"], "name");
+    if (!n["kind"]) fail(n, "provider '" + p.name + "' needs a 'kind' (openai, local)");
+    p.kind = str(n["kind"], "kind");
+    if (p.kind == "anthropic")
+      fail(n["kind"], "provider kind 'anthropic' is not implemented yet (openai, local)");
+    if (p.kind != "openai" && p.kind != "local")
+      fail(n["kind"], "unknown provider kind '" + p.kind + "' (openai, local)");
+    if (n["model_path"])
+      fail(n["model_path"],
+           "an in-process engine (model_path) is not implemented yet: run `junction serve "
+           "--model PATH` and give its URL as base_url");
+    if (!n["base_url"]) fail(n, "provider '" + p.name + "' needs a 'base_url'");
+    p.base_url = str(n["base_url"], "base_url");
+    while (!p.base_url.empty() && p.base_url.back() == '/') p.base_url.pop_back();
+    if (p.base_url.rfind("http://", 0) != 0 && p.base_url.rfind("https://", 0) != 0)
+      fail(n["base_url"], "'base_url' must start with http:// or https://");
+    if (n["api_key"]) p.api_key = str(n["api_key"], "api_key");
+    if (n["connect_timeout_ms"])
+      p.connect_timeout_ms = integer(n["connect_timeout_ms"], "connect_timeout_ms", 1);
+    if (n["first_byte_timeout_ms"])
+      p.first_byte_timeout_ms = integer(n["first_byte_timeout_ms"], "first_byte_timeout_ms", 1);
+    return p;
+  }
+
+  DeploymentConfig deployment(const YAML::Node& n) const {
+    expect_map(n, "a deployment");
+    only_keys(n, {"provider", "model", "weight", "price"}, "a deployment");
+    DeploymentConfig d;
+    if (!n["provider"]) fail(n, "a deployment needs a 'provider'");
+    d.provider = str(n["provider"], "provider");
+    if (n["model"]) d.model = str(n["model"], "model");
+    if (n["weight"]) d.weight = number(n["weight"], "weight");
+    if (d.weight < 0) fail(n["weight"], "'weight' cannot be negative");
+    if (n["price"]) {
+      d.has_price = true;
+      d.price = price(n["price"]);
+    }
+    return d;
+  }
+
+  ModelConfig model(const YAML::Node& n) const {
+    expect_map(n, "a model");
+    only_keys(n, {"name", "aliases", "context_length", "price", "deployments", "fallbacks"},
+              "a model");
+    ModelConfig m;
+    m.line = line(n);
+    if (!n["name"]) fail(n, "a model needs a 'name'");
+    m.name = str(n["name"], "name");
+    if (n["aliases"]) m.aliases = strings(n["aliases"], "aliases");
+    if (n["context_length"]) m.context_length = integer(n["context_length"], "context_length", 0);
+    if (n["price"]) m.price = price(n["price"]);
+    if (n["fallbacks"]) m.fallbacks = strings(n["fallbacks"], "fallbacks");
+    const YAML::Node ds = n["deployments"];
+    if (!ds || !ds.IsSequence() || ds.size() == 0)
+      fail(ds ? ds : n, "model '" + m.name + "' needs a non-empty 'deployments' list");
+    for (const auto& d : ds) m.deployments.push_back(deployment(d));
+    return m;
+  }
+
+  GatewayConfig top(const YAML::Node& root) const {
+    expect_map(root, "the configuration");
+    only_keys(root,
+              {"listen", "admin_key", "store", "store_sync", "key_pepper", "redis", "routing",
+               "providers", "models"},
+              "the configuration");
+    GatewayConfig c;
+    if (root["listen"]) listen(root["listen"], c);
+    if (root["admin_key"]) c.admin_key = str(root["admin_key"], "admin_key");
+    if (root["store"]) c.store = str(root["store"], "store");
+    if (c.store.rfind("sqlite://", 0) != 0)
+      fail(root["store"],
+           "store '" + c.store +
+               "' is not supported yet: only sqlite://PATH (postgres:// is planned)");
+    if (root["store_sync"]) {
+      c.store_sync = str(root["store_sync"], "store_sync");
+      if (c.store_sync != "normal" && c.store_sync != "full")
+        fail(root["store_sync"], "'store_sync' must be normal or full");
+    }
+    if (root["key_pepper"]) c.key_pepper = str(root["key_pepper"], "key_pepper");
+    if (root["redis"]) c.redis = str(root["redis"], "redis");
+    if (root["routing"]) c.routing = routing(root["routing"]);
+    const YAML::Node ps = root["providers"];
+    if (!ps || !ps.IsSequence()) fail(ps ? ps : root, "'providers' must be a list");
+    std::set<std::string> provider_names;
+    for (const auto& p : ps) {
+      c.providers.push_back(provider(p));
+      if (!provider_names.insert(c.providers.back().name).second)
+        fail(p, "provider '" + c.providers.back().name + "' is defined twice");
+    }
+    const YAML::Node ms = root["models"];
+    if (!ms || !ms.IsSequence()) fail(ms ? ms : root, "'models' must be a list");
+    std::set<std::string> model_names;
+    for (const auto& m : ms) {
+      ModelConfig model_config = model(m);
+      for (const auto& d : model_config.deployments)
+        if (!provider_names.count(d.provider))
+          fail(m, "model '" + model_config.name + "': unknown provider '" + d.provider + "'");
+      if (!model_names.insert(model_config.name).second)
+        fail(m, "model name '" + model_config.name + "' is used twice");
+      for (const auto& a : model_config.aliases)
+        if (!model_names.insert(a).second)
+          fail(m, "alias '" + a + "' of model '" + model_config.name + "' is already a name");
+      c.models.push_back(std::move(model_config));
+    }
+    for (size_t i = 0; i < c.models.size(); ++i)
+      for (const auto& f : c.models[i].fallbacks)
+        if (!model_names.count(f))
+          fail(ms[i], "model '" + c.models[i].name + "': unknown fallback '" + f + "'");
+    return c;
+  }
+
+ private:
+  std::string source_;
+  const EnvLookup& env_;
+};
+
+}  // namespace
+
+GatewayConfig parse_gateway_config(std::string_view yaml_text, const std::string& source,
+                                   const EnvLookup& env) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml_text));
+  } catch (const YAML::Exception& e) {
+    throw Error(source + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+  return Reader(source, env).top(root);
+}
+
+GatewayConfig load_gateway_config(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw Error("cannot read gateway config " + path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse_gateway_config(text.str(), path, process_env());
+}
+
+}  // namespace junction::gateway

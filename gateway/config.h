@@ -1,0 +1,82 @@
+// The gateway's YAML configuration (`junction serve --config FILE`): where to listen, the admin
+// key, the store, routing defaults, upstream providers and the public model catalogue. Parsed
+// and validated once at start-up; every error names the file's line. `${ENV}` is expanded in
+// scalar values only (see env_expand.h), never in keys or structure.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gateway/env_expand.h"
+#include "gateway/price.h"
+
+namespace junction::gateway {
+
+struct ProviderConfig {
+  std::string name;
+  std::string kind;      // "openai" (any OpenAI-compatible upstream) or "local" (junction at a URL)
+  std::string base_url;  // ".../v1"; requests go to base_url + "/chat/completions"
+  std::string api_key;   // sent as "Authorization: Bearer ..." when set
+  int64_t connect_timeout_ms = 2000;
+  int64_t first_byte_timeout_ms = 60000;  // also the stall timeout between stream reads
+  int line = 0;                           // 1-based line in the config file
+};
+
+struct DeploymentConfig {
+  std::string provider;  // a ProviderConfig::name
+  std::string model;     // the upstream's model name; empty: the public name
+  double weight = 1;     // for strategy "weighted"
+  bool has_price = false;
+  Price price;  // overrides the model's price for this deployment (what this upstream costs)
+};
+
+struct ModelConfig {
+  std::string name;
+  std::vector<std::string> aliases;
+  int64_t context_length = 0;  // tokens; 0: unknown
+  Price price;                 // what a key is charged
+  std::vector<DeploymentConfig> deployments;
+  std::vector<std::string> fallbacks;  // other model names tried when every deployment failed
+  int line = 0;
+};
+
+struct BreakerConfig {
+  int consecutive_failures = 5;
+  double error_rate = 0.5;  // fraction of failures over the last `window` outcomes
+  int window = 20;
+  int min_requests = 10;  // outcomes needed before the rate counts
+  int64_t open_ms = 10000;
+  int half_open_probes = 1;
+};
+
+struct RoutingConfig {
+  std::string strategy =
+      "least_outstanding";  // weighted | least_outstanding | latency | price | throughput
+  int max_attempts = 3;     // deployments tried per request, fallbacks included
+  int64_t backoff_base_ms = 20;
+  int64_t backoff_max_ms = 500;
+  BreakerConfig breaker;
+};
+
+struct GatewayConfig {
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  std::string admin_key;
+  std::string store = "sqlite://junction.db";
+  std::string store_sync =
+      "normal";  // sqlite: "normal" survives process crashes, "full" power loss
+  std::string key_pepper = "junction-gateway";  // mixed into every key hash
+  std::string redis;                            // accepted, not used yet
+  RoutingConfig routing;
+  std::vector<ProviderConfig> providers;
+  std::vector<ModelConfig> models;
+};
+
+// Throws junction::Error("FILE:LINE: what") for anything invalid. `source` names the file.
+GatewayConfig parse_gateway_config(std::string_view yaml_text, const std::string& source,
+                                   const EnvLookup& env);
+GatewayConfig load_gateway_config(const std::string& path);
+
+}  // namespace junction::gateway

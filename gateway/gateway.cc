@@ -1,0 +1,141 @@
+#include "gateway/gateway.h"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <thread>
+
+#include "core/error.h"
+#include "gateway/admin_api.h"
+#include "gateway/completion_proxy.h"
+#include "gateway/key_hash.h"
+#include "gateway/public_api.h"
+#include "gateway/sqlite_store.h"
+#include "server/api_error.h"
+
+namespace junction::gateway {
+namespace {
+
+using server::ApiError;
+
+std::string bearer(const server::HttpRequest& req) {
+  const std::string h = req.header("authorization");
+  if (h.rfind("Bearer ", 0) == 0) return h.substr(7);
+  return req.header("x-api-key");
+}
+
+bool equal_constant_time(const std::string& a, const std::string& b) {
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+ApiKeyRecord authenticate(GatewayState& g, const server::HttpRequest& req) {
+  const std::string key = bearer(req);
+  if (key.empty())
+    throw ApiError(401, "Missing API key: send 'Authorization: Bearer KEY'", "authentication_error",
+                   "", "invalid_api_key");
+  auto record = g.store().key_by_hash(hash_api_key(g.config().key_pepper, key));
+  if (!record || record->disabled)
+    throw ApiError(401, "Invalid API key", "authentication_error", "", "invalid_api_key");
+  return *record;
+}
+
+void dispatch(GatewayState& g, const server::HttpRequest& req, server::HttpResponder& res) {
+  const std::string& p = req.path;
+  if (p == "/health") return res.send(200, "application/json", R"({"status":"ok"})");
+  if (p == "/metrics") return res.send(200, "text/plain; version=0.0.4", g.metrics().render());
+  if (p.rfind("/admin/", 0) == 0) {
+    if (g.config().admin_key.empty() || !equal_constant_time(bearer(req), g.config().admin_key))
+      throw ApiError(401, "Invalid admin key", "authentication_error", "", "invalid_api_key");
+    return handle_admin(g, req, res);
+  }
+  const bool chat = p == "/v1/chat/completions";
+  if (chat || p == "/v1/completions") {
+    if (req.method != "POST") throw ApiError(405, "Use POST for " + p);
+    const ApiKeyRecord key = authenticate(g, req);
+    return handle_completion(g, req, res, key, chat);
+  }
+  if (p == "/v1/models" && req.method == "GET")
+    return handle_models(g, req, res, authenticate(g, req));
+  if (p == "/v1/generation" && req.method == "GET")
+    return handle_generation(g, req, res, authenticate(g, req));
+  throw ApiError(404, "No route " + req.method + " " + p, "invalid_request_error", "", "not_found");
+}
+
+}  // namespace
+
+std::unique_ptr<Store> open_store(const GatewayConfig& config) {
+  const std::string prefix = "sqlite://";
+  if (config.store.rfind(prefix, 0) != 0)
+    throw Error("store '" + config.store + "' is not supported: use sqlite://PATH");
+  return std::make_unique<SqliteStore>(config.store.substr(prefix.size()),
+                                       config.store_sync == "full");
+}
+
+server::HttpHandler make_gateway_handler(GatewayState& g) {
+  return [&g](const server::HttpRequest& req, server::HttpResponder& res) {
+    try {
+      dispatch(g, req, res);
+    } catch (const ApiError& e) {
+      res.send(e.status, "application/json", e.to_json());
+    }
+  };
+}
+
+Gateway::Gateway(GatewayConfig config, std::unique_ptr<Store> store, GatewayClock clock)
+    : state_(std::move(config), std::move(store), std::move(clock)) {
+  server::HttpOptions http;
+  http.host = state_.config().host;
+  http.port = static_cast<uint16_t>(state_.config().port);
+  server_ = std::make_unique<server::HttpServer>(http, make_gateway_handler(state_));
+}
+
+Gateway::~Gateway() {
+  stop();
+}
+
+void Gateway::stop() {
+  server_->stop();
+  server_->close_connections();
+}
+
+int run_gateway(const std::string& config_path, const std::optional<std::string>& host,
+                const std::optional<int>& port) {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  GatewayConfig config = load_gateway_config(config_path);
+  if (host) config.host = *host;
+  if (port) config.port = *port;
+  if (config.admin_key.empty())
+    std::fprintf(stderr, "junction gateway: no admin_key in %s: the admin API is off\n",
+                 config_path.c_str());
+  auto store = open_store(config);
+  const size_t n_models = config.models.size(), n_providers = config.providers.size();
+  const std::string listen_host = config.host;
+  Gateway gateway(std::move(config), std::move(store));
+  std::fprintf(stderr,
+               "junction gateway: %zu models over %zu providers, store %s\n"
+               "junction gateway: listening on http://%s:%u\n",
+               n_models, n_providers, gateway.state().config().store.c_str(), listen_host.c_str(),
+               gateway.port());
+  std::thread signal_thread([&] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    std::fprintf(stderr, "junction gateway: %s: stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    gateway.stop();
+  });
+  gateway.run();
+  signal_thread.join();
+  std::fprintf(stderr, "junction gateway: stopped\n");
+  return 0;
+}
+
+}  // namespace junction::gateway

@@ -1,0 +1,43 @@
+// The unified endpoint: one HTTP listener (server/http_server.h) in front of every configured
+// model. Routes: /v1/chat/completions, /v1/completions, /v1/models, /v1/generation (client
+// keys), /admin/... (the admin key), /health and /metrics (open). `junction serve --config`
+// calls run_gateway(); tests build a Gateway directly on port 0.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "gateway/gateway_state.h"
+#include "server/http_server.h"
+
+namespace junction::gateway {
+
+// The store a config names (sqlite://PATH).
+std::unique_ptr<Store> open_store(const GatewayConfig& config);
+
+server::HttpHandler make_gateway_handler(GatewayState& g);
+
+class Gateway {
+ public:
+  Gateway(GatewayConfig config, std::unique_ptr<Store> store,
+          GatewayClock clock = GatewayClock::system());
+  ~Gateway();
+
+  uint16_t port() const { return server_->port(); }
+  GatewayState& state() { return state_; }
+  // Serves until stop(); call from one thread.
+  void run() { server_->run(); }
+  void stop();
+
+ private:
+  GatewayState state_;
+  std::unique_ptr<server::HttpServer> server_;
+};
+
+// Loads the config, serves until SIGTERM/SIGINT, returns the exit code. host/port override
+// the config's `listen` when set.
+int run_gateway(const std::string& config_path, const std::optional<std::string>& host,
+                const std::optional<int>& port);
+
+}  // namespace junction::gateway

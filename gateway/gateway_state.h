@@ -1,0 +1,70 @@
+// Everything a gateway request handler reads or updates, built once from the config: the
+// store, the model catalogue with each deployment's live health, rate limits, metrics, the
+// upstream client, and the clocks (injected so tests and benchmarks can control time).
+// Passed by reference to the handlers; no globals.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gateway/config.h"
+#include "gateway/deployment_health.h"
+#include "gateway/gateway_metrics.h"
+#include "gateway/rate_limiter.h"
+#include "gateway/router.h"
+#include "gateway/store.h"
+#include "gateway/upstream_client.h"
+
+namespace junction::gateway {
+
+struct GatewayClock {
+  std::function<int64_t()> monotonic_ms;  // for durations, breakers, rate limits
+  std::function<int64_t()> unix_ms;       // for records and daily limits
+  static GatewayClock system();
+};
+
+struct Deployment {
+  size_t id = 0;
+  const ModelConfig* model = nullptr;
+  const ProviderConfig* provider = nullptr;
+  std::string upstream_model;  // the name sent upstream
+  double weight = 1;
+  Price price;  // the deployment's own price (for routing by price); keys pay the model's
+  std::unique_ptr<DeploymentHealth> health;
+};
+
+class GatewayState {
+ public:
+  GatewayState(GatewayConfig config, std::unique_ptr<Store> store, GatewayClock clock);
+
+  const GatewayConfig& config() const { return config_; }
+  Store& store() { return *store_; }
+  const GatewayClock& clock() const { return clock_; }
+  RateLimiter& limiter() { return limiter_; }
+  GatewayMetrics& metrics() { return metrics_; }
+  UpstreamClient& upstream() { return upstream_; }
+  std::vector<Deployment>& deployments() { return deployments_; }
+
+  // A model by public name or alias; nullptr if none.
+  const ModelConfig* find_model(const std::string& name) const;
+  // The router's view of a model's deployments now.
+  std::vector<DeploymentView> views(const ModelConfig& model);
+  // A fresh seed for one routing plan and its backoff jitter.
+  uint64_t next_seed();
+
+ private:
+  GatewayConfig config_;
+  std::unique_ptr<Store> store_;
+  GatewayClock clock_;
+  RateLimiter limiter_;
+  GatewayMetrics metrics_;
+  UpstreamClient upstream_;
+  std::vector<Deployment> deployments_;
+  std::atomic<uint64_t> seed_;
+};
+
+}  // namespace junction::gateway

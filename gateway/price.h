@@ -1,0 +1,33 @@
+// Prices and money. Money is int64 nano-USD (1e-9 USD) everywhere it is stored or compared, so
+// balances add up exactly; prices are USD per million tokens as providers publish them. Costs
+// round up to the next nano-USD: a request never costs less than what it used.
+#pragma once
+
+#include <cstdint>
+
+namespace junction::gateway {
+
+using NanoUsd = int64_t;  // 1e-9 USD
+
+struct Price {
+  double input_per_mtok = 0;          // USD per 1e6 prompt tokens
+  double output_per_mtok = 0;         // USD per 1e6 completion tokens (reasoning included)
+  double cached_input_per_mtok = -1;  // USD per 1e6 cached prompt tokens; <0: as input
+};
+
+struct TokenUsage {
+  int64_t prompt_tokens = 0;
+  int64_t completion_tokens = 0;  // includes reasoning_tokens
+  int64_t reasoning_tokens = 0;
+  int64_t cached_tokens = 0;  // part of prompt_tokens
+};
+
+NanoUsd cost_of(const Price& price, const TokenUsage& usage);
+
+// The most a request can cost: every prompt token uncached, and max_tokens generated.
+NanoUsd worst_case_cost(const Price& price, int64_t prompt_tokens, int64_t max_tokens);
+
+NanoUsd usd_to_nano(double usd);
+double nano_to_usd(NanoUsd n);
+
+}  // namespace junction::gateway

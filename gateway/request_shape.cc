@@ -1,0 +1,133 @@
+#include "gateway/request_shape.h"
+
+#include <nlohmann/json.hpp>
+
+#include "server/api_error.h"
+
+namespace junction::gateway {
+namespace {
+
+using Json = nlohmann::json;
+using server::invalid_param;
+
+constexpr int64_t kPerMessageTokens = 8;  // role markers and separators a template adds
+
+int64_t text_bytes(const Json& v) {
+  if (v.is_string()) return static_cast<int64_t>(v.get_ref<const std::string&>().size());
+  if (v.is_array() || v.is_object()) {
+    int64_t n = 0;
+    for (const auto& item : v) n += text_bytes(item);
+    return n;
+  }
+  return 0;
+}
+
+std::vector<std::string> string_list(const Json& v, const std::string& field) {
+  if (!v.is_array()) throw invalid_param(field, "'" + field + "' must be a list of strings");
+  std::vector<std::string> out;
+  for (const auto& s : v) {
+    if (!s.is_string()) throw invalid_param(field, "'" + field + "' must be a list of strings");
+    out.push_back(s.get<std::string>());
+  }
+  return out;
+}
+
+ProviderPreferences read_provider(const Json& p) {
+  if (!p.is_object()) throw invalid_param("provider", "'provider' must be an object");
+  ProviderPreferences prefs;
+  if (p.contains("order")) prefs.order = string_list(p["order"], "provider.order");
+  if (p.contains("only")) prefs.only = string_list(p["only"], "provider.only");
+  if (p.contains("ignore")) prefs.ignore = string_list(p["ignore"], "provider.ignore");
+  if (p.contains("allow_fallbacks")) {
+    if (!p["allow_fallbacks"].is_boolean())
+      throw invalid_param("provider.allow_fallbacks", "'allow_fallbacks' must be a boolean");
+    prefs.allow_fallbacks = p["allow_fallbacks"].get<bool>();
+  }
+  if (p.contains("sort")) {
+    if (!p["sort"].is_string()) throw invalid_param("provider.sort", "'sort' must be a string");
+    prefs.sort = p["sort"].get<std::string>();
+    if (prefs.sort != "price" && prefs.sort != "throughput" && prefs.sort != "latency")
+      throw invalid_param("provider.sort", "'sort' must be price, throughput or latency");
+  }
+  if (p.contains("max_price")) {
+    const Json& m = p["max_price"];
+    if (!m.is_object()) throw invalid_param("provider.max_price", "'max_price' must be an object");
+    if (m.contains("prompt") && m["prompt"].is_number())
+      prefs.max_prompt_price = m["prompt"].get<double>();
+    if (m.contains("completion") && m["completion"].is_number())
+      prefs.max_completion_price = m["completion"].get<double>();
+  }
+  return prefs;
+}
+
+}  // namespace
+
+RequestShape read_request_shape(const Json& body, bool chat) {
+  if (!body.is_object()) throw server::ApiError(400, "the request body must be a JSON object");
+  RequestShape r;
+  if (body.contains("model")) {
+    if (!body["model"].is_string()) throw invalid_param("model", "'model' must be a string");
+    r.model = body["model"].get<std::string>();
+  }
+  if (body.contains("models")) r.models = string_list(body["models"], "models");
+  if (r.model.empty() && r.models.empty())
+    throw invalid_param("model", "'model' is required", "missing_required_parameter");
+  if (body.contains("provider")) r.provider = read_provider(body["provider"]);
+  if (body.contains("stream")) {
+    if (!body["stream"].is_boolean()) throw invalid_param("stream", "'stream' must be a boolean");
+    r.stream = body["stream"].get<bool>();
+  }
+  if (body.contains("stream_options") && body["stream_options"].is_object()) {
+    const Json& so = body["stream_options"];
+    r.include_usage = so.contains("include_usage") && so["include_usage"].is_boolean() &&
+                      so["include_usage"].get<bool>();
+  }
+  for (const char* field : {"max_completion_tokens", "max_tokens"}) {
+    if (!body.contains(field) || body[field].is_null()) continue;
+    if (!body[field].is_number_integer() || body[field].get<int64_t>() < 0)
+      throw invalid_param(field, std::string("'") + field + "' must be a non-negative integer");
+    r.max_tokens = body[field].get<int64_t>();
+    break;
+  }
+  if (body.contains("n")) {
+    if (!body["n"].is_number_integer() || body["n"].get<int64_t>() < 1)
+      throw invalid_param("n", "'n' must be a positive integer");
+    r.n = body["n"].get<int64_t>();
+  }
+  if (chat) {
+    if (!body.contains("messages") || !body["messages"].is_array())
+      throw invalid_param("messages", "'messages' must be a list", "missing_required_parameter");
+    const Json& messages = body["messages"];
+    r.prompt_chars = text_bytes(messages);
+    if (body.contains("tools")) r.prompt_chars += static_cast<int64_t>(body["tools"].dump().size());
+    r.prompt_tokens_upper_bound =
+        r.prompt_chars + kPerMessageTokens * static_cast<int64_t>(messages.size() + 1);
+  } else {
+    if (!body.contains("prompt"))
+      throw invalid_param("prompt", "'prompt' is required", "missing_required_parameter");
+    const Json& prompt = body["prompt"];
+    // Token-id prompts: each number is one token.
+    int64_t ids = 0;
+    if (prompt.is_array())
+      for (const auto& p : prompt) {
+        if (p.is_number_integer()) ++ids;
+        if (p.is_array()) ids += static_cast<int64_t>(p.size());
+      }
+    r.prompt_chars = text_bytes(prompt);
+    r.prompt_tokens_upper_bound = r.prompt_chars + ids + kPerMessageTokens;
+  }
+  return r;
+}
+
+std::string upstream_body(const Json& body, const std::string& upstream_model, bool stream) {
+  Json out = body;
+  out["model"] = upstream_model;
+  out.erase("models");
+  out.erase("provider");
+  out.erase("route");
+  out.erase("transforms");
+  if (stream) out["stream_options"]["include_usage"] = true;
+  return out.dump();
+}
+
+}  // namespace junction::gateway

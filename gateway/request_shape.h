@@ -1,0 +1,40 @@
+// What the gateway reads from an OpenAI request body before forwarding it (the body itself
+// goes upstream almost untouched): the model and `models` fallbacks, OpenRouter's `provider`
+// preferences, streaming and include_usage, max_tokens, and an upper bound on the prompt's
+// tokens for the credit reservation. The gateway has no tokenizer (it never links the
+// engine), so the bound is the prompt's UTF-8 byte count plus a per-message allowance for the
+// chat template: no BPE vocabulary makes a token out of less than one byte. Pure.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "gateway/router.h"
+
+namespace junction::gateway {
+
+struct RequestShape {
+  std::string model;                // may be empty when `models` is given
+  std::vector<std::string> models;  // OpenRouter's fallback list, in order
+  ProviderPreferences provider;
+  bool stream = false;
+  bool include_usage = false;         // stream_options.include_usage
+  std::optional<int64_t> max_tokens;  // max_completion_tokens or max_tokens
+  int64_t n = 1;                      // choices
+  int64_t prompt_tokens_upper_bound = 0;
+  int64_t prompt_chars = 0;  // for the fallback estimate when an upstream reports no usage
+};
+
+// Throws server::ApiError(400) naming the field for a malformed request.
+RequestShape read_request_shape(const nlohmann::json& body, bool chat);
+
+// The body sent upstream: `model` replaced, the gateway-only fields removed, and for streams
+// stream_options.include_usage forced on so the upstream reports what to charge.
+std::string upstream_body(const nlohmann::json& body, const std::string& upstream_model,
+                          bool stream);
+
+}  // namespace junction::gateway

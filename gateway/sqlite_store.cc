@@ -1,0 +1,282 @@
+#include "gateway/sqlite_store.h"
+
+#include <sqlite3.h>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+
+namespace junction::gateway {
+namespace {
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS api_keys (
+  id TEXT PRIMARY KEY,
+  key_hash TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  credits INTEGER NOT NULL,          -- nano-USD available
+  rpm INTEGER NOT NULL DEFAULT 0,
+  tpm INTEGER NOT NULL DEFAULT 0,
+  daily_limit INTEGER NOT NULL DEFAULT 0,
+  day INTEGER NOT NULL DEFAULT 0,        -- UTC day number of day_spent
+  day_spent INTEGER NOT NULL DEFAULT 0,  -- nano-USD reserved or spent that day
+  models TEXT NOT NULL DEFAULT '[]',
+  disabled INTEGER NOT NULL DEFAULT 0,
+  created_ms INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS usage (
+  request_id TEXT PRIMARY KEY,
+  key_id TEXT NOT NULL,
+  model TEXT NOT NULL,
+  provider TEXT NOT NULL,
+  prompt_tokens INTEGER NOT NULL,
+  completion_tokens INTEGER NOT NULL,
+  reasoning_tokens INTEGER NOT NULL,
+  cached_tokens INTEGER NOT NULL,
+  cost INTEGER NOT NULL,
+  latency_ms REAL NOT NULL,
+  ttft_ms REAL NOT NULL,
+  status TEXT NOT NULL,
+  http_status INTEGER NOT NULL,
+  streamed INTEGER NOT NULL,
+  created_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS usage_by_key ON usage (key_id, created_ms);
+)sql";
+
+constexpr int64_t kDayMs = 86'400'000;
+
+// A prepared statement, finalized on scope exit.
+class Statement {
+ public:
+  Statement(sqlite3* db, const char* sql) : db_(db) {
+    if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK)
+      throw Error(std::string("sqlite: ") + sqlite3_errmsg(db) + " in: " + sql);
+  }
+  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement& bind(int i, const std::string& v) {
+    sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Statement& bind(int i, int64_t v) {
+    sqlite3_bind_int64(stmt_, i, v);
+    return *this;
+  }
+  Statement& bind(int i, double v) {
+    sqlite3_bind_double(stmt_, i, v);
+    return *this;
+  }
+  // True while a row is available.
+  bool step() {
+    const int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    throw Error(std::string("sqlite: ") + sqlite3_errmsg(db_));
+  }
+  int64_t i64(int col) const { return sqlite3_column_int64(stmt_, col); }
+  double f64(int col) const { return sqlite3_column_double(stmt_, col); }
+  std::string text(int col) const {
+    const auto* p = sqlite3_column_text(stmt_, col);
+    return p ? std::string(reinterpret_cast<const char*>(p)) : std::string();
+  }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+void exec(sqlite3* db, const char* sql) {
+  char* message = nullptr;
+  if (sqlite3_exec(db, sql, nullptr, nullptr, &message) != SQLITE_OK) {
+    std::string m = message ? message : "unknown error";
+    sqlite3_free(message);
+    throw Error("sqlite: " + m);
+  }
+}
+
+// BEGIN IMMEDIATE ... COMMIT, rolled back when an exception leaves the scope.
+class Transaction {
+ public:
+  explicit Transaction(sqlite3* db) : db_(db) { exec(db_, "BEGIN IMMEDIATE"); }
+  void commit() {
+    exec(db_, "COMMIT");
+    done_ = true;
+  }
+  ~Transaction() {
+    if (!done_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+
+ private:
+  sqlite3* db_;
+  bool done_ = false;
+};
+
+constexpr const char* kKeyColumns =
+    "id, name, credits, rpm, tpm, daily_limit, models, disabled, created_ms";
+
+ApiKeyRecord read_key(const Statement& s) {
+  ApiKeyRecord k;
+  k.id = s.text(0);
+  k.name = s.text(1);
+  k.credits = s.i64(2);
+  k.rpm = s.i64(3);
+  k.tpm = s.i64(4);
+  k.daily_limit = s.i64(5);
+  k.models = nlohmann::json::parse(s.text(6)).get<std::vector<std::string>>();
+  k.disabled = s.i64(7) != 0;
+  k.created_ms = s.i64(8);
+  return k;
+}
+
+constexpr const char* kUsageColumns =
+    "request_id, key_id, model, provider, prompt_tokens, completion_tokens, reasoning_tokens, "
+    "cached_tokens, cost, latency_ms, ttft_ms, status, http_status, streamed, created_ms";
+
+UsageRecord read_usage(const Statement& s) {
+  UsageRecord u;
+  u.request_id = s.text(0);
+  u.key_id = s.text(1);
+  u.model = s.text(2);
+  u.provider = s.text(3);
+  u.tokens.prompt_tokens = s.i64(4);
+  u.tokens.completion_tokens = s.i64(5);
+  u.tokens.reasoning_tokens = s.i64(6);
+  u.tokens.cached_tokens = s.i64(7);
+  u.cost = s.i64(8);
+  u.latency_ms = s.f64(9);
+  u.ttft_ms = s.f64(10);
+  u.status = s.text(11);
+  u.http_status = static_cast<int>(s.i64(12));
+  u.streamed = s.i64(13) != 0;
+  u.created_ms = s.i64(14);
+  return u;
+}
+
+}  // namespace
+
+SqliteStore::SqliteStore(const std::string& path, bool full_sync) : path_(path) {
+  if (sqlite3_open_v2(path.c_str(), &db_,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                      nullptr) != SQLITE_OK) {
+    const std::string m = db_ ? sqlite3_errmsg(db_) : "out of memory";
+    sqlite3_close(db_);
+    throw Error("cannot open store " + path + ": " + m);
+  }
+  sqlite3_busy_timeout(db_, 10000);
+  exec(db_, "PRAGMA journal_mode=WAL");
+  exec(db_, full_sync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+  exec(db_, kSchema);
+}
+
+SqliteStore::~SqliteStore() {
+  sqlite3_close(db_);
+}
+
+void SqliteStore::create_key(const ApiKeyRecord& k, const std::string& key_hash) {
+  std::lock_guard lock(mutex_);
+  Statement s(db_,
+              "INSERT INTO api_keys (id, key_hash, name, credits, rpm, tpm, daily_limit, models, "
+              "disabled, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+  s.bind(1, k.id).bind(2, key_hash).bind(3, k.name).bind(4, k.credits).bind(5, k.rpm);
+  s.bind(6, k.tpm).bind(7, k.daily_limit).bind(8, nlohmann::json(k.models).dump());
+  s.bind(9, int64_t{k.disabled}).bind(10, k.created_ms);
+  s.step();
+}
+
+std::optional<ApiKeyRecord> SqliteStore::key_where(const char* column, const std::string& value) {
+  std::lock_guard lock(mutex_);
+  Statement s(
+      db_,
+      (std::string("SELECT ") + kKeyColumns + " FROM api_keys WHERE " + column + " = ?1").c_str());
+  s.bind(1, value);
+  if (!s.step()) return std::nullopt;
+  return read_key(s);
+}
+
+std::optional<ApiKeyRecord> SqliteStore::key_by_hash(const std::string& h) {
+  return key_where("key_hash", h);
+}
+
+std::optional<ApiKeyRecord> SqliteStore::key_by_id(const std::string& id) {
+  return key_where("id", id);
+}
+
+bool SqliteStore::disable_key(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  Statement s(db_, "UPDATE api_keys SET disabled = 1 WHERE id = ?1");
+  s.bind(1, id).step();
+  return sqlite3_changes(db_) > 0;
+}
+
+std::optional<NanoUsd> SqliteStore::add_credits(const std::string& id, NanoUsd amount) {
+  std::lock_guard lock(mutex_);
+  Statement s(db_, "UPDATE api_keys SET credits = credits + ?2 WHERE id = ?1 RETURNING credits");
+  s.bind(1, id).bind(2, amount);
+  if (!s.step()) return std::nullopt;
+  return s.i64(0);
+}
+
+ReserveResult SqliteStore::reserve(const std::string& key_id, NanoUsd amount, int64_t now_ms) {
+  const int64_t day = now_ms / kDayMs;
+  std::lock_guard lock(mutex_);
+  Transaction tx(db_);
+  Statement s(db_,
+              "UPDATE api_keys SET credits = credits - ?2, "
+              "day_spent = (CASE WHEN day = ?3 THEN day_spent ELSE 0 END) + ?2, day = ?3 "
+              "WHERE id = ?1 AND disabled = 0 AND credits >= ?2 AND (daily_limit = 0 OR "
+              "(CASE WHEN day = ?3 THEN day_spent ELSE 0 END) + ?2 <= daily_limit)");
+  s.bind(1, key_id).bind(2, amount).bind(3, day).step();
+  if (sqlite3_changes(db_) > 0) {
+    tx.commit();
+    return ReserveResult::kOk;
+  }
+  Statement q(db_, "SELECT credits, disabled FROM api_keys WHERE id = ?1");
+  q.bind(1, key_id);
+  if (!q.step() || q.i64(1) != 0) return ReserveResult::kNoSuchKey;
+  return q.i64(0) < amount ? ReserveResult::kInsufficientCredits : ReserveResult::kDailyLimit;
+}
+
+void SqliteStore::settle(NanoUsd reserved, UsageRecord u) {
+  u.cost = std::min(u.cost, reserved);
+  const NanoUsd refund = reserved - u.cost;
+  std::lock_guard lock(mutex_);
+  Transaction tx(db_);
+  Statement k(db_,
+              "UPDATE api_keys SET credits = credits + ?2, "
+              "day_spent = MAX(0, day_spent - ?2) WHERE id = ?1");
+  k.bind(1, u.key_id).bind(2, refund).step();
+  Statement s(db_, (std::string("INSERT INTO usage (") + kUsageColumns +
+                    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)")
+                       .c_str());
+  s.bind(1, u.request_id).bind(2, u.key_id).bind(3, u.model).bind(4, u.provider);
+  s.bind(5, u.tokens.prompt_tokens).bind(6, u.tokens.completion_tokens);
+  s.bind(7, u.tokens.reasoning_tokens).bind(8, u.tokens.cached_tokens).bind(9, u.cost);
+  s.bind(10, u.latency_ms).bind(11, u.ttft_ms).bind(12, u.status);
+  s.bind(13, int64_t{u.http_status}).bind(14, int64_t{u.streamed}).bind(15, u.created_ms);
+  s.step();
+  tx.commit();
+}
+
+std::vector<UsageRecord> SqliteStore::usage(const std::string& key_id, int64_t since_ms,
+                                            int64_t limit) {
+  std::lock_guard lock(mutex_);
+  Statement s(db_, (std::string("SELECT ") + kUsageColumns +
+                    " FROM usage WHERE (?1 = '' OR key_id = ?1) AND created_ms >= ?2 "
+                    "ORDER BY created_ms, request_id LIMIT ?3")
+                       .c_str());
+  s.bind(1, key_id).bind(2, since_ms).bind(3, limit);
+  std::vector<UsageRecord> out;
+  while (s.step()) out.push_back(read_usage(s));
+  return out;
+}
+
+std::optional<UsageRecord> SqliteStore::usage_by_request(const std::string& request_id) {
+  std::lock_guard lock(mutex_);
+  Statement s(
+      db_, (std::string("SELECT ") + kUsageColumns + " FROM usage WHERE request_id = ?1").c_str());
+  s.bind(1, request_id);
+  if (!s.step()) return std::nullopt;
+  return read_usage(s);
+}
+
+}  // namespace junction::gateway

@@ -1,0 +1,113 @@
+#include "gateway/config.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "core/error.h"
+
+namespace junction::gateway {
+namespace {
+
+EnvLookup env(std::map<std::string, std::string> vars) {
+  return [vars](const std::string& name) -> std::optional<std::string> {
+    auto it = vars.find(name);
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+const char* kExample = R"(listen: 127.0.0.1:9090
+admin_key: ${ADMIN}
+store: sqlite://${DIR:-/tmp}/j.db
+routing: {strategy: latency, max_attempts: 4, circuit_breaker: {consecutive_failures: 2, open_ms: 500}}
+providers:
+  - {name: engine-a, kind: openai, base_url: "http://127.0.0.1:9001/v1/", api_key: "${KEY_A}"}
+  - {name: here, kind: local, base_url: "http://127.0.0.1:9002/v1"}
+models:
+  - name: deepseek-r1-0528-qwen3-8b
+    aliases: [r1-8b]
+    context_length: 131072
+    price: {input_per_mtok: 0.05, output_per_mtok: 0.10}
+    deployments:
+      - {provider: engine-a, model: tiny, weight: 3}
+      - {provider: here}
+    fallbacks: [small]
+  - name: small
+    deployments: [{provider: here}]
+)";
+
+TEST(GatewayConfig, ParsesTheIssueExample) {
+  const GatewayConfig c =
+      parse_gateway_config(kExample, "g.yaml", env({{"ADMIN", "adm"}, {"KEY_A", "sk-a"}}));
+  EXPECT_EQ(c.host, "127.0.0.1");
+  EXPECT_EQ(c.port, 9090);
+  EXPECT_EQ(c.admin_key, "adm");
+  EXPECT_EQ(c.store, "sqlite:///tmp/j.db");
+  EXPECT_EQ(c.routing.strategy, "latency");
+  EXPECT_EQ(c.routing.max_attempts, 4);
+  EXPECT_EQ(c.routing.breaker.consecutive_failures, 2);
+  EXPECT_EQ(c.routing.breaker.open_ms, 500);
+  ASSERT_EQ(c.providers.size(), 2u);
+  EXPECT_EQ(c.providers[0].base_url, "http://127.0.0.1:9001/v1");
+  EXPECT_EQ(c.providers[0].api_key, "sk-a");
+  EXPECT_EQ(c.providers[0].line, 6);
+  ASSERT_EQ(c.models.size(), 2u);
+  const ModelConfig& m = c.models[0];
+  EXPECT_EQ(m.aliases, std::vector<std::string>{"r1-8b"});
+  EXPECT_EQ(m.context_length, 131072);
+  EXPECT_DOUBLE_EQ(m.price.input_per_mtok, 0.05);
+  EXPECT_DOUBLE_EQ(m.price.output_per_mtok, 0.10);
+  ASSERT_EQ(m.deployments.size(), 2u);
+  EXPECT_EQ(m.deployments[0].model, "tiny");
+  EXPECT_DOUBLE_EQ(m.deployments[0].weight, 3);
+  EXPECT_EQ(m.deployments[1].model, "");
+  EXPECT_EQ(m.fallbacks, std::vector<std::string>{"small"});
+}
+
+std::string error_of(const std::string& yaml, std::map<std::string, std::string> vars = {}) {
+  try {
+    parse_gateway_config(yaml, "g.yaml", env(vars));
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+TEST(GatewayConfig, ErrorsNameTheLine) {
+  EXPECT_EQ(error_of(kExample, {{"KEY_A", "x"}}), "g.yaml:2: 'admin_key': ${ADMIN} is not set");
+  EXPECT_EQ(
+      error_of("providers: []\nmodels:\n  - name: m\n    deployments:\n      - {provider: nope}\n"),
+      "g.yaml:3: model 'm': unknown provider 'nope'");
+  EXPECT_EQ(error_of("listen: 1.2.3.4:80\nbogus: 1\nproviders: []\nmodels: []\n"),
+            "g.yaml:2: unknown key 'bogus' in the configuration (known: admin_key, key_pepper, "
+            "listen, models, providers, redis, routing, store, store_sync)");
+  EXPECT_EQ(error_of("providers:\n  - {name: a, kind: openai, base_url: ftp://x}\nmodels: []\n"),
+            "g.yaml:2: 'base_url' must start with http:// or https://");
+  EXPECT_EQ(error_of("routing: {strategy: fastest}\nproviders: []\nmodels: []\n"),
+            "g.yaml:1: unknown routing strategy 'fastest' (weighted, least_outstanding, latency, "
+            "price, throughput)");
+  EXPECT_EQ(error_of("providers:\n  - {name: a, kind: openai, base_url: 'http://x'}\nmodels:\n"
+                     "  - name: m\n    deployments: [{provider: a}]\n    fallbacks: [zzz]\n"),
+            "g.yaml:4: model 'm': unknown fallback 'zzz'");
+  EXPECT_EQ(error_of("providers:\n  - {name: a, kind: openai, base_url: 'http://x'}\nmodels:\n"
+                     "  - name: m\n    context_length: lots\n    deployments: [{provider: a}]\n"),
+            "g.yaml:5: 'context_length' must be a number, got 'lots'");
+  EXPECT_NE(error_of("providers: [\n").find("g.yaml:"), std::string::npos);
+  EXPECT_EQ(error_of("store: postgres://u@h/db\nproviders: []\nmodels: []\n"),
+            "g.yaml:1: store 'postgres://u@h/db' is not supported yet: only sqlite://PATH "
+            "(postgres:// is planned)");
+}
+
+TEST(EnvExpand, DefaultsEscapesAndErrors) {
+  const EnvLookup e = env({{"A", "1"}, {"EMPTY", ""}});
+  EXPECT_EQ(expand_env("x${A}y", e), "x1y");
+  EXPECT_EQ(expand_env("${B:-dflt}", e), "dflt");
+  EXPECT_EQ(expand_env("${EMPTY:-dflt}", e), "dflt");
+  EXPECT_EQ(expand_env("$$A $5", e), "$A $5");
+  EXPECT_THROW(expand_env("${B}", e), Error);
+  EXPECT_THROW(expand_env("${A", e), Error);
+}
+
+}  // namespace
+}  // namespace junction::gateway

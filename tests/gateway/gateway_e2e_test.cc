@@ -1,0 +1,706 @@
+// The gateway against real processes on 127.0.0.1: nginx serving recorded OpenAI-style answers
+// (tests/gateway/data) plus locations answering 500 and 429; raw TCP listeners in this process
+// that hang, cut a stream in the middle, or flip between failing and working; two `junction
+// serve` engines on the tiny fixture model. The gateway runs in this process on port 0 with an
+// SQLite store in a temp folder; clients are pull::HttpClient over loopback.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "gateway/gateway.h"
+#include "gateway/sqlite_store.h"
+#include "pull/http_client.h"
+
+extern char** environ;
+
+namespace junction::gateway {
+namespace {
+
+namespace fs = std::filesystem;
+using Json = nlohmann::json;
+using namespace std::chrono_literals;
+
+constexpr const char* kNginx = "/usr/sbin/nginx";
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+int free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+bool port_open(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return ok;
+}
+
+pid_t spawn(const std::vector<std::string>& args, const std::string& log) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  if (::posix_spawn(&pid, args[0].c_str(), &actions, nullptr, argv.data(), environ) != 0) pid = -1;
+  posix_spawn_file_actions_destroy(&actions);
+  return pid;
+}
+
+// A TCP server for faults nginx cannot make: it reads one request per connection, then
+// hangs, cuts an SSE stream after one event, answers 500, or answers a valid completion.
+class FaultServer {
+ public:
+  enum Mode { kHang, kCut, kFail, kOk };
+
+  explicit FaultServer(Mode mode) : mode_(mode) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    int one = 1;
+    ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    ::listen(fd_, 64);
+    socklen_t len = sizeof addr;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { loop(); });
+  }
+  ~FaultServer() {
+    stop_ = true;
+    thread_.join();
+    for (auto& t : connections_) t.join();
+    ::close(fd_);
+  }
+  int port() const { return port_; }
+  void set_mode(Mode m) { mode_ = m; }
+  int requests() const { return requests_; }
+
+ private:
+  void loop() {
+    while (!stop_) {
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, 50) <= 0) continue;
+      const int c = ::accept(fd_, nullptr, nullptr);
+      if (c < 0) continue;
+      connections_.emplace_back([this, c] { serve(c); });
+    }
+  }
+
+  void send_all(int c, const std::string& s) { (void)!::send(c, s.data(), s.size(), MSG_NOSIGNAL); }
+
+  void serve(int c) {
+    std::string in;
+    char buf[4096];
+    size_t need = std::string::npos;
+    while (!stop_) {
+      pollfd p{c, POLLIN, 0};
+      if (::poll(&p, 1, 50) <= 0) continue;
+      const ssize_t n = ::recv(c, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      in.append(buf, static_cast<size_t>(n));
+      const size_t end = in.find("\r\n\r\n");
+      if (end != std::string::npos && need == std::string::npos) {
+        size_t length = 0;
+        const size_t cl = in.find("Content-Length: ");
+        if (cl != std::string::npos) length = std::stoul(in.substr(cl + 16));
+        need = end + 4 + length;
+      }
+      if (need != std::string::npos && in.size() >= need) break;
+    }
+    ++requests_;
+    const Mode mode = mode_;
+    if (mode == kHang) {
+      while (!stop_) std::this_thread::sleep_for(20ms);
+    } else if (mode == kFail) {
+      send_all(c,
+               "HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\n"
+               "Content-Length: 27\r\nConnection: close\r\n\r\n{\"error\":{\"message\":\"x\"}}\n");
+    } else if (mode == kOk) {
+      const std::string body =
+          R"({"id":"x","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4}})";
+      send_all(c, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
+                      std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body);
+    } else {  // kCut: a chunked SSE stream that stops after one event, without the last chunk
+      const std::string event =
+          "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\","
+          "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hel\"},\"finish_reason\":null}]}\n\n";
+      char size[32];
+      std::snprintf(size, sizeof size, "%zx\r\n", event.size());
+      send_all(c,
+               "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+               "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n" +
+                   std::string(size) + event + "\r\n");
+      std::this_thread::sleep_for(50ms);
+    }
+    ::close(c);
+  }
+
+  int fd_ = -1, port_ = 0;
+  std::atomic<Mode> mode_;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> requests_{0};
+  std::thread thread_;
+  std::vector<std::thread> connections_;
+};
+
+struct Reply {
+  int status = 0;
+  pull::HttpResponseHead head;
+  std::string body;
+  Json json() const { return Json::parse(body.empty() ? head.error_body : body); }
+};
+
+class GatewayE2E : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = fs::temp_directory_path() / ("junction-gateway-test-" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    if (fs::exists(kNginx)) start_nginx();
+    hang_ = std::make_unique<FaultServer>(FaultServer::kHang);
+    cut_ = std::make_unique<FaultServer>(FaultServer::kCut);
+    flaky_ = std::make_unique<FaultServer>(FaultServer::kFail);
+    if (fs::exists(JUNCTION_BINARY)) {
+      for (int i = 0; i < 2; ++i) start_engine(i);
+      for (int i = 0; i < 2; ++i) engine_port_[i] = wait_for_engine(i);
+    }
+  }
+
+  // `junction serve` on the tiny fixture model, port 0; the port is read from its log.
+  static void start_engine(int i) {
+    const std::string log = (dir_ / ("engine-" + std::to_string(i) + ".log")).string();
+    engine_pid_[i] = spawn({JUNCTION_BINARY, "serve", "--model",
+                            std::string(JUNCTION_TEST_DATA) + "/models/qwen3-e2e-bf16", "--host",
+                            "127.0.0.1", "--port", "0", "--threads", "1", "--ctx-size", "256",
+                            "--parallel", "4", "--served-model-name", "tiny"},
+                           log);
+  }
+
+  static int wait_for_engine(int i) {
+    const fs::path log = dir_ / ("engine-" + std::to_string(i) + ".log");
+    const std::string marker = "listening on http://127.0.0.1:";
+    for (int tries = 0; tries < 600 && engine_pid_[i] > 0; ++tries) {
+      const std::string text = read_file(log);
+      const size_t at = text.find(marker);
+      if (at != std::string::npos && text.find('\n', at) != std::string::npos)
+        return std::stoi(text.substr(at + marker.size()));
+      std::this_thread::sleep_for(100ms);
+    }
+    return 0;
+  }
+
+  static void start_nginx() {
+    nginx_port_ = free_port();
+    const std::string d = dir_.string(), data = GATEWAY_TEST_DATA;
+    const std::string conf = R"(daemon off;
+master_process off;
+worker_processes 1;
+pid )" + d + R"(/nginx.pid;
+events { worker_connections 256; }
+http {
+  access_log off;
+  client_body_temp_path )" + d +
+                             R"(/tmp_body;
+  proxy_temp_path )" + d + R"(/tmp_proxy;
+  fastcgi_temp_path )" + d + R"(/tmp_fastcgi;
+  uwsgi_temp_path )" + d + R"(/tmp_uwsgi;
+  scgi_temp_path )" + d + R"(/tmp_scgi;
+  server {
+    listen 127.0.0.1:)" + std::to_string(nginx_port_) +
+                             R"(;
+    # Static files answer POST with 405; turn that into the file (the usual nginx idiom).
+    error_page 405 =200 $uri;
+    location = /openai/v1/chat/completions { default_type application/json; alias )" +
+                             data + R"(/openai_chat.json; }
+    location = /openai/v1/completions { default_type application/json; alias )" +
+                             data + R"(/openai_completion.json; }
+    location = /openai-sse/v1/chat/completions { default_type text/event-stream; alias )" +
+                             data + R"(/openai_chat_stream.sse; }
+    location = /deepseek/v1/chat/completions { default_type application/json; alias )" +
+                             data + R"(/deepseek_chat.json; }
+    location ^~ /e500/ { return 500 '{"error":{"message":"boom"}}'; }
+    location ^~ /e429/ { add_header Retry-After 1 always; return 429 '{"error":{"message":"slow down"}}'; }
+  }
+}
+)";
+    std::ofstream(dir_ / "nginx.conf") << conf;
+    nginx_pid_ =
+        spawn({kNginx, "-p", d + "/", "-c", d + "/nginx.conf", "-e", d + "/nginx-error.log"},
+              d + "/nginx.out");
+    for (int i = 0; i < 100 && !port_open(nginx_port_); ++i) std::this_thread::sleep_for(50ms);
+  }
+
+  static void TearDownTestSuite() {
+    // Stop and join the serving thread before the server (and its io_context) is destroyed.
+    if (gateway_) gateway_->stop();
+    if (gateway_thread_.joinable()) gateway_thread_.join();
+    gateway_.reset();
+    for (pid_t& pid : engine_pid_)
+      if (pid > 0) {
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, nullptr, 0);
+        pid = -1;
+      }
+    hang_.reset();
+    cut_.reset();
+    flaky_.reset();
+    if (nginx_pid_ > 0) {
+      ::kill(nginx_pid_, SIGTERM);
+      ::waitpid(nginx_pid_, nullptr, 0);
+    }
+    fs::remove_all(dir_);
+  }
+
+  static std::string nginx(const std::string& prefix) {
+    return "http://127.0.0.1:" + std::to_string(nginx_port_) + "/" + prefix + "/v1";
+  }
+  static std::string local(int port) { return "http://127.0.0.1:" + std::to_string(port) + "/v1"; }
+
+  // One gateway for the suite; each test adds its own keys.
+  static void ensure_gateway() {
+    if (gateway_) return;
+    std::string yaml = R"(listen: 127.0.0.1:0
+admin_key: admin-secret
+store: sqlite://)" + (dir_ / "gateway.db").string() +
+                       R"(
+routing: {strategy: least_outstanding, max_attempts: 3, backoff_base_ms: 5, backoff_max_ms: 20,
+          circuit_breaker: {consecutive_failures: 2, open_ms: 400, min_requests: 100}}
+providers:
+  - {name: openai, kind: openai, base_url: ")" +
+                       nginx("openai") + R"(", api_key: upstream-key}
+  - {name: openai-sse, kind: openai, base_url: ")" +
+                       nginx("openai-sse") + R"("}
+  - {name: deepseek, kind: openai, base_url: ")" +
+                       nginx("deepseek") + R"("}
+  - {name: e500, kind: openai, base_url: ")" +
+                       nginx("e500") + R"("}
+  - {name: e429, kind: openai, base_url: ")" +
+                       nginx("e429") + R"("}
+  - {name: hang, kind: openai, base_url: ")" +
+                       local(hang_->port()) + R"(", first_byte_timeout_ms: 500}
+  - {name: cut, kind: openai, base_url: ")" +
+                       local(cut_->port()) + R"("}
+  - {name: flaky, kind: openai, base_url: ")" +
+                       local(flaky_->port()) + R"("}
+  - {name: down, kind: openai, base_url: ")" +
+                       local(free_port()) + R"(", connect_timeout_ms: 500}
+  - {name: engine-a, kind: local, base_url: ")" +
+                       local(engine_port_[0]) + R"("}
+  - {name: engine-b, kind: local, base_url: ")" +
+                       local(engine_port_[1]) + R"("}
+models:
+  - name: tiny-chat
+    context_length: 256
+    price: {input_per_mtok: 0.05, output_per_mtok: 0.10}
+    deployments: [{provider: engine-a, model: tiny}, {provider: engine-b, model: tiny}]
+  - name: gpt-test
+    aliases: [gpt]
+    context_length: 8192
+    price: {input_per_mtok: 1.0, output_per_mtok: 2.0, cached_input_per_mtok: 0.5}
+    deployments:
+      - {provider: openai, model: gpt-4.1}
+      - {provider: e500}
+      - {provider: e429}
+      - {provider: hang}
+      - {provider: down}
+  - name: gpt-stream
+    price: {input_per_mtok: 1.0, output_per_mtok: 2.0}
+    deployments: [{provider: openai-sse}, {provider: e500}]
+  - name: reasoner
+    price: {input_per_mtok: 0.55, output_per_mtok: 2.19, cached_input_per_mtok: 0.14}
+    deployments: [{provider: deepseek}]
+  - name: cutter
+    price: {input_per_mtok: 1.0, output_per_mtok: 1.0}
+    deployments: [{provider: cut}]
+  - name: flaky-model
+    price: {input_per_mtok: 1.0, output_per_mtok: 1.0}
+    deployments: [{provider: flaky}]
+  - name: broken
+    deployments: [{provider: e500}]
+    fallbacks: [reasoner]
+  - name: all-fail
+    deployments: [{provider: e500}, {provider: e429}]
+  - name: slow
+    deployments: [{provider: hang}]
+)";
+    GatewayConfig config = parse_gateway_config(yaml, "test.yaml", process_env());
+    auto store = open_store(config);
+    gateway_ = std::make_unique<Gateway>(std::move(config), std::move(store));
+    gateway_thread_ = std::thread([] { gateway_->run(); });
+  }
+
+  void SetUp() override {
+    if (nginx_pid_ <= 0 || !port_open(nginx_port_))
+      GTEST_SKIP() << "nginx is not installed or did not start";
+    ensure_gateway();
+  }
+
+  std::string url(const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(gateway_->port()) + path;
+  }
+
+  static pull::HttpClient& client() {
+    static thread_local pull::HttpClient c([] {
+      pull::HttpClientOptions o;
+      o.connect_timeout = o.read_timeout = 20s;
+      return o;
+    }());
+    return c;
+  }
+
+  Reply post(const std::string& path, const Json& body, const std::string& key) {
+    auto [head, text] = client().post_text(url(path), {{"Authorization", "Bearer " + key}},
+                                           body.dump(), "application/json");
+    return {head.status, head, text};
+  }
+
+  Reply get(const std::string& path, const std::string& key) {
+    auto [head, text] = client().get_text(url(path), {{"Authorization", "Bearer " + key}});
+    return {head.status, head, text};
+  }
+
+  // Streams a chat completion; the data payloads in order.
+  std::vector<std::string> stream(const Json& body, const std::string& key,
+                                  pull::HttpResponseHead* head_out = nullptr) {
+    std::vector<std::string> events;
+    const auto head =
+        client().post_lines(url("/v1/chat/completions"), {{"Authorization", "Bearer " + key}},
+                            body.dump(), "application/json", [&](std::string_view line) {
+                              if (line.rfind("data: ", 0) == 0) events.emplace_back(line.substr(6));
+                            });
+    if (head_out) *head_out = head;
+    EXPECT_EQ(head.status, 200) << head.error_body;
+    return events;
+  }
+
+  // A new key: {id, key}.
+  std::pair<std::string, std::string> new_key(double credits, Json extra = Json::object()) {
+    Json body = {{"name", "test"}, {"credits", credits}};
+    body.update(extra);
+    const Reply r = post("/admin/keys", body, "admin-secret");
+    EXPECT_EQ(r.status, 201) << r.head.error_body;
+    const Json j = r.json();
+    return {j["id"], j["key"]};
+  }
+
+  static Json chat(const std::string& model, int max_tokens = 16) {
+    return {{"model", model},
+            {"max_tokens", max_tokens},
+            {"messages", {{{"role", "user"}, {"content", "Say hello"}}}}};
+  }
+
+  static Json only(Json body, std::vector<std::string> providers) {
+    body["provider"] = {{"order", providers}, {"allow_fallbacks", true}};
+    return body;
+  }
+
+  static inline fs::path dir_;
+  static inline pid_t nginx_pid_ = -1;
+  static inline int nginx_port_ = 0;
+  static inline std::unique_ptr<FaultServer> hang_, cut_, flaky_;
+  static inline std::unique_ptr<Gateway> gateway_;
+  static inline std::thread gateway_thread_;
+  static inline pid_t engine_pid_[2] = {-1, -1};
+  static inline int engine_port_[2] = {0, 0};
+};
+
+TEST_F(GatewayE2E, NonStreamAnswerIsRewrittenAndCharged) {
+  const auto [id, key] = new_key(1.0);
+  const Reply r = post("/v1/chat/completions", only(chat("gpt"), {"openai"}), key);
+  ASSERT_EQ(r.status, 200) << r.head.error_body;
+  const Json j = r.json();
+  EXPECT_EQ(j["model"], "gpt-test");
+  const std::string request_id = j["id"];
+  EXPECT_EQ(request_id.rfind("gen-", 0), 0u);
+  EXPECT_EQ(r.head.header("x-request-id"), request_id);
+  EXPECT_EQ(r.head.header("x-junction-provider"), "openai");
+  EXPECT_EQ(j["choices"][0]["message"]["content"], "Hello! How can I help?");
+  // 8 uncached at $1/M + 4 cached at $0.5/M + 5 out at $2/M = 8000 + 2000 + 10000 nano-USD.
+  EXPECT_DOUBLE_EQ(j["usage"]["cost"].get<double>(), 20000e-9);
+  const Json g = get("/v1/generation?id=" + request_id, key).json()["data"];
+  EXPECT_EQ(g["total_cost"].get<double>(), 20000e-9);
+  EXPECT_EQ(g["tokens_prompt"], 12);
+  EXPECT_EQ(g["tokens_cached"], 4);
+  EXPECT_EQ(g["provider"], "openai");
+  const Json k = get("/admin/keys/" + id, "admin-secret").json();
+  EXPECT_NEAR(k["credits"].get<double>(), 1.0 - 20000e-9, 1e-12);
+  // Another key cannot read this generation.
+  const auto [id2, key2] = new_key(1.0);
+  EXPECT_EQ(get("/v1/generation?id=" + request_id, key2).status, 404);
+}
+
+TEST_F(GatewayE2E, DeepSeekReasoningTokensAndCompletions) {
+  const auto [id, key] = new_key(1.0);
+  const Reply r = post("/v1/chat/completions", chat("reasoner", 64), key);
+  ASSERT_EQ(r.status, 200) << r.head.error_body;
+  const Json j = r.json();
+  EXPECT_EQ(j["choices"][0]["message"]["reasoning_content"], "Compare 9.11 and 9.8: 0.11 < 0.8.");
+  const Json g = get("/v1/generation?id=" + j["id"].get<std::string>(), key).json()["data"];
+  EXPECT_EQ(g["tokens_reasoning"], 22);
+  EXPECT_EQ(g["tokens_cached"], 16);
+  // 4 * 550 + 16 * 140 + 30 * 2190 nano-USD
+  EXPECT_NEAR(g["total_cost"].get<double>(), (4 * 550 + 16 * 140 + 30 * 2190) * 1e-9, 1e-15);
+
+  const Reply c = post(
+      "/v1/completions",
+      only({{"model", "gpt-test"}, {"prompt", "This is a"}, {"max_tokens", 7}}, {"openai"}), key);
+  ASSERT_EQ(c.status, 200) << c.head.error_body;
+  EXPECT_EQ(c.json()["choices"][0]["text"], "\n\nThis is indeed a test");
+}
+
+TEST_F(GatewayE2E, StreamPassesThroughWithUsageAndCost) {
+  const auto [id, key] = new_key(1.0);
+  Json body = chat("gpt-stream");
+  body["stream"] = true;
+  body["stream_options"] = {{"include_usage", true}};
+  body = only(body, {"openai-sse"});
+  pull::HttpResponseHead head;
+  const auto events = stream(body, key, &head);
+  ASSERT_GE(events.size(), 3u);
+  EXPECT_EQ(events.back(), "[DONE]");
+  std::string text;
+  const std::string request_id = head.header("x-request-id");
+  for (size_t i = 0; i + 1 < events.size(); ++i) {
+    const Json e = Json::parse(events[i]);
+    EXPECT_EQ(e["id"], request_id);
+    EXPECT_EQ(e["model"], "gpt-stream");
+    if (!e["choices"].empty() && e["choices"][0]["delta"].contains("content"))
+      text += e["choices"][0]["delta"]["content"].get<std::string>();
+  }
+  EXPECT_EQ(text, "Hello! Hi");
+  const Json usage = Json::parse(events[events.size() - 2]);
+  EXPECT_TRUE(usage["choices"].empty());
+  EXPECT_EQ(usage["usage"]["prompt_tokens"], 12);
+  EXPECT_DOUBLE_EQ(usage["usage"]["cost"].get<double>(), (12 * 1000 + 5 * 2000) * 1e-9);
+  EXPECT_EQ(head.header("x-junction-provider"), "openai-sse");
+  const Json g = get("/v1/generation?id=" + request_id, key).json()["data"];
+  EXPECT_EQ(g["streamed"], true);
+  EXPECT_EQ(g["status"], "ok");
+
+  // Without include_usage the client sees no usage chunk, and is still charged.
+  body.erase("stream_options");
+  const auto plain = stream(body, key);
+  for (size_t i = 0; i + 1 < plain.size(); ++i)
+    EXPECT_FALSE(Json::parse(plain[i]).contains("usage"));
+}
+
+TEST_F(GatewayE2E, FailoverBeforeFirstByte) {
+  const auto [id, key] = new_key(1.0);
+  for (const char* bad : {"e500", "e429", "hang", "down"}) {
+    const Reply r = post("/v1/chat/completions", only(chat("gpt"), {bad, "openai"}), key);
+    ASSERT_EQ(r.status, 200) << bad << ": " << r.head.error_body;
+    EXPECT_EQ(r.head.header("x-junction-provider"), "openai") << bad;
+  }
+  // Streams too: the 500 is retried before anything reached the client.
+  Json body = only(chat("gpt-stream"), {"e500", "openai-sse"});
+  body["stream"] = true;
+  pull::HttpResponseHead head;
+  const auto events = stream(body, key, &head);
+  EXPECT_EQ(head.header("x-junction-provider"), "openai-sse");
+  EXPECT_EQ(events.back(), "[DONE]");
+  // A model whose only deployment fails falls back to its configured fallback model.
+  const Reply f = post("/v1/chat/completions", chat("broken"), key);
+  ASSERT_EQ(f.status, 200) << f.head.error_body;
+}
+
+TEST_F(GatewayE2E, EveryDeploymentFailingIsA502Or504) {
+  const auto [id, key] = new_key(1.0);
+  Reply r = post("/v1/chat/completions", chat("all-fail"), key);
+  EXPECT_EQ(r.status, 502);
+  EXPECT_EQ(r.json()["error"]["type"], "server_error");
+  EXPECT_EQ(r.head.header("x-junction-provider"), "none");
+  r = post("/v1/chat/completions", chat("slow"), key);
+  EXPECT_EQ(r.status, 504) << r.head.error_body;
+  // Nothing was charged for failed requests.
+  EXPECT_DOUBLE_EQ(get("/admin/keys/" + id, "admin-secret").json()["credits"].get<double>(), 1.0);
+}
+
+TEST_F(GatewayE2E, MidStreamFailureEndsWithAnErrorEvent) {
+  const auto [id, key] = new_key(1.0);
+  Json body = chat("cutter");
+  body["stream"] = true;
+  pull::HttpResponseHead head;
+  const auto events = stream(body, key, &head);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(Json::parse(events[0])["choices"][0]["delta"]["content"], "Hel");
+  const Json last = Json::parse(events[1]);
+  EXPECT_EQ(last["choices"][0]["finish_reason"], "error");
+  EXPECT_EQ(last["error"]["type"], "upstream_error");
+  const Json g = get("/v1/generation?id=" + head.header("x-request-id"), key).json()["data"];
+  EXPECT_EQ(g["status"], "upstream_error");
+  EXPECT_EQ(g["tokens_completion"], 1);  // what was streamed is charged
+}
+
+TEST_F(GatewayE2E, CircuitOpensAndRecovers) {
+  const auto [id, key] = new_key(1.0);
+  flaky_->set_mode(FaultServer::kFail);
+  const int before = flaky_->requests();
+  EXPECT_EQ(post("/v1/chat/completions", chat("flaky-model"), key).status, 502);
+  EXPECT_EQ(post("/v1/chat/completions", chat("flaky-model"), key).status, 502);
+  // Two failures in a row: open. The next request is refused without reaching the upstream.
+  const Reply open = post("/v1/chat/completions", chat("flaky-model"), key);
+  EXPECT_EQ(open.status, 503) << open.head.error_body;
+  EXPECT_EQ(flaky_->requests(), before + 2);
+  const Json listed = get("/admin/providers", "admin-secret").json();
+  bool listed_open = false;
+  for (const auto& p : listed["data"])
+    if (p["provider"] == "flaky") listed_open = p["circuit"] == "open";
+  EXPECT_TRUE(listed_open) << listed.dump();
+  flaky_->set_mode(FaultServer::kOk);
+  std::this_thread::sleep_for(450ms);
+  const Reply probe = post("/v1/chat/completions", chat("flaky-model"), key);
+  EXPECT_EQ(probe.status, 200) << probe.head.error_body;
+  EXPECT_EQ(post("/v1/chat/completions", chat("flaky-model"), key).status, 200);
+  for (const auto& p : get("/admin/providers", "admin-secret").json()["data"])
+    if (p["provider"] == "flaky") EXPECT_EQ(p["circuit"], "closed");
+}
+
+TEST_F(GatewayE2E, KeysModelsAndLimits) {
+  EXPECT_EQ(post("/v1/chat/completions", chat("gpt"), "sk-jn-wrong").status, 401);
+  EXPECT_EQ(post("/admin/keys", {{"name", "x"}}, "not-admin").status, 401);
+  const auto [id, key] = new_key(1.0, {{"models", {"reasoner"}}, {"rpm", 1}});
+  const Reply forbidden = post("/v1/chat/completions", chat("gpt"), key);
+  EXPECT_EQ(forbidden.status, 403);
+  EXPECT_EQ(forbidden.json()["error"]["code"], "model_not_allowed");
+  const Json models = get("/v1/models", key).json();
+  ASSERT_EQ(models["data"].size(), 1u);
+  EXPECT_EQ(models["data"][0]["id"], "reasoner");
+  EXPECT_EQ(models["data"][0]["pricing"]["prompt"], "5.5e-07");
+  EXPECT_EQ(post("/v1/chat/completions", chat("reasoner"), key).status, 200);
+  const Reply limited = post("/v1/chat/completions", chat("reasoner"), key);
+  EXPECT_EQ(limited.status, 429);
+  EXPECT_FALSE(limited.head.header("retry-after").empty());
+  EXPECT_EQ(post("/v1/chat/completions", chat("nope"), key).status, 404);
+
+  // 402: the worst case (prompt bound + max_tokens at the price) exceeds the balance.
+  const auto [poor_id, poor] = new_key(0.00001);
+  const Reply broke = post("/v1/chat/completions", chat("gpt", 10000), poor);
+  EXPECT_EQ(broke.status, 402);
+  EXPECT_EQ(broke.json()["error"]["code"], "insufficient_credits");
+  EXPECT_EQ(post("/admin/keys/" + poor_id + "/credits", {{"amount", 1.0}}, "admin-secret").status,
+            200);
+  EXPECT_EQ(post("/v1/chat/completions", only(chat("gpt", 10000), {"openai"}), poor).status, 200);
+  const Json usage = get("/admin/usage?key_id=" + poor_id, "admin-secret").json();
+  EXPECT_EQ(usage["data"].size(), 1u);
+}
+
+TEST_F(GatewayE2E, ConcurrentRequestsNeverOverspend) {
+  // Each request reserves its worst case, 29 prompt tokens (13 bytes + 2 * 8) at $1/M and 16
+  // max_tokens at $2/M = 61000 nano-USD, and costs 20000: the key's 200000 cover a handful.
+  const Json body = only(chat("gpt", 16), {"openai"});
+  const auto [id, key] = new_key(0.0002);
+  std::atomic<int> ok{0}, refused{0}, other{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 64; ++t)
+    threads.emplace_back([&] {
+      const Reply r = post("/v1/chat/completions", body, key);
+      (r.status == 200 ? ok : r.status == 402 ? refused : other)++;
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_GT(ok.load(), 0);
+  EXPECT_EQ(ok.load() + refused.load(), 64);
+  Store& store = gateway_->state().store();
+  const NanoUsd left = store.key_by_id(id)->credits;
+  NanoUsd spent = 0;
+  int records = 0;
+  for (const auto& u : store.usage(id, 0, 1000)) {
+    spent += u.cost;
+    ++records;
+  }
+  EXPECT_GE(left, 0);
+  EXPECT_EQ(records, ok.load());
+  EXPECT_EQ(left + spent, usd_to_nano(0.0002));
+}
+
+}  // namespace
+}  // namespace junction::gateway
+
+namespace junction::gateway {
+namespace {
+
+TEST_F(GatewayE2E, TwoEnginesServeChatAndStreamAndFailOver) {
+  if (engine_port_[0] == 0 || engine_port_[1] == 0)
+    GTEST_SKIP() << "the junction binary is missing or its engines did not start";
+  const auto [id, key] = new_key(1.0);
+  std::set<std::string> providers;
+  for (int i = 0; i < 10; ++i) {
+    const Reply r = post("/v1/chat/completions", chat("tiny-chat", 4), key);
+    ASSERT_EQ(r.status, 200) << r.head.error_body;
+    providers.insert(r.head.header("x-junction-provider"));
+    const Json j = r.json();
+    EXPECT_EQ(j["model"], "tiny-chat");
+    EXPECT_GT(j["usage"]["prompt_tokens"].get<int64_t>(), 0);
+    EXPECT_GT(j["usage"]["cost"].get<double>(), 0);
+  }
+  EXPECT_EQ(providers, (std::set<std::string>{"engine-a", "engine-b"}));
+
+  Json body = chat("tiny-chat", 4);
+  body["stream"] = true;
+  body["stream_options"] = {{"include_usage", true}};
+  pull::HttpResponseHead head;
+  const auto events = stream(body, key, &head);
+  ASSERT_GE(events.size(), 3u);
+  EXPECT_EQ(events.back(), "[DONE]");
+  const Json usage = Json::parse(events[events.size() - 2]);
+  EXPECT_EQ(usage["usage"]["completion_tokens"], 4);
+  const Json g = get("/v1/generation?id=" + head.header("x-request-id"), key).json()["data"];
+  EXPECT_EQ(g["tokens_completion"], 4);
+  EXPECT_EQ(g["status"], "ok");
+
+  // Stop engine-a: requests that prefer it fail over to engine-b before the first byte.
+  ::kill(engine_pid_[0], SIGKILL);
+  ::waitpid(engine_pid_[0], nullptr, 0);
+  engine_pid_[0] = -1;
+  for (int i = 0; i < 3; ++i) {
+    const Reply r =
+        post("/v1/chat/completions", only(chat("tiny-chat", 4), {"engine-a", "engine-b"}), key);
+    ASSERT_EQ(r.status, 200) << r.head.error_body;
+    EXPECT_EQ(r.head.header("x-junction-provider"), "engine-b");
+  }
+  // The ledger adds up: credits + recorded costs = what the key was given.
+  NanoUsd spent = 0;
+  for (const auto& u : gateway_->state().store().usage(id, 0, 1000)) spent += u.cost;
+  EXPECT_EQ(gateway_->state().store().key_by_id(id)->credits + spent, usd_to_nano(1.0));
+}
+
+}  // namespace
+}  // namespace junction::gateway

@@ -1,0 +1,69 @@
+#include "gateway/request_shape.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "server/api_error.h"
+
+namespace junction::gateway {
+namespace {
+
+using Json = nlohmann::json;
+
+TEST(RequestShape, ChatFields) {
+  const Json body = Json::parse(R"({
+    "model": "r1-8b", "models": ["small"], "stream": true,
+    "stream_options": {"include_usage": true}, "max_tokens": 64, "n": 2,
+    "messages": [{"role": "user", "content": "héllo"}],
+    "provider": {"order": ["a"], "allow_fallbacks": false, "sort": "price",
+                 "max_price": {"prompt": 1, "completion": 2}}})");
+  const RequestShape r = read_request_shape(body, true);
+  EXPECT_EQ(r.model, "r1-8b");
+  EXPECT_EQ(r.models, std::vector<std::string>{"small"});
+  EXPECT_TRUE(r.stream);
+  EXPECT_TRUE(r.include_usage);
+  EXPECT_EQ(r.max_tokens, 64);
+  EXPECT_EQ(r.n, 2);
+  EXPECT_EQ(r.prompt_chars, 4 + 6);  // "user" + "héllo" in UTF-8 bytes
+  EXPECT_EQ(r.prompt_tokens_upper_bound, 10 + 8 * 2);
+  EXPECT_EQ(r.provider.order, std::vector<std::string>{"a"});
+  EXPECT_FALSE(r.provider.allow_fallbacks);
+  EXPECT_EQ(r.provider.sort, "price");
+  EXPECT_DOUBLE_EQ(r.provider.max_prompt_price, 1);
+  EXPECT_DOUBLE_EQ(r.provider.max_completion_price, 2);
+}
+
+TEST(RequestShape, CompletionsWithTokenIds) {
+  const Json body =
+      Json::parse(R"({"model": "m", "prompt": [1, 2, 3], "max_completion_tokens": 5})");
+  const RequestShape r = read_request_shape(body, false);
+  EXPECT_EQ(r.prompt_tokens_upper_bound, 3 + 8);
+  EXPECT_EQ(r.max_tokens, 5);
+}
+
+TEST(RequestShape, Errors) {
+  EXPECT_THROW(read_request_shape(Json::parse(R"({"messages": []})"), true), server::ApiError);
+  EXPECT_THROW(read_request_shape(Json::parse(R"({"model": "m"})"), true), server::ApiError);
+  EXPECT_THROW(
+      read_request_shape(Json::parse(R"({"model": "m", "messages": [], "max_tokens": -1})"), true),
+      server::ApiError);
+  EXPECT_THROW(
+      read_request_shape(
+          Json::parse(R"({"model": "m", "messages": [], "provider": {"sort": "x"}})"), true),
+      server::ApiError);
+}
+
+TEST(RequestShape, UpstreamBodyReplacesModelAndForcesUsage) {
+  const Json body = Json::parse(
+      R"({"model": "r1-8b", "models": ["x"], "provider": {}, "stream": true, "messages": []})");
+  const Json up = Json::parse(upstream_body(body, "tiny", true));
+  EXPECT_EQ(up["model"], "tiny");
+  EXPECT_FALSE(up.contains("models"));
+  EXPECT_FALSE(up.contains("provider"));
+  EXPECT_EQ(up["stream_options"]["include_usage"], true);
+  EXPECT_FALSE(Json::parse(upstream_body(body, "tiny", false)).contains("stream_options"));
+}
+
+}  // namespace
+}  // namespace junction::gateway
