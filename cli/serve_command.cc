@@ -19,6 +19,7 @@
 #include "core/thread_pool.h"
 #include "engine/engine_loop.h"
 #include "engine/json_constraint.h"
+#include "gateway/gateway.h"
 #include "kernels/ops.h"
 #include "cli/model_text.h"
 #include "model/model.h"
@@ -35,6 +36,8 @@ namespace junction::cli {
 namespace {
 
 struct ServeOptions {
+  std::string config;  // a gateway config: serve the unified endpoint instead of one model
+  bool host_given = false, port_given = false;
   std::string model;
   std::string host = "127.0.0.1";
   int port = 8080;
@@ -66,6 +69,10 @@ server::SamplingDefaults sampling_defaults(const ServeOptions& o, const Generati
 }
 
 int serve(const ServeOptions& o) {
+  if (!o.config.empty())
+    return gateway::run_gateway(o.config,
+                                o.host_given ? std::optional<std::string>(o.host) : std::nullopt,
+                                o.port_given ? std::optional<int>(o.port) : std::nullopt);
   // Signals are taken by one thread with sigwait; every other thread (started below) blocks them.
   sigset_t signals;
   sigemptyset(&signals);
@@ -201,6 +208,9 @@ Command add_serve_command(CLI::App& app) {
   cmd->add_option("-m,--model", o->model,
                   "Hugging Face model folder, GGUF file or pulled model (default: $JUNCTION_MODEL, a pulled "
                   "DeepSeek-R1-0528-Qwen3-8B, else the bundled demo model)");
+  cmd->add_option("--config", o->config,
+                  "Gateway YAML config: one endpoint routing over many models and providers "
+                  "(see gateway/README.md); --host/--port override its listen");
   cmd->add_option("--host", o->host, "Address to listen on");
   cmd->add_option("--port", o->port, "Port (0: any free port)")->check(CLI::Range(0, 65535));
   cmd->add_option("-t,--threads", o->threads, "Compute threads (default: all cores)")
@@ -231,7 +241,11 @@ Command add_serve_command(CLI::App& app) {
   cmd->add_option("--min-p", o->min_p);
   cmd->add_option("--repetition-penalty", o->repetition_penalty);
   cmd->add_option("--isa", o->isa, "Force a kernel level: avx512, avx2 or scalar");
-  return {cmd, [o] { return serve(*o); }};
+  return {cmd, [o, cmd] {
+            o->host_given = cmd->count("--host") > 0;
+            o->port_given = cmd->count("--port") > 0;
+            return serve(*o);
+          }};
 }
 
 }  // namespace junction::cli
