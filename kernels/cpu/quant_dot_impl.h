@@ -7,6 +7,12 @@
 // minimum (Q4_K's m) is applied afterwards through the activation sums, so every inner step is a
 // plain u8 x s8 multiply-accumulate.
 
+// f16 -> f32 with the F16C instruction (exact, like core/dtype.h's portable version, but one
+// instruction instead of a branchy bit shuffle: Q8_0 converts two scales per 32 weights).
+inline float h2f(uint16_t h) {
+  return _cvtsh_ss(h);
+}
+
 inline __m256i dot_u8s8(__m256i acc, __m256i u, __m256i s) {
 #if defined(__AVX512VNNI__) && defined(__AVX512VL__)
   return _mm256_dpbusd_epi32(acc, u, s);
@@ -43,7 +49,7 @@ float vec_dot_q8_0(DType, const std::byte* row, const void* activations, int64_t
     // |w| x (a * sign(w)) = w x a, with the unsigned operand first as vpdpbusd wants.
     const __m256i sum =
         dot_u8s8(_mm256_setzero_si256(), _mm256_sign_epi8(w, w), _mm256_sign_epi8(a, w));
-    const float d = f16_to_f32(x[i].d) * f16_to_f32(y[i].d);
+    const float d = h2f(x[i].d) * h2f(y[i].d);
     acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum), _mm256_set1_ps(d), acc);
   }
   return hsum_f32(acc);
@@ -62,7 +68,7 @@ float vec_dot_q4_0(DType, const std::byte* row, const void* activations, int64_t
     const __m256i qa = dot_u8s8(_mm256_setzero_si256(), q, a);
     const __m256i sa = dot_u8s8(_mm256_setzero_si256(), ones, a);
     const __m256i sum = _mm256_sub_epi32(qa, _mm256_slli_epi32(sa, 3));  // sum (q - 8) a
-    const float d = f16_to_f32(x[i].d) * f16_to_f32(y[i].d);
+    const float d = h2f(x[i].d) * h2f(y[i].d);
     acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum), _mm256_set1_ps(d), acc);
   }
   return hsum_f32(acc);
@@ -88,8 +94,8 @@ float vec_dot_q4_k(DType, const std::byte* row, const void* activations, int64_t
     }
     int mins = 0;
     for (int j = 0; j < 8; ++j) mins += m[j] * (y[i].bsums[2 * j] + y[i].bsums[2 * j + 1]);
-    sum += y[i].d * f16_to_f32(x[i].d) * static_cast<float>(hsum_i32(acc)) -
-           y[i].d * f16_to_f32(x[i].dmin) * static_cast<float>(mins);
+    sum += y[i].d * h2f(x[i].d) * static_cast<float>(hsum_i32(acc)) -
+           y[i].d * h2f(x[i].dmin) * static_cast<float>(mins);
   }
   return sum;
 }
@@ -123,9 +129,8 @@ float vec_dot_q5_k(DType, const std::byte* row, const void* activations, int64_t
     int mins = 0;
     for (int j = 0; j < 8; ++j) mins += m[j] * (y[i].bsums[2 * j] + y[i].bsums[2 * j + 1]);
     // ggml's order: a float vector of d * lanes across blocks, the minima as a scalar.
-    acc =
-        _mm256_fmadd_ps(_mm256_set1_ps(y[i].d * f16_to_f32(x[i].d)), _mm256_cvtepi32_ps(sumi), acc);
-    mins_sum += -y[i].d * f16_to_f32(x[i].dmin) * static_cast<float>(mins);
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(y[i].d * h2f(x[i].d)), _mm256_cvtepi32_ps(sumi), acc);
+    mins_sum += -y[i].d * h2f(x[i].dmin) * static_cast<float>(mins);
   }
   return hsum_f32(acc) + mins_sum;
 }
@@ -166,7 +171,7 @@ float vec_dot_q6_k(DType, const std::byte* row, const void* activations, int64_t
     }
     int offset = 0;  // the codes carry +32: subtract 32 * sum of each group's activations
     for (int g = 0; g < 16; ++g) offset += x[i].scales[g] * y[i].bsums[g];
-    sum += f16_to_f32(x[i].d) * y[i].d * static_cast<float>(hsum_i32(acc) - 32 * offset);
+    sum += h2f(x[i].d) * y[i].d * static_cast<float>(hsum_i32(acc) - 32 * offset);
   }
   return sum;
 }
@@ -213,7 +218,7 @@ void unpack_k_row(DType type, const std::byte* row, int64_t n, UnpackedKRow& u) 
         groups[g] = b.scales[g];
         for (int k = 0; k < 4; ++k) lanes[4 * g + k] = b.scales[g];
       }
-      u.d[i] = f16_to_f32(b.d);
+      u.d[i] = h2f(b.d);
       u.dmin[i] = 0.0f;
       for (int g = 0; g < 16; ++g)
         std::fill_n(u.pair_scales.data() + i * 128 + 8 * g, 8, int16_t{b.scales[g]});
@@ -241,8 +246,8 @@ void unpack_k_row(DType type, const std::byte* row, int64_t n, UnpackedKRow& u) 
     uint16_t dh, dminh;
     std::memcpy(&dh, row + i * block_bytes(type), 2);
     std::memcpy(&dminh, row + i * block_bytes(type) + 2, 2);
-    u.d[i] = f16_to_f32(dh);
-    u.dmin[i] = f16_to_f32(dminh);
+    u.d[i] = h2f(dh);
+    u.dmin[i] = h2f(dminh);
   }
 }
 
@@ -325,14 +330,56 @@ void dot2_unpacked_k(DType type, const UnpackedKRow& u, const quant::BlockQ8_K* 
 }
 #endif
 
+// Q8_0 weights times several tokens: the row's scales are converted once, |w| once per block for
+// two tokens, and every token's activation scales once per call. Same sums and float order as
+// vec_dot_q8_0, so prefill and decode agree.
+void quant_matmul_q8_0(const std::byte* xq, size_t xq_row_bytes, int64_t n_tokens,
+                       const WeightView& w, int64_t row_begin, int64_t row_end, float* y) {
+  const int64_t nb = w.cols / quant::kQK;
+  std::vector<float> act_d(static_cast<size_t>(n_tokens * nb)), row_d(static_cast<size_t>(nb));
+  auto act = [&](int64_t t) {
+    return reinterpret_cast<const quant::BlockQ8_0*>(xq + t * xq_row_bytes);
+  };
+  for (int64_t t = 0; t < n_tokens; ++t)
+    for (int64_t b = 0; b < nb; ++b) act_d[t * nb + b] = h2f(act(t)[b].d);
+  for (int64_t n = row_begin; n < row_end; ++n) {
+    const auto* x = reinterpret_cast<const quant::BlockQ8_0*>(w.row(n));
+    for (int64_t b = 0; b < nb; ++b) row_d[b] = h2f(x[b].d);
+    int64_t t = 0;
+    for (; t + 2 <= n_tokens; t += 2) {
+      const quant::BlockQ8_0* a0 = act(t);
+      const quant::BlockQ8_0* a1 = act(t + 1);
+      const float* d0 = act_d.data() + t * nb;
+      const float* d1 = d0 + nb;
+      __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+      for (int64_t b = 0; b < nb; ++b) {
+        const __m256i wq = load256(x[b].qs);
+        const __m256i abs_w = _mm256_sign_epi8(wq, wq);
+        const __m256i s0 =
+            dot_u8s8(_mm256_setzero_si256(), abs_w, _mm256_sign_epi8(load256(a0[b].qs), wq));
+        const __m256i s1 =
+            dot_u8s8(_mm256_setzero_si256(), abs_w, _mm256_sign_epi8(load256(a1[b].qs), wq));
+        acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s0), _mm256_set1_ps(row_d[b] * d0[b]), acc0);
+        acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s1), _mm256_set1_ps(row_d[b] * d1[b]), acc1);
+      }
+      y[t * w.rows + n] = hsum_f32(acc0);
+      y[(t + 1) * w.rows + n] = hsum_f32(acc1);
+    }
+    for (; t < n_tokens; ++t)
+      y[t * w.rows + n] = vec_dot_q8_0(DType::Q8_0, w.row(n), act(t), w.cols);
+  }
+}
+
 bool has_unpacked_dot(DType type) {
-  return type == DType::Q4_K || type == DType::Q5_K || type == DType::Q6_K;
+  return type == DType::Q4_K || type == DType::Q5_K || type == DType::Q6_K || type == DType::Q8_0;
 }
 
 // Rows [row_begin, row_end) times n_tokens quantized activation rows; tokens are taken in blocks
 // so their activations stay in L2 while each row is unpacked once per block.
 void quant_matmul_unpacked(const std::byte* xq, size_t xq_row_bytes, int64_t n_tokens,
                            const WeightView& w, int64_t row_begin, int64_t row_end, float* y) {
+  if (w.dtype == DType::Q8_0)
+    return quant_matmul_q8_0(xq, xq_row_bytes, n_tokens, w, row_begin, row_end, y);
   constexpr int64_t kTokenBlock = 64;
   UnpackedKRow u;
   for (int64_t tb = 0; tb < n_tokens; tb += kTokenBlock) {
