@@ -7,6 +7,12 @@
 // minimum (Q4_K's m) is applied afterwards through the activation sums, so every inner step is a
 // plain u8 x s8 multiply-accumulate.
 
+// f16 -> f32 with the F16C instruction (exact, like core/dtype.h's portable version, but one
+// instruction instead of a branchy bit shuffle: Q8_0 converts two scales per 32 weights).
+inline float h2f(uint16_t h) {
+  return _cvtsh_ss(h);
+}
+
 inline __m256i dot_u8s8(__m256i acc, __m256i u, __m256i s) {
 #if defined(__AVX512VNNI__) && defined(__AVX512VL__)
   return _mm256_dpbusd_epi32(acc, u, s);
@@ -30,7 +36,9 @@ inline float hsum_f32(__m256 v) {
   return _mm_cvtss_f32(s);
 }
 
-inline __m256i load256(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
+inline __m256i load256(const void* p) {
+  return _mm256_loadu_si256(static_cast<const __m256i*>(p));
+}
 
 float vec_dot_q8_0(DType, const std::byte* row, const void* activations, int64_t n) {
   const auto* x = reinterpret_cast<const quant::BlockQ8_0*>(row);
@@ -39,8 +47,9 @@ float vec_dot_q8_0(DType, const std::byte* row, const void* activations, int64_t
   for (int64_t i = 0; i < n / quant::kQK; ++i) {
     const __m256i w = load256(x[i].qs), a = load256(y[i].qs);
     // |w| x (a * sign(w)) = w x a, with the unsigned operand first as vpdpbusd wants.
-    const __m256i sum = dot_u8s8(_mm256_setzero_si256(), _mm256_sign_epi8(w, w), _mm256_sign_epi8(a, w));
-    const float d = f16_to_f32(x[i].d) * f16_to_f32(y[i].d);
+    const __m256i sum =
+        dot_u8s8(_mm256_setzero_si256(), _mm256_sign_epi8(w, w), _mm256_sign_epi8(a, w));
+    const float d = h2f(x[i].d) * h2f(y[i].d);
     acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum), _mm256_set1_ps(d), acc);
   }
   return hsum_f32(acc);
@@ -54,13 +63,12 @@ float vec_dot_q4_0(DType, const std::byte* row, const void* activations, int64_t
   for (int64_t i = 0; i < n / quant::kQK; ++i) {
     const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(x[i].qs));
     // Elements 0..15 are the low nibbles, 16..31 the high ones.
-    const __m256i q = _mm256_and_si256(
-        _mm256_set_m128i(_mm_srli_epi16(packed, 4), packed), low4);
+    const __m256i q = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(packed, 4), packed), low4);
     const __m256i a = load256(y[i].qs);
     const __m256i qa = dot_u8s8(_mm256_setzero_si256(), q, a);
     const __m256i sa = dot_u8s8(_mm256_setzero_si256(), ones, a);
     const __m256i sum = _mm256_sub_epi32(qa, _mm256_slli_epi32(sa, 3));  // sum (q - 8) a
-    const float d = f16_to_f32(x[i].d) * f16_to_f32(y[i].d);
+    const float d = h2f(x[i].d) * h2f(y[i].d);
     acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum), _mm256_set1_ps(d), acc);
   }
   return hsum_f32(acc);
@@ -86,10 +94,45 @@ float vec_dot_q4_k(DType, const std::byte* row, const void* activations, int64_t
     }
     int mins = 0;
     for (int j = 0; j < 8; ++j) mins += m[j] * (y[i].bsums[2 * j] + y[i].bsums[2 * j + 1]);
-    sum += y[i].d * f16_to_f32(x[i].d) * static_cast<float>(hsum_i32(acc)) -
-           y[i].d * f16_to_f32(x[i].dmin) * static_cast<float>(mins);
+    sum += y[i].d * h2f(x[i].d) * static_cast<float>(hsum_i32(acc)) -
+           y[i].d * h2f(x[i].dmin) * static_cast<float>(mins);
   }
   return sum;
+}
+
+float vec_dot_q5_k(DType, const std::byte* row, const void* activations, int64_t n) {
+  const auto* x = reinterpret_cast<const quant::BlockQ5_K*>(row);
+  const auto* y = static_cast<const quant::BlockQ8_K*>(activations);
+  const __m256i low4 = _mm256_set1_epi8(0x0F), bit = _mm256_set1_epi8(0x10);
+  __m256 acc = _mm256_setzero_ps();
+  float mins_sum = 0.0f;
+  for (int64_t i = 0; i < n / quant::kQK_K; ++i) {
+    uint8_t sc[8], m[8];
+    for (int j = 0; j < 8; ++j) quant::scale_min_k4(j, x[i].scales, &sc[j], &m[j]);
+    const __m256i qh = load256(x[i].qh);
+    __m256i sumi = _mm256_setzero_si256();
+    for (int c = 0; c < 4; ++c) {
+      const __m256i packed = load256(x[i].qs + 32 * c);
+      // Fifth bits: bit 2c of qh for the low nibbles, bit 2c + 1 for the high ones.
+      const __m256i h_lo =
+          _mm256_and_si256(_mm256_slli_epi16(_mm256_srli_epi16(qh, 2 * c), 4), bit);
+      const __m256i h_hi =
+          _mm256_and_si256(_mm256_slli_epi16(_mm256_srli_epi16(qh, 2 * c + 1), 4), bit);
+      const __m256i lo = _mm256_or_si256(_mm256_and_si256(packed, low4), h_lo);
+      const __m256i hi =
+          _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(packed, 4), low4), h_hi);
+      const __m256i dlo = dot_u8s8(_mm256_setzero_si256(), lo, load256(y[i].qs + 64 * c));
+      const __m256i dhi = dot_u8s8(_mm256_setzero_si256(), hi, load256(y[i].qs + 64 * c + 32));
+      sumi = _mm256_add_epi32(sumi, _mm256_mullo_epi32(dlo, _mm256_set1_epi32(sc[2 * c])));
+      sumi = _mm256_add_epi32(sumi, _mm256_mullo_epi32(dhi, _mm256_set1_epi32(sc[2 * c + 1])));
+    }
+    int mins = 0;
+    for (int j = 0; j < 8; ++j) mins += m[j] * (y[i].bsums[2 * j] + y[i].bsums[2 * j + 1]);
+    // ggml's order: a float vector of d * lanes across blocks, the minima as a scalar.
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(y[i].d * h2f(x[i].d)), _mm256_cvtepi32_ps(sumi), acc);
+    mins_sum += -y[i].d * h2f(x[i].dmin) * static_cast<float>(mins);
+  }
+  return hsum_f32(acc) + mins_sum;
 }
 
 float vec_dot_q6_k(DType, const std::byte* row, const void* activations, int64_t n) {
@@ -105,7 +148,8 @@ float vec_dot_q6_k(DType, const std::byte* row, const void* activations, int64_t
       const __m256i ql_a = load256(ql), ql_b = load256(ql + 32);
       // Codes 0..63 (value + 32) of the four 32-element runs of this half.
       const __m256i u[4] = {
-          _mm256_or_si256(_mm256_and_si256(ql_a, low4), _mm256_slli_epi16(_mm256_and_si256(qh, two), 4)),
+          _mm256_or_si256(_mm256_and_si256(ql_a, low4),
+                          _mm256_slli_epi16(_mm256_and_si256(qh, two), 4)),
           _mm256_or_si256(_mm256_and_si256(ql_b, low4),
                           _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2), two), 4)),
           _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql_a, 4), low4),
@@ -118,16 +162,16 @@ float vec_dot_q6_k(DType, const std::byte* row, const void* activations, int64_t
         const int group = element / 16;
         const __m256i d = dot_u8s8(_mm256_setzero_si256(), u[k], load256(y[i].qs + element));
         // Lanes 0-3 hold the first 16 elements (group g), lanes 4-7 the next (g + 1).
-        const __m256i scale = _mm256_set_epi32(x[i].scales[group + 1], x[i].scales[group + 1],
-                                               x[i].scales[group + 1], x[i].scales[group + 1],
-                                               x[i].scales[group], x[i].scales[group],
-                                               x[i].scales[group], x[i].scales[group]);
+        const __m256i scale =
+            _mm256_set_epi32(x[i].scales[group + 1], x[i].scales[group + 1], x[i].scales[group + 1],
+                             x[i].scales[group + 1], x[i].scales[group], x[i].scales[group],
+                             x[i].scales[group], x[i].scales[group]);
         acc = _mm256_add_epi32(acc, _mm256_mullo_epi32(d, scale));
       }
     }
     int offset = 0;  // the codes carry +32: subtract 32 * sum of each group's activations
     for (int g = 0; g < 16; ++g) offset += x[i].scales[g] * y[i].bsums[g];
-    sum += f16_to_f32(x[i].d) * y[i].d * static_cast<float>(hsum_i32(acc) - 32 * offset);
+    sum += h2f(x[i].d) * y[i].d * static_cast<float>(hsum_i32(acc) - 32 * offset);
   }
   return sum;
 }
@@ -138,16 +182,18 @@ float vec_dot_q6_k(DType, const std::byte* row, const void* activations, int64_t
 // add per 32 weights. Same integer sums as vec_dot_q4_k / q5_k / q6_k, so prefill and decode give
 // the same numbers.
 struct UnpackedKRow {
-  std::vector<uint8_t> codes;        // [K] 0..15 (Q4_K), 0..31 (Q5_K), value + 32 (Q6_K)
-  std::vector<int32_t> lane_scales;  // [K / 4] the integer scale of each group of 4 codes
+  std::vector<uint8_t> codes;          // [K] 0..15 (Q4_K), 0..31 (Q5_K), value + 32 (Q6_K)
+  std::vector<int32_t> lane_scales;    // [K / 4] the integer scale of each group of 4 codes
+  std::vector<int16_t> pair_scales;    // [K / 2] the same per pair of codes (for maddubs + madd)
   std::vector<int16_t> group_offsets;  // [K / 16] Q4/5_K: the 16-group's minimum; Q6_K: its scale
-  std::vector<float> d, dmin;        // [K / 256]
+  std::vector<float> d, dmin;          // [K / 256]
 };
 
 void unpack_k_row(DType type, const std::byte* row, int64_t n, UnpackedKRow& u) {
   const int64_t nb = n / quant::kQK_K;
   u.codes.resize(n);
   u.lane_scales.resize(n / 4);
+  u.pair_scales.resize(n / 2);
   u.group_offsets.resize(n / 16);
   u.d.resize(nb);
   u.dmin.resize(nb);
@@ -172,8 +218,10 @@ void unpack_k_row(DType type, const std::byte* row, int64_t n, UnpackedKRow& u) 
         groups[g] = b.scales[g];
         for (int k = 0; k < 4; ++k) lanes[4 * g + k] = b.scales[g];
       }
-      u.d[i] = f16_to_f32(b.d);
+      u.d[i] = h2f(b.d);
       u.dmin[i] = 0.0f;
+      for (int g = 0; g < 16; ++g)
+        std::fill_n(u.pair_scales.data() + i * 128 + 8 * g, 8, int16_t{b.scales[g]});
       continue;
     }
     const bool five = type == DType::Q5_K;
@@ -192,14 +240,24 @@ void unpack_k_row(DType type, const std::byte* row, int64_t n, UnpackedKRow& u) 
         codes[32 * sub + l] = v;
       }
       for (int k = 0; k < 8; ++k) lanes[8 * sub + k] = sc;
+      std::fill_n(u.pair_scales.data() + i * 128 + 16 * sub, 16, int16_t{sc});
       groups[2 * sub] = groups[2 * sub + 1] = m;
     }
     uint16_t dh, dminh;
     std::memcpy(&dh, row + i * block_bytes(type), 2);
     std::memcpy(&dminh, row + i * block_bytes(type) + 2, 2);
-    u.d[i] = f16_to_f32(dh);
-    u.dmin[i] = f16_to_f32(dminh);
+    u.d[i] = h2f(dh);
+    u.dmin[i] = h2f(dminh);
   }
+}
+
+// Finishes one super-block's sum for one token from its integer accumulator.
+inline float finish_k_block(DType type, const UnpackedKRow& u, int64_t i, const quant::BlockQ8_K& y,
+                            int total) {
+  const int offsets =
+      hsum_i32(_mm256_madd_epi16(load256(y.bsums), load256(u.group_offsets.data() + 16 * i)));
+  if (type == DType::Q6_K) return u.d[i] * y.d * static_cast<float>(total - 32 * offsets);
+  return y.d * u.d[i] * static_cast<float>(total) - y.d * u.dmin[i] * static_cast<float>(offsets);
 }
 
 float dot_unpacked_k(DType type, const UnpackedKRow& u, const quant::BlockQ8_K* y, int64_t n) {
@@ -209,34 +267,135 @@ float dot_unpacked_k(DType type, const UnpackedKRow& u, const quant::BlockQ8_K* 
     const int32_t* lanes = u.lane_scales.data() + i * quant::kQK_K / 4;
     __m256i acc = _mm256_setzero_si256();
     for (int c = 0; c < 8; ++c) {
-      const __m256i d = dot_u8s8(_mm256_setzero_si256(), load256(codes + 32 * c), load256(y[i].qs + 32 * c));
+      const __m256i d =
+          dot_u8s8(_mm256_setzero_si256(), load256(codes + 32 * c), load256(y[i].qs + 32 * c));
       acc = _mm256_add_epi32(acc, _mm256_mullo_epi32(d, load256(lanes + 8 * c)));
     }
-    const int offsets = hsum_i32(_mm256_madd_epi16(load256(y[i].bsums), load256(u.group_offsets.data() + 16 * i)));
-    if (type == DType::Q6_K) {
-      sum += u.d[i] * y[i].d * static_cast<float>(hsum_i32(acc) - 32 * offsets);
-    } else {
-      sum += y[i].d * u.d[i] * static_cast<float>(hsum_i32(acc)) - y[i].d * u.dmin[i] * static_cast<float>(offsets);
-    }
+    sum += finish_k_block(type, u, i, y[i], hsum_i32(acc));
   }
   return sum;
 }
 
-bool has_unpacked_dot(DType type) { return type == DType::Q4_K || type == DType::Q5_K || type == DType::Q6_K; }
+#if defined(__AVX512VNNI__) && defined(__AVX512BW__)
+// Two tokens at a time on 512-bit vectors: each load of codes and lane scales serves both.
+void dot2_unpacked_k(DType type, const UnpackedKRow& u, const quant::BlockQ8_K* y0,
+                     const quant::BlockQ8_K* y1, int64_t n, float* out0, float* out1) {
+  // Each super-block's integer sum is finished in float in the same order as ggml's (scalar,
+  // block after block): then our logits reproduce llama.cpp's to ~1e-6. Any other float order
+  // (e.g. vector accumulators across blocks) is as accurate, but flips a few int8 roundings of the
+  // next layer's activations, which on small models moves log-probabilities by up to ~0.05.
+  float sum0 = 0.0f, sum1 = 0.0f;
+  // Q5_K: ggml accumulates d * (8 integer lanes) in a float vector across blocks and the minima in
+  // a scalar; the 8 lanes are the two halves of our 16.
+  __m256 q5acc0 = _mm256_setzero_ps(), q5acc1 = _mm256_setzero_ps();
+  float q5mins0 = 0.0f, q5mins1 = 0.0f;
+  for (int64_t i = 0; i < n / quant::kQK_K; ++i) {
+    const uint8_t* codes = u.codes.data() + i * quant::kQK_K;
+    const int16_t* pairs = u.pair_scales.data() + i * quant::kQK_K / 2;
+    __m512i acc0 = _mm512_setzero_si512(), acc1 = _mm512_setzero_si512();
+    for (int c = 0; c < 4; ++c) {
+      // u8 x s8 -> s16 pairs (at most 2 * 63 * 127, no saturation), then x scale -> s32.
+      const __m512i q = _mm512_loadu_si512(codes + 64 * c);
+      const __m512i s = _mm512_loadu_si512(pairs + 32 * c);
+      const __m512i p0 = _mm512_maddubs_epi16(q, _mm512_loadu_si512(y0[i].qs + 64 * c));
+      const __m512i p1 = _mm512_maddubs_epi16(q, _mm512_loadu_si512(y1[i].qs + 64 * c));
+      acc0 = _mm512_add_epi32(acc0, _mm512_madd_epi16(p0, s));
+      acc1 = _mm512_add_epi32(acc1, _mm512_madd_epi16(p1, s));
+    }
+    if (type == DType::Q5_K) {
+      const __m256i offsets = load256(u.group_offsets.data() + 16 * i);
+      const __m256i lanes0 =
+          _mm256_add_epi32(_mm512_castsi512_si256(acc0), _mm512_extracti64x4_epi64(acc0, 1));
+      const __m256i lanes1 =
+          _mm256_add_epi32(_mm512_castsi512_si256(acc1), _mm512_extracti64x4_epi64(acc1, 1));
+      q5acc0 =
+          _mm256_fmadd_ps(_mm256_set1_ps(y0[i].d * u.d[i]), _mm256_cvtepi32_ps(lanes0), q5acc0);
+      q5acc1 =
+          _mm256_fmadd_ps(_mm256_set1_ps(y1[i].d * u.d[i]), _mm256_cvtepi32_ps(lanes1), q5acc1);
+      q5mins0 += -y0[i].d * u.dmin[i] *
+                 static_cast<float>(hsum_i32(_mm256_madd_epi16(load256(y0[i].bsums), offsets)));
+      q5mins1 += -y1[i].d * u.dmin[i] *
+                 static_cast<float>(hsum_i32(_mm256_madd_epi16(load256(y1[i].bsums), offsets)));
+      continue;
+    }
+    sum0 += finish_k_block(type, u, i, y0[i], _mm512_reduce_add_epi32(acc0));
+    sum1 += finish_k_block(type, u, i, y1[i], _mm512_reduce_add_epi32(acc1));
+  }
+  if (type == DType::Q5_K) {
+    sum0 = hsum_f32(q5acc0) + q5mins0;
+    sum1 = hsum_f32(q5acc1) + q5mins1;
+  }
+  *out0 = sum0;
+  *out1 = sum1;
+}
+#endif
+
+// Q8_0 weights times several tokens: the row's scales are converted once, |w| once per block for
+// two tokens, and every token's activation scales once per call. Same sums and float order as
+// vec_dot_q8_0, so prefill and decode agree.
+void quant_matmul_q8_0(const std::byte* xq, size_t xq_row_bytes, int64_t n_tokens,
+                       const WeightView& w, int64_t row_begin, int64_t row_end, float* y) {
+  const int64_t nb = w.cols / quant::kQK;
+  std::vector<float> act_d(static_cast<size_t>(n_tokens * nb)), row_d(static_cast<size_t>(nb));
+  auto act = [&](int64_t t) {
+    return reinterpret_cast<const quant::BlockQ8_0*>(xq + t * xq_row_bytes);
+  };
+  for (int64_t t = 0; t < n_tokens; ++t)
+    for (int64_t b = 0; b < nb; ++b) act_d[t * nb + b] = h2f(act(t)[b].d);
+  for (int64_t n = row_begin; n < row_end; ++n) {
+    const auto* x = reinterpret_cast<const quant::BlockQ8_0*>(w.row(n));
+    for (int64_t b = 0; b < nb; ++b) row_d[b] = h2f(x[b].d);
+    int64_t t = 0;
+    for (; t + 2 <= n_tokens; t += 2) {
+      const quant::BlockQ8_0* a0 = act(t);
+      const quant::BlockQ8_0* a1 = act(t + 1);
+      const float* d0 = act_d.data() + t * nb;
+      const float* d1 = d0 + nb;
+      __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+      for (int64_t b = 0; b < nb; ++b) {
+        const __m256i wq = load256(x[b].qs);
+        const __m256i abs_w = _mm256_sign_epi8(wq, wq);
+        const __m256i s0 =
+            dot_u8s8(_mm256_setzero_si256(), abs_w, _mm256_sign_epi8(load256(a0[b].qs), wq));
+        const __m256i s1 =
+            dot_u8s8(_mm256_setzero_si256(), abs_w, _mm256_sign_epi8(load256(a1[b].qs), wq));
+        acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s0), _mm256_set1_ps(row_d[b] * d0[b]), acc0);
+        acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s1), _mm256_set1_ps(row_d[b] * d1[b]), acc1);
+      }
+      y[t * w.rows + n] = hsum_f32(acc0);
+      y[(t + 1) * w.rows + n] = hsum_f32(acc1);
+    }
+    for (; t < n_tokens; ++t)
+      y[t * w.rows + n] = vec_dot_q8_0(DType::Q8_0, w.row(n), act(t), w.cols);
+  }
+}
+
+bool has_unpacked_dot(DType type) {
+  return type == DType::Q4_K || type == DType::Q5_K || type == DType::Q6_K || type == DType::Q8_0;
+}
 
 // Rows [row_begin, row_end) times n_tokens quantized activation rows; tokens are taken in blocks
 // so their activations stay in L2 while each row is unpacked once per block.
-void quant_matmul_unpacked(const std::byte* xq, size_t xq_row_bytes, int64_t n_tokens, const WeightView& w,
-                           int64_t row_begin, int64_t row_end, float* y) {
+void quant_matmul_unpacked(const std::byte* xq, size_t xq_row_bytes, int64_t n_tokens,
+                           const WeightView& w, int64_t row_begin, int64_t row_end, float* y) {
+  if (w.dtype == DType::Q8_0)
+    return quant_matmul_q8_0(xq, xq_row_bytes, n_tokens, w, row_begin, row_end, y);
   constexpr int64_t kTokenBlock = 64;
   UnpackedKRow u;
   for (int64_t tb = 0; tb < n_tokens; tb += kTokenBlock) {
     const int64_t te = std::min(n_tokens, tb + kTokenBlock);
     for (int64_t n = row_begin; n < row_end; ++n) {
       unpack_k_row(w.dtype, w.row(n), w.cols, u);
-      for (int64_t t = tb; t < te; ++t)
-        y[t * w.rows + n] =
-            dot_unpacked_k(w.dtype, u, reinterpret_cast<const quant::BlockQ8_K*>(xq + t * xq_row_bytes), w.cols);
+      auto act = [&](int64_t t) {
+        return reinterpret_cast<const quant::BlockQ8_K*>(xq + t * xq_row_bytes);
+      };
+      int64_t t = tb;
+#if defined(__AVX512VNNI__) && defined(__AVX512BW__)
+      for (; t + 2 <= te; t += 2)
+        dot2_unpacked_k(w.dtype, u, act(t), act(t + 1), w.cols, &y[t * w.rows + n],
+                        &y[(t + 1) * w.rows + n]);
+#endif
+      for (; t < te; ++t) y[t * w.rows + n] = dot_unpacked_k(w.dtype, u, act(t), w.cols);
     }
   }
 }
@@ -245,10 +404,17 @@ using QuantDot = float (*)(DType, const std::byte*, const void*, int64_t);
 
 QuantDot quant_vec_dot(DType type) {
   switch (type) {
-    case DType::Q8_0: return &vec_dot_q8_0;
-    case DType::Q4_0: return &vec_dot_q4_0;
-    case DType::Q4_K: return &vec_dot_q4_k;
-    case DType::Q6_K: return &vec_dot_q6_k;
-    default: return &quant::vec_dot_ref;
+    case DType::Q8_0:
+      return &vec_dot_q8_0;
+    case DType::Q4_0:
+      return &vec_dot_q4_0;
+    case DType::Q4_K:
+      return &vec_dot_q4_k;
+    case DType::Q5_K:
+      return &vec_dot_q5_k;
+    case DType::Q6_K:
+      return &vec_dot_q6_k;
+    default:
+      return &quant::vec_dot_ref;
   }
 }

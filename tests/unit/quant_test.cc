@@ -26,9 +26,12 @@ struct Case {
 
 // One tensor of each quantized type in the fixtures.
 const Case kCases[] = {
-    {"qwen3-qbase-Q8_0.gguf", "blk.0.ffn_down.weight"}, {"qwen3-qbase-Q4_0.gguf", "blk.0.attn_q.weight"},
-    {"qwen3-qbase-Q4_K_M.gguf", "blk.0.attn_q.weight"}, {"qwen3-qbase-Q5_K_M.gguf", "blk.0.ffn_down.weight"},
-    {"qwen3-qbase-Q6_K.gguf", "blk.0.ffn_up.weight"},   {"qwen3-qbase-F16.gguf", "blk.0.attn_k.weight"},
+    {"qwen3-qbase-Q8_0.gguf", "blk.0.ffn_down.weight"},
+    {"qwen3-qbase-Q4_0.gguf", "blk.0.attn_q.weight"},
+    {"qwen3-qbase-Q4_K_M.gguf", "blk.0.attn_q.weight"},
+    {"qwen3-qbase-Q5_K_M.gguf", "blk.0.ffn_down.weight"},
+    {"qwen3-qbase-Q6_K.gguf", "blk.0.ffn_up.weight"},
+    {"qwen3-qbase-F16.gguf", "blk.0.attn_k.weight"},
 };
 
 std::vector<float> activations(int64_t n, std::mt19937& rng) {
@@ -50,7 +53,9 @@ TEST(Quant, ReferenceDotEqualsDequantizedDot) {
     const auto x = activations(K, rng);
     std::vector<std::byte> xq(kernels::ref::quantized_activation_bytes(t->dtype, K));
     kernels::ref::quantize_activations(t->dtype, x.data(), K, xq.data());
-    const DType act = quant::activation_format(t->dtype) == quant::ActivationFormat::kQ8_0 ? DType::Q8_0 : DType::Q8_K;
+    const DType act = quant::activation_format(t->dtype) == quant::ActivationFormat::kQ8_0
+                          ? DType::Q8_0
+                          : DType::Q8_K;
     std::vector<float> xd(K), wd(K);
     quant::dequantize_row(act, xq.data(), xd.data(), K);
     for (int64_t r = 0; r < 8; ++r) {
@@ -62,7 +67,8 @@ TEST(Quant, ReferenceDotEqualsDequantizedDot) {
         scale += std::fabs(double{wd[k]} * xd[k]);
       }
       const float got = quant::vec_dot_ref(t->dtype, row, xq.data(), K);
-      EXPECT_NEAR(got, want, 1e-5 * scale + 1e-6) << c.file << " " << dtype_name(t->dtype) << " row " << r;
+      EXPECT_NEAR(got, want, 1e-5 * scale + 1e-6)
+          << c.file << " " << dtype_name(t->dtype) << " row " << r;
     }
   }
 }
@@ -84,7 +90,8 @@ TEST(Quant, ActivationQuantizationRoundTripsWithinHalfAStep) {
       // steps times a relative 2^-11.
       const float step = amax / 127;
       const float bound = block == 32 ? step * (0.5f + 127.0f / 2048) : step * 0.5f * 1.0001f;
-      for (int64_t j = 0; j < block; ++j) EXPECT_LE(std::fabs(back[b * block + j] - x[b * block + j]), bound + 1e-6f);
+      for (int64_t j = 0; j < block; ++j)
+        EXPECT_LE(std::fabs(back[b * block + j] - x[b * block + j]), bound + 1e-6f);
     }
   }
 }
@@ -99,19 +106,24 @@ TEST(Quant, SimdMatmulEqualsReferenceForEveryType) {
     const auto g = GgufFile::open(kGguf + c.file);
     const GgufTensor* t = g->tensor(c.tensor);
     if (!is_quantized(t->dtype)) continue;
-    const int64_t K = t->ne[0], N = 37, T = 3;
-    const WeightView w{t->data, t->dtype, N, K};
-    const auto x = activations(T * K, rng);
-    std::vector<float> want(T * N);
-    kernels::ref::matmul(x.data(), T, w, want.data());
-    const size_t row_bytes = kernels::ref::quantized_activation_bytes(t->dtype, K);
-    std::vector<std::byte> xq(row_bytes * T);
-    for (int64_t i = 0; i < T; ++i) kernels::ref::quantize_activations(t->dtype, x.data() + i * K, K, xq.data() + i * row_bytes);
-    for (const auto* isa : isas) {
-      std::vector<float> got(T * N, NAN);
-      isa->quant_matmul_rows(xq.data(), row_bytes, T, w, 0, N, got.data());
-      for (int64_t i = 0; i < T * N; ++i)
-        ASSERT_NEAR(got[i], want[i], 1e-4f * (1 + std::fabs(want[i]))) << isa->name << " " << dtype_name(t->dtype);
+    for (const int64_t T : {1, 3}) {  // decode (one token) and prefill (unpacked rows) paths
+      const int64_t K = t->ne[0], N = 37;
+      const WeightView w{t->data, t->dtype, N, K};
+      const auto x = activations(T * K, rng);
+      std::vector<float> want(T * N);
+      kernels::ref::matmul(x.data(), T, w, want.data());
+      const size_t row_bytes = kernels::ref::quantized_activation_bytes(t->dtype, K);
+      std::vector<std::byte> xq(row_bytes * T);
+      for (int64_t i = 0; i < T; ++i)
+        kernels::ref::quantize_activations(t->dtype, x.data() + i * K, K,
+                                           xq.data() + i * row_bytes);
+      for (const auto* isa : isas) {
+        std::vector<float> got(T * N, NAN);
+        isa->quant_matmul_rows(xq.data(), row_bytes, T, w, 0, N, got.data());
+        for (int64_t i = 0; i < T * N; ++i)
+          ASSERT_NEAR(got[i], want[i], 1e-4f * (1 + std::fabs(want[i])))
+              << isa->name << " " << dtype_name(t->dtype) << " tokens " << T;
+      }
     }
   }
 }
