@@ -88,10 +88,15 @@ int main(int argc, char** argv) {
 
     std::vector<double> decode_rates, prefill_rates;
     for (int r = 0; r < repeats; ++r) {
-      Sequence seq(*model, n_prompt + n_decode + 1);
-      const auto t_prefill = Clock::now();
-      auto logits = seq.feed(*backend, prompt);
-      prefill_rates.push_back(n_prompt / seconds_since(t_prefill));
+      {
+        Sequence seq(*model, n_prompt);
+        const auto t_prefill = Clock::now();
+        seq.feed(*backend, prompt);
+        prefill_rates.push_back(n_prompt / seconds_since(t_prefill));
+      }
+      // Generation from an empty context, as llama-bench's tg test measures it.
+      Sequence seq(*model, n_decode + 1);
+      auto logits = seq.feed(*backend, std::span<const int32_t>(prompt.data(), 1));
       const auto t_decode = Clock::now();
       for (int64_t i = 0; i < n_decode; ++i) {
         const int32_t next[1] = {argmax(logits)};
