@@ -3,8 +3,8 @@
 // per token; the report gives the achieved fraction of that.
 //
 //   decode_bench --model DIR [--threads 2] [--tokens 64] [--prompt 128] [--repeats 3]
-#include <CLI/CLI.hpp>
 #include <sys/resource.h>
+#include <CLI/CLI.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -24,7 +24,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
 
 // Resident set size in bytes, from /proc (what the kernel charges this process now).
 size_t resident_bytes() {
@@ -70,17 +72,20 @@ int main(int argc, char** argv) {
     // is read one row at a time unless it is also the head).
     size_t step_bytes = w.lm_head.bytes();
     for (const auto& L : w.layers)
-      for (const Linear* l : {&L.q_proj, &L.k_proj, &L.v_proj, &L.o_proj, &L.gate_proj, &L.up_proj, &L.down_proj})
+      for (const Linear* l :
+           {&L.q_proj, &L.k_proj, &L.v_proj, &L.o_proj, &L.gate_proj, &L.up_proj, &L.down_proj})
         step_bytes += l->weight.bytes();
 
     std::vector<int32_t> prompt(static_cast<size_t>(n_prompt));
-    for (size_t i = 0; i < prompt.size(); ++i) prompt[i] = static_cast<int32_t>((i * 7919 + 13) % c.vocab_size);
+    for (size_t i = 0; i < prompt.size(); ++i)
+      prompt[i] = static_cast<int32_t>((i * 7919 + 13) % c.vocab_size);
 
     // Time to first token of a short prompt, straight after load (pages fault in here).
     const auto t_first = Clock::now();
     {
       Sequence seq(*model, 16);
-      const std::vector<int32_t> short_prompt(prompt.begin(), prompt.begin() + std::min<int64_t>(8, n_prompt));
+      const std::vector<int32_t> short_prompt(prompt.begin(),
+                                              prompt.begin() + std::min<int64_t>(8, n_prompt));
       argmax(seq.feed(*backend, short_prompt));
     }
     const double first_token_s = seconds_since(t_first);
@@ -107,19 +112,24 @@ int main(int argc, char** argv) {
     const double bandwidth = bench::measure_read_bandwidth(pool, size_t{1} << 30, 5);
     const double decode = median(decode_rates), prefill = median(prefill_rates);
     const double achieved = decode * static_cast<double>(step_bytes) / 1e9;
-    std::printf("model            %s (%s, %lld layers, hidden %lld, vocab %lld, %s)\n", model_dir.c_str(),
-                c.model_type.c_str(), (long long)c.num_hidden_layers, (long long)c.hidden_size,
-                (long long)c.vocab_size, std::string(dtype_name(w.embed_tokens.dtype)).c_str());
+    std::printf("model            %s (%s, %lld layers, hidden %lld, vocab %lld, %s)\n",
+                model_dir.c_str(), c.model_type.c_str(), (long long)c.num_hidden_layers,
+                (long long)c.hidden_size, (long long)c.vocab_size,
+                std::string(dtype_name(w.embed_tokens.dtype)).c_str());
     std::printf("kernels          %s, %d threads\n", std::string(backend->name()).c_str(), threads);
-    std::printf("load             %.3f s, resident after load %.2f GB, after first token %.2f GB (files %.2f GB)\n",
-                load_s, rss_after_load / 1e9, rss_after_first / 1e9, w.file_bytes() / 1e9);
+    std::printf(
+        "load             %.3f s, resident after load %.2f GB, after first token %.2f GB (files "
+        "%.2f GB)\n",
+        load_s, rss_after_load / 1e9, rss_after_first / 1e9, w.file_bytes() / 1e9);
     std::printf("first token      %.2f s (8-token prompt, cold pages)\n", first_token_s);
-    std::printf("prefill          %.1f tok/s (%lld-token prompt, median of %d)\n", prefill, (long long)n_prompt,
-                repeats);
-    std::printf("decode           %.2f tok/s (median of %d x %lld tokens)\n", decode, repeats, (long long)n_decode);
+    std::printf("prefill          %.1f tok/s (%lld-token prompt, median of %d)\n", prefill,
+                (long long)n_prompt, repeats);
+    std::printf("decode           %.2f tok/s (median of %d x %lld tokens)\n", decode, repeats,
+                (long long)n_decode);
     std::printf("weights/token    %.3f GB\n", step_bytes / 1e9);
     std::printf("achieved         %.1f GB/s\n", achieved);
-    std::printf("memory bandwidth %.1f GB/s (%d threads, 1 GiB read, best of 5)\n", bandwidth, threads);
+    std::printf("memory bandwidth %.1f GB/s (%d threads, 1 GiB read, best of 5)\n", bandwidth,
+                threads);
     std::printf("ratio            %.0f%% of measured bandwidth\n", 100.0 * achieved / bandwidth);
   } catch (const Error& e) {
     std::fprintf(stderr, "decode_bench: %s\n", e.what());

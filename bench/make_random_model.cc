@@ -42,18 +42,26 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   try {
     const Shape s = shape_named(shape_name);
-    const DType dtype = dtype_text == "bf16" ? DType::BF16 : dtype_text == "f16" ? DType::F16 : DType::F32;
+    const DType dtype = dtype_text == "bf16"  ? DType::BF16
+                        : dtype_text == "f16" ? DType::F16
+                                              : DType::F32;
     std::filesystem::create_directories(out);
     std::ofstream(out + "/config.json")
         << "{\n  \"architectures\": [\"Qwen3ForCausalLM\"],\n  \"model_type\": \"qwen3\",\n"
         << "  \"vocab_size\": " << s.vocab << ",\n  \"hidden_size\": " << s.hidden
-        << ",\n  \"intermediate_size\": " << s.intermediate << ",\n  \"num_hidden_layers\": " << s.layers
-        << ",\n  \"num_attention_heads\": " << s.heads << ",\n  \"num_key_value_heads\": " << s.kv_heads
-        << ",\n  \"head_dim\": " << s.head_dim << ",\n  \"hidden_act\": \"silu\",\n"
-        << "  \"rms_norm_eps\": 1e-06,\n  \"rope_theta\": 1000000.0,\n  \"max_position_embeddings\": 40960,\n"
+        << ",\n  \"intermediate_size\": " << s.intermediate
+        << ",\n  \"num_hidden_layers\": " << s.layers << ",\n  \"num_attention_heads\": " << s.heads
+        << ",\n  \"num_key_value_heads\": " << s.kv_heads << ",\n  \"head_dim\": " << s.head_dim
+        << ",\n  \"hidden_act\": \"silu\",\n"
+        << "  \"rms_norm_eps\": 1e-06,\n  \"rope_theta\": 1000000.0,\n  "
+           "\"max_position_embeddings\": 40960,\n"
         << "  \"tie_word_embeddings\": " << (s.tied ? "true" : "false") << ",\n"
-        << "  \"attention_bias\": false,\n  \"bos_token_id\": 151643,\n  \"eos_token_id\": 151645,\n"
-        << "  \"torch_dtype\": \"" << (dtype == DType::BF16 ? "bfloat16" : dtype == DType::F16 ? "float16" : "float32")
+        << "  \"attention_bias\": false,\n  \"bos_token_id\": 151643,\n  \"eos_token_id\": "
+           "151645,\n"
+        << "  \"torch_dtype\": \""
+        << (dtype == DType::BF16  ? "bfloat16"
+            : dtype == DType::F16 ? "float16"
+                                  : "float32")
         << "\"\n}\n";
 
     std::vector<SafetensorsSpec> specs;
@@ -152,11 +160,12 @@ int main(int argc, char** argv) {
       index << "{\"metadata\": {\"total_size\": " << total << "}, \"weight_map\": {";
       for (size_t k = 0; k < shards.size(); ++k)
         for (size_t j = 0; j < shards[k].size(); ++j)
-          index << (k + j ? ", " : "") << "\"" << specs[shards[k][j]].name << "\": \"" << shard_name(k) << "\"";
+          index << (k + j ? ", " : "") << "\"" << specs[shards[k][j]].name << "\": \""
+                << shard_name(k) << "\"";
       index << "}}\n";
     }
-    std::fprintf(stderr, "\nwrote %s: %s %s, %.2f GB\n", out.c_str(), shape_name.c_str(), dtype_text.c_str(),
-                 total / 1e9);
+    std::fprintf(stderr, "\nwrote %s: %s %s, %.2f GB\n", out.c_str(), shape_name.c_str(),
+                 dtype_text.c_str(), total / 1e9);
   } catch (const Error& e) {
     std::fprintf(stderr, "make_random_model: %s\n", e.what());
     return 1;

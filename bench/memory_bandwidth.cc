@@ -42,7 +42,8 @@ double measure_read_bandwidth(ThreadPool& pool, size_t bytes, int repeats) {
     pool.parallel_for(static_cast<int64_t>(n), 4096, [&](int64_t b, int64_t e) {
       sink[0] += sum_floats(buffer.get() + b, e - b);
     });
-    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     best = std::max(best, static_cast<double>(n * sizeof(float)) / s / 1e9);
   }
   return best;

@@ -16,7 +16,8 @@ ModelText load_model_text(const std::string& model_path, const std::string& temp
   const bool folder = fs::is_directory(model_path);
   if (folder) {
     if (fs::exists(fs::path(model_path) / "tokenizer.json"))
-      text.tokenizer = std::make_unique<tokenizer::Tokenizer>(tokenizer::Tokenizer::load(model_path));
+      text.tokenizer =
+          std::make_unique<tokenizer::Tokenizer>(tokenizer::Tokenizer::load(model_path));
   } else if (const auto gguf = GgufFile::open(model_path); gguf->find("tokenizer.ggml.model")) {
     text.tokenizer = std::make_unique<tokenizer::Tokenizer>(tokenizer::tokenizer_from_gguf(*gguf));
   }
@@ -30,15 +31,18 @@ ModelText load_model_text(const std::string& model_path, const std::string& temp
     source.origin = model_path + " (tokenizer.chat_template)";
   }
   const tokenizer::Tokenizer& tok = *text.tokenizer;
-  if (source.bos_token.empty() && tok.bos_id()) source.bos_token = std::string(tok.id_to_token(*tok.bos_id()));
-  if (source.eos_token.empty() && tok.eos_id()) source.eos_token = std::string(tok.id_to_token(*tok.eos_id()));
+  if (source.bos_token.empty() && tok.bos_id())
+    source.bos_token = std::string(tok.id_to_token(*tok.bos_id()));
+  if (source.eos_token.empty() && tok.eos_id())
+    source.eos_token = std::string(tok.id_to_token(*tok.eos_id()));
   if (!source.text.empty()) text.chat_template = std::move(source);
   return text;
 }
 
 std::string default_model_path(bool* is_demo) {
   *is_demo = false;
-  if (const char* env = std::getenv("JUNCTION_MODEL"); env && *env) return pull::resolve_model_path(env);
+  if (const char* env = std::getenv("JUNCTION_MODEL"); env && *env)
+    return pull::resolve_model_path(env);
   try {
     return pull::resolve_model_path("deepseek-r1-0528-qwen3-8b");
   } catch (const Error&) {

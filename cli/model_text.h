@@ -14,7 +14,7 @@
 namespace junction::cli {
 
 struct ModelText {
-  std::unique_ptr<tokenizer::Tokenizer> tokenizer;  // null: the model ships none
+  std::unique_ptr<tokenizer::Tokenizer> tokenizer;    // null: the model ships none
   std::optional<chat::TemplateSource> chat_template;  // null: no template found
 };
 

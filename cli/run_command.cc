@@ -10,11 +10,12 @@
 #include <fstream>
 #include <memory>
 #include <optional>
-#include <thread>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "cli/commands.h"
+#include "cli/model_text.h"
 #include "core/error.h"
 #include "core/thread_pool.h"
 #include "engine/sequence.h"
@@ -23,7 +24,6 @@
 #include "pull/model_cache.h"
 #include "tokenizer/chat/chat_template.h"
 #include "tokenizer/chat/output_parser.h"
-#include "cli/model_text.h"
 #include "tokenizer/incremental_detokenizer.h"
 #include "tokenizer/tokenizer.h"
 
@@ -33,11 +33,11 @@ namespace {
 struct RunOptions {
   std::string model;
   std::string prompt_ids;
-  std::string prompt;          // raw text
-  std::string chat;            // one user message
-  std::string system;          // with --chat: a system message first
-  std::string messages;        // JSON array, or @file
-  std::string chat_template;   // override file
+  std::string prompt;         // raw text
+  std::string chat;           // one user message
+  std::string system;         // with --chat: a system message first
+  std::string messages;       // JSON array, or @file
+  std::string chat_template;  // override file
   std::string chat_template_kwargs = "{}";
   bool json = false;
   int64_t max_tokens = 32;
@@ -75,7 +75,8 @@ SamplingParams sampling_from(const RunOptions& o, const GenerationConfig& g) {
   SamplingParams p;
   // The model's own defaults apply when it asks for sampling; otherwise greedy.
   const bool model_samples = g.do_sample.value_or(false);
-  p.temperature = o.temperature.value_or(model_samples ? static_cast<float>(g.temperature.value_or(1.0)) : 0.0f);
+  p.temperature = o.temperature.value_or(
+      model_samples ? static_cast<float>(g.temperature.value_or(1.0)) : 0.0f);
   p.top_p = o.top_p.value_or(model_samples ? static_cast<float>(g.top_p.value_or(1.0)) : 1.0f);
   p.top_k = o.top_k.value_or(model_samples ? g.top_k.value_or(0) : 0);
   p.min_p = o.min_p.value_or(model_samples ? static_cast<float>(g.min_p.value_or(0.0)) : 0.0f);
@@ -108,8 +109,10 @@ nlohmann::ordered_json parse_json_arg(const std::string& what, const std::string
 std::vector<int32_t> prompt_tokens(const RunOptions& o, const std::string& model_path,
                                    const ModelText& text, std::string* rendered) {
   const tokenizer::Tokenizer* tok = text.tokenizer.get();
-  const int forms = !o.prompt_ids.empty() + !o.prompt.empty() + !o.chat.empty() + !o.messages.empty();
-  if (forms != 1) throw Error("give exactly one prompt: --prompt-ids, --prompt, --chat or --messages");
+  const int forms =
+      !o.prompt_ids.empty() + !o.prompt.empty() + !o.chat.empty() + !o.messages.empty();
+  if (forms != 1)
+    throw Error("give exactly one prompt: --prompt-ids, --prompt, --chat or --messages");
   if (!o.prompt_ids.empty()) return parse_ids(o.prompt_ids);
   if (!tok) throw Error(model_path + " has no tokenizer.json: give the prompt as --prompt-ids");
   if (!o.prompt.empty()) return tok->encode(o.prompt, /*add_special_tokens=*/true);
@@ -119,9 +122,11 @@ std::vector<int32_t> prompt_tokens(const RunOptions& o, const std::string& model
     messages.push_back({{"role", "user"}, {"content", o.chat}});
   } else {
     messages = parse_json_arg("--messages", read_file_or_text(o.messages));
-    if (!messages.is_array() || messages.empty()) throw Error("--messages must be a non-empty JSON array");
+    if (!messages.is_array() || messages.empty())
+      throw Error("--messages must be a non-empty JSON array");
   }
-  if (!text.chat_template) throw Error(model_path + " has no chat template: pass --chat-template FILE");
+  if (!text.chat_template)
+    throw Error(model_path + " has no chat template: pass --chat-template FILE");
   const chat::TemplateSource& source = *text.chat_template;
   const chat::ChatTemplate tmpl(source.text, source.bos_token, source.eos_token);
   const auto kwargs = parse_json_arg("--chat-template-kwargs", o.chat_template_kwargs);
@@ -141,10 +146,13 @@ int run(const RunOptions& o) {
   const auto prompt = prompt_tokens(o, model_path, text_layer, &rendered);
   if (prompt.empty()) throw Error("the prompt is empty");
 
-  const int threads = o.threads > 0 ? o.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int threads = o.threads > 0
+                          ? o.threads
+                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   ThreadPool pool(threads);
   auto backend = kernels::make_cpu_backend(pool, o.isa);
-  const int64_t ctx = o.ctx_size > 0 ? o.ctx_size : static_cast<int64_t>(prompt.size()) + o.max_tokens;
+  const int64_t ctx =
+      o.ctx_size > 0 ? o.ctx_size : static_cast<int64_t>(prompt.size()) + o.max_tokens;
   Sequence sequence(*model, ctx);
 
   GenerationRequest request;
@@ -152,8 +160,9 @@ int run(const RunOptions& o) {
   request.max_tokens = o.max_tokens;
   request.sampling = sampling_from(o, model->generation_config());
   request.ignore_eos = o.ignore_eos;
-  const auto& eos = model->generation_config().eos_token_ids.empty() ? c.eos_token_ids
-                                                                      : model->generation_config().eos_token_ids;
+  const auto& eos = model->generation_config().eos_token_ids.empty()
+                        ? c.eos_token_ids
+                        : model->generation_config().eos_token_ids;
   for (int64_t id : eos) request.stop_ids.push_back(static_cast<int32_t>(id));
 
   const auto t_loaded = std::chrono::steady_clock::now();
@@ -201,13 +210,14 @@ int run(const RunOptions& o) {
   const auto t_end = std::chrono::steady_clock::now();
   auto ms = [](auto a, auto b) { return std::chrono::duration<double, std::milli>(b - a).count(); };
   const double decode_ms = ms(t_prefilled, t_end);
-  std::fprintf(stderr,
-               "junction run: %s (%s, %lld layers, %s kernels, %d threads) load %.0f ms | prompt %zu "
-               "tokens %.1f tok/s | generated %zu tokens %.1f tok/s\n",
-               o.model.c_str(), c.model_type.c_str(), static_cast<long long>(c.num_hidden_layers),
-               std::string(backend->name()).c_str(), threads, ms(t_start, t_loaded), prompt.size(),
-               prompt.size() * 1000.0 / std::max(1e-9, ms(t_loaded, t_prefilled)), output.size(),
-               output.size() > 1 ? (output.size() - 1) * 1000.0 / std::max(1e-9, decode_ms) : 0.0);
+  std::fprintf(
+      stderr,
+      "junction run: %s (%s, %lld layers, %s kernels, %d threads) load %.0f ms | prompt %zu "
+      "tokens %.1f tok/s | generated %zu tokens %.1f tok/s\n",
+      o.model.c_str(), c.model_type.c_str(), static_cast<long long>(c.num_hidden_layers),
+      std::string(backend->name()).c_str(), threads, ms(t_start, t_loaded), prompt.size(),
+      prompt.size() * 1000.0 / std::max(1e-9, ms(t_loaded, t_prefilled)), output.size(),
+      output.size() > 1 ? (output.size() - 1) * 1000.0 / std::max(1e-9, decode_ms) : 0.0);
   return 0;
 }
 
@@ -216,21 +226,27 @@ int run(const RunOptions& o) {
 Command add_run_command(CLI::App& app) {
   auto o = std::make_shared<RunOptions>();
   CLI::App* cmd = app.add_subcommand("run", "Generate tokens from a model folder");
-  cmd->add_option("-m,--model", o->model,
-                  "Hugging Face model folder, GGUF file, or a pulled model (alias or hf://ORG/REPO)")
+  cmd->add_option(
+         "-m,--model", o->model,
+         "Hugging Face model folder, GGUF file, or a pulled model (alias or hf://ORG/REPO)")
       ->required();
   cmd->add_option("--prompt-ids", o->prompt_ids, "Prompt as comma-separated token ids");
   cmd->add_option("-p,--prompt", o->prompt, "Prompt as raw text (no chat template)");
   cmd->add_option("--chat", o->chat, "One user message, rendered with the model's chat template");
   cmd->add_option("--system", o->system, "With --chat: a system message before it");
   cmd->add_option("--messages", o->messages, "Chat messages as a JSON array, or @file");
-  cmd->add_option("--chat-template", o->chat_template, "Use this Jinja chat template file instead of the model's");
+  cmd->add_option("--chat-template", o->chat_template,
+                  "Use this Jinja chat template file instead of the model's");
   cmd->add_option("--chat-template-kwargs", o->chat_template_kwargs,
                   "JSON object of extra template variables, e.g. {\"enable_thinking\": false}");
-  cmd->add_flag("--json", o->json, "Print one JSON object: prompt and output ids, text, reasoning/content");
-  cmd->add_option("-n,--max-tokens", o->max_tokens, "Tokens to generate")->check(CLI::NonNegativeNumber);
-  cmd->add_option("-t,--threads", o->threads, "Threads (default: all cores)")->check(CLI::NonNegativeNumber);
-  cmd->add_option("-c,--ctx-size", o->ctx_size, "Context size in tokens (default: prompt + max tokens)");
+  cmd->add_flag("--json", o->json,
+                "Print one JSON object: prompt and output ids, text, reasoning/content");
+  cmd->add_option("-n,--max-tokens", o->max_tokens, "Tokens to generate")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("-t,--threads", o->threads, "Threads (default: all cores)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("-c,--ctx-size", o->ctx_size,
+                  "Context size in tokens (default: prompt + max tokens)");
   cmd->add_option("--temperature", o->temperature, "0 for greedy");
   cmd->add_option("--top-k", o->top_k);
   cmd->add_option("--top-p", o->top_p);

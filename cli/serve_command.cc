@@ -15,13 +15,13 @@
 #include <thread>
 
 #include "cli/commands.h"
+#include "cli/model_text.h"
 #include "core/error.h"
 #include "core/thread_pool.h"
 #include "engine/engine_loop.h"
 #include "engine/json_constraint.h"
 #include "gateway/gateway.h"
 #include "kernels/ops.h"
-#include "cli/model_text.h"
 #include "model/model.h"
 #include "pull/model_cache.h"
 #include "server/http_server.h"
@@ -83,12 +83,15 @@ int serve(const ServeOptions& o) {
 
   const auto t_start = std::chrono::steady_clock::now();
   bool demo = false;
-  const std::string model_path = o.model.empty() ? default_model_path(&demo) : pull::resolve_model_path(o.model);
+  const std::string model_path =
+      o.model.empty() ? default_model_path(&demo) : pull::resolve_model_path(o.model);
   if (demo)
     std::fprintf(stderr,
-                 "junction serve: no model given ($JUNCTION_MODEL unset, nothing pulled): serving the bundled\n"
+                 "junction serve: no model given ($JUNCTION_MODEL unset, nothing pulled): serving "
+                 "the bundled\n"
                  "  tiny demo model %s. Its weights are random, so its text is noise.\n"
-                 "  For a real model: junction pull deepseek-r1-0528-qwen3-8b:q4_k_m, then make run again.\n",
+                 "  For a real model: junction pull deepseek-r1-0528-qwen3-8b:q4_k_m, then make "
+                 "run again.\n",
                  model_path.c_str());
   auto model = Model::load(model_path);
   const ModelConfig& config = model->config();
@@ -99,14 +102,16 @@ int serve(const ServeOptions& o) {
   if (text_layer.tokenizer) {
     tok.emplace(std::move(*text_layer.tokenizer));
   } else {
-    std::fprintf(stderr, "junction serve: %s has no tokenizer; only token-id prompts will work\n", model_path.c_str());
+    std::fprintf(stderr, "junction serve: %s has no tokenizer; only token-id prompts will work\n",
+                 model_path.c_str());
   }
   std::optional<chat::ChatTemplate> chat_template;
   if (text_layer.chat_template) {
     const chat::TemplateSource& source = *text_layer.chat_template;
     chat_template.emplace(source.text, source.bos_token, source.eos_token);
   } else if (tok) {
-    std::fprintf(stderr, "junction serve: %s has no chat template; /v1/chat/completions is off\n", model_path.c_str());
+    std::fprintf(stderr, "junction serve: %s has no chat template; /v1/chat/completions is off\n",
+                 model_path.c_str());
   }
 
   const int64_t ctx =
@@ -205,9 +210,10 @@ int serve(const ServeOptions& o) {
 Command add_serve_command(CLI::App& app) {
   auto o = std::make_shared<ServeOptions>();
   CLI::App* cmd = app.add_subcommand("serve", "Serve a model over an OpenAI-compatible HTTP API");
-  cmd->add_option("-m,--model", o->model,
-                  "Hugging Face model folder, GGUF file or pulled model (default: $JUNCTION_MODEL, a pulled "
-                  "DeepSeek-R1-0528-Qwen3-8B, else the bundled demo model)");
+  cmd->add_option(
+      "-m,--model", o->model,
+      "Hugging Face model folder, GGUF file or pulled model (default: $JUNCTION_MODEL, a pulled "
+      "DeepSeek-R1-0528-Qwen3-8B, else the bundled demo model)");
   cmd->add_option("--config", o->config,
                   "Gateway YAML config: one endpoint routing over many models and providers "
                   "(see gateway/README.md); --host/--port override its listen");

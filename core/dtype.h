@@ -12,17 +12,33 @@ namespace junction {
 
 enum class DType : uint8_t { F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K, Q8_K };
 
-inline constexpr bool is_quantized(DType t) { return t != DType::F32 && t != DType::F16 && t != DType::BF16; }
+inline constexpr bool is_quantized(DType t) {
+  return t != DType::F32 && t != DType::F16 && t != DType::BF16;
+}
 
 // Bytes of one element of a plain (unquantized) type.
-inline constexpr size_t dtype_size(DType t) { return t == DType::F32 ? 4 : 2; }
+inline constexpr size_t dtype_size(DType t) {
+  return t == DType::F32 ? 4 : 2;
+}
 
 // Elements per block: 1 for plain types, 32 for the legacy quants, 256 for the K-quants.
 inline constexpr int64_t block_elements(DType t) {
   switch (t) {
-    case DType::F32: case DType::F16: case DType::BF16: return 1;
-    case DType::Q4_0: case DType::Q4_1: case DType::Q5_0: case DType::Q5_1: case DType::Q8_0: return 32;
-    case DType::Q4_K: case DType::Q5_K: case DType::Q6_K: case DType::Q8_K: return 256;
+    case DType::F32:
+    case DType::F16:
+    case DType::BF16:
+      return 1;
+    case DType::Q4_0:
+    case DType::Q4_1:
+    case DType::Q5_0:
+    case DType::Q5_1:
+    case DType::Q8_0:
+      return 32;
+    case DType::Q4_K:
+    case DType::Q5_K:
+    case DType::Q6_K:
+    case DType::Q8_K:
+      return 256;
   }
   return 1;
 }
@@ -30,17 +46,29 @@ inline constexpr int64_t block_elements(DType t) {
 // Bytes per block.
 inline constexpr size_t block_bytes(DType t) {
   switch (t) {
-    case DType::F32: return 4;
-    case DType::F16: case DType::BF16: return 2;
-    case DType::Q4_0: return 18;
-    case DType::Q4_1: return 20;
-    case DType::Q5_0: return 22;
-    case DType::Q5_1: return 24;
-    case DType::Q8_0: return 34;
-    case DType::Q4_K: return 144;
-    case DType::Q5_K: return 176;
-    case DType::Q6_K: return 210;
-    case DType::Q8_K: return 292;
+    case DType::F32:
+      return 4;
+    case DType::F16:
+    case DType::BF16:
+      return 2;
+    case DType::Q4_0:
+      return 18;
+    case DType::Q4_1:
+      return 20;
+    case DType::Q5_0:
+      return 22;
+    case DType::Q5_1:
+      return 24;
+    case DType::Q8_0:
+      return 34;
+    case DType::Q4_K:
+      return 144;
+    case DType::Q5_K:
+      return 176;
+    case DType::Q6_K:
+      return 210;
+    case DType::Q8_K:
+      return 292;
   }
   return 0;
 }
@@ -52,18 +80,30 @@ inline constexpr size_t row_size(DType t, int64_t n) {
 
 inline constexpr std::string_view dtype_name(DType t) {
   switch (t) {
-    case DType::F32: return "F32";
-    case DType::F16: return "F16";
-    case DType::BF16: return "BF16";
-    case DType::Q4_0: return "Q4_0";
-    case DType::Q4_1: return "Q4_1";
-    case DType::Q5_0: return "Q5_0";
-    case DType::Q5_1: return "Q5_1";
-    case DType::Q8_0: return "Q8_0";
-    case DType::Q4_K: return "Q4_K";
-    case DType::Q5_K: return "Q5_K";
-    case DType::Q6_K: return "Q6_K";
-    case DType::Q8_K: return "Q8_K";
+    case DType::F32:
+      return "F32";
+    case DType::F16:
+      return "F16";
+    case DType::BF16:
+      return "BF16";
+    case DType::Q4_0:
+      return "Q4_0";
+    case DType::Q4_1:
+      return "Q4_1";
+    case DType::Q5_0:
+      return "Q5_0";
+    case DType::Q5_1:
+      return "Q5_1";
+    case DType::Q8_0:
+      return "Q8_0";
+    case DType::Q4_K:
+      return "Q4_K";
+    case DType::Q5_K:
+      return "Q5_K";
+    case DType::Q6_K:
+      return "Q6_K";
+    case DType::Q8_K:
+      return "Q8_K";
   }
   return "?";
 }
@@ -119,8 +159,8 @@ inline uint16_t f32_to_f16(float f) {
   const uint32_t abs = bits & 0x7fffffffu;
   if (abs > 0x7f800000u) return sign | 0x7e00u;
   if (abs >= 0x477ff000u) return sign | 0x7c00u;  // rounds to >= 65520 -> inf
-  if (abs < 0x38800000u) {                       // subnormal or zero in f16
-    if (abs < 0x33000000u) return sign;          // below half the smallest subnormal
+  if (abs < 0x38800000u) {                        // subnormal or zero in f16
+    if (abs < 0x33000000u) return sign;           // below half the smallest subnormal
     const uint32_t exponent = abs >> 23;
     const uint32_t mantissa = (abs & 0x7fffffu) | 0x800000u;
     const uint32_t shift = 126 - exponent;  // 14 + (113 - exponent) - 1

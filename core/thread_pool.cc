@@ -8,7 +8,9 @@ namespace {
 // forward pass, short enough that an idle server does not burn a core.
 constexpr int kSpinIterations = 20000;
 
-inline void cpu_relax() { _mm_pause(); }
+inline void cpu_relax() {
+  _mm_pause();
+}
 }  // namespace
 
 ThreadPool::ThreadPool(int n_threads) : n_threads_(std::max(1, n_threads)) {

@@ -26,11 +26,12 @@ std::span<float> Sequence::feed(kernels::Backend& backend, std::span<const int32
     const int64_t count = std::min(chunk, n - begin);
     const int64_t n_logits = all_logits ? count : (begin + count == n ? 1 : 0);
     logits_.resize(static_cast<size_t>(std::max<int64_t>(n_logits, 1) * V));
-    model_.forward(backend, cache_, tokens.subspan(begin, count), position_, n_logits, logits_.data(),
-                   scratch_);
+    model_.forward(backend, cache_, tokens.subspan(begin, count), position_, n_logits,
+                   logits_.data(), scratch_);
     position_ += count;
     last_row = n_logits - 1;
-    if (all_logits) std::memcpy(all_logits->data() + begin * V, logits_.data(), count * V * sizeof(float));
+    if (all_logits)
+      std::memcpy(all_logits->data() + begin * V, logits_.data(), count * V * sizeof(float));
   }
   return {logits_.data() + last_row * V, static_cast<size_t>(V)};
 }

@@ -11,13 +11,14 @@ namespace {
 // Caps that no real file reaches but that stop a hostile header from making us allocate.
 constexpr uint64_t kMaxTensors = 1u << 20;
 constexpr uint64_t kMaxMetadata = 1u << 20;
-constexpr uint64_t kMaxArray = 1ull << 28;       // elements (a 152k-token vocab is far below)
-constexpr uint64_t kMaxString = 1ull << 26;      // bytes (chat templates are kilobytes)
-constexpr int kMaxDims = 4;                      // GGML_MAX_DIMS
+constexpr uint64_t kMaxArray = 1ull << 28;   // elements (a 152k-token vocab is far below)
+constexpr uint64_t kMaxString = 1ull << 26;  // bytes (chat templates are kilobytes)
+constexpr int kMaxDims = 4;                  // GGML_MAX_DIMS
 
 class Reader {
  public:
-  Reader(const std::byte* data, size_t size, const std::string& what) : p_(data), size_(size), what_(what) {}
+  Reader(const std::byte* data, size_t size, const std::string& what)
+      : p_(data), size_(size), what_(what) {}
 
   template <class T>
   T read() {
@@ -55,27 +56,50 @@ GgufValue read_value(Reader& r, GgufValue::Type type, int depth) {
   GgufValue v;
   v.type = type;
   switch (type) {
-    case T::kUint8: v.scalar = uint64_t{r.read<uint8_t>()}; break;
-    case T::kInt8: v.scalar = int64_t{r.read<int8_t>()}; break;
-    case T::kUint16: v.scalar = uint64_t{r.read<uint16_t>()}; break;
-    case T::kInt16: v.scalar = int64_t{r.read<int16_t>()}; break;
-    case T::kUint32: v.scalar = uint64_t{r.read<uint32_t>()}; break;
-    case T::kInt32: v.scalar = int64_t{r.read<int32_t>()}; break;
-    case T::kUint64: v.scalar = r.read<uint64_t>(); break;
-    case T::kInt64: v.scalar = r.read<int64_t>(); break;
-    case T::kFloat32: v.scalar = double{r.read<float>()}; break;
-    case T::kFloat64: v.scalar = r.read<double>(); break;
+    case T::kUint8:
+      v.scalar = uint64_t{r.read<uint8_t>()};
+      break;
+    case T::kInt8:
+      v.scalar = int64_t{r.read<int8_t>()};
+      break;
+    case T::kUint16:
+      v.scalar = uint64_t{r.read<uint16_t>()};
+      break;
+    case T::kInt16:
+      v.scalar = int64_t{r.read<int16_t>()};
+      break;
+    case T::kUint32:
+      v.scalar = uint64_t{r.read<uint32_t>()};
+      break;
+    case T::kInt32:
+      v.scalar = int64_t{r.read<int32_t>()};
+      break;
+    case T::kUint64:
+      v.scalar = r.read<uint64_t>();
+      break;
+    case T::kInt64:
+      v.scalar = r.read<int64_t>();
+      break;
+    case T::kFloat32:
+      v.scalar = double{r.read<float>()};
+      break;
+    case T::kFloat64:
+      v.scalar = r.read<double>();
+      break;
     case T::kBool: {
       const uint8_t b = r.read<uint8_t>();
       if (b > 1) r.fail("a bool that is neither 0 nor 1");
       v.scalar = b == 1;
       break;
     }
-    case T::kString: v.scalar = r.read_string(); break;
+    case T::kString:
+      v.scalar = r.read_string();
+      break;
     case T::kArray: {
       if (depth > 0) r.fail("nested arrays");
       const uint32_t element = r.read<uint32_t>();
-      if (element > static_cast<uint32_t>(T::kFloat64)) r.fail("unknown array element type " + std::to_string(element));
+      if (element > static_cast<uint32_t>(T::kFloat64))
+        r.fail("unknown array element type " + std::to_string(element));
       v.array_type = static_cast<T>(element);
       const uint64_t n = r.read<uint64_t>();
       if (n > kMaxArray) r.fail("an array of " + std::to_string(n) + " elements");
@@ -94,11 +118,14 @@ GgufValue read_value(Reader& r, GgufValue::Type type, int depth) {
 bool GgufValue::is_integer() const {
   return std::holds_alternative<uint64_t>(scalar) || std::holds_alternative<int64_t>(scalar);
 }
-bool GgufValue::is_number() const { return is_integer() || std::holds_alternative<double>(scalar); }
+bool GgufValue::is_number() const {
+  return is_integer() || std::holds_alternative<double>(scalar);
+}
 
 int64_t GgufValue::as_int() const {
   if (const auto* u = std::get_if<uint64_t>(&scalar)) {
-    if (*u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) throw Error("GGUF integer out of range");
+    if (*u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+      throw Error("GGUF integer out of range");
     return static_cast<int64_t>(*u);
   }
   if (const auto* i = std::get_if<int64_t>(&scalar)) return *i;
@@ -117,36 +144,60 @@ const std::string& GgufValue::as_string() const {
 
 std::optional<DType> dtype_from_ggml_type(uint32_t t) {
   switch (t) {
-    case 0: return DType::F32;
-    case 1: return DType::F16;
-    case 2: return DType::Q4_0;
-    case 3: return DType::Q4_1;
-    case 6: return DType::Q5_0;
-    case 7: return DType::Q5_1;
-    case 8: return DType::Q8_0;
-    case 12: return DType::Q4_K;
-    case 13: return DType::Q5_K;
-    case 14: return DType::Q6_K;
-    case 15: return DType::Q8_K;
-    case 30: return DType::BF16;
+    case 0:
+      return DType::F32;
+    case 1:
+      return DType::F16;
+    case 2:
+      return DType::Q4_0;
+    case 3:
+      return DType::Q4_1;
+    case 6:
+      return DType::Q5_0;
+    case 7:
+      return DType::Q5_1;
+    case 8:
+      return DType::Q8_0;
+    case 12:
+      return DType::Q4_K;
+    case 13:
+      return DType::Q5_K;
+    case 14:
+      return DType::Q6_K;
+    case 15:
+      return DType::Q8_K;
+    case 30:
+      return DType::BF16;
   }
   return std::nullopt;
 }
 
 uint32_t ggml_type_of(DType d) {
   switch (d) {
-    case DType::F32: return 0;
-    case DType::F16: return 1;
-    case DType::Q4_0: return 2;
-    case DType::Q4_1: return 3;
-    case DType::Q5_0: return 6;
-    case DType::Q5_1: return 7;
-    case DType::Q8_0: return 8;
-    case DType::Q4_K: return 12;
-    case DType::Q5_K: return 13;
-    case DType::Q6_K: return 14;
-    case DType::Q8_K: return 15;
-    case DType::BF16: return 30;
+    case DType::F32:
+      return 0;
+    case DType::F16:
+      return 1;
+    case DType::Q4_0:
+      return 2;
+    case DType::Q4_1:
+      return 3;
+    case DType::Q5_0:
+      return 6;
+    case DType::Q5_1:
+      return 7;
+    case DType::Q8_0:
+      return 8;
+    case DType::Q4_K:
+      return 12;
+    case DType::Q5_K:
+      return 13;
+    case DType::Q6_K:
+      return 14;
+    case DType::Q8_K:
+      return 15;
+    case DType::BF16:
+      return 30;
   }
   return 0;
 }
@@ -158,7 +209,8 @@ std::unique_ptr<GgufFile> GgufFile::open(const std::string& path) {
   return gguf;
 }
 
-std::unique_ptr<GgufFile> GgufFile::parse(const std::byte* data, size_t size, const std::string& what) {
+std::unique_ptr<GgufFile> GgufFile::parse(const std::byte* data, size_t size,
+                                          const std::string& what) {
   auto g = std::unique_ptr<GgufFile>(new GgufFile());
   g->what_ = what;
   g->size_ = size;
@@ -170,12 +222,14 @@ std::unique_ptr<GgufFile> GgufFile::parse(const std::byte* data, size_t size, co
     r.fail("GGUF version " + std::to_string(g->version_) + " (junction reads versions 2 and 3)");
   const uint64_t n_tensors = r.read<uint64_t>();
   const uint64_t n_kv = r.read<uint64_t>();
-  if (n_tensors > kMaxTensors || n_kv > kMaxMetadata) r.fail("implausible tensor or metadata count");
+  if (n_tensors > kMaxTensors || n_kv > kMaxMetadata)
+    r.fail("implausible tensor or metadata count");
 
   for (uint64_t i = 0; i < n_kv; ++i) {
     std::string key = r.read_string();
     const uint32_t type = r.read<uint32_t>();
-    if (type > static_cast<uint32_t>(GgufValue::Type::kFloat64)) r.fail("key '" + key + "' has unknown type");
+    if (type > static_cast<uint32_t>(GgufValue::Type::kFloat64))
+      r.fail("key '" + key + "' has unknown type");
     g->metadata_[key] = read_value(r, static_cast<GgufValue::Type>(type), 0);
   }
 
@@ -198,24 +252,28 @@ std::unique_ptr<GgufFile> GgufFile::parse(const std::byte* data, size_t size, co
     Info info;
     info.name = r.read_string();
     const uint32_t n_dims = r.read<uint32_t>();
-    if (n_dims == 0 || n_dims > kMaxDims) r.fail("tensor '" + info.name + "' has " + std::to_string(n_dims) + " dimensions");
+    if (n_dims == 0 || n_dims > kMaxDims)
+      r.fail("tensor '" + info.name + "' has " + std::to_string(n_dims) + " dimensions");
     for (uint32_t d = 0; d < n_dims; ++d) {
       const uint64_t ne = r.read<uint64_t>();
-      if (ne == 0 || ne > (1ull << 40)) r.fail("tensor '" + info.name + "' has dimension " + std::to_string(ne));
+      if (ne == 0 || ne > (1ull << 40))
+        r.fail("tensor '" + info.name + "' has dimension " + std::to_string(ne));
       info.ne.push_back(static_cast<int64_t>(ne));
     }
     const uint32_t type = r.read<uint32_t>();
     const auto dtype = dtype_from_ggml_type(type);
     if (!dtype)
       r.fail("tensor '" + info.name + "' has ggml type " + std::to_string(type) +
-             ", which junction does not support (use F32/F16/BF16, Q4_0/1, Q5_0/1, Q8_0, Q4_K, Q5_K, Q6_K)");
+             ", which junction does not support (use F32/F16/BF16, Q4_0/1, Q5_0/1, Q8_0, Q4_K, "
+             "Q5_K, Q6_K)");
     info.dtype = *dtype;
     info.offset = r.read<uint64_t>();
     if (info.offset % alignment != 0) r.fail("tensor '" + info.name + "' is not aligned");
     infos.push_back(std::move(info));
   }
   // A file without tensors (vocab-only) may end right after its header, unpadded.
-  const uint64_t data_start = infos.empty() ? size : (r.pos() + alignment - 1) / alignment * alignment;
+  const uint64_t data_start =
+      infos.empty() ? size : (r.pos() + alignment - 1) / alignment * alignment;
   if (data_start > size) r.fail("the data section starts past the end of the file");
   const uint64_t data_size = size - data_start;
 
@@ -226,17 +284,20 @@ std::unique_ptr<GgufFile> GgufFile::parse(const std::byte* data, size_t size, co
              std::string(dtype_name(info.dtype)) + " blocks");
     uint64_t rows = 1;
     for (size_t d = 1; d < info.ne.size(); ++d) {
-      if (rows > (1ull << 40) / static_cast<uint64_t>(info.ne[d])) r.fail("tensor '" + info.name + "' is too large");
+      if (rows > (1ull << 40) / static_cast<uint64_t>(info.ne[d]))
+        r.fail("tensor '" + info.name + "' is too large");
       rows *= static_cast<uint64_t>(info.ne[d]);
     }
     const uint64_t row_bytes = row_size(info.dtype, row);
-    if (rows > 0 && row_bytes > std::numeric_limits<uint64_t>::max() / rows) r.fail("tensor '" + info.name + "' is too large");
+    if (rows > 0 && row_bytes > std::numeric_limits<uint64_t>::max() / rows)
+      r.fail("tensor '" + info.name + "' is too large");
     const uint64_t bytes = row_bytes * rows;
     if (info.offset > data_size || bytes > data_size - info.offset)
       r.fail("tensor '" + info.name + "' data lies outside the file (truncated?)");
     if (g->by_name_.count(info.name)) r.fail("tensor '" + info.name + "' appears twice");
     g->by_name_[info.name] = g->tensors_.size();
-    g->tensors_.push_back(GgufTensor{info.name, info.dtype, info.ne, data + data_start + info.offset, bytes});
+    g->tensors_.push_back(
+        GgufTensor{info.name, info.dtype, info.ne, data + data_start + info.offset, bytes});
   }
   return g;
 }
@@ -268,7 +329,8 @@ std::optional<double> GgufFile::get_double(const std::string& key) const {
 std::optional<std::string> GgufFile::get_string(const std::string& key) const {
   const GgufValue* v = find(key);
   if (!v) return std::nullopt;
-  if (v->type != GgufValue::Type::kString) throw Error(what_ + ": metadata '" + key + "' must be a string");
+  if (v->type != GgufValue::Type::kString)
+    throw Error(what_ + ": metadata '" + key + "' must be a string");
   return v->as_string();
 }
 

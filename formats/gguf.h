@@ -20,8 +20,19 @@ namespace junction {
 // One metadata value. Arrays keep their element type; strings are copied out of the file.
 struct GgufValue {
   enum class Type : uint32_t {
-    kUint8 = 0, kInt8, kUint16, kInt16, kUint32, kInt32, kFloat32, kBool, kString, kArray,
-    kUint64, kInt64, kFloat64,
+    kUint8 = 0,
+    kInt8,
+    kUint16,
+    kInt16,
+    kUint32,
+    kInt32,
+    kFloat32,
+    kBool,
+    kString,
+    kArray,
+    kUint64,
+    kInt64,
+    kFloat64,
   };
   Type type = Type::kUint8;
   std::variant<uint64_t, int64_t, double, bool, std::string> scalar;
@@ -47,7 +58,8 @@ class GgufFile {
  public:
   static std::unique_ptr<GgufFile> open(const std::string& path);
   // Parses an in-memory image (for fuzzing and tests); `what` names it in errors.
-  static std::unique_ptr<GgufFile> parse(const std::byte* data, size_t size, const std::string& what);
+  static std::unique_ptr<GgufFile> parse(const std::byte* data, size_t size,
+                                         const std::string& what);
 
   uint32_t version() const { return version_; }
   const std::map<std::string, GgufValue>& metadata() const { return metadata_; }

@@ -63,7 +63,8 @@ std::vector<SafetensorsTensor> parse_safetensors(const std::byte* data, size_t s
     t.dtype = parse_dtype(dtype->get<std::string>(), name, what);
     uint64_t elements = 1;
     for (const auto& dim : *shape) {
-      if (!dim.is_number_unsigned()) throw Error(where + " has a negative or non-integer dimension");
+      if (!dim.is_number_unsigned())
+        throw Error(where + " has a negative or non-integer dimension");
       const uint64_t d = dim.get<uint64_t>();
       if (d != 0 && elements > std::numeric_limits<uint64_t>::max() / 16 / d)
         throw Error(where + " has a shape too large to address");
@@ -76,7 +77,8 @@ std::vector<SafetensorsTensor> parse_safetensors(const std::byte* data, size_t s
                   std::to_string(end) + "] outside the " + std::to_string(body_size) +
                   "-byte data section (truncated file?)");
     if (end - begin != elements * dtype_size(t.dtype))
-      throw Error(where + " has " + std::to_string(end - begin) + " bytes of data but its shape needs " +
+      throw Error(where + " has " + std::to_string(end - begin) +
+                  " bytes of data but its shape needs " +
                   std::to_string(elements * dtype_size(t.dtype)));
     t.data = body + begin;
     t.bytes = end - begin;
@@ -99,10 +101,12 @@ std::unique_ptr<SafetensorsCheckpoint> SafetensorsCheckpoint::open(const std::st
       throw Error(index.string() + " is not valid JSON (" + e.what() + ")");
     }
     const auto map = json.find("weight_map");
-    if (map == json.end() || !map->is_object()) throw Error(index.string() + " has no 'weight_map' object");
+    if (map == json.end() || !map->is_object())
+      throw Error(index.string() + " has no 'weight_map' object");
     std::set<std::string> shards;
     for (const auto& [tensor, file] : map->items()) {
-      if (!file.is_string()) throw Error(index.string() + ": weight_map['" + tensor + "'] is not a file name");
+      if (!file.is_string())
+        throw Error(index.string() + ": weight_map['" + tensor + "'] is not a file name");
       const std::string name = file.get<std::string>();
       if (name.find('/') != std::string::npos || name == "..")
         throw Error(index.string() + ": shard name '" + name + "' must be a plain file name");
@@ -111,8 +115,8 @@ std::unique_ptr<SafetensorsCheckpoint> SafetensorsCheckpoint::open(const std::st
     for (const auto& shard : shards) checkpoint->add_file((dir / shard).string());
     for (const auto& [tensor, file] : map->items())
       if (!checkpoint->find(tensor))
-        throw Error(index.string() + " lists tensor '" + tensor + "' but " + file.get<std::string>() +
-                    " does not contain it");
+        throw Error(index.string() + " lists tensor '" + tensor + "' but " +
+                    file.get<std::string>() + " does not contain it");
   } else if (fs::exists(dir / "model.safetensors")) {
     checkpoint->add_file((dir / "model.safetensors").string());
   } else {
@@ -162,8 +166,10 @@ SafetensorsWriter::SafetensorsWriter(const std::string& path, std::vector<Safete
   file_ = std::fopen(path.c_str(), "wb");
   if (!file_) throw Error("cannot write " + path);
   unsigned char len_bytes[8];
-  for (int i = 0; i < 8; ++i) len_bytes[i] = static_cast<unsigned char>(uint64_t{text.size()} >> (8 * i));
-  if (std::fwrite(len_bytes, 1, 8, file_) != 8 || std::fwrite(text.data(), 1, text.size(), file_) != text.size())
+  for (int i = 0; i < 8; ++i)
+    len_bytes[i] = static_cast<unsigned char>(uint64_t{text.size()} >> (8 * i));
+  if (std::fwrite(len_bytes, 1, 8, file_) != 8 ||
+      std::fwrite(text.data(), 1, text.size(), file_) != text.size())
     throw Error("failed writing " + path + " (disk full?)");
 }
 
@@ -172,8 +178,10 @@ SafetensorsWriter::~SafetensorsWriter() {
 }
 
 void SafetensorsWriter::append(const void* data, size_t bytes) {
-  if (written_ + bytes > expected_) throw Error(path_ + ": more tensor data than the header declares");
-  if (std::fwrite(data, 1, bytes, file_) != bytes) throw Error("failed writing " + path_ + " (disk full?)");
+  if (written_ + bytes > expected_)
+    throw Error(path_ + ": more tensor data than the header declares");
+  if (std::fwrite(data, 1, bytes, file_) != bytes)
+    throw Error("failed writing " + path_ + " (disk full?)");
   written_ += bytes;
 }
 

@@ -10,7 +10,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   try {
-    const auto config = junction::parse_model_config(std::string(reinterpret_cast<const char*>(data), size), "fuzz");
+    const auto config = junction::parse_model_config(
+        std::string(reinterpret_cast<const char*>(data), size), "fuzz");
     if (config.head_dim <= 4096) junction::Rope rope(config);
   } catch (const junction::Error&) {
   }

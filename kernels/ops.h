@@ -23,7 +23,7 @@ struct AttentionShape {
   int64_t n_heads = 0;     // query heads
   int64_t n_kv_heads = 0;  // key/value heads (n_heads % n_kv_heads == 0)
   int64_t head_dim = 0;
-  int64_t kv_stride = 0;   // elements between the same position of two kv heads in the cache
+  int64_t kv_stride = 0;       // elements between the same position of two kv heads in the cache
   int64_t sliding_window = 0;  // 0: none; else a query at p sees keys k with p - k < window
   float scale = 1.0f;          // multiplies q.k before the softmax
 };
@@ -38,14 +38,16 @@ class Backend {
   // out[t, :] = table[ids[t], :] as float32; out: [n, table.cols]. ids are pre-validated.
   virtual void embedding(const WeightView& table, const int32_t* ids, int64_t n, float* out) = 0;
   // y[r, :] = x[r, :] / sqrt(mean(x[r, :]^2) + eps) * weight; x, y: [n_rows, dim] (may alias).
-  virtual void rms_norm(const float* x, int64_t n_rows, int64_t dim, const float* weight,
-                        float eps, float* y) = 0;
+  virtual void rms_norm(const float* x, int64_t n_rows, int64_t dim, const float* weight, float eps,
+                        float* y) = 0;
   // Rotates the first rot_dim dims of each head: pairs (i, i + rot_dim/2) as HF's rotate_half,
-  // or (2i, 2i + 1) when interleaved. x: [n_tokens, n_heads, head_dim]; cos, sin: [n_tokens, rot_dim / 2].
+  // or (2i, 2i + 1) when interleaved. x: [n_tokens, n_heads, head_dim]; cos, sin: [n_tokens,
+  // rot_dim / 2].
   virtual void rope(float* x, int64_t n_tokens, int64_t n_heads, int64_t head_dim, int64_t rot_dim,
                     bool interleaved, const float* cos, const float* sin) = 0;
   // Causal softmax attention over a cache. q: [n_tokens, n_heads, head_dim];
-  // k_cache, v_cache: [n_kv_heads, kv_stride / head_dim, head_dim]; out: [n_tokens, n_heads * head_dim].
+  // k_cache, v_cache: [n_kv_heads, kv_stride / head_dim, head_dim]; out: [n_tokens, n_heads *
+  // head_dim].
   virtual void attention(const float* q, const float* k_cache, const float* v_cache,
                          const AttentionShape& shape, float* out) = 0;
   // gate[i] = act(gate[i]) * up[i] over n elements; act is SiLU or tanh-approximated GELU.

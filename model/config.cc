@@ -59,7 +59,8 @@ class Fields {
   std::string what_;
 };
 
-Activation parse_activation(const std::string& name, const std::string& field, const std::string& what) {
+Activation parse_activation(const std::string& name, const std::string& field,
+                            const std::string& what) {
   if (name == "silu" || name == "swish") return Activation::kSilu;
   if (name == "gelu_pytorch_tanh" || name == "gelu_new" || name == "gelu_fast")
     return Activation::kGeluTanh;
@@ -145,7 +146,8 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
   if (c.num_attention_heads % c.num_key_value_heads != 0)
     throw Error(what + ": num_attention_heads must be a multiple of num_key_value_heads");
   c.head_dim = f.integer_or("head_dim", c.hidden_size / c.num_attention_heads);
-  if (c.head_dim <= 0 || c.head_dim % 2 != 0) throw Error(what + ": head_dim must be positive and even");
+  if (c.head_dim <= 0 || c.head_dim % 2 != 0)
+    throw Error(what + ": head_dim must be positive and even");
   c.rms_norm_eps = f.number_or("rms_norm_eps", 1e-6);
   c.max_position_embeddings = f.integer_or("max_position_embeddings", 4096);
   c.tie_word_embeddings = f.boolean_or("tie_word_embeddings", c.family == ModelFamily::kGemma);
@@ -187,7 +189,8 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
 
   if (c.model_type == "qwen2" || c.model_type == "qwen3") {
     if (f.boolean_or("use_sliding_window", false))
-      throw Error(what + ": use_sliding_window=true (per-layer sliding windows) is not supported yet");
+      throw Error(what +
+                  ": use_sliding_window=true (per-layer sliding windows) is not supported yet");
   } else if (c.model_type == "mistral" || c.model_type == "phi3") {
     c.sliding_window = f.integer_or("sliding_window", 0);
     if (c.sliding_window < 0) throw Error(what + ": sliding_window must be positive or null");
@@ -218,7 +221,8 @@ ModelConfig config_from_gguf(const GgufFile& g, const std::string& what) {
   const std::string p = arch + ".";
   auto required = [&](const std::string& key) {
     const auto v = g.get_int(p + key);
-    if (!v || *v <= 0) throw Error(what + ": metadata '" + p + key + "' is missing or not positive");
+    if (!v || *v <= 0)
+      throw Error(what + ": metadata '" + p + key + "' is missing or not positive");
     return *v;
   };
   c.model_type = arch;
@@ -237,15 +241,18 @@ ModelConfig config_from_gguf(const GgufFile& g, const std::string& what) {
   c.num_key_value_heads = g.get_int(p + "attention.head_count_kv").value_or(c.num_attention_heads);
   if (c.num_key_value_heads <= 0 || c.num_attention_heads % c.num_key_value_heads != 0)
     throw Error(what + ": attention.head_count must be a multiple of attention.head_count_kv");
-  c.head_dim = g.get_int(p + "attention.key_length").value_or(c.hidden_size / c.num_attention_heads);
-  if (c.head_dim <= 0 || c.head_dim % 2 != 0) throw Error(what + ": attention.key_length must be positive and even");
+  c.head_dim =
+      g.get_int(p + "attention.key_length").value_or(c.hidden_size / c.num_attention_heads);
+  if (c.head_dim <= 0 || c.head_dim % 2 != 0)
+    throw Error(what + ": attention.key_length must be positive and even");
   if (const auto v = g.get_int(p + "attention.value_length"); v && *v != c.head_dim)
     throw Error(what + ": attention.value_length different from key_length is not supported");
   c.max_position_embeddings = g.get_int(p + "context_length").value_or(4096);
   c.rms_norm_eps = g.get_double(p + "attention.layer_norm_rms_epsilon").value_or(1e-6);
   c.rope_theta = g.get_double(p + "rope.freq_base").value_or(10000.0);
   if (const auto dims = g.get_int(p + "rope.dimension_count"); dims && *dims != c.head_dim) {
-    if (*dims <= 0 || *dims > c.head_dim || *dims % 2 != 0) throw Error(what + ": rope.dimension_count is invalid");
+    if (*dims <= 0 || *dims > c.head_dim || *dims % 2 != 0)
+      throw Error(what + ": rope.dimension_count is invalid");
     c.partial_rotary_factor = static_cast<double>(*dims) / static_cast<double>(c.head_dim);
   }
   const std::string scaling = g.get_string(p + "rope.scaling.type").value_or("none");
@@ -278,7 +285,9 @@ ModelConfig config_from_gguf(const GgufFile& g, const std::string& what) {
 ModelConfig load_model_config(const std::string& model_dir) {
   const auto path = std::filesystem::path(model_dir) / "config.json";
   std::ifstream in(path);
-  if (!in) throw Error("cannot read " + path.string() + " (is " + model_dir + " a Hugging Face model folder?)");
+  if (!in)
+    throw Error("cannot read " + path.string() + " (is " + model_dir +
+                " a Hugging Face model folder?)");
   std::stringstream text;
   text << in.rdbuf();
   return parse_model_config(text.str(), path.string());

@@ -24,7 +24,8 @@ GenerationConfig parse_generation_config(const std::string& json_text, const std
     if (!j[key].is_number()) throw Error(what + ": '" + key + "' must be a number");
     return j[key].get<double>();
   };
-  if (j.contains("do_sample") && j["do_sample"].is_boolean()) g.do_sample = j["do_sample"].get<bool>();
+  if (j.contains("do_sample") && j["do_sample"].is_boolean())
+    g.do_sample = j["do_sample"].get<bool>();
   g.temperature = number("temperature");
   g.top_p = number("top_p");
   g.min_p = number("min_p");

@@ -39,21 +39,24 @@ std::unique_ptr<Model> Model::load(const std::string& path) {
     auto gguf = GgufFile::open(path);
     ModelConfig config = config_from_gguf(*gguf, path);
     ModelWeights weights = load_gguf_weights(config, std::move(gguf));
-    return std::unique_ptr<Model>(new Model(std::move(config), GenerationConfig{}, std::move(weights)));
+    return std::unique_ptr<Model>(
+        new Model(std::move(config), GenerationConfig{}, std::move(weights)));
   }
   ModelConfig config = load_model_config(path);
   GenerationConfig generation = load_generation_config(path);
   ModelWeights weights = load_weights(config, SafetensorsCheckpoint::open(path));
-  return std::unique_ptr<Model>(new Model(std::move(config), std::move(generation), std::move(weights)));
+  return std::unique_ptr<Model>(
+      new Model(std::move(config), std::move(generation), std::move(weights)));
 }
 
-void Model::linear(kernels::Backend& be, const float* x, int64_t n, const Linear& l, float* y) const {
+void Model::linear(kernels::Backend& be, const float* x, int64_t n, const Linear& l,
+                   float* y) const {
   be.matmul(x, n, l.weight, y);
   if (!l.bias.empty()) be.add_bias(y, n, l.weight.rows, l.bias.data());
 }
 
-void Model::forward(kernels::Backend& be, KvCache& cache, std::span<const int32_t> ids, int64_t pos0,
-                    int64_t n_logits, float* logits, ForwardScratch& s) const {
+void Model::forward(kernels::Backend& be, KvCache& cache, std::span<const int32_t> ids,
+                    int64_t pos0, int64_t n_logits, float* logits, ForwardScratch& s) const {
   const BatchSlice slice{&cache, ids, pos0, n_logits};
   forward(be, std::span<const BatchSlice>(&slice, 1), logits, s);
 }
@@ -105,14 +108,17 @@ void Model::forward(kernels::Backend& be, std::span<const BatchSlice> slices, fl
       be.rms_norm(s.q.data(), T * n_heads, D, L.q_norm.data(), eps, s.q.data());
       be.rms_norm(s.k.data(), T * n_kv, D, L.k_norm.data(), eps, s.k.data());
     }
-    be.rope(s.q.data(), T, n_heads, D, rope_.rotary_dim(), c.rope_interleaved, s.cos.data(), s.sin.data());
-    be.rope(s.k.data(), T, n_kv, D, rope_.rotary_dim(), c.rope_interleaved, s.cos.data(), s.sin.data());
+    be.rope(s.q.data(), T, n_heads, D, rope_.rotary_dim(), c.rope_interleaved, s.cos.data(),
+            s.sin.data());
+    be.rope(s.k.data(), T, n_kv, D, rope_.rotary_dim(), c.rope_interleaved, s.cos.data(),
+            s.sin.data());
     int64_t row = 0;
     for (const BatchSlice& b : slices) {
       const int64_t n = static_cast<int64_t>(b.ids.size());
       b.cache->write(l, b.pos0, n, s.k.data() + row * n_kv * D, s.v.data() + row * n_kv * D);
       be.attention(s.q.data() + row * n_heads * D, b.cache->keys(l), b.cache->values(l),
-                   attention_shape(n, b.pos0, b.cache->stride()), s.attn.data() + row * n_heads * D);
+                   attention_shape(n, b.pos0, b.cache->stride()),
+                   s.attn.data() + row * n_heads * D);
       row += n;
     }
     linear(be, s.attn.data(), T, L.o_proj, s.out.data());
@@ -143,7 +149,8 @@ void Model::forward(kernels::Backend& be, std::span<const BatchSlice> slices, fl
   if (wanted > 0) be.matmul(s.xn.data(), wanted, w.lm_head, logits);
 }
 
-kernels::AttentionShape Model::attention_shape(int64_t n_tokens, int64_t pos0, int64_t kv_stride) const {
+kernels::AttentionShape Model::attention_shape(int64_t n_tokens, int64_t pos0,
+                                               int64_t kv_stride) const {
   kernels::AttentionShape a;
   a.n_tokens = n_tokens;
   a.pos0 = pos0;

@@ -21,16 +21,16 @@ namespace junction {
 struct ForwardScratch {
   void reserve(const ModelConfig& config, int64_t n_tokens);
 
-  int64_t capacity = 0;            // tokens
-  std::vector<float> x;            // [T, hidden] residual stream
-  std::vector<float> xn;           // [T, hidden] normed input of a block
-  std::vector<float> q;            // [T, n_heads, head_dim]
-  std::vector<float> k, v;         // [T, n_kv_heads, head_dim]
-  std::vector<float> attn;         // [T, n_heads * head_dim]
-  std::vector<float> out;          // [T, hidden] output of a block before the residual add
-  std::vector<float> gate, up;     // [T, intermediate]
-  std::vector<float> cos, sin;     // [T, rotary_dim / 2]
-  std::vector<int32_t> ids;        // [T] the batch's tokens, slice after slice
+  int64_t capacity = 0;         // tokens
+  std::vector<float> x;         // [T, hidden] residual stream
+  std::vector<float> xn;        // [T, hidden] normed input of a block
+  std::vector<float> q;         // [T, n_heads, head_dim]
+  std::vector<float> k, v;      // [T, n_kv_heads, head_dim]
+  std::vector<float> attn;      // [T, n_heads * head_dim]
+  std::vector<float> out;       // [T, hidden] output of a block before the residual add
+  std::vector<float> gate, up;  // [T, intermediate]
+  std::vector<float> cos, sin;  // [T, rotary_dim / 2]
+  std::vector<int32_t> ids;     // [T] the batch's tokens, slice after slice
 };
 
 // One sequence's part of a forward batch: its cache, its new tokens and where they start.
@@ -62,7 +62,8 @@ class Model {
  private:
   Model(ModelConfig config, GenerationConfig generation, ModelWeights weights);
 
-  void linear(kernels::Backend& backend, const float* x, int64_t n, const Linear& l, float* y) const;
+  void linear(kernels::Backend& backend, const float* x, int64_t n, const Linear& l,
+              float* y) const;
   kernels::AttentionShape attention_shape(int64_t n_tokens, int64_t pos0, int64_t kv_stride) const;
 
   ModelConfig config_;

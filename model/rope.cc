@@ -80,13 +80,14 @@ Rope::Rope(const ModelConfig& c) : rotary_dim_(c.rotary_dim()) {
       high = std::min(high, static_cast<double>(dim - 1));
       if (low == high) high += 0.001;
       for (int64_t i = 0; i < dim / 2; ++i) {
-        const float ramp = std::clamp((static_cast<float>(i) - static_cast<float>(low)) /
-                                          static_cast<float>(high - low),
-                                      0.0f, 1.0f);
+        const float ramp = std::clamp(
+            (static_cast<float>(i) - static_cast<float>(low)) / static_cast<float>(high - low),
+            0.0f, 1.0f);
         const float extrapolation_factor = 1.0f - ramp;
         const float extrapolation = 1.0f / pos_freqs[i];
         const float interpolation = 1.0f / (factor * pos_freqs[i]);
-        inv_freq_[i] = interpolation * (1.0f - extrapolation_factor) + extrapolation * extrapolation_factor;
+        inv_freq_[i] =
+            interpolation * (1.0f - extrapolation_factor) + extrapolation * extrapolation_factor;
       }
       break;
     }
@@ -99,8 +100,10 @@ void Rope::fill(int64_t pos0, int64_t n, float* cos, float* sin) const {
     const float pos = static_cast<float>(pos0 + t);
     for (int64_t i = 0; i < half; ++i) {
       const float angle = pos * inv_freq_[i];
-      cos[t * half + i] = static_cast<float>(std::cos(static_cast<double>(angle))) * attention_factor_;
-      sin[t * half + i] = static_cast<float>(std::sin(static_cast<double>(angle))) * attention_factor_;
+      cos[t * half + i] =
+          static_cast<float>(std::cos(static_cast<double>(angle))) * attention_factor_;
+      sin[t * half + i] =
+          static_cast<float>(std::sin(static_cast<double>(angle))) * attention_factor_;
     }
   }
 }

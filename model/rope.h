@@ -16,7 +16,7 @@ class Rope {
   explicit Rope(const ModelConfig& config);
 
   int64_t rotary_dim() const { return rotary_dim_; }
-  float attention_factor() const { return attention_factor_; }  // multiplies cos and sin
+  float attention_factor() const { return attention_factor_; }      // multiplies cos and sin
   const std::vector<float>& inv_freq() const { return inv_freq_; }  // [rotary_dim / 2]
 
   // cos, sin: [n, rotary_dim / 2] for positions pos0 .. pos0 + n - 1.

@@ -18,10 +18,11 @@ class Loader {
 
   const SafetensorsTensor& tensor(const std::string& name, std::vector<int64_t> shape) const {
     const SafetensorsTensor* t = ckpt_.find(name);
-    if (!t) throw Error("checkpoint has no tensor '" + name + "' (does config.json match the weights?)");
+    if (!t)
+      throw Error("checkpoint has no tensor '" + name + "' (does config.json match the weights?)");
     if (t->shape != shape)
-      throw Error("tensor '" + name + "' has shape " + shape_string(t->shape) + ", config.json implies " +
-                  shape_string(shape));
+      throw Error("tensor '" + name + "' has shape " + shape_string(t->shape) +
+                  ", config.json implies " + shape_string(shape));
     return *t;
   }
 
@@ -67,7 +68,8 @@ ModelWeights load_weights(const ModelConfig& c, std::unique_ptr<SafetensorsCheck
     const std::string p = "model.layers." + std::to_string(l);
     LayerWeights L;
     L.input_layernorm = load.vector(p + ".input_layernorm.weight", H, norm_offset);
-    L.post_attention_layernorm = load.vector(p + ".post_attention_layernorm.weight", H, norm_offset);
+    L.post_attention_layernorm =
+        load.vector(p + ".post_attention_layernorm.weight", H, norm_offset);
     if (c.family == ModelFamily::kPhi3) {
       const WeightView qkv = load.matrix(p + ".self_attn.qkv_proj.weight", q_dim + 2 * kv_dim, H);
       L.q_proj.weight = qkv.slice_rows(0, q_dim);
@@ -114,8 +116,8 @@ class GgufLoader {
     const GgufTensor* t = f_.tensor(name);
     if (!t) throw Error("GGUF file has no tensor '" + name + "' (is it a complete model file?)");
     if (t->ne != ne)
-      throw Error("GGUF tensor '" + name + "' has shape " + shape_string(t->ne) + ", the metadata implies " +
-                  shape_string(ne));
+      throw Error("GGUF tensor '" + name + "' has shape " + shape_string(t->ne) +
+                  ", the metadata implies " + shape_string(ne));
     return *t;
   }
   WeightView matrix(const std::string& name, int64_t rows, int64_t cols) {
@@ -125,7 +127,8 @@ class GgufLoader {
   }
   std::vector<float> vector(const std::string& name, int64_t n, float add = 0.0f) const {
     const GgufTensor& t = tensor(name, {n});
-    if (n % block_elements(t.dtype) != 0) throw Error("GGUF tensor '" + name + "' is not whole blocks");
+    if (n % block_elements(t.dtype) != 0)
+      throw Error("GGUF tensor '" + name + "' is not whole blocks");
     std::vector<float> out(n);
     quant::dequantize_row(t.dtype, t.data, out.data(), n);
     for (float& f : out) f += add;
@@ -171,7 +174,8 @@ ModelWeights load_gguf_weights(const ModelConfig& c, std::unique_ptr<GgufFile> g
     w.layers.push_back(std::move(L));
   }
   w.norm = load.vector("output_norm.weight", H, norm_offset);
-  w.lm_head = load.find("output.weight") ? load.matrix("output.weight", c.vocab_size, H) : w.embed_tokens;
+  w.lm_head =
+      load.find("output.weight") ? load.matrix("output.weight", c.vocab_size, H) : w.embed_tokens;
   w.matrix_bytes = load.bytes;
   w.gguf = std::move(gguf);
   return w;

@@ -35,11 +35,14 @@ struct ModelWeights {
   // The mapped file(s) the views point into: a safetensors checkpoint or a GGUF file.
   std::unique_ptr<SafetensorsCheckpoint> checkpoint;
   std::unique_ptr<GgufFile> gguf;
-  size_t file_bytes() const { return checkpoint ? checkpoint->mapped_bytes() : gguf ? gguf->file_bytes() : 0; }
+  size_t file_bytes() const {
+    return checkpoint ? checkpoint->mapped_bytes() : gguf ? gguf->file_bytes() : 0;
+  }
 };
 
 // Weights of a Hugging Face checkpoint, by HF tensor names.
-ModelWeights load_weights(const ModelConfig& config, std::unique_ptr<SafetensorsCheckpoint> checkpoint);
+ModelWeights load_weights(const ModelConfig& config,
+                          std::unique_ptr<SafetensorsCheckpoint> checkpoint);
 // Weights of a GGUF file, by llama.cpp's tensor names (blk.N.attn_q.weight, ...).
 ModelWeights load_gguf_weights(const ModelConfig& config, std::unique_ptr<GgufFile> gguf);
 

@@ -29,11 +29,9 @@ std::string_view detect_cpu_isa() {
   __builtin_cpu_init();
   if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
       __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
-      __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("fma") &&
-      cpu_has_f16c())
+      __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("fma") && cpu_has_f16c())
     return "avx512";
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-      cpu_has_f16c())
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && cpu_has_f16c())
     return "avx2";
   return "scalar";
 }
@@ -63,7 +61,8 @@ class CpuBackend final : public Backend {
   }
 
   void embedding(const WeightView& table, const int32_t* ids, int64_t n, float* out) override {
-    for (int64_t t = 0; t < n; ++t) k_.convert_row(table.row(ids[t]), table.dtype, table.cols, out + t * table.cols);
+    for (int64_t t = 0; t < n; ++t)
+      k_.convert_row(table.row(ids[t]), table.dtype, table.cols, out + t * table.cols);
   }
 
   void rms_norm(const float* x, int64_t n_rows, int64_t dim, const float* weight, float eps,
@@ -100,7 +99,8 @@ class CpuBackend final : public Backend {
     const int64_t tokens_per_block = std::max<int64_t>(1, 16 / group);
     const int64_t token_blocks = (shape.n_tokens + tokens_per_block - 1) / tokens_per_block;
     const int64_t n_tasks = token_blocks * shape.n_kv_heads;
-    const int64_t scratch_floats = attention_scratch_floats(tokens_per_block * group, shape.head_dim);
+    const int64_t scratch_floats =
+        attention_scratch_floats(tokens_per_block * group, shape.head_dim);
     for (auto& s : scratch_) s.resize(std::max<size_t>(s.size(), scratch_floats));
     std::atomic<int64_t> next{0};
     // Hand out the costly late token blocks first.
@@ -110,7 +110,8 @@ class CpuBackend final : public Backend {
         const int64_t kv_head = task % shape.n_kv_heads;
         const int64_t t0 = block * tokens_per_block;
         const int64_t t1 = std::min(shape.n_tokens, t0 + tokens_per_block);
-        k_.attention_block(q, k_cache, v_cache, shape, kv_head, t0, t1, scratch_[thread].data(), out);
+        k_.attention_block(q, k_cache, v_cache, shape, kv_head, t0, t1, scratch_[thread].data(),
+                           out);
       }
     });
   }
@@ -119,7 +120,8 @@ class CpuBackend final : public Backend {
     parallel_elementwise(n, [&](int64_t b, int64_t e) { k_.silu_mul(gate + b, up + b, e - b); });
   }
   void gelu_tanh_mul(float* gate, const float* up, int64_t n) override {
-    parallel_elementwise(n, [&](int64_t b, int64_t e) { k_.gelu_tanh_mul(gate + b, up + b, e - b); });
+    parallel_elementwise(n,
+                         [&](int64_t b, int64_t e) { k_.gelu_tanh_mul(gate + b, up + b, e - b); });
   }
   void add_bias(float* x, int64_t n_rows, int64_t dim, const float* bias) override {
     for (int64_t r = 0; r < n_rows; ++r)
@@ -140,7 +142,8 @@ class CpuBackend final : public Backend {
     if (quantized_.size() < row_bytes * n_tokens) quantized_.resize(row_bytes * n_tokens);
     auto quantize = [&](int64_t begin, int64_t end) {
       for (int64_t t = begin; t < end; ++t)
-        ref::quantize_activations(w.dtype, x + t * w.cols, w.cols, quantized_.data() + t * row_bytes);
+        ref::quantize_activations(w.dtype, x + t * w.cols, w.cols,
+                                  quantized_.data() + t * row_bytes);
     };
     if (n_tokens < 8) {
       quantize(0, n_tokens);

@@ -12,7 +12,9 @@
 
 namespace junction::kernels {
 namespace {
+// The quantized dots first: the kernel templates call them.
 #include "kernels/cpu/quant_dot_impl.h"
+
 #include "kernels/cpu/kernels_impl.h"
 }  // namespace
 

@@ -48,8 +48,8 @@ inline void scale_axpy(float scale, float a, const float* x, float* y, int64_t n
 }
 
 template <class S, DType D, int R, int C>
-inline void matmul_tile(const float* x, int64_t K, const std::byte* w, size_t w_row_bytes,
-                        float* y, int64_t ldy) {
+inline void matmul_tile(const float* x, int64_t K, const std::byte* w, size_t w_row_bytes, float* y,
+                        int64_t ldy) {
   constexpr size_t kElem = dtype_size(D);
   typename S::V acc[R][C];
   for (int r = 0; r < R; ++r)
@@ -125,23 +125,28 @@ template <class S>
 void matmul_rows(const float* x, int64_t n_tokens, const WeightView& w, int64_t row_begin,
                  int64_t row_end, float* y) {
   switch (w.dtype) {
-    case DType::F32: return matmul_rows_typed<S, DType::F32>(x, n_tokens, w, row_begin, row_end, y);
-    case DType::F16: return matmul_rows_typed<S, DType::F16>(x, n_tokens, w, row_begin, row_end, y);
-    case DType::BF16: return matmul_rows_typed<S, DType::BF16>(x, n_tokens, w, row_begin, row_end, y);
-    default: break;  // quantized weights go through quant_matmul_rows
+    case DType::F32:
+      return matmul_rows_typed<S, DType::F32>(x, n_tokens, w, row_begin, row_end, y);
+    case DType::F16:
+      return matmul_rows_typed<S, DType::F16>(x, n_tokens, w, row_begin, row_end, y);
+    case DType::BF16:
+      return matmul_rows_typed<S, DType::BF16>(x, n_tokens, w, row_begin, row_end, y);
+    default:
+      break;  // quantized weights go through quant_matmul_rows
   }
 }
 
 // Quantized weights: one dot product per (row, token); vec_dot is this ISA's fast version for
 // the types it has one for, the reference otherwise.
 template <class S>
-void quant_matmul_rows(const std::byte* xq, size_t xq_row_bytes, int64_t n_tokens, const WeightView& w,
-                       int64_t row_begin, int64_t row_end, float* y) {
+void quant_matmul_rows(const std::byte* xq, size_t xq_row_bytes, int64_t n_tokens,
+                       const WeightView& w, int64_t row_begin, int64_t row_end, float* y) {
   if (n_tokens > 1 && has_unpacked_dot(w.dtype))
     return quant_matmul_unpacked(xq, xq_row_bytes, n_tokens, w, row_begin, row_end, y);
   const auto dot = quant_vec_dot(w.dtype);
   for (int64_t n = row_begin; n < row_end; ++n)
-    for (int64_t t = 0; t < n_tokens; ++t) y[t * w.rows + n] = dot(w.dtype, w.row(n), xq + t * xq_row_bytes, w.cols);
+    for (int64_t t = 0; t < n_tokens; ++t)
+      y[t * w.rows + n] = dot(w.dtype, w.row(n), xq + t * xq_row_bytes, w.cols);
 }
 
 template <class S>
@@ -182,10 +187,10 @@ void attention_block(const float* q, const float* k_cache, const float* v_cache,
   const int64_t group = s.n_heads / s.n_kv_heads;
   const int64_t D = s.head_dim;
   const int64_t rows = (t1 - t0) * group;
-  float* m = scratch;               // [rows] running max
-  float* l = m + rows;              // [rows] running sum of exp
-  float* acc = l + rows;            // [rows, D] running weighted values
-  float* p = acc + rows * D;        // [rows, kBk] this block's scores, then probabilities
+  float* m = scratch;         // [rows] running max
+  float* l = m + rows;        // [rows] running sum of exp
+  float* acc = l + rows;      // [rows, D] running weighted values
+  float* p = acc + rows * D;  // [rows, kBk] this block's scores, then probabilities
   std::fill(m, m + rows, kNegInf);
   std::fill(l, l + rows, 0.0f);
   std::fill(acc, acc + rows * D, 0.0f);
@@ -225,7 +230,8 @@ void attention_block(const float* q, const float* k_cache, const float* v_cache,
       l[r] = l[r] * correction + S::reduce_add(vsum);
       float* ar = acc + r * D;
       scale_axpy<S>(correction, pr[lo - kb], V + lo * D, ar, D);
-      for (int64_t key = lo + 1; key < hi; ++key) scale_axpy<S>(1.0f, pr[key - kb], V + key * D, ar, D);
+      for (int64_t key = lo + 1; key < hi; ++key)
+        scale_axpy<S>(1.0f, pr[key - kb], V + key * D, ar, D);
     }
   }
   for (int64_t r = 0; r < rows; ++r) {
@@ -266,6 +272,6 @@ void gelu_tanh_mul(float* gate, const float* up, int64_t n) {
 
 template <class S>
 IsaKernels make_isa_kernels(const char* name) {
-  return IsaKernels{name,          &matmul_rows<S>,     &quant_matmul_rows<S>, &convert_row<S>,
-                    &rms_norm<S>,   &attention_block<S>, &silu_mul<S>,          &gelu_tanh_mul<S>};
+  return IsaKernels{name,         &matmul_rows<S>,     &quant_matmul_rows<S>, &convert_row<S>,
+                    &rms_norm<S>, &attention_block<S>, &silu_mul<S>,          &gelu_tanh_mul<S>};
 }

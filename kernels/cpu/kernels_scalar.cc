@@ -13,9 +13,14 @@
 namespace junction::kernels {
 namespace {
 using QuantDot = float (*)(DType, const std::byte*, const void*, int64_t);
-QuantDot quant_vec_dot(DType) { return &quant::vec_dot_ref; }
-bool has_unpacked_dot(DType) { return false; }
-void quant_matmul_unpacked(const std::byte*, size_t, int64_t, const WeightView&, int64_t, int64_t, float*) {}
+QuantDot quant_vec_dot(DType) {
+  return &quant::vec_dot_ref;
+}
+bool has_unpacked_dot(DType) {
+  return false;
+}
+void quant_matmul_unpacked(const std::byte*, size_t, int64_t, const WeightView&, int64_t, int64_t,
+                           float*) {}
 
 #include "kernels/cpu/kernels_impl.h"
 }  // namespace

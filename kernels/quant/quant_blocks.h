@@ -6,21 +6,21 @@
 
 namespace junction::quant {
 
-inline constexpr int kQK = 32;    // elements per block of the legacy types
+inline constexpr int kQK = 32;     // elements per block of the legacy types
 inline constexpr int kQK_K = 256;  // elements per K-quant super-block
 
 #pragma pack(push, 1)
 struct BlockQ4_0 {
-  uint16_t d;               // f16 scale
-  uint8_t qs[kQK / 2];      // element j in the low nibble of qs[j], j + 16 in the high one
+  uint16_t d;           // f16 scale
+  uint8_t qs[kQK / 2];  // element j in the low nibble of qs[j], j + 16 in the high one
 };
 struct BlockQ4_1 {
-  uint16_t d, m;            // f16 scale and minimum
+  uint16_t d, m;  // f16 scale and minimum
   uint8_t qs[kQK / 2];
 };
 struct BlockQ5_0 {
   uint16_t d;
-  uint8_t qh[4];            // fifth bit of element j at bit j
+  uint8_t qh[4];  // fifth bit of element j at bit j
   uint8_t qs[kQK / 2];
 };
 struct BlockQ5_1 {
@@ -33,8 +33,8 @@ struct BlockQ8_0 {
   int8_t qs[kQK];
 };
 struct BlockQ4_K {
-  uint16_t d, dmin;         // super-block scales of the 6-bit sub-block scales and minima
-  uint8_t scales[12];       // 8 scales + 8 minima, 6 bits each
+  uint16_t d, dmin;    // super-block scales of the 6-bit sub-block scales and minima
+  uint8_t scales[12];  // 8 scales + 8 minima, 6 bits each
   uint8_t qs[kQK_K / 2];
 };
 struct BlockQ5_K {
@@ -44,12 +44,12 @@ struct BlockQ5_K {
   uint8_t qs[kQK_K / 2];
 };
 struct BlockQ6_K {
-  uint8_t ql[kQK_K / 2];    // low 4 bits
-  uint8_t qh[kQK_K / 4];    // high 2 bits
+  uint8_t ql[kQK_K / 2];  // low 4 bits
+  uint8_t qh[kQK_K / 4];  // high 2 bits
   int8_t scales[kQK_K / 16];
   uint16_t d;
 };
-struct BlockQ8_K {           // activations for the K-quant dot products
+struct BlockQ8_K {  // activations for the K-quant dot products
   float d;
   int8_t qs[kQK_K];
   int16_t bsums[kQK_K / 16];  // sum of each group of 16 qs

@@ -9,13 +9,15 @@
 namespace junction::quant {
 namespace {
 
-float h2f(uint16_t h) { return f16_to_f32(h); }
+float h2f(uint16_t h) {
+  return f16_to_f32(h);
+}
 
 // The 64-element chunks of Q4_K / Q5_K: each byte of qs holds element l (low nibble, sub-block
 // 2c) and element l + 32 (high nibble, sub-block 2c + 1) of chunk c.
 template <class Block>
-void k4_chunk_scales(const Block& b, int chunk, float d, float dmin, float* d1, float* m1, float* d2,
-                     float* m2) {
+void k4_chunk_scales(const Block& b, int chunk, float d, float dmin, float* d1, float* m1,
+                     float* d2, float* m2) {
   uint8_t sc, m;
   scale_min_k4(2 * chunk, b.scales, &sc, &m);
   *d1 = d * sc;
@@ -280,7 +282,8 @@ float vec_dot_ref(DType type, const std::byte* row, const void* activations, int
         scaled += sc * dot;
         mins += m * (y[i].bsums[2 * sub] + y[i].bsums[2 * sub + 1]);
       }
-      sum += y[i].d * h2f(dh) * static_cast<float>(scaled) - y[i].d * h2f(dminh) * static_cast<float>(mins);
+      sum += y[i].d * h2f(dh) * static_cast<float>(scaled) -
+             y[i].d * h2f(dminh) * static_cast<float>(mins);
     } else {
       throw Error("no dot product for " + std::string(dtype_name(type)));
     }

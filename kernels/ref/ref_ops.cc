@@ -36,7 +36,8 @@ void matmul(const float* x, int64_t n_tokens, const WeightView& w, float* y) {
     std::vector<std::byte> xq(quantized_activation_bytes(w.dtype, w.cols));
     for (int64_t t = 0; t < n_tokens; ++t) {
       quantize_activations(w.dtype, x + t * w.cols, w.cols, xq.data());
-      for (int64_t n = 0; n < w.rows; ++n) y[t * w.rows + n] = quant::vec_dot_ref(w.dtype, w.row(n), xq.data(), w.cols);
+      for (int64_t n = 0; n < w.rows; ++n)
+        y[t * w.rows + n] = quant::vec_dot_ref(w.dtype, w.row(n), xq.data(), w.cols);
     }
     return;
   }
@@ -44,14 +45,16 @@ void matmul(const float* x, int64_t n_tokens, const WeightView& w, float* y) {
     for (int64_t n = 0; n < w.rows; ++n) {
       const std::byte* row = w.row(n);
       double sum = 0.0;
-      for (int64_t k = 0; k < w.cols; ++k) sum += double{x[t * w.cols + k]} * load_element(row, w.dtype, k);
+      for (int64_t k = 0; k < w.cols; ++k)
+        sum += double{x[t * w.cols + k]} * load_element(row, w.dtype, k);
       y[t * w.rows + n] = static_cast<float>(sum);
     }
   }
 }
 
 void embedding(const WeightView& table, const int32_t* ids, int64_t n, float* out) {
-  for (int64_t t = 0; t < n; ++t) quant::dequantize_row(table.dtype, table.row(ids[t]), out + t * table.cols, table.cols);
+  for (int64_t t = 0; t < n; ++t)
+    quant::dequantize_row(table.dtype, table.row(ids[t]), out + t * table.cols, table.cols);
 }
 
 size_t quantized_activation_bytes(DType weight_type, int64_t n) {
@@ -98,13 +101,14 @@ void rope(float* x, int64_t n_tokens, int64_t n_heads, int64_t head_dim, int64_t
   }
 }
 
-void attention(const float* q, const float* k_cache, const float* v_cache,
-               const AttentionShape& s, float* out) {
+void attention(const float* q, const float* k_cache, const float* v_cache, const AttentionShape& s,
+               float* out) {
   const int64_t group = s.n_heads / s.n_kv_heads;
   std::vector<double> scores;
   for (int64_t t = 0; t < s.n_tokens; ++t) {
     const int64_t pos = s.pos0 + t;
-    const int64_t first = s.sliding_window > 0 ? std::max<int64_t>(0, pos - s.sliding_window + 1) : 0;
+    const int64_t first =
+        s.sliding_window > 0 ? std::max<int64_t>(0, pos - s.sliding_window + 1) : 0;
     for (int64_t h = 0; h < s.n_heads; ++h) {
       const float* qh = q + (t * s.n_heads + h) * s.head_dim;
       const float* kh = k_cache + (h / group) * s.kv_stride;
@@ -129,7 +133,9 @@ void attention(const float* q, const float* k_cache, const float* v_cache,
   }
 }
 
-float silu(float x) { return x / (1.0f + std::exp(-x)); }
+float silu(float x) {
+  return x / (1.0f + std::exp(-x));
+}
 
 // PyTorch's gelu(approximate="tanh").
 float gelu_tanh(float x) {

@@ -29,16 +29,18 @@ TEST(RunCommand, ChatMessagesReproduceTransformers) {
   std::ifstream in(kModel + "/chat_refs.json");
   const auto refs = nlohmann::json::parse(in);
   ASSERT_FALSE(refs.empty());
-  const auto dir = std::filesystem::temp_directory_path() / ("junction_run_chat_" + std::to_string(getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("junction_run_chat_" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   int index = 0;
   for (const auto& ref : refs) {
     const auto messages_file = dir / ("messages_" + std::to_string(index++) + ".json");
     std::ofstream(messages_file) << ref["messages"].dump();
     const size_t n = ref["greedy_ids"].size();
-    const std::string out = run_command(std::string(JUNCTION_BINARY) + " run --model " + kModel +
-                                        " --messages @" + messages_file.string() + " --temperature 0 --ignore-eos -n " +
-                                        std::to_string(n) + " --json 2>/dev/null");
+    const std::string out =
+        run_command(std::string(JUNCTION_BINARY) + " run --model " + kModel + " --messages @" +
+                    messages_file.string() + " --temperature 0 --ignore-eos -n " +
+                    std::to_string(n) + " --json 2>/dev/null");
     const auto got = nlohmann::json::parse(out);
     EXPECT_EQ(got["prompt_text"], ref["prompt_text"]);
     EXPECT_EQ(got["prompt_ids"], ref["prompt_ids"]);
@@ -54,12 +56,14 @@ TEST(RunCommand, GgufChatMessagesReproduceTransformers) {
   std::ifstream in(kModel + "/chat_refs.json");
   const auto refs = nlohmann::json::parse(in);
   const std::string gguf = std::string(JUNCTION_TEST_DATA) + "/gguf/qwen3-e2e-BF16.gguf";
-  const auto messages_file = std::filesystem::temp_directory_path() / ("junction_gguf_chat_" + std::to_string(getpid()) + ".json");
+  const auto messages_file = std::filesystem::temp_directory_path() /
+                             ("junction_gguf_chat_" + std::to_string(getpid()) + ".json");
   for (const auto& ref : refs) {
     std::ofstream(messages_file) << ref["messages"].dump();
-    const std::string out = run_command(std::string(JUNCTION_BINARY) + " run --model " + gguf + " --messages @" +
-                                        messages_file.string() + " --temperature 0 --ignore-eos -n " +
-                                        std::to_string(ref["greedy_ids"].size()) + " --json 2>/dev/null");
+    const std::string out =
+        run_command(std::string(JUNCTION_BINARY) + " run --model " + gguf + " --messages @" +
+                    messages_file.string() + " --temperature 0 --ignore-eos -n " +
+                    std::to_string(ref["greedy_ids"].size()) + " --json 2>/dev/null");
     const auto got = nlohmann::json::parse(out);
     EXPECT_EQ(got["prompt_ids"], ref["prompt_ids"]);
     EXPECT_EQ(got["output_ids"], ref["greedy_ids"]);
@@ -70,13 +74,16 @@ TEST(RunCommand, GgufChatMessagesReproduceTransformers) {
 
 TEST(RunCommand, BadInputIsAnErrorNotACrash) {
   const std::string base = std::string(JUNCTION_BINARY) + " run --model " + kModel;
-  for (const std::string args : {" --prompt-ids 1,x,3", " --prompt-ids 999999999", " --messages '[1'",
-                                 " --messages '{}'", " --prompt-ids 1 --chat hi", ""}) {
+  for (const std::string args :
+       {" --prompt-ids 1,x,3", " --prompt-ids 999999999", " --messages '[1'", " --messages '{}'",
+        " --prompt-ids 1 --chat hi", ""}) {
     const int status = std::system((base + args + " -n 2 >/dev/null 2>&1").c_str());
     ASSERT_TRUE(WIFEXITED(status)) << args;
     EXPECT_EQ(WEXITSTATUS(status), 1) << args;
   }
-  const int status = std::system((std::string(JUNCTION_BINARY) + " run --model /nonexistent --prompt-ids 1 >/dev/null 2>&1").c_str());
+  const int status = std::system(
+      (std::string(JUNCTION_BINARY) + " run --model /nonexistent --prompt-ids 1 >/dev/null 2>&1")
+          .c_str());
   EXPECT_EQ(WEXITSTATUS(status), 1);
 }
 

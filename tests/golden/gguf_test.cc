@@ -2,8 +2,8 @@
 // tensors equal llama.cpp's bit for bit, and our logits agree with llama.cpp's recorded runs when
 // fed the same tokens (teacher forcing), within the tolerances of issue 5.
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <openssl/evp.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -44,9 +44,9 @@ std::string sha256_hex(const void* data, size_t n) {
 }
 
 TEST(Gguf, EveryFixtureFileParses) {
-  for (const char* name : {"qwen3-qbase-F16", "qwen3-qbase-Q8_0", "qwen3-qbase-Q6_K", "qwen3-qbase-Q5_K_M",
-                           "qwen3-qbase-Q4_K_M", "qwen3-qbase-Q4_0", "qwen3-e2e-BF16", "qwen3-e2e-Q8_0",
-                           "qwen3-vocab-only"}) {
+  for (const char* name : {"qwen3-qbase-F16", "qwen3-qbase-Q8_0", "qwen3-qbase-Q6_K",
+                           "qwen3-qbase-Q5_K_M", "qwen3-qbase-Q4_K_M", "qwen3-qbase-Q4_0",
+                           "qwen3-e2e-BF16", "qwen3-e2e-Q8_0", "qwen3-vocab-only"}) {
     const auto g = GgufFile::open(kGguf + name + ".gguf");
     EXPECT_EQ(g->get_string("general.architecture"), "qwen3") << name;
     EXPECT_EQ(g->version(), 3u) << name;
@@ -71,14 +71,18 @@ TEST_P(GgufDequant, MatchesLlamaCppBitForBit) {
     const int64_t cols = t->ne[0], rows = t->ne[1];
     std::vector<float> all(rows * cols);
     for (int64_t r = 0; r < rows; ++r)
-      quant::dequantize_row(t->dtype, t->data + r * row_size(t->dtype, cols), all.data() + r * cols, cols);
+      quant::dequantize_row(t->dtype, t->data + r * row_size(t->dtype, cols), all.data() + r * cols,
+                            cols);
     std::ifstream in(kGguf + ref["file"].get<std::string>(), std::ios::binary);
-    const int64_t stored_rows = ref["rows_stored"][1].get<int64_t>() - ref["rows_stored"][0].get<int64_t>();
+    const int64_t stored_rows =
+        ref["rows_stored"][1].get<int64_t>() - ref["rows_stored"][0].get<int64_t>();
     std::vector<float> want(stored_rows * cols);
     in.read(reinterpret_cast<char*>(want.data()), static_cast<std::streamsize>(want.size() * 4));
     ASSERT_TRUE(in) << name;
-    EXPECT_EQ(std::memcmp(want.data(), all.data(), want.size() * 4), 0) << name << ": stored rows differ";
-    EXPECT_EQ(sha256_hex(all.data(), all.size() * 4), ref["sha256_full"].get<std::string>()) << name;
+    EXPECT_EQ(std::memcmp(want.data(), all.data(), want.size() * 4), 0)
+        << name << ": stored rows differ";
+    EXPECT_EQ(sha256_hex(all.data(), all.size() * 4), ref["sha256_full"].get<std::string>())
+        << name;
   }
 }
 
@@ -88,7 +92,8 @@ INSTANTIATE_TEST_SUITE_P(Types, GgufDequant,
 // Feeds each prompt plus llama.cpp's own greedy continuation; at every step our top-1 must equal
 // llama.cpp's where its top-2 log-probabilities are more than `gap` apart, and our log-probability
 // of each of llama.cpp's top-5 tokens must be within `tolerance` of its.
-void check_teacher_forced(const std::string& gguf, const std::string& reference, double gap, double tolerance) {
+void check_teacher_forced(const std::string& gguf, const std::string& reference, double gap,
+                          double tolerance) {
   const auto model = Model::load(kGguf + gguf);
   const auto refs = read_json(kGguf + reference);
   const int64_t V = model->config().vocab_size;
@@ -116,10 +121,12 @@ void check_teacher_forced(const std::string& gguf, const std::string& reference,
       const double top_gap = top[0]["logprob"].get<double>() - top[1]["logprob"].get<double>();
       const int32_t ours = static_cast<int32_t>(std::max_element(row, row + V) - row);
       if (top_gap > gap) {
-        EXPECT_EQ(ours, top[0]["id"].get<int32_t>()) << gguf << " step " << i << " (llama.cpp top-2 gap " << top_gap << ")";
+        EXPECT_EQ(ours, top[0]["id"].get<int32_t>())
+            << gguf << " step " << i << " (llama.cpp top-2 gap " << top_gap << ")";
       }
       for (const auto& entry : top) {
-        const double diff = std::fabs(row[entry["id"].get<int32_t>()] - log_total - entry["logprob"].get<double>());
+        const double diff =
+            std::fabs(row[entry["id"].get<int32_t>()] - log_total - entry["logprob"].get<double>());
         worst = std::max(worst, diff);
         total_diff += diff;
         ++diffs;
@@ -129,8 +136,8 @@ void check_teacher_forced(const std::string& gguf, const std::string& reference,
     }
   }
   EXPECT_GT(compared, 0);
-  std::printf("%s vs %s: top-5 log-probability difference worst %.2e mean %.2e over %d steps\n", gguf.c_str(),
-              reference.c_str(), worst, total_diff / std::max(diffs, 1), compared);
+  std::printf("%s vs %s: top-5 log-probability difference worst %.2e mean %.2e over %d steps\n",
+              gguf.c_str(), reference.c_str(), worst, total_diff / std::max(diffs, 1), compared);
 }
 
 // Against llama.cpp run with an f32 KV cache and flash attention off, which is what junction
@@ -142,7 +149,8 @@ TEST(GgufTeacherForced, QuantizedAgreeWithLlamaCpp) {
     check_teacher_forced(std::string("qwen3-qbase-") + type + ".gguf",
                          std::string("qwen3-qbase-") + type + ".llamacpp-kvf32.json", 0.02, 0.05);
   check_teacher_forced("qwen3-e2e-Q8_0.gguf", "qwen3-e2e-Q8_0.llamacpp-kvf32.json", 0.02, 0.05);
-  check_teacher_forced("qwen3-e2e-Q8_0.gguf", "qwen3-e2e-Q8_0.chat.llamacpp-kvf32.json", 0.02, 0.05);
+  check_teacher_forced("qwen3-e2e-Q8_0.gguf", "qwen3-e2e-Q8_0.chat.llamacpp-kvf32.json", 0.02,
+                       0.05);
 }
 
 // Q5_K: our dot products equal the exact dot of llama.cpp's own dequantized weights and quantized
@@ -150,7 +158,8 @@ TEST(GgufTeacherForced, QuantizedAgreeWithLlamaCpp) {
 // Q5_K_M file differs systematically (mean 7e-3, worst 0.063). Not yet explained; the bound is the
 // measured one, so a regression still fails, and the gap is an open item of issue 5.
 TEST(GgufTeacherForced, Q5KCloseToLlamaCpp) {
-  check_teacher_forced("qwen3-qbase-Q5_K_M.gguf", "qwen3-qbase-Q5_K_M.llamacpp-kvf32.json", 0.02, 0.07);
+  check_teacher_forced("qwen3-qbase-Q5_K_M.gguf", "qwen3-qbase-Q5_K_M.llamacpp-kvf32.json", 0.02,
+                       0.07);
 }
 
 // F16 / BF16: llama.cpp rounds activations to F16 / BF16 before each matmul (its README says so);
@@ -159,7 +168,8 @@ TEST(GgufTeacherForced, Q5KCloseToLlamaCpp) {
 TEST(GgufTeacherForced, FloatAgreeWithLlamaCppF32Cache) {
   check_teacher_forced("qwen3-qbase-F16.gguf", "qwen3-qbase-F16.llamacpp-kvf32.json", 1e-2, 3e-3);
   check_teacher_forced("qwen3-e2e-BF16.gguf", "qwen3-e2e-BF16.llamacpp-kvf32.json", 5e-2, 3e-2);
-  check_teacher_forced("qwen3-e2e-BF16.gguf", "qwen3-e2e-BF16.chat.llamacpp-kvf32.json", 5e-2, 3e-2);
+  check_teacher_forced("qwen3-e2e-BF16.gguf", "qwen3-e2e-BF16.chat.llamacpp-kvf32.json", 5e-2,
+                       3e-2);
 }
 
 // The BF16 GGUF holds the same weights as the safetensors fixture: same logits as HF.
@@ -179,7 +189,8 @@ TEST(GgufModel, Bf16FileMatchesHuggingFaceReference) {
     std::vector<float> got;
     seq.feed(*backend, ids, 512, &got);
     double max_err = 0;
-    for (size_t i = 0; i < want.size(); ++i) max_err = std::max(max_err, double(std::fabs(got[i] - want[i])));
+    for (size_t i = 0; i < want.size(); ++i)
+      max_err = std::max(max_err, double(std::fabs(got[i] - want[i])));
     EXPECT_LE(max_err, 1e-3);
   }
 }

@@ -41,7 +41,8 @@ TEST(LongContext, YarnBeyondOriginalWindowMatchesReference) {
   std::vector<float> got;
   std::span<float> last = seq.feed(*backend, all.subspan(positions[0]), 512, &got);
   double max_err = 0;
-  for (size_t i = 0; i < want.size(); ++i) max_err = std::max(max_err, double(std::fabs(got[i] - want[i])));
+  for (size_t i = 0; i < want.size(); ++i)
+    max_err = std::max(max_err, double(std::fabs(got[i] - want[i])));
   EXPECT_LE(max_err, 1e-3);
   RecordProperty("max_abs_logit_error", std::to_string(max_err));
 

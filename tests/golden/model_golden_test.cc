@@ -85,7 +85,8 @@ TEST_P(ModelGolden, LogitsAndGreedyMatchReference) {
     std::vector<float> got;
     seq.feed(*backend, ids, 512, &got);
     double max_err = 0;
-    for (size_t i = 0; i < want.size(); ++i) max_err = std::max(max_err, double(std::fabs(got[i] - want[i])));
+    for (size_t i = 0; i < want.size(); ++i)
+      max_err = std::max(max_err, double(std::fabs(got[i] - want[i])));
     EXPECT_LE(max_err, tolerance) << GetParam() << " prompt of " << ids.size() << " tokens";
     RecordProperty("max_abs_logit_error_" + std::to_string(ids.size()), std::to_string(max_err));
 
@@ -111,7 +112,8 @@ TEST_P(ModelGolden, GreedyIndependentOfBatchingThreadsAndKernels) {
     EXPECT_EQ(greedy(*model, *cpu2, ids, n, 1), batched) << "token by token";
     EXPECT_EQ(greedy(*model, *cpu1, ids, n, 512), batched) << "one thread";
     EXPECT_EQ(greedy(*model, *cpu2, ids, n, 7), batched) << "chunks of 7";
-    expect_greedy_matches(greedy(*model, *reference, ids, n, 512), prompt, GetParam() + " reference");
+    expect_greedy_matches(greedy(*model, *reference, ids, n, 512), prompt,
+                          GetParam() + " reference");
   }
 }
 
@@ -131,7 +133,8 @@ TEST_P(ModelGolden, SequencesBatchedTogetherMatchReference) {
   size_t total = 0;
   for (const auto& prompt : refs["prompts"]) {
     prompts.push_back(prompt["ids"].get<std::vector<int32_t>>());
-    caches.push_back(std::make_unique<KvCache>(model->config(), static_cast<int64_t>(prompts.back().size())));
+    caches.push_back(
+        std::make_unique<KvCache>(model->config(), static_cast<int64_t>(prompts.back().size())));
     total += prompts.back().size();
   }
   for (size_t i = 0; i < prompts.size(); ++i)
@@ -152,9 +155,9 @@ TEST_P(ModelGolden, SequencesBatchedTogetherMatchReference) {
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, ModelGolden,
                          ::testing::Values("qwen3-tiny-tied-f32", "qwen3-small-yarn-bf16",
-                                           "qwen3-qbase-f32", "qwen3-e2e-bf16", "qwen2-tiny-bias-f32",
-                                           "llama-tiny-f16", "mistral-tiny-bf16", "gemma-tiny-f32",
-                                           "phi3-tiny-f32"),
+                                           "qwen3-qbase-f32", "qwen3-e2e-bf16",
+                                           "qwen2-tiny-bias-f32", "llama-tiny-f16",
+                                           "mistral-tiny-bf16", "gemma-tiny-f32", "phi3-tiny-f32"),
                          [](const auto& info) {
                            std::string name = info.param;
                            for (char& ch : name)

@@ -1,7 +1,7 @@
 // Half and bfloat16 conversions against the CPU's own F16C instructions (an independent
 // implementation) and IEEE rounding rules.
-#include <gtest/gtest.h>
 #include <cpuid.h>
+#include <gtest/gtest.h>
 #include <immintrin.h>
 
 #include <cmath>
@@ -26,7 +26,9 @@ bool same_bits_or_both_nan(float a, float b) {
   return x == y;
 }
 
-__attribute__((target("f16c"))) float hardware_f16_to_f32(uint16_t h) { return _cvtsh_ss(h); }
+__attribute__((target("f16c"))) float hardware_f16_to_f32(uint16_t h) {
+  return _cvtsh_ss(h);
+}
 __attribute__((target("f16c"))) uint16_t hardware_f32_to_f16(float f) {
   return _cvtss_sh(f, _MM_FROUND_TO_NEAREST_INT);
 }
@@ -34,7 +36,8 @@ __attribute__((target("f16c"))) uint16_t hardware_f32_to_f16(float f) {
 TEST(DType, F16ToF32MatchesHardwareForAllValues) {
   if (!cpu_has_f16c()) GTEST_SKIP() << "no F16C on this CPU";
   for (uint32_t h = 0; h < 65536; ++h)
-    ASSERT_TRUE(same_bits_or_both_nan(f16_to_f32(static_cast<uint16_t>(h)), hardware_f16_to_f32(h))) << h;
+    ASSERT_TRUE(same_bits_or_both_nan(f16_to_f32(static_cast<uint16_t>(h)), hardware_f16_to_f32(h)))
+        << h;
 }
 
 TEST(DType, F32ToF16MatchesHardwareRounding) {

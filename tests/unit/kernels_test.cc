@@ -39,7 +39,8 @@ struct StoredMatrix {
   WeightView view;
 };
 
-StoredMatrix store(const std::vector<float>& values, int64_t rows, int64_t cols, DType dtype, size_t misalign) {
+StoredMatrix store(const std::vector<float>& values, int64_t rows, int64_t cols, DType dtype,
+                   size_t misalign) {
   StoredMatrix m;
   m.buffer.resize(misalign + values.size() * dtype_size(dtype));
   std::byte* p = m.buffer.data() + misalign;
@@ -71,8 +72,9 @@ TEST(Kernels, MatmulMatchesReferenceOverOddShapesDtypesAndAlignments) {
             for (int64_t i = 0; i < T * N; ++i) {
               // |error| of a K-term float32 sum is below K * eps * sum |terms|; sum |terms| ~ K.
               const double bound = 1e-6 * K + 1e-6;
-              ASSERT_NEAR(got[i], want[i], bound) << isa->name << " " << dtype_name(dtype) << " K=" << K
-                                                  << " N=" << N << " T=" << T << " i=" << i;
+              ASSERT_NEAR(got[i], want[i], bound)
+                  << isa->name << " " << dtype_name(dtype) << " K=" << K << " N=" << N << " T=" << T
+                  << " i=" << i;
             }
           }
         }
@@ -120,7 +122,8 @@ TEST(Kernels, RmsNormMatchesReference) {
       ref::rms_norm(x.data(), rows, dim, weight.data(), 1e-6f, want.data());
       isa->rms_norm(x.data(), rows, dim, weight.data(), 1e-6f, got.data());
       for (int64_t i = 0; i < rows * dim; ++i)
-        ASSERT_NEAR(got[i], want[i], 1e-5f * (1 + std::fabs(want[i]))) << isa->name << " dim " << dim;
+        ASSERT_NEAR(got[i], want[i], 1e-5f * (1 + std::fabs(want[i])))
+            << isa->name << " dim " << dim;
     }
   }
 }
@@ -153,7 +156,7 @@ struct AttentionCase {
 TEST(Kernels, AttentionMatchesReference) {
   std::mt19937 rng(6);
   const AttentionCase cases[] = {
-      {1, 0, 1, 1, 16, 0},    {1, 9, 4, 1, 32, 0},   {5, 0, 4, 2, 8, 0},     {3, 70, 6, 2, 12, 0},
+      {1, 0, 1, 1, 16, 0},    {1, 9, 4, 1, 32, 0},    {5, 0, 4, 2, 8, 0},    {3, 70, 6, 2, 12, 0},
       {17, 0, 2, 2, 64, 0},   {9, 130, 8, 2, 128, 0}, {33, 40, 4, 4, 20, 0}, {12, 3, 4, 2, 16, 5},
       {1, 200, 2, 1, 32, 64}, {70, 0, 3, 1, 7, 0},
   };
@@ -178,9 +181,9 @@ TEST(Kernels, AttentionMatchesReference) {
       ref::attention(q.data(), k.data(), v.data(), s, want.data());
       backend->attention(q.data(), k.data(), v.data(), s, got.data());
       for (size_t i = 0; i < want.size(); ++i)
-        ASSERT_NEAR(got[i], want[i], 2e-5f) << isa->name << " case T=" << c.n_tokens << " pos0=" << c.pos0
-                                            << " heads=" << c.n_heads << "/" << c.n_kv_heads
-                                            << " d=" << c.head_dim << " window=" << c.window;
+        ASSERT_NEAR(got[i], want[i], 2e-5f)
+            << isa->name << " case T=" << c.n_tokens << " pos0=" << c.pos0 << " heads=" << c.n_heads
+            << "/" << c.n_kv_heads << " d=" << c.head_dim << " window=" << c.window;
     }
   }
 }

@@ -53,19 +53,21 @@ TEST(Safetensors, RejectsHostileHeaders) {
   const std::vector<std::pair<std::string, size_t>> bad = {
       {R"([1,2,3])", 0},
       {R"({"a":5})", 0},
-      {R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,9]}})", 9},      // bytes != shape
-      {R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[8,0]}})", 8},      // begin > end
-      {R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})", 4},      // past the end
-      {R"({"a":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}})", 8},     // negative dim
-      {R"({"a":{"dtype":"F32","shape":[2.5],"data_offsets":[0,8]}})", 8},    // fractional dim
-      {R"({"a":{"dtype":"I8","shape":[2],"data_offsets":[0,2]}})", 2},       // unsupported dtype
-      {R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0]}})", 8},        // short offsets
-      {R"({"a":{"dtype":"F32","shape":[4294967296,4294967296,4294967296],"data_offsets":[0,8]}})", 8},
-      {R"({"a":{"shape":[2],"data_offsets":[0,8]}})", 8},                    // no dtype
+      {R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,9]}})", 9},    // bytes != shape
+      {R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[8,0]}})", 8},    // begin > end
+      {R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})", 4},    // past the end
+      {R"({"a":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}})", 8},   // negative dim
+      {R"({"a":{"dtype":"F32","shape":[2.5],"data_offsets":[0,8]}})", 8},  // fractional dim
+      {R"({"a":{"dtype":"I8","shape":[2],"data_offsets":[0,2]}})", 2},     // unsupported dtype
+      {R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0]}})", 8},      // short offsets
+      {R"({"a":{"dtype":"F32","shape":[4294967296,4294967296,4294967296],"data_offsets":[0,8]}})",
+       8},
+      {R"({"a":{"shape":[2],"data_offsets":[0,8]}})", 8},  // no dtype
       {R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,18446744073709551615]}})", 8},
       {"{not json", 0},
   };
-  for (const auto& [header, data] : bad) EXPECT_THROW(parse(file_image(header, data)), Error) << header;
+  for (const auto& [header, data] : bad)
+    EXPECT_THROW(parse(file_image(header, data)), Error) << header;
 }
 
 TEST(Safetensors, RejectsHeaderLengthBeyondFile) {
@@ -92,9 +94,11 @@ TEST(Safetensors, WriteThenReadRoundTrips) {
 TEST(Safetensors, ShardIndexMustNameRealFiles) {
   const auto dir = std::filesystem::temp_directory_path() / "junction_shard_test";
   std::filesystem::create_directories(dir);
-  std::ofstream(dir / "model.safetensors.index.json") << R"({"weight_map":{"w":"../../etc/passwd"}})";
+  std::ofstream(dir / "model.safetensors.index.json")
+      << R"({"weight_map":{"w":"../../etc/passwd"}})";
   EXPECT_THROW(SafetensorsCheckpoint::open(dir.string()), Error);
-  std::ofstream(dir / "model.safetensors.index.json") << R"({"weight_map":{"w":"missing.safetensors"}})";
+  std::ofstream(dir / "model.safetensors.index.json")
+      << R"({"weight_map":{"w":"missing.safetensors"}})";
   EXPECT_THROW(SafetensorsCheckpoint::open(dir.string()), Error);
   std::filesystem::remove_all(dir);
 }

@@ -43,7 +43,8 @@ TEST(Sampler, SameSeedSameTokensOtherSeedOtherTokens) {
 
 TEST(Sampler, TopKTopPMinPKeepWhatTheirDefinitionsKeep) {
   // Probabilities at temperature 1: softmax(log p) = p.
-  const std::vector<float> logits = {std::log(0.5f), std::log(0.3f), std::log(0.15f), std::log(0.05f)};
+  const std::vector<float> logits = {std::log(0.5f), std::log(0.3f), std::log(0.15f),
+                                     std::log(0.05f)};
   SamplingParams p;
   p.seed = 7;
   p.top_k = 2;

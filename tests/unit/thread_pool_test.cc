@@ -18,7 +18,8 @@ TEST(ThreadPool, ParallelForCoversEveryIndexOnce) {
           EXPECT_TRUE(begin % grain == 0);
           for (int64_t i = begin; i < end; ++i) hits[i]++;
         });
-        for (int64_t i = 0; i < n; ++i) ASSERT_EQ(hits[i].load(), 1) << threads << " " << n << " " << grain;
+        for (int64_t i = 0; i < n; ++i)
+          ASSERT_EQ(hits[i].load(), 1) << threads << " " << n << " " << grain;
       }
     }
   }
