@@ -60,7 +60,7 @@ EvalProgress::EvalProgress(std::FILE* out, bool terminal, std::string label, int
       already_(already),
       done_(already),
       started_(Clock::now()),
-      last_print_(Clock::time_point::min()) {}
+      last_print_(started_ - std::chrono::hours(1)) {}
 
 void EvalProgress::advance(int64_t n) {
   std::lock_guard<std::mutex> lock(mutex_);

@@ -589,7 +589,8 @@ TEST_F(GatewayE2E, CircuitOpensAndRecovers) {
   const Reply probe = post("/v1/chat/completions", chat("flaky-model"), key);
   EXPECT_EQ(probe.status, 200) << probe.head.error_body;
   EXPECT_EQ(post("/v1/chat/completions", chat("flaky-model"), key).status, 200);
-  for (const auto& p : get("/admin/providers", "admin-secret").json()["data"])
+  const auto providers = get("/admin/providers", "admin-secret").json();  // kept alive for the loop
+  for (const auto& p : providers["data"])
     if (p["provider"] == "flaky") EXPECT_EQ(p["circuit"], "closed");
 }
 

@@ -39,7 +39,9 @@ std::string stream(IncrementalDetokenizer& detok, const Ids& ids, size_t n) {
 
 std::vector<Ids> reference_streams() {
   std::vector<Ids> out;
-  for (const auto& c : read_json(data_path("tokenizer/qwen3/encode_cases.json"))["cases"]) {
+  // Keep the parsed file alive: a range-for over a member of a temporary would dangle.
+  const auto encode_cases = read_json(data_path("tokenizer/qwen3/encode_cases.json"));
+  for (const auto& c : encode_cases["cases"]) {
     out.push_back(c["ids"].get<Ids>());
   }
   for (const auto& r : read_json(data_path(std::string(testing::kQwen3Dir) + "/chat_refs.json"))) {
