@@ -192,6 +192,26 @@ void HttpServer::Impl::accept() {
   });
 }
 
+namespace {
+// After answering a request whose body we refuse to read (too large, malformed), the client may
+// still be sending it. Closing a socket with unread input makes the kernel send a reset, which can
+// destroy our response before the client reads it; so stop writing, then drain what arrives (up to
+// a bound in bytes and time) and only then close, as nginx's lingering_close does.
+void linger_before_close(tcp::socket& socket) {
+  error_code ec;
+  socket.shutdown(tcp::socket::shutdown_send, ec);
+  timeval tv{2, 0};
+  ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  char sink[16384];
+  size_t drained = 0;
+  while (drained < (64u << 20)) {
+    const size_t n = socket.read_some(net::buffer(sink), ec);
+    if (ec || n == 0) break;
+    drained += n;
+  }
+}
+}  // namespace
+
 void HttpServer::Impl::serve(tcp::socket socket, uint64_t id) {
   timeval tv{options.idle_timeout_s, 0};
   ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
@@ -208,16 +228,20 @@ void HttpServer::Impl::serve(tcp::socket socket, uint64_t id) {
       send_plain_error(socket, http::status::payload_too_large,
                        "the request body exceeds the server's limit of " +
                            std::to_string(options.max_body_bytes) + " bytes");
+      linger_before_close(socket);
       break;
     }
     if (ec == http::error::header_limit) {
       send_plain_error(socket, http::status::request_header_fields_too_large,
                        "request headers too large");
+      linger_before_close(socket);
       break;
     }
     if (ec) {
-      if (parser.got_some() && ec != net::error::would_block && ec != net::error::try_again)
+      if (parser.got_some() && ec != net::error::would_block && ec != net::error::try_again) {
         send_plain_error(socket, http::status::bad_request, "malformed HTTP request");
+        linger_before_close(socket);
+      }
       break;
     }
     auto& msg = parser.get();
