@@ -16,6 +16,31 @@
 
 namespace junction::server {
 
+// Time to first token (once per request) and inter-token latency (per choice, per token) into
+// the server's histograms, from when each poll delivered tokens. Shared by both endpoints.
+class LatencyRecorder {
+ public:
+  using Clock = std::chrono::steady_clock;
+  LatencyRecorder(Metrics* metrics, Clock::time_point start) : metrics_(metrics), start_(start) {}
+
+  // `last_token` is the choice's previous arrival (updated here); n_tokens arrived at `now`.
+  void tokens_arrived(Clock::time_point& last_token, size_t n_tokens, Clock::time_point now) {
+    if (n_tokens == 0) return;
+    if (!first_token_seen_) {
+      metrics_->first_token(std::chrono::duration<double>(now - start_).count());
+      first_token_seen_ = true;
+    } else if (last_token != Clock::time_point{}) {
+      metrics_->inter_token(std::chrono::duration<double>(now - last_token).count() / n_tokens);
+    }
+    last_token = now;
+  }
+
+ private:
+  Metrics* metrics_;
+  Clock::time_point start_;
+  bool first_token_seen_ = false;
+};
+
 class ChoiceRun {
  public:
   ChoiceRun(const ServingContext& context, std::vector<std::string> stop, bool skip_special_tokens,

@@ -118,7 +118,7 @@ void handle_completions(const ServingContext& c, const HttpRequest& http, HttpRe
                                                 {"finish_reason", nullptr}}}))));
   }
 
-  bool first_token_seen = false;
+  LatencyRecorder latency(c.metrics, t0);
   auto unfinished = [&] {
     int k = 0;
     for (auto& ch : choices) k += !ch.run->finished();
@@ -130,16 +130,7 @@ void handle_completions(const ServingContext& c, const HttpRequest& http, HttpRe
       if (ch.run->finished()) continue;
       ChoiceRun::Progress p = ch.run->poll(std::chrono::milliseconds(left == 1 ? 50 : 2));
       const auto now = Clock::now();
-      if (!p.tokens.empty()) {
-        if (!first_token_seen) {
-          c.metrics->first_token(std::chrono::duration<double>(now - t0).count());
-          first_token_seen = true;
-        } else if (ch.last_token != Clock::time_point{}) {
-          c.metrics->inter_token(std::chrono::duration<double>(now - ch.last_token).count() /
-                                 p.tokens.size());
-        }
-        ch.last_token = now;
-      }
+      latency.tokens_arrived(ch.last_token, p.tokens.size(), now);
       const size_t first_new = ch.tokens.size();
       for (auto& t : p.tokens) ch.tokens.push_back(std::move(t));
       ch.text += p.text;
