@@ -16,7 +16,11 @@ const std::string* string_at(const Json& o, const char* key) {
 
 }  // namespace
 
-std::string AnthropicStream::chunk(Json delta, Json finish_reason) const {
+std::string AnthropicStream::chunk(Json delta, Json finish_reason) {
+  if (!role_sent_) {
+    delta["role"] = "assistant";
+    role_sent_ = true;
+  }
   Json c = {{"id", id_},
             {"object", "chat.completion.chunk"},
             {"created", created_},
@@ -56,7 +60,7 @@ std::vector<std::string> AnthropicStream::on_event(std::string_view data) {
     if (const std::string* model = string_at(m, "model")) model_ = *model;
     if (m.is_object() && m.contains("usage") && m["usage"].is_object()) usage_ = m["usage"];
     started_ = true;
-    return {chunk({{"role", "assistant"}, {"content", ""}})};
+    return {};  // the role goes out with the first delta: see the header
   }
   if (!started_)
     return {error_payload("upstream_error",

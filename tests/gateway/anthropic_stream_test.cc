@@ -40,34 +40,34 @@ TEST(AnthropicStream, ToolUseStreamFromTheDocs) {
           R"({"type":"message_delta","delta":{"stop_reason":"tool_use","stop_sequence":null},"usage":{"output_tokens":89}})",
           R"({"type":"message_stop"})",
       });
-  ASSERT_EQ(out.size(), 9u);
+  ASSERT_EQ(out.size(), 8u);
+  // Nothing for message_start: the role rides on the first delta.
   const Json first = Json::parse(out[0]);
   EXPECT_EQ(first["id"], "msg_014p7gG3wDgGV9EUtLvnow3U");
   EXPECT_EQ(first["object"], "chat.completion.chunk");
   EXPECT_EQ(first["created"], 1700000000);
   EXPECT_EQ(first["model"], "claude-sonnet-4-5-20250929");
-  EXPECT_EQ(first["choices"][0]["delta"], Json::parse(R"({"role":"assistant","content":""})"));
+  EXPECT_EQ(first["choices"][0]["delta"], Json::parse(R"({"role":"assistant","content":"Okay"})"));
   EXPECT_TRUE(first["choices"][0]["finish_reason"].is_null());
-  EXPECT_EQ(delta_of(out[1]), Json::parse(R"({"content":"Okay"})"));
-  EXPECT_EQ(delta_of(out[2]), Json::parse(R"({"content":", let's check"})"));
-  EXPECT_EQ(delta_of(out[3]), Json::parse(R"({"tool_calls":[{"index":0,
+  EXPECT_EQ(delta_of(out[1]), Json::parse(R"({"content":", let's check"})"));
+  EXPECT_EQ(delta_of(out[2]), Json::parse(R"({"tool_calls":[{"index":0,
       "id":"toolu_01T1x1fJ34qAmk2tNTrN7Up6","type":"function",
       "function":{"name":"get_weather","arguments":""}}]})"));
   EXPECT_EQ(
-      delta_of(out[4]),
+      delta_of(out[3]),
       Json::parse(R"({"tool_calls":[{"index":0,"function":{"arguments":"{\"location\":"}}]})"));
   EXPECT_EQ(
-      delta_of(out[5]),
+      delta_of(out[4]),
       Json::parse(
           R"({"tool_calls":[{"index":0,"function":{"arguments":" \"San Francisco, CA\"}"}}]})"));
-  const Json finish = Json::parse(out[6]);
+  const Json finish = Json::parse(out[5]);
   EXPECT_EQ(finish["choices"][0]["delta"], Json::object());
   EXPECT_EQ(finish["choices"][0]["finish_reason"], "tool_calls");
-  const Json usage = Json::parse(out[7]);
+  const Json usage = Json::parse(out[6]);
   EXPECT_TRUE(usage["choices"].empty());
   EXPECT_EQ(usage["usage"], Json::parse(R"({"prompt_tokens":472,"completion_tokens":89,
       "total_tokens":561,"prompt_tokens_details":{"cached_tokens":0}})"));
-  EXPECT_EQ(out[8], "[DONE]");
+  EXPECT_EQ(out[7], "[DONE]");
   EXPECT_TRUE(s.finished());
 }
 
@@ -89,17 +89,15 @@ TEST(AnthropicStream, ThinkingStreamAndCumulativeUsage) {
           R"({"type": "a_future_event", "index": 9})",
           R"({"type": "message_stop"})",
       });
-  ASSERT_EQ(out.size(), 6u);
-  EXPECT_EQ(
-      delta_of(out[1]),
-      Json::parse(
-          R"({"reasoning_content":"Let me solve this step by step:\n\n1. First break down 27 * 453"})"));
-  EXPECT_EQ(delta_of(out[2]), Json::parse(R"({"content":"27 * 453 = 12,231"})"));
-  EXPECT_EQ(Json::parse(out[3])["choices"][0]["finish_reason"], "stop");
+  ASSERT_EQ(out.size(), 5u);
+  EXPECT_EQ(delta_of(out[0]), Json::parse(R"({"role":"assistant",
+      "reasoning_content":"Let me solve this step by step:\n\n1. First break down 27 * 453"})"));
+  EXPECT_EQ(delta_of(out[1]), Json::parse(R"({"content":"27 * 453 = 12,231"})"));
+  EXPECT_EQ(Json::parse(out[2])["choices"][0]["finish_reason"], "stop");
   // message_delta usage is cumulative: the last one counts; input from message_start stays.
-  EXPECT_EQ(Json::parse(out[4])["usage"], Json::parse(R"({"prompt_tokens":40,
+  EXPECT_EQ(Json::parse(out[3])["usage"], Json::parse(R"({"prompt_tokens":40,
       "completion_tokens":20,"total_tokens":60,"prompt_tokens_details":{"cached_tokens":10}})"));
-  EXPECT_EQ(out[5], "[DONE]");
+  EXPECT_EQ(out[4], "[DONE]");
 }
 
 TEST(AnthropicStream, ErrorEventsAndBrokenEventsBecomeErrorPayloads) {
@@ -134,12 +132,14 @@ TEST(AnthropicStream, TwoToolCallsGetTheirOwnIndexes) {
           R"({"type":"content_block_start","index":1,"content_block":{"type":"tool_use","id":"toolu_b","name":"g","input":{}}})",
           R"({"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"{\"x\":1}"}})",
       });
-  ASSERT_EQ(out.size(), 5u);
+  ASSERT_EQ(out.size(), 4u);
+  EXPECT_EQ(delta_of(out[0])["role"], "assistant");
+  EXPECT_EQ(delta_of(out[0])["tool_calls"][0]["index"], 0);
   EXPECT_EQ(delta_of(out[1])["tool_calls"][0]["index"], 0);
-  EXPECT_EQ(delta_of(out[2])["tool_calls"][0]["index"], 0);
+  EXPECT_FALSE(delta_of(out[1]).contains("role"));
+  EXPECT_EQ(delta_of(out[2])["tool_calls"][0]["index"], 1);
+  EXPECT_EQ(delta_of(out[2])["tool_calls"][0]["id"], "toolu_b");
   EXPECT_EQ(delta_of(out[3])["tool_calls"][0]["index"], 1);
-  EXPECT_EQ(delta_of(out[3])["tool_calls"][0]["id"], "toolu_b");
-  EXPECT_EQ(delta_of(out[4])["tool_calls"][0]["index"], 1);
 }
 
 }  // namespace

@@ -289,6 +289,8 @@ http {
         anthropic("anthropic-thinking-sse", "text/event-stream", "anthropic_thinking_stream.sse") +
         anthropic("anthropic-overloaded-sse", "text/event-stream",
                   "anthropic_overloaded_stream.sse") +
+        anthropic("anthropic-early-error-sse", "text/event-stream",
+                  "anthropic_overloaded_early_stream.sse") +
         R"(
     location ^~ /anthropic-529/ { return 529 '{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}'; }
     location ^~ /anthropic-400/ { return 400 '{"type":"error","error":{"type":"invalid_request_error","message":"messages: roles must alternate between user and assistant"},"request_id":"req_011CSHoEeqs5C35K2UUqR7Fy"}'; }
@@ -377,6 +379,8 @@ providers:
                        root("anthropic-thinking-sse") + R"(", api_key: sk-ant-test}
   - {name: anthropic-overloaded-sse, kind: anthropic, base_url: ")" +
                        root("anthropic-overloaded-sse") + R"(", api_key: sk-ant-test}
+  - {name: anthropic-early-error-sse, kind: anthropic, base_url: ")" +
+                       root("anthropic-early-error-sse") + R"(", api_key: sk-ant-test}
   - {name: anthropic-529, kind: anthropic, base_url: ")" +
                        root("anthropic-529") + R"(", api_key: sk-ant-test}
   - {name: anthropic-400, kind: anthropic, base_url: ")" +
@@ -421,7 +425,8 @@ models:
       - {provider: anthropic-badkey, model: claude-sonnet-4-5}
   - name: claude-stream
     price: {input_per_mtok: 3.0, output_per_mtok: 15.0, cached_input_per_mtok: 0.3}
-    deployments: [{provider: anthropic-sse}, {provider: anthropic-529}]
+    deployments: [{provider: anthropic-sse}, {provider: anthropic-529},
+                  {provider: anthropic-early-error-sse}]
   - name: claude-tools
     price: {input_per_mtok: 3.0, output_per_mtok: 15.0}
     deployments: [{provider: anthropic-tools}]
@@ -903,6 +908,15 @@ TEST_F(GatewayE2E, AnthropicErrorsFailOverOrPassThroughAsOpenAIErrors) {
   EXPECT_EQ(head.header("x-junction-provider"), "anthropic-sse");
   ASSERT_FALSE(events.empty());
   EXPECT_EQ(events.back(), "[DONE]");
+  // So does a stream whose overloaded_error event comes before its first token: nothing had
+  // reached the client yet.
+  body = only(chat("claude-stream"), {"anthropic-early-error-sse", "anthropic-sse"});
+  body["stream"] = true;
+  const auto retried = stream(body, key, &head);
+  EXPECT_EQ(head.header("x-junction-provider"), "anthropic-sse");
+  ASSERT_FALSE(retried.empty());
+  EXPECT_EQ(retried.back(), "[DONE]");
+  EXPECT_EQ(Json::parse(retried[0])["choices"][0]["delta"]["content"], "Hello");
 }
 
 TEST_F(GatewayE2E, AnthropicStreamIsTranslatedWithUsageAndCost) {
@@ -913,14 +927,14 @@ TEST_F(GatewayE2E, AnthropicStreamIsTranslatedWithUsageAndCost) {
   pull::HttpResponseHead head;
   const auto events = stream(body, key, &head);
   const std::string request_id = head.header("x-request-id");
-  // role, three deltas, finish, usage, [DONE]
-  ASSERT_EQ(events.size(), 7u);
+  // three deltas (the first with the role), finish, usage, [DONE]
+  ASSERT_EQ(events.size(), 6u);
   EXPECT_EQ(Json::parse(events[0])["choices"][0]["delta"]["role"], "assistant");
   const StreamedChat c = collect(events, request_id);
   EXPECT_TRUE(c.done);
   EXPECT_EQ(c.content, "Hello! How can I help you today?");
   EXPECT_EQ(c.finish_reason, "stop");
-  EXPECT_TRUE(Json::parse(events[5])["choices"].empty());
+  EXPECT_TRUE(Json::parse(events[4])["choices"].empty());
   EXPECT_EQ(c.usage["prompt_tokens"], 20);
   EXPECT_EQ(c.usage["completion_tokens"], 10);
   EXPECT_EQ(c.usage["prompt_tokens_details"]["cached_tokens"], 8);
@@ -1010,9 +1024,9 @@ TEST_F(GatewayE2E, AnthropicErrorEventMidStreamKeepsTheContract) {
   body["stream"] = true;
   pull::HttpResponseHead head;
   const auto events = stream(body, key, &head);
-  ASSERT_EQ(events.size(), 3u);  // role, "Hel", the error event; no [DONE]
-  EXPECT_EQ(Json::parse(events[1])["choices"][0]["delta"]["content"], "Hel");
-  const Json last = Json::parse(events[2]);
+  ASSERT_EQ(events.size(), 2u);  // "Hel", the error event; no [DONE]
+  EXPECT_EQ(Json::parse(events[0])["choices"][0]["delta"]["content"], "Hel");
+  const Json last = Json::parse(events[1]);
   EXPECT_EQ(last["choices"][0]["finish_reason"], "error");
   EXPECT_EQ(last["error"]["type"], "upstream_error");
   EXPECT_NE(last["error"]["message"].get<std::string>().find("overloaded_error"),
