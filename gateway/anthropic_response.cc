@@ -14,6 +14,11 @@ int64_t count(const Json& usage, const char* key) {
              : 0;
 }
 
+// o[key] when it is a string, else "" (a malformed upstream answer must not throw here).
+std::string text_at(const Json& o, const char* key) {
+  return o.is_object() && o.contains(key) && o[key].is_string() ? o[key].get<std::string>() : "";
+}
+
 }  // namespace
 
 Json openai_usage_from_anthropic(const Json& usage) {
@@ -53,10 +58,10 @@ Json openai_completion_from_anthropic(const Json& message, int64_t created) {
         has_thinking = true;
       } else if (type == "tool_use") {
         tool_calls.push_back(
-            {{"id", block.value("id", "")},
+            {{"id", text_at(block, "id")},
              {"type", "function"},
              {"function",
-              {{"name", block.value("name", "")},
+              {{"name", text_at(block, "name")},
                {"arguments", block.contains("input") ? block["input"].dump() : "{}"}}}});
       }
     }
@@ -66,10 +71,10 @@ Json openai_completion_from_anthropic(const Json& message, int64_t created) {
   if (!tool_calls.empty()) msg["tool_calls"] = std::move(tool_calls);
   const Json finish =
       openai_finish_reason(message.contains("stop_reason") ? message["stop_reason"] : Json());
-  return {{"id", message.value("id", "")},
+  return {{"id", text_at(message, "id")},
           {"object", "chat.completion"},
           {"created", created},
-          {"model", message.value("model", "")},
+          {"model", text_at(message, "model")},
           {"choices", Json::array({{{"index", 0},
                                     {"message", std::move(msg)},
                                     {"logprobs", nullptr},

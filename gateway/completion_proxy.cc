@@ -230,7 +230,7 @@ class CompletionCall {
     for (size_t id : plan) {
       if (attempts >= retry.max_attempts) break;
       Deployment& d = g_.deployments()[id];
-      if (!chat_ && is_anthropic(d)) continue;  // the Messages API has no text completions
+      if (!chat_ && is_anthropic(d)) continue;       // the Messages API has no text completions
       const std::string body = upstream_request(d);  // a 400 here leaves the health untouched
       if (!d.health->begin(g_.clock().monotonic_ms())) continue;
       if (attempts > 0)
@@ -353,7 +353,7 @@ class CompletionCall {
       throw UpstreamBroken{"upstream answered with invalid JSON"};
     }
     if (is_anthropic(d)) {
-      if (!j.is_object() || j.value("type", "") != "message")
+      if (!j.is_object() || !j.contains("type") || j["type"] != "message")
         throw UpstreamBroken{"upstream answer is not an Anthropic message"};
       j = openai_completion_from_anthropic(j, record_.created_ms / 1000);
     }
