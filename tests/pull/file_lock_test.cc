@@ -32,6 +32,7 @@ TEST(FileLock, SecondHolderIsRefusedUntilTheFirstReleases) {
   }
   EXPECT_FALSE(fs::exists(path));  // removed on release
   EXPECT_TRUE(FileLock::try_acquire(path).has_value());
+  fs::remove_all(path.parent_path());
 }
 
 TEST(FileLock, AcquireWaitsForTheHolder) {
@@ -49,6 +50,7 @@ TEST(FileLock, AcquireWaitsForTheHolder) {
   waiter.join();
   EXPECT_TRUE(got.load());
   EXPECT_FALSE(fs::exists(path));
+  fs::remove_all(path.parent_path());
 }
 
 }  // namespace
