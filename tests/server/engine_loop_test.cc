@@ -93,11 +93,11 @@ class EngineLoopTest : public ::testing::Test {
     }
   }
 
+  // Waits (up to 10 s) until nothing runs and the stats, published after each step, say no
+  // block is in use; the callers' assertions then fail if the blocks were never freed.
   static void wait_idle(EngineLoop& engine) {
-    for (int i = 0; i < 500 && !engine.idle(); ++i)
+    for (int i = 0; i < 1000 && !(engine.idle() && engine.stats().n_used_blocks == 0); ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    // Stats are published after the step that finished the last request.
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
 
   static inline Model* model_ = nullptr;
@@ -164,6 +164,9 @@ TEST_F(EngineLoopTest, CancellingFreesTheBlocksAtOnce) {
   ASSERT_EQ(engine->submit(greedy(prompt_of(30, 5), 200), stream), EngineLoop::Submit::kAccepted);
   while (stream->wait(std::chrono::milliseconds(100)).tokens.empty()) {
   }
+  // Stats are published after the step that produced the token.
+  for (int i = 0; i < 500 && engine->stats().n_used_blocks == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   EXPECT_GT(engine->stats().n_used_blocks, 0);
   stream->cancel();
   const Result r = collect(*stream);
