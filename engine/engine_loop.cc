@@ -223,22 +223,29 @@ void EngineLoop::step() {
 }
 
 TokenEvent EngineLoop::logprob_event(const float* raw, int32_t token, int top) const {
+  // Called for every prompt position of an echo request: one pass for the maximum, one for the
+  // normalizer (float exp, double sum), and the top k kept in a small sorted buffer rather
+  // than sorting the vocabulary.
   float max = -std::numeric_limits<float>::infinity();
   for (int64_t i = 0; i < vocab_; ++i) max = std::max(max, raw[i]);
   double sum = 0;
-  for (int64_t i = 0; i < vocab_; ++i) sum += std::exp(static_cast<double>(raw[i] - max));
+  for (int64_t i = 0; i < vocab_; ++i) sum += std::exp(raw[i] - max);
   const float lse = max + static_cast<float>(std::log(sum));
   TokenEvent e;
   e.token = token;
   e.logprob = raw[token] - lse;
-  if (top > 0) {
-    std::vector<int32_t> ids(static_cast<size_t>(vocab_));
-    for (int64_t i = 0; i < vocab_; ++i) ids[i] = static_cast<int32_t>(i);
-    const int k = std::min<int>(top, static_cast<int>(vocab_));
-    std::partial_sort(ids.begin(), ids.begin() + k, ids.end(), [&](int32_t x, int32_t y) {
-      return raw[x] != raw[y] ? raw[x] > raw[y] : x < y;
-    });
-    for (int j = 0; j < k; ++j) e.top.push_back({ids[j], raw[ids[j]] - lse});
+  const int k = std::min<int64_t>(std::max(top, 0), vocab_);
+  if (k > 0) {
+    // Best first; ties to the lower id, as a stable sort by descending logit would give.
+    std::vector<int32_t> best;
+    best.reserve(static_cast<size_t>(k) + 1);
+    auto better = [&](int32_t x, int32_t y) { return raw[x] != raw[y] ? raw[x] > raw[y] : x < y; };
+    for (int32_t i = 0; i < static_cast<int32_t>(vocab_); ++i) {
+      if (static_cast<int>(best.size()) == k && !better(i, best.back())) continue;
+      best.insert(std::upper_bound(best.begin(), best.end(), i, better), i);
+      if (static_cast<int>(best.size()) > k) best.pop_back();
+    }
+    for (int32_t id : best) e.top.push_back({id, raw[id] - lse});
   }
   return e;
 }
