@@ -141,8 +141,8 @@ class Reader {
   ProviderConfig provider(const YAML::Node& n) const {
     expect_map(n, "a provider");
     only_keys(n,
-              {"name", "kind", "base_url", "api_key", "model_path", "connect_timeout_ms",
-               "first_byte_timeout_ms", "default_max_tokens"},
+              {"name", "kind", "base_url", "api_key", "model_path", "serve_args",
+               "connect_timeout_ms", "first_byte_timeout_ms", "default_max_tokens"},
               "a provider");
     ProviderConfig p;
     p.line = line(n);
@@ -152,15 +152,26 @@ class Reader {
     p.kind = str(n["kind"], "kind");
     if (p.kind != "openai" && p.kind != "anthropic" && p.kind != "local")
       fail(n["kind"], "unknown provider kind '" + p.kind + "' (openai, anthropic, local)");
-    if (n["model_path"])
-      fail(n["model_path"],
-           "an in-process engine (model_path) is not implemented yet: run `junction serve "
-           "--model PATH` and give its URL as base_url");
-    if (!n["base_url"]) fail(n, "provider '" + p.name + "' needs a 'base_url'");
-    p.base_url = str(n["base_url"], "base_url");
-    while (!p.base_url.empty() && p.base_url.back() == '/') p.base_url.pop_back();
-    if (p.base_url.rfind("http://", 0) != 0 && p.base_url.rfind("https://", 0) != 0)
-      fail(n["base_url"], "'base_url' must start with http:// or https://");
+    if (n["model_path"]) {
+      if (p.kind != "local") fail(n["model_path"], "'model_path' applies to kind 'local' only");
+      if (n["base_url"]) fail(n["model_path"], "give either 'model_path' or 'base_url', not both");
+      p.model_path = str(n["model_path"], "model_path");
+    }
+    if (n["serve_args"]) {
+      if (p.model_path.empty()) fail(n["serve_args"], "'serve_args' needs 'model_path'");
+      if (!n["serve_args"].IsSequence())
+        fail(n["serve_args"], "'serve_args' must be a list of `junction serve` flags");
+      for (const auto& a : n["serve_args"]) p.serve_args.push_back(str(a, "serve_args"));
+    }
+    if (p.model_path.empty()) {
+      if (!n["base_url"])
+        fail(n, "provider '" + p.name + "' needs a 'base_url'" +
+                    (p.kind == "local" ? std::string(" or a 'model_path'") : std::string()));
+      p.base_url = str(n["base_url"], "base_url");
+      while (!p.base_url.empty() && p.base_url.back() == '/') p.base_url.pop_back();
+      if (p.base_url.rfind("http://", 0) != 0 && p.base_url.rfind("https://", 0) != 0)
+        fail(n["base_url"], "'base_url' must start with http:// or https://");
+    }
     if (n["api_key"]) p.api_key = str(n["api_key"], "api_key");
     if (n["connect_timeout_ms"])
       p.connect_timeout_ms = integer(n["connect_timeout_ms"], "connect_timeout_ms", 1);

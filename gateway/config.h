@@ -23,6 +23,10 @@ struct ProviderConfig {
   // API root ("https://api.anthropic.com"), requests go to base_url + "/v1/messages"
   std::string base_url;
   std::string api_key;  // "Authorization: Bearer ..." (anthropic: "x-api-key: ...") when set
+  // local: a model to serve in a `junction serve` child process (local_engine.h) instead of a
+  // base_url, with extra serve flags
+  std::string model_path;
+  std::vector<std::string> serve_args;
   int64_t connect_timeout_ms = 2000;
   int64_t first_byte_timeout_ms = 60000;  // also the stall timeout between stream reads
   // anthropic: max_tokens sent when a request has none (the Messages API requires it), capped

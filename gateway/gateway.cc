@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <thread>
@@ -10,6 +11,7 @@
 #include "gateway/admin_api.h"
 #include "gateway/completion_proxy.h"
 #include "gateway/key_hash.h"
+#include "gateway/local_engine.h"
 #include "gateway/public_api.h"
 #include "gateway/sqlite_store.h"
 #include "server/api_error.h"
@@ -118,6 +120,11 @@ int run_gateway(const std::string& config_path, const std::optional<std::string>
     std::fprintf(stderr, "junction gateway: no admin_key in %s: the admin API is off\n",
                  config_path.c_str());
   auto store = open_store(config);
+  // Local engines first: the gateway listens once every model it routes to is loaded.
+  char self[4096];
+  const ssize_t n_self = readlink("/proc/self/exe", self, sizeof self - 1);
+  const auto local_engines =
+      start_local_engines(config, n_self > 0 ? std::string(self, n_self) : "junction");
   const size_t n_models = config.models.size(), n_providers = config.providers.size();
   const std::string listen_host = config.host;
   Gateway gateway(std::move(config), std::move(store));

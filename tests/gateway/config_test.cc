@@ -74,6 +74,29 @@ std::string error_of(const std::string& yaml, std::map<std::string, std::string>
   return "(no error)";
 }
 
+TEST(GatewayConfig, LocalProvidersTakeAModelPathOrABaseUrl) {
+  const std::string models = "models:\n  - {name: m, deployments: [{provider: here}]}\n";
+  const GatewayConfig c = parse_gateway_config(
+      "providers:\n  - {name: here, kind: local, model_path: /m.gguf, serve_args: [--parallel, "
+      "'2']}\n" +
+          models,
+      "g.yaml", env({}));
+  EXPECT_EQ(c.providers[0].model_path, "/m.gguf");
+  EXPECT_EQ(c.providers[0].serve_args, (std::vector<std::string>{"--parallel", "2"}));
+  EXPECT_EQ(c.providers[0].base_url, "");  // filled in when its engine starts
+  EXPECT_NE(error_of("providers:\n  - {name: here, kind: local}\n" + models)
+                .find("needs a 'base_url' or a 'model_path'"),
+            std::string::npos);
+  EXPECT_NE(error_of("providers:\n  - {name: here, kind: openai, model_path: /m}\n" + models)
+                .find("applies to kind 'local' only"),
+            std::string::npos);
+  EXPECT_NE(error_of("providers:\n  - {name: here, kind: local, model_path: /m, base_url: "
+                     "'http://x/v1'}\n" +
+                     models)
+                .find("not both"),
+            std::string::npos);
+}
+
 TEST(GatewayConfig, ErrorsNameTheLine) {
   EXPECT_EQ(error_of(kExample, {{"KEY_A", "x"}}), "g.yaml:2: 'admin_key': ${ADMIN} is not set");
   EXPECT_EQ(

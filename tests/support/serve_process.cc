@@ -50,11 +50,17 @@ ServeProcess::ServeProcess(const std::string& binary, const std::vector<std::str
   const auto deadline = std::chrono::steady_clock::now() +
                         std::chrono::milliseconds(static_cast<int>(timeout_s * 1000));
   while (port_ == 0 && std::chrono::steady_clock::now() < deadline) {
+    // Only a line of this process's own (a gateway forwards its local engines' lines, which
+    // also say "listening", behind a "[provider] " prefix).
     const std::string text = read_file(log);
-    if (const size_t at = text.find(marker); at != std::string::npos) {
+    for (size_t at = 0; (at = text.find(marker, at)) != std::string::npos; at += marker.size()) {
+      const size_t line_start = text.rfind('\n', at);
+      if (text.compare(line_start == std::string::npos ? 0 : line_start + 1, 9, "junction ") != 0)
+        continue;
       port_ = std::atoi(text.c_str() + at + marker.size());
       break;
     }
+    if (port_ != 0) break;
     int status = 0;
     if (waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
