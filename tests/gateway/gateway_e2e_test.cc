@@ -579,6 +579,24 @@ TEST_P(GatewayE2E, KeysModelsAndLimits) {
   EXPECT_EQ(usage["data"].size(), 1u);
 }
 
+TEST_P(GatewayE2E, MonthlySpendLimit) {
+  EXPECT_EQ(post("/admin/keys", {{"name", "x"}, {"monthly_limit", -1}}, "admin-secret").status,
+            400);
+  // Each request reserves 61000 nano-USD and costs 20000 (see ConcurrentRequestsNeverOverspend):
+  // under a $0.0001 month, the third reservation (40000 spent + 61000) no longer fits.
+  const auto [id, key] = new_key(1.0, {{"monthly_limit", 0.0001}});
+  EXPECT_DOUBLE_EQ(get("/admin/keys/" + id, "admin-secret").json()["monthly_limit"].get<double>(),
+                   0.0001);
+  const Json body = only(chat("gpt", 16), {"openai"});
+  EXPECT_EQ(post("/v1/chat/completions", body, key).status, 200);
+  EXPECT_EQ(post("/v1/chat/completions", body, key).status, 200);
+  const Reply over = post("/v1/chat/completions", body, key);
+  EXPECT_EQ(over.status, 402);
+  EXPECT_EQ(over.json()["error"]["code"], "monthly_limit_reached");
+  EXPECT_NEAR(get("/admin/keys/" + id, "admin-secret").json()["credits"].get<double>(),
+              1.0 - 2 * 20000e-9, 1e-12);
+}
+
 TEST_P(GatewayE2E, ConcurrentRequestsNeverOverspend) {
   // Each request reserves its worst case, 29 prompt tokens (13 bytes + 2 * 8) at $1/M and 16
   // max_tokens at $2/M = 61000 nano-USD, and costs 20000: the key's 200000 cover a handful.
