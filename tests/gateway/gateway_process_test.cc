@@ -1,15 +1,18 @@
 // The gateway as its own process (`junction serve --config`) in front of nginx serving a
-// recorded OpenAI answer, under load from many client threads, killed with SIGKILL and started
-// again on the same store, once per store (SQLite file, PostgreSQL database). What must hold:
-// every answer a client received completely has its usage record, and the key's balance is
-// what was granted minus the recorded costs minus the reservations of the requests that were
-// in flight at the kill. Those stay taken: whether such a request was answered is unknown, so
-// the ledger errs on the operator's safe side (an admin can refund with POST .../credits).
+// recorded OpenAI answer, under load from many client threads, once per store (SQLite file,
+// PostgreSQL database):
+// - killed with SIGKILL mid-load and started again on the same store: every answer a client
+//   received completely has its usage record, and the key's balance is what was granted minus
+//   the recorded costs minus the reservations of the requests in flight at the kill. Those stay
+//   taken: whether such a request was answered is unknown, so the ledger errs on the
+//   operator's safe side (an admin can refund with POST /admin/keys/{id}/credits).
+// - two gateway processes sharing the store: together they never overspend a key.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -18,6 +21,7 @@
 #include <set>
 #include <thread>
 
+#include "core/error.h"
 #include "gateway/postgres_store.h"
 #include "gateway/sqlite_store.h"
 #include "pull/http_client.h"
@@ -42,13 +46,13 @@ std::string read_text(const fs::path& p) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-class GatewayDurability : public ::testing::TestWithParam<std::string> {
+class GatewayProcess : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     if (!fs::exists(JUNCTION_BINARY)) GTEST_SKIP() << "the junction binary is missing";
     if (!test::NginxServer::installed()) GTEST_SKIP() << "nginx is not installed";
     dir_ = fs::temp_directory_path() /
-           ("junction-durability-" + std::to_string(::getpid()) + "-" + GetParam());
+           ("junction-gateway-process-" + std::to_string(::getpid()) + "-" + GetParam());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     const int nginx_port = test::free_port();
@@ -75,32 +79,54 @@ class GatewayDurability : public ::testing::TestWithParam<std::string> {
   }
 
   void TearDown() override {
-    gateway_.kill();
+    gateways_.clear();  // SIGKILLed
     nginx_.reset();
     postgres_.reset();
     fs::remove_all(dir_);
   }
 
+  struct RunningGateway {
+    test::ChildProcess process;
+    int port = 0;
+    std::string url(const std::string& path) const {
+      return "http://127.0.0.1:" + std::to_string(port) + path;
+    }
+  };
+
   // Starts `junction serve --config` and waits for the port it prints.
-  void start_gateway(int n) {
-    const fs::path log = dir_ / ("gateway-" + std::to_string(n) + ".log");
-    gateway_ = test::ChildProcess(
+  RunningGateway& start_gateway() {
+    const fs::path log = dir_ / ("gateway-" + std::to_string(gateways_.size()) + ".log");
+    RunningGateway& g = gateways_.emplace_back();
+    g.process = test::ChildProcess(
         {JUNCTION_BINARY, "serve", "--config", (dir_ / "gateway.yaml").string()}, log.string());
     const std::string marker = "listening on http://127.0.0.1:";
     for (int i = 0; i < 300; ++i) {
       const std::string text = read_text(log);
       const size_t at = text.find(marker);
       if (at != std::string::npos && text.find('\n', at) != std::string::npos) {
-        port_ = std::stoi(text.substr(at + marker.size()));
-        return;
+        g.port = std::stoi(text.substr(at + marker.size()));
+        return g;
       }
       std::this_thread::sleep_for(50ms);
     }
-    FAIL() << "the gateway did not start: " << read_text(log);
+    throw Error("the gateway did not start: " + read_text(log));
   }
 
-  std::string url(const std::string& path) const {
-    return "http://127.0.0.1:" + std::to_string(port_) + path;
+  // A key with `usd` credits: {id, key}.
+  static std::pair<std::string, std::string> create_key(const RunningGateway& g, double usd) {
+    const auto [head, text] =
+        client().post_text(g.url("/admin/keys"), {{"Authorization", "Bearer admin-secret"}},
+                           Json{{"name", "load"}, {"credits", usd}}.dump(), "application/json");
+    if (head.status != 201) throw Error("POST /admin/keys: " + head.error_body);
+    const Json j = Json::parse(text);
+    return {j["id"], j["key"]};
+  }
+
+  static std::string chat_body() {
+    return Json{{"model", "gpt-test"},
+                {"max_tokens", 16},
+                {"messages", {{{"role", "user"}, {"content", "Say hello"}}}}}
+        .dump();
   }
 
   static pull::HttpClient client() {
@@ -118,25 +144,15 @@ class GatewayDurability : public ::testing::TestWithParam<std::string> {
   std::unique_ptr<test::NginxServer> nginx_;
   std::unique_ptr<test::PostgresServer> postgres_;
   std::string store_url_;
-  test::ChildProcess gateway_;
-  int port_ = 0;
+  std::deque<RunningGateway> gateways_;  // a deque: references stay valid as it grows
 };
 
-TEST_P(GatewayDurability, EveryCompletedAnswerHasItsRecordAfterSigkill) {
-  start_gateway(0);
+TEST_P(GatewayProcess, EveryCompletedAnswerHasItsRecordAfterSigkill) {
+  RunningGateway& first = start_gateway();
   pull::HttpClient admin = client();
   const NanoUsd granted = 1'000'000'000;  // $1: far more than the load spends
-  const auto [created, created_body] =
-      admin.post_text(url("/admin/keys"), {{"Authorization", "Bearer admin-secret"}},
-                      Json{{"name", "load"}, {"credits", 1.0}}.dump(), "application/json");
-  ASSERT_EQ(created.status, 201) << created.error_body;
-  const std::string key_id = Json::parse(created_body)["id"];
-  const std::string key = Json::parse(created_body)["key"];
-
-  const std::string body = Json{{"model", "gpt-test"},
-                                {"max_tokens", 16},
-                                {"messages", {{{"role", "user"}, {"content", "Say hello"}}}}}
-                               .dump();
+  const auto [key_id, key] = create_key(first, 1.0);
+  const std::string body = chat_body();
   std::mutex mutex;
   std::vector<std::string> completed;  // ids of answers received whole
   std::atomic<int> sent{0}, stop{0};
@@ -148,8 +164,8 @@ TEST_P(GatewayDurability, EveryCompletedAnswerHasItsRecordAfterSigkill) {
         ++sent;
         try {
           const auto [head, text] =
-              c.post_text(url("/v1/chat/completions"), {{"Authorization", "Bearer " + key}}, body,
-                          "application/json");
+              c.post_text(first.url("/v1/chat/completions"), {{"Authorization", "Bearer " + key}},
+                          body, "application/json");
           // Whole: a 200 whose JSON parses and has the answer (a cut body would not parse).
           const Json j = Json::parse(text);
           if (head.status == 200 && j["choices"][0]["message"]["content"].is_string()) {
@@ -170,23 +186,22 @@ TEST_P(GatewayDurability, EveryCompletedAnswerHasItsRecordAfterSigkill) {
     }
     std::this_thread::sleep_for(10ms);
   }
-  gateway_.signal(SIGKILL);
+  first.process.signal(SIGKILL);
   stop = 1;
   for (auto& t : threads) t.join();
-  gateway_.wait();
+  first.process.wait();
   const int n_completed = static_cast<int>(completed.size());
   const int n_incomplete = sent.load() - n_completed;
   ASSERT_GT(n_completed, 50);
   const double load_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - load_start).count();
-  std::fprintf(stderr,
-               "durability (%s): %d answers received whole in %.2f s, %d cut or refused\n",
+  std::fprintf(stderr, "durability (%s): %d answers received whole in %.2f s, %d cut or refused\n",
                GetParam().c_str(), n_completed, load_s, n_incomplete);
 
   // The same store, a new process.
-  start_gateway(1);
+  const RunningGateway& second = start_gateway();
   const auto [usage_head, usage_body] =
-      admin.get_text(url("/admin/usage?limit=100000&key_id=" + key_id),
+      admin.get_text(second.url("/admin/usage?limit=100000&key_id=" + key_id),
                      {{"Authorization", "Bearer admin-secret"}});
   ASSERT_EQ(usage_head.status, 200) << usage_head.error_body;
   std::set<std::string> recorded;
@@ -198,7 +213,7 @@ TEST_P(GatewayDurability, EveryCompletedAnswerHasItsRecordAfterSigkill) {
   EXPECT_EQ(missing, 0) << "answers received whole without a usage record";
   EXPECT_GE(recorded.size(), completed.size());
   // One of them through the client's own endpoint.
-  const auto [one, one_body] = admin.get_text(url("/v1/generation?id=" + completed.back()),
+  const auto [one, one_body] = admin.get_text(second.url("/v1/generation?id=" + completed.back()),
                                               {{"Authorization", "Bearer " + key}});
   EXPECT_EQ(one.status, 200) << one.error_body;
 
@@ -214,13 +229,52 @@ TEST_P(GatewayDurability, EveryCompletedAnswerHasItsRecordAfterSigkill) {
                GetParam().c_str(), recorded.size(), static_cast<long long>(stuck / kReservation));
 
   // And the restarted gateway serves and charges as before.
-  const auto [after, after_body] = admin.post_text(
-      url("/v1/chat/completions"), {{"Authorization", "Bearer " + key}}, body, "application/json");
+  const auto [after, after_body] =
+      admin.post_text(second.url("/v1/chat/completions"), {{"Authorization", "Bearer " + key}},
+                      body, "application/json");
   ASSERT_EQ(after.status, 200) << after.error_body;
   EXPECT_TRUE(store->usage_by_request(Json::parse(after_body)["id"]));
 }
 
-INSTANTIATE_TEST_SUITE_P(Stores, GatewayDurability, ::testing::Values("sqlite", "postgres"),
+TEST_P(GatewayProcess, TwoGatewaysSharingTheStoreNeverOverspend) {
+  RunningGateway& a = start_gateway();
+  RunningGateway& b = start_gateway();
+  // Each request reserves 61000 nano-USD (kReservation) and costs 20000: $0.0005 covers about
+  // 20 of the 64, whichever gateway they reach.
+  const auto [key_id, key] = create_key(a, 0.0005);
+  const std::string body = chat_body();
+  std::atomic<int> ok{0}, refused{0}, other{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 64; ++t)
+    threads.emplace_back([&, t] {
+      const RunningGateway& g = t % 2 ? a : b;
+      try {
+        const auto [head, text] =
+            client().post_text(g.url("/v1/chat/completions"), {{"Authorization", "Bearer " + key}},
+                               body, "application/json");
+        (head.status == 200 ? ok : head.status == 402 ? refused : other)++;
+      } catch (const std::exception&) {
+        ++other;
+      }
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_GT(ok.load(), 0);
+  EXPECT_GT(refused.load(), 0);
+  auto store = open_store_directly();
+  NanoUsd spent = 0;
+  int records = 0;
+  for (const auto& u : store->usage(key_id, 0, 1000)) {
+    spent += u.cost;
+    ++records;
+  }
+  const NanoUsd left = store->key_by_id(key_id)->credits;
+  EXPECT_GE(left, 0);
+  EXPECT_EQ(records, ok.load());
+  EXPECT_EQ(left + spent, 500'000);
+}
+
+INSTANTIATE_TEST_SUITE_P(Stores, GatewayProcess, ::testing::Values("sqlite", "postgres"),
                          [](const auto& info) { return info.param; });
 
 }  // namespace
