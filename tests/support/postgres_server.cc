@@ -3,6 +3,7 @@
 #include <libpq-fe.h>
 #include <pwd.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -31,6 +32,17 @@ fs::path find_bin() {
   return best;
 }
 
+// Where clusters live: tmpfs when it has room (copying a cluster and CREATE DATABASE are
+// several times faster there than on an overlay disk), else the temp folder.
+fs::path scratch_root() {
+  struct statvfs st {};
+  constexpr unsigned long long kEnough = 512ull << 20;  // bytes
+  if (::statvfs("/dev/shm", &st) == 0 &&
+      static_cast<unsigned long long>(st.f_bavail) * st.f_frsize >= kEnough)
+    return "/dev/shm";
+  return fs::temp_directory_path();
+}
+
 std::string current_user() {
   const passwd* pw = ::getpwuid(::geteuid());
   return pw ? pw->pw_name : "";
@@ -45,7 +57,7 @@ PostgresServer::PostgresServer() {
         "PostgreSQL server binaries (initdb, pg_ctl) not found under /usr/lib/postgresql/*/bin: "
         "run scripts/install_deps.sh (Debian package postgresql)");
   user_ = current_user();
-  std::string tmpl = (fs::temp_directory_path() / "junction-pg-XXXXXX").string();
+  std::string tmpl = (scratch_root() / "junction-pg-XXXXXX").string();
   if (!::mkdtemp(tmpl.data())) throw Error("PostgresServer: cannot create a temp folder");
   dir_ = tmpl;
   if (::geteuid() == 0) {
@@ -83,8 +95,8 @@ PostgresServer::PostgresServer() {
 fs::path PostgresServer::template_cluster() {
   const passwd* pw = ::getpwnam(user_.c_str());
   const uid_t owner = pw ? pw->pw_uid : ::geteuid();
-  const fs::path cluster = fs::temp_directory_path() /
-                           ("junction-pg-template-" + bin_.parent_path().filename().string() + "-" +
+  const fs::path cluster =
+      dir_.parent_path() / ("junction-pg-template-" + bin_.parent_path().filename().string() + "-" +
                             std::to_string(owner));
   const auto trusted = [&] {
     struct stat st {};

@@ -1,8 +1,9 @@
-// A throwaway PostgreSQL server for tests: a fresh cluster in a temp folder (initdb, or a copy
-// of one initdb made earlier), then pg_ctl start on a free 127.0.0.1 port with its unix socket
-// in that folder, trust authentication for the superuser "junction", fsync off (the tests kill
-// gateways, never this server). When the test runs as root the server runs as the `postgres`
-// user, which PostgreSQL requires. Stopped (immediate) and its folder removed on destruction.
+// A throwaway PostgreSQL server for tests: a fresh cluster in a temp folder (on /dev/shm when it
+// has room; initdb, or a copy of one initdb made earlier), then pg_ctl start on a free
+// 127.0.0.1 port with its unix socket in that folder, trust authentication for the superuser
+// "junction", fsync off (the tests kill gateways, never this server). When the test runs as root
+// the server runs as the `postgres` user, which PostgreSQL requires. Stopped (immediate) and its
+// folder removed on destruction.
 #pragma once
 
 #include <filesystem>
