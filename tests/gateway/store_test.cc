@@ -4,6 +4,7 @@
 // the concurrency (threads, and several Store objects sharing the database, as several gateway
 // processes do), settle refunds and records together, day and month limits roll over.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -307,6 +308,45 @@ TEST_P(PostgresStoreTest, AWrongUrlFailsAtStartWithoutItsPassword) {
 
 INSTANTIATE_TEST_SUITE_P(Stores, PostgresStoreTest, ::testing::Values("postgres"),
                          [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace junction::gateway
+
+namespace junction::gateway {
+namespace {
+
+// A database written by a junction from before monthly limits: its api_keys table lacks their
+// columns; opening it adds them, and its keys keep working.
+TEST(SqliteStoreUpgrade, OpensADatabaseFromBeforeMonthlyLimits) {
+  const fs::path path =
+      fs::temp_directory_path() / ("junction-store-old-" + std::to_string(::getpid()) + ".db");
+  fs::remove(path);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "CREATE TABLE api_keys (id TEXT PRIMARY KEY, key_hash TEXT NOT NULL "
+                         "UNIQUE, name TEXT NOT NULL, credits INTEGER NOT NULL, rpm INTEGER NOT "
+                         "NULL DEFAULT 0, tpm INTEGER NOT NULL DEFAULT 0, daily_limit INTEGER NOT "
+                         "NULL DEFAULT 0, day INTEGER NOT NULL DEFAULT 0, day_spent INTEGER NOT "
+                         "NULL DEFAULT 0, models TEXT NOT NULL DEFAULT '[]', disabled INTEGER "
+                         "NOT NULL DEFAULT 0, created_ms INTEGER NOT NULL);"
+                         "INSERT INTO api_keys (id, key_hash, name, credits, created_ms) "
+                         "VALUES ('key_old', 'h', 'old', 1000, 1);",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  {
+    SqliteStore s(path.string());
+    const auto k = s.key_by_id("key_old");
+    ASSERT_TRUE(k);
+    EXPECT_EQ(k->credits, 1000);
+    EXPECT_EQ(k->monthly_limit, 0);
+    EXPECT_EQ(s.reserve("key_old", 400, 0), ReserveResult::kOk);
+  }
+  SqliteStore again(path.string());  // a second open finds nothing to add
+  EXPECT_EQ(again.key_by_id("key_old")->credits, 600);
+  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path.string() + suffix);
+}
 
 }  // namespace
 }  // namespace junction::gateway
