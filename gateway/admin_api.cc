@@ -14,10 +14,16 @@ using server::ApiError;
 using server::invalid_param;
 
 Json key_json(const ApiKeyRecord& k) {
-  return {
-      {"id", k.id},         {"name", k.name},         {"credits", nano_to_usd(k.credits)},
-      {"rpm", k.rpm},       {"tpm", k.tpm},           {"daily_limit", nano_to_usd(k.daily_limit)},
-      {"models", k.models}, {"disabled", k.disabled}, {"created_ms", k.created_ms}};
+  return {{"id", k.id},
+          {"name", k.name},
+          {"credits", nano_to_usd(k.credits)},
+          {"rpm", k.rpm},
+          {"tpm", k.tpm},
+          {"daily_limit", nano_to_usd(k.daily_limit)},
+          {"monthly_limit", nano_to_usd(k.monthly_limit)},
+          {"models", k.models},
+          {"disabled", k.disabled},
+          {"created_ms", k.created_ms}};
 }
 
 Json parse_body(const server::HttpRequest& req) {
@@ -46,8 +52,9 @@ void create_key(GatewayState& g, const server::HttpRequest& req, server::HttpRes
   k.rpm = static_cast<int64_t>(number(body, "rpm", 0));
   k.tpm = static_cast<int64_t>(number(body, "tpm", 0));
   k.daily_limit = usd_to_nano(number(body, "daily_limit", 0));
-  if (k.credits < 0 || k.rpm < 0 || k.tpm < 0 || k.daily_limit < 0)
-    throw ApiError(400, "credits, rpm, tpm and daily_limit cannot be negative");
+  k.monthly_limit = usd_to_nano(number(body, "monthly_limit", 0));
+  if (k.credits < 0 || k.rpm < 0 || k.tpm < 0 || k.daily_limit < 0 || k.monthly_limit < 0)
+    throw ApiError(400, "credits, rpm, tpm, daily_limit and monthly_limit cannot be negative");
   if (body.contains("models")) {
     if (!body["models"].is_array()) throw invalid_param("models", "'models' must be a list");
     for (const auto& m : body["models"]) {

@@ -1,5 +1,6 @@
 // The admin API (Authorization: Bearer ADMIN_KEY): keys, credits, usage and provider health.
-//   POST   /admin/keys               {name, credits, rpm, tpm, models, daily_limit} -> {id, key}
+//   POST   /admin/keys               {name, credits, rpm, tpm, models, daily_limit,
+//                                     monthly_limit} -> {id, key}
 //   GET    /admin/keys/{id}
 //   POST   /admin/keys/{id}/credits  {amount}   (USD; negative removes)
 //   DELETE /admin/keys/{id}          disables the key; its usage stays

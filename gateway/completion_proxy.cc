@@ -202,6 +202,10 @@ class CompletionCall {
         reserved_ = 0;
         throw ApiError(402, "This key's daily spend limit is reached", "insufficient_quota", "",
                        "daily_limit_reached");
+      case ReserveResult::kMonthlyLimit:
+        reserved_ = 0;
+        throw ApiError(402, "This key's monthly spend limit is reached", "insufficient_quota", "",
+                       "monthly_limit_reached");
       case ReserveResult::kNoSuchKey:
         reserved_ = 0;
         throw ApiError(401, "Invalid API key", "authentication_error", "", "invalid_api_key");

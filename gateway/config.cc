@@ -230,10 +230,11 @@ class Reader {
     if (root["listen"]) listen(root["listen"], c);
     if (root["admin_key"]) c.admin_key = str(root["admin_key"], "admin_key");
     if (root["store"]) c.store = str(root["store"], "store");
-    if (c.store.rfind("sqlite://", 0) != 0)
-      fail(root["store"],
-           "store '" + c.store +
-               "' is not supported yet: only sqlite://PATH (postgres:// is planned)");
+    if (c.store.rfind("sqlite://", 0) != 0 && c.store.rfind("postgres://", 0) != 0 &&
+        c.store.rfind("postgresql://", 0) != 0)
+      fail(root["store"], "store '" + c.store +
+                              "' is not supported: use sqlite://PATH or "
+                              "postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE");
     if (root["store_sync"]) {
       c.store_sync = str(root["store_sync"], "store_sync");
       if (c.store_sync != "normal" && c.store_sync != "full")

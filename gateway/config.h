@@ -75,7 +75,7 @@ struct GatewayConfig {
   std::string host = "127.0.0.1";
   int port = 8080;
   std::string admin_key;
-  std::string store = "sqlite://junction.db";
+  std::string store = "sqlite://junction.db";  // or postgres://USER[:PASS]@HOST[:PORT]/DB
   std::string store_sync =
       "normal";  // sqlite: "normal" survives process crashes, "full" power loss
   std::string key_pepper = "junction-gateway";  // mixed into every key hash

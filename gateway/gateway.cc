@@ -12,6 +12,8 @@
 #include "gateway/completion_proxy.h"
 #include "gateway/key_hash.h"
 #include "gateway/local_engine.h"
+#include "gateway/postgres_pool.h"
+#include "gateway/postgres_store.h"
 #include "gateway/public_api.h"
 #include "gateway/sqlite_store.h"
 #include "server/api_error.h"
@@ -70,11 +72,14 @@ void dispatch(GatewayState& g, const server::HttpRequest& req, server::HttpRespo
 }  // namespace
 
 std::unique_ptr<Store> open_store(const GatewayConfig& config) {
-  const std::string prefix = "sqlite://";
-  if (config.store.rfind(prefix, 0) != 0)
-    throw Error("store '" + config.store + "' is not supported: use sqlite://PATH");
-  return std::make_unique<SqliteStore>(config.store.substr(prefix.size()),
-                                       config.store_sync == "full");
+  const std::string sqlite = "sqlite://";
+  if (config.store.rfind(sqlite, 0) == 0)
+    return std::make_unique<SqliteStore>(config.store.substr(sqlite.size()),
+                                         config.store_sync == "full");
+  if (config.store.rfind("postgres://", 0) == 0 || config.store.rfind("postgresql://", 0) == 0)
+    return std::make_unique<PostgresStore>(config.store);
+  throw Error("store '" + config.store +
+              "' is not supported: use sqlite://PATH or postgres://USER@HOST/DATABASE");
 }
 
 server::HttpHandler make_gateway_handler(GatewayState& g) {
@@ -131,7 +136,8 @@ int run_gateway(const std::string& config_path, const std::optional<std::string>
   std::fprintf(stderr,
                "junction gateway: %zu models over %zu providers, store %s\n"
                "junction gateway: listening on http://%s:%u\n",
-               n_models, n_providers, gateway.state().config().store.c_str(), listen_host.c_str(),
+               n_models, n_providers,
+               PostgresPool::redacted(gateway.state().config().store).c_str(), listen_host.c_str(),
                gateway.port());
   std::thread signal_thread([&] {
     int sig = 0;

@@ -2,9 +2,12 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "core/error.h"
+#include "gateway/spend_period.h"
 
 namespace junction::gateway {
 namespace {
@@ -20,6 +23,9 @@ CREATE TABLE IF NOT EXISTS api_keys (
   daily_limit INTEGER NOT NULL DEFAULT 0,
   day INTEGER NOT NULL DEFAULT 0,        -- UTC day number of day_spent
   day_spent INTEGER NOT NULL DEFAULT 0,  -- nano-USD reserved or spent that day
+  monthly_limit INTEGER NOT NULL DEFAULT 0,
+  month INTEGER NOT NULL DEFAULT 0,        -- utc_month() of month_spent
+  month_spent INTEGER NOT NULL DEFAULT 0,
   models TEXT NOT NULL DEFAULT '[]',
   disabled INTEGER NOT NULL DEFAULT 0,
   created_ms INTEGER NOT NULL
@@ -44,7 +50,8 @@ CREATE TABLE IF NOT EXISTS usage (
 CREATE INDEX IF NOT EXISTS usage_by_key ON usage (key_id, created_ms);
 )sql";
 
-constexpr int64_t kDayMs = 86'400'000;
+// Columns added after the first release: ALTERed into databases created before them.
+constexpr const char* kAddedKeyColumns[] = {"monthly_limit", "month", "month_spent"};
 
 // A prepared statement, finalized on scope exit.
 class Statement {
@@ -112,7 +119,7 @@ class Transaction {
 };
 
 constexpr const char* kKeyColumns =
-    "id, name, credits, rpm, tpm, daily_limit, models, disabled, created_ms";
+    "id, name, credits, rpm, tpm, daily_limit, models, disabled, created_ms, monthly_limit";
 
 ApiKeyRecord read_key(const Statement& s) {
   ApiKeyRecord k;
@@ -125,6 +132,7 @@ ApiKeyRecord read_key(const Statement& s) {
   k.models = nlohmann::json::parse(s.text(6)).get<std::vector<std::string>>();
   k.disabled = s.i64(7) != 0;
   k.created_ms = s.i64(8);
+  k.monthly_limit = s.i64(9);
   return k;
 }
 
@@ -166,6 +174,20 @@ SqliteStore::SqliteStore(const std::string& path, bool full_sync) : path_(path) 
   exec(db_, "PRAGMA journal_mode=WAL");
   exec(db_, full_sync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
   exec(db_, kSchema);
+  add_missing_columns();
+}
+
+void SqliteStore::add_missing_columns() {
+  Transaction tx(db_);
+  std::vector<std::string> have;
+  Statement s(db_, "SELECT name FROM pragma_table_info('api_keys')");
+  while (s.step()) have.push_back(s.text(0));
+  for (const char* column : kAddedKeyColumns)
+    if (std::find(have.begin(), have.end(), column) == have.end())
+      exec(db_, (std::string("ALTER TABLE api_keys ADD COLUMN ") + column +
+                 " INTEGER NOT NULL DEFAULT 0")
+                    .c_str());
+  tx.commit();
 }
 
 SqliteStore::~SqliteStore() {
@@ -176,10 +198,11 @@ void SqliteStore::create_key(const ApiKeyRecord& k, const std::string& key_hash)
   std::lock_guard lock(mutex_);
   Statement s(db_,
               "INSERT INTO api_keys (id, key_hash, name, credits, rpm, tpm, daily_limit, models, "
-              "disabled, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+              "disabled, created_ms, monthly_limit) "
+              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
   s.bind(1, k.id).bind(2, key_hash).bind(3, k.name).bind(4, k.credits).bind(5, k.rpm);
   s.bind(6, k.tpm).bind(7, k.daily_limit).bind(8, nlohmann::json(k.models).dump());
-  s.bind(9, int64_t{k.disabled}).bind(10, k.created_ms);
+  s.bind(9, int64_t{k.disabled}).bind(10, k.created_ms).bind(11, k.monthly_limit);
   s.step();
 }
 
@@ -217,23 +240,31 @@ std::optional<NanoUsd> SqliteStore::add_credits(const std::string& id, NanoUsd a
 }
 
 ReserveResult SqliteStore::reserve(const std::string& key_id, NanoUsd amount, int64_t now_ms) {
-  const int64_t day = now_ms / kDayMs;
+  const int64_t day = utc_day(now_ms), month = utc_month(now_ms);
   std::lock_guard lock(mutex_);
   Transaction tx(db_);
+  // The CASEs read the day's and month's spend so far: zero once the period rolled over.
   Statement s(db_,
               "UPDATE api_keys SET credits = credits - ?2, "
-              "day_spent = (CASE WHEN day = ?3 THEN day_spent ELSE 0 END) + ?2, day = ?3 "
+              "day_spent = (CASE WHEN day = ?3 THEN day_spent ELSE 0 END) + ?2, day = ?3, "
+              "month_spent = (CASE WHEN month = ?4 THEN month_spent ELSE 0 END) + ?2, month = ?4 "
               "WHERE id = ?1 AND disabled = 0 AND credits >= ?2 AND (daily_limit = 0 OR "
-              "(CASE WHEN day = ?3 THEN day_spent ELSE 0 END) + ?2 <= daily_limit)");
-  s.bind(1, key_id).bind(2, amount).bind(3, day).step();
+              "(CASE WHEN day = ?3 THEN day_spent ELSE 0 END) + ?2 <= daily_limit) AND "
+              "(monthly_limit = 0 OR "
+              "(CASE WHEN month = ?4 THEN month_spent ELSE 0 END) + ?2 <= monthly_limit)");
+  s.bind(1, key_id).bind(2, amount).bind(3, day).bind(4, month).step();
   if (sqlite3_changes(db_) > 0) {
     tx.commit();
     return ReserveResult::kOk;
   }
-  Statement q(db_, "SELECT credits, disabled FROM api_keys WHERE id = ?1");
-  q.bind(1, key_id);
-  if (!q.step() || q.i64(1) != 0) return ReserveResult::kNoSuchKey;
-  return q.i64(0) < amount ? ReserveResult::kInsufficientCredits : ReserveResult::kDailyLimit;
+  Statement q(db_,
+              "SELECT disabled, credits < ?2, daily_limit <> 0 AND "
+              "(CASE WHEN day = ?3 THEN day_spent ELSE 0 END) + ?2 > daily_limit "
+              "FROM api_keys WHERE id = ?1");
+  q.bind(1, key_id).bind(2, amount).bind(3, day);
+  if (!q.step() || q.i64(0) != 0) return ReserveResult::kNoSuchKey;
+  if (q.i64(1) != 0) return ReserveResult::kInsufficientCredits;
+  return q.i64(2) != 0 ? ReserveResult::kDailyLimit : ReserveResult::kMonthlyLimit;
 }
 
 void SqliteStore::settle(NanoUsd reserved, UsageRecord u) {
@@ -243,7 +274,8 @@ void SqliteStore::settle(NanoUsd reserved, UsageRecord u) {
   Transaction tx(db_);
   Statement k(db_,
               "UPDATE api_keys SET credits = credits + ?2, "
-              "day_spent = MAX(0, day_spent - ?2) WHERE id = ?1");
+              "day_spent = MAX(0, day_spent - ?2), month_spent = MAX(0, month_spent - ?2) "
+              "WHERE id = ?1");
   k.bind(1, u.key_id).bind(2, refund).step();
   Statement s(db_, (std::string("INSERT INTO usage (") + kUsageColumns +
                     ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)")

@@ -34,6 +34,8 @@ class SqliteStore : public Store {
 
  private:
   std::optional<ApiKeyRecord> key_where(const char* column, const std::string& value);
+  // Brings a database created by an older junction up to this schema.
+  void add_missing_columns();
 
   std::mutex mutex_;
   sqlite3* db_ = nullptr;

@@ -1,5 +1,5 @@
 // Where keys, balances and usage records live: an interface, so the embedded SQLite store and
-// a shared PostgreSQL one (planned) are interchangeable. Every method is one atomic
+// a shared PostgreSQL one are interchangeable. Every method is one atomic
 // transaction and safe to call from many threads. Money is nano-USD (price.h).
 //
 // The ledger's invariant lives here: reserve() takes the worst-case cost from the balance only
@@ -25,6 +25,7 @@ struct ApiKeyRecord {
   int64_t rpm = 0;      // 0: unlimited
   int64_t tpm = 0;
   NanoUsd daily_limit = 0;          // spend per UTC day; 0: none
+  NanoUsd monthly_limit = 0;        // spend per UTC calendar month; 0: none
   std::vector<std::string> models;  // allowed public model names; empty: all
   bool disabled = false;
   int64_t created_ms = 0;  // Unix ms
@@ -45,7 +46,7 @@ struct UsageRecord {
   int64_t created_ms = 0;  // Unix ms
 };
 
-enum class ReserveResult { kOk, kInsufficientCredits, kDailyLimit, kNoSuchKey };
+enum class ReserveResult { kOk, kInsufficientCredits, kDailyLimit, kMonthlyLimit, kNoSuchKey };
 
 class Store {
  public:
@@ -59,10 +60,12 @@ class Store {
   // Adds (or with a negative amount removes) credits; the new balance, or nullopt.
   virtual std::optional<NanoUsd> add_credits(const std::string& id, NanoUsd amount) = 0;
 
-  // Takes `amount` from the balance if it covers it (and the daily limit allows it).
+  // Takes `amount` from the balance if it covers it and the day's and month's spend (UTC, see
+  // spend_period.h), reservations included, stay within the key's limits.
   virtual ReserveResult reserve(const std::string& key_id, NanoUsd amount, int64_t now_ms) = 0;
   // Returns `reserved - record.cost` to the balance and stores the record, atomically.
-  // A cost above the reservation is clamped to it (never overspend).
+  // A cost above the reservation is clamped to it (never overspend). The refund also leaves
+  // the day's and month's spend (of the period current at settlement).
   virtual void settle(NanoUsd reserved, UsageRecord record) = 0;
 
   virtual std::vector<UsageRecord> usage(const std::string& key_id, int64_t since_ms,

@@ -117,9 +117,21 @@ TEST(GatewayConfig, ErrorsNameTheLine) {
                      "  - name: m\n    context_length: lots\n    deployments: [{provider: a}]\n"),
             "g.yaml:5: 'context_length' must be a number, got 'lots'");
   EXPECT_NE(error_of("providers: [\n").find("g.yaml:"), std::string::npos);
-  EXPECT_EQ(error_of("store: postgres://u@h/db\nproviders: []\nmodels: []\n"),
-            "g.yaml:1: store 'postgres://u@h/db' is not supported yet: only sqlite://PATH "
-            "(postgres:// is planned)");
+  EXPECT_EQ(error_of("store: mysql://u@h/db\nproviders: []\nmodels: []\n"),
+            "g.yaml:1: store 'mysql://u@h/db' is not supported: use sqlite://PATH or "
+            "postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE");
+}
+
+TEST(GatewayConfig, PostgresStoreUrlIsKeptAsWritten) {
+  const EnvLookup e = env({{"PGPASS", "s3cret"}});
+  const GatewayConfig c = parse_gateway_config(
+      "store: postgres://gw:${PGPASS}@db.local:5433/junction\nproviders: []\nmodels: []\n",
+      "g.yaml", e);
+  EXPECT_EQ(c.store, "postgres://gw:s3cret@db.local:5433/junction");
+  EXPECT_EQ(
+      parse_gateway_config("store: postgresql://h/db\nproviders: []\nmodels: []\n", "g.yaml", e)
+          .store,
+      "postgresql://h/db");
 }
 
 TEST(GatewayConfig, AnthropicProviders) {

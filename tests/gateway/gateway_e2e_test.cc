@@ -1,16 +1,13 @@
 // The gateway against real processes on 127.0.0.1: nginx serving recorded OpenAI-style answers
 // (tests/gateway/data) plus locations answering 500 and 429; raw TCP listeners in this process
 // that hang, cut a stream in the middle, or flip between failing and working; two `junction
-// serve` engines on the tiny fixture model. The gateway runs in this process on port 0 with an
-// SQLite store in a temp folder; clients are pull::HttpClient over loopback.
+// serve` engines on the tiny fixture model. The gateway runs in this process on port 0, once per
+// store: SQLite in a temp folder and PostgreSQL on a server the suite starts (every test runs
+// against both); clients are pull::HttpClient over loopback.
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -19,6 +16,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -27,10 +25,11 @@
 #include <thread>
 
 #include "gateway/gateway.h"
-#include "gateway/sqlite_store.h"
 #include "pull/http_client.h"
-
-extern char** environ;
+#include "tests/support/child_process.h"
+#include "tests/support/loopback.h"
+#include "tests/support/nginx_server.h"
+#include "tests/support/postgres_server.h"
 
 namespace junction::gateway {
 namespace {
@@ -39,48 +38,11 @@ namespace fs = std::filesystem;
 using Json = nlohmann::json;
 using namespace std::chrono_literals;
 
-constexpr const char* kNginx = "/usr/sbin/nginx";
+using test::free_port;
 
 std::string read_file(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-bool port_open(int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  ::close(fd);
-  return ok;
-}
-
-pid_t spawn(const std::vector<std::string>& args, const std::string& log) {
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  std::vector<char*> argv;
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  pid_t pid = -1;
-  if (::posix_spawn(&pid, args[0].c_str(), &actions, nullptr, argv.data(), environ) != 0) pid = -1;
-  posix_spawn_file_actions_destroy(&actions);
-  return pid;
 }
 
 // A TCP server for faults nginx cannot make: it reads one request per connection, then
@@ -188,13 +150,14 @@ struct Reply {
   Json json() const { return Json::parse(body.empty() ? head.error_body : body); }
 };
 
-class GatewayE2E : public ::testing::Test {
+// The parameter names the store: "sqlite" or "postgres".
+class GatewayE2E : public ::testing::TestWithParam<std::string> {
  protected:
   static void SetUpTestSuite() {
     dir_ = fs::temp_directory_path() / ("junction-gateway-test-" + std::to_string(::getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
-    if (fs::exists(kNginx)) start_nginx();
+    start_nginx();
     hang_ = std::make_unique<FaultServer>(FaultServer::kHang);
     cut_ = std::make_unique<FaultServer>(FaultServer::kCut);
     flaky_ = std::make_unique<FaultServer>(FaultServer::kFail);
@@ -207,7 +170,9 @@ class GatewayE2E : public ::testing::Test {
   // `junction serve` on the tiny fixture model, port 0; the port is read from its log.
   static void start_engine(int i) {
     const std::string log = (dir_ / ("engine-" + std::to_string(i) + ".log")).string();
-    engine_pid_[i] = spawn({JUNCTION_BINARY, "serve", "--model",
+    fs::remove(log);
+    engine_[i] =
+        test::ChildProcess({JUNCTION_BINARY, "serve", "--model",
                             std::string(JUNCTION_TEST_DATA) + "/models/qwen3-e2e-bf16", "--host",
                             "127.0.0.1", "--port", "0", "--threads", "1", "--ctx-size", "256",
                             "--parallel", "4", "--served-model-name", "tiny"},
@@ -217,7 +182,7 @@ class GatewayE2E : public ::testing::Test {
   static int wait_for_engine(int i) {
     const fs::path log = dir_ / ("engine-" + std::to_string(i) + ".log");
     const std::string marker = "listening on http://127.0.0.1:";
-    for (int tries = 0; tries < 600 && engine_pid_[i] > 0; ++tries) {
+    for (int tries = 0; tries < 600 && engine_[i].started(); ++tries) {
       const std::string text = read_file(log);
       const size_t at = text.find(marker);
       if (at != std::string::npos && text.find('\n', at) != std::string::npos)
@@ -244,27 +209,9 @@ class GatewayE2E : public ::testing::Test {
 
   static void start_nginx() {
     nginx_port_ = free_port();
-    const std::string d = dir_.string(), data = GATEWAY_TEST_DATA;
+    const std::string data = GATEWAY_TEST_DATA;
     const std::string conf =
-        R"(daemon off;
-master_process off;
-worker_processes 1;
-pid )" + d +
-        R"(/nginx.pid;
-events { worker_connections 256; }
-http {
-  access_log off;
-  client_body_temp_path )" +
-        d +
-        R"(/tmp_body;
-  proxy_temp_path )" +
-        d + R"(/tmp_proxy;
-  fastcgi_temp_path )" +
-        d + R"(/tmp_fastcgi;
-  uwsgi_temp_path )" +
-        d + R"(/tmp_uwsgi;
-  scgi_temp_path )" +
-        d + R"(/tmp_scgi;
+        R"(  access_log off;
   server {
     listen 127.0.0.1:)" +
         std::to_string(nginx_port_) +
@@ -297,33 +244,23 @@ http {
     location ^~ /e500/ { return 500 '{"error":{"message":"boom"}}'; }
     location ^~ /e429/ { add_header Retry-After 1 always; return 429 '{"error":{"message":"slow down"}}'; }
   }
-}
 )";
-    std::ofstream(dir_ / "nginx.conf") << conf;
-    nginx_pid_ =
-        spawn({kNginx, "-p", d + "/", "-c", d + "/nginx.conf", "-e", d + "/nginx-error.log"},
-              d + "/nginx.out");
-    for (int i = 0; i < 100 && !port_open(nginx_port_); ++i) std::this_thread::sleep_for(50ms);
+    nginx_ = std::make_unique<test::NginxServer>(dir_, conf, nginx_port_);
   }
 
   static void TearDownTestSuite() {
-    // Stop and join the serving thread before the server (and its io_context) is destroyed.
-    if (gateway_) gateway_->stop();
-    if (gateway_thread_.joinable()) gateway_thread_.join();
-    gateway_.reset();
-    for (pid_t& pid : engine_pid_)
-      if (pid > 0) {
-        ::kill(pid, SIGKILL);
-        ::waitpid(pid, nullptr, 0);
-        pid = -1;
-      }
+    // Stop and join the serving threads before the servers (and their io_contexts) are destroyed.
+    for (auto& [store, g] : gateways_) {
+      g.gateway->stop();
+      g.thread.join();
+    }
+    gateways_.clear();
+    postgres_.reset();
+    for (auto& engine : engine_) engine.kill();
     hang_.reset();
     cut_.reset();
     flaky_.reset();
-    if (nginx_pid_ > 0) {
-      ::kill(nginx_pid_, SIGTERM);
-      ::waitpid(nginx_pid_, nullptr, 0);
-    }
+    nginx_.reset();
     fs::remove_all(dir_);
   }
 
@@ -335,13 +272,18 @@ http {
   }
   static std::string local(int port) { return "http://127.0.0.1:" + std::to_string(port) + "/v1"; }
 
-  // One gateway for the suite; each test adds its own keys.
-  static void ensure_gateway() {
-    if (gateway_) return;
+  // One gateway per store for the suite; each test adds its own keys.
+  static void ensure_gateway(const std::string& store) {
+    if (gateways_.count(store)) return;
+    std::string url = "sqlite://" + (dir_ / "gateway.db").string();
+    if (store == "postgres") {
+      // Missing server binaries fail the test (with what to install), they do not skip it.
+      if (!postgres_) postgres_ = std::make_unique<test::PostgresServer>();
+      url = postgres_->create_database("gateway");
+    }
     std::string yaml = R"(listen: 127.0.0.1:0
 admin_key: admin-secret
-store: sqlite://)" + (dir_ / "gateway.db").string() +
-                       R"(
+store: )" + url + R"(
 routing: {strategy: least_outstanding, max_attempts: 3, backoff_base_ms: 5, backoff_max_ms: 20,
           circuit_breaker: {consecutive_failures: 2, open_ms: 400, min_requests: 100}}
 providers:
@@ -457,19 +399,21 @@ models:
     deployments: [{provider: hang}]
 )";
     GatewayConfig config = parse_gateway_config(yaml, "test.yaml", process_env());
-    auto store = open_store(config);
-    gateway_ = std::make_unique<Gateway>(std::move(config), std::move(store));
-    gateway_thread_ = std::thread([] { gateway_->run(); });
+    auto opened = open_store(config);
+    RunningGateway& g = gateways_[store];
+    g.gateway = std::make_unique<Gateway>(std::move(config), std::move(opened));
+    g.thread = std::thread([gateway = g.gateway.get()] { gateway->run(); });
   }
 
   void SetUp() override {
-    if (nginx_pid_ <= 0 || !port_open(nginx_port_))
-      GTEST_SKIP() << "nginx is not installed or did not start";
-    ensure_gateway();
+    if (!nginx_->running()) GTEST_SKIP() << "nginx is not installed or did not start";
+    ensure_gateway(GetParam());
   }
 
+  Gateway& gateway() const { return *gateways_.at(GetParam()).gateway; }
+
   std::string url(const std::string& path) const {
-    return "http://127.0.0.1:" + std::to_string(gateway_->port()) + path;
+    return "http://127.0.0.1:" + std::to_string(gateway().port()) + path;
   }
 
   static pull::HttpClient& client() {
@@ -527,17 +471,22 @@ models:
     return body;
   }
 
+  struct RunningGateway {
+    std::unique_ptr<Gateway> gateway;
+    std::thread thread;
+  };
+
   static inline fs::path dir_;
-  static inline pid_t nginx_pid_ = -1;
+  static inline std::unique_ptr<test::NginxServer> nginx_;
   static inline int nginx_port_ = 0;
   static inline std::unique_ptr<FaultServer> hang_, cut_, flaky_;
-  static inline std::unique_ptr<Gateway> gateway_;
-  static inline std::thread gateway_thread_;
-  static inline pid_t engine_pid_[2] = {-1, -1};
+  static inline std::unique_ptr<test::PostgresServer> postgres_;
+  static inline std::map<std::string, RunningGateway> gateways_;
+  static inline test::ChildProcess engine_[2];
   static inline int engine_port_[2] = {0, 0};
 };
 
-TEST_F(GatewayE2E, NonStreamAnswerIsRewrittenAndCharged) {
+TEST_P(GatewayE2E, NonStreamAnswerIsRewrittenAndCharged) {
   const auto [id, key] = new_key(1.0);
   const Reply r = post("/v1/chat/completions", only(chat("gpt"), {"openai"}), key);
   ASSERT_EQ(r.status, 200) << r.head.error_body;
@@ -562,7 +511,7 @@ TEST_F(GatewayE2E, NonStreamAnswerIsRewrittenAndCharged) {
   EXPECT_EQ(get("/v1/generation?id=" + request_id, key2).status, 404);
 }
 
-TEST_F(GatewayE2E, DeepSeekReasoningTokensAndCompletions) {
+TEST_P(GatewayE2E, DeepSeekReasoningTokensAndCompletions) {
   const auto [id, key] = new_key(1.0);
   const Reply r = post("/v1/chat/completions", chat("reasoner", 64), key);
   ASSERT_EQ(r.status, 200) << r.head.error_body;
@@ -581,7 +530,7 @@ TEST_F(GatewayE2E, DeepSeekReasoningTokensAndCompletions) {
   EXPECT_EQ(c.json()["choices"][0]["text"], "\n\nThis is indeed a test");
 }
 
-TEST_F(GatewayE2E, StreamPassesThroughWithUsageAndCost) {
+TEST_P(GatewayE2E, StreamPassesThroughWithUsageAndCost) {
   const auto [id, key] = new_key(1.0);
   Json body = chat("gpt-stream");
   body["stream"] = true;
@@ -617,7 +566,7 @@ TEST_F(GatewayE2E, StreamPassesThroughWithUsageAndCost) {
     EXPECT_FALSE(Json::parse(plain[i]).contains("usage"));
 }
 
-TEST_F(GatewayE2E, FailoverBeforeFirstByte) {
+TEST_P(GatewayE2E, FailoverBeforeFirstByte) {
   const auto [id, key] = new_key(1.0);
   for (const char* bad : {"e500", "e429", "hang", "down"}) {
     const Reply r = post("/v1/chat/completions", only(chat("gpt"), {bad, "openai"}), key);
@@ -636,7 +585,7 @@ TEST_F(GatewayE2E, FailoverBeforeFirstByte) {
   ASSERT_EQ(f.status, 200) << f.head.error_body;
 }
 
-TEST_F(GatewayE2E, EveryDeploymentFailingIsA502Or504) {
+TEST_P(GatewayE2E, EveryDeploymentFailingIsA502Or504) {
   const auto [id, key] = new_key(1.0);
   Reply r = post("/v1/chat/completions", chat("all-fail"), key);
   EXPECT_EQ(r.status, 502);
@@ -648,7 +597,7 @@ TEST_F(GatewayE2E, EveryDeploymentFailingIsA502Or504) {
   EXPECT_DOUBLE_EQ(get("/admin/keys/" + id, "admin-secret").json()["credits"].get<double>(), 1.0);
 }
 
-TEST_F(GatewayE2E, MidStreamFailureEndsWithAnErrorEvent) {
+TEST_P(GatewayE2E, MidStreamFailureEndsWithAnErrorEvent) {
   const auto [id, key] = new_key(1.0);
   Json body = chat("cutter");
   body["stream"] = true;
@@ -664,7 +613,7 @@ TEST_F(GatewayE2E, MidStreamFailureEndsWithAnErrorEvent) {
   EXPECT_EQ(g["tokens_completion"], 1);  // what was streamed is charged
 }
 
-TEST_F(GatewayE2E, CircuitOpensAndRecovers) {
+TEST_P(GatewayE2E, CircuitOpensAndRecovers) {
   const auto [id, key] = new_key(1.0);
   flaky_->set_mode(FaultServer::kFail);
   const int before = flaky_->requests();
@@ -689,7 +638,7 @@ TEST_F(GatewayE2E, CircuitOpensAndRecovers) {
     if (p["provider"] == "flaky") EXPECT_EQ(p["circuit"], "closed");
 }
 
-TEST_F(GatewayE2E, KeysModelsAndLimits) {
+TEST_P(GatewayE2E, KeysModelsAndLimits) {
   EXPECT_EQ(post("/v1/chat/completions", chat("gpt"), "sk-jn-wrong").status, 401);
   EXPECT_EQ(post("/admin/keys", {{"name", "x"}}, "not-admin").status, 401);
   const auto [id, key] = new_key(1.0, {{"models", {"reasoner"}}, {"rpm", 1}});
@@ -718,7 +667,25 @@ TEST_F(GatewayE2E, KeysModelsAndLimits) {
   EXPECT_EQ(usage["data"].size(), 1u);
 }
 
-TEST_F(GatewayE2E, ConcurrentRequestsNeverOverspend) {
+TEST_P(GatewayE2E, MonthlySpendLimit) {
+  EXPECT_EQ(post("/admin/keys", {{"name", "x"}, {"monthly_limit", -1}}, "admin-secret").status,
+            400);
+  // Each request reserves 61000 nano-USD and costs 20000 (see ConcurrentRequestsNeverOverspend):
+  // under a $0.0001 month, the third reservation (40000 spent + 61000) no longer fits.
+  const auto [id, key] = new_key(1.0, {{"monthly_limit", 0.0001}});
+  EXPECT_DOUBLE_EQ(get("/admin/keys/" + id, "admin-secret").json()["monthly_limit"].get<double>(),
+                   0.0001);
+  const Json body = only(chat("gpt", 16), {"openai"});
+  EXPECT_EQ(post("/v1/chat/completions", body, key).status, 200);
+  EXPECT_EQ(post("/v1/chat/completions", body, key).status, 200);
+  const Reply over = post("/v1/chat/completions", body, key);
+  EXPECT_EQ(over.status, 402);
+  EXPECT_EQ(over.json()["error"]["code"], "monthly_limit_reached");
+  EXPECT_NEAR(get("/admin/keys/" + id, "admin-secret").json()["credits"].get<double>(),
+              1.0 - 2 * 20000e-9, 1e-12);
+}
+
+TEST_P(GatewayE2E, ConcurrentRequestsNeverOverspend) {
   // Each request reserves its worst case, 29 prompt tokens (13 bytes + 2 * 8) at $1/M and 16
   // max_tokens at $2/M = 61000 nano-USD, and costs 20000: the key's 200000 cover a handful.
   const Json body = only(chat("gpt", 16), {"openai"});
@@ -734,7 +701,7 @@ TEST_F(GatewayE2E, ConcurrentRequestsNeverOverspend) {
   EXPECT_EQ(other.load(), 0);
   EXPECT_GT(ok.load(), 0);
   EXPECT_EQ(ok.load() + refused.load(), 64);
-  Store& store = gateway_->state().store();
+  Store& store = gateway().state().store();
   const NanoUsd left = store.key_by_id(id)->credits;
   NanoUsd spent = 0;
   int records = 0;
@@ -753,7 +720,7 @@ TEST_F(GatewayE2E, ConcurrentRequestsNeverOverspend) {
 namespace junction::gateway {
 namespace {
 
-TEST_F(GatewayE2E, TwoEnginesServeChatAndStreamAndFailOver) {
+TEST_P(GatewayE2E, TwoEnginesServeChatAndStreamAndFailOver) {
   if (engine_port_[0] == 0 || engine_port_[1] == 0)
     GTEST_SKIP() << "the junction binary is missing or its engines did not start";
   const auto [id, key] = new_key(1.0);
@@ -783,9 +750,7 @@ TEST_F(GatewayE2E, TwoEnginesServeChatAndStreamAndFailOver) {
   EXPECT_EQ(g["status"], "ok");
 
   // Stop engine-a: requests that prefer it fail over to engine-b before the first byte.
-  ::kill(engine_pid_[0], SIGKILL);
-  ::waitpid(engine_pid_[0], nullptr, 0);
-  engine_pid_[0] = -1;
+  engine_[0].kill();
   for (int i = 0; i < 3; ++i) {
     const Reply r =
         post("/v1/chat/completions", only(chat("tiny-chat", 4), {"engine-a", "engine-b"}), key);
@@ -794,8 +759,11 @@ TEST_F(GatewayE2E, TwoEnginesServeChatAndStreamAndFailOver) {
   }
   // The ledger adds up: credits + recorded costs = what the key was given.
   NanoUsd spent = 0;
-  for (const auto& u : gateway_->state().store().usage(id, 0, 1000)) spent += u.cost;
-  EXPECT_EQ(gateway_->state().store().key_by_id(id)->credits + spent, usd_to_nano(1.0));
+  for (const auto& u : gateway().state().store().usage(id, 0, 1000)) spent += u.cost;
+  EXPECT_EQ(gateway().state().store().key_by_id(id)->credits + spent, usd_to_nano(1.0));
+  // Back for the other store's run of this test when the whole binary runs in one process.
+  start_engine(0);
+  engine_port_[0] = wait_for_engine(0);
 }
 
 }  // namespace
@@ -842,7 +810,7 @@ StreamedChat collect(const std::vector<std::string>& events, const std::string& 
   return c;
 }
 
-TEST_F(GatewayE2E, AnthropicAnswerIsTranslatedAndCharged) {
+TEST_P(GatewayE2E, AnthropicAnswerIsTranslatedAndCharged) {
   const auto [id, key] = new_key(1.0);
   const Reply r = post("/v1/chat/completions", only(chat("claude-test"), {"anthropic"}), key);
   ASSERT_EQ(r.status, 200) << r.head.error_body;
@@ -880,7 +848,7 @@ TEST_F(GatewayE2E, AnthropicAnswerIsTranslatedAndCharged) {
   EXPECT_EQ(bad.json()["error"]["param"], "n");
 }
 
-TEST_F(GatewayE2E, AnthropicErrorsFailOverOrPassThroughAsOpenAIErrors) {
+TEST_P(GatewayE2E, AnthropicErrorsFailOverOrPassThroughAsOpenAIErrors) {
   const auto [id, key] = new_key(1.0);
   // 529 overloaded_error is retried on the next deployment before the first byte.
   const Reply r =
@@ -919,7 +887,7 @@ TEST_F(GatewayE2E, AnthropicErrorsFailOverOrPassThroughAsOpenAIErrors) {
   EXPECT_EQ(Json::parse(retried[0])["choices"][0]["delta"]["content"], "Hello");
 }
 
-TEST_F(GatewayE2E, AnthropicStreamIsTranslatedWithUsageAndCost) {
+TEST_P(GatewayE2E, AnthropicStreamIsTranslatedWithUsageAndCost) {
   const auto [id, key] = new_key(1.0);
   Json body = only(chat("claude-stream"), {"anthropic-sse"});
   body["stream"] = true;
@@ -953,11 +921,11 @@ TEST_F(GatewayE2E, AnthropicStreamIsTranslatedWithUsageAndCost) {
     }
   }
   NanoUsd spent = 0;
-  for (const auto& u : gateway_->state().store().usage(id, 0, 100)) spent += u.cost;
+  for (const auto& u : gateway().state().store().usage(id, 0, 100)) spent += u.cost;
   EXPECT_EQ(spent, 2 * 188400);
 }
 
-TEST_F(GatewayE2E, AnthropicToolUseWholeAndStreamed) {
+TEST_P(GatewayE2E, AnthropicToolUseWholeAndStreamed) {
   const auto [id, key] = new_key(1.0);
   Json body = chat("claude-tools", 1024);
   body["tools"] = Json::parse(R"([{"type": "function", "function": {"name": "get_weather",
@@ -993,7 +961,7 @@ TEST_F(GatewayE2E, AnthropicToolUseWholeAndStreamed) {
   EXPECT_EQ(g["tokens_completion"], 89);
 }
 
-TEST_F(GatewayE2E, AnthropicThinkingBecomesReasoningContent) {
+TEST_P(GatewayE2E, AnthropicThinkingBecomesReasoningContent) {
   const auto [id, key] = new_key(1.0);
   Json body = chat("claude-thinking", 2048);
   body["reasoning"] = {{"max_tokens", 1024}};
@@ -1018,7 +986,7 @@ TEST_F(GatewayE2E, AnthropicThinkingBecomesReasoningContent) {
   EXPECT_EQ(post("/v1/chat/completions", tight, key).status, 400);
 }
 
-TEST_F(GatewayE2E, AnthropicErrorEventMidStreamKeepsTheContract) {
+TEST_P(GatewayE2E, AnthropicErrorEventMidStreamKeepsTheContract) {
   const auto [id, key] = new_key(1.0);
   Json body = chat("claude-overloaded");
   body["stream"] = true;
@@ -1035,7 +1003,7 @@ TEST_F(GatewayE2E, AnthropicErrorEventMidStreamKeepsTheContract) {
   EXPECT_EQ(g["status"], "upstream_error");
 }
 
-TEST_F(GatewayE2E, DeepSeekReasonerStreamPassesReasoningThrough) {
+TEST_P(GatewayE2E, DeepSeekReasonerStreamPassesReasoningThrough) {
   const auto [id, key] = new_key(1.0);
   Json body = chat("reasoner-stream", 64);
   body["stream"] = true;
@@ -1050,6 +1018,9 @@ TEST_F(GatewayE2E, DeepSeekReasonerStreamPassesReasoningThrough) {
   EXPECT_EQ(c.usage["completion_tokens_details"]["reasoning_tokens"], 22);
   EXPECT_NEAR(c.usage["cost"].get<double>(), (4 * 550 + 16 * 140 + 30 * 2190) * 1e-9, 1e-15);
 }
+
+INSTANTIATE_TEST_SUITE_P(Stores, GatewayE2E, ::testing::Values("sqlite", "postgres"),
+                         [](const auto& info) { return info.param; });
 
 }  // namespace
 }  // namespace junction::gateway

@@ -4,12 +4,6 @@
 // location that ignores Range, and a TLS server with a self-signed certificate. nginx's access
 // log records status, URI, Range and Authorization of every request, so tests can check what
 // went over the wire. Skipped when /usr/sbin/nginx is missing (scripts/install_deps.sh).
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -18,6 +12,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <optional>
 #include <random>
 #include <sstream>
@@ -30,15 +25,14 @@
 #include "pull/file_lock.h"
 #include "pull/model_cache.h"
 #include "pull/sha256.h"
-
-extern char** environ;
+#include "tests/support/loopback.h"
+#include "tests/support/nginx_server.h"
 
 namespace junction::pull {
 namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* kNginx = "/usr/sbin/nginx";
 constexpr size_t kFileBytes = 3 << 20;  // bytes of the test GGUF
 
 std::string make_content(size_t n, uint32_t seed) {
@@ -58,28 +52,8 @@ std::string read_file(const fs::path& p) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-bool port_open(int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  ::close(fd);
-  return ok;
-}
+using test::free_port;
+using test::port_open;
 
 std::string tree_entry(const std::string& path, size_t size, const std::string& sha256) {
   std::string e = R"({"type":"file","oid":"0123456789abcdef0123456789abcdef01234567","size":)" +
@@ -93,7 +67,7 @@ std::string tree_entry(const std::string& path, size_t size, const std::string& 
 class PullFromNginx : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    if (!fs::exists(kNginx)) return;
+    if (!test::NginxServer::installed()) return;
     dir_ = fs::temp_directory_path() / ("junction-pull-test-" + std::to_string(::getpid()));
     fs::remove_all(dir_);
     const fs::path www = dir_ / "www";
@@ -138,29 +112,16 @@ class PullFromNginx : public ::testing::Test {
                      " >/dev/null 2>&1")
                         .c_str()) == 0;
     const std::string d = dir_.string(), p = std::to_string(port_);
-    std::string conf = R"(daemon off;
-master_process off;
-worker_processes 1;
-pid )" + d + R"(/nginx.pid;
-events { worker_connections 64; }
-http {
-  log_format t '$status $request_uri range=$http_range auth=$http_authorization loc=$sent_http_location';
-  access_log )" + d + R"(/access.log t;
-  client_body_temp_path )" +
-                       d + R"(/tmp_body;
-  proxy_temp_path )" + d +
-                       R"(/tmp_proxy;
-  fastcgi_temp_path )" +
-                       d + R"(/tmp_fastcgi;
-  uwsgi_temp_path )" + d +
-                       R"(/tmp_uwsgi;
-  scgi_temp_path )" + d +
-                       R"(/tmp_scgi;
+    std::string conf =
+        R"(  log_format t '$status $request_uri range=$http_range auth=$http_authorization loc=$sent_http_location';
+  access_log )" +
+        d + R"(/access.log t;
   default_type application/octet-stream;
   server {
     listen 127.0.0.1:)" +
-                       p + R"(;
-    root )" + d + R"(/www;
+        p + R"(;
+    root )" +
+        d + R"(/www;
     location /api/ { default_type application/json; }
     location ^~ /acme/norange/ { max_ranges 0; }
     # The hub's LFS redirect: a relative Location carrying the sha256, then a CDN on another host.
@@ -174,12 +135,12 @@ http {
       return 302 /cdn-hop/blob;
     }
     location = /cdn-hop/blob { return 302 http://localhost:)" +
-                       p + R"(/cdn-files/blob; }
+        p + R"(/cdn-files/blob; }
     location ^~ /cdn-files/ { if ($http_authorization != "") { return 400; } }
     location ^~ /acme/gated/resolve/ {
       if ($http_authorization != "Bearer secret") { return 401; }
       return 302 http://localhost:)" +
-                       p + R"(/cdn-files/blob;
+        p + R"(/cdn-files/blob;
     }
     location ^~ /api/models/acme/gated/ {
       default_type application/json;
@@ -191,34 +152,19 @@ http {
       conf += "  server {\n    listen 127.0.0.1:" + std::to_string(tls_port_) + " ssl;\n    root " +
               d + "/www;\n    ssl_certificate " + d + "/cert.pem;\n    ssl_certificate_key " + d +
               "/key.pem;\n  }\n";
-    conf += "}\n";
     conf.replace(conf.find("BADSHA"), 6, sha256_hex("not the content"));
     conf.replace(conf.find("'\"SHA"), 5, "'\"" + sha_);
-    write_file(dir_ / "nginx.conf", conf);
-
-    const std::string prefix = d + "/", conf_path = d + "/nginx.conf", err = d + "/error.log";
-    const char* argv[] = {kNginx, "-p",        prefix.c_str(), "-c", conf_path.c_str(),
-                          "-e",   err.c_str(), nullptr};
-    if (::posix_spawn(&pid_, kNginx, nullptr, nullptr, const_cast<char**>(argv), environ) != 0) {
-      pid_ = -1;
-      return;
-    }
-    for (int i = 0; i < 100 && !port_open(port_); ++i)
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    nginx_ = std::make_unique<test::NginxServer>(dir_, conf, port_);
     tls_ready_ = tls && port_open(tls_port_);
   }
 
   static void TearDownTestSuite() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
-      ::waitpid(pid_, nullptr, 0);
-      pid_ = -1;
-    }
+    nginx_.reset();
     if (!dir_.empty()) fs::remove_all(dir_);
   }
 
   void SetUp() override {
-    if (pid_ <= 0 || !port_open(port_)) GTEST_SKIP() << "nginx is not installed or did not start";
+    if (!nginx_ || !nginx_->running()) GTEST_SKIP() << "nginx is not installed or did not start";
     cache_ = dir_ / ("cache-" +
                      std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
     fs::remove_all(cache_);
@@ -273,7 +219,7 @@ http {
   }
 
   static inline fs::path dir_;
-  static inline pid_t pid_ = -1;
+  static inline std::unique_ptr<test::NginxServer> nginx_;
   static inline int port_ = 0, tls_port_ = 0;
   static inline bool tls_ready_ = false;
   static inline std::string content_, sha_;

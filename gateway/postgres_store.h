@@ -1,0 +1,48 @@
+// The shared Store: one PostgreSQL database that several gateway processes (replicas) use at
+// once. A bounded pool of connections (postgres_pool.h) serves concurrent callers in parallel;
+// each Store call is one statement, so one transaction, and reserve() is a conditional UPDATE
+// that PostgreSQL re-checks on the row's newest version under its row lock: concurrent
+// requests from any number of processes cannot overspend. settle() writes the usage record and
+// refunds in one statement and is idempotent per request id, so resending it after a lost
+// connection cannot refund twice. A usage record is durable once settle() returns (the server's
+// synchronous_commit decides against what: on by default, power loss included).
+//
+// The schema is created on first use under an advisory lock, so gateways starting together do
+// not race on it.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "gateway/store.h"
+
+namespace junction::gateway {
+
+class PostgresPool;
+
+class PostgresStore : public Store {
+ public:
+  // `url`: postgres://user[:password]@host[:port]/database (libpq's URI syntax, so query
+  // parameters such as ?sslmode=require or ?host=/run/postgresql pass through).
+  // `max_connections`: connections opened at most; callers beyond it wait for one.
+  explicit PostgresStore(const std::string& url, int max_connections = 16);
+  ~PostgresStore() override;
+
+  void create_key(const ApiKeyRecord& key, const std::string& key_hash) override;
+  std::optional<ApiKeyRecord> key_by_hash(const std::string& key_hash) override;
+  std::optional<ApiKeyRecord> key_by_id(const std::string& id) override;
+  bool disable_key(const std::string& id) override;
+  std::optional<NanoUsd> add_credits(const std::string& id, NanoUsd amount) override;
+  ReserveResult reserve(const std::string& key_id, NanoUsd amount, int64_t now_ms) override;
+  void settle(NanoUsd reserved, UsageRecord record) override;
+  std::vector<UsageRecord> usage(const std::string& key_id, int64_t since_ms,
+                                 int64_t limit) override;
+  std::optional<UsageRecord> usage_by_request(const std::string& request_id) override;
+
+ private:
+  std::optional<ApiKeyRecord> key_where(const char* statement, const std::string& value);
+
+  std::unique_ptr<PostgresPool> pool_;
+};
+
+}  // namespace junction::gateway

@@ -1,0 +1,352 @@
+// Both Store implementations against the same tests: SQLite in a temp file, PostgreSQL in a
+// fresh database on a server this process starts (tests/support/postgres_server.h). The
+// invariants: keys are found by hash only, reserve never lets the balance go negative whatever
+// the concurrency (threads, and several Store objects sharing the database, as several gateway
+// processes do), settle refunds and records together, day and month limits roll over.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "core/error.h"
+#include "gateway/key_hash.h"
+#include "gateway/postgres_pool.h"
+#include "gateway/postgres_store.h"
+#include "gateway/sqlite_store.h"
+#include "tests/support/postgres_server.h"
+
+namespace junction::gateway {
+namespace {
+
+namespace fs = std::filesystem;
+
+int64_t unix_ms(std::chrono::sys_days day, int hour = 0) {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>((day + hours(hour)).time_since_epoch()).count();
+}
+
+class StoreTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  static void TearDownTestSuite() { postgres_.reset(); }
+
+  void SetUp() override {
+    std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    for (char& c : name)
+      if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+    if (GetParam() == "postgres") {
+      // Missing server binaries fail the test (with what to install), they do not skip it.
+      if (!postgres_) postgres_ = std::make_unique<test::PostgresServer>();
+      url_ = postgres_->create_database("t_" + name);
+    } else {
+      path_ = fs::temp_directory_path() /
+              ("junction-store-" + std::to_string(::getpid()) + "-" + name + ".db");
+      fs::remove(path_);
+    }
+  }
+  void TearDown() override {
+    if (!path_.empty())
+      for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path_.string() + suffix);
+  }
+
+  // A new Store on this test's database; several may be open at once.
+  std::unique_ptr<Store> open() {
+    if (GetParam() == "postgres") return std::make_unique<PostgresStore>(url_);
+    return std::make_unique<SqliteStore>(path_.string());
+  }
+
+  ApiKeyRecord key(NanoUsd credits) {
+    ApiKeyRecord k;
+    k.id = "key_" + random_hex(4);
+    k.name = "t";
+    k.credits = credits;
+    k.models = {"m"};
+    return k;
+  }
+
+  static UsageRecord record(const std::string& request_id, const std::string& key_id,
+                            NanoUsd cost) {
+    UsageRecord u;
+    u.request_id = request_id;
+    u.key_id = key_id;
+    u.model = "m";
+    u.cost = cost;
+    return u;
+  }
+
+  static inline std::unique_ptr<test::PostgresServer> postgres_;
+  fs::path path_;
+  std::string url_;
+};
+
+TEST_P(StoreTest, KeysAreFoundByHashOnly) {
+  auto s = open();
+  const ApiKeyRecord k = key(100);
+  const std::string secret = new_api_key();
+  s->create_key(k, hash_api_key("pepper", secret));
+  EXPECT_TRUE(s->key_by_hash(hash_api_key("pepper", secret)));
+  EXPECT_FALSE(s->key_by_hash(hash_api_key("other", secret)));
+  EXPECT_FALSE(s->key_by_hash(secret));
+  const auto back = s->key_by_id(k.id);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->credits, 100);
+  EXPECT_EQ(back->name, "t");
+  EXPECT_EQ(back->models, std::vector<std::string>{"m"});
+  EXPECT_FALSE(back->disabled);
+  EXPECT_EQ(s->add_credits(k.id, 50), 150);
+  EXPECT_EQ(s->add_credits("key_nope", 50), std::nullopt);
+  EXPECT_TRUE(s->disable_key(k.id));
+  EXPECT_FALSE(s->disable_key("key_nope"));
+  EXPECT_TRUE(s->key_by_id(k.id)->disabled);
+  EXPECT_EQ(s->reserve(k.id, 1, 0), ReserveResult::kNoSuchKey);
+  EXPECT_EQ(s->reserve("key_nope", 1, 0), ReserveResult::kNoSuchKey);
+}
+
+TEST_P(StoreTest, ValuesNeverBecomeSql) {
+  auto s = open();
+  ApiKeyRecord k = key(100);
+  k.name = "x'); DROP TABLE api_keys; -- \"$1 ? ñ";
+  s->create_key(k, "h'--");
+  EXPECT_EQ(s->key_by_id(k.id)->name, k.name);
+  EXPECT_TRUE(s->key_by_hash("h'--"));
+  EXPECT_FALSE(s->key_by_id("' OR '1'='1"));
+  EXPECT_FALSE(s->key_by_hash("' OR 1=1 --"));
+  EXPECT_TRUE(s->usage("' OR '1'='1", 0, 10).empty());
+}
+
+TEST_P(StoreTest, ReserveRefusesWhatTheBalanceCannotCoverAndSettleRefunds) {
+  auto s = open();
+  const ApiKeyRecord k = key(1000);
+  s->create_key(k, "h");
+  EXPECT_EQ(s->reserve(k.id, 1001, 0), ReserveResult::kInsufficientCredits);
+  EXPECT_EQ(s->reserve(k.id, 700, 0), ReserveResult::kOk);
+  EXPECT_EQ(s->key_by_id(k.id)->credits, 300);
+  UsageRecord u = record("gen-1", k.id, 200);
+  u.provider = "p";
+  u.tokens = {10, 5, 1, 2};
+  u.latency_ms = 12.5;
+  u.ttft_ms = 3.25;
+  u.status = "ok";
+  u.http_status = 200;
+  u.streamed = true;
+  u.created_ms = 1234;
+  s->settle(700, u);
+  EXPECT_EQ(s->key_by_id(k.id)->credits, 800);
+  const auto r = s->usage_by_request("gen-1");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->key_id, k.id);
+  EXPECT_EQ(r->provider, "p");
+  EXPECT_EQ(r->cost, 200);
+  EXPECT_EQ(r->tokens.prompt_tokens, 10);
+  EXPECT_EQ(r->tokens.completion_tokens, 5);
+  EXPECT_EQ(r->tokens.reasoning_tokens, 1);
+  EXPECT_EQ(r->tokens.cached_tokens, 2);
+  EXPECT_EQ(r->latency_ms, 12.5);
+  EXPECT_EQ(r->ttft_ms, 3.25);
+  EXPECT_EQ(r->status, "ok");
+  EXPECT_EQ(r->http_status, 200);
+  EXPECT_TRUE(r->streamed);
+  EXPECT_EQ(r->created_ms, 1234);
+  EXPECT_FALSE(s->usage_by_request("gen-2"));
+  EXPECT_EQ(s->usage(k.id, 0, 10).size(), 1u);
+  EXPECT_EQ(s->usage("", 0, 10).size(), 1u);
+  EXPECT_TRUE(s->usage(k.id, 1235, 10).empty());
+  // A cost above the reservation is clamped to it.
+  EXPECT_EQ(s->reserve(k.id, 100, 0), ReserveResult::kOk);
+  s->settle(100, record("gen-2", k.id, 150));
+  EXPECT_EQ(s->usage_by_request("gen-2")->cost, 100);
+  EXPECT_EQ(s->key_by_id(k.id)->credits, 700);
+}
+
+TEST_P(StoreTest, DailyLimit) {
+  auto s = open();
+  ApiKeyRecord k = key(10'000);
+  k.daily_limit = 500;
+  s->create_key(k, "h");
+  const int64_t day = 86'400'000;
+  EXPECT_EQ(s->reserve(k.id, 400, 5 * day), ReserveResult::kOk);
+  EXPECT_EQ(s->reserve(k.id, 200, 5 * day + 10), ReserveResult::kDailyLimit);
+  // What settle returns leaves the day's spend: 400 reserved, 100 used.
+  s->settle(400, record("gen-a", k.id, 100));
+  EXPECT_EQ(s->reserve(k.id, 400, 5 * day + 20), ReserveResult::kOk);
+  EXPECT_EQ(s->reserve(k.id, 200, 6 * day), ReserveResult::kOk);  // a new UTC day
+  EXPECT_EQ(s->key_by_id(k.id)->credits, 10'000 - 100 - 400 - 200);
+}
+
+TEST_P(StoreTest, MonthlyLimitRollsOverOnTheCalendarMonth) {
+  using namespace std::chrono;
+  auto s = open();
+  ApiKeyRecord k = key(100'000);
+  k.monthly_limit = 1000;
+  k.daily_limit = 800;
+  s->create_key(k, "h");
+  EXPECT_EQ(s->key_by_id(k.id)->monthly_limit, 1000);
+  EXPECT_EQ(s->reserve(k.id, 700, unix_ms(sys_days{2026y / January / 30}, 12)), ReserveResult::kOk);
+  // Another day, the same month: the daily limit allows it, the monthly one does not.
+  EXPECT_EQ(s->reserve(k.id, 400, unix_ms(sys_days{2026y / January / 31}, 23)),
+            ReserveResult::kMonthlyLimit);
+  EXPECT_EQ(s->reserve(k.id, 300, unix_ms(sys_days{2026y / January / 31}, 23)), ReserveResult::kOk);
+  // February: a new month (and day).
+  EXPECT_EQ(s->reserve(k.id, 800, unix_ms(sys_days{2026y / February / 1}, 0)), ReserveResult::kOk);
+  EXPECT_EQ(s->reserve(k.id, 300, unix_ms(sys_days{2026y / February / 2}, 0)),
+            ReserveResult::kMonthlyLimit);
+  // Refunds leave the month's spend: 800 reserved, 100 used.
+  s->settle(800, record("gen-m", k.id, 100));
+  EXPECT_EQ(s->reserve(k.id, 300, unix_ms(sys_days{2026y / February / 2}, 0)), ReserveResult::kOk);
+  // The daily limit still applies on its own.
+  EXPECT_EQ(s->reserve(k.id, 600, unix_ms(sys_days{2026y / February / 2}, 1)),
+            ReserveResult::kDailyLimit);
+  // Credits are checked first.
+  EXPECT_EQ(s->reserve(k.id, 200'000, unix_ms(sys_days{2026y / March / 2}, 1)),
+            ReserveResult::kInsufficientCredits);
+}
+
+// Settles a few hundred reservations from `n_threads` threads per store; the balance never goes
+// negative and equals what was granted minus the recorded costs.
+void spend_concurrently(std::vector<Store*> stores, const std::string& key_id, int n_threads) {
+  std::atomic<int> next{0};
+  std::vector<std::thread> threads;
+  for (Store* s : stores)
+    for (int t = 0; t < n_threads; ++t)
+      threads.emplace_back([&, s] {
+        for (int i = 0; i < 20; ++i) {
+          if (s->reserve(key_id, 300, 0) != ReserveResult::kOk) continue;
+          UsageRecord u;
+          u.request_id = "gen-" + std::to_string(next++);
+          u.key_id = key_id;
+          u.model = "m";
+          u.cost = 100 + (i % 3) * 50;
+          s->settle(300, u);
+        }
+      });
+  for (auto& t : threads) t.join();
+}
+
+TEST_P(StoreTest, ConcurrentReservationsNeverOverspend) {
+  auto s = open();
+  const ApiKeyRecord k = key(10'000);
+  s->create_key(k, "h");
+  spend_concurrently({s.get()}, k.id, 16);
+  NanoUsd spent = 0;
+  for (const auto& u : s->usage(k.id, 0, 100000)) spent += u.cost;
+  const NanoUsd left = s->key_by_id(k.id)->credits;
+  EXPECT_GE(left, 0);
+  EXPECT_EQ(left + spent, 10'000);
+  EXPECT_LT(left, 300);  // it ran until no reservation fit
+}
+
+TEST_P(StoreTest, StoresSharingTheDatabaseNeverOverspend) {
+  // Three Store objects are what three gateway processes on one database look like to it.
+  auto a = open(), b = open(), c = open();
+  const ApiKeyRecord k = key(20'000);
+  a->create_key(k, "h");
+  spend_concurrently({a.get(), b.get(), c.get()}, k.id, 6);
+  NanoUsd spent = 0;
+  for (const auto& u : c->usage(k.id, 0, 100000)) spent += u.cost;
+  const NanoUsd left = b->key_by_id(k.id)->credits;
+  EXPECT_GE(left, 0);
+  EXPECT_EQ(left + spent, 20'000);
+  EXPECT_LT(left, 300);
+}
+
+TEST_P(StoreTest, StoresOpeningANewDatabaseTogetherAllStart) {
+  std::vector<std::thread> threads;
+  std::atomic<int> opened{0};
+  std::vector<std::string> errors(6);
+  for (int t = 0; t < 6; ++t)
+    threads.emplace_back([&, t] {
+      try {
+        auto s = open();
+        s->create_key(key(1), "h" + std::to_string(t));
+        ++opened;
+      } catch (const std::exception& e) {
+        errors[t] = e.what();
+      }
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(opened.load(), 6) << errors[0] << errors[1] << errors[2] << errors[3] << errors[4]
+                              << errors[5];
+}
+
+INSTANTIATE_TEST_SUITE_P(Stores, StoreTest, ::testing::Values("sqlite", "postgres"),
+                         [](const auto& info) { return info.param; });
+
+using PostgresStoreTest = StoreTest;
+
+TEST_P(PostgresStoreTest, ReconnectsAfterTheServerRestarts) {
+  auto s = open();
+  const ApiKeyRecord k = key(1000);
+  s->create_key(k, "h");
+  ASSERT_EQ(s->reserve(k.id, 300, 0), ReserveResult::kOk);
+  // Every pooled connection is cut; the next calls reconnect and prepare their statements again.
+  postgres_->restart();
+  EXPECT_EQ(s->key_by_id(k.id)->credits, 700);
+  s->settle(300, record("gen-r", k.id, 100));
+  EXPECT_EQ(s->key_by_id(k.id)->credits, 900);
+  EXPECT_TRUE(s->usage_by_request("gen-r"));
+}
+
+TEST_P(PostgresStoreTest, AWrongUrlFailsAtStartWithoutItsPassword) {
+  const std::string bad =
+      "postgres://junction:hunter2@127.0.0.1:" + std::to_string(postgres_->port()) + "/nosuchdb";
+  try {
+    PostgresStore s(bad);
+    FAIL() << "opened a store on a database that does not exist";
+  } catch (const Error& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("nosuchdb"), std::string::npos) << m;
+    EXPECT_EQ(m.find("hunter2"), std::string::npos) << m;
+  }
+  EXPECT_EQ(PostgresPool::redacted("postgres://u:p%40ss@h:5/db"), "postgres://u:***@h:5/db");
+  EXPECT_EQ(PostgresPool::redacted("postgres://u@h/db"), "postgres://u@h/db");
+}
+
+INSTANTIATE_TEST_SUITE_P(Stores, PostgresStoreTest, ::testing::Values("postgres"),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace junction::gateway
+
+namespace junction::gateway {
+namespace {
+
+// A database written by a junction from before monthly limits: its api_keys table lacks their
+// columns; opening it adds them, and its keys keep working.
+TEST(SqliteStoreUpgrade, OpensADatabaseFromBeforeMonthlyLimits) {
+  const fs::path path =
+      fs::temp_directory_path() / ("junction-store-old-" + std::to_string(::getpid()) + ".db");
+  fs::remove(path);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "CREATE TABLE api_keys (id TEXT PRIMARY KEY, key_hash TEXT NOT NULL "
+                         "UNIQUE, name TEXT NOT NULL, credits INTEGER NOT NULL, rpm INTEGER NOT "
+                         "NULL DEFAULT 0, tpm INTEGER NOT NULL DEFAULT 0, daily_limit INTEGER NOT "
+                         "NULL DEFAULT 0, day INTEGER NOT NULL DEFAULT 0, day_spent INTEGER NOT "
+                         "NULL DEFAULT 0, models TEXT NOT NULL DEFAULT '[]', disabled INTEGER "
+                         "NOT NULL DEFAULT 0, created_ms INTEGER NOT NULL);"
+                         "INSERT INTO api_keys (id, key_hash, name, credits, created_ms) "
+                         "VALUES ('key_old', 'h', 'old', 1000, 1);",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  {
+    SqliteStore s(path.string());
+    const auto k = s.key_by_id("key_old");
+    ASSERT_TRUE(k);
+    EXPECT_EQ(k->credits, 1000);
+    EXPECT_EQ(k->monthly_limit, 0);
+    EXPECT_EQ(s.reserve("key_old", 400, 0), ReserveResult::kOk);
+  }
+  SqliteStore again(path.string());  // a second open finds nothing to add
+  EXPECT_EQ(again.key_by_id("key_old")->credits, 600);
+  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path.string() + suffix);
+}
+
+}  // namespace
+}  // namespace junction::gateway
