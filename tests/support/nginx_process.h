@@ -1,13 +1,15 @@
-// nginx as a child process serving a folder of static files on a free loopback port, for tests
-// that download (`junction eval --download`) or need a canned answer from a server
-// (`extra_locations`: nginx location blocks). Skipping is the caller's call: port() is 0 when
-// /usr/sbin/nginx is missing or did not start. The access log records "$status $request_uri".
+// nginx (tests/support/nginx_server.h) serving a folder of static files on a free loopback
+// port, for tests that download (`junction eval --download`) or need a canned answer from a
+// server (`extra_locations`: nginx location blocks). Skipping is the caller's call: port() is
+// 0 when /usr/sbin/nginx is missing or did not start. The access log records
+// "$status $request_uri".
 #pragma once
 
-#include <sys/types.h>
-
 #include <filesystem>
+#include <memory>
 #include <string>
+
+#include "tests/support/nginx_server.h"
 
 namespace junction::testing {
 
@@ -24,9 +26,9 @@ class NginxProcess {
   std::string access_log() const;  // one line per request so far
 
  private:
-  pid_t pid_ = -1;
   int port_ = 0;
   std::filesystem::path work_dir_;
+  std::unique_ptr<test::NginxServer> server_;
 };
 
 }  // namespace junction::testing
