@@ -19,8 +19,10 @@ struct ProviderConfig {
   std::string kind;      // "openai" (any OpenAI-compatible upstream) or "local" (junction at a URL)
   std::string base_url;  // ".../v1"; requests go to base_url + "/chat/completions"
   std::string api_key;   // sent as "Authorization: Bearer ..." when set
-  int64_t connect_timeout_ms = 2000;
-  int64_t first_byte_timeout_ms = 60000;  // also the stall timeout between stream reads
+  int64_t connect_timeout_ms = 2000;      // TCP (and TLS) connection set up
+  int64_t first_byte_timeout_ms = 60000;  // request sent -> the answer's head received
+  int64_t stall_timeout_ms = 30000;       // once the body flows: the longest gap between bytes
+  int64_t max_idle_connections = 32;      // kept-alive connections to this upstream; 0: none
   int line = 0;                           // 1-based line in the config file
 };
 
@@ -68,7 +70,9 @@ struct GatewayConfig {
   std::string store_sync =
       "normal";  // sqlite: "normal" survives process crashes, "full" power loss
   std::string key_pepper = "junction-gateway";  // mixed into every key hash
-  std::string redis;                            // accepted, not used yet
+  // redis://HOST:PORT or unix:///PATH: rpm/tpm limits shared by every gateway using the same
+  // Redis (rate_limiter_redis.h); empty: limits per process.
+  std::string redis;
   RoutingConfig routing;
   std::vector<ProviderConfig> providers;
   std::vector<ModelConfig> models;
