@@ -162,10 +162,23 @@ SqliteStore::SqliteStore(const std::string& path, bool full_sync) : path_(path) 
   exec(db_, "PRAGMA journal_mode=WAL");
   exec(db_, full_sync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
   exec(db_, kSchema);
+  // Key look-ups (every request) read through a second connection: in WAL mode a reader sees
+  // the last commit without waiting for the writer, so authentication does not queue behind a
+  // batch being committed. An in-memory database is private to one connection: no reader.
+  if (path != ":memory:" &&
+      sqlite3_open_v2(path.c_str(), &reader_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+                      nullptr) == SQLITE_OK) {
+    sqlite3_busy_timeout(reader_, 10000);
+  } else {
+    sqlite3_close(reader_);
+    reader_ = nullptr;
+  }
 }
 
 SqliteStore::~SqliteStore() {
   for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+  for (auto& [sql, stmt] : reader_statements_) sqlite3_finalize(stmt);
+  sqlite3_close(reader_);
   sqlite3_close(db_);
 }
 
@@ -186,8 +199,16 @@ std::optional<ApiKeyRecord> SqliteStore::key_where(const char* column, const std
       std::string("SELECT ") + kKeyColumns + " FROM api_keys WHERE key_hash = ?1";
   static const std::string by_id =
       std::string("SELECT ") + kKeyColumns + " FROM api_keys WHERE id = ?1";
+  const std::string& sql = std::string_view(column) == "key_hash" ? by_hash : by_id;
+  if (reader_) {
+    std::lock_guard lock(reader_mutex_);
+    Statement s(reader_, prepared(reader_, reader_statements_, sql));
+    s.bind(1, value);
+    if (!s.step()) return std::nullopt;
+    return read_key(s);
+  }
   std::lock_guard lock(mutex_);
-  Statement s(db_, prepared(std::string_view(column) == "key_hash" ? by_hash : by_id));
+  Statement s(db_, prepared(sql));
   s.bind(1, value);
   if (!s.step()) return std::nullopt;
   return read_key(s);
@@ -217,10 +238,14 @@ std::optional<NanoUsd> SqliteStore::add_credits(const std::string& id, NanoUsd a
 }
 
 sqlite3_stmt* SqliteStore::prepared(const std::string& sql) {
-  auto& stmt = statements_[&sql];
-  if (!stmt && sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &stmt,
-                                  nullptr) != SQLITE_OK)
-    throw Error(std::string("sqlite: ") + sqlite3_errmsg(db_) + " in: " + sql);
+  return prepared(db_, statements_, sql);
+}
+
+sqlite3_stmt* SqliteStore::prepared(sqlite3* db, StatementCache& cache, const std::string& sql) {
+  auto& stmt = cache[&sql];
+  if (!stmt && sqlite3_prepare_v3(db, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) !=
+                   SQLITE_OK)
+    throw Error(std::string("sqlite: ") + sqlite3_errmsg(db) + " in: " + sql);
   return stmt;
 }
 

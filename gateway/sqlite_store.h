@@ -7,7 +7,8 @@
 // With `synchronous=NORMAL` (the default) a committed usage record survives the gateway process
 // being killed, with `FULL` it also survives power loss, at one fsync per commit. Several
 // gateway processes may share the file: reserve() is a conditional UPDATE, atomic across
-// processes (busy_timeout waits). Hot statements are prepared once and cached.
+// processes (busy_timeout waits). Hot statements are prepared once and cached; key look-ups
+// use a second, read-only connection so they never wait for a commit.
 #pragma once
 
 #include <condition_variable>
@@ -48,6 +49,8 @@ class SqliteStore : public Store {
   // The cached statement for `sql` (a string that lives as long as the store; keyed by its
   // address). mutex_ held.
   sqlite3_stmt* prepared(const std::string& sql);
+  using StatementCache = std::unordered_map<const std::string*, sqlite3_stmt*>;
+  static sqlite3_stmt* prepared(sqlite3* db, StatementCache& cache, const std::string& sql);
 
   struct PendingWrite {
     const std::function<void()>* apply;  // runs inside the batch's transaction, mutex_ held
@@ -63,8 +66,12 @@ class SqliteStore : public Store {
   std::vector<PendingWrite*> queue_;
   bool writing_ = false;  // a leader is writing a batch
 
-  std::unordered_map<const std::string*, sqlite3_stmt*> statements_;
+  StatementCache statements_;
   std::mutex mutex_;
+  // Key look-ups: a read-only connection of its own (none for ":memory:").
+  sqlite3* reader_ = nullptr;
+  StatementCache reader_statements_;
+  std::mutex reader_mutex_;
   sqlite3* db_ = nullptr;
   std::string path_;
 };
