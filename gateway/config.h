@@ -20,7 +20,7 @@ struct ProviderConfig {
   std::string base_url;  // ".../v1"; requests go to base_url + "/chat/completions"
   std::string api_key;   // sent as "Authorization: Bearer ..." when set
   int64_t connect_timeout_ms = 2000;      // TCP (and TLS) connection set up
-  int64_t first_byte_timeout_ms = 60000;  // request sent -> the answer's head received
+  int64_t first_byte_timeout_ms = 60000;  // request sent -> head and first body byte (token)
   int64_t stall_timeout_ms = 30000;       // once the body flows: the longest gap between bytes
   int64_t max_idle_connections = 32;      // kept-alive connections to this upstream; 0: none
   int line = 0;                           // 1-based line in the config file

@@ -111,8 +111,10 @@ asio::awaitable<ExchangeEnd> exchange(Stream& stream, Exchange x) {
     req.body() = *x.post_body;
     req.prepare_payload();
   }
-  // One deadline for sending the request and receiving the head: the time to first byte.
-  tcp_layer.expires_after(x.first_byte_timeout);
+  // One deadline for sending the request and receiving the head and the first byte of the body
+  // (for a stream: the first token); after that, read_timeout bounds each gap (a stall).
+  const auto first_byte_deadline = std::chrono::steady_clock::now() + x.first_byte_timeout;
+  tcp_layer.expires_at(first_byte_deadline);
   co_await http::async_write(stream, req, asio::redirect_error(asio::use_awaitable, ec));
   if (ec && x.reused && closed_by_peer(ec)) co_return ExchangeEnd{.stale = true};
   if (ec) fail(x.url, "sending the request to", ec);
@@ -138,10 +140,14 @@ asio::awaitable<ExchangeEnd> exchange(Stream& stream, Exchange x) {
   const bool ok = x.head.status >= 200 && x.head.status < 300;
   if (ok && !x.on_head(x.head)) co_return ExchangeEnd{};
   std::vector<char>& chunk = *x.chunk;
+  bool body_started = false;
   while (!parser.is_done()) {
     parser.get().body().data = chunk.data();
     parser.get().body().size = chunk.size();
-    tcp_layer.expires_after(x.read_timeout);
+    if (body_started)
+      tcp_layer.expires_after(x.read_timeout);
+    else
+      tcp_layer.expires_at(first_byte_deadline);
     if (x.stream)
       co_await http::async_read_some(stream, buffer, parser,
                                      asio::redirect_error(asio::use_awaitable, ec));
@@ -152,6 +158,7 @@ asio::awaitable<ExchangeEnd> exchange(Stream& stream, Exchange x) {
     if (ec && !(ec == ssl::error::stream_truncated && parser.is_done()))
       fail(x.url, "reading the body from", ec);
     const size_t got = chunk.size() - parser.get().body().size;
+    body_started = body_started || got > 0;
     if (ok) {
       x.on_body(std::string_view(chunk.data(), got));
     } else {

@@ -51,9 +51,10 @@ class NetworkError : public Error {
 
 struct HttpClientOptions {
   std::chrono::milliseconds connect_timeout = std::chrono::seconds(20);
-  // From the request being sent to the answer's head arriving; 0: read_timeout.
+  // From the request being sent to the answer's head and the first byte of its body (for a
+  // stream, the first event); 0: read_timeout.
   std::chrono::milliseconds first_byte_timeout{0};
-  // Once the head arrived: the longest gap between two reads of the body (a stall), not in total.
+  // Once the body flows: the longest gap between two reads (a stall), not in total.
   std::chrono::milliseconds read_timeout = std::chrono::seconds(60);
   int max_redirects = 10;
   std::string user_agent = "junction-pull/0.1";

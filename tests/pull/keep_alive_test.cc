@@ -32,6 +32,7 @@ enum class Act {
   kDrop,         // close without a byte of answer
   kHalfHead,     // "HTTP/1.1 200" and close
   kStallBody,    // the head and half the body, then silence
+  kHeadOnly,     // a chunked head, then silence (an engine still reading the prompt)
   kNoHead,       // silence
 };
 
@@ -117,6 +118,10 @@ class ScriptedServer {
       if (act == Act::kHalfHead) send_all(c, "HTTP/1.1 200");
       if (act == Act::kStallBody) {
         send_all(c, head + "Content-Length: 100\r\n\r\n{\"partial\":");
+        idle_until_stopped();
+      }
+      if (act == Act::kHeadOnly) {
+        send_all(c, head + "Transfer-Encoding: chunked\r\n\r\n");
         idle_until_stopped();
       }
       if (act == Act::kNoHead) idle_until_stopped();
@@ -243,6 +248,23 @@ TEST(HttpTimeouts, FirstByteTimeoutBoundsTheWaitForTheHead) {
   const auto waited = std::chrono::steady_clock::now() - t0;
   EXPECT_GE(waited, 140ms);
   EXPECT_LT(waited, 2s);
+}
+
+TEST(HttpTimeouts, FirstByteTimeoutCoversTheFirstByteOfTheBody) {
+  // A stream whose head came at once but whose first event has not: still the first-byte
+  // timeout (time to first token), not the stall timeout.
+  ScriptedServer server([](int) { return Act::kHeadOnly; });
+  HttpClientOptions o = keep_alive_options();
+  o.first_byte_timeout = 400ms;
+  o.read_timeout = 50ms;
+  HttpClient client(o);
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_THROW(
+      client.post_lines(server.url(), {}, "{}", "application/json", [](std::string_view) {}),
+      NetworkError);
+  const auto waited = std::chrono::steady_clock::now() - t0;
+  EXPECT_GE(waited, 390ms);
+  EXPECT_LT(waited, 3s);
 }
 
 TEST(HttpTimeouts, StallTimeoutBoundsTheGapInTheBody) {
