@@ -140,20 +140,19 @@ class Reader {
 
   ProviderConfig provider(const YAML::Node& n) const {
     expect_map(n, "a provider");
-    only_keys(n,
-              {"name", "kind", "base_url", "api_key", "model_path", "connect_timeout_ms",
-               "first_byte_timeout_ms", "stall_timeout_ms", "max_idle_connections"},
-              "a provider");
+    only_keys(
+        n,
+        {"name", "kind", "base_url", "api_key", "model_path", "connect_timeout_ms",
+         "first_byte_timeout_ms", "stall_timeout_ms", "max_idle_connections", "default_max_tokens"},
+        "a provider");
     ProviderConfig p;
     p.line = line(n);
     if (!n["name"]) fail(n, "a provider needs a 'name'");
     p.name = str(n["name"], "name");
-    if (!n["kind"]) fail(n, "provider '" + p.name + "' needs a 'kind' (openai, local)");
+    if (!n["kind"]) fail(n, "provider '" + p.name + "' needs a 'kind' (openai, anthropic, local)");
     p.kind = str(n["kind"], "kind");
-    if (p.kind == "anthropic")
-      fail(n["kind"], "provider kind 'anthropic' is not implemented yet (openai, local)");
-    if (p.kind != "openai" && p.kind != "local")
-      fail(n["kind"], "unknown provider kind '" + p.kind + "' (openai, local)");
+    if (p.kind != "openai" && p.kind != "anthropic" && p.kind != "local")
+      fail(n["kind"], "unknown provider kind '" + p.kind + "' (openai, anthropic, local)");
     if (n["model_path"])
       fail(n["model_path"],
            "an in-process engine (model_path) is not implemented yet: run `junction serve "
@@ -172,6 +171,11 @@ class Reader {
       p.stall_timeout_ms = integer(n["stall_timeout_ms"], "stall_timeout_ms", 1);
     if (n["max_idle_connections"])
       p.max_idle_connections = integer(n["max_idle_connections"], "max_idle_connections", 0);
+    if (n["default_max_tokens"]) {
+      if (p.kind != "anthropic")
+        fail(n["default_max_tokens"], "'default_max_tokens' applies to kind 'anthropic' only");
+      p.default_max_tokens = integer(n["default_max_tokens"], "default_max_tokens", 1);
+    }
     return p;
   }
 

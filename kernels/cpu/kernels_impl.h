@@ -194,8 +194,6 @@ void attention_block(const float* q, const float* k_cache, const float* v_cache,
   std::fill(m, m + rows, kNegInf);
   std::fill(l, l + rows, 0.0f);
   std::fill(acc, acc + rows * D, 0.0f);
-  const float* K = k_cache + kv_head * s.kv_stride;
-  const float* V = v_cache + kv_head * s.kv_stride;
   auto lowest_key = [&](int64_t pos) {
     return s.sliding_window > 0 ? std::max<int64_t>(0, pos - s.sliding_window + 1) : int64_t{0};
   };
@@ -214,7 +212,8 @@ void attention_block(const float* q, const float* k_cache, const float* v_cache,
       float block_max = kNegInf;
       for (int64_t j = 0; j < kBk; ++j) {
         const int64_t key = kb + j;
-        pr[j] = (key >= lo && key < hi) ? dot<S>(qr, K + key * D, D) * s.scale : kNegInf;
+        pr[j] = (key >= lo && key < hi) ? dot<S>(qr, s.kv_row(k_cache, kv_head, key), D) * s.scale
+                                        : kNegInf;
         block_max = std::max(block_max, pr[j]);
       }
       const float new_max = std::max(m[r], block_max);
@@ -229,9 +228,9 @@ void attention_block(const float* q, const float* k_cache, const float* v_cache,
       }
       l[r] = l[r] * correction + S::reduce_add(vsum);
       float* ar = acc + r * D;
-      scale_axpy<S>(correction, pr[lo - kb], V + lo * D, ar, D);
+      scale_axpy<S>(correction, pr[lo - kb], s.kv_row(v_cache, kv_head, lo), ar, D);
       for (int64_t key = lo + 1; key < hi; ++key)
-        scale_axpy<S>(1.0f, pr[key - kb], V + key * D, ar, D);
+        scale_axpy<S>(1.0f, pr[key - kb], s.kv_row(v_cache, kv_head, key), ar, D);
     }
   }
   for (int64_t r = 0; r < rows; ++r) {

@@ -128,5 +128,39 @@ TEST(Quant, SimdMatmulEqualsReferenceForEveryType) {
   }
 }
 
+// Q5_K: every path (scalar reference, AVX2 and AVX-512 decode, the prefill paths for pairs of
+// tokens and for a lone token) adds the same floats in the same order as ggml's x86 kernel, so
+// they agree bit for bit; a last-bit difference can flip the next layer's int8 rounding (see
+// quant::vec_dot_ref). ffn_down has 3 super-blocks per row, so the cross-block order matters.
+TEST(Quant, Q5KPathsAgreeBitForBit) {
+  std::mt19937 rng(4);
+  std::vector<const kernels::IsaKernels*> isas = {&kernels::scalar_kernels()};
+  const std::string_view best = kernels::detect_cpu_isa();
+  if (best == "avx2" || best == "avx512") isas.push_back(&kernels::avx2_kernels());
+  if (best == "avx512") isas.push_back(&kernels::avx512_kernels());
+  const auto g = GgufFile::open(kGguf + "qwen3-qbase-Q5_K_M.gguf");
+  const GgufTensor* t = g->tensor("blk.0.ffn_down.weight");
+  ASSERT_EQ(t->dtype, DType::Q5_K);
+  const int64_t K = t->ne[0], N = 37;
+  ASSERT_EQ(K % (3 * quant::kQK_K), 0);
+  const WeightView w{t->data, t->dtype, N, K};
+  for (const int64_t T : {1, 2, 3, 5}) {
+    const auto x = activations(T * K, rng);
+    const size_t row_bytes = kernels::ref::quantized_activation_bytes(t->dtype, K);
+    std::vector<std::byte> xq(row_bytes * T);
+    for (int64_t i = 0; i < T; ++i)
+      kernels::ref::quantize_activations(t->dtype, x.data() + i * K, K, xq.data() + i * row_bytes);
+    for (const auto* isa : isas) {
+      std::vector<float> got(T * N, NAN);
+      isa->quant_matmul_rows(xq.data(), row_bytes, T, w, 0, N, got.data());
+      for (int64_t i = 0; i < T * N; ++i) {
+        const float want =
+            quant::vec_dot_ref(DType::Q5_K, w.row(i % N), xq.data() + (i / N) * row_bytes, K);
+        ASSERT_EQ(got[i], want) << isa->name << " tokens " << T << " output " << i;
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace junction
