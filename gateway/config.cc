@@ -142,7 +142,8 @@ class Reader {
     expect_map(n, "a provider");
     only_keys(n,
               {"name", "kind", "base_url", "api_key", "model_path", "serve_args",
-               "connect_timeout_ms", "first_byte_timeout_ms", "default_max_tokens"},
+               "connect_timeout_ms", "first_byte_timeout_ms", "stall_timeout_ms",
+               "max_idle_connections", "default_max_tokens"},
               "a provider");
     ProviderConfig p;
     p.line = line(n);
@@ -177,6 +178,10 @@ class Reader {
       p.connect_timeout_ms = integer(n["connect_timeout_ms"], "connect_timeout_ms", 1);
     if (n["first_byte_timeout_ms"])
       p.first_byte_timeout_ms = integer(n["first_byte_timeout_ms"], "first_byte_timeout_ms", 1);
+    if (n["stall_timeout_ms"])
+      p.stall_timeout_ms = integer(n["stall_timeout_ms"], "stall_timeout_ms", 1);
+    if (n["max_idle_connections"])
+      p.max_idle_connections = integer(n["max_idle_connections"], "max_idle_connections", 0);
     if (n["default_max_tokens"]) {
       if (p.kind != "anthropic")
         fail(n["default_max_tokens"], "'default_max_tokens' applies to kind 'anthropic' only");
@@ -241,7 +246,11 @@ class Reader {
         fail(root["store_sync"], "'store_sync' must be normal or full");
     }
     if (root["key_pepper"]) c.key_pepper = str(root["key_pepper"], "key_pepper");
-    if (root["redis"]) c.redis = str(root["redis"], "redis");
+    if (root["redis"]) {
+      c.redis = str(root["redis"], "redis");
+      if (!c.redis.empty() && c.redis.rfind("redis://", 0) != 0 && c.redis.rfind("unix://", 0) != 0)
+        fail(root["redis"], "'redis' must be redis://HOST:PORT or unix:///PATH/TO/SOCKET");
+    }
     if (root["routing"]) c.routing = routing(root["routing"]);
     const YAML::Node ps = root["providers"];
     if (!ps || !ps.IsSequence()) fail(ps ? ps : root, "'providers' must be a list");

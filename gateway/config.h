@@ -27,8 +27,10 @@ struct ProviderConfig {
   // base_url, with extra serve flags
   std::string model_path;
   std::vector<std::string> serve_args;
-  int64_t connect_timeout_ms = 2000;
-  int64_t first_byte_timeout_ms = 60000;  // also the stall timeout between stream reads
+  int64_t connect_timeout_ms = 2000;      // TCP (and TLS) connection set up
+  int64_t first_byte_timeout_ms = 60000;  // request sent -> head and first body byte (token)
+  int64_t stall_timeout_ms = 30000;       // once the body flows: the longest gap between bytes
+  int64_t max_idle_connections = 32;      // kept-alive connections to this upstream; 0: none
   // anthropic: max_tokens sent when a request has none (the Messages API requires it), capped
   // by what the gateway reserved for the request
   int64_t default_max_tokens = 4096;
@@ -79,7 +81,9 @@ struct GatewayConfig {
   std::string store_sync =
       "normal";  // sqlite: "normal" survives process crashes, "full" power loss
   std::string key_pepper = "junction-gateway";  // mixed into every key hash
-  std::string redis;                            // accepted, not used yet
+  // redis://HOST:PORT or unix:///PATH: rpm/tpm limits shared by every gateway using the same
+  // Redis (rate_limiter_redis.h); empty: limits per process.
+  std::string redis;
   RoutingConfig routing;
   std::vector<ProviderConfig> providers;
   std::vector<ModelConfig> models;

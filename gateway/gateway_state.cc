@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "gateway/key_hash.h"
+#include "gateway/redis_rate_limiter.h"
 
 namespace junction::gateway {
 
@@ -24,6 +25,10 @@ GatewayState::GatewayState(GatewayConfig config, std::unique_ptr<Store> store, G
       store_(std::move(store)),
       clock_(std::move(clock)),
       seed_(std::stoull(random_hex(8), nullptr, 16)) {
+  if (config_.redis.empty())
+    limiter_ = std::make_unique<RateLimiter>();
+  else
+    limiter_ = std::make_unique<RedisRateLimiter>(parse_redis_url(config_.redis));
   for (const ModelConfig& m : config_.models)
     for (const DeploymentConfig& d : m.deployments) {
       Deployment dep;

@@ -1,6 +1,7 @@
 // Everything a gateway request handler reads or updates, built once from the config: the
-// store, the model catalogue with each deployment's live health, rate limits, metrics, the
-// upstream client, and the clocks (injected so tests and benchmarks can control time).
+// store, the model catalogue with each deployment's live health, rate limits (in this process,
+// or shared through Redis), metrics, the upstream client, and the clocks (injected so tests
+// and benchmarks can control time).
 // Passed by reference to the handlers; no globals.
 #pragma once
 
@@ -44,7 +45,7 @@ class GatewayState {
   const GatewayConfig& config() const { return config_; }
   Store& store() { return *store_; }
   const GatewayClock& clock() const { return clock_; }
-  RateLimiter& limiter() { return limiter_; }
+  RateLimits& limiter() { return *limiter_; }
   GatewayMetrics& metrics() { return metrics_; }
   UpstreamClient& upstream() { return upstream_; }
   std::vector<Deployment>& deployments() { return deployments_; }
@@ -60,7 +61,7 @@ class GatewayState {
   GatewayConfig config_;
   std::unique_ptr<Store> store_;
   GatewayClock clock_;
-  RateLimiter limiter_;
+  std::unique_ptr<RateLimits> limiter_;  // shared through Redis when config.redis is set
   GatewayMetrics metrics_;
   UpstreamClient upstream_;
   std::vector<Deployment> deployments_;

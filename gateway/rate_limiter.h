@@ -2,8 +2,8 @@
 // each holding up to a minute's allowance and refilling continuously. A request takes one
 // request token and its estimated tokens (prompt + max_tokens) up front; when it ends,
 // `adjust_tokens` returns what it did not use. Pure: time is passed in (ms, monotonic); the
-// object locks itself, so HTTP threads share one. Per process: limits are not shared across
-// gateway replicas yet.
+// object locks itself, so HTTP threads share one. Per process; `RateLimits` is the seam that
+// lets replicas share their buckets instead (redis_rate_limiter.h, same arithmetic in Redis).
 #pragma once
 
 #include <cstdint>
@@ -19,14 +19,24 @@ struct RateDecision {
   std::string limit;           // "rpm" or "tpm" when refused
 };
 
-class RateLimiter {
+// What the request path asks of a limiter, in this process or shared.
+class RateLimits {
  public:
+  virtual ~RateLimits() = default;
   // rpm / tpm <= 0: no limit of that kind. A request larger than a whole minute's tpm is
   // refused with retry_after 60 s (it can never fit).
-  RateDecision acquire(const std::string& key, int64_t rpm, int64_t tpm, int64_t tokens,
-                       int64_t now_ms);
+  virtual RateDecision acquire(const std::string& key, int64_t rpm, int64_t tpm, int64_t tokens,
+                               int64_t now_ms) = 0;
   // Gives back (delta < 0) or takes more (delta > 0) tokens once the real count is known.
-  void adjust_tokens(const std::string& key, int64_t tpm, int64_t delta, int64_t now_ms);
+  virtual void adjust_tokens(const std::string& key, int64_t tpm, int64_t delta,
+                             int64_t now_ms) = 0;
+};
+
+class RateLimiter final : public RateLimits {
+ public:
+  RateDecision acquire(const std::string& key, int64_t rpm, int64_t tpm, int64_t tokens,
+                       int64_t now_ms) override;
+  void adjust_tokens(const std::string& key, int64_t tpm, int64_t delta, int64_t now_ms) override;
 
  private:
   struct Bucket {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <vector>
+#include <string_view>
 
 #include "core/error.h"
 #include "gateway/spend_period.h"
@@ -53,14 +54,25 @@ CREATE INDEX IF NOT EXISTS usage_by_key ON usage (key_id, created_ms);
 // Columns added after the first release: ALTERed into databases created before them.
 constexpr const char* kAddedKeyColumns[] = {"monthly_limit", "month", "month_spent"};
 
-// A prepared statement, finalized on scope exit.
+// A prepared statement: owned (finalized on scope exit) or borrowed from the store's cache
+// (reset and unbound on scope exit, ready for the next use).
 class Statement {
  public:
-  Statement(sqlite3* db, const char* sql) : db_(db) {
+  Statement(sqlite3* db, const char* sql) : db_(db), owned_(true) {
     if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK)
       throw Error(std::string("sqlite: ") + sqlite3_errmsg(db) + " in: " + sql);
   }
-  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(sqlite3* db, sqlite3_stmt* cached) : db_(db), stmt_(cached), owned_(false) {}
+  ~Statement() {
+    if (owned_) {
+      sqlite3_finalize(stmt_);
+    } else {
+      sqlite3_reset(stmt_);
+      sqlite3_clear_bindings(stmt_);
+    }
+  }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
   Statement& bind(int i, const std::string& v) {
     sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
     return *this;
@@ -90,6 +102,7 @@ class Statement {
  private:
   sqlite3* db_;
   sqlite3_stmt* stmt_ = nullptr;
+  bool owned_;
 };
 
 void exec(sqlite3* db, const char* sql) {
@@ -100,23 +113,6 @@ void exec(sqlite3* db, const char* sql) {
     throw Error("sqlite: " + m);
   }
 }
-
-// BEGIN IMMEDIATE ... COMMIT, rolled back when an exception leaves the scope.
-class Transaction {
- public:
-  explicit Transaction(sqlite3* db) : db_(db) { exec(db_, "BEGIN IMMEDIATE"); }
-  void commit() {
-    exec(db_, "COMMIT");
-    done_ = true;
-  }
-  ~Transaction() {
-    if (!done_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-  }
-
- private:
-  sqlite3* db_;
-  bool done_ = false;
-};
 
 constexpr const char* kKeyColumns =
     "id, name, credits, rpm, tpm, daily_limit, models, disabled, created_ms, monthly_limit";
@@ -175,22 +171,45 @@ SqliteStore::SqliteStore(const std::string& path, bool full_sync) : path_(path) 
   exec(db_, full_sync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
   exec(db_, kSchema);
   add_missing_columns();
+  // Key look-ups (every request) read through a second connection: in WAL mode a reader sees
+  // the last commit without waiting for the writer, so authentication does not queue behind a
+  // batch being committed. An in-memory database is private to one connection: no reader.
+  if (path != ":memory:" &&
+      sqlite3_open_v2(path.c_str(), &reader_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+                      nullptr) == SQLITE_OK) {
+    sqlite3_busy_timeout(reader_, 10000);
+  } else {
+    sqlite3_close(reader_);
+    reader_ = nullptr;
+  }
 }
 
 void SqliteStore::add_missing_columns() {
-  Transaction tx(db_);
-  std::vector<std::string> have;
-  Statement s(db_, "SELECT name FROM pragma_table_info('api_keys')");
-  while (s.step()) have.push_back(s.text(0));
-  for (const char* column : kAddedKeyColumns)
-    if (std::find(have.begin(), have.end(), column) == have.end())
-      exec(db_, (std::string("ALTER TABLE api_keys ADD COLUMN ") + column +
-                 " INTEGER NOT NULL DEFAULT 0")
-                    .c_str());
-  tx.commit();
+  // One transaction: another gateway opening the same old database at once sees all columns
+  // added or none (and then adds none twice: its own check runs after this commit).
+  exec(db_, "BEGIN IMMEDIATE");
+  try {
+    std::vector<std::string> have;
+    {
+      Statement s(db_, "SELECT name FROM pragma_table_info('api_keys')");
+      while (s.step()) have.push_back(s.text(0));
+    }
+    for (const char* column : kAddedKeyColumns)
+      if (std::find(have.begin(), have.end(), column) == have.end())
+        exec(db_, (std::string("ALTER TABLE api_keys ADD COLUMN ") + column +
+                   " INTEGER NOT NULL DEFAULT 0")
+                      .c_str());
+    exec(db_, "COMMIT");
+  } catch (...) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
 }
 
 SqliteStore::~SqliteStore() {
+  for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+  for (auto& [sql, stmt] : reader_statements_) sqlite3_finalize(stmt);
+  sqlite3_close(reader_);
   sqlite3_close(db_);
 }
 
@@ -207,10 +226,21 @@ void SqliteStore::create_key(const ApiKeyRecord& k, const std::string& key_hash)
 }
 
 std::optional<ApiKeyRecord> SqliteStore::key_where(const char* column, const std::string& value) {
+  // Built once per column; the cache is keyed by the text's address.
+  static const std::string by_hash =
+      std::string("SELECT ") + kKeyColumns + " FROM api_keys WHERE key_hash = ?1";
+  static const std::string by_id =
+      std::string("SELECT ") + kKeyColumns + " FROM api_keys WHERE id = ?1";
+  const std::string& sql = std::string_view(column) == "key_hash" ? by_hash : by_id;
+  if (reader_) {
+    std::lock_guard lock(reader_mutex_);
+    Statement s(reader_, prepared(reader_, reader_statements_, sql));
+    s.bind(1, value);
+    if (!s.step()) return std::nullopt;
+    return read_key(s);
+  }
   std::lock_guard lock(mutex_);
-  Statement s(
-      db_,
-      (std::string("SELECT ") + kKeyColumns + " FROM api_keys WHERE " + column + " = ?1").c_str());
+  Statement s(db_, prepared(sql));
   s.bind(1, value);
   if (!s.step()) return std::nullopt;
   return read_key(s);
@@ -239,54 +269,119 @@ std::optional<NanoUsd> SqliteStore::add_credits(const std::string& id, NanoUsd a
   return s.i64(0);
 }
 
-ReserveResult SqliteStore::reserve(const std::string& key_id, NanoUsd amount, int64_t now_ms) {
-  const int64_t day = utc_day(now_ms), month = utc_month(now_ms);
-  std::lock_guard lock(mutex_);
-  Transaction tx(db_);
-  // The CASEs read the day's and month's spend so far: zero once the period rolled over.
-  Statement s(db_,
-              "UPDATE api_keys SET credits = credits - ?2, "
-              "day_spent = (CASE WHEN day = ?3 THEN day_spent ELSE 0 END) + ?2, day = ?3, "
-              "month_spent = (CASE WHEN month = ?4 THEN month_spent ELSE 0 END) + ?2, month = ?4 "
-              "WHERE id = ?1 AND disabled = 0 AND credits >= ?2 AND (daily_limit = 0 OR "
-              "(CASE WHEN day = ?3 THEN day_spent ELSE 0 END) + ?2 <= daily_limit) AND "
-              "(monthly_limit = 0 OR "
-              "(CASE WHEN month = ?4 THEN month_spent ELSE 0 END) + ?2 <= monthly_limit)");
-  s.bind(1, key_id).bind(2, amount).bind(3, day).bind(4, month).step();
-  if (sqlite3_changes(db_) > 0) {
-    tx.commit();
-    return ReserveResult::kOk;
+sqlite3_stmt* SqliteStore::prepared(const std::string& sql) {
+  return prepared(db_, statements_, sql);
+}
+
+sqlite3_stmt* SqliteStore::prepared(sqlite3* db, StatementCache& cache, const std::string& sql) {
+  auto& stmt = cache[&sql];
+  if (!stmt && sqlite3_prepare_v3(db, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) !=
+                   SQLITE_OK)
+    throw Error(std::string("sqlite: ") + sqlite3_errmsg(db) + " in: " + sql);
+  return stmt;
+}
+
+void SqliteStore::write_batched(const std::function<void()>& apply) {
+  PendingWrite w{&apply, nullptr, false};
+  std::unique_lock queue_lock(queue_mutex_);
+  queue_.push_back(&w);
+  while (!w.done) {
+    if (writing_) {
+      committed_.wait(queue_lock);
+      continue;
+    }
+    // Leader: write everything queued so far (this write included) in one transaction.
+    writing_ = true;
+    std::vector<PendingWrite*> batch;
+    batch.swap(queue_);
+    queue_lock.unlock();
+    write_batch(batch);
+    queue_lock.lock();
+    for (PendingWrite* p : batch) p->done = true;
+    writing_ = false;
+    committed_.notify_all();
   }
-  Statement q(db_,
-              "SELECT disabled, credits < ?2, daily_limit <> 0 AND "
-              "(CASE WHEN day = ?3 THEN day_spent ELSE 0 END) + ?2 > daily_limit "
-              "FROM api_keys WHERE id = ?1");
-  q.bind(1, key_id).bind(2, amount).bind(3, day);
-  if (!q.step() || q.i64(0) != 0) return ReserveResult::kNoSuchKey;
-  if (q.i64(1) != 0) return ReserveResult::kInsufficientCredits;
-  return q.i64(2) != 0 ? ReserveResult::kDailyLimit : ReserveResult::kMonthlyLimit;
+  if (w.error) std::rethrow_exception(w.error);
+}
+
+void SqliteStore::write_batch(const std::vector<PendingWrite*>& batch) {
+  static const std::string begin = "BEGIN IMMEDIATE", commit = "COMMIT", savepoint = "SAVEPOINT w",
+                           release = "RELEASE w", undo = "ROLLBACK TO w";
+  std::lock_guard lock(mutex_);
+  try {
+    Statement(db_, prepared(begin)).step();
+    for (PendingWrite* p : batch) {
+      // A write that fails is undone alone; the others in the batch still commit.
+      Statement(db_, prepared(savepoint)).step();
+      try {
+        (*p->apply)();
+        Statement(db_, prepared(release)).step();
+      } catch (...) {
+        p->error = std::current_exception();
+        Statement(db_, prepared(undo)).step();
+        Statement(db_, prepared(release)).step();
+      }
+    }
+    Statement(db_, prepared(commit)).step();
+  } catch (...) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    for (PendingWrite* p : batch)
+      if (!p->error) p->error = std::current_exception();
+  }
+}
+
+ReserveResult SqliteStore::reserve(const std::string& key_id, NanoUsd amount, int64_t now_ms) {
+  // The CASEs read the day's and month's spend so far: zero once the period rolled over.
+  static const std::string take =
+      "UPDATE api_keys SET credits = credits - ?2, "
+      "day_spent = (CASE WHEN day = ?3 THEN day_spent ELSE 0 END) + ?2, day = ?3, "
+      "month_spent = (CASE WHEN month = ?4 THEN month_spent ELSE 0 END) + ?2, month = ?4 "
+      "WHERE id = ?1 AND disabled = 0 AND credits >= ?2 AND (daily_limit = 0 OR "
+      "(CASE WHEN day = ?3 THEN day_spent ELSE 0 END) + ?2 <= daily_limit) AND "
+      "(monthly_limit = 0 OR "
+      "(CASE WHEN month = ?4 THEN month_spent ELSE 0 END) + ?2 <= monthly_limit)";
+  static const std::string why =
+      "SELECT disabled, credits < ?2, daily_limit <> 0 AND "
+      "(CASE WHEN day = ?3 THEN day_spent ELSE 0 END) + ?2 > daily_limit "
+      "FROM api_keys WHERE id = ?1";
+  const int64_t day = utc_day(now_ms), month = utc_month(now_ms);
+  ReserveResult result = ReserveResult::kOk;
+  write_batched([&] {
+    Statement s(db_, prepared(take));
+    s.bind(1, key_id).bind(2, amount).bind(3, day).bind(4, month).step();
+    if (sqlite3_changes(db_) > 0) return;
+    Statement q(db_, prepared(why));
+    q.bind(1, key_id).bind(2, amount).bind(3, day);
+    if (!q.step() || q.i64(0) != 0)
+      result = ReserveResult::kNoSuchKey;
+    else if (q.i64(1) != 0)
+      result = ReserveResult::kInsufficientCredits;
+    else
+      result = q.i64(2) != 0 ? ReserveResult::kDailyLimit : ReserveResult::kMonthlyLimit;
+  });
+  return result;
 }
 
 void SqliteStore::settle(NanoUsd reserved, UsageRecord u) {
+  static const std::string refund_sql =
+      "UPDATE api_keys SET credits = credits + ?2, "
+      "day_spent = MAX(0, day_spent - ?2), month_spent = MAX(0, month_spent - ?2) WHERE id = ?1";
+  static const std::string insert =
+      std::string("INSERT INTO usage (") + kUsageColumns +
+      ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
   u.cost = std::min(u.cost, reserved);
   const NanoUsd refund = reserved - u.cost;
-  std::lock_guard lock(mutex_);
-  Transaction tx(db_);
-  Statement k(db_,
-              "UPDATE api_keys SET credits = credits + ?2, "
-              "day_spent = MAX(0, day_spent - ?2), month_spent = MAX(0, month_spent - ?2) "
-              "WHERE id = ?1");
-  k.bind(1, u.key_id).bind(2, refund).step();
-  Statement s(db_, (std::string("INSERT INTO usage (") + kUsageColumns +
-                    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)")
-                       .c_str());
-  s.bind(1, u.request_id).bind(2, u.key_id).bind(3, u.model).bind(4, u.provider);
-  s.bind(5, u.tokens.prompt_tokens).bind(6, u.tokens.completion_tokens);
-  s.bind(7, u.tokens.reasoning_tokens).bind(8, u.tokens.cached_tokens).bind(9, u.cost);
-  s.bind(10, u.latency_ms).bind(11, u.ttft_ms).bind(12, u.status);
-  s.bind(13, int64_t{u.http_status}).bind(14, int64_t{u.streamed}).bind(15, u.created_ms);
-  s.step();
-  tx.commit();
+  write_batched([&] {
+    Statement k(db_, prepared(refund_sql));
+    k.bind(1, u.key_id).bind(2, refund).step();
+    Statement s(db_, prepared(insert));
+    s.bind(1, u.request_id).bind(2, u.key_id).bind(3, u.model).bind(4, u.provider);
+    s.bind(5, u.tokens.prompt_tokens).bind(6, u.tokens.completion_tokens);
+    s.bind(7, u.tokens.reasoning_tokens).bind(8, u.tokens.cached_tokens).bind(9, u.cost);
+    s.bind(10, u.latency_ms).bind(11, u.ttft_ms).bind(12, u.status);
+    s.bind(13, int64_t{u.http_status}).bind(14, int64_t{u.streamed}).bind(15, u.created_ms);
+    s.step();
+  });
 }
 
 std::vector<UsageRecord> SqliteStore::usage(const std::string& key_id, int64_t since_ms,

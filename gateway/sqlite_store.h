@@ -1,17 +1,29 @@
 // The embedded Store: one SQLite database in WAL mode, one connection guarded by a mutex (SQLite
-// serializes writers anyway). Each call is one transaction; with `synchronous=NORMAL` (the
-// default) a committed usage record survives the gateway process being killed, with `FULL` it
-// also survives power loss, at one fsync per request. Several gateway processes may share the
-// file: reserve() is a conditional UPDATE, atomic across processes (busy_timeout waits).
+// serializes writers anyway). Each call is atomic; reserve() and settle() from concurrent
+// requests share transactions (group commit): the first writer to find no transaction running
+// writes every write queued by then in one, each under its own savepoint, and each caller
+// returns only once the transaction holding its write committed, so "returned" still means
+// "durable". One commit per batch instead of per call is what lets a busy gateway keep up.
+// With `synchronous=NORMAL` (the default) a committed usage record survives the gateway process
+// being killed, with `FULL` it also survives power loss, at one fsync per commit. Several
+// gateway processes may share the file: reserve() is a conditional UPDATE, atomic across
+// processes (busy_timeout waits). Hot statements are prepared once and cached; key look-ups
+// use a second, read-only connection so they never wait for a commit.
 #pragma once
 
+#include <condition_variable>
+#include <exception>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "gateway/store.h"
 
 struct sqlite3;
+struct sqlite3_stmt;
 
 namespace junction::gateway {
 
@@ -36,8 +48,32 @@ class SqliteStore : public Store {
   std::optional<ApiKeyRecord> key_where(const char* column, const std::string& value);
   // Brings a database created by an older junction up to this schema.
   void add_missing_columns();
+  // The cached statement for `sql` (a string that lives as long as the store; keyed by its
+  // address). mutex_ held.
+  sqlite3_stmt* prepared(const std::string& sql);
+  using StatementCache = std::unordered_map<const std::string*, sqlite3_stmt*>;
+  static sqlite3_stmt* prepared(sqlite3* db, StatementCache& cache, const std::string& sql);
 
+  struct PendingWrite {
+    const std::function<void()>* apply;  // runs inside the batch's transaction, mutex_ held
+    std::exception_ptr error;
+    bool done = false;
+  };
+  // Runs `apply` in a shared transaction; returns once it committed (rethrows its failure).
+  void write_batched(const std::function<void()>& apply);
+  void write_batch(const std::vector<PendingWrite*>& batch);
+
+  std::mutex queue_mutex_;
+  std::condition_variable committed_;
+  std::vector<PendingWrite*> queue_;
+  bool writing_ = false;  // a leader is writing a batch
+
+  StatementCache statements_;
   std::mutex mutex_;
+  // Key look-ups: a read-only connection of its own (none for ":memory:").
+  sqlite3* reader_ = nullptr;
+  StatementCache reader_statements_;
+  std::mutex reader_mutex_;
   sqlite3* db_ = nullptr;
   std::string path_;
 };

@@ -1,7 +1,9 @@
 // Calls to an upstream provider's OpenAI-compatible API: POST base_url + path with the
-// provider's key, whole (JSON) or line by line (SSE). Keeps a free list of pull::HttpClient
-// objects per provider so the TLS context is built once per client, not per request; each
-// request still opens its own connection (no keep-alive pooling yet).
+// provider's key, whole (JSON) or line by line (SSE). The connection pool per provider is a free
+// list of pull::HttpClient objects in keep-alive mode, each holding at most one idle HTTP/1.1
+// connection (and its TLS session): a request takes the most recently used client, so a warm
+// connection carries it; at most `max_idle_connections` are kept per provider, the rest close.
+// A client whose request failed (or was not read to its end) comes back without a connection.
 #pragma once
 
 #include <map>
@@ -29,11 +31,20 @@ class UpstreamClient {
 
  private:
   std::unique_ptr<pull::HttpClient> take(const ProviderConfig& provider);
-  void give_back(const ProviderConfig& provider, std::unique_ptr<pull::HttpClient> client);
+  // reused_before: the client's reused_connections() when it was taken.
+  void give_back(const ProviderConfig& provider, std::unique_ptr<pull::HttpClient> client,
+                 int64_t reused_before);
   pull::HttpHeaders headers(const ProviderConfig& provider) const;
 
+ public:
+  // Idle connections kept for a provider now, and requests sent on a reused connection so far.
+  size_t idle_connections(const std::string& provider);
+  int64_t reused_connections(const std::string& provider);
+
+ private:
   std::mutex mutex_;
   std::map<std::string, std::vector<std::unique_ptr<pull::HttpClient>>> idle_;  // by provider
+  std::map<std::string, int64_t> reused_;  // by provider, from clients given back
 };
 
 }  // namespace junction::gateway

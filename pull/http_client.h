@@ -4,7 +4,9 @@
 // and times out stalled connections. Plain http is refused except to loopback (tests, local
 // mirrors on this machine). The Authorization header is dropped when a redirect leaves the
 // original host, as browsers and `requests` do: the CDN's signed URLs need no token.
-// One connection per request; no keep-alive, no compression, no proxies.
+// One connection per request unless `keep_alive` is set: then the client keeps its last
+// connection open (HTTP/1.1 persistent) and reuses it for the next request to the same origin.
+// No compression, no proxies.
 #pragma once
 
 #include <chrono>
@@ -49,11 +51,23 @@ class NetworkError : public Error {
 
 struct HttpClientOptions {
   std::chrono::milliseconds connect_timeout = std::chrono::seconds(20);
-  std::chrono::milliseconds read_timeout = std::chrono::seconds(60);  // per read, not in total
+  // From the request being sent to the answer's head and the first byte of its body (for a
+  // stream, the first event); 0: read_timeout.
+  std::chrono::milliseconds first_byte_timeout{0};
+  // Once the body flows: the longest gap between two reads (a stall), not in total.
+  std::chrono::milliseconds read_timeout = std::chrono::seconds(60);
   int max_redirects = 10;
   std::string user_agent = "junction-pull/0.1";
   // Plain http to other hosts too (an inference server on the LAN); downloads keep it off.
   bool allow_plain_http = false;
+  // Keep the connection of a fully read answer open (unless the server said `Connection:
+  // close`) and reuse it for the next request to the same origin. A kept connection that the
+  // server closed, or that idled longer than idle_timeout, is dropped before use; one that
+  // fails on reuse before a single byte of the answer arrived (the server closed it as the
+  // request left) is replaced by a fresh connection and the request sent again, once.
+  // A connection whose answer was not read to its end, or that failed, is never kept.
+  bool keep_alive = false;
+  std::chrono::milliseconds idle_timeout = std::chrono::seconds(30);
 };
 
 class HttpClient {
@@ -95,6 +109,11 @@ class HttpClient {
   HttpResponseHead post_lines(const std::string& url, const HttpHeaders& headers,
                               const std::string& body, const std::string& content_type,
                               const LineSink& on_line);
+
+  // Whether a connection is kept for reuse now (keep_alive), and how many requests so far went
+  // out on a reused connection (for tests and metrics).
+  bool has_idle_connection() const;
+  int64_t reused_connections() const;
 
  private:
   struct Impl;

@@ -134,6 +134,21 @@ TEST(GatewayConfig, PostgresStoreUrlIsKeptAsWritten) {
       "postgresql://h/db");
 }
 
+TEST(GatewayConfig, UpstreamTimeoutsPoolAndRedis) {
+  const GatewayConfig c = parse_gateway_config(
+      "redis: redis://127.0.0.1:6390\nproviders:\n  - {name: a, kind: openai, base_url: "
+      "'http://x', connect_timeout_ms: 100, first_byte_timeout_ms: 200, stall_timeout_ms: 300, "
+      "max_idle_connections: 0}\nmodels: []\n",
+      "g.yaml", env({}));
+  EXPECT_EQ(c.redis, "redis://127.0.0.1:6390");
+  EXPECT_EQ(c.providers[0].connect_timeout_ms, 100);
+  EXPECT_EQ(c.providers[0].first_byte_timeout_ms, 200);
+  EXPECT_EQ(c.providers[0].stall_timeout_ms, 300);
+  EXPECT_EQ(c.providers[0].max_idle_connections, 0);
+  EXPECT_EQ(error_of("redis: 127.0.0.1:6379\nproviders: []\nmodels: []\n"),
+            "g.yaml:1: 'redis' must be redis://HOST:PORT or unix:///PATH/TO/SOCKET");
+}
+
 TEST(GatewayConfig, AnthropicProviders) {
   const GatewayConfig c = parse_gateway_config(
       "providers:\n  - {name: claude, kind: anthropic, base_url: \"https://api.anthropic.com/\", "

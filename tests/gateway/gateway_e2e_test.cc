@@ -511,6 +511,17 @@ TEST_P(GatewayE2E, NonStreamAnswerIsRewrittenAndCharged) {
   EXPECT_EQ(get("/v1/generation?id=" + request_id, key2).status, 404);
 }
 
+TEST_P(GatewayE2E, UpstreamConnectionsAreKeptAliveAndPooled) {
+  const auto [id, key] = new_key(1.0);
+  UpstreamClient& upstream = gateway().state().upstream();
+  const int64_t reused_before = upstream.reused_connections("openai");
+  for (int i = 0; i < 5; ++i)
+    ASSERT_EQ(post("/v1/chat/completions", only(chat("gpt"), {"openai"}), key).status, 200);
+  // One request at a time: every request after the first rides the kept connection to nginx.
+  EXPECT_GE(upstream.reused_connections("openai") - reused_before, 4);
+  EXPECT_GE(upstream.idle_connections("openai"), 1u);
+}
+
 TEST_P(GatewayE2E, DeepSeekReasoningTokensAndCompletions) {
   const auto [id, key] = new_key(1.0);
   const Reply r = post("/v1/chat/completions", chat("reasoner", 64), key);
