@@ -141,6 +141,12 @@ void matmul_rows(const float* x, int64_t n_tokens, const WeightView& w, int64_t 
 template <class S>
 void quant_matmul_rows(const std::byte* xq, size_t xq_row_bytes, int64_t n_tokens,
                        const WeightView& w, int64_t row_begin, int64_t row_end, float* y) {
+#if defined(__AVX512VNNI__) && defined(__AVX512VL__)
+  if (n_tokens > 1 && w.dtype == DType::Q8_0)
+    return quant_matmul_q8_0_vnni(xq, xq_row_bytes, n_tokens, w, row_begin, row_end, y);
+  if (n_tokens > 1 && has_k_gemm(w.dtype))
+    return quant_matmul_k_vnni(xq, xq_row_bytes, n_tokens, w, row_begin, row_end, y);
+#endif
   if (n_tokens > 1 && has_unpacked_dot(w.dtype))
     return quant_matmul_unpacked(xq, xq_row_bytes, n_tokens, w, row_begin, row_end, y);
   const auto dot = quant_vec_dot(w.dtype);

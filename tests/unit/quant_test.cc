@@ -128,5 +128,62 @@ TEST(Quant, SimdMatmulEqualsReferenceForEveryType) {
   }
 }
 
+// The prefill GEMMs (tiles of rows x tokens; on AVX-512 VNNI the tiled kernels of
+// q8_0_gemm_vnni.h and k_quant_gemm_vnni.h) against the reference, over token counts that leave
+// every kind of partial tile (1..3 tokens past a group of 4, partial groups of 16) and row ranges
+// that start and end off the 4-row tile. They must also give exactly the numbers of the decode
+// path (one token at a time), which follows ggml's float order: prefill and decode agree bit for
+// bit for the types with a tiled kernel, so a prompt's logits do not depend on how it was split.
+TEST(Quant, PrefillGemmEqualsReferenceAndDecodeOverOddShapes) {
+  std::mt19937 rng(4);
+  std::vector<const kernels::IsaKernels*> isas = {&kernels::scalar_kernels()};
+  const std::string_view best = kernels::detect_cpu_isa();
+  if (best == "avx2" || best == "avx512") isas.push_back(&kernels::avx2_kernels());
+  if (best == "avx512") isas.push_back(&kernels::avx512_kernels());
+  for (const Case& c : kCases) {
+    const auto g = GgufFile::open(kGguf + c.file);
+    const GgufTensor* t = g->tensor(c.tensor);
+    if (!is_quantized(t->dtype)) continue;
+    const int64_t K = t->ne[0], N = std::min<int64_t>(t->ne[1], 43);
+    const WeightView w{t->data, t->dtype, N, K};
+    const int64_t row_begin = 3, row_end = N - 2;  // partial 4-row tiles at both ends
+    // The types with a tiled GEMM (Q5_K's prefill keeps a vector float order of its own).
+    const bool exact =
+        t->dtype == DType::Q8_0 || t->dtype == DType::Q4_K || t->dtype == DType::Q6_K;
+    for (const int64_t T : {2, 7, 21, 37}) {
+      const auto x = activations(T * K, rng);
+      std::vector<float> want(T * N);
+      kernels::ref::matmul(x.data(), T, w, want.data());
+      const size_t row_bytes = kernels::ref::quantized_activation_bytes(t->dtype, K);
+      std::vector<std::byte> xq(row_bytes * T);
+      for (int64_t i = 0; i < T; ++i)
+        kernels::ref::quantize_activations(t->dtype, x.data() + i * K, K,
+                                           xq.data() + i * row_bytes);
+      for (const auto* isa : isas) {
+        std::vector<float> got(T * N, NAN), decode(N, NAN);
+        isa->quant_matmul_rows(xq.data(), row_bytes, T, w, row_begin, row_end, got.data());
+        for (int64_t i = 0; i < T; ++i) {
+          isa->quant_matmul_rows(xq.data() + i * row_bytes, row_bytes, 1, w, row_begin, row_end,
+                                 decode.data());
+          for (int64_t n = 0; n < N; ++n) {
+            const float v = got[i * N + n];
+            if (n < row_begin || n >= row_end) {
+              ASSERT_TRUE(std::isnan(v)) << isa->name << " wrote row " << n << " outside its range";
+              continue;
+            }
+            ASSERT_NEAR(v, want[i * N + n], 1e-4f * (1 + std::fabs(want[i * N + n])))
+                << isa->name << " " << dtype_name(t->dtype) << " tokens " << T << " token " << i
+                << " row " << n;
+            if (!exact) continue;
+            ASSERT_EQ(v, decode[n])
+                << isa->name << " " << dtype_name(t->dtype) << " tokens " << T
+                << ": prefill differs from decode at token " << i << " row " << n;
+          }
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace junction
