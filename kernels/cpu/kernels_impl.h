@@ -184,6 +184,74 @@ void rms_norm(const float* x, int64_t n_rows, int64_t dim, const float* weight, 
   }
 }
 
+// One query row's scores against keys [kb, kb + kAttentionKeyBlock), for head_dim = 16 * C on
+// 16-lane vectors: the row stays in C registers, 16 keys' dot products are summed across lanes
+// together (S::sum_lanes_of_16), and keys outside [lo, hi) score -inf. Keys past hi are never
+// read (the cache may end there): their loads repeat key hi - 1.
+template <class S, int C>
+void attention_scores16(const float* qr, const float* K, int64_t kb, int64_t lo, int64_t hi,
+                        float scale, float* pr) {
+  constexpr int64_t D = 16 * C;
+  constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+  typename S::V q[C];
+  for (int c = 0; c < C; ++c) q[c] = S::load(qr + 16 * c);
+  for (int64_t g = 0; g < kAttentionKeyBlock; g += 16) {
+    if (kb + g >= hi || kb + g + 16 <= lo) {
+      std::fill_n(pr + g, 16, kNegInf);
+      continue;
+    }
+    typename S::V acc[16];
+    for (int j = 0; j < 16; ++j) {
+      const float* kr = K + std::min(kb + g + j, hi - 1) * D;
+      typename S::V a = S::mul(q[0], S::load(kr));
+      for (int c = 1; c < C; ++c) a = S::fmadd(q[c], S::load(kr + 16 * c), a);
+      acc[j] = a;
+    }
+    S::store(pr + g, S::mul(S::sum_lanes_of_16(acc), S::set1(scale)));
+    for (int j = 0; j < 16; ++j)
+      if (kb + g + j < lo || kb + g + j >= hi) pr[g + j] = kNegInf;
+  }
+}
+
+// acc = acc * correction + sum over keys [lo, hi) of p[key - kb] * V[key], with the row's
+// accumulator in C registers across the keys (the same operations as scale_axpy per key).
+template <class S, int C>
+void attention_values16(float correction, const float* p, const float* V, int64_t kb, int64_t lo,
+                        int64_t hi, float* acc) {
+  constexpr int64_t D = 16 * C;
+  typename S::V o[C];
+  const auto first = S::set1(p[lo - kb]), corr = S::set1(correction);
+  for (int c = 0; c < C; ++c)
+    o[c] = S::fmadd(first, S::load(V + lo * D + 16 * c), S::mul(corr, S::load(acc + 16 * c)));
+  for (int64_t key = lo + 1; key < hi; ++key) {
+    const auto pk = S::set1(p[key - kb]);
+    for (int c = 0; c < C; ++c) o[c] = S::fmadd(pk, S::load(V + key * D + 16 * c), o[c]);
+  }
+  for (int c = 0; c < C; ++c) S::store(acc + 16 * c, o[c]);
+}
+
+// The register-blocked paths where they apply (16-lane vectors, head_dim 128 or 64 as in Qwen3
+// and Llama); false: the caller takes the generic one.
+template <class S>
+bool attention_scores_fast(const float* qr, const float* K, int64_t D, int64_t kb, int64_t lo,
+                           int64_t hi, float scale, float* pr) {
+  if constexpr (S::kWidth == 16) {
+    if (D == 128) return attention_scores16<S, 8>(qr, K, kb, lo, hi, scale, pr), true;
+    if (D == 64) return attention_scores16<S, 4>(qr, K, kb, lo, hi, scale, pr), true;
+  }
+  return false;
+}
+
+template <class S>
+bool attention_values_fast(float correction, const float* p, const float* V, int64_t D, int64_t kb,
+                           int64_t lo, int64_t hi, float* acc) {
+  if constexpr (S::kWidth == 16) {
+    if (D == 128) return attention_values16<S, 8>(correction, p, V, kb, lo, hi, acc), true;
+    if (D == 64) return attention_values16<S, 4>(correction, p, V, kb, lo, hi, acc), true;
+  }
+  return false;
+}
+
 template <class S>
 void attention_block(const float* q, const float* k_cache, const float* v_cache,
                      const AttentionShape& s, int64_t kv_head, int64_t t0, int64_t t1,
@@ -217,12 +285,14 @@ void attention_block(const float* q, const float* k_cache, const float* v_cache,
       if (lo >= hi) continue;
       const float* qr = q + (t * s.n_heads + h) * D;
       float* pr = p + r * kBk;
-      float block_max = kNegInf;
-      for (int64_t j = 0; j < kBk; ++j) {
-        const int64_t key = kb + j;
-        pr[j] = (key >= lo && key < hi) ? dot<S>(qr, K + key * D, D) * s.scale : kNegInf;
-        block_max = std::max(block_max, pr[j]);
+      if (!attention_scores_fast<S>(qr, K, D, kb, lo, hi, s.scale, pr)) {
+        for (int64_t j = 0; j < kBk; ++j) {
+          const int64_t key = kb + j;
+          pr[j] = (key >= lo && key < hi) ? dot<S>(qr, K + key * D, D) * s.scale : kNegInf;
+        }
       }
+      float block_max = kNegInf;
+      for (int64_t j = 0; j < kBk; ++j) block_max = std::max(block_max, pr[j]);
       const float new_max = std::max(m[r], block_max);
       const float correction = m[r] == kNegInf ? 0.0f : std::exp(m[r] - new_max);
       m[r] = new_max;
@@ -235,9 +305,11 @@ void attention_block(const float* q, const float* k_cache, const float* v_cache,
       }
       l[r] = l[r] * correction + S::reduce_add(vsum);
       float* ar = acc + r * D;
-      scale_axpy<S>(correction, pr[lo - kb], V + lo * D, ar, D);
-      for (int64_t key = lo + 1; key < hi; ++key)
-        scale_axpy<S>(1.0f, pr[key - kb], V + key * D, ar, D);
+      if (!attention_values_fast<S>(correction, pr, V, D, kb, lo, hi, ar)) {
+        scale_axpy<S>(correction, pr[lo - kb], V + lo * D, ar, D);
+        for (int64_t key = lo + 1; key < hi; ++key)
+          scale_axpy<S>(1.0f, pr[key - kb], V + key * D, ar, D);
+      }
     }
   }
   for (int64_t r = 0; r < rows; ++r) {
