@@ -24,9 +24,11 @@
 
 namespace junction::kernels {
 namespace {
+// The quantized dots first: the GEMMs use their helpers.
+#include "kernels/cpu/quant_dot_impl.h"
+// The tiled GEMMs.
 #include "kernels/cpu/k_quant_gemm_vnni.h"
 #include "kernels/cpu/q8_0_gemm_vnni.h"
-#include "kernels/cpu/quant_dot_impl.h"
 }  // namespace
 }  // namespace junction::kernels
 

@@ -155,6 +155,12 @@ void k_tile(DType type, const KRowTile& rt, const KTokens& tok, int64_t g0, int6
   for (int g = 0; g < G; ++g) _mm512_storeu_ps(out[g], sum[g]);
 }
 
+#ifndef K_PANEL_TEST
+constexpr int64_t kKTokenPanelBytes = 640 * 1024;
+#else
+constexpr int64_t kKTokenPanelBytes = K_PANEL_TEST;
+#endif
+
 bool has_k_gemm(DType type) {
   return type == DType::Q4_K || type == DType::Q6_K;
 }
@@ -164,10 +170,12 @@ bool has_k_gemm(DType type) {
 // unpacking is paid once per (row, token block) and the weights are read once per token block.
 void quant_matmul_k_vnni(const std::byte* xq, size_t xq_row_bytes, int64_t n_tokens,
                          const WeightView& w, int64_t row_begin, int64_t row_end, float* y) {
-  constexpr int64_t kTokenPanelBytes = 512 * 1024;
   const int64_t nsb = w.cols / quant::kQK_K;
-  const int64_t token_block =
-      std::max<int64_t>(16, kTokenPanelBytes / (w.cols + w.cols / 8) / 16 * 16);
+  // Equal blocks, as few as fit the panel budget (each block unpacks every row once more).
+  const int64_t per_token = w.cols + w.cols / 8;  // interleaved bytes + bsums + scales
+  const int64_t max_block = std::max<int64_t>(16, kKTokenPanelBytes / per_token);
+  const int64_t n_blocks = (n_tokens + max_block - 1) / max_block;
+  const int64_t token_block = ((n_tokens + n_blocks - 1) / n_blocks + 3) / 4 * 4;
   KTokens tok;
   KRowTile rt;
   float out[4][16];

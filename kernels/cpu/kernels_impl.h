@@ -156,6 +156,15 @@ void quant_matmul_rows(const std::byte* xq, size_t xq_row_bytes, int64_t n_token
 }
 
 template <class S>
+void quantize_activations(DType weight_type, const float* x, int64_t n, std::byte* out) {
+#if defined(__AVX512F__) && defined(__AVX512BW__)
+  return quantize_activations_avx512(weight_type, x, n, out);
+#else
+  return ref::quantize_activations(weight_type, x, n, out);
+#endif
+}
+
+template <class S>
 void convert_row(const std::byte* row, DType dtype, int64_t n, float* out) {
   int64_t i = 0;
   if (dtype == DType::BF16) {
@@ -350,6 +359,13 @@ void gelu_tanh_mul(float* gate, const float* up, int64_t n) {
 
 template <class S>
 IsaKernels make_isa_kernels(const char* name) {
-  return IsaKernels{name,         &matmul_rows<S>,     &quant_matmul_rows<S>, &convert_row<S>,
-                    &rms_norm<S>, &attention_block<S>, &silu_mul<S>,          &gelu_tanh_mul<S>};
+  return IsaKernels{name,
+                    &matmul_rows<S>,
+                    &quant_matmul_rows<S>,
+                    &quantize_activations<S>,
+                    &convert_row<S>,
+                    &rms_norm<S>,
+                    &attention_block<S>,
+                    &silu_mul<S>,
+                    &gelu_tanh_mul<S>};
 }

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
@@ -180,6 +181,40 @@ TEST(Quant, PrefillGemmEqualsReferenceAndDecodeOverOddShapes) {
                 << ": prefill differs from decode at token " << i << " row " << n;
           }
         }
+      }
+    }
+  }
+}
+
+// Each instruction set's activation quantizer writes exactly the reference's bytes: ties at .5
+// (half to even), a largest element that is negative or repeated, an all-zero block, outliers.
+TEST(Quant, SimdActivationQuantizationEqualsReferenceBytes) {
+  std::mt19937 rng(5);
+  const int64_t K = 1024;
+  for (int trial = 0; trial < 20; ++trial) {
+    auto x = activations(K, rng);
+    if (trial % 4 == 1) std::fill(x.begin(), x.begin() + 256, 0.0f);  // a zero block
+    if (trial % 4 == 2) {  // the largest magnitude negative and repeated; exact .5 ties
+      x[300] = -9.0f;
+      x[400] = 9.0f;
+      x[301] = -9.0f;
+      for (int j = 0; j < 32; ++j) x[512 + j] = (j - 16) / 16.0f;
+      x[512 + 31] = 127.0f / 8;  // scale 1/8: every x * 127 / amax lands on a .5 tie or integer
+    }
+    for (DType weights : {DType::Q8_0, DType::Q4_K}) {
+      const size_t bytes = kernels::ref::quantized_activation_bytes(weights, K);
+      std::vector<std::byte> want(bytes), got(bytes);
+      kernels::ref::quantize_activations(weights, x.data(), K, want.data());
+      for (const auto* isa :
+           {&kernels::scalar_kernels(), &kernels::avx2_kernels(), &kernels::avx512_kernels()}) {
+        if (std::string_view(isa->name) == "avx512" && kernels::detect_cpu_isa() != "avx512")
+          continue;
+        if (std::string_view(isa->name) == "avx2" && kernels::detect_cpu_isa() == "scalar")
+          continue;
+        std::fill(got.begin(), got.end(), std::byte{0x55});
+        isa->quantize_activations(weights, x.data(), K, got.data());
+        ASSERT_EQ(std::memcmp(got.data(), want.data(), bytes), 0)
+            << isa->name << " " << dtype_name(weights) << " trial " << trial;
       }
     }
   }
