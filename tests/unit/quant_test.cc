@@ -13,6 +13,7 @@
 #include "kernels/cpu/isa_kernels.h"
 #include "kernels/ops.h"
 #include "kernels/quant/quant_ref.h"
+#include "kernels/quant/quantize.h"
 #include "kernels/ref/ref_ops.h"
 
 namespace junction {
@@ -151,7 +152,7 @@ TEST(Quant, PrefillGemmEqualsReferenceAndDecodeOverOddShapes) {
     // The types with a tiled GEMM (Q5_K's prefill keeps a vector float order of its own).
     const bool exact =
         t->dtype == DType::Q8_0 || t->dtype == DType::Q4_K || t->dtype == DType::Q6_K;
-    for (const int64_t T : {2, 7, 21, 37}) {
+    for (const int64_t T : {2, 7, 11, 21, 37}) {
       const auto x = activations(T * K, rng);
       std::vector<float> want(T * N);
       kernels::ref::matmul(x.data(), T, w, want.data());
@@ -216,6 +217,35 @@ TEST(Quant, SimdActivationQuantizationEqualsReferenceBytes) {
         ASSERT_EQ(std::memcmp(got.data(), want.data(), bytes), 0)
             << isa->name << " " << dtype_name(weights) << " trial " << trial;
       }
+    }
+  }
+}
+
+// Wide rows (an 8B model's FFN down projection): the GEMMs split 100 tokens into several token
+// blocks there; the results must not depend on the split.
+TEST(Quant, PrefillGemmOverTokenBlocksEqualsDecode) {
+  std::mt19937 rng(6);
+  const int64_t K = 12288, N = 9, T = 100;
+  for (DType type : {DType::Q8_0, DType::Q4_K, DType::Q6_K}) {
+    const auto wf = activations(N * K, rng);
+    const size_t rb = row_size(type, K);
+    std::vector<std::byte> wq(rb * N);
+    for (int64_t r = 0; r < N; ++r)
+      quant::quantize_row(type, wf.data() + r * K, wq.data() + r * rb, K);
+    const WeightView w{wq.data(), type, N, K};
+    const auto x = activations(T * K, rng);
+    const size_t row_bytes = kernels::ref::quantized_activation_bytes(type, K);
+    std::vector<std::byte> xq(row_bytes * T);
+    for (int64_t i = 0; i < T; ++i)
+      kernels::ref::quantize_activations(type, x.data() + i * K, K, xq.data() + i * row_bytes);
+    const auto& isa = kernels::detect_cpu_isa() == "avx512" ? kernels::avx512_kernels()
+                                                            : kernels::scalar_kernels();
+    std::vector<float> got(T * N), decode(N);
+    isa.quant_matmul_rows(xq.data(), row_bytes, T, w, 0, N, got.data());
+    for (int64_t i = 0; i < T; ++i) {
+      isa.quant_matmul_rows(xq.data() + i * row_bytes, row_bytes, 1, w, 0, N, decode.data());
+      for (int64_t n = 0; n < N; ++n)
+        ASSERT_EQ(got[i * N + n], decode[n]) << dtype_name(type) << " token " << i << " row " << n;
     }
   }
 }
