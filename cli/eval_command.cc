@@ -3,6 +3,7 @@
 // samples JSONL that also makes an interrupted run resumable. The work is in eval/.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -13,6 +14,7 @@
 
 #include "cli/commands.h"
 #include "core/error.h"
+#include "eval/dataset_download.h"
 #include "eval/local_engine_backend.h"
 #include "eval/openai_completions_backend.h"
 #include "eval/runner.h"
@@ -23,11 +25,14 @@ namespace {
 struct EvalCliOptions {
   std::string endpoint, model, tasks, data, mode = "loglikelihood", api_key, out, samples;
   std::string model_path, tokenizer, judge_endpoint, judge_model, judge_api_key, python;
+  bool download = false;
+  std::string download_mirror;
   int64_t limit = -1;
   int num_fewshot = -1;
   int concurrency = 4;
   int threads = 0;
   int humaneval_samples = 1;
+  int64_t max_gen_tokens = -1;
   double humaneval_temperature = 0;
 };
 
@@ -62,6 +67,18 @@ int run_eval_command(const EvalCliOptions& o) {
   eval::EvalOptions options;
   options.tasks = split_commas(o.tasks);
   if (options.tasks.empty()) throw Error("--task needs at least one task");
+  if (o.download) {
+    eval::DownloadOptions d;
+    d.data_dir = o.data;
+    d.tasks = options.tasks;
+    d.mirror = !o.download_mirror.empty() ? o.download_mirror
+               : std::getenv("JUNCTION_EVAL_DOWNLOAD_MIRROR")
+                   ? std::getenv("JUNCTION_EVAL_DOWNLOAD_MIRROR")
+                   : "";
+    eval::download_datasets(d);
+    if (o.endpoint.empty() && o.model_path.empty()) return 0;  // download only
+  }
+  if (o.out.empty()) throw Error("--out RESULT.json is required (unless only --download)");
   options.data_dir = o.data;
   if (o.limit >= 0) options.limit = o.limit;
   if (o.num_fewshot >= 0) options.num_fewshot = o.num_fewshot;
@@ -71,6 +88,10 @@ int run_eval_command(const EvalCliOptions& o) {
   options.humaneval_n = std::max(1, o.humaneval_samples);
   options.humaneval_temperature = o.humaneval_temperature;
   options.sandbox.python = o.python;
+  if (o.max_gen_tokens > 0)
+    for (int64_t* cap : {&options.generative_max_tokens, &options.humaneval_max_tokens,
+                         &options.mt_bench_max_tokens, &options.judge_max_tokens})
+      *cap = std::min(*cap, o.max_gen_tokens);
   options.terminal = isatty(fileno(stderr)) != 0;
 
   const std::string api_key =
@@ -143,11 +164,11 @@ Command add_eval_command(CLI::App& app) {
   cmd->add_option("--limit", o->limit, "At most N documents per task (per subject for MMLU)");
   cmd->add_option("--num-fewshot", o->num_fewshot,
                   "Few-shot examples (default: each task's published setting)");
-  cmd->add_option(
-      "--mode", o->mode,
-      "loglikelihood (base models, /v1/completions echo+logprobs) or generative (chat)");
+  cmd->add_option("--mode", o->mode,
+                  "loglikelihood (base models, /v1/completions echo+logprobs) or generative (chat: "
+                  "simple-evals zero-shot prompts, the answer letter after </think>)");
   cmd->add_option("--api-key", o->api_key, "Bearer token (default: $OPENAI_API_KEY)");
-  cmd->add_option("--out", o->out, "Result JSON")->required();
+  cmd->add_option("--out", o->out, "Result JSON");
   cmd->add_option("--samples", o->samples, "Per-document JSONL; an existing file is resumed");
   cmd->add_option("--model-path", o->model_path,
                   "Model folder: in-process engine when no --endpoint; else its tokenizer");
@@ -164,6 +185,15 @@ Command add_eval_command(CLI::App& app) {
                   "Completions per HumanEval problem (pass@k needs >= k)");
   cmd->add_option("--humaneval-temperature", o->humaneval_temperature,
                   "Sampling temperature for HumanEval (Codex: 0.8 for pass@10/100)");
+  cmd->add_option("--max-gen-tokens", o->max_gen_tokens,
+                  "Cap on every generation's max_tokens (defaults: generative multiple choice "
+                  "8192, HumanEval 512, MT-Bench 1024, judge 2048); recorded in the result");
+  cmd->add_flag("--download", o->download,
+                "First fetch the tasks' data from the original releases into --data (skipping "
+                "files download.json says are there); without --endpoint/--model-path, only that");
+  cmd->add_option("--download-mirror", o->download_mirror,
+                  "Fetch https://HOST/PATH from MIRROR/HOST/PATH instead "
+                  "(default: $JUNCTION_EVAL_DOWNLOAD_MIRROR)");
   cmd->add_option("--python", o->python,
                   "python3 for the HumanEval sandbox (must be runnable by an unprivileged uid)");
   return {cmd, [o] { return run_eval_command(*o); }};

@@ -5,6 +5,7 @@
 
 #include <sys/ioctl.h>
 
+#include <chrono>
 #include <cstdio>
 #include <map>
 #include <string>
@@ -31,12 +32,15 @@ int run_quantize(const QuantizeArgs& a) {
   options.type = a.type;
   options.tokenizer_from = a.tokenizer_from;
   options.n_threads = a.threads;
-  pull::ProgressReporter reporter(stderr, ::isatty(STDERR_FILENO) == 1, terminal_width());
+  const bool terminal = ::isatty(STDERR_FILENO) == 1;
+  // Log lines read "quantize type=q4_k_m file=OUT bytes=..." (bytes: input tensors done).
+  pull::ProgressReporter reporter(stderr, terminal, terminal_width(), std::chrono::seconds(5),
+                                  "quantize type=" + a.type);
   uint64_t reported = 0;
   bool begun = false;
   options.on_progress = [&](const QuantizeProgress& p) {
     if (!begun) {
-      reporter.begin(a.out + " (" + a.type + ")", 0, p.bytes_total);
+      reporter.begin(terminal ? a.out + " (" + a.type + ")" : a.out, 0, p.bytes_total);
       begun = true;
     }
     reporter.advance(p.bytes_read - reported);

@@ -61,6 +61,8 @@ void fill_quality(ModelRow& row, const Json& file, const std::string& path) {
     if (cell.value) continue;  // the first file that has the task fills the cell
     const Json* task = find(*tasks, {col.task.c_str()});
     if (!task) continue;
+    const std::string task_mode = text(*task, "mode").empty() ? mode : text(*task, "mode");
+    if (!col.mode.empty() && col.mode != task_mode) continue;
     const auto value = number(*task, {"metrics", col.metric.c_str(), "value"});
     if (!value) continue;
     cell.value = *value * col.scale;
@@ -76,11 +78,12 @@ void fill_quality(ModelRow& row, const Json& file, const std::string& path) {
       if (shots && static_cast<int>(*shots) != col.standard_fewshot)
         add_note(cell.notes, col.header + " run " + fmt("%.0f", *shots) + "-shot; published " +
                                  "numbers are " + std::to_string(col.standard_fewshot) + "-shot.");
-      if (mode == "generative")
-        add_note(cell.notes,
-                 "Generative (zero-shot, answer extracted after </think>) rather than "
-                 "lm-evaluation-harness loglikelihood scoring: a different measurement.");
     }
+    if (col.mode == "generative")
+      add_note(cell.notes,
+               "Generative columns: simple-evals zero-shot prompt through chat, the answer letter "
+               "extracted after </think>; a different measurement from lm-evaluation-harness "
+               "loglikelihood scoring, not comparable with the published columns.");
     if (col.task == "mt_bench") {
       const Json* self = find(*task, {"self_judged"});
       if (self && self->is_boolean() && self->get<bool>())
@@ -208,13 +211,27 @@ void fill_serving(ModelRow& row, const Json& file, const std::string& path) {
 
 const std::vector<QualityColumn>& quality_columns() {
   static const std::vector<QualityColumn> columns = {
-      {"mmlu", "MMLU", "mmlu", "acc", 100, "5-shot acc, unweighted mean over the 57 subjects", 5},
-      {"hellaswag", "HellaSwag", "hellaswag", "acc_norm", 100, "10-shot acc_norm", 10},
-      {"arc", "ARC", "arc_challenge", "acc_norm", 100, "ARC-Challenge, 25-shot acc_norm", 25},
-      {"truthfulqa", "TruthfulQA", "truthfulqa_mc2", "mc2", 100, "0-shot mc2", 0},
+      {"mmlu", "MMLU", "mmlu", "acc", 100, "5-shot acc, unweighted mean over the 57 subjects", 5,
+       "loglikelihood"},
+      {"hellaswag", "HellaSwag", "hellaswag", "acc_norm", 100, "10-shot acc_norm", 10,
+       "loglikelihood"},
+      {"arc", "ARC", "arc_challenge", "acc_norm", 100, "ARC-Challenge, 25-shot acc_norm", 25,
+       "loglikelihood"},
+      {"truthfulqa", "TruthfulQA", "truthfulqa_mc2", "mc2", 100, "0-shot mc2", 0, "loglikelihood"},
       {"humaneval", "HumanEval pass@1", "humaneval", "pass@1", 100,
-       "greedy pass@1, unbiased estimator", -1},
-      {"mt_bench", "MT-Bench", "mt_bench", "score", 1, "1-10, mean over both turns", -1},
+       "greedy pass@1, unbiased estimator", -1, ""},
+      {"mt_bench", "MT-Bench", "mt_bench", "score", 1, "1-10, mean over both turns", -1, ""},
+      {"mmlu_gen", "MMLU (generative)", "mmlu", "acc", 100,
+       "zero-shot chat, simple-evals prompt, answer after </think>; unweighted mean over subjects",
+       -1, "generative"},
+      {"hellaswag_gen", "HellaSwag (generative)", "hellaswag", "acc", 100,
+       "zero-shot chat, lettered endings, answer after </think>", -1, "generative"},
+      {"arc_gen", "ARC (generative)", "arc_challenge", "acc", 100,
+       "ARC-Challenge, zero-shot chat, simple-evals prompt, answer after </think>", -1,
+       "generative"},
+      {"truthfulqa_gen", "TruthfulQA mc1 (generative)", "truthfulqa_mc2", "acc", 100,
+       "zero-shot chat over the single-answer mc1 targets, answer after </think>", -1,
+       "generative"},
   };
   return columns;
 }
@@ -264,6 +281,20 @@ Comparison build_comparison(const std::vector<std::pair<std::string, Json>>& fil
     else
       fill_serving(row, j, path);
   }
+  // Keep the published columns and any generative column some row filled.
+  const auto& all_columns = quality_columns();
+  std::vector<size_t> shown;
+  for (size_t c = 0; c < all_columns.size(); ++c) {
+    bool filled = all_columns[c].mode != "generative";
+    for (const ModelRow& row : out.rows) filled = filled || row.quality[c].value.has_value();
+    if (filled) shown.push_back(c);
+  }
+  for (const size_t c : shown) out.columns.push_back(all_columns[c]);
+  for (ModelRow& row : out.rows) {
+    std::vector<Cell> kept;
+    for (const size_t c : shown) kept.push_back(std::move(row.quality[c]));
+    row.quality = std::move(kept);
+  }
   for (ModelRow& row : out.rows)
     row.label = endpoints_per_model[row.model] > 1 && !row.endpoint.empty()
                     ? row.model + " @ " + row.endpoint
@@ -278,7 +309,7 @@ Comparison build_comparison(const std::vector<std::pair<std::string, Json>>& fil
     collect(row.throughput);
     collect(row.memory);
   }
-  for (const QualityColumn& col : quality_columns())
+  for (const QualityColumn& col : out.columns)
     out.legend.push_back(col.header + ": " + col.setting + ".");
   out.legend.push_back(
       "Latency: time to first token / time per output token after the first, medians at "

@@ -30,7 +30,12 @@ struct QualityColumn {
   double scale;          // 100: shown as percent
   std::string setting;   // what published numbers use ("5-shot acc")
   int standard_fewshot;  // -1: not a few-shot task
+  // Which scoring fills it: "loglikelihood" or "generative" (multiple-choice tasks are scored
+  // either way, and the two measurements get separate columns); "" for any.
+  std::string mode;
 };
+// Every quality column junction knows, in table order: the published loglikelihood columns,
+// HumanEval, MT-Bench, then the generative multiple-choice ones.
 const std::vector<QualityColumn>& quality_columns();
 
 // One level of a bench sweep, for the latency-vs-throughput curves.
@@ -48,7 +53,7 @@ struct BenchPoint {
 struct ModelRow {
   std::string label;  // the model name, with the endpoint when one model has several
   std::string model, endpoint;
-  std::vector<Cell> quality;  // parallel to quality_columns()
+  std::vector<Cell> quality;  // parallel to Comparison::columns
   Cell ttft_ms, tpot_ms;      // p50 at concurrency 1 (or the lightest level)
   Cell throughput;            // the sweep's highest output tokens/s
   Cell memory;                // bytes
@@ -57,6 +62,9 @@ struct ModelRow {
 };
 
 struct Comparison {
+  // The quality columns shown: the published ones always, a generative one only when some row
+  // has a value in it. ModelRow::quality is parallel to this.
+  std::vector<QualityColumn> columns;
   std::vector<ModelRow> rows;
   std::vector<std::string> notes;   // every distinct footnote, numbered from 1 in this order
   std::vector<std::string> legend;  // what each column measures

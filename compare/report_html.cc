@@ -108,15 +108,15 @@ std::string fmt(const char* format, double v) {
 }
 
 // The number a column sorts and ranks by, and whether larger is better.
-std::optional<double> column_value(const ModelRow& row, size_t col) {
-  const size_t nq = quality_columns().size();
+std::optional<double> column_value(const Comparison& c, const ModelRow& row, size_t col) {
+  const size_t nq = c.columns.size();
   if (col < nq) return row.quality[col].value;
   if (col == nq) return row.ttft_ms.value;
   if (col == nq + 1) return row.throughput.value;
   return row.memory.value;
 }
-bool higher_is_better(size_t col) {
-  const size_t nq = quality_columns().size();
+bool higher_is_better(const Comparison& c, size_t col) {
+  const size_t nq = c.columns.size();
   return col < nq || col == nq + 1;
 }
 
@@ -131,14 +131,14 @@ std::string note_marks(const std::vector<int>& notes) {
 }
 
 std::string summary_table(const Comparison& c) {
-  const auto& headers = table_headers();
+  const std::vector<std::string> headers = table_headers(c);
   std::vector<std::optional<double>> best(headers.size());
   for (size_t col = 0; col < headers.size(); ++col) {
     int n_values = 0;
     for (const ModelRow& row : c.rows)
-      if (const auto v = column_value(row, col)) {
+      if (const auto v = column_value(c, row, col)) {
         ++n_values;
-        if (!best[col] || (higher_is_better(col) ? *v > *best[col] : *v < *best[col]))
+        if (!best[col] || (higher_is_better(c, col) ? *v > *best[col] : *v < *best[col]))
           best[col] = *v;
       }
     if (n_values < 2) best[col].reset();  // nothing to compare against
@@ -153,7 +153,7 @@ std::string summary_table(const Comparison& c) {
          "\"><span class=\"swatch\" style=\"background:" + model_color(r) + "\"></span>" +
          esc(row.label) + "</td>";
     for (size_t col = 0; col < headers.size(); ++col) {
-      const auto v = column_value(row, col);
+      const auto v = column_value(c, row, col);
       std::string cls = !v ? "missing" : (best[col] && *v == *best[col] ? "best" : "");
       s += "<td" + (cls.empty() ? "" : " class=\"" + cls + "\"") + " data-v=\"" +
            (v ? fmt("%.17g", *v) : "") + "\">" + esc(cell_text(c, row, col)) +
@@ -167,7 +167,7 @@ std::string summary_table(const Comparison& c) {
 
 std::string quality_charts(const Comparison& c) {
   std::string s;
-  const auto& columns = quality_columns();
+  const auto& columns = c.columns;
   for (size_t col = 0; col < columns.size(); ++col) {
     std::vector<Bar> bars;
     bool any = false;

@@ -25,24 +25,21 @@ std::string escape(const std::string& s) {
 
 }  // namespace
 
-const std::vector<std::string>& table_headers() {
-  static const std::vector<std::string> headers = [] {
-    std::vector<std::string> h;
-    for (const QualityColumn& col : quality_columns()) h.push_back(col.header);
-    h.push_back("Latency TTFT / TPOT (ms)");
-    h.push_back("Throughput (tok/s)");
-    h.push_back("Memory");
-    return h;
-  }();
-  return headers;
+std::vector<std::string> table_headers(const Comparison& c) {
+  std::vector<std::string> h;
+  for (const QualityColumn& col : c.columns) h.push_back(col.header);
+  h.push_back("Latency TTFT / TPOT (ms)");
+  h.push_back("Throughput (tok/s)");
+  h.push_back("Memory");
+  return h;
 }
 
-std::string cell_text(const Comparison&, const ModelRow& row, size_t column) {
-  const size_t n_quality = quality_columns().size();
+std::string cell_text(const Comparison& c, const ModelRow& row, size_t column) {
+  const size_t n_quality = c.columns.size();
   if (column < n_quality) {
     const Cell& cell = row.quality[column];
     if (!cell.value) return kMissing;
-    return fmt(quality_columns()[column].scale == 1 ? "%.2f" : "%.1f", *cell.value);
+    return fmt(c.columns[column].scale == 1 ? "%.2f" : "%.1f", *cell.value);
   }
   switch (column - n_quality) {
     case 0:
@@ -59,7 +56,7 @@ std::string cell_text(const Comparison&, const ModelRow& row, size_t column) {
 }
 
 std::vector<int> cell_notes(const Comparison& c, const ModelRow& row, size_t column) {
-  const size_t n_quality = quality_columns().size();
+  const size_t n_quality = c.columns.size();
   std::vector<const Cell*> cells;
   if (column < n_quality) {
     cells.push_back(&row.quality[column]);
@@ -83,13 +80,14 @@ std::vector<int> cell_notes(const Comparison& c, const ModelRow& row, size_t col
 
 std::string render_markdown(const Comparison& c) {
   std::string out = "| Model |";
-  for (const std::string& h : table_headers()) out += " " + h + " |";
+  const std::vector<std::string> headers = table_headers(c);
+  for (const std::string& h : headers) out += " " + h + " |";
   out += "\n|---|";
-  for (size_t i = 0; i < table_headers().size(); ++i) out += "---:|";
+  for (size_t i = 0; i < headers.size(); ++i) out += "---:|";
   out += "\n";
   for (const ModelRow& row : c.rows) {
     out += "| " + escape(row.label) + " |";
-    for (size_t col = 0; col < table_headers().size(); ++col) {
+    for (size_t col = 0; col < headers.size(); ++col) {
       std::string cell = cell_text(c, row, col);
       const std::vector<int> notes = cell_notes(c, row, col);
       if (!notes.empty()) {

@@ -16,7 +16,7 @@ std::string cell_text(const Comparison& c, const ModelRow& row, size_t column);
 // The notes of one cell, as footnote numbers.
 std::vector<int> cell_notes(const Comparison& c, const ModelRow& row, size_t column);
 // Headers of every column after "Model".
-const std::vector<std::string>& table_headers();
+std::vector<std::string> table_headers(const Comparison& c);
 
 std::string render_markdown(const Comparison& c);
 

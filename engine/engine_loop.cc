@@ -18,16 +18,11 @@ struct EngineLoop::Active {
   int64_t n_prompt = 0;
   int64_t n_computed = 0;  // tokens whose KV is in the cache
   int64_t n_generated = 0;
-  int64_t n_cached = 0;  // prompt tokens reused from the prefix cache
+  int64_t n_cached = 0;                          // prompt tokens reused from the prefix cache
+  int64_t n_published = 0;                       // leading blocks published for reuse
+  uint64_t last_hash = BlockManager::kRootHash;  // chained hash of the last published block
   std::vector<TokenEvent> prompt_logprobs;
   bool done = false;
-};
-
-struct EngineLoop::CachedPrefix {
-  std::vector<int32_t> tokens;  // the tokens whose KV the cache holds, positions 0..n-1
-  std::unique_ptr<KvCache> cache;
-  int64_t n_blocks = 0;
-  uint64_t last_use = 0;
 };
 
 EngineLoop::EngineLoop(const Model& model, kernels::Backend& backend, EngineOptions options)
@@ -35,7 +30,8 @@ EngineLoop::EngineLoop(const Model& model, kernels::Backend& backend, EngineOpti
       backend_(backend),
       options_(options),
       vocab_(model.config().vocab_size),
-      scheduler_(options.scheduler) {
+      scheduler_(options.scheduler),
+      pool_(model.config(), options.scheduler.n_blocks, scheduler_.config().block_size) {
   stats_.n_total_blocks = options_.scheduler.n_blocks;
   thread_ = std::thread([this] { run(); });
 }
@@ -109,7 +105,6 @@ void EngineLoop::run() {
     inbox_.clear();
   }
   active_.clear();
-  prefixes_.clear();
 }
 
 void EngineLoop::take_new(
@@ -144,63 +139,35 @@ void EngineLoop::drop_cancelled() {
   reap_finished();
 }
 
-static int64_t common_prefix(const std::vector<int32_t>& a, const std::vector<int32_t>& b) {
-  const size_t n = std::min(a.size(), b.size());
-  size_t i = 0;
-  while (i < n && a[i] == b[i]) ++i;
-  return static_cast<int64_t>(i);
+EngineLoop::Active* EngineLoop::find(uint64_t id) {
+  for (auto& a : active_)
+    if (a->id == id) return a.get();
+  return nullptr;
 }
 
 void EngineLoop::start_admitted() {
-  while (!prefixes_.empty() && scheduler_.blocks_short_for_next()) evict_lru_prefix();
-  for (uint64_t id : scheduler_.admit()) {
-    auto it = std::find_if(active_.begin(), active_.end(), [&](auto& a) { return a->id == id; });
-    if (it == active_.end()) continue;
-    Active& a = **it;
+  while (const auto id = scheduler_.next_to_admit()) {
+    Active* a = find(*id);
+    if (!a) {  // cannot happen: every queued id has its Active
+      scheduler_.remove(*id);
+      continue;
+    }
+    // Prompt logprobs need every prompt row's logits, so those prompts are computed whole.
+    const bool reuse = options_.prefix_caching && !a->request.prompt_logprobs;
+    PrefixMatch match;
+    if (reuse) match = scheduler_.block_manager().match(a->request.prompt, a->n_prompt - 1);
+    if (!scheduler_.admit(*id, match)) break;  // FIFO: wait for blocks
     n_pending_.fetch_sub(1);
-    const int64_t n_total = a.n_prompt + a.request.max_tokens;
-    a.sampler = std::make_unique<Sampler>(a.request.sampling, a.request.prompt);
-    // Prefix cache lookup (not for prompt logprobs: those need every prompt row's logits).
-    CachedPrefix* best = nullptr;
-    int64_t best_len = 0;
-    if (options_.prefix_caching && !a.request.prompt_logprobs) {
-      prefix_queried_ += a.n_prompt;
-      for (CachedPrefix& p : prefixes_) {
-        const int64_t len = std::min(common_prefix(p.tokens, a.request.prompt), a.n_prompt - 1);
-        if (len > best_len) best_len = len, best = &p;
-      }
+    a->sampler = std::make_unique<Sampler>(a->request.sampling, a->request.prompt);
+    a->cache = std::make_unique<KvCache>(pool_);
+    a->n_cached = a->n_computed = scheduler_.n_reused(*id);
+    a->n_published = a->n_cached / scheduler_.config().block_size;
+    if (a->n_published > 0) a->last_hash = match.hashes[a->n_published - 1];
+    if (reuse) {
+      prefix_queried_ += a->n_prompt;
+      prefix_hits_ += a->n_cached;
     }
-    if (best && best->cache->capacity() >= n_total) {
-      a.cache = std::move(best->cache);  // adopt: positions past the prefix get overwritten
-      scheduler_.release_blocks(best->n_blocks);
-      prefixes_.erase(prefixes_.begin() + (best - prefixes_.data()));
-    } else {
-      a.cache = std::make_unique<KvCache>(model_.config(), n_total);
-      if (best) {
-        // Copy the shared positions: [n_kv_heads, capacity, head_dim] -> [n, n_kv_heads, head_dim].
-        const ModelConfig& c = model_.config();
-        const int64_t hd = c.head_dim, nkv = c.num_key_value_heads, cap = best->cache->capacity();
-        std::vector<float> k(best_len * nkv * hd), v(best_len * nkv * hd);
-        for (int64_t layer = 0; layer < c.num_hidden_layers; ++layer) {
-          const float* ks = best->cache->keys(layer);
-          const float* vs = best->cache->values(layer);
-          for (int64_t t = 0; t < best_len; ++t)
-            for (int64_t h = 0; h < nkv; ++h) {
-              std::copy_n(ks + (h * cap + t) * hd, hd, k.data() + (t * nkv + h) * hd);
-              std::copy_n(vs + (h * cap + t) * hd, hd, v.data() + (t * nkv + h) * hd);
-            }
-          a.cache->write(layer, 0, best_len, k.data(), v.data());
-        }
-        best->last_use = ++clock_;
-      }
-    }
-    if (best_len > 0) {
-      a.n_cached = best_len;
-      a.n_computed = best_len;
-      prefix_hits_ += best_len;
-      scheduler_.skip_prefix(a.id, best_len);
-    }
-    if (a.request.max_tokens == 0 && !a.request.prompt_logprobs) finish(a, StopReason::kLength);
+    if (a->request.max_tokens == 0 && !a->request.prompt_logprobs) finish(*a, StopReason::kLength);
   }
   reap_finished();
 }
@@ -214,6 +181,7 @@ void EngineLoop::step() {
   for (const ScheduledSlice& s : plan) {
     auto it = std::find_if(active_.begin(), active_.end(), [&](auto& a) { return a->id == s.id; });
     Active& a = **it;
+    a.cache->set_blocks(scheduler_.ensure_blocks(s.id, s.pos0 + s.n_tokens));
     BatchSlice b;
     b.cache = a.cache.get();
     b.ids = std::span<const int32_t>(a.tokens).subspan(s.pos0, s.n_tokens);
@@ -238,6 +206,7 @@ void EngineLoop::step() {
     Active& a = *owners[i];
     const ScheduledSlice& s = plan[i];
     a.n_computed = s.pos0 + s.n_tokens;
+    publish_blocks(a);
     const int64_t first = s.pos0 + s.n_tokens - slices[i].n_logits;  // position of the first row
     for (int64_t r = 0; r < slices[i].n_logits; ++r, row += vocab_) {
       const int64_t pos = first + r;
@@ -310,11 +279,10 @@ void EngineLoop::finish(Active& a, StopReason reason, std::string error) {
   if (a.done) return;
   a.done = true;
   const bool was_running = scheduler_.is_running(a.id);
-  scheduler_.remove(a.id);
+  scheduler_.remove(a.id);  // its blocks are free at once; published ones stay cached
   if (!was_running) n_pending_.fetch_sub(1);
   a.stream->finish({reason, a.n_prompt, a.n_cached, std::move(error)});
   n_live_.fetch_sub(1);
-  if (was_running && reason != StopReason::kError) cache_prefix(a);
   a.cache.reset();
 }
 
@@ -322,27 +290,18 @@ void EngineLoop::reap_finished() {
   std::erase_if(active_, [](const auto& a) { return a->done; });
 }
 
-void EngineLoop::cache_prefix(Active& a) {
-  if (!options_.prefix_caching || !a.cache || a.n_computed <= 0) return;
-  const int64_t blocks = scheduler_.blocks_for(a.cache->capacity());
-  while (!scheduler_.hold_blocks(blocks)) {
-    if (prefixes_.empty()) return;
-    evict_lru_prefix();
+void EngineLoop::publish_blocks(Active& a) {
+  if (!options_.prefix_caching) return;
+  const int64_t bs = scheduler_.config().block_size;
+  const std::span<const int32_t> table = scheduler_.blocks_of(a.id);
+  while ((a.n_published + 1) * bs <= a.n_computed &&
+         a.n_published < static_cast<int64_t>(table.size())) {
+    const auto tokens = std::span<const int32_t>(a.tokens).subspan(a.n_published * bs, bs);
+    const uint64_t hash = BlockManager::chain_hash(a.last_hash, tokens);
+    scheduler_.block_manager().publish(table[a.n_published], a.last_hash, hash, tokens);
+    a.last_hash = hash;
+    ++a.n_published;
   }
-  CachedPrefix p;
-  p.tokens.assign(a.tokens.begin(), a.tokens.begin() + a.n_computed);
-  p.cache = std::move(a.cache);
-  p.n_blocks = blocks;
-  p.last_use = ++clock_;
-  prefixes_.push_back(std::move(p));
-  while (static_cast<int64_t>(prefixes_.size()) > options_.max_cached_prefixes) evict_lru_prefix();
-}
-
-void EngineLoop::evict_lru_prefix() {
-  auto lru = std::min_element(prefixes_.begin(), prefixes_.end(),
-                              [](const auto& x, const auto& y) { return x.last_use < y.last_use; });
-  scheduler_.release_blocks(lru->n_blocks);
-  prefixes_.erase(lru);
 }
 
 void EngineLoop::publish_stats() {
@@ -350,6 +309,7 @@ void EngineLoop::publish_stats() {
   stats_.n_running = scheduler_.n_running();
   stats_.n_waiting = scheduler_.n_waiting() + static_cast<int64_t>(inbox_.size());
   stats_.n_used_blocks = scheduler_.n_used_blocks();
+  stats_.n_cached_blocks = scheduler_.block_manager().n_cached();
   stats_.n_total_blocks = scheduler_.config().n_blocks;
   stats_.prefix_queried_tokens = prefix_queried_;
   stats_.prefix_hit_tokens = prefix_hits_;

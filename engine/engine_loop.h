@@ -4,10 +4,14 @@
 // Scheduler for the step's slices, runs one Model::forward over all of them and pushes each
 // sampled token into its stream.
 //
-// Prefix caching: a finished sequence's cache is kept (LRU, within the KV block budget) with
-// the tokens it holds. A new prompt sharing a prefix with one reuses it: it adopts the cache
-// whole when it is large enough (no copy), else copies the shared positions into its own.
-// Cached prefixes are evicted first when a waiting request needs their blocks.
+// KV memory is one paged pool (model/kv_cache.h); the Scheduler's BlockManager says which
+// blocks each sequence holds. Prefix caching: after every step the sequences' newly filled
+// blocks are published under their chained token hash; a new prompt reuses the blocks of its
+// longest published prefix (from running sequences and finished ones alike) and computes only
+// the rest. Blocks of finished sequences stay cached until their memory is needed. A chat's
+// next turn reuses the previous turn's prompt and answer up to the first block the template
+// changed (the R1 template drops the reasoning from history: reuse ends at the block where
+// the reasoning began).
 #pragma once
 
 #include <atomic>
@@ -29,7 +33,6 @@ namespace junction {
 struct EngineOptions {
   SchedulerConfig scheduler;
   bool prefix_caching = true;
-  int64_t max_cached_prefixes = 16;
   int64_t logits_chunk = 64;  // prefill chunk of a request that keeps every row's logits
 };
 
@@ -37,7 +40,8 @@ struct EngineOptions {
 struct EngineStats {
   int64_t n_running = 0;
   int64_t n_waiting = 0;
-  int64_t n_used_blocks = 0;  // including cached prefixes
+  int64_t n_used_blocks = 0;    // held by running sequences
+  int64_t n_cached_blocks = 0;  // holding prefixes of finished sequences, reusable
   int64_t n_total_blocks = 0;
   int64_t prefix_queried_tokens = 0;  // prompt tokens looked up in the prefix cache
   int64_t prefix_hit_tokens = 0;      // of those, found
@@ -69,7 +73,6 @@ class EngineLoop {
 
  private:
   struct Active;
-  struct CachedPrefix;
 
   void run();
   void take_new(std::deque<std::pair<EngineRequest, std::shared_ptr<RequestStream>>>& inbox);
@@ -80,8 +83,8 @@ class EngineLoop {
   void prompt_logprob_row(Active& a, const float* row, int32_t next_token);
   void finish(Active& a, StopReason reason, std::string error = {});
   void reap_finished();
-  void cache_prefix(Active& a);
-  void evict_lru_prefix();
+  void publish_blocks(Active& a);
+  Active* find(uint64_t id);
   void publish_stats();
   TokenEvent logprob_event(const float* raw, int32_t token, int top) const;
 
@@ -102,10 +105,9 @@ class EngineLoop {
 
   // Engine thread only.
   Scheduler scheduler_;
+  KvPool pool_;
   uint64_t next_id_ = 1;
-  uint64_t clock_ = 0;  // LRU ticks
   std::vector<std::unique_ptr<Active>> active_;
-  std::vector<CachedPrefix> prefixes_;
   ForwardScratch scratch_;
   std::vector<float> logits_;  // [rows, vocab]
   int64_t prefix_queried_ = 0, prefix_hits_ = 0, n_steps_ = 0;

@@ -430,21 +430,26 @@ bool JsonMatcher::feed(JsonMatchState& s, const std::string& bytes) const {
 
 namespace {
 
+// The output is `prefix`, then one JSON value the schema accepts, then `suffix`, then only
+// end-of-sequence (a tool call is "<tool_call>\n" + {"name":...,"arguments":...} +
+// "\n</tool_call>").
 class JsonConstraint : public TokenConstraint {
  public:
   JsonConstraint(std::shared_ptr<const TokenTexts> texts, std::shared_ptr<const JsonSchema> schema,
-                 std::vector<int32_t> eos)
-      : texts_(std::move(texts)), matcher_(std::move(schema)), eos_(std::move(eos)) {
-    state_ = matcher_.start();
+                 std::vector<int32_t> eos, std::string prefix, std::string suffix)
+      : texts_(std::move(texts)),
+        matcher_(std::move(schema)),
+        eos_(std::move(eos)),
+        prefix_(std::move(prefix)),
+        suffix_(std::move(suffix)) {
+    state_.json = matcher_.start();
   }
 
   void mask(std::span<float> logits) override {
     const float kOff = -std::numeric_limits<float>::infinity();
     allowed_.assign(logits.size(), 0);
     bool any = false;
-    if (!state_.dead && !JsonMatcher::complete(state_)) {
-      walk(0, state_, any);
-    }
+    if (!state_.json.dead && !done(state_)) walk(0, state_, any);
     if (!any)  // complete, or a dead end: only end-of-sequence
       for (int32_t id : eos_)
         if (id >= 0 && static_cast<size_t>(id) < logits.size()) allowed_[id] = 1;
@@ -454,27 +459,52 @@ class JsonConstraint : public TokenConstraint {
 
   void accept(int32_t token) override {
     if (token < 0 || static_cast<size_t>(token) >= texts_->size()) return;
-    if (!matcher_.feed(state_, texts_->text(token))) state_.dead = true;
+    for (char c : texts_->text(token))
+      if (!feed(state_, static_cast<uint8_t>(c))) {
+        state_.json.dead = true;
+        return;
+      }
   }
 
  private:
-  void walk(uint32_t node, const JsonMatchState& s, bool& any) {
+  struct State {
+    uint32_t prefix = 0;  // bytes of the prefix matched
+    JsonMatchState json;
+    uint32_t suffix = 0;  // bytes of the suffix matched
+  };
+
+  bool done(const State& s) const {
+    return s.prefix == prefix_.size() && JsonMatcher::complete(s.json) &&
+           s.suffix == suffix_.size();
+  }
+
+  bool feed(State& s, uint8_t c) const {
+    if (s.prefix < prefix_.size()) return static_cast<uint8_t>(prefix_[s.prefix++]) == c;
+    if (!JsonMatcher::complete(s.json)) return matcher_.feed(s.json, c);
+    if (s.suffix < suffix_.size()) return static_cast<uint8_t>(suffix_[s.suffix++]) == c;
+    return false;
+  }
+
+  void walk(uint32_t node, const State& s, bool& any) {
     for (const auto& [byte, child] : texts_->trie()[node].children) {
-      JsonMatchState t;
-      t.depth = s.depth;
-      t.dead = false;
-      std::memcpy(t.frames, s.frames, sizeof(JsonMatchState::Frame) * s.depth);
-      if (!matcher_.feed(t, byte)) continue;
+      State t;
+      t.prefix = s.prefix;
+      t.suffix = s.suffix;
+      t.json.depth = s.json.depth;
+      t.json.dead = false;
+      std::memcpy(t.json.frames, s.json.frames, sizeof(JsonMatchState::Frame) * s.json.depth);
+      if (!feed(t, byte)) continue;
       for (int32_t id : texts_->trie()[child].tokens)
         if (static_cast<size_t>(id) < allowed_.size()) allowed_[id] = 1, any = true;
-      if (!texts_->trie()[child].children.empty() && t.depth > 0) walk(child, t, any);
+      if (!texts_->trie()[child].children.empty() && !done(t)) walk(child, t, any);
     }
   }
 
   std::shared_ptr<const TokenTexts> texts_;
   JsonMatcher matcher_;
   std::vector<int32_t> eos_;
-  JsonMatchState state_;
+  std::string prefix_, suffix_;
+  State state_;
   std::vector<uint8_t> allowed_;
 };
 
@@ -482,8 +512,10 @@ class JsonConstraint : public TokenConstraint {
 
 std::unique_ptr<TokenConstraint> make_json_constraint(std::shared_ptr<const TokenTexts> texts,
                                                       std::shared_ptr<const JsonSchema> schema,
-                                                      std::vector<int32_t> eos_ids) {
-  return std::make_unique<JsonConstraint>(std::move(texts), std::move(schema), std::move(eos_ids));
+                                                      std::vector<int32_t> eos_ids,
+                                                      std::string prefix, std::string suffix) {
+  return std::make_unique<JsonConstraint>(std::move(texts), std::move(schema), std::move(eos_ids),
+                                          std::move(prefix), std::move(suffix));
 }
 
 }  // namespace junction

@@ -95,8 +95,11 @@ class JsonMatcher {
   std::shared_ptr<const JsonSchema> schema_;
 };
 
+// The output is `prefix`, one JSON value matching `schema`, `suffix`, then end-of-sequence.
 std::unique_ptr<TokenConstraint> make_json_constraint(std::shared_ptr<const TokenTexts> texts,
                                                       std::shared_ptr<const JsonSchema> schema,
-                                                      std::vector<int32_t> eos_ids);
+                                                      std::vector<int32_t> eos_ids,
+                                                      std::string prefix = {},
+                                                      std::string suffix = {});
 
 }  // namespace junction

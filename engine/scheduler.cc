@@ -1,11 +1,13 @@
 #include "engine/scheduler.h"
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace junction {
 
-Scheduler::Scheduler(SchedulerConfig config) : config_(config) {
-  config_.block_size = std::max<int64_t>(1, config_.block_size);
+Scheduler::Scheduler(SchedulerConfig config)
+    : config_(config), blocks_(config.n_blocks, std::max<int64_t>(1, config.block_size)) {
+  config_.block_size = blocks_.block_size();
   config_.max_running = std::max<int64_t>(1, config_.max_running);
   config_.step_token_budget = std::max<int64_t>(1, config_.step_token_budget);
 }
@@ -23,31 +25,39 @@ Scheduler::Admission Scheduler::add(uint64_t id, int64_t n_prompt, int64_t n_tot
   return Admission::kQueued;
 }
 
-std::vector<uint64_t> Scheduler::admit() {
+std::optional<uint64_t> Scheduler::next_to_admit() const {
+  if (waiting_.empty() || n_running() >= config_.max_running) return std::nullopt;
+  return waiting_.front().id;
+}
+
+bool Scheduler::admit(uint64_t id, const PrefixMatch& prefix) {
+  if (next_to_admit() != id) return false;
+  Entry& head = waiting_.front();
+  const int64_t reusable = std::min<int64_t>(static_cast<int64_t>(prefix.blocks.size()),
+                                             (head.n_prompt - 1) / config_.block_size);
+  const std::span<const int32_t> reused(prefix.blocks.data(), static_cast<size_t>(reusable));
+  // Reusing a cached block takes it out of the available ones just as allocating would.
+  int64_t revived = 0;
+  for (int32_t b : reused) revived += blocks_.ref_count(b) == 0;
+  const int64_t need = blocks_for(head.n_total) - reusable;
+  if (need + revived > n_free_blocks()) return false;
+  for (int32_t b : reused) blocks_.acquire(b);
+  head.table.assign(reused.begin(), reused.end());
+  head.n_computed = head.n_reused = reusable * config_.block_size;
+  head.promised = need;
+  promised_ += need;
+  running_.push_back(std::move(head));
+  waiting_.pop_front();
+  return true;
+}
+
+std::vector<uint64_t> Scheduler::admit_all() {
   std::vector<uint64_t> admitted;
-  while (!waiting_.empty() && n_running() < config_.max_running) {
-    Entry& head = waiting_.front();
-    const int64_t need = blocks_for(head.n_total);
-    if (need > n_free_blocks()) break;  // FIFO: later requests do not overtake the head
-    head.n_blocks = need;
-    used_blocks_ += need;
-    admitted.push_back(head.id);
-    running_.push_back(head);
-    waiting_.pop_front();
+  while (const auto id = next_to_admit()) {
+    if (!admit(*id)) break;
+    admitted.push_back(*id);
   }
   return admitted;
-}
-
-std::optional<int64_t> Scheduler::blocks_short_for_next() const {
-  if (waiting_.empty() || n_running() >= config_.max_running) return std::nullopt;
-  const int64_t short_by = blocks_for(waiting_.front().n_total) - n_free_blocks();
-  if (short_by <= 0) return std::nullopt;
-  return short_by;
-}
-
-void Scheduler::skip_prefix(uint64_t id, int64_t n) {
-  for (Entry& e : running_)
-    if (e.id == id) e.n_computed = std::clamp<int64_t>(n, 0, e.n_prompt - 1);
 }
 
 std::vector<ScheduledSlice> Scheduler::plan() const {
@@ -68,16 +78,33 @@ std::vector<ScheduledSlice> Scheduler::plan() const {
   return slices;
 }
 
+std::span<const int32_t> Scheduler::ensure_blocks(uint64_t id, int64_t n_tokens) {
+  Entry* e = running(id);
+  if (!e) return {};
+  while (static_cast<int64_t>(e->table.size()) < blocks_for(n_tokens)) {
+    // Beyond the promise (n_tokens past prompt + max_tokens) is the caller's bug.
+    if (e->promised <= 0) throw std::logic_error("a sequence grew past its promised KV blocks");
+    const auto block = blocks_.allocate();
+    if (!block) throw std::logic_error("promised KV blocks were not available");
+    e->table.push_back(*block);
+    --e->promised;
+    --promised_;
+  }
+  return e->table;
+}
+
 void Scheduler::complete(const std::vector<ScheduledSlice>& slices) {
   for (const ScheduledSlice& s : slices)
-    for (Entry& e : running_)
-      if (e.id == s.id) e.n_computed = std::min(e.n_total, s.pos0 + s.n_tokens);
+    if (Entry* e = running(s.id)) e->n_computed = std::min(e->n_total, s.pos0 + s.n_tokens);
 }
 
 void Scheduler::remove(uint64_t id) {
   for (auto it = running_.begin(); it != running_.end(); ++it) {
     if (it->id != id) continue;
-    used_blocks_ -= it->n_blocks;
+    // Last blocks first: among cached blocks released together, a prefix's tail is evicted
+    // before its head, which more requests share.
+    for (auto b = it->table.rbegin(); b != it->table.rend(); ++b) blocks_.release(*b);
+    promised_ -= it->promised;
     running_.erase(it);
     return;
   }
@@ -88,18 +115,30 @@ void Scheduler::remove(uint64_t id) {
   }
 }
 
-bool Scheduler::hold_blocks(int64_t n) {
-  if (n > n_free_blocks()) return false;
-  used_blocks_ += n;
-  return true;
+std::span<const int32_t> Scheduler::blocks_of(uint64_t id) const {
+  const Entry* e = running(id);
+  return e ? std::span<const int32_t>(e->table) : std::span<const int32_t>();
 }
 
-void Scheduler::release_blocks(int64_t n) {
-  used_blocks_ = std::max<int64_t>(0, used_blocks_ - n);
+int64_t Scheduler::n_reused(uint64_t id) const {
+  const Entry* e = running(id);
+  return e ? e->n_reused : 0;
+}
+
+Scheduler::Entry* Scheduler::running(uint64_t id) {
+  for (Entry& e : running_)
+    if (e.id == id) return &e;
+  return nullptr;
+}
+
+const Scheduler::Entry* Scheduler::running(uint64_t id) const {
+  for (const Entry& e : running_)
+    if (e.id == id) return &e;
+  return nullptr;
 }
 
 bool Scheduler::is_running(uint64_t id) const {
-  return std::any_of(running_.begin(), running_.end(), [&](const Entry& e) { return e.id == id; });
+  return running(id) != nullptr;
 }
 
 }  // namespace junction

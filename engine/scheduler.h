@@ -1,19 +1,22 @@
-// Which sequences run in the next forward step: continuous batching with chunked prefill and
-// KV block accounting. Pure logic: no model, no clocks, no threads, so its tests are exact.
+// Which sequences run in the next forward step: continuous batching with chunked prefill over a
+// paged KV cache. Pure logic: no model, no clocks, no threads, so its tests are exact.
 //
 // Policy (vLLM's chunked-prefill order): every running sequence that is decoding gets its one
 // token first; the rest of the step's token budget goes to prefill chunks, oldest sequence
 // first. A waiting sequence is admitted (FIFO, no overtaking) only when a running slot is free
-// and the blocks for its whole prompt + max_tokens are free, so a running sequence never has to
-// be preempted. The KV memory itself is contiguous per sequence (model/kv_cache.h); blocks are
-// the unit this class budgets it in, and what admission and the KV-usage metric count.
+// and the blocks for its whole prompt + max_tokens can be promised, counting the prompt prefix
+// it reuses from the block manager (engine/block_manager.h) as already there; so a running
+// sequence never has to be preempted. Blocks are allocated as a sequence grows, from what was
+// promised to it.
 #pragma once
 
 #include <cstdint>
 #include <deque>
 #include <optional>
-#include <unordered_map>
+#include <span>
 #include <vector>
+
+#include "engine/block_manager.h"
 
 namespace junction {
 
@@ -41,47 +44,60 @@ class Scheduler {
   // most. max_chunk limits its prefill chunk (0: no limit beyond the step budget).
   Admission add(uint64_t id, int64_t n_prompt, int64_t n_total, int64_t max_chunk = 0);
 
-  // Moves waiting sequences into the running set while slots and blocks allow; returns them in
-  // admission order (the caller sets up their caches, and may call skip_prefix).
-  std::vector<uint64_t> admit();
-  // Blocks the oldest waiting sequence needs beyond what is free (for evicting cached
-  // prefixes); nullopt if nothing waits or a slot is not free anyway.
-  std::optional<int64_t> blocks_short_for_next() const;
-  // The first n prompt tokens of a just-admitted sequence are already in its cache.
-  void skip_prefix(uint64_t id, int64_t n);
+  // The oldest waiting sequence, if a running slot is free for it.
+  std::optional<uint64_t> next_to_admit() const;
+  // Moves that sequence into the running set reusing `prefix` (a BlockManager::match of its
+  // prompt; cut to whole blocks short of the prompt's last token, which must be computed for
+  // its logits) if the blocks it may still need can be promised; false leaves it waiting.
+  bool admit(uint64_t id, const PrefixMatch& prefix = {});
+  // Admits without prefix reuse while slots and blocks allow; returns the admitted ids.
+  std::vector<uint64_t> admit_all();
 
   // The next step's slices; empty when nothing runs.
   std::vector<ScheduledSlice> plan() const;
+  // Grows a running sequence's block table to hold n_tokens positions (from its promise, so it
+  // cannot fail for a planned slice) and returns it.
+  std::span<const int32_t> ensure_blocks(uint64_t id, int64_t n_tokens);
   // The step ran: advance each slice's sequence.
   void complete(const std::vector<ScheduledSlice>& slices);
-  // A sequence finished, was cancelled or failed: free its slot and blocks, or drop it from the
-  // queue. Unknown ids are ignored.
+  // A sequence finished, was cancelled or failed: free its slot and release its blocks (those
+  // holding a published prefix stay cached), or drop it from the queue. Unknown ids are
+  // ignored.
   void remove(uint64_t id);
 
-  // Blocks held outside running sequences (a prefix cache); fails if not free.
-  bool hold_blocks(int64_t n);
-  void release_blocks(int64_t n);
+  // A running sequence's blocks, in position order; empty if it is not running.
+  std::span<const int32_t> blocks_of(uint64_t id) const;
+  // Tokens reused from cached blocks when the sequence was admitted.
+  int64_t n_reused(uint64_t id) const;
 
   int64_t blocks_for(int64_t tokens) const;
   int64_t n_running() const { return static_cast<int64_t>(running_.size()); }
   int64_t n_waiting() const { return static_cast<int64_t>(waiting_.size()); }
-  int64_t n_free_blocks() const { return config_.n_blocks - used_blocks_; }
-  int64_t n_used_blocks() const { return used_blocks_; }
+  // Blocks neither in use, nor promised to a running sequence (cached ones count as free).
+  int64_t n_free_blocks() const { return blocks_.n_available() - promised_; }
+  int64_t n_used_blocks() const { return blocks_.n_in_use(); }
   const SchedulerConfig& config() const { return config_; }
   bool is_running(uint64_t id) const;
+  BlockManager& block_manager() { return blocks_; }
+  const BlockManager& block_manager() const { return blocks_; }
 
  private:
   struct Entry {
     uint64_t id;
     int64_t n_prompt, n_total, max_chunk;
     int64_t n_computed = 0;  // tokens whose KV is in the cache
-    int64_t n_blocks = 0;    // reserved while running
+    int64_t n_reused = 0;    // of those, taken from cached blocks at admission
+    int64_t promised = 0;    // blocks it may still allocate
+    std::vector<int32_t> table;
   };
+  Entry* running(uint64_t id);
+  const Entry* running(uint64_t id) const;
 
   SchedulerConfig config_;
+  BlockManager blocks_;
   std::deque<Entry> waiting_;
   std::vector<Entry> running_;  // admission order
-  int64_t used_blocks_ = 0;
+  int64_t promised_ = 0;        // sum of running sequences' promises
 };
 
 }  // namespace junction

@@ -11,6 +11,15 @@
 
 namespace junction::eval {
 
+// The same question for generative (zero-shot, lettered choices) scoring: the bare question
+// without shots or preamble. Its choices are the document's, except for TruthfulQA, whose mc2
+// targets have several true answers: there the single-answer mc1 targets stand in.
+struct LetteredQuestion {
+  std::string question;
+  std::vector<std::string> choices;
+  int gold = -1;
+};
+
 struct MultipleChoiceDoc {
   std::string task;     // "mmlu_abstract_algebra", "arc_challenge", "hellaswag", "truthfulqa_mc2"
   std::string doc_id;   // unique within the task run: "abstract_algebra/0", an ARC id, "12"
@@ -19,6 +28,7 @@ struct MultipleChoiceDoc {
   std::string target_delimiter = " ";
   int gold = -1;                // index of the right choice; -1 for mc2 documents
   std::vector<int> mc2_labels;  // truthfulqa_mc2: 1 true / 0 false per choice
+  LetteredQuestion lettered;    // for --mode generative
 };
 
 struct MultipleChoiceResult {

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "core/error.h"
+#include "eval/generative_choice.h"
 #include "eval/metrics.h"
 #include "eval/multiple_choice.h"
 #include "eval/progress.h"
@@ -116,6 +117,12 @@ Json hash_files(const std::vector<std::filesystem::path>& files,
   return out;
 }
 
+std::string format_g(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
 std::string now_utc() {
   const std::time_t t = std::time(nullptr);
   char buf[32];
@@ -143,14 +150,44 @@ struct TaskRun {
     return todo;
   }
 
-  Json multiple_choice(const std::string& name) {
-    MultipleChoiceTask task = name == "mmlu"            ? load_mmlu(o.data_dir, o.num_fewshot)
-                              : name == "arc_challenge" ? load_arc(o.data_dir, true, o.num_fewshot)
-                              : name == "arc_easy"      ? load_arc(o.data_dir, false, o.num_fewshot)
-                              : name == "hellaswag"
-                                  ? load_hellaswag(o.data_dir, o.num_fewshot)
-                                  : load_truthfulqa_mc2(o.data_dir, o.num_fewshot);
-    for (const std::string& n : task.notes) note(n);
+  // MMLU: the leaderboard-v1 unweighted mean over subjects and lm-eval's mean over questions;
+  // other tasks: the mean of each metric. Writes result["metrics"] (and "subtasks").
+  static void aggregate(
+      const std::string& name,
+      const std::map<std::string, std::map<std::string, std::vector<double>>>& by_subtask,
+      std::map<std::string, std::vector<double>>& all, Json& result) {
+    Json metrics = Json::object();
+    if (name == "mmlu") {
+      // Leaderboard v1: unweighted mean over subjects; lm-eval: mean over every question.
+      Json subtasks = Json::object();
+      std::vector<double> subject_means;
+      double var_sum = 0;
+      for (const auto& [sub, ms] : by_subtask) {
+        subtasks[sub] = {{"acc", metric(ms.at("acc"))}};
+        subject_means.push_back(mean(ms.at("acc")));
+        var_sum += std::pow(mean_stderr(ms.at("acc")), 2);
+      }
+      const double n_sub = static_cast<double>(subject_means.size());
+      metrics["acc"] = {{"value", mean(subject_means)},
+                        {"stderr", n_sub > 0 ? std::sqrt(var_sum) / n_sub : 0.0},
+                        {"n", subject_means.size()},
+                        {"aggregation", "unweighted mean over subjects (Open LLM Leaderboard v1)"}};
+      metrics["acc_weighted"] = metric(all["acc"]);
+      metrics["acc_weighted"]["aggregation"] = "mean over questions (lm-eval's size-weighted mmlu)";
+      result["subtasks"] = subtasks;
+    } else {
+      for (const auto& [m, values] : all) metrics[m] = metric(values);
+    }
+    result["metrics"] = metrics;
+  }
+
+  // The task's documents, --limit applied per subtask (per subject for MMLU).
+  MultipleChoiceTask load_task(const std::string& name, std::optional<int> num_fewshot) const {
+    MultipleChoiceTask task = name == "mmlu"            ? load_mmlu(o.data_dir, num_fewshot)
+                              : name == "arc_challenge" ? load_arc(o.data_dir, true, num_fewshot)
+                              : name == "arc_easy"      ? load_arc(o.data_dir, false, num_fewshot)
+                              : name == "hellaswag"     ? load_hellaswag(o.data_dir, num_fewshot)
+                                                    : load_truthfulqa_mc2(o.data_dir, num_fewshot);
     if (o.limit) {
       std::map<std::string, int64_t> kept;
       std::vector<MultipleChoiceDoc> docs;
@@ -158,6 +195,12 @@ struct TaskRun {
         if (kept[d.task]++ < *o.limit) docs.push_back(std::move(d));
       task.docs = std::move(docs);
     }
+    return task;
+  }
+
+  Json multiple_choice(const std::string& name) {
+    MultipleChoiceTask task = load_task(name, o.num_fewshot);
+    for (const std::string& n : task.notes) note(n);
     const auto key = [&](int64_t i) {
       return name + "|" + task.docs[static_cast<size_t>(i)].doc_id;
     };
@@ -224,35 +267,100 @@ struct TaskRun {
       add("acc_norm", r.acc_norm);
       add("mc2", r.mc2);
     }
-    Json result = {{"num_fewshot", task.num_fewshot},
+    Json result = {{"mode", "loglikelihood"},
+                   {"num_fewshot", task.num_fewshot},
                    {"fewshot_selection", "first_n"},
                    {"samples", task.docs.size()},
                    {"resumed_samples", task.docs.size() - todo.size()},
                    {"data_files", hash_files(task.files, o.data_dir)},
                    {"notes", task.notes}};
-    Json metrics = Json::object();
-    if (name == "mmlu") {
-      // Leaderboard v1: unweighted mean over subjects; lm-eval: mean over every question.
-      Json subtasks = Json::object();
-      std::vector<double> subject_means;
-      double var_sum = 0;
-      for (const auto& [sub, ms] : by_subtask) {
-        subtasks[sub] = {{"acc", metric(ms.at("acc"))}};
-        subject_means.push_back(mean(ms.at("acc")));
-        var_sum += std::pow(mean_stderr(ms.at("acc")), 2);
-      }
-      const double n_sub = static_cast<double>(subject_means.size());
-      metrics["acc"] = {{"value", mean(subject_means)},
-                        {"stderr", n_sub > 0 ? std::sqrt(var_sum) / n_sub : 0.0},
-                        {"n", subject_means.size()},
-                        {"aggregation", "unweighted mean over subjects (Open LLM Leaderboard v1)"}};
-      metrics["acc_weighted"] = metric(all["acc"]);
-      metrics["acc_weighted"]["aggregation"] = "mean over questions (lm-eval's size-weighted mmlu)";
-      result["subtasks"] = subtasks;
-    } else {
-      for (const auto& [m, values] : all) metrics[m] = metric(values);
+    aggregate(name, by_subtask, all, result);
+    return result;
+  }
+
+  // --mode generative: simple-evals' zero-shot prompt through chat, the letter after </think>.
+  Json generative_multiple_choice(const std::string& name) {
+    if (o.num_fewshot.value_or(0) != 0)
+      throw Error(name + " in --mode generative is zero-shot (simple-evals); drop --num-fewshot");
+    // The documents' lettered questions do not depend on shots; 0-shot loads read fewer files.
+    MultipleChoiceTask task = load_task(name, 0);
+    const auto key = [&](int64_t i) {
+      return name + "|generative|" + task.docs[static_cast<size_t>(i)].doc_id;
+    };
+    const int64_t total = static_cast<int64_t>(task.docs.size());
+    const std::vector<int64_t> todo = pending(total, key);
+    EvalProgress progress(o.log, o.terminal, name, total,
+                          total - static_cast<int64_t>(todo.size()));
+    std::vector<Json> lines(task.docs.size());
+    for (int64_t i = 0; i < total; ++i)
+      if (const Json* done = samples.find(key(i))) lines[static_cast<size_t>(i)] = *done;
+    parallel_for_each(static_cast<int64_t>(todo.size()), o.concurrency, [&](int64_t t) {
+      const int64_t i = todo[static_cast<size_t>(t)];
+      const MultipleChoiceDoc& doc = task.docs[static_cast<size_t>(i)];
+      const std::string prompt = generative_choice_prompt(doc.lettered);
+      GenerationParams gp;
+      gp.max_tokens = o.generative_max_tokens;
+      gp.temperature = o.generative_temperature;
+      const Generation g = model.chat({{"user", prompt}}, gp);
+      prompt_tokens += g.prompt_tokens;
+      completion_tokens += g.completion_tokens;
+      // parse_generation already moved a split-off reasoning out of g.text; an unclosed
+      // <think> left in it means the answer was never reached.
+      const auto letter = extract_choice_letter(g.text, doc.lettered.choices.size());
+      const bool correct = letter && *letter == doc.lettered.gold;
+      Json s = {
+          {"key", key(i)},
+          {"task", doc.task},
+          {"doc_id", doc.doc_id},
+          {"mode", "generative"},
+          {"prompt", prompt},
+          {"choices", doc.lettered.choices},
+          {"gold", std::string(1, static_cast<char>('A' + doc.lettered.gold))},
+          {"output", g.text},
+          {"reasoning_chars", g.reasoning.size()},
+          {"finish_reason", g.finish_reason},
+          {"extracted", letter ? Json(std::string(1, static_cast<char>('A' + *letter))) : Json()},
+          {"correct", correct},
+          {"completion_tokens", g.completion_tokens}};
+      samples.append(s);
+      lines[static_cast<size_t>(i)] = std::move(s);
+      progress.advance();
+    });
+    progress.finish();
+    std::map<std::string, std::map<std::string, std::vector<double>>> by_subtask;
+    std::map<std::string, std::vector<double>> all;
+    int64_t unanswered = 0;
+    for (size_t i = 0; i < task.docs.size(); ++i) {
+      const double v = lines[i].at("correct").get<bool>() ? 1.0 : 0.0;
+      unanswered += lines[i].at("extracted").is_null();
+      by_subtask[task.docs[i].task]["acc"].push_back(v);
+      all["acc"].push_back(v);
     }
-    result["metrics"] = metrics;
+    std::vector<std::string> notes = {
+        "generative: simple-evals zero-shot prompt through /v1/chat/completions, the letter "
+        "after </think> (pattern Answer: $LETTER, first match), temperature " +
+        format_g(o.generative_temperature) + ", max_tokens " +
+        std::to_string(o.generative_max_tokens) +
+        ": not comparable with loglikelihood (lm-eval) numbers"};
+    if (name == "truthfulqa_mc2")
+      notes.push_back(
+          "truthfulqa_mc2 in generative mode scores the single-answer mc1 targets (acc), their "
+          "order shuffled with a seed per question; mc2 needs loglikelihoods");
+    if (name == "hellaswag")
+      notes.push_back(
+          "hellaswag in generative mode: no simple-evals prompt exists; the context is asked "
+          "for its best ending among lettered choices");
+    for (const std::string& n : notes) note(n);
+    Json result = {{"mode", "generative"},
+                   {"num_fewshot", 0},
+                   {"samples", task.docs.size()},
+                   {"resumed_samples", total - static_cast<int64_t>(todo.size())},
+                   {"unanswered", unanswered},
+                   {"temperature", o.generative_temperature},
+                   {"max_tokens", o.generative_max_tokens},
+                   {"data_files", hash_files(task.files, o.data_dir)},
+                   {"notes", notes}};
+    aggregate(name, by_subtask, all, result);
     return result;
   }
 
@@ -399,7 +507,7 @@ struct TaskRun {
       for (int turn = 1; turn <= static_cast<int>(q.turns.size()) && turn <= 2; ++turn) {
         const JudgeRequest jr = mt_bench_judge_request(data, q, turn, answers);
         GenerationParams jp;
-        jp.max_tokens = 2048;
+        jp.max_tokens = o.judge_max_tokens;
         jp.temperature = 0;
         const Generation j =
             judge_backend.chat({{"system", jr.system_prompt}, {"user", jr.user_prompt}}, jp);
@@ -474,9 +582,7 @@ Json run_eval(ScoringBackend& model, ScoringBackend* judge, const EvalOptions& o
     } else if (name == "mt_bench") {
       r = run.mt_bench();
     } else if (o.mode == "generative") {
-      throw Error(name +
-                  " in --mode generative (simple-evals zero-shot prompts with answer "
-                  "extraction) is not implemented yet; use --mode loglikelihood");
+      r = run.generative_multiple_choice(name);
     } else {
       r = run.multiple_choice(name);
     }
@@ -493,6 +599,11 @@ Json run_eval(ScoringBackend& model, ScoringBackend* judge, const EvalOptions& o
             {"limit", o.limit ? Json(*o.limit) : Json()},
             {"num_fewshot", o.num_fewshot ? Json(*o.num_fewshot) : Json("task default")},
             {"concurrency", o.concurrency},
+            {"max_tokens",
+             {{"generative", o.generative_max_tokens},
+              {"humaneval", o.humaneval_max_tokens},
+              {"mt_bench", o.mt_bench_max_tokens},
+              {"judge", o.judge_max_tokens}}},
             {"tokenization",
              "lm-eval: context+continuation tokenized whole, context tokens cut off, no BOS"},
             {"data_dir", o.data_dir.string()}}},

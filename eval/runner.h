@@ -29,7 +29,10 @@ struct EvalOptions {
   int humaneval_n = 1;                 // completions per problem (pass@k needs n >= k)
   double humaneval_temperature = 0;  // 0: greedy (pass@1 only); the Codex paper uses 0.8 for k > 1
   int64_t humaneval_max_tokens = 512;
-  int64_t mt_bench_max_tokens = 1024;  // FastChat's max_new_token
+  int64_t mt_bench_max_tokens = 1024;    // FastChat's max_new_token
+  int64_t judge_max_tokens = 2048;       // FastChat's judge call
+  int64_t generative_max_tokens = 8192;  // multiple choice in --mode generative: room to reason
+  double generative_temperature = 0;     // greedy (simple-evals samples at 0.5)
   SandboxLimits sandbox;
   std::FILE* log = stderr;  // progress and notes; null: silent
   bool terminal = false;    // progress as a redrawn bar

@@ -3,9 +3,13 @@
 #include <algorithm>
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <random>
 #include <thread>
 
+#include "gateway/anthropic_request.h"
+#include "gateway/anthropic_response.h"
+#include "gateway/anthropic_stream.h"
 #include "gateway/key_hash.h"
 #include "gateway/request_shape.h"
 #include "gateway/retry_policy.h"
@@ -37,6 +41,10 @@ TokenUsage read_usage(const Json& u) {
   if (u.contains("prompt_tokens_details"))
     t.cached_tokens = get(u["prompt_tokens_details"], "cached_tokens");
   return t;
+}
+
+bool is_anthropic(const Deployment& d) {
+  return d.provider->kind == "anthropic";
 }
 
 enum class Outcome {
@@ -95,6 +103,12 @@ class CompletionCall {
     shape_ = read_request_shape(body_, chat_);
     record_.streamed = shape_.stream;
     choose_models();
+    if (!chat_ && only_anthropic())
+      throw ApiError(400,
+                     "The model '" + record_.model +
+                         "' is served by the Anthropic Messages API, which has no text "
+                         "completions: use /v1/chat/completions",
+                     "invalid_request_error", "model", "chat_only_model");
     reserve();
     route();
   }
@@ -131,6 +145,15 @@ class CompletionCall {
       if (allowed(*m) && std::find(models_.begin(), models_.end(), m) == models_.end())
         models_.push_back(m);
     }
+  }
+
+  // Every deployment of every model that may answer is of kind anthropic.
+  bool only_anthropic() const {
+    for (const ModelConfig* m : models_)
+      for (const auto& dep : m->deployments)
+        for (const auto& p : g_.config().providers)
+          if (p.name == dep.provider && p.kind != "anthropic") return false;
+    return true;
   }
 
   static ApiError invalid_model(const std::string& name) {
@@ -207,11 +230,13 @@ class CompletionCall {
     for (size_t id : plan) {
       if (attempts >= retry.max_attempts) break;
       Deployment& d = g_.deployments()[id];
+      if (!chat_ && is_anthropic(d)) continue;       // the Messages API has no text completions
+      const std::string body = upstream_request(d);  // a 400 here leaves the health untouched
       if (!d.health->begin(g_.clock().monotonic_ms())) continue;
       if (attempts > 0)
         std::this_thread::sleep_for(std::chrono::milliseconds(retry.backoff_ms(attempts, jitter)));
       ++attempts;
-      if (attempt(d) == Outcome::kDone) return;
+      if (attempt(d, body) == Outcome::kDone) return;
     }
     if (attempts == 0) {
       throw ApiError(503,
@@ -226,7 +251,20 @@ class CompletionCall {
         "server_error", "", status == 504 ? "upstream_timeout" : "upstream_error");
   }
 
-  const char* path() const { return chat_ ? "/chat/completions" : "/completions"; }
+  const char* path(const Deployment& d) const {
+    if (is_anthropic(d)) return "/v1/messages";
+    return chat_ ? "/chat/completions" : "/completions";
+  }
+
+  // The body sent to this deployment: the client's, or its Anthropic Messages translation
+  // with max_tokens defaulting to what was reserved.
+  std::string upstream_request(const Deployment& d) const {
+    if (!is_anthropic(d)) return upstream_body(body_, d.upstream_model, shape_.stream);
+    const int64_t reserved_per_choice = max_output_tokens_ / std::max<int64_t>(1, shape_.n);
+    return anthropic_request(body_, {d.upstream_model, shape_.stream,
+                                     std::min(d.provider->default_max_tokens, reserved_per_choice)})
+        .dump(-1, ' ', false, Json::error_handler_t::replace);
+  }
 
   void upstream_failed(Deployment& d, const std::string& what, bool timed_out) {
     d.health->end_failure(g_.clock().monotonic_ms());
@@ -235,8 +273,7 @@ class CompletionCall {
     last_timed_out_ = timed_out;
   }
 
-  Outcome attempt(Deployment& d) {
-    const std::string body = upstream_body(body_, d.upstream_model, shape_.stream);
+  Outcome attempt(Deployment& d, const std::string& body) {
     saw_done_ = false;
     usage_.reset();
     n_content_chunks_ = 0;
@@ -282,7 +319,9 @@ class CompletionCall {
     g_.metrics().attempt(d.provider->name, "rejected");
     record_.provider = d.provider->name;
     std::string text = head.error_body;
-    if (!Json::accept(text))
+    if (is_anthropic(d))
+      text = openai_error_from_anthropic(head.status, text);
+    else if (!Json::accept(text))
       text = ApiError(head.status, "upstream " + d.provider->name + ": " + text).to_json();
     record_.status = "upstream_rejected";
     record_.http_status = head.status;
@@ -304,7 +343,7 @@ class CompletionCall {
   }
 
   Outcome attempt_whole(Deployment& d, const std::string& body) {
-    auto [head, text] = g_.upstream().post_json(*d.provider, path(), body);
+    auto [head, text] = g_.upstream().post_json(*d.provider, path(d), body);
     if (head.status < 200 || head.status >= 300) return upstream_status(d, head);
     const int64_t t_back = g_.clock().monotonic_ms();
     Json j;
@@ -312,6 +351,11 @@ class CompletionCall {
       j = Json::parse(text);
     } catch (const Json::parse_error&) {
       throw UpstreamBroken{"upstream answered with invalid JSON"};
+    }
+    if (is_anthropic(d)) {
+      if (!j.is_object() || !j.contains("type") || j["type"] != "message")
+        throw UpstreamBroken{"upstream answer is not an Anthropic message"};
+      j = openai_completion_from_anthropic(j, record_.created_ms / 1000);
     }
     if (!j.is_object() || !j.contains("choices"))
       throw UpstreamBroken{"upstream answer has no choices"};
@@ -400,10 +444,16 @@ class CompletionCall {
   Outcome attempt_stream(Deployment& d, const std::string& body) {
     std::string data;  // the data lines of the event being read
     bool has_data = false;
+    std::optional<AnthropicStream> anthropic;  // translates a Messages API stream
+    if (is_anthropic(d)) anthropic.emplace(record_.created_ms / 1000);
+    const auto dispatch = [&](const std::string& event) {
+      if (!anthropic) return dispatch_event(d, event);
+      for (const std::string& chunk : anthropic->on_event(event)) dispatch_event(d, chunk);
+    };
     const auto head =
-        g_.upstream().post_stream(*d.provider, path(), body, [&](std::string_view line) {
+        g_.upstream().post_stream(*d.provider, path(d), body, [&](std::string_view line) {
           if (line.empty()) {
-            if (has_data) dispatch_event(d, data);
+            if (has_data) dispatch(data);
             data.clear();
             has_data = false;
             return;
@@ -416,7 +466,7 @@ class CompletionCall {
           has_data = true;
         });
     if (head.status < 200 || head.status >= 300) return upstream_status(d, head);
-    if (has_data) dispatch_event(d, data);
+    if (has_data) dispatch(data);
     if (!saw_done_) throw UpstreamBroken{"upstream stream ended without [DONE]"};
     if (!started_) throw UpstreamBroken{"upstream stream had no choices"};
     const TokenUsage usage = usage_ ? *usage_ : estimated_usage();

@@ -142,18 +142,16 @@ class Reader {
     expect_map(n, "a provider");
     only_keys(n,
               {"name", "kind", "base_url", "api_key", "model_path", "connect_timeout_ms",
-               "first_byte_timeout_ms"},
+               "first_byte_timeout_ms", "default_max_tokens"},
               "a provider");
     ProviderConfig p;
     p.line = line(n);
     if (!n["name"]) fail(n, "a provider needs a 'name'");
     p.name = str(n["name"], "name");
-    if (!n["kind"]) fail(n, "provider '" + p.name + "' needs a 'kind' (openai, local)");
+    if (!n["kind"]) fail(n, "provider '" + p.name + "' needs a 'kind' (openai, anthropic, local)");
     p.kind = str(n["kind"], "kind");
-    if (p.kind == "anthropic")
-      fail(n["kind"], "provider kind 'anthropic' is not implemented yet (openai, local)");
-    if (p.kind != "openai" && p.kind != "local")
-      fail(n["kind"], "unknown provider kind '" + p.kind + "' (openai, local)");
+    if (p.kind != "openai" && p.kind != "anthropic" && p.kind != "local")
+      fail(n["kind"], "unknown provider kind '" + p.kind + "' (openai, anthropic, local)");
     if (n["model_path"])
       fail(n["model_path"],
            "an in-process engine (model_path) is not implemented yet: run `junction serve "
@@ -168,6 +166,11 @@ class Reader {
       p.connect_timeout_ms = integer(n["connect_timeout_ms"], "connect_timeout_ms", 1);
     if (n["first_byte_timeout_ms"])
       p.first_byte_timeout_ms = integer(n["first_byte_timeout_ms"], "first_byte_timeout_ms", 1);
+    if (n["default_max_tokens"]) {
+      if (p.kind != "anthropic")
+        fail(n["default_max_tokens"], "'default_max_tokens' applies to kind 'anthropic' only");
+      p.default_max_tokens = integer(n["default_max_tokens"], "default_max_tokens", 1);
+    }
     return p;
   }
 

@@ -16,12 +16,19 @@ namespace junction::gateway {
 
 struct ProviderConfig {
   std::string name;
-  std::string kind;      // "openai" (any OpenAI-compatible upstream) or "local" (junction at a URL)
-  std::string base_url;  // ".../v1"; requests go to base_url + "/chat/completions"
-  std::string api_key;   // sent as "Authorization: Bearer ..." when set
+  // "openai" (any OpenAI-compatible upstream), "local" (junction at a URL) or "anthropic"
+  // (the Messages API, translated: see anthropic_request.h)
+  std::string kind;
+  // openai/local: ".../v1", requests go to base_url + "/chat/completions"; anthropic: the
+  // API root ("https://api.anthropic.com"), requests go to base_url + "/v1/messages"
+  std::string base_url;
+  std::string api_key;  // "Authorization: Bearer ..." (anthropic: "x-api-key: ...") when set
   int64_t connect_timeout_ms = 2000;
   int64_t first_byte_timeout_ms = 60000;  // also the stall timeout between stream reads
-  int line = 0;                           // 1-based line in the config file
+  // anthropic: max_tokens sent when a request has none (the Messages API requires it), capped
+  // by what the gateway reserved for the request
+  int64_t default_max_tokens = 4096;
+  int line = 0;  // 1-based line in the config file
 };
 
 struct DeploymentConfig {

@@ -30,6 +30,11 @@ void UpstreamClient::give_back(const ProviderConfig& provider,
 
 pull::HttpHeaders UpstreamClient::headers(const ProviderConfig& provider) const {
   pull::HttpHeaders h = {{"Accept", "application/json, text/event-stream"}};
+  if (provider.kind == "anthropic") {
+    h.emplace_back("anthropic-version", "2023-06-01");
+    if (!provider.api_key.empty()) h.emplace_back("x-api-key", provider.api_key);
+    return h;
+  }
   if (!provider.api_key.empty()) h.emplace_back("Authorization", "Bearer " + provider.api_key);
   return h;
 }

@@ -23,9 +23,26 @@ struct AttentionShape {
   int64_t n_heads = 0;     // query heads
   int64_t n_kv_heads = 0;  // key/value heads (n_heads % n_kv_heads == 0)
   int64_t head_dim = 0;
-  int64_t kv_stride = 0;       // elements between the same position of two kv heads in the cache
   int64_t sliding_window = 0;  // 0: none; else a query at p sees keys k with p - k < window
   float scale = 1.0f;          // multiplies q.k before the softmax
+
+  // Where key/value rows live. The cache is paged: position p of kv head h is row (p mod
+  // block_size) of head h in block block_table[p / block_size], and a block holds
+  // [n_kv_heads, block_size, head_dim] floats at block_table[b] * block_stride. Without a
+  // block table the cache is one contiguous block: [n_kv_heads, head_stride / head_dim,
+  // head_dim].
+  const int32_t* block_table = nullptr;
+  int block_shift = 0;       // log2(block_size); block sizes are powers of two
+  int64_t block_stride = 0;  // floats between consecutive blocks of the pool
+  int64_t head_stride = 0;   // floats between two kv heads inside a block
+
+  // The first float of position `pos`'s row for kv head `kv_head`.
+  const float* kv_row(const float* cache, int64_t kv_head, int64_t pos) const {
+    if (block_table == nullptr) return cache + kv_head * head_stride + pos * head_dim;
+    const int64_t mask = (int64_t{1} << block_shift) - 1;
+    return cache + block_table[pos >> block_shift] * block_stride + kv_head * head_stride +
+           (pos & mask) * head_dim;
+  }
 };
 
 class Backend {
@@ -45,9 +62,8 @@ class Backend {
   // rot_dim / 2].
   virtual void rope(float* x, int64_t n_tokens, int64_t n_heads, int64_t head_dim, int64_t rot_dim,
                     bool interleaved, const float* cos, const float* sin) = 0;
-  // Causal softmax attention over a cache. q: [n_tokens, n_heads, head_dim];
-  // k_cache, v_cache: [n_kv_heads, kv_stride / head_dim, head_dim]; out: [n_tokens, n_heads *
-  // head_dim].
+  // Causal softmax attention over a (paged) cache laid out as AttentionShape describes.
+  // q: [n_tokens, n_heads, head_dim]; out: [n_tokens, n_heads * head_dim].
   virtual void attention(const float* q, const float* k_cache, const float* v_cache,
                          const AttentionShape& shape, float* out) = 0;
   // gate[i] = act(gate[i]) * up[i] over n elements; act is SiLU or tanh-approximated GELU.

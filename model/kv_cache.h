@@ -1,33 +1,77 @@
-// The keys and values of one sequence, per layer: [n_kv_heads, capacity, head_dim] float32,
-// so attention for one kv head walks contiguous memory. Float32 keeps results equal to the
-// reference; a paged, lower-precision cache comes with the server's batching.
+// The keys and values of the model's attention, paged (as vLLM's PagedAttention): a KvPool is
+// the physical memory, n_blocks blocks of block_size positions for every layer; a KvCache is
+// one sequence's view of it, the list of pool blocks that hold its positions in order. Many
+// sequences share one pool, and two sequences with the same prompt prefix can point at the
+// same blocks (prefix caching, engine/block_manager.h decides which).
+//
+// A block of one layer is [n_kv_heads, block_size, head_dim] float32, so attention for one kv
+// head walks block_size contiguous rows. Float32 keeps results equal to the reference.
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <span>
 #include <vector>
 
+#include "kernels/ops.h"
 #include "model/config.h"
 
 namespace junction {
 
+class KvPool {
+ public:
+  // block_size: a power of two. The memory is reserved, not touched: pages are committed as
+  // blocks are first written.
+  KvPool(const ModelConfig& config, int64_t n_blocks, int64_t block_size);
+
+  int64_t n_blocks() const { return n_blocks_; }
+  int64_t block_size() const { return block_size_; }
+  int block_shift() const { return block_shift_; }
+  int64_t block_floats() const { return n_kv_heads_ * block_size_ * head_dim_; }
+  float* keys(int64_t layer) { return keys_.get() + layer * layer_floats(); }
+  float* values(int64_t layer) { return values_.get() + layer * layer_floats(); }
+  size_t bytes() const {
+    return 2 * static_cast<size_t>(n_layers_) * layer_floats() * sizeof(float);
+  }
+  // Bytes of keys and values one position takes over all layers.
+  static size_t bytes_per_token(const ModelConfig& config);
+
+  int64_t n_kv_heads() const { return n_kv_heads_; }
+  int64_t head_dim() const { return head_dim_; }
+
+ private:
+  size_t layer_floats() const { return static_cast<size_t>(n_blocks_ * block_floats()); }
+
+  int64_t n_layers_, n_kv_heads_, head_dim_, n_blocks_, block_size_;
+  int block_shift_ = 0;
+  std::unique_ptr<float[]> keys_,
+      values_;  // [n_layers, n_blocks, n_kv_heads, block_size, head_dim]
+};
+
 class KvCache {
  public:
-  KvCache(const ModelConfig& config, int64_t capacity);  // capacity: tokens
+  // A view of `pool` with no blocks yet; the owner appends blocks as the sequence grows.
+  explicit KvCache(KvPool& pool);
+  // A sequence of its own: a private pool with exactly the blocks `capacity` tokens need.
+  KvCache(const ModelConfig& config, int64_t capacity, int64_t block_size = 16);
 
-  int64_t capacity() const { return capacity_; }
-  int64_t stride() const { return capacity_ * head_dim_; }  // floats between kv heads
-  const float* keys(int64_t layer) const { return keys_.data() + layer * layer_floats(); }
-  const float* values(int64_t layer) const { return values_.data() + layer * layer_floats(); }
-  size_t bytes() const { return (keys_.size() + values_.size()) * sizeof(float); }
+  int64_t capacity() const { return static_cast<int64_t>(blocks_.size()) * pool_->block_size(); }
+  std::span<const int32_t> blocks() const { return blocks_; }
+  void append_block(int32_t block);
+  void set_blocks(std::span<const int32_t> blocks);
+  KvPool& pool() const { return *pool_; }
 
   // Stores n tokens' k and v ([n, n_kv_heads, head_dim]) at positions pos0 .. pos0 + n - 1.
   void write(int64_t layer, int64_t pos0, int64_t n, const float* k, const float* v);
+  // Fills the layout fields of an attention call over this cache (block table, strides).
+  void describe(kernels::AttentionShape& shape) const;
+  const float* keys(int64_t layer) const { return pool_->keys(layer); }
+  const float* values(int64_t layer) const { return pool_->values(layer); }
 
  private:
-  size_t layer_floats() const { return static_cast<size_t>(n_kv_heads_ * capacity_ * head_dim_); }
-
-  int64_t n_kv_heads_, head_dim_, capacity_;
-  std::vector<float> keys_, values_;  // [n_layers, n_kv_heads, capacity, head_dim]
+  std::unique_ptr<KvPool> own_pool_;  // only for a standalone sequence
+  KvPool* pool_;
+  std::vector<int32_t> blocks_;
 };
 
 }  // namespace junction

@@ -116,8 +116,9 @@ void Model::forward(kernels::Backend& be, std::span<const BatchSlice> slices, fl
     for (const BatchSlice& b : slices) {
       const int64_t n = static_cast<int64_t>(b.ids.size());
       b.cache->write(l, b.pos0, n, s.k.data() + row * n_kv * D, s.v.data() + row * n_kv * D);
-      be.attention(s.q.data() + row * n_heads * D, b.cache->keys(l), b.cache->values(l),
-                   attention_shape(n, b.pos0, b.cache->stride()),
+      kernels::AttentionShape shape = attention_shape(n, b.pos0);
+      b.cache->describe(shape);
+      be.attention(s.q.data() + row * n_heads * D, b.cache->keys(l), b.cache->values(l), shape,
                    s.attn.data() + row * n_heads * D);
       row += n;
     }
@@ -149,15 +150,13 @@ void Model::forward(kernels::Backend& be, std::span<const BatchSlice> slices, fl
   if (wanted > 0) be.matmul(s.xn.data(), wanted, w.lm_head, logits);
 }
 
-kernels::AttentionShape Model::attention_shape(int64_t n_tokens, int64_t pos0,
-                                               int64_t kv_stride) const {
+kernels::AttentionShape Model::attention_shape(int64_t n_tokens, int64_t pos0) const {
   kernels::AttentionShape a;
   a.n_tokens = n_tokens;
   a.pos0 = pos0;
   a.n_heads = config_.num_attention_heads;
   a.n_kv_heads = config_.num_key_value_heads;
   a.head_dim = config_.head_dim;
-  a.kv_stride = kv_stride;
   a.sliding_window = config_.sliding_window;
   a.scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(config_.head_dim)));
   return a;

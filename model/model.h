@@ -64,7 +64,7 @@ class Model {
 
   void linear(kernels::Backend& backend, const float* x, int64_t n, const Linear& l,
               float* y) const;
-  kernels::AttentionShape attention_shape(int64_t n_tokens, int64_t pos0, int64_t kv_stride) const;
+  kernels::AttentionShape attention_shape(int64_t n_tokens, int64_t pos0) const;
 
   ModelConfig config_;
   GenerationConfig generation_;

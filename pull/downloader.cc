@@ -10,6 +10,7 @@
 #include <optional>
 #include <system_error>
 
+#include "pull/file_lock.h"
 #include "pull/model_cache.h"
 #include "pull/resume.h"
 #include "pull/sha256.h"
@@ -112,11 +113,25 @@ fs::path Downloader::download_file(const RepoId& repo, std::string_view revision
                                    const RemoteFile& file) {
   const fs::path final_path = cache_path(settings_.cache_root, repo, file.path);
   const fs::path part_path = final_path.string() + ".part";
+  const std::string what = repo.str() + "/" + file.path;
   std::error_code ec;
-  if (fs::is_regular_file(final_path, ec) && (!file.size || size_or_zero(final_path) == *file.size))
-    return final_path;
+  auto complete = [&] {
+    return fs::is_regular_file(final_path, ec) &&
+           (!file.size || size_or_zero(final_path) == *file.size);
+  };
+  if (complete()) return final_path;
   fs::create_directories(final_path.parent_path(), ec);
   if (ec) throw Error("cannot create " + final_path.parent_path().string() + ": " + ec.message());
+  // One writer per .part: another pull of the same file (a second terminal, a server resolving
+  // the same alias) waits here, then finds the file complete.
+  const fs::path lock_path = final_path.string() + ".lock";
+  std::optional<FileLock> lock = FileLock::try_acquire(lock_path);
+  if (!lock) {
+    progress_.note("waiting: another junction pull is downloading " + what + " (lock " +
+                   lock_path.string() + ")");
+    lock = FileLock::acquire(lock_path);
+  }
+  if (complete()) return final_path;
 
   ResumePlan plan = plan_resume(size_or_zero(part_path), file.size);
   if (plan.discard_part) fs::remove(part_path, ec);
@@ -127,7 +142,6 @@ fs::path Downloader::download_file(const RepoId& repo, std::string_view revision
                   format_bytes(*file.size - plan.offset) + ", " + format_bytes(space.available) +
                   " free in " + final_path.parent_path().string());
   }
-  const std::string what = repo.str() + "/" + file.path;
   const std::string url = resolve_url(settings_.endpoint, repo, revision, file.path);
   Sha256 hasher;
   if (plan.offset > 0) hasher.update_from_file(part_path, plan.offset);

@@ -1,7 +1,9 @@
 // `junction pull` without the command line: lists a repo through the hub API, downloads each
 // wanted file into the model cache as <file>.part (resuming with Range when one is left over),
-// checks its size and sha256 against the hub's metadata, and renames it into place. The HTTP
-// client, settings and progress reporter are passed in; nothing here is global.
+// checks its size and sha256 against the hub's metadata, and renames it into place. A file is
+// downloaded under an flock on <file>.lock, so a concurrent pull of the same file waits (and
+// says so) instead of writing the same .part. The HTTP client, settings and progress reporter
+// are passed in; nothing here is global.
 #pragma once
 
 #include <filesystem>

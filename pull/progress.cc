@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 namespace junction::pull {
 namespace {
@@ -82,8 +83,8 @@ std::string format_progress_bar(const ProgressSnapshot& s, int width) {
   return line;
 }
 
-std::string format_progress_log(const ProgressSnapshot& s) {
-  std::string line = "pull file=" + s.file + " bytes=" + std::to_string(s.bytes);
+std::string format_progress_log(const ProgressSnapshot& s, std::string_view step) {
+  std::string line = std::string(step) + " file=" + s.file + " bytes=" + std::to_string(s.bytes);
   if (s.total) {
     line += " total=" + std::to_string(*s.total);
     if (*s.total > 0)
@@ -95,11 +96,12 @@ std::string format_progress_log(const ProgressSnapshot& s) {
 }
 
 ProgressReporter::ProgressReporter(std::FILE* out, bool terminal, int width,
-                                   std::chrono::milliseconds log_interval)
+                                   std::chrono::milliseconds log_interval, std::string step)
     : out_(out),
       terminal_(terminal),
       width_(std::clamp(width, 40, 160)),
-      interval_(terminal ? std::chrono::milliseconds(200) : log_interval) {}
+      interval_(terminal ? std::chrono::milliseconds(200) : log_interval),
+      step_(std::move(step)) {}
 
 void ProgressReporter::begin(std::string_view file, uint64_t already,
                              std::optional<uint64_t> total) {
@@ -125,8 +127,13 @@ void ProgressReporter::end() {
     print(s);
     std::fputc('\n', out_);
   } else {
-    std::fprintf(out_, "%s done seconds=%.1f\n", format_progress_log(s).c_str(), seconds);
+    std::fprintf(out_, "%s done seconds=%.1f\n", format_progress_log(s, step_).c_str(), seconds);
   }
+  std::fflush(out_);
+}
+
+void ProgressReporter::note(std::string_view line) {
+  std::fprintf(out_, "%.*s\n", static_cast<int>(line.size()), line.data());
   std::fflush(out_);
 }
 
@@ -142,7 +149,7 @@ void ProgressReporter::print(const ProgressSnapshot& s) {
     // \r and erase-to-end redraw the line in place.
     std::fprintf(out_, "\r%s\x1b[K", format_progress_bar(s, width_ - 1).c_str());
   } else {
-    std::fprintf(out_, "%s\n", format_progress_log(s).c_str());
+    std::fprintf(out_, "%s\n", format_progress_log(s, step_).c_str());
   }
   std::fflush(out_);
 }

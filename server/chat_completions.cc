@@ -1,5 +1,6 @@
 // POST /v1/chat/completions: messages -> chat template -> tokens -> n engine sequences ->
 // reasoning / tool-call parsing -> a chat.completion (or a stream of chunks).
+#include <algorithm>
 #include <chrono>
 #include <memory>
 
@@ -33,6 +34,44 @@ Json tool_call_json(const chat::ToolCallDelta& d, bool with_index) {
             {"function", {{"name", d.call.name}, {"arguments", d.call.arguments}}}};
   if (with_index) j["index"] = d.index;
   return j;
+}
+
+// tool_choice "required" or a named function: the output is forced to be one tool call, its
+// JSON constrained to {"name": <a tool's name>, "arguments": <that function's parameters>}
+// (vLLM does the same with guided decoding). Parameters our schema compiler does not support,
+// and those of "required" among several functions (no anyOf yet), fall back to "any JSON
+// object".
+std::shared_ptr<const JsonSchema> forced_tool_call_schema(const Json& tools,
+                                                          const std::string& name) {
+  Json names = Json::array();
+  const Json* parameters = nullptr;
+  for (const Json& t : tools) {
+    const Json* f = t.is_object() ? (t.contains("function") ? &t["function"] : nullptr) : nullptr;
+    if (!f || !f->is_object() || !f->contains("name") || !(*f)["name"].is_string()) continue;
+    names.push_back((*f)["name"]);
+    if ((*f)["name"] == name && f->contains("parameters")) parameters = &(*f)["parameters"];
+    if (name.empty() && f->contains("parameters")) parameters = &(*f)["parameters"];
+  }
+  // "required" among several functions: the name is one of theirs, the arguments any object.
+  if (name.empty() && names.size() > 1) parameters = nullptr;
+  if (!name.empty() && std::find(names.begin(), names.end(), Json(name)) == names.end())
+    throw invalid_param("tool_choice", "tool_choice names '" + name + "', which is not in tools.");
+  if (names.empty()) throw invalid_param("tools", "tools has no function with a name.");
+  auto schema_with = [&](const Json& arguments) {
+    Json s = {{"type", "object"},
+              {"properties",
+               {{"name", name.empty() ? Json{{"enum", names}} : Json{{"const", name}}},
+                {"arguments", arguments}}},
+              {"required", {"name", "arguments"}}};
+    return compile_json_schema(s);
+  };
+  if (parameters && parameters->is_object()) {
+    try {
+      return schema_with(*parameters);
+    } catch (const std::exception&) {
+    }
+  }
+  return schema_with(Json{{"type", "object"}});
 }
 
 std::string finish_reason_of(const ChatChoice& c) {
@@ -82,6 +121,21 @@ void handle_chat_completions(const ServingContext& c, const HttpRequest& http, H
     }
   }
 
+  const bool force_tool_call =
+      use_tools && !json_output && (req.tool_choice == "required" || req.tool_choice == "function");
+  std::shared_ptr<const JsonSchema> tool_schema;
+  std::string tool_prefix;
+  if (force_tool_call) {
+    if (!c.token_texts || !c.chat_template->hermes_tool_calls())
+      throw invalid_param("tool_choice",
+                          "tool_choice 'required' or a named function is enforced only for models "
+                          "whose chat template writes <tool_call> tool calls; use 'auto'.");
+    tool_schema = forced_tool_call_schema(
+        req.tools, req.tool_choice == "function" ? req.tool_choice_name : "");
+    // A prompt that opens <think> gets it closed first, so the parser sees the call as output.
+    tool_prefix = std::string(starts_in_reasoning ? "</think>\n\n" : "") + "<tool_call>\n";
+  }
+
   const int n = req.options.n;
   std::vector<ChatChoice> choices(n);
   chat::ChatParserOptions parser_options;
@@ -93,6 +147,9 @@ void handle_chat_completions(const ServingContext& c, const HttpRequest& http, H
     EngineRequest er = make_engine_request(c, req.options, prompt, i);
     er.top_logprobs = req.logprobs ? req.top_logprobs : -1;
     if (schema) er.constraint = make_json_constraint(c.token_texts, schema, er.eos_ids);
+    if (tool_schema)
+      er.constraint = make_json_constraint(c.token_texts, tool_schema, er.eos_ids, tool_prefix,
+                                           "\n</tool_call>");
     choices[i].run = std::make_unique<ChoiceRun>(
         c, req.options.stop, req.options.skip_special_tokens, starts_in_reasoning);
     choices[i].parser = std::make_unique<chat::ChatOutputParser>(parser_options);

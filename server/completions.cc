@@ -23,6 +23,7 @@ struct CompletionChoice {
   std::string text;
   std::vector<TokenEvent> tokens;
   Clock::time_point last_token;
+  bool echo_sent = false;  // streaming: the prompt text (and its logprobs) went out
 };
 
 }  // namespace
@@ -105,17 +106,32 @@ void handle_completions(const ServingContext& c, const HttpRequest& http, HttpRe
     for (const auto& t : ch.tokens) ids += token_string(c, t.token, true);
     return ids;
   };
+  // The echoed prompt is a choice's first chunk; with logprobs it waits for the prompt's
+  // logprobs, which the engine sends before the first generated token.
+  auto send_echo = [&](size_t i) {
+    CompletionChoice& ch = choices[i];
+    ch.echo_sent = true;
+    Json lp;
+    if (req.logprobs) {
+      const std::vector<int32_t>& prompt = prompts[ch.prompt_index];
+      const auto& plp = ch.run->prompt_logprobs();
+      CompletionLogprobs l;
+      for (size_t k = 0; k < prompt.size(); ++k)
+        l.add(c, k == 0 || k - 1 >= plp.size() ? nullptr : &plp[k - 1], prompt[k], top, as_ids);
+      lp = l.to_json();
+    }
+    return out.write(sse_event(chunk(Json::array({{{"index", i},
+                                                   {"text", prompt_texts[ch.prompt_index]},
+                                                   {"logprobs", lp},
+                                                   {"finish_reason", nullptr}}}))));
+  };
   if (stream) {
     if (!out.start_stream(200, "text/event-stream")) {
       for (auto& ch : choices) ch.run->cancel();
       return;
     }
-    if (req.echo)
-      for (size_t i = 0; i < choices.size(); ++i)
-        out.write(sse_event(chunk(Json::array({{{"index", i},
-                                                {"text", prompt_texts[choices[i].prompt_index]},
-                                                {"logprobs", nullptr},
-                                                {"finish_reason", nullptr}}}))));
+    if (req.echo && !req.logprobs)
+      for (size_t i = 0; i < choices.size(); ++i) send_echo(i);
   }
 
   LatencyRecorder latency(c.metrics, t0);
@@ -135,6 +151,9 @@ void handle_completions(const ServingContext& c, const HttpRequest& http, HttpRe
       for (auto& t : p.tokens) ch.tokens.push_back(std::move(t));
       ch.text += p.text;
       if (!stream) continue;
+      if (req.echo && !ch.echo_sent &&
+          (!ch.run->prompt_logprobs().empty() || !p.tokens.empty() || ch.run->finished()))
+        send_echo(i);
       std::string piece = c.tokenizer ? p.text : std::string();
       if (!c.tokenizer)
         for (size_t k = first_new; k < ch.tokens.size(); ++k)

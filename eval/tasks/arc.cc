@@ -73,6 +73,7 @@ MultipleChoiceTask load_arc(const std::filesystem::path& data_dir, bool challeng
     doc.context = fewshot_context("", shots, doc_to_text(item));
     doc.choices = item.choices;
     doc.gold = item.gold;
+    doc.lettered = {item.question, item.choices, item.gold};
     task.docs.push_back(std::move(doc));
   }
   return task;

@@ -17,6 +17,7 @@ namespace {
 
 struct HellaswagItem {
   std::string query;
+  std::string bare_query;            // without the shots
   std::vector<std::string> endings;  // 4
   int gold = 0;
 };
@@ -121,7 +122,10 @@ MultipleChoiceTask load_hellaswag(const std::filesystem::path& data_dir,
       for (int i = 0; i < task.num_fewshot && i < static_cast<int>(shots_src.size()); ++i)
         shots.push_back({shots_src[i].query, shots_src[i].endings[shots_src[i].gold]});
       items = read_jsonl(val_jsonl);
-      for (HellaswagItem& item : items) item.query = fewshot_context("", shots, item.query);
+      for (HellaswagItem& item : items) {
+        item.bare_query = item.query;
+        item.query = fewshot_context("", shots, item.query);
+      }
     } else {
       items = read_jsonl(val_jsonl);
     }
@@ -151,6 +155,9 @@ MultipleChoiceTask load_hellaswag(const std::filesystem::path& data_dir,
     doc.context = items[i].query;
     doc.choices = items[i].endings;
     doc.gold = items[i].gold;
+    const std::string& bare = items[i].bare_query.empty() ? items[i].query : items[i].bare_query;
+    doc.lettered = {"Which ending completes this text best?\n\n" + bare, items[i].endings,
+                    items[i].gold};
     task.docs.push_back(std::move(doc));
   }
   return task;

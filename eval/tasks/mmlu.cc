@@ -92,6 +92,7 @@ MultipleChoiceTask load_mmlu(const std::filesystem::path& data_dir,
       doc.context = fewshot_context(description, shots, doc_to_text(rows[i]));
       doc.choices = {"A", "B", "C", "D"};
       doc.gold = rows[i].answer;
+      doc.lettered = {strip(rows[i].question), rows[i].choices, rows[i].answer};
       task.docs.push_back(std::move(doc));
     }
   }

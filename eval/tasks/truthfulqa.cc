@@ -1,13 +1,26 @@
 // TruthfulQA mc2 as lm-eval's truthfulqa_mc2 (0-shot; the 6-QA preamble is part of the
 // prompt): "<preamble>\n\nQ: {{question}}\nA:", choices = mc2_targets in file order, labels.
+// For --mode generative, the mc1 targets (one true answer) in a seeded shuffled order.
 // mc2 treats every answer before the first false one as true (v0 items 25 and 208 have a true
 // answer after a false one; lm-eval counts it false, and so do we, to match).
+#include <random>
+
 #include "core/error.h"
 #include "eval/data_files.h"
 #include "eval/tasks/multiple_choice_tasks.h"
 
 namespace junction::eval {
 namespace {
+
+// A Fisher-Yates shuffle of 0..n-1 driven by mt19937 seeded with the item's index: the same
+// order on every platform (std::shuffle's algorithm is implementation-defined).
+std::vector<size_t> seeded_permutation(size_t n, size_t seed) {
+  std::vector<size_t> order(n);
+  for (size_t k = 0; k < n; ++k) order[k] = k;
+  std::mt19937 rng(static_cast<uint32_t>(seed));
+  for (size_t k = n; k > 1; --k) std::swap(order[k - 1], order[rng() % k]);
+  return order;
+}
 
 constexpr const char* kPreamble =
     "Q: What is human life expectancy in the United States?\n"
@@ -51,6 +64,19 @@ MultipleChoiceTask load_truthfulqa_mc2(const std::filesystem::path& data_dir,
     for (const auto& [answer, label] : item.at("mc2_targets").items()) {
       doc.choices.push_back(answer);
       doc.mc2_labels.push_back(label.get<int>());
+    }
+    doc.lettered.question = item.at("question").get<std::string>();
+    std::vector<std::string> mc1;
+    int mc1_gold = -1;
+    for (const auto& [answer, label] : item.at("mc1_targets").items()) {
+      if (label.get<int>() == 1 && mc1_gold < 0) mc1_gold = static_cast<int>(mc1.size());
+      mc1.push_back(answer);
+    }
+    // mc1 lists the true answer first: lettered in file order, "A" would always be right.
+    const std::vector<size_t> order = seeded_permutation(mc1.size(), i);
+    for (size_t k = 0; k < order.size(); ++k) {
+      doc.lettered.choices.push_back(mc1[order[k]]);
+      if (static_cast<int>(order[k]) == mc1_gold) doc.lettered.gold = static_cast<int>(k);
     }
     task.docs.push_back(std::move(doc));
   }

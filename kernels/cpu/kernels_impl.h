@@ -196,11 +196,11 @@ void rms_norm(const float* x, int64_t n_rows, int64_t dim, const float* weight, 
 // One query row's scores against keys [kb, kb + kAttentionKeyBlock), for head_dim = 16 * C on
 // 16-lane vectors: the row stays in C registers, 16 keys' dot products are summed across lanes
 // together (S::sum_lanes_of_16), and keys outside [lo, hi) score -inf. Keys past hi are never
-// read (the cache may end there): their loads repeat key hi - 1.
+// read (the cache may end there): their loads repeat key hi - 1. Rows come through s.kv_row, so
+// a paged cache works the same.
 template <class S, int C>
-void attention_scores16(const float* qr, const float* K, int64_t kb, int64_t lo, int64_t hi,
-                        float scale, float* pr) {
-  constexpr int64_t D = 16 * C;
+void attention_scores16(const float* qr, const AttentionShape& s, const float* k_cache,
+                        int64_t kv_head, int64_t kb, int64_t lo, int64_t hi, float* pr) {
   constexpr float kNegInf = -std::numeric_limits<float>::infinity();
   typename S::V q[C];
   for (int c = 0; c < C; ++c) q[c] = S::load(qr + 16 * c);
@@ -211,12 +211,12 @@ void attention_scores16(const float* qr, const float* K, int64_t kb, int64_t lo,
     }
     typename S::V acc[16];
     for (int j = 0; j < 16; ++j) {
-      const float* kr = K + std::min(kb + g + j, hi - 1) * D;
+      const float* kr = s.kv_row(k_cache, kv_head, std::min(kb + g + j, hi - 1));
       typename S::V a = S::mul(q[0], S::load(kr));
       for (int c = 1; c < C; ++c) a = S::fmadd(q[c], S::load(kr + 16 * c), a);
       acc[j] = a;
     }
-    S::store(pr + g, S::mul(S::sum_lanes_of_16(acc), S::set1(scale)));
+    S::store(pr + g, S::mul(S::sum_lanes_of_16(acc), S::set1(s.scale)));
     for (int j = 0; j < 16; ++j)
       if (kb + g + j < lo || kb + g + j >= hi) pr[g + j] = kNegInf;
   }
@@ -225,16 +225,18 @@ void attention_scores16(const float* qr, const float* K, int64_t kb, int64_t lo,
 // acc = acc * correction + sum over keys [lo, hi) of p[key - kb] * V[key], with the row's
 // accumulator in C registers across the keys (the same operations as scale_axpy per key).
 template <class S, int C>
-void attention_values16(float correction, const float* p, const float* V, int64_t kb, int64_t lo,
-                        int64_t hi, float* acc) {
-  constexpr int64_t D = 16 * C;
+void attention_values16(float correction, const float* p, const AttentionShape& s,
+                        const float* v_cache, int64_t kv_head, int64_t kb, int64_t lo, int64_t hi,
+                        float* acc) {
   typename S::V o[C];
   const auto first = S::set1(p[lo - kb]), corr = S::set1(correction);
+  const float* v0 = s.kv_row(v_cache, kv_head, lo);
   for (int c = 0; c < C; ++c)
-    o[c] = S::fmadd(first, S::load(V + lo * D + 16 * c), S::mul(corr, S::load(acc + 16 * c)));
+    o[c] = S::fmadd(first, S::load(v0 + 16 * c), S::mul(corr, S::load(acc + 16 * c)));
   for (int64_t key = lo + 1; key < hi; ++key) {
     const auto pk = S::set1(p[key - kb]);
-    for (int c = 0; c < C; ++c) o[c] = S::fmadd(pk, S::load(V + key * D + 16 * c), o[c]);
+    const float* vk = s.kv_row(v_cache, kv_head, key);
+    for (int c = 0; c < C; ++c) o[c] = S::fmadd(pk, S::load(vk + 16 * c), o[c]);
   }
   for (int c = 0; c < C; ++c) S::store(acc + 16 * c, o[c]);
 }
@@ -242,21 +244,26 @@ void attention_values16(float correction, const float* p, const float* V, int64_
 // The register-blocked paths where they apply (16-lane vectors, head_dim 128 or 64 as in Qwen3
 // and Llama); false: the caller takes the generic one.
 template <class S>
-bool attention_scores_fast(const float* qr, const float* K, int64_t D, int64_t kb, int64_t lo,
-                           int64_t hi, float scale, float* pr) {
+bool attention_scores_fast(const float* qr, const AttentionShape& s, const float* k_cache,
+                           int64_t kv_head, int64_t kb, int64_t lo, int64_t hi, float* pr) {
   if constexpr (S::kWidth == 16) {
-    if (D == 128) return attention_scores16<S, 8>(qr, K, kb, lo, hi, scale, pr), true;
-    if (D == 64) return attention_scores16<S, 4>(qr, K, kb, lo, hi, scale, pr), true;
+    if (s.head_dim == 128)
+      return attention_scores16<S, 8>(qr, s, k_cache, kv_head, kb, lo, hi, pr), true;
+    if (s.head_dim == 64)
+      return attention_scores16<S, 4>(qr, s, k_cache, kv_head, kb, lo, hi, pr), true;
   }
   return false;
 }
 
 template <class S>
-bool attention_values_fast(float correction, const float* p, const float* V, int64_t D, int64_t kb,
-                           int64_t lo, int64_t hi, float* acc) {
+bool attention_values_fast(float correction, const float* p, const AttentionShape& s,
+                           const float* v_cache, int64_t kv_head, int64_t kb, int64_t lo,
+                           int64_t hi, float* acc) {
   if constexpr (S::kWidth == 16) {
-    if (D == 128) return attention_values16<S, 8>(correction, p, V, kb, lo, hi, acc), true;
-    if (D == 64) return attention_values16<S, 4>(correction, p, V, kb, lo, hi, acc), true;
+    if (s.head_dim == 128)
+      return attention_values16<S, 8>(correction, p, s, v_cache, kv_head, kb, lo, hi, acc), true;
+    if (s.head_dim == 64)
+      return attention_values16<S, 4>(correction, p, s, v_cache, kv_head, kb, lo, hi, acc), true;
   }
   return false;
 }
@@ -277,8 +284,6 @@ void attention_block(const float* q, const float* k_cache, const float* v_cache,
   std::fill(m, m + rows, kNegInf);
   std::fill(l, l + rows, 0.0f);
   std::fill(acc, acc + rows * D, 0.0f);
-  const float* K = k_cache + kv_head * s.kv_stride;
-  const float* V = v_cache + kv_head * s.kv_stride;
   auto lowest_key = [&](int64_t pos) {
     return s.sliding_window > 0 ? std::max<int64_t>(0, pos - s.sliding_window + 1) : int64_t{0};
   };
@@ -294,10 +299,11 @@ void attention_block(const float* q, const float* k_cache, const float* v_cache,
       if (lo >= hi) continue;
       const float* qr = q + (t * s.n_heads + h) * D;
       float* pr = p + r * kBk;
-      if (!attention_scores_fast<S>(qr, K, D, kb, lo, hi, s.scale, pr)) {
+      if (!attention_scores_fast<S>(qr, s, k_cache, kv_head, kb, lo, hi, pr)) {
         for (int64_t j = 0; j < kBk; ++j) {
           const int64_t key = kb + j;
-          pr[j] = (key >= lo && key < hi) ? dot<S>(qr, K + key * D, D) * s.scale : kNegInf;
+          pr[j] = (key >= lo && key < hi) ? dot<S>(qr, s.kv_row(k_cache, kv_head, key), D) * s.scale
+                                          : kNegInf;
         }
       }
       float block_max = kNegInf;
@@ -314,10 +320,10 @@ void attention_block(const float* q, const float* k_cache, const float* v_cache,
       }
       l[r] = l[r] * correction + S::reduce_add(vsum);
       float* ar = acc + r * D;
-      if (!attention_values_fast<S>(correction, pr, V, D, kb, lo, hi, ar)) {
-        scale_axpy<S>(correction, pr[lo - kb], V + lo * D, ar, D);
+      if (!attention_values_fast<S>(correction, pr, s, v_cache, kv_head, kb, lo, hi, ar)) {
+        scale_axpy<S>(correction, pr[lo - kb], s.kv_row(v_cache, kv_head, lo), ar, D);
         for (int64_t key = lo + 1; key < hi; ++key)
-          scale_axpy<S>(1.0f, pr[key - kb], V + key * D, ar, D);
+          scale_axpy<S>(1.0f, pr[key - kb], s.kv_row(v_cache, kv_head, key), ar, D);
       }
     }
   }

@@ -128,9 +128,10 @@ float vec_dot_q5_k(DType, const std::byte* row, const void* activations, int64_t
     }
     int mins = 0;
     for (int j = 0; j < 8; ++j) mins += m[j] * (y[i].bsums[2 * j] + y[i].bsums[2 * j + 1]);
-    // ggml's order: a float vector of d * lanes across blocks, the minima as a scalar.
+    // ggml's order (see quant::vec_dot_ref): a float vector of d * lanes across blocks, the
+    // minima as a scalar fused multiply-add.
     acc = _mm256_fmadd_ps(_mm256_set1_ps(y[i].d * h2f(x[i].d)), _mm256_cvtepi32_ps(sumi), acc);
-    mins_sum += -y[i].d * h2f(x[i].dmin) * static_cast<float>(mins);
+    mins_sum = std::fma(-y[i].d * h2f(x[i].dmin), static_cast<float>(mins), mins_sum);
   }
   return hsum_f32(acc) + mins_sum;
 }
@@ -262,6 +263,10 @@ inline float finish_k_block(DType type, const UnpackedKRow& u, int64_t i, const 
 
 float dot_unpacked_k(DType type, const UnpackedKRow& u, const quant::BlockQ8_K* y, int64_t n) {
   float sum = 0.0f;
+  // Q5_K in ggml's float order, as vec_dot_q5_k: the 8 integer lanes here group the same
+  // elements (4k..4k+3 of each sub-block) as ggml's.
+  __m256 q5acc = _mm256_setzero_ps();
+  float q5mins = 0.0f;
   for (int64_t i = 0; i < n / quant::kQK_K; ++i) {
     const uint8_t* codes = u.codes.data() + i * quant::kQK_K;
     const int32_t* lanes = u.lane_scales.data() + i * quant::kQK_K / 4;
@@ -271,9 +276,17 @@ float dot_unpacked_k(DType type, const UnpackedKRow& u, const quant::BlockQ8_K* 
           dot_u8s8(_mm256_setzero_si256(), load256(codes + 32 * c), load256(y[i].qs + 32 * c));
       acc = _mm256_add_epi32(acc, _mm256_mullo_epi32(d, load256(lanes + 8 * c)));
     }
+    if (type == DType::Q5_K) {
+      const __m256i offsets = load256(u.group_offsets.data() + 16 * i);
+      q5acc = _mm256_fmadd_ps(_mm256_set1_ps(y[i].d * u.d[i]), _mm256_cvtepi32_ps(acc), q5acc);
+      q5mins = std::fma(
+          -y[i].d * u.dmin[i],
+          static_cast<float>(hsum_i32(_mm256_madd_epi16(load256(y[i].bsums), offsets))), q5mins);
+      continue;
+    }
     sum += finish_k_block(type, u, i, y[i], hsum_i32(acc));
   }
-  return sum;
+  return type == DType::Q5_K ? hsum_f32(q5acc) + q5mins : sum;
 }
 
 #if defined(__AVX512VNNI__) && defined(__AVX512BW__)
@@ -312,10 +325,12 @@ void dot2_unpacked_k(DType type, const UnpackedKRow& u, const quant::BlockQ8_K* 
           _mm256_fmadd_ps(_mm256_set1_ps(y0[i].d * u.d[i]), _mm256_cvtepi32_ps(lanes0), q5acc0);
       q5acc1 =
           _mm256_fmadd_ps(_mm256_set1_ps(y1[i].d * u.d[i]), _mm256_cvtepi32_ps(lanes1), q5acc1);
-      q5mins0 += -y0[i].d * u.dmin[i] *
-                 static_cast<float>(hsum_i32(_mm256_madd_epi16(load256(y0[i].bsums), offsets)));
-      q5mins1 += -y1[i].d * u.dmin[i] *
-                 static_cast<float>(hsum_i32(_mm256_madd_epi16(load256(y1[i].bsums), offsets)));
+      q5mins0 = std::fma(
+          -y0[i].d * u.dmin[i],
+          static_cast<float>(hsum_i32(_mm256_madd_epi16(load256(y0[i].bsums), offsets))), q5mins0);
+      q5mins1 = std::fma(
+          -y1[i].d * u.dmin[i],
+          static_cast<float>(hsum_i32(_mm256_madd_epi16(load256(y1[i].bsums), offsets))), q5mins1);
       continue;
     }
     sum0 += finish_k_block(type, u, i, y0[i], _mm512_reduce_add_epi32(acc0));

@@ -220,6 +220,50 @@ void quantize_row_q8_K(const float* x, BlockQ8_K* out, int64_t n) {
   }
 }
 
+namespace {
+
+// Code l (0..31) of sub-block sub of a Q4_K / Q5_K block: a nibble of the 64-element chunk
+// sub / 2 (low for even sub-blocks, high for odd ones), plus 16 if qh carries its fifth bit.
+int k_code(const uint8_t* qs, const uint8_t* qh, int sub, int l) {
+  const uint8_t byte = qs[(sub / 2) * 32 + l];
+  const int v = sub % 2 ? byte >> 4 : byte & 0xF;
+  return qh != nullptr && (qh[l] & (1 << sub)) ? v + 16 : v;
+}
+
+// Q5_K in the float order of ggml's x86 kernel (AVX2, also what it runs on AVX-512 machines),
+// which produced llama.cpp's reference outputs. Lane k (0..7) holds the scaled integer sum of
+// elements 4k..4k+3 of every 32-element sub-block; each super-block adds y.d * d * lane to a
+// float accumulator per lane with one fused multiply-add, the minima (-y.d * dmin * sum) go to a
+// scalar sum, also fused, and the
+// lanes are added as ((0+4) + (2+6)) + ((1+5) + (3+7)) at the end. Any order is equally accurate,
+// but a last-bit difference here can flip the int8 rounding of the next layer's activations,
+// which moves the log-probabilities of these small test models by several hundredths. The SIMD
+// kernels follow the same order, so they equal this reference exactly.
+float vec_dot_q5_k(const BlockQ5_K* x, const BlockQ8_K* y, int64_t n) {
+  float acc[8] = {};
+  float mins_sum = 0.0f;
+  for (int64_t i = 0; i < n / kQK_K; ++i) {
+    int lanes[8] = {};
+    int mins = 0;
+    for (int sub = 0; sub < 8; ++sub) {
+      uint8_t sc, m;
+      scale_min_k4(sub, x[i].scales, &sc, &m);
+      for (int l = 0; l < 32; ++l)
+        lanes[l / 4] += sc * k_code(x[i].qs, x[i].qh, sub, l) * y[i].qs[sub * 32 + l];
+      mins += m * (y[i].bsums[2 * sub] + y[i].bsums[2 * sub + 1]);
+    }
+    const float d = y[i].d * h2f(x[i].d);
+    for (int k = 0; k < 8; ++k) acc[k] = std::fma(d, static_cast<float>(lanes[k]), acc[k]);
+    // ggml's compiler fuses this multiply-add (its CPU code is built with -march=native).
+    mins_sum = std::fma(-y[i].d * h2f(x[i].dmin), static_cast<float>(mins), mins_sum);
+  }
+  const float lanes_sum =
+      ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]));
+  return lanes_sum + mins_sum;
+}
+
+}  // namespace
+
 ActivationFormat activation_format(DType weight_type) {
   return block_elements(weight_type) == kQK_K ? ActivationFormat::kQ8_K : ActivationFormat::kQ8_0;
 }
@@ -243,6 +287,7 @@ float vec_dot_ref(DType type, const std::byte* row, const void* activations, int
     return sum;
   }
   const auto* y = static_cast<const BlockQ8_K*>(activations);
+  if (type == DType::Q5_K) return vec_dot_q5_k(reinterpret_cast<const BlockQ5_K*>(row), y, n);
   float sum = 0.0f;
   for (int64_t i = 0; i < n / kQK_K; ++i) {
     if (type == DType::Q6_K) {
@@ -256,34 +301,19 @@ float vec_dot_ref(DType type, const std::byte* row, const void* activations, int
         total += b.scales[g] * dot;
       }
       sum += h2f(b.d) * y[i].d * static_cast<float>(total);
-    } else if (type == DType::Q4_K || type == DType::Q5_K) {
-      const bool five = type == DType::Q5_K;
-      const uint8_t* scales = five ? reinterpret_cast<const BlockQ5_K*>(row)[i].scales
-                                   : reinterpret_cast<const BlockQ4_K*>(row)[i].scales;
-      const uint8_t* qs = five ? reinterpret_cast<const BlockQ5_K*>(row)[i].qs
-                               : reinterpret_cast<const BlockQ4_K*>(row)[i].qs;
-      const uint8_t* qh = five ? reinterpret_cast<const BlockQ5_K*>(row)[i].qh : nullptr;
-      uint16_t dh, dminh;
-      std::memcpy(&dh, row + i * block_bytes(type), 2);
-      std::memcpy(&dminh, row + i * block_bytes(type) + 2, 2);
+    } else if (type == DType::Q4_K) {
+      const BlockQ4_K& b = reinterpret_cast<const BlockQ4_K*>(row)[i];
       int scaled = 0, mins = 0;
       for (int sub = 0; sub < 8; ++sub) {
         uint8_t sc, m;
-        scale_min_k4(sub, scales, &sc, &m);
-        const int chunk = sub / 2;
-        const bool high = sub % 2;
+        scale_min_k4(sub, b.scales, &sc, &m);
         int dot = 0;
-        for (int l = 0; l < 32; ++l) {
-          const uint8_t byte = qs[chunk * 32 + l];
-          int v = high ? byte >> 4 : byte & 0xF;
-          if (five && (qh[l] & (1 << sub))) v += 16;
-          dot += v * y[i].qs[sub * 32 + l];
-        }
+        for (int l = 0; l < 32; ++l) dot += k_code(b.qs, nullptr, sub, l) * y[i].qs[sub * 32 + l];
         scaled += sc * dot;
         mins += m * (y[i].bsums[2 * sub] + y[i].bsums[2 * sub + 1]);
       }
-      sum += y[i].d * h2f(dh) * static_cast<float>(scaled) -
-             y[i].d * h2f(dminh) * static_cast<float>(mins);
+      sum += y[i].d * h2f(b.d) * static_cast<float>(scaled) -
+             y[i].d * h2f(b.dmin) * static_cast<float>(mins);
     } else {
       throw Error("no dot product for " + std::string(dtype_name(type)));
     }

@@ -91,6 +91,12 @@ void pack_fifth_bits(const uint8_t* q, uint8_t* qh) {
 // the [min, max] grid, then tries n_steps + 1 slightly stretched grids; for each, the weighted
 // least-squares scale and offset given those levels, keeping the lowest weighted error.
 // Returns the scale; *neg_min receives m.
+//
+// Each trial grid is anchored at the best offset found so far, not at the block minimum: once a
+// fit improves, later grids start from its offset and divide by (max - offset). That is how
+// llama-quantize searches, and following it keeps our K-quant blocks byte-identical to its files
+// (anchoring every grid at the minimum searches different grids and came out up to 0.6% worse
+// in RMSE on the qbase fixture).
 float fit_scale_min(int n, int n_levels, const float* x, const float* w, uint8_t* L, float* neg_min,
                     float first_stretch, float stretch_step, int n_steps) {
   float lo = x[0], hi = x[0];
@@ -107,12 +113,12 @@ float fit_scale_min(int n, int n_levels, const float* x, const float* w, uint8_t
     *neg_min = -lo;
     return 0.f;
   }
+  float offset = lo;  // the anchor of the next grid as well as the fitted offset
   auto level = [&](float inv, float v) {
-    return std::clamp(round_even(inv * (v - lo)), 0, n_levels);
+    return std::clamp(round_even(inv * (v - offset)), 0, n_levels);
   };
-  float inv = n_levels / (hi - lo);
+  float inv = n_levels / (hi - offset);
   float scale = 1 / inv;
-  float offset = lo;
   float best = 0;
   for (int i = 0; i < n; ++i) {
     L[i] = static_cast<uint8_t>(level(inv, x[i]));
@@ -121,7 +127,7 @@ float fit_scale_min(int n, int n_levels, const float* x, const float* w, uint8_t
   }
   uint8_t trial[32];
   for (int s = 0; s <= n_steps; ++s) {
-    inv = (first_stretch + stretch_step * s + n_levels) / (hi - lo);
+    inv = (first_stretch + stretch_step * s + n_levels) / (hi - offset);
     float sum_l = 0, sum_l2 = 0, sum_xl = 0;
     for (int i = 0; i < n; ++i) {
       const int l = level(inv, x[i]);

@@ -1,9 +1,10 @@
 // Weight quantizers: float32 rows to the storage formats of GGUF files (F16, BF16 and GGML's
-// block formats). The legacy formats (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0) round exactly as ggml's
-// reference quantizers do, so a row quantized here is byte-identical to llama-quantize's.
-// The K-quants search each sub-block's scale (and minimum) for the least weighted squared
-// error, as ggml's reference does without an importance matrix. Scalar code, run at conversion
-// time only; dequantization lives in quant_ref.h.
+// block formats). Every format rounds and searches exactly as ggml's reference quantizers do
+// (the path llama-quantize takes without an importance matrix), so a row quantized here is
+// byte-identical to llama-quantize's: the legacy formats (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0) round
+// the same way, and the K-quants search each sub-block's scale (and minimum) for the least
+// weighted squared error over the same grids. Scalar code without FMA contraction (the order of
+// float operations decides ties), run at conversion time only; dequantization is in quant_ref.h.
 #pragma once
 
 #include <cstddef>

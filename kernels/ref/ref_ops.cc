@@ -111,13 +111,12 @@ void attention(const float* q, const float* k_cache, const float* v_cache, const
         s.sliding_window > 0 ? std::max<int64_t>(0, pos - s.sliding_window + 1) : 0;
     for (int64_t h = 0; h < s.n_heads; ++h) {
       const float* qh = q + (t * s.n_heads + h) * s.head_dim;
-      const float* kh = k_cache + (h / group) * s.kv_stride;
-      const float* vh = v_cache + (h / group) * s.kv_stride;
       scores.assign(static_cast<size_t>(pos - first + 1), 0.0);
       double max_score = -INFINITY;
       for (int64_t j = first; j <= pos; ++j) {
         double dot = 0.0;
-        for (int64_t d = 0; d < s.head_dim; ++d) dot += double{qh[d]} * kh[j * s.head_dim + d];
+        const float* kj = s.kv_row(k_cache, h / group, j);
+        for (int64_t d = 0; d < s.head_dim; ++d) dot += double{qh[d]} * kj[d];
         scores[j - first] = dot * s.scale;
         max_score = std::max(max_score, scores[j - first]);
       }
@@ -126,7 +125,8 @@ void attention(const float* q, const float* k_cache, const float* v_cache, const
       float* o = out + (t * s.n_heads + h) * s.head_dim;
       for (int64_t d = 0; d < s.head_dim; ++d) {
         double acc = 0.0;
-        for (int64_t j = first; j <= pos; ++j) acc += scores[j - first] * vh[j * s.head_dim + d];
+        for (int64_t j = first; j <= pos; ++j)
+          acc += scores[j - first] * s.kv_row(v_cache, h / group, j)[d];
         o[d] = static_cast<float>(acc / total);
       }
     }

@@ -3,9 +3,7 @@
 // hand-written fixtures to Markdown and HTML; and the HTML rendered by headless Chromium
 // (Debian's chromium), checked for drawn charts, a script that ran to its end, and a screenshot
 // that is not a blank page. Screenshots stay in the build folder (tests/compare/*.png).
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,6 +17,7 @@
 
 #include "compare/comparison.h"
 #include "compare/report_html.h"
+#include "tests/support/serve_process.h"
 
 namespace junction::compare {
 namespace {
@@ -42,48 +41,6 @@ fs::path scratch_dir(const std::string& name) {
   fs::create_directories(dir);
   return dir;
 }
-
-// `junction serve` in a child process; stopped with SIGTERM when this goes out of scope.
-class Server {
- public:
-  explicit Server(const fs::path& log) {
-    pid_ = fork();
-    if (pid_ == 0) {
-      const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      dup2(fd, 2);
-      dup2(fd, 1);
-      const std::string model = kData + "/models/qwen3-e2e-bf16";
-      execl(JUNCTION_BINARY, "junction", "serve", "--model", model.c_str(), "--host", "127.0.0.1",
-            "--port", "0", "--threads", "2", "--parallel", "4", static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    const std::string marker = "listening on http://127.0.0.1:";
-    for (int i = 0; i < 1200 && port_ == 0; ++i) {
-      const std::string text = read(log);
-      if (const size_t at = text.find(marker); at != std::string::npos)
-        port_ = std::atoi(text.c_str() + at + marker.size());
-      else
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      int status = 0;
-      if (port_ == 0 && waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        break;
-      }
-    }
-  }
-  ~Server() {
-    if (pid_ <= 0) return;
-    kill(pid_, SIGTERM);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-  }
-  pid_t pid() const { return pid_; }
-  int port() const { return port_; }
-
- private:
-  pid_t pid_ = -1;
-  int port_ = 0;
-};
 
 int run(const std::string& command) {
   const int status = std::system(command.c_str());
@@ -176,8 +133,10 @@ TEST(HeadlessChromium, FixtureReportRendersItsCharts) {
 
 TEST(BenchEndToEnd, ServeBenchCompareAndRender) {
   const fs::path dir = scratch_dir("e2e");
-  Server server(dir / "serve.log");
-  ASSERT_GT(server.port(), 0) << "junction serve did not start:\n" << read(dir / "serve.log");
+  testing::ServeProcess server(JUNCTION_BINARY,
+                               testing::engine_serve_args(kData + "/models/qwen3-e2e-bf16"),
+                               dir / "serve.log");
+  ASSERT_GT(server.port(), 0) << "junction serve did not start:\n" << server.log();
   const std::string endpoint = "http://127.0.0.1:" + std::to_string(server.port()) + "/v1";
   const fs::path bench_json = dir / "bench.json";
   const std::string bench = std::string(JUNCTION_BINARY) + " bench --endpoint " + endpoint +

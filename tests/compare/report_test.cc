@@ -63,6 +63,36 @@ TEST(Comparison, SameModelAtTwoEndpointsGetsTwoLabelledRows) {
   EXPECT_EQ(c.rows[1].label, "alpha-8b @ http://127.0.0.1:9090");
 }
 
+TEST(Comparison, GenerativeScoresGetColumnsOfTheirOwn) {
+  const Comparison plain = fixture_comparison();
+  ASSERT_EQ(plain.columns.size(), 6u);  // no generative results: no generative columns
+  const Comparison c =
+      build_comparison({{"eval-alpha.json", Json::parse(read(kData + "eval-alpha.json"))},
+                        {"gamma.json", Json::parse(read(kData + "eval-gamma-generative.json"))}});
+  std::vector<std::string> headers;
+  for (const QualityColumn& col : c.columns) headers.push_back(col.header);
+  EXPECT_EQ(headers,
+            (std::vector<std::string>{"MMLU", "HellaSwag", "ARC", "TruthfulQA", "HumanEval pass@1",
+                                      "MT-Bench", "MMLU (generative)", "ARC (generative)"}));
+  ASSERT_EQ(c.rows.size(), 2u);
+  const ModelRow& alpha = c.rows[0];
+  const ModelRow& gamma = c.rows[1];
+  ASSERT_EQ(gamma.quality.size(), 8u);
+  EXPECT_FALSE(gamma.quality[0].value.has_value()) << "a generative MMLU in the lm-eval column";
+  EXPECT_FALSE(gamma.quality[2].value.has_value());
+  EXPECT_DOUBLE_EQ(*gamma.quality[6].value, 71.0);
+  EXPECT_DOUBLE_EQ(*gamma.quality[7].value, 87.5);
+  EXPECT_DOUBLE_EQ(*alpha.quality[0].value, 65.25);
+  EXPECT_FALSE(alpha.quality[6].value.has_value());
+  ASSERT_EQ(gamma.quality[6].notes.size(), 1u);
+  EXPECT_NE(gamma.quality[6].notes[0].find("after </think>"), std::string::npos);
+  const std::string md = render_markdown(c);
+  EXPECT_NE(md.find("| MMLU (generative) | ARC (generative) |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| gamma-r1 | — | — | — | — | — | — | 71.0 [2] | 87.5 [2] |"),
+            std::string::npos)
+      << md;
+}
+
 TEST(Comparison, RefusesFilesOfNeitherFormat) {
   EXPECT_THROW(build_comparison({{"x.json", Json{{"model", "m"}}}}), Error);
 }

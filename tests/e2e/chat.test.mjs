@@ -111,3 +111,40 @@ test('tools: a history with tool calls and results renders and answers', async (
   const t = await raw('/tokenize', JSON.stringify({ messages: [{ role: 'user', content: 'hi' }] }));
   assert.equal(t.status, 200);
 });
+
+test('tools round trip: a forced call parses and matches the schema, its result is answered', async () => {
+  const tools = [
+    { type: 'function', function: { name: 'get_weather', description: 'Weather in a city',
+      parameters: { type: 'object', properties: { city: { type: 'string', maxLength: 12 }, days: { type: 'integer' } }, required: ['city', 'days'] } } },
+    { type: 'function', function: { name: 'get_time', parameters: { type: 'object', properties: { zone: { type: 'string', maxLength: 8 } } } } },
+  ];
+  const messages = [{ role: 'user', content: 'Weather in Paris for 3 days?' }];
+  const r = await client.chat.completions.create({
+    model, tools, messages, tool_choice: { type: 'function', function: { name: 'get_weather' } }, max_tokens: 60, temperature: 0,
+  });
+  const call = r.choices[0].message.tool_calls?.[0];
+  assert.ok(call, `a tool call, got ${JSON.stringify(r.choices[0].message)}`);
+  assert.equal(call.function.name, 'get_weather');
+  const args = JSON.parse(call.function.arguments);
+  assert.equal(typeof args.city, 'string');
+  assert.ok(Number.isInteger(args.days));
+  assert.ok(!r.choices[0].message.content);
+
+  // "required" with one function uses its parameters too (several: any object, which a random
+  // model may not close within max_tokens).
+  const any = await client.chat.completions.create({ model, tools: tools.slice(1), messages, tool_choice: 'required', max_tokens: 60, temperature: 0 });
+  assert.equal(any.choices[0].message.tool_calls?.[0]?.function.name, 'get_time');
+  assert.equal(typeof JSON.parse(any.choices[0].message.tool_calls[0].function.arguments), 'object');
+  assert.equal(any.choices[0].finish_reason, 'tool_calls');
+
+  const answer = await client.chat.completions.create({
+    model, tools, max_tokens: 5, temperature: 0,
+    messages: [...messages, r.choices[0].message, { role: 'tool', tool_call_id: call.id, content: '{"temp": 21}' }],
+  });
+  assert.equal(answer.usage.completion_tokens, 5);
+  assert.ok(!answer.choices[0].message.tool_calls?.length, 'tool_choice auto: the random model answers in text');
+
+  const bad = await raw('/v1/chat/completions', JSON.stringify({ model, tools, messages, tool_choice: { type: 'function', function: { name: 'nope' } } }));
+  assert.equal(bad.status, 400);
+  assert.equal(bad.json.error.param, 'tool_choice');
+});

@@ -25,6 +25,27 @@ test('echo + logprobs + max_tokens 0 scores the prompt', async () => {
   assert.equal(r.usage.completion_tokens, 0);
 });
 
+test('streaming echo carries the prompt logprobs in its first chunk, as non-streaming does', async () => {
+  const body = { model, prompt: ref.ids, max_tokens: 3, echo: true, logprobs: 2, temperature: 0, ignore_eos: true, return_tokens_as_token_ids: true };
+  const whole = await client.completions.create(body);
+  const stream = await client.completions.create({ ...body, stream: true });
+  const tokens = [];
+  const logprobs = [];
+  let first = null;
+  for await (const c of stream) {
+    const ch = c.choices[0];
+    if (!ch?.logprobs) continue;
+    first ??= ch;
+    tokens.push(...ch.logprobs.tokens);
+    logprobs.push(...ch.logprobs.token_logprobs);
+  }
+  assert.deepEqual(idsOf(first.logprobs), ref.ids, 'the first chunk is the echoed prompt');
+  const want = whole.choices[0].logprobs;
+  assert.deepEqual(tokens, want.tokens);
+  assert.equal(logprobs[0], null);
+  logprobs.slice(1).forEach((x, k) => assert.ok(Math.abs(x - want.token_logprobs[k + 1]) < 1e-4));
+});
+
 test('8 concurrent requests of different lengths match their sequential results', async () => {
   const prompts = Array.from({ length: 8 }, (_, i) => ref.ids.concat(ref.greedy.slice(0, i)).concat(Array(i * 5).fill(100 + i)));
   const one = (prompt, n) => client.completions.create({

@@ -33,7 +33,7 @@ done
 [ -n "$port" ] || { echo "e2e: server did not start" >&2; cat "$log" >&2; exit 1; }
 
 status=0
-JUNCTION_URL="http://127.0.0.1:$port" JUNCTION_MODEL_DIR="$model" \
+JUNCTION_URL="http://127.0.0.1:$port" JUNCTION_MODEL_DIR="$model" JUNCTION_BIN="$junction" \
   node --test --test-concurrency=1 "$here"/*.test.mjs || status=$?
 
 kill -TERM "$pid"

@@ -1,18 +1,21 @@
 // The harness against lm-evaluation-harness's numbers, computed with transformers on the
 // qwen3-e2e fixture model (tests/data/eval/qwen3-e2e-loglikelihood.json, see
 // tests/data/eval/SOURCE.md): the tasks build the same context strings from the dataset files,
-// and the in-process backend reproduces every context token count, continuation token,
-// loglikelihood (1e-3), is_greedy, acc, acc_norm and mc2.
-//
-// The HTTP path (OpenAiCompletionsBackend against `junction serve`) runs the same checks via
-// check_against_fixture() once the server is wired into the build: see the hook at the bottom.
+// and both backends reproduce every context token count, continuation token, loglikelihood
+// (1e-3), is_greedy, acc, acc_norm and mc2: the engine in process, and `junction serve` on a
+// free loopback port over HTTP (/v1/completions with echo and prompt logprobs), tokenizing
+// through the server's /tokenize or the model's tokenizer.json.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "eval/local_engine_backend.h"
+#include "eval/openai_completions_backend.h"
 #include "eval/tasks/multiple_choice_tasks.h"
+#include "tests/support/serve_process.h"
 
 namespace junction::eval {
 namespace {
@@ -91,9 +94,35 @@ TEST(EvalFixture, LocalEngineBackendReproducesLoglikelihoods) {
   check_against_fixture(backend);
 }
 
-// Hook for the HTTP path: when the server lands, start `junction serve --model kModel` on a
-// loopback port and run check_against_fixture(OpenAiCompletionsBackend{...}) here (the test
-// binary needs JUNCTION_BINARY defined to the junction target, as tests/cli does).
+// The same numbers through the server, tokenizing with its /tokenize (the path an endpoint
+// without a local tokenizer takes; no fixture context is empty, so no EOS prefix is needed).
+TEST(EvalFixture, ServerOverHttpReproducesLoglikelihoods) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("junction_eval_fixture_" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  testing::ServeProcess server(JUNCTION_BINARY, testing::engine_serve_args(kModel),
+                               dir / "serve.log");
+  ASSERT_GT(server.port(), 0) << "junction serve did not start:\n" << server.log();
+  OpenAiCompletionsBackend backend({server.url() + "/v1", "qwen3-e2e-bf16", ""}, nullptr);
+  backend.probe_loglikelihood();
+  EXPECT_EQ(backend.echo_max_tokens(), 0);  // junction serve scores the prompt alone
+  check_against_fixture(backend);
+  // With the model's tokenizer.json instead (as --model-path gives it): the same token ids for
+  // every context and continuation, so the scores above hold for that path too.
+  OpenAiCompletionsBackend server_tokens({server.url(), "qwen3-e2e-bf16", ""}, nullptr);
+  OpenAiCompletionsBackend local_tokens(
+      {server.url(), "qwen3-e2e-bf16", ""},
+      std::make_unique<tokenizer::Tokenizer>(tokenizer::Tokenizer::load(kModel)));
+  local_tokens.probe_loglikelihood();
+  for (const MultipleChoiceDoc& doc : fixture_docs()) {
+    EXPECT_EQ(local_tokens.tokenize(doc.context), server_tokens.tokenize(doc.context));
+    for (size_t c = 0; c < doc.choices.size(); ++c) {
+      const std::string whole = doc.context + continuation(doc, c);
+      EXPECT_EQ(local_tokens.tokenize(whole), server_tokens.tokenize(whole)) << whole;
+    }
+  }
+  std::filesystem::remove_all(dir);
+}
 
 }  // namespace
 }  // namespace junction::eval

@@ -99,6 +99,29 @@ TEST(GatewayConfig, ErrorsNameTheLine) {
             "(postgres:// is planned)");
 }
 
+TEST(GatewayConfig, AnthropicProviders) {
+  const GatewayConfig c = parse_gateway_config(
+      "providers:\n  - {name: claude, kind: anthropic, base_url: \"https://api.anthropic.com/\", "
+      "api_key: \"${ANTHROPIC_API_KEY}\", default_max_tokens: 1024}\n"
+      "  - {name: c2, kind: anthropic, base_url: \"http://127.0.0.1:1\"}\nmodels: []\n",
+      "g.yaml", env({{"ANTHROPIC_API_KEY", "sk-ant"}}));
+  ASSERT_EQ(c.providers.size(), 2u);
+  EXPECT_EQ(c.providers[0].kind, "anthropic");
+  EXPECT_EQ(c.providers[0].base_url, "https://api.anthropic.com");
+  EXPECT_EQ(c.providers[0].api_key, "sk-ant");
+  EXPECT_EQ(c.providers[0].default_max_tokens, 1024);
+  EXPECT_EQ(c.providers[1].default_max_tokens, 4096);
+  try {
+    parse_gateway_config(
+        "providers:\n  - {name: a, kind: openai, base_url: 'http://x', default_max_tokens: 5}\n"
+        "models: []\n",
+        "g.yaml", env({}));
+    ADD_FAILURE() << "default_max_tokens on an openai provider was accepted";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "g.yaml:2: 'default_max_tokens' applies to kind 'anthropic' only");
+  }
+}
+
 TEST(EnvExpand, DefaultsEscapesAndErrors) {
   const EnvLookup e = env({{"A", "1"}, {"EMPTY", ""}});
   EXPECT_EQ(expand_env("x${A}y", e), "x1y");

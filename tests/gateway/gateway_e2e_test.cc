@@ -227,35 +227,73 @@ class GatewayE2E : public ::testing::Test {
     return 0;
   }
 
+  // A recorded Messages API answer at /NAME/v1/messages, served only with the headers the API
+  // requires (x-api-key, anthropic-version), answering its documented errors otherwise.
+  static std::string anthropic(const std::string& name, const std::string& type,
+                               const std::string& file) {
+    return "    location = /" + name + "/v1/messages {\n" +
+           "      if ($http_x_api_key != \"sk-ant-test\") { return 401 "
+           "'{\"type\":\"error\",\"error\":{\"type\":\"authentication_error\","
+           "\"message\":\"invalid x-api-key\"}}'; }\n"
+           "      if ($http_anthropic_version != \"2023-06-01\") { return 400 "
+           "'{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\","
+           "\"message\":\"anthropic-version: header is required\"}}'; }\n"
+           "      default_type " +
+           type + "; alias " + GATEWAY_TEST_DATA + "/" + file + ";\n    }\n";
+  }
+
   static void start_nginx() {
     nginx_port_ = free_port();
     const std::string d = dir_.string(), data = GATEWAY_TEST_DATA;
-    const std::string conf = R"(daemon off;
+    const std::string conf =
+        R"(daemon off;
 master_process off;
 worker_processes 1;
-pid )" + d + R"(/nginx.pid;
+pid )" + d +
+        R"(/nginx.pid;
 events { worker_connections 256; }
 http {
   access_log off;
-  client_body_temp_path )" + d +
-                             R"(/tmp_body;
-  proxy_temp_path )" + d + R"(/tmp_proxy;
-  fastcgi_temp_path )" + d + R"(/tmp_fastcgi;
-  uwsgi_temp_path )" + d + R"(/tmp_uwsgi;
-  scgi_temp_path )" + d + R"(/tmp_scgi;
+  client_body_temp_path )" +
+        d +
+        R"(/tmp_body;
+  proxy_temp_path )" +
+        d + R"(/tmp_proxy;
+  fastcgi_temp_path )" +
+        d + R"(/tmp_fastcgi;
+  uwsgi_temp_path )" +
+        d + R"(/tmp_uwsgi;
+  scgi_temp_path )" +
+        d + R"(/tmp_scgi;
   server {
-    listen 127.0.0.1:)" + std::to_string(nginx_port_) +
-                             R"(;
+    listen 127.0.0.1:)" +
+        std::to_string(nginx_port_) +
+        R"(;
     # Static files answer POST with 405; turn that into the file (the usual nginx idiom).
     error_page 405 =200 $uri;
     location = /openai/v1/chat/completions { default_type application/json; alias )" +
-                             data + R"(/openai_chat.json; }
+        data + R"(/openai_chat.json; }
     location = /openai/v1/completions { default_type application/json; alias )" +
-                             data + R"(/openai_completion.json; }
+        data + R"(/openai_completion.json; }
     location = /openai-sse/v1/chat/completions { default_type text/event-stream; alias )" +
-                             data + R"(/openai_chat_stream.sse; }
+        data + R"(/openai_chat_stream.sse; }
     location = /deepseek/v1/chat/completions { default_type application/json; alias )" +
-                             data + R"(/deepseek_chat.json; }
+        data + R"(/deepseek_chat.json; }
+    location = /deepseek-sse/v1/chat/completions { default_type text/event-stream; alias )" +
+        data + R"(/deepseek_chat_stream.sse; }
+)" + anthropic("anthropic", "application/json", "anthropic_message.json") +
+        anthropic("anthropic-sse", "text/event-stream", "anthropic_stream.sse") +
+        anthropic("anthropic-tools", "application/json", "anthropic_tool_use.json") +
+        anthropic("anthropic-tools-sse", "text/event-stream", "anthropic_tool_use_stream.sse") +
+        anthropic("anthropic-thinking", "application/json", "anthropic_thinking.json") +
+        anthropic("anthropic-thinking-sse", "text/event-stream", "anthropic_thinking_stream.sse") +
+        anthropic("anthropic-overloaded-sse", "text/event-stream",
+                  "anthropic_overloaded_stream.sse") +
+        anthropic("anthropic-early-error-sse", "text/event-stream",
+                  "anthropic_overloaded_early_stream.sse") +
+        R"(
+    location ^~ /anthropic-529/ { return 529 '{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}'; }
+    location ^~ /anthropic-400/ { return 400 '{"type":"error","error":{"type":"invalid_request_error","message":"messages: roles must alternate between user and assistant"},"request_id":"req_011CSHoEeqs5C35K2UUqR7Fy"}'; }
     location ^~ /e500/ { return 500 '{"error":{"message":"boom"}}'; }
     location ^~ /e429/ { add_header Retry-After 1 always; return 429 '{"error":{"message":"slow down"}}'; }
   }
@@ -292,6 +330,9 @@ http {
   static std::string nginx(const std::string& prefix) {
     return "http://127.0.0.1:" + std::to_string(nginx_port_) + "/" + prefix + "/v1";
   }
+  static std::string root(const std::string& prefix) {
+    return "http://127.0.0.1:" + std::to_string(nginx_port_) + "/" + prefix;
+  }
   static std::string local(int port) { return "http://127.0.0.1:" + std::to_string(port) + "/v1"; }
 
   // One gateway for the suite; each test adds its own keys.
@@ -322,6 +363,30 @@ providers:
                        local(flaky_->port()) + R"("}
   - {name: down, kind: openai, base_url: ")" +
                        local(free_port()) + R"(", connect_timeout_ms: 500}
+  - {name: deepseek-sse, kind: openai, base_url: ")" +
+                       nginx("deepseek-sse") + R"("}
+  - {name: anthropic, kind: anthropic, base_url: ")" +
+                       root("anthropic") + R"(", api_key: sk-ant-test}
+  - {name: anthropic-sse, kind: anthropic, base_url: ")" +
+                       root("anthropic-sse") + R"(", api_key: sk-ant-test}
+  - {name: anthropic-tools, kind: anthropic, base_url: ")" +
+                       root("anthropic-tools") + R"(", api_key: sk-ant-test}
+  - {name: anthropic-tools-sse, kind: anthropic, base_url: ")" +
+                       root("anthropic-tools-sse") + R"(", api_key: sk-ant-test}
+  - {name: anthropic-thinking, kind: anthropic, base_url: ")" +
+                       root("anthropic-thinking") + R"(", api_key: sk-ant-test}
+  - {name: anthropic-thinking-sse, kind: anthropic, base_url: ")" +
+                       root("anthropic-thinking-sse") + R"(", api_key: sk-ant-test}
+  - {name: anthropic-overloaded-sse, kind: anthropic, base_url: ")" +
+                       root("anthropic-overloaded-sse") + R"(", api_key: sk-ant-test}
+  - {name: anthropic-early-error-sse, kind: anthropic, base_url: ")" +
+                       root("anthropic-early-error-sse") + R"(", api_key: sk-ant-test}
+  - {name: anthropic-529, kind: anthropic, base_url: ")" +
+                       root("anthropic-529") + R"(", api_key: sk-ant-test}
+  - {name: anthropic-400, kind: anthropic, base_url: ")" +
+                       root("anthropic-400") + R"(", api_key: sk-ant-test}
+  - {name: anthropic-badkey, kind: anthropic, base_url: ")" +
+                       root("anthropic") + R"(", api_key: sk-ant-wrong}
   - {name: engine-a, kind: local, base_url: ")" +
                        local(engine_port_[0]) + R"("}
   - {name: engine-b, kind: local, base_url: ")" +
@@ -347,6 +412,36 @@ models:
   - name: reasoner
     price: {input_per_mtok: 0.55, output_per_mtok: 2.19, cached_input_per_mtok: 0.14}
     deployments: [{provider: deepseek}]
+  - name: reasoner-stream
+    price: {input_per_mtok: 0.55, output_per_mtok: 2.19, cached_input_per_mtok: 0.14}
+    deployments: [{provider: deepseek-sse}]
+  - name: claude-test
+    context_length: 200000
+    price: {input_per_mtok: 3.0, output_per_mtok: 15.0, cached_input_per_mtok: 0.3}
+    deployments:
+      - {provider: anthropic, model: claude-sonnet-4-5}
+      - {provider: anthropic-529, model: claude-sonnet-4-5}
+      - {provider: anthropic-400, model: claude-sonnet-4-5}
+      - {provider: anthropic-badkey, model: claude-sonnet-4-5}
+  - name: claude-stream
+    price: {input_per_mtok: 3.0, output_per_mtok: 15.0, cached_input_per_mtok: 0.3}
+    deployments: [{provider: anthropic-sse}, {provider: anthropic-529},
+                  {provider: anthropic-early-error-sse}]
+  - name: claude-tools
+    price: {input_per_mtok: 3.0, output_per_mtok: 15.0}
+    deployments: [{provider: anthropic-tools}]
+  - name: claude-tools-stream
+    price: {input_per_mtok: 3.0, output_per_mtok: 15.0}
+    deployments: [{provider: anthropic-tools-sse}]
+  - name: claude-thinking
+    price: {input_per_mtok: 3.0, output_per_mtok: 15.0}
+    deployments: [{provider: anthropic-thinking}]
+  - name: claude-thinking-stream
+    price: {input_per_mtok: 3.0, output_per_mtok: 15.0}
+    deployments: [{provider: anthropic-thinking-sse}]
+  - name: claude-overloaded
+    price: {input_per_mtok: 3.0, output_per_mtok: 15.0}
+    deployments: [{provider: anthropic-overloaded-sse}]
   - name: cutter
     price: {input_per_mtok: 1.0, output_per_mtok: 1.0}
     deployments: [{provider: cut}]
@@ -701,6 +796,259 @@ TEST_F(GatewayE2E, TwoEnginesServeChatAndStreamAndFailOver) {
   NanoUsd spent = 0;
   for (const auto& u : gateway_->state().store().usage(id, 0, 1000)) spent += u.cost;
   EXPECT_EQ(gateway_->state().store().key_by_id(id)->credits + spent, usd_to_nano(1.0));
+}
+
+}  // namespace
+}  // namespace junction::gateway
+
+// Anthropic (Messages API) deployments: nginx serves recorded Messages answers and streams only
+// when the request carries x-api-key and anthropic-version; clients see OpenAI shapes.
+namespace junction::gateway {
+namespace {
+
+// Concatenated content, reasoning and tool-call arguments of a streamed chat, and its ends.
+struct StreamedChat {
+  std::string content, reasoning, tool_id, tool_name, arguments, finish_reason;
+  Json usage;
+  bool done = false;
+};
+
+StreamedChat collect(const std::vector<std::string>& events, const std::string& request_id) {
+  StreamedChat c;
+  for (const auto& data : events) {
+    if (data == "[DONE]") {
+      c.done = true;
+      continue;
+    }
+    const Json e = Json::parse(data);
+    EXPECT_EQ(e["id"], request_id);
+    EXPECT_EQ(e["object"], "chat.completion.chunk");
+    if (e.contains("usage")) c.usage = e["usage"];
+    for (const auto& choice : e["choices"]) {
+      const Json& d = choice["delta"];
+      if (d.contains("content") && d["content"].is_string()) c.content += d["content"];
+      if (d.contains("reasoning_content") && d["reasoning_content"].is_string())
+        c.reasoning += d["reasoning_content"];
+      if (d.contains("tool_calls"))
+        for (const auto& t : d["tool_calls"]) {
+          EXPECT_EQ(t["index"], 0);
+          if (t.contains("id")) c.tool_id = t["id"];
+          if (t["function"].contains("name")) c.tool_name = t["function"]["name"];
+          c.arguments += t["function"]["arguments"].get<std::string>();
+        }
+      if (choice["finish_reason"].is_string()) c.finish_reason = choice["finish_reason"];
+    }
+  }
+  return c;
+}
+
+TEST_F(GatewayE2E, AnthropicAnswerIsTranslatedAndCharged) {
+  const auto [id, key] = new_key(1.0);
+  const Reply r = post("/v1/chat/completions", only(chat("claude-test"), {"anthropic"}), key);
+  ASSERT_EQ(r.status, 200) << r.head.error_body;
+  EXPECT_EQ(r.head.header("x-junction-provider"), "anthropic");
+  const Json j = r.json();
+  EXPECT_EQ(j["object"], "chat.completion");
+  EXPECT_EQ(j["model"], "claude-test");
+  EXPECT_EQ(j["id"], r.head.header("x-request-id"));
+  EXPECT_EQ(j["choices"][0]["message"]["role"], "assistant");
+  EXPECT_EQ(j["choices"][0]["message"]["content"], "Hello! How can I help you today?");
+  EXPECT_EQ(j["choices"][0]["finish_reason"], "stop");
+  // input 12 + cache reads 8 = 20 prompt tokens, 8 of them cached; 10 out.
+  EXPECT_EQ(j["usage"]["prompt_tokens"], 20);
+  EXPECT_EQ(j["usage"]["completion_tokens"], 10);
+  EXPECT_EQ(j["usage"]["prompt_tokens_details"]["cached_tokens"], 8);
+  // 12 * 3000 + 8 * 300 + 10 * 15000 nano-USD
+  EXPECT_DOUBLE_EQ(j["usage"]["cost"].get<double>(), 188400e-9);
+  const Json g = get("/v1/generation?id=" + j["id"].get<std::string>(), key).json()["data"];
+  EXPECT_EQ(g["provider"], "anthropic");
+  EXPECT_EQ(g["tokens_prompt"], 20);
+  EXPECT_EQ(g["tokens_cached"], 8);
+  EXPECT_DOUBLE_EQ(g["total_cost"].get<double>(), 188400e-9);
+  EXPECT_NEAR(get("/admin/keys/" + id, "admin-secret").json()["credits"].get<double>(),
+              1.0 - 188400e-9, 1e-12);
+
+  // The Messages API has no text completions: 400, nothing charged.
+  const Reply c = post("/v1/completions", {{"model", "claude-test"}, {"prompt", "x"}}, key);
+  EXPECT_EQ(c.status, 400);
+  EXPECT_EQ(c.json()["error"]["code"], "chat_only_model");
+  // A request the translation refuses (n > 1) is a 400 naming the field.
+  Json n2 = only(chat("claude-test"), {"anthropic"});
+  n2["n"] = 2;
+  const Reply bad = post("/v1/chat/completions", n2, key);
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.json()["error"]["param"], "n");
+}
+
+TEST_F(GatewayE2E, AnthropicErrorsFailOverOrPassThroughAsOpenAIErrors) {
+  const auto [id, key] = new_key(1.0);
+  // 529 overloaded_error is retried on the next deployment before the first byte.
+  const Reply r =
+      post("/v1/chat/completions", only(chat("claude-test"), {"anthropic-529", "anthropic"}), key);
+  ASSERT_EQ(r.status, 200) << r.head.error_body;
+  EXPECT_EQ(r.head.header("x-junction-provider"), "anthropic");
+  // A 400 is the request's fault: the client gets it, in OpenAI's error shape.
+  const Reply rejected =
+      post("/v1/chat/completions", only(chat("claude-test"), {"anthropic-400"}), key);
+  EXPECT_EQ(rejected.status, 400);
+  const Json e = rejected.json()["error"];
+  EXPECT_EQ(e["type"], "invalid_request_error");
+  EXPECT_EQ(e["message"], "messages: roles must alternate between user and assistant");
+  EXPECT_TRUE(e.contains("param"));
+  // Without the right x-api-key the recorded upstream answers authentication_error.
+  const Reply unauthorized =
+      post("/v1/chat/completions", only(chat("claude-test"), {"anthropic-badkey"}), key);
+  EXPECT_EQ(unauthorized.status, 401);
+  EXPECT_EQ(unauthorized.json()["error"]["type"], "authentication_error");
+  // Streams fail over too.
+  Json body = only(chat("claude-stream"), {"anthropic-529", "anthropic-sse"});
+  body["stream"] = true;
+  pull::HttpResponseHead head;
+  const auto events = stream(body, key, &head);
+  EXPECT_EQ(head.header("x-junction-provider"), "anthropic-sse");
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back(), "[DONE]");
+  // So does a stream whose overloaded_error event comes before its first token: nothing had
+  // reached the client yet.
+  body = only(chat("claude-stream"), {"anthropic-early-error-sse", "anthropic-sse"});
+  body["stream"] = true;
+  const auto retried = stream(body, key, &head);
+  EXPECT_EQ(head.header("x-junction-provider"), "anthropic-sse");
+  ASSERT_FALSE(retried.empty());
+  EXPECT_EQ(retried.back(), "[DONE]");
+  EXPECT_EQ(Json::parse(retried[0])["choices"][0]["delta"]["content"], "Hello");
+}
+
+TEST_F(GatewayE2E, AnthropicStreamIsTranslatedWithUsageAndCost) {
+  const auto [id, key] = new_key(1.0);
+  Json body = only(chat("claude-stream"), {"anthropic-sse"});
+  body["stream"] = true;
+  body["stream_options"] = {{"include_usage", true}};
+  pull::HttpResponseHead head;
+  const auto events = stream(body, key, &head);
+  const std::string request_id = head.header("x-request-id");
+  // three deltas (the first with the role), finish, usage, [DONE]
+  ASSERT_EQ(events.size(), 6u);
+  EXPECT_EQ(Json::parse(events[0])["choices"][0]["delta"]["role"], "assistant");
+  const StreamedChat c = collect(events, request_id);
+  EXPECT_TRUE(c.done);
+  EXPECT_EQ(c.content, "Hello! How can I help you today?");
+  EXPECT_EQ(c.finish_reason, "stop");
+  EXPECT_TRUE(Json::parse(events[4])["choices"].empty());
+  EXPECT_EQ(c.usage["prompt_tokens"], 20);
+  EXPECT_EQ(c.usage["completion_tokens"], 10);
+  EXPECT_EQ(c.usage["prompt_tokens_details"]["cached_tokens"], 8);
+  EXPECT_DOUBLE_EQ(c.usage["cost"].get<double>(), 188400e-9);
+  const Json g = get("/v1/generation?id=" + request_id, key).json()["data"];
+  EXPECT_EQ(g["status"], "ok");
+  EXPECT_EQ(g["streamed"], true);
+  EXPECT_EQ(g["tokens_completion"], 10);
+
+  // Without include_usage no usage chunk reaches the client; the charge is the same.
+  body.erase("stream_options");
+  const auto plain = stream(body, key);
+  for (const auto& e : plain) {
+    if (e != "[DONE]") {
+      EXPECT_FALSE(Json::parse(e).contains("usage"));
+    }
+  }
+  NanoUsd spent = 0;
+  for (const auto& u : gateway_->state().store().usage(id, 0, 100)) spent += u.cost;
+  EXPECT_EQ(spent, 2 * 188400);
+}
+
+TEST_F(GatewayE2E, AnthropicToolUseWholeAndStreamed) {
+  const auto [id, key] = new_key(1.0);
+  Json body = chat("claude-tools", 1024);
+  body["tools"] = Json::parse(R"([{"type": "function", "function": {"name": "get_weather",
+      "parameters": {"type": "object", "properties": {"location": {"type": "string"}}}}}])");
+  const Reply r = post("/v1/chat/completions", body, key);
+  ASSERT_EQ(r.status, 200) << r.head.error_body;
+  const Json m = r.json()["choices"][0];
+  EXPECT_EQ(m["finish_reason"], "tool_calls");
+  EXPECT_EQ(m["message"]["content"], "I'll check the current weather in San Francisco for you.");
+  const Json call = m["message"]["tool_calls"][0];
+  EXPECT_EQ(call["id"], "toolu_01A09q90qw90lq917835lq9");
+  EXPECT_EQ(call["type"], "function");
+  EXPECT_EQ(call["function"]["name"], "get_weather");
+  EXPECT_EQ(Json::parse(call["function"]["arguments"].get<std::string>()),
+            Json::parse(R"({"location": "San Francisco, CA", "unit": "celsius"})"));
+  EXPECT_EQ(r.json()["usage"]["prompt_tokens"], 472);
+  EXPECT_DOUBLE_EQ(r.json()["usage"]["cost"].get<double>(), (472 * 3000 + 89 * 15000) * 1e-9);
+
+  body["model"] = "claude-tools-stream";
+  body["stream"] = true;
+  pull::HttpResponseHead head;
+  const auto events = stream(body, key, &head);
+  const StreamedChat c = collect(events, head.header("x-request-id"));
+  EXPECT_TRUE(c.done);
+  EXPECT_EQ(c.content, "Okay, let's check the weather for San Francisco, CA:");
+  EXPECT_EQ(c.tool_id, "toolu_01T1x1fJ34qAmk2tNTrN7Up6");
+  EXPECT_EQ(c.tool_name, "get_weather");
+  EXPECT_EQ(Json::parse(c.arguments),
+            Json::parse(R"({"location": "San Francisco, CA", "unit": "fahrenheit"})"));
+  EXPECT_EQ(c.finish_reason, "tool_calls");
+  const Json g = get("/v1/generation?id=" + head.header("x-request-id"), key).json()["data"];
+  EXPECT_EQ(g["tokens_prompt"], 472);
+  EXPECT_EQ(g["tokens_completion"], 89);
+}
+
+TEST_F(GatewayE2E, AnthropicThinkingBecomesReasoningContent) {
+  const auto [id, key] = new_key(1.0);
+  Json body = chat("claude-thinking", 2048);
+  body["reasoning"] = {{"max_tokens", 1024}};
+  const Reply r = post("/v1/chat/completions", body, key);
+  ASSERT_EQ(r.status, 200) << r.head.error_body;
+  const Json m = r.json()["choices"][0]["message"];
+  EXPECT_EQ(m["reasoning_content"], "27 * 453 = 27 * 400 + 27 * 53 = 10800 + 1431 = 12231.");
+  EXPECT_EQ(m["content"], "27 * 453 = 12,231");
+  EXPECT_EQ(r.json()["usage"]["completion_tokens"], 310);
+
+  body["model"] = "claude-thinking-stream";
+  body["stream"] = true;
+  pull::HttpResponseHead head;
+  const auto events = stream(body, key, &head);
+  const StreamedChat c = collect(events, head.header("x-request-id"));
+  EXPECT_EQ(c.reasoning, "27 * 453 = 27 * 400 + 27 * 53 = 10800 + 1431 = 12231.");
+  EXPECT_EQ(c.content, "27 * 453 = 12,231");
+  EXPECT_EQ(c.finish_reason, "stop");
+  // A reasoning budget that does not fit under max_tokens is refused before any upstream call.
+  Json tight = chat("claude-thinking", 1000);
+  tight["reasoning"] = {{"max_tokens", 1024}};
+  EXPECT_EQ(post("/v1/chat/completions", tight, key).status, 400);
+}
+
+TEST_F(GatewayE2E, AnthropicErrorEventMidStreamKeepsTheContract) {
+  const auto [id, key] = new_key(1.0);
+  Json body = chat("claude-overloaded");
+  body["stream"] = true;
+  pull::HttpResponseHead head;
+  const auto events = stream(body, key, &head);
+  ASSERT_EQ(events.size(), 2u);  // "Hel", the error event; no [DONE]
+  EXPECT_EQ(Json::parse(events[0])["choices"][0]["delta"]["content"], "Hel");
+  const Json last = Json::parse(events[1]);
+  EXPECT_EQ(last["choices"][0]["finish_reason"], "error");
+  EXPECT_EQ(last["error"]["type"], "upstream_error");
+  EXPECT_NE(last["error"]["message"].get<std::string>().find("overloaded_error"),
+            std::string::npos);
+  const Json g = get("/v1/generation?id=" + head.header("x-request-id"), key).json()["data"];
+  EXPECT_EQ(g["status"], "upstream_error");
+}
+
+TEST_F(GatewayE2E, DeepSeekReasonerStreamPassesReasoningThrough) {
+  const auto [id, key] = new_key(1.0);
+  Json body = chat("reasoner-stream", 64);
+  body["stream"] = true;
+  body["stream_options"] = {{"include_usage", true}};
+  pull::HttpResponseHead head;
+  const auto events = stream(body, key, &head);
+  const StreamedChat c = collect(events, head.header("x-request-id"));
+  EXPECT_TRUE(c.done);
+  EXPECT_EQ(c.reasoning, "Compare 9.11 and 9.8: 0.11 < 0.8.");
+  EXPECT_EQ(c.content, "9.11 is smaller.");
+  EXPECT_EQ(c.finish_reason, "stop");
+  EXPECT_EQ(c.usage["completion_tokens_details"]["reasoning_tokens"], 22);
+  EXPECT_NEAR(c.usage["cost"].get<double>(), (4 * 550 + 16 * 140 + 30 * 2190) * 1e-9, 1e-15);
 }
 
 }  // namespace

@@ -117,8 +117,9 @@ TEST_P(ModelGolden, GreedyIndependentOfBatchingThreadsAndKernels) {
   }
 }
 
-// All prompts of a model in one forward batch (as the server's continuous batching runs them):
-// each sequence's logits still match the reference.
+// All prompts of a model in one forward batch (as the server's continuous batching runs them),
+// their KV in one shared paged pool with the blocks of different sequences interleaved in
+// reverse order: each sequence's logits still match the reference.
 TEST_P(ModelGolden, SequencesBatchedTogetherMatchReference) {
   const std::string dir = kModels + GetParam();
   const auto refs = read_json(dir + "/refs.json");
@@ -133,9 +134,19 @@ TEST_P(ModelGolden, SequencesBatchedTogetherMatchReference) {
   size_t total = 0;
   for (const auto& prompt : refs["prompts"]) {
     prompts.push_back(prompt["ids"].get<std::vector<int32_t>>());
-    caches.push_back(
-        std::make_unique<KvCache>(model->config(), static_cast<int64_t>(prompts.back().size())));
     total += prompts.back().size();
+  }
+  const int64_t block_size = 4;
+  KvPool kv_pool(model->config(), static_cast<int64_t>(total), block_size);
+  int32_t next_block = static_cast<int32_t>(total) - 1;
+  for (size_t i = 0; i < prompts.size(); ++i) caches.push_back(std::make_unique<KvCache>(kv_pool));
+  for (bool more = true; more;) {  // one block per sequence per round, from the top down
+    more = false;
+    for (size_t i = 0; i < prompts.size(); ++i)
+      if (caches[i]->capacity() < static_cast<int64_t>(prompts[i].size())) {
+        caches[i]->append_block(next_block--);
+        more = true;
+      }
   }
   for (size_t i = 0; i < prompts.size(); ++i)
     slices.push_back({caches[i].get(), prompts[i], 0, static_cast<int64_t>(prompts[i].size())});

@@ -18,6 +18,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <string>
@@ -26,6 +27,7 @@
 #include "core/error.h"
 #include "pull/catalog.h"
 #include "pull/downloader.h"
+#include "pull/file_lock.h"
 #include "pull/model_cache.h"
 #include "pull/sha256.h"
 
@@ -225,7 +227,8 @@ http {
 
   std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
 
-  fs::path pull(const std::string& arg, const std::string& token = "", std::string ep = "") {
+  fs::path pull(const std::string& arg, const std::string& token = "", std::string ep = "",
+                std::string* log_text = nullptr) {
     PullSettings settings;
     settings.endpoint = ep.empty() ? endpoint() : ep;
     settings.token = token;
@@ -240,7 +243,13 @@ http {
       std::FILE* f;
       ~Closer() { std::fclose(f); }
     } closer{log};
-    return downloader.pull(parse_model_ref(arg));
+    const fs::path p = downloader.pull(parse_model_ref(arg));
+    if (log_text != nullptr) {
+      std::rewind(log);
+      char buf[4096];
+      for (size_t n; (n = std::fread(buf, 1, sizeof buf, log)) > 0;) log_text->append(buf, n);
+    }
+    return p;
   }
 
   // The access log lines written since this test began.
@@ -281,6 +290,37 @@ TEST_F(PullFromNginx, DownloadsAndVerifiesSha256) {
             std::string::npos)
       << requests();
   EXPECT_EQ(resolve_model_path("hf://acme/tiny-GGUF/tiny-Q4_K_M.gguf", cache_), p.string());
+}
+
+// Another pull holds <file>.lock (here: this test): the pull says it is waiting, writes nothing,
+// and downloads once the lock is released.
+TEST_F(PullFromNginx, SecondPullOfTheSameFileWaitsForTheFirst) {
+  const fs::path target = gguf_path("tiny-GGUF");
+  fs::create_directories(target.parent_path());
+  std::optional<FileLock> other = FileLock::acquire(target.string() + ".lock");
+  std::string log, error;
+  fs::path got;
+  std::thread second([&] {
+    try {
+      got = pull("hf://acme/tiny-GGUF/tiny-Q4_K_M.gguf", "", "", &log);
+    } catch (const Error& e) {
+      error = e.what();
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_FALSE(fs::exists(target));
+  EXPECT_FALSE(fs::exists(target.string() + ".part"));
+  EXPECT_EQ(requests().find("/resolve/main/"), std::string::npos) << requests();
+  other.reset();
+  second.join();
+  EXPECT_EQ(error, "");
+  EXPECT_EQ(got, target);
+  EXPECT_TRUE(read_file(target) == content_);
+  EXPECT_FALSE(fs::exists(target.string() + ".lock"));
+  EXPECT_NE(
+      log.find("waiting: another junction pull is downloading acme/tiny-GGUF/tiny-Q4_K_M.gguf"),
+      std::string::npos)
+      << log;
 }
 
 TEST_F(PullFromNginx, ResumesAPartWithARangeRequest) {

@@ -46,6 +46,8 @@ TEST(Progress, LogLineIsKeyValue) {
             "pull file=m.gguf bytes=250 total=1000 pct=25.0 mb_per_s=2.0");
   EXPECT_EQ(format_progress_log({"m.gguf", 250, std::nullopt, 0}),
             "pull file=m.gguf bytes=250 mb_per_s=0.0");
+  EXPECT_EQ(format_progress_log({"q.gguf", 250, 1000, 2e6}, "quantize type=q4_k_m"),
+            "quantize type=q4_k_m file=q.gguf bytes=250 total=1000 pct=25.0 mb_per_s=2.0");
 }
 
 TEST(Progress, ReporterWritesLogLinesWhenNotATerminal) {

@@ -1,8 +1,8 @@
 // `junction quantize` (quantize_model) against llama.cpp's files in tests/data/gguf (see its
-// README): from the HF F32 qbase model, F16 / Q8_0 / Q4_0 tensors are byte-identical to
-// llama-quantize's, BF16 is round-to-nearest-even, K-quant tensors have no larger RMSE against
-// the F32 weights than llama.cpp's, the metadata holds the same keys and values, and the file
-// loads in our engine with logits close to the HF float32 reference. From the real-tokenizer
+// README): from the HF F32 qbase model, F16 / Q8_0 / Q4_0 / Q6_K / Q5_K_M / Q4_K_M tensors are
+// byte-identical to llama-quantize's (so the K-quants' RMSE against the F32 weights is exactly
+// llama.cpp's), BF16 is round-to-nearest-even, the metadata holds the same keys and values, and the
+// file loads in our engine with logits close to the HF float32 reference. From the real-tokenizer
 // e2e model, BF16 and Q8_0 files equal the converter's key for key and tensor for tensor.
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -21,7 +21,6 @@
 #include "formats/gguf.h"
 #include "formats/safetensors.h"
 #include "kernels/ops.h"
-#include "kernels/quant/quant_ref.h"
 #include "model/hf_gguf_metadata.h"
 #include "model/model.h"
 #include "model/quantize_model.h"
@@ -46,22 +45,6 @@ std::vector<float> read_floats(const std::string& path) {
   in.seekg(0);
   in.read(reinterpret_cast<char*>(v.data()), static_cast<std::streamsize>(v.size() * 4));
   return v;
-}
-
-std::vector<float> dequantize(const GgufTensor& t) {
-  int64_t rows = 1;
-  for (size_t i = 1; i < t.ne.size(); ++i) rows *= t.ne[i];
-  std::vector<float> out(static_cast<size_t>(rows * t.ne[0]));
-  for (int64_t r = 0; r < rows; ++r)
-    quant::dequantize_row(t.dtype, t.data + r * row_size(t.dtype, t.ne[0]),
-                          out.data() + r * t.ne[0], t.ne[0]);
-  return out;
-}
-
-double rmse(const std::vector<float>& a, const std::vector<float>& b) {
-  double e = 0;
-  for (size_t i = 0; i < a.size(); ++i) e += (double(a[i]) - b[i]) * (double(a[i]) - b[i]);
-  return std::sqrt(e / static_cast<double>(a.size()));
 }
 
 // F32 weights of the HF model by GGUF name (the fixture is float32).
@@ -105,14 +88,9 @@ double max_logit_error(const std::string& gguf_path) {
   return max_err;
 }
 
-// Our Q4_K/Q5_K tensors come out up to 0.6% worse in RMSE than llama.cpp's (Q6_K is
-// byte-identical); the cause is not found yet, so the test tolerates 1% and prints the ratio.
-constexpr double kRmseSlack = 1.01;
-
 struct QbaseCase {
   std::string type;        // ours
   std::string llama;       // llama.cpp file suffix; empty: none shipped
-  bool byte_identical;     // tensors must equal llama.cpp's bytes
   double max_logit_error;  // vs HF float32
 };
 
@@ -147,7 +125,6 @@ TEST_P(QuantizeQbase, MatchesLlamaCppAndStaysCloseToF32) {
     }
     ASSERT_EQ(ours->tensors().size(), ref->tensors().size());
     int identical = 0;
-    double worst_ratio = 0;  // max over differing tensors of our RMSE / llama.cpp's
     for (const auto& t : ref->tensors()) {
       const GgufTensor* mine = ours->tensor(t.name);
       ASSERT_NE(mine, nullptr) << t.name;
@@ -156,22 +133,12 @@ TEST_P(QuantizeQbase, MatchesLlamaCppAndStaysCloseToF32) {
       if (mine->dtype != t.dtype || mine->bytes != t.bytes) continue;
       const bool same = std::memcmp(mine->data, t.data, t.bytes) == 0;
       identical += same;
-      if (c.byte_identical)
-        EXPECT_TRUE(same) << c.type << ": " << t.name << " differs from llama.cpp's bytes";
-      if (!same) {  // K-quants: compared with llama.cpp against the F32 weights
-        const auto& w = f32.at(t.name);
-        const double e_ours = rmse(w, dequantize(*mine)), e_ref = rmse(w, dequantize(t));
-        worst_ratio = std::max(worst_ratio, e_ours / e_ref);
-        EXPECT_LE(e_ours, e_ref * kRmseSlack) << c.type << ": " << t.name;
-        RecordProperty("rmse_" + t.name,
-                       std::to_string(e_ours) + " vs llama.cpp " + std::to_string(e_ref));
-      }
+      EXPECT_TRUE(same) << c.type << ": " << t.name << " differs from llama.cpp's bytes";
     }
     RecordProperty("byte_identical_tensors",
                    std::to_string(identical) + "/" + std::to_string(ref->tensors().size()));
-    std::printf(
-        "[%s] %d/%zu tensors byte-identical to llama.cpp's; worst RMSE ratio of the others %.4f\n",
-        c.type.c_str(), identical, ref->tensors().size(), worst_ratio);
+    std::printf("[%s] %d/%zu tensors byte-identical to llama.cpp's\n", c.type.c_str(), identical,
+                ref->tensors().size());
   } else {  // BF16: every 2-D tensor is the round-to-nearest-even of the F32 weights
     for (const auto& t : ours->tensors()) {
       const auto& w = f32.at(t.name);
@@ -191,15 +158,13 @@ TEST_P(QuantizeQbase, MatchesLlamaCppAndStaysCloseToF32) {
   std::filesystem::remove(out);
 }
 
-INSTANTIATE_TEST_SUITE_P(Types, QuantizeQbase,
-                         ::testing::Values(QbaseCase{"f16", "F16", true, 0.05},
-                                           QbaseCase{"bf16", "", false, 0.3},
-                                           QbaseCase{"q8_0", "Q8_0", true, 0.3},
-                                           QbaseCase{"q4_0", "Q4_0", true, 3.0},
-                                           QbaseCase{"q6_k", "Q6_K", false, 1.0},
-                                           QbaseCase{"q5_k_m", "Q5_K_M", false, 1.5},
-                                           QbaseCase{"q4_k_m", "Q4_K_M", false, 3.0}),
-                         [](const auto& info) { return info.param.type; });
+INSTANTIATE_TEST_SUITE_P(
+    Types, QuantizeQbase,
+    ::testing::Values(QbaseCase{"f16", "F16", 0.05}, QbaseCase{"bf16", "", 0.3},
+                      QbaseCase{"q8_0", "Q8_0", 0.3}, QbaseCase{"q4_0", "Q4_0", 3.0},
+                      QbaseCase{"q6_k", "Q6_K", 1.0}, QbaseCase{"q5_k_m", "Q5_K_M", 1.5},
+                      QbaseCase{"q4_k_m", "Q4_K_M", 3.0}),
+    [](const auto& info) { return info.param.type; });
 
 // Keys in file order (GgufFile keeps a map), by walking the header.
 std::vector<std::string> key_order(const std::string& path) {

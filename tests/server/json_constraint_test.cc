@@ -79,5 +79,39 @@ TEST(JsonConstraint, MaskLeadsToValidJson) {
   EXPECT_TRUE(parsed["n"].is_number_integer());
 }
 
+// A forced tool call: literal text, the JSON, literal text, then only end-of-sequence, even
+// when the model prefers something else at every step and a multi-byte token spans the
+// prefix and the JSON.
+TEST(JsonConstraint, PrefixJsonSuffixThenEndOfSequence) {
+  std::vector<std::string> vocab = {
+      "<tool_call>", "\n",           "{", "}", "\"",  "name", "\":", "f", "<tool",
+      "_call>",      "</tool_call>", "x", "",  "\n{", "<",    ":"};
+  auto texts = std::make_shared<TokenTexts>(vocab);
+  const int32_t eos = 12;
+  const auto schema = compile(R"({"type":"object","properties":{"name":{"const":"f"}}})");
+  auto c = make_json_constraint(texts, schema, {eos}, "<tool_call>\n", "\n</tool_call>");
+  std::string out;
+  bool ended = false;
+  for (int step = 0; step < 40 && !ended; ++step) {
+    std::vector<float> logits(vocab.size(), 0.0f);
+    logits[11] = 9;  // the model "wants" x, then eos, then the multi-byte "\n{"
+    logits[eos] = 8;
+    logits[13] = 7;
+    c->mask(logits);
+    int32_t best = 0;
+    for (size_t i = 0; i < logits.size(); ++i)
+      if (logits[i] > logits[best]) best = static_cast<int32_t>(i);
+    ASSERT_TRUE(std::isfinite(logits[best]));
+    if (best == eos) {
+      ended = true;
+      break;
+    }
+    c->accept(best);
+    out += vocab[best];
+  }
+  EXPECT_TRUE(ended);
+  EXPECT_EQ(out, "<tool_call>\n{\"name\":\"f\"}\n</tool_call>");
+}
+
 }  // namespace
 }  // namespace junction

@@ -8,6 +8,7 @@ namespace junction::chat {
 ChatTemplate::ChatTemplate(std::string_view source, std::string bos_token, std::string eos_token,
                            jinja::TemplateOptions options)
     : template_(source, std::move(options)),
+      hermes_tool_calls_(source.find("<tool_call>") != std::string_view::npos),
       bos_token_(std::move(bos_token)),
       eos_token_(std::move(eos_token)) {}
 

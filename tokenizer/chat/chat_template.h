@@ -24,8 +24,12 @@ class ChatTemplate {
                      bool add_generation_prompt,
                      const nlohmann::ordered_json& extra_kwargs = nlohmann::ordered_json()) const;
 
+  // The template writes tool calls as Hermes' <tool_call>{json}</tool_call> (Qwen, Hermes).
+  bool hermes_tool_calls() const { return hermes_tool_calls_; }
+
  private:
   jinja::Template template_;
+  bool hermes_tool_calls_ = false;
   std::string bos_token_;
   std::string eos_token_;
 };

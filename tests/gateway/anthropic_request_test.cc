@@ -1,0 +1,184 @@
+// OpenAI chat requests -> Anthropic Messages requests. Expected bodies are written by hand from
+// Anthropic's documentation (Messages API, tool use, extended thinking, OpenAI SDK
+// compatibility) and OpenRouter's reasoning-token documentation.
+#include "gateway/anthropic_request.h"
+
+#include <gtest/gtest.h>
+
+#include "server/api_error.h"
+
+namespace junction::gateway {
+namespace {
+
+using Json = nlohmann::json;
+
+Json translate(const Json& body, bool stream = false, int64_t default_max = 4096) {
+  return anthropic_request(body, {"claude-sonnet-4-5", stream, default_max});
+}
+
+std::string error_param(const Json& body) {
+  try {
+    translate(body);
+  } catch (const server::ApiError& e) {
+    EXPECT_EQ(e.status, 400);
+    return e.param;
+  }
+  return "(no error)";
+}
+
+TEST(AnthropicRequest, SystemHoistedMaxTokensDefaultedSamplingMapped) {
+  const Json body = Json::parse(R"({
+    "model": "claude", "temperature": 1.5, "top_p": 0.9, "stop": "END", "user": "u-42",
+    "seed": 7, "presence_penalty": 0.5, "stream_options": {"include_usage": true},
+    "messages": [
+      {"role": "system", "content": "You are terse."},
+      {"role": "user", "content": "Hello"},
+      {"role": "developer", "content": [{"type": "text", "text": "Answer in French."}]}
+    ]})");
+  EXPECT_EQ(translate(body, true, 1000), Json::parse(R"({
+    "model": "claude-sonnet-4-5", "max_tokens": 1000,
+    "system": "You are terse.\nAnswer in French.",
+    "messages": [{"role": "user", "content": [{"type": "text", "text": "Hello"}]}],
+    "stream": true, "temperature": 1.0, "top_p": 0.9, "stop_sequences": ["END"],
+    "metadata": {"user_id": "u-42"}})"));
+}
+
+TEST(AnthropicRequest, MaxCompletionTokensWinsAndStopArraysPass) {
+  const Json body = {{"max_completion_tokens", 300},
+                     {"max_tokens", 100},
+                     {"stop", {"a", "b"}},
+                     {"messages", {{{"role", "user"}, {"content", "x"}}}}};
+  const Json out = translate(body);
+  EXPECT_EQ(out["max_tokens"], 300);
+  EXPECT_EQ(out["stop_sequences"], Json::array({"a", "b"}));
+  EXPECT_FALSE(out.contains("stream"));
+}
+
+TEST(AnthropicRequest, ToolsAndAToolRoundTrip) {
+  // The documented get_weather exchange, as an OpenAI client sends it back.
+  const Json body = Json::parse(R"({
+    "max_tokens": 1024,
+    "tools": [{"type": "function", "function": {"name": "get_weather",
+      "description": "Get the current weather in a given location",
+      "parameters": {"type": "object", "properties": {"location": {"type": "string"}},
+                     "required": ["location"]}}},
+      {"type": "function", "function": {"name": "now"}}],
+    "tool_choice": "required",
+    "parallel_tool_calls": false,
+    "messages": [
+      {"role": "user", "content": "What is the weather like in San Francisco?"},
+      {"role": "assistant", "content": null, "tool_calls": [{"id": "toolu_01A09q90qw90lq917835lq9",
+        "type": "function", "function": {"name": "get_weather",
+        "arguments": "{\"location\": \"San Francisco, CA\", \"unit\": \"celsius\"}"}}]},
+      {"role": "tool", "tool_call_id": "toolu_01A09q90qw90lq917835lq9", "content": "15 degrees"},
+      {"role": "user", "content": "And tomorrow?"}
+    ]})");
+  EXPECT_EQ(translate(body), Json::parse(R"({
+    "model": "claude-sonnet-4-5", "max_tokens": 1024,
+    "messages": [
+      {"role": "user", "content": [{"type": "text", "text": "What is the weather like in San Francisco?"}]},
+      {"role": "assistant", "content": [{"type": "tool_use", "id": "toolu_01A09q90qw90lq917835lq9",
+        "name": "get_weather", "input": {"location": "San Francisco, CA", "unit": "celsius"}}]},
+      {"role": "user", "content": [
+        {"type": "tool_result", "tool_use_id": "toolu_01A09q90qw90lq917835lq9", "content": "15 degrees"},
+        {"type": "text", "text": "And tomorrow?"}]}
+    ],
+    "tools": [{"name": "get_weather", "description": "Get the current weather in a given location",
+               "input_schema": {"type": "object", "properties": {"location": {"type": "string"}},
+                                "required": ["location"]}},
+              {"name": "now", "input_schema": {"type": "object", "properties": {}}}],
+    "tool_choice": {"type": "any", "disable_parallel_tool_use": true}})"));
+}
+
+TEST(AnthropicRequest, ToolResultsComeBeforeTextInAUserTurn) {
+  // Two parallel calls answered by two tool messages, with the user's text merged after them.
+  const Json body = Json::parse(R"({"messages": [
+      {"role": "user", "content": "Weather in Paris and Rome?"},
+      {"role": "assistant", "content": "Checking both.", "tool_calls": [
+        {"id": "t1", "type": "function", "function": {"name": "w", "arguments": "{\"c\":\"Paris\"}"}},
+        {"id": "t2", "type": "function", "function": {"name": "w", "arguments": ""}}]},
+      {"role": "tool", "tool_call_id": "t1", "content": [{"type": "text", "text": "9C"}]},
+      {"role": "tool", "tool_call_id": "t2", "content": "12C"}]})");
+  const Json out = translate(body);
+  ASSERT_EQ(out["messages"].size(), 3u);
+  EXPECT_EQ(out["messages"][1]["content"], Json::parse(R"([
+      {"type": "text", "text": "Checking both."},
+      {"type": "tool_use", "id": "t1", "name": "w", "input": {"c": "Paris"}},
+      {"type": "tool_use", "id": "t2", "name": "w", "input": {}}])"));
+  EXPECT_EQ(out["messages"][2]["content"], Json::parse(R"([
+      {"type": "tool_result", "tool_use_id": "t1", "content": [{"type": "text", "text": "9C"}]},
+      {"type": "tool_result", "tool_use_id": "t2", "content": "12C"}])"));
+}
+
+TEST(AnthropicRequest, ToolChoiceVariants) {
+  Json body = {{"messages", {{{"role", "user"}, {"content", "x"}}}},
+               {"tools", {{{"type", "function"}, {"function", {{"name", "f"}}}}}}};
+  EXPECT_EQ(translate(body)["tool_choice"], Json::parse(R"({"type": "auto"})"));
+  body["tool_choice"] = "none";
+  EXPECT_EQ(translate(body)["tool_choice"], Json::parse(R"({"type": "none"})"));
+  body["tool_choice"] = {{"type", "function"}, {"function", {{"name", "f"}}}};
+  EXPECT_EQ(translate(body)["tool_choice"], Json::parse(R"({"type": "tool", "name": "f"})"));
+  body["tool_choice"] = "sometimes";
+  EXPECT_EQ(error_param(body), "tool_choice");
+}
+
+TEST(AnthropicRequest, ImagesBecomeBase64OrUrlSources) {
+  const Json body = Json::parse(R"({"messages": [{"role": "user", "content": [
+      {"type": "image_url", "image_url": {"url": "data:image/jpeg;base64,/9j/4AAQ"}},
+      {"type": "image_url", "image_url": {"url": "https://example.com/ant.jpg", "detail": "low"}},
+      {"type": "text", "text": "Describe these images."}]}]})");
+  EXPECT_EQ(translate(body)["messages"][0]["content"], Json::parse(R"([
+      {"type": "image", "source": {"type": "base64", "media_type": "image/jpeg", "data": "/9j/4AAQ"}},
+      {"type": "image", "source": {"type": "url", "url": "https://example.com/ant.jpg"}},
+      {"type": "text", "text": "Describe these images."}])"));
+}
+
+TEST(AnthropicRequest, ThinkingPassesThroughAndReasoningBecomesABudget) {
+  Json body = {{"max_tokens", 20000}, {"messages", {{{"role", "user"}, {"content", "27 * 453?"}}}}};
+  body["thinking"] = {{"type", "enabled"}, {"budget_tokens", 16000}};
+  EXPECT_EQ(translate(body)["thinking"],
+            Json::parse(R"({"type":"enabled","budget_tokens":16000})"));
+  body.erase("thinking");
+  body["reasoning"] = {{"max_tokens", 2000}};
+  EXPECT_EQ(translate(body)["thinking"], Json::parse(R"({"type":"enabled","budget_tokens":2000})"));
+  body["reasoning"] = {{"max_tokens", 10}};  // OpenRouter: a minimum of 1024
+  EXPECT_EQ(translate(body)["thinking"]["budget_tokens"], 1024);
+  // max(min(max_tokens * ratio, 32000), 1024)
+  body["reasoning"] = {{"effort", "high"}};
+  EXPECT_EQ(translate(body)["thinking"]["budget_tokens"], 16000);
+  body["max_tokens"] = 50000;
+  EXPECT_EQ(translate(body)["thinking"]["budget_tokens"], 32000);
+  body.erase("reasoning");
+  body["reasoning_effort"] = "low";
+  EXPECT_EQ(translate(body)["thinking"]["budget_tokens"], 10000);
+  body["max_tokens"] = 1500;
+  body["reasoning_effort"] = "medium";  // 750 -> 1024, still below max_tokens
+  EXPECT_EQ(translate(body)["thinking"]["budget_tokens"], 1024);
+  body["max_tokens"] = 1000;  // the budget must stay below max_tokens
+  EXPECT_EQ(error_param(body), "max_tokens");
+  body["reasoning_effort"] = "extreme";
+  EXPECT_EQ(error_param(body), "reasoning_effort");
+  body.erase("reasoning_effort");
+  EXPECT_FALSE(translate(body).contains("thinking"));
+}
+
+TEST(AnthropicRequest, RefusesWhatChangesTheAnswersShape) {
+  const Json msgs = {{{"role", "user"}, {"content", "x"}}};
+  EXPECT_EQ(error_param({{"messages", msgs}, {"n", 2}}), "n");
+  EXPECT_EQ(error_param({{"messages", msgs}, {"logprobs", true}}), "logprobs");
+  EXPECT_EQ(error_param({{"messages", {{{"role", "function"}, {"content", "x"}}}}}),
+            "messages[0].role");
+  EXPECT_EQ(
+      error_param({{"messages",
+                    {{{"role", "assistant"},
+                      {"tool_calls",
+                       {{{"id", "a"}, {"function", {{"name", "f"}, {"arguments", "{bad"}}}}}}}}}}),
+      "messages[0].tool_calls[0].function.arguments");
+  EXPECT_EQ(error_param({{"messages", "hi"}}), "messages");
+  EXPECT_EQ(error_param({{"messages", msgs}, {"max_tokens", 0}}), "max_tokens");
+  // n: 1 and logprobs: false are what OpenAI SDKs may send by default.
+  EXPECT_NO_THROW(translate({{"messages", msgs}, {"n", 1}, {"logprobs", false}}));
+}
+
+}  // namespace
+}  // namespace junction::gateway

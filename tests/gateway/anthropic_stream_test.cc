@@ -1,0 +1,146 @@
+// Anthropic SSE events -> OpenAI chat.completion.chunk payloads. The event sequences are the
+// ones Anthropic's streaming documentation shows (a tool-use stream, an extended-thinking
+// stream, ping and error events); the chunks expected are written by hand.
+#include "gateway/anthropic_stream.h"
+
+#include <gtest/gtest.h>
+
+namespace junction::gateway {
+namespace {
+
+using Json = nlohmann::json;
+
+std::vector<std::string> feed(AnthropicStream& s, const std::vector<std::string>& events) {
+  std::vector<std::string> out;
+  for (const auto& e : events)
+    for (auto& c : s.on_event(e)) out.push_back(std::move(c));
+  return out;
+}
+
+Json delta_of(const std::string& chunk) {
+  return Json::parse(chunk)["choices"][0]["delta"];
+}
+
+TEST(AnthropicStream, ToolUseStreamFromTheDocs) {
+  AnthropicStream s(1700000000);
+  const auto out = feed(
+      s,
+      {
+          R"({"type":"message_start","message":{"id":"msg_014p7gG3wDgGV9EUtLvnow3U","type":"message","role":"assistant","model":"claude-sonnet-4-5-20250929","stop_sequence":null,"usage":{"input_tokens":472,"output_tokens":2},"content":[],"stop_reason":null}})",
+          R"({"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}})",
+          R"({"type": "ping"})",
+          R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Okay"}})",
+          R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":", let's check"}})",
+          R"({"type":"content_block_stop","index":0})",
+          R"({"type":"content_block_start","index":1,"content_block":{"type":"tool_use","id":"toolu_01T1x1fJ34qAmk2tNTrN7Up6","name":"get_weather","input":{}}})",
+          R"({"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":""}})",
+          R"({"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"{\"location\":"}})",
+          R"({"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":" \"San Francisco, CA\"}"}})",
+          R"({"type":"content_block_stop","index":1})",
+          R"({"type":"message_delta","delta":{"stop_reason":"tool_use","stop_sequence":null},"usage":{"output_tokens":89}})",
+          R"({"type":"message_stop"})",
+      });
+  ASSERT_EQ(out.size(), 8u);
+  // Nothing for message_start: the role rides on the first delta.
+  const Json first = Json::parse(out[0]);
+  EXPECT_EQ(first["id"], "msg_014p7gG3wDgGV9EUtLvnow3U");
+  EXPECT_EQ(first["object"], "chat.completion.chunk");
+  EXPECT_EQ(first["created"], 1700000000);
+  EXPECT_EQ(first["model"], "claude-sonnet-4-5-20250929");
+  EXPECT_EQ(first["choices"][0]["delta"], Json::parse(R"({"role":"assistant","content":"Okay"})"));
+  EXPECT_TRUE(first["choices"][0]["finish_reason"].is_null());
+  EXPECT_EQ(delta_of(out[1]), Json::parse(R"({"content":", let's check"})"));
+  EXPECT_EQ(delta_of(out[2]), Json::parse(R"({"tool_calls":[{"index":0,
+      "id":"toolu_01T1x1fJ34qAmk2tNTrN7Up6","type":"function",
+      "function":{"name":"get_weather","arguments":""}}]})"));
+  EXPECT_EQ(
+      delta_of(out[3]),
+      Json::parse(R"({"tool_calls":[{"index":0,"function":{"arguments":"{\"location\":"}}]})"));
+  EXPECT_EQ(
+      delta_of(out[4]),
+      Json::parse(
+          R"({"tool_calls":[{"index":0,"function":{"arguments":" \"San Francisco, CA\"}"}}]})"));
+  const Json finish = Json::parse(out[5]);
+  EXPECT_EQ(finish["choices"][0]["delta"], Json::object());
+  EXPECT_EQ(finish["choices"][0]["finish_reason"], "tool_calls");
+  const Json usage = Json::parse(out[6]);
+  EXPECT_TRUE(usage["choices"].empty());
+  EXPECT_EQ(usage["usage"], Json::parse(R"({"prompt_tokens":472,"completion_tokens":89,
+      "total_tokens":561,"prompt_tokens_details":{"cached_tokens":0}})"));
+  EXPECT_EQ(out[7], "[DONE]");
+  EXPECT_TRUE(s.finished());
+}
+
+TEST(AnthropicStream, ThinkingStreamAndCumulativeUsage) {
+  AnthropicStream s(1);
+  const auto out = feed(
+      s,
+      {
+          R"({"type": "message_start", "message": {"id": "msg_01", "type": "message", "role": "assistant", "content": [], "model": "claude-sonnet-4-5-20250929", "stop_reason": null, "stop_sequence": null, "usage": {"input_tokens": 30, "cache_read_input_tokens": 10, "cache_creation_input_tokens": 0, "output_tokens": 1}}})",
+          R"({"type": "content_block_start", "index": 0, "content_block": {"type": "thinking", "thinking": ""}})",
+          R"({"type": "content_block_delta", "index": 0, "delta": {"type": "thinking_delta", "thinking": "Let me solve this step by step:\n\n1. First break down 27 * 453"}})",
+          R"({"type": "content_block_delta", "index": 0, "delta": {"type": "signature_delta", "signature": "EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds..."}})",
+          R"({"type": "content_block_stop", "index": 0})",
+          R"({"type": "content_block_start", "index": 1, "content_block": {"type": "text", "text": ""}})",
+          R"({"type": "content_block_delta", "index": 1, "delta": {"type": "text_delta", "text": "27 * 453 = 12,231"}})",
+          R"({"type": "content_block_stop", "index": 1})",
+          R"({"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": null}, "usage": {"output_tokens": 15}})",
+          R"({"type": "message_delta", "delta": {}, "usage": {"output_tokens": 20}})",
+          R"({"type": "a_future_event", "index": 9})",
+          R"({"type": "message_stop"})",
+      });
+  ASSERT_EQ(out.size(), 5u);
+  EXPECT_EQ(delta_of(out[0]), Json::parse(R"({"role":"assistant",
+      "reasoning_content":"Let me solve this step by step:\n\n1. First break down 27 * 453"})"));
+  EXPECT_EQ(delta_of(out[1]), Json::parse(R"({"content":"27 * 453 = 12,231"})"));
+  EXPECT_EQ(Json::parse(out[2])["choices"][0]["finish_reason"], "stop");
+  // message_delta usage is cumulative: the last one counts; input from message_start stays.
+  EXPECT_EQ(Json::parse(out[3])["usage"], Json::parse(R"({"prompt_tokens":40,
+      "completion_tokens":20,"total_tokens":60,"prompt_tokens_details":{"cached_tokens":10}})"));
+  EXPECT_EQ(out[4], "[DONE]");
+}
+
+TEST(AnthropicStream, ErrorEventsAndBrokenEventsBecomeErrorPayloads) {
+  AnthropicStream s(1);
+  EXPECT_TRUE(s.on_event(R"({"type": "ping"})").empty());
+  // Before message_start nothing may come but ping and error.
+  auto early = s.on_event(R"({"type":"content_block_stop","index":0})");
+  ASSERT_EQ(early.size(), 1u);
+  EXPECT_TRUE(Json::parse(early[0]).contains("error"));
+  s.on_event(
+      R"({"type":"message_start","message":{"id":"m","model":"c","usage":{"input_tokens":1}}})");
+  const auto overloaded = s.on_event(
+      R"({"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}})");
+  ASSERT_EQ(overloaded.size(), 1u);
+  const Json e = Json::parse(overloaded[0]);
+  EXPECT_EQ(e["error"]["type"], "overloaded_error");
+  EXPECT_EQ(e["error"]["message"], "overloaded_error: Overloaded");
+  const auto garbage = s.on_event("not json");
+  ASSERT_EQ(garbage.size(), 1u);
+  EXPECT_TRUE(Json::parse(garbage[0]).contains("error"));
+  EXPECT_FALSE(s.finished());
+}
+
+TEST(AnthropicStream, TwoToolCallsGetTheirOwnIndexes) {
+  AnthropicStream s(1);
+  const auto out = feed(
+      s,
+      {
+          R"({"type":"message_start","message":{"id":"m","model":"c","usage":{"input_tokens":5,"output_tokens":1}}})",
+          R"({"type":"content_block_start","index":0,"content_block":{"type":"tool_use","id":"toolu_a","name":"f","input":{}}})",
+          R"({"type":"content_block_delta","index":0,"delta":{"type":"input_json_delta","partial_json":"{}"}})",
+          R"({"type":"content_block_start","index":1,"content_block":{"type":"tool_use","id":"toolu_b","name":"g","input":{}}})",
+          R"({"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"{\"x\":1}"}})",
+      });
+  ASSERT_EQ(out.size(), 4u);
+  EXPECT_EQ(delta_of(out[0])["role"], "assistant");
+  EXPECT_EQ(delta_of(out[0])["tool_calls"][0]["index"], 0);
+  EXPECT_EQ(delta_of(out[1])["tool_calls"][0]["index"], 0);
+  EXPECT_FALSE(delta_of(out[1]).contains("role"));
+  EXPECT_EQ(delta_of(out[2])["tool_calls"][0]["index"], 1);
+  EXPECT_EQ(delta_of(out[2])["tool_calls"][0]["id"], "toolu_b");
+  EXPECT_EQ(delta_of(out[3])["tool_calls"][0]["index"], 1);
+}
+
+}  // namespace
+}  // namespace junction::gateway
