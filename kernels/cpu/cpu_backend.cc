@@ -142,8 +142,7 @@ class CpuBackend final : public Backend {
     if (quantized_.size() < row_bytes * n_tokens) quantized_.resize(row_bytes * n_tokens);
     auto quantize = [&](int64_t begin, int64_t end) {
       for (int64_t t = begin; t < end; ++t)
-        ref::quantize_activations(w.dtype, x + t * w.cols, w.cols,
-                                  quantized_.data() + t * row_bytes);
+        k_.quantize_activations(w.dtype, x + t * w.cols, w.cols, quantized_.data() + t * row_bytes);
     };
     if (n_tokens < 8) {
       quantize(0, n_tokens);

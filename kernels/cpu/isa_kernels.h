@@ -20,6 +20,9 @@ struct IsaKernels {
   // (xq: [n_tokens] rows of xq_row_bytes, see ref::quantize_activations).
   void (*quant_matmul_rows)(const std::byte* xq, size_t xq_row_bytes, int64_t n_tokens,
                             const WeightView& w, int64_t row_begin, int64_t row_end, float* y);
+  // One token's activations quantized for weights of `weight_type`, byte for byte as
+  // ref::quantize_activations does it.
+  void (*quantize_activations)(DType weight_type, const float* x, int64_t n, std::byte* out);
   // One stored row of n elements to float32.
   void (*convert_row)(const std::byte* row, DType dtype, int64_t n, float* out);
   void (*rms_norm)(const float* x, int64_t n_rows, int64_t dim, const float* weight, float eps,

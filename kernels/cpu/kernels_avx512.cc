@@ -14,6 +14,11 @@ namespace junction::kernels {
 namespace {
 // The quantized dots first: the kernel templates call them.
 #include "kernels/cpu/quant_dot_impl.h"
+// The prefill GEMMs for quantized weights on VNNI (used by quant_matmul_rows for > 1 token).
+#include "kernels/cpu/k_quant_gemm_vnni.h"
+#include "kernels/cpu/q8_0_gemm_vnni.h"
+// Activation quantization, called by the CPU backend before each quantized matmul.
+#include "kernels/cpu/quantize_activations_avx512.h"
 
 #include "kernels/cpu/kernels_impl.h"
 }  // namespace

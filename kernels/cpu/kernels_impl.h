@@ -141,12 +141,27 @@ void matmul_rows(const float* x, int64_t n_tokens, const WeightView& w, int64_t 
 template <class S>
 void quant_matmul_rows(const std::byte* xq, size_t xq_row_bytes, int64_t n_tokens,
                        const WeightView& w, int64_t row_begin, int64_t row_end, float* y) {
+#if defined(__AVX512VNNI__) && defined(__AVX512VL__)
+  if (n_tokens > 1 && w.dtype == DType::Q8_0)
+    return quant_matmul_q8_0_vnni(xq, xq_row_bytes, n_tokens, w, row_begin, row_end, y);
+  if (n_tokens > 1 && has_k_gemm(w.dtype))
+    return quant_matmul_k_vnni(xq, xq_row_bytes, n_tokens, w, row_begin, row_end, y);
+#endif
   if (n_tokens > 1 && has_unpacked_dot(w.dtype))
     return quant_matmul_unpacked(xq, xq_row_bytes, n_tokens, w, row_begin, row_end, y);
   const auto dot = quant_vec_dot(w.dtype);
   for (int64_t n = row_begin; n < row_end; ++n)
     for (int64_t t = 0; t < n_tokens; ++t)
       y[t * w.rows + n] = dot(w.dtype, w.row(n), xq + t * xq_row_bytes, w.cols);
+}
+
+template <class S>
+void quantize_activations(DType weight_type, const float* x, int64_t n, std::byte* out) {
+#if defined(__AVX512F__) && defined(__AVX512BW__)
+  return quantize_activations_avx512(weight_type, x, n, out);
+#else
+  return ref::quantize_activations(weight_type, x, n, out);
+#endif
 }
 
 template <class S>
@@ -176,6 +191,81 @@ void rms_norm(const float* x, int64_t n_rows, int64_t dim, const float* weight, 
       S::store(yr + i, S::mul(S::load(weight + i), S::mul(S::load(xr + i), vinv)));
     for (; i < dim; ++i) yr[i] = weight[i] * (xr[i] * inv);
   }
+}
+
+// One query row's scores against keys [kb, kb + kAttentionKeyBlock), for head_dim = 16 * C on
+// 16-lane vectors: the row stays in C registers, 16 keys' dot products are summed across lanes
+// together (S::sum_lanes_of_16), and keys outside [lo, hi) score -inf. Keys past hi are never
+// read (the cache may end there): their loads repeat key hi - 1. Rows come through s.kv_row, so
+// a paged cache works the same.
+template <class S, int C>
+void attention_scores16(const float* qr, const AttentionShape& s, const float* k_cache,
+                        int64_t kv_head, int64_t kb, int64_t lo, int64_t hi, float* pr) {
+  constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+  typename S::V q[C];
+  for (int c = 0; c < C; ++c) q[c] = S::load(qr + 16 * c);
+  for (int64_t g = 0; g < kAttentionKeyBlock; g += 16) {
+    if (kb + g >= hi || kb + g + 16 <= lo) {
+      std::fill_n(pr + g, 16, kNegInf);
+      continue;
+    }
+    typename S::V acc[16];
+    for (int j = 0; j < 16; ++j) {
+      const float* kr = s.kv_row(k_cache, kv_head, std::min(kb + g + j, hi - 1));
+      typename S::V a = S::mul(q[0], S::load(kr));
+      for (int c = 1; c < C; ++c) a = S::fmadd(q[c], S::load(kr + 16 * c), a);
+      acc[j] = a;
+    }
+    S::store(pr + g, S::mul(S::sum_lanes_of_16(acc), S::set1(s.scale)));
+    for (int j = 0; j < 16; ++j)
+      if (kb + g + j < lo || kb + g + j >= hi) pr[g + j] = kNegInf;
+  }
+}
+
+// acc = acc * correction + sum over keys [lo, hi) of p[key - kb] * V[key], with the row's
+// accumulator in C registers across the keys (the same operations as scale_axpy per key).
+template <class S, int C>
+void attention_values16(float correction, const float* p, const AttentionShape& s,
+                        const float* v_cache, int64_t kv_head, int64_t kb, int64_t lo, int64_t hi,
+                        float* acc) {
+  typename S::V o[C];
+  const auto first = S::set1(p[lo - kb]), corr = S::set1(correction);
+  const float* v0 = s.kv_row(v_cache, kv_head, lo);
+  for (int c = 0; c < C; ++c)
+    o[c] = S::fmadd(first, S::load(v0 + 16 * c), S::mul(corr, S::load(acc + 16 * c)));
+  for (int64_t key = lo + 1; key < hi; ++key) {
+    const auto pk = S::set1(p[key - kb]);
+    const float* vk = s.kv_row(v_cache, kv_head, key);
+    for (int c = 0; c < C; ++c) o[c] = S::fmadd(pk, S::load(vk + 16 * c), o[c]);
+  }
+  for (int c = 0; c < C; ++c) S::store(acc + 16 * c, o[c]);
+}
+
+// The register-blocked paths where they apply (16-lane vectors, head_dim 128 or 64 as in Qwen3
+// and Llama); false: the caller takes the generic one.
+template <class S>
+bool attention_scores_fast(const float* qr, const AttentionShape& s, const float* k_cache,
+                           int64_t kv_head, int64_t kb, int64_t lo, int64_t hi, float* pr) {
+  if constexpr (S::kWidth == 16) {
+    if (s.head_dim == 128)
+      return attention_scores16<S, 8>(qr, s, k_cache, kv_head, kb, lo, hi, pr), true;
+    if (s.head_dim == 64)
+      return attention_scores16<S, 4>(qr, s, k_cache, kv_head, kb, lo, hi, pr), true;
+  }
+  return false;
+}
+
+template <class S>
+bool attention_values_fast(float correction, const float* p, const AttentionShape& s,
+                           const float* v_cache, int64_t kv_head, int64_t kb, int64_t lo,
+                           int64_t hi, float* acc) {
+  if constexpr (S::kWidth == 16) {
+    if (s.head_dim == 128)
+      return attention_values16<S, 8>(correction, p, s, v_cache, kv_head, kb, lo, hi, acc), true;
+    if (s.head_dim == 64)
+      return attention_values16<S, 4>(correction, p, s, v_cache, kv_head, kb, lo, hi, acc), true;
+  }
+  return false;
 }
 
 template <class S>
@@ -209,13 +299,15 @@ void attention_block(const float* q, const float* k_cache, const float* v_cache,
       if (lo >= hi) continue;
       const float* qr = q + (t * s.n_heads + h) * D;
       float* pr = p + r * kBk;
-      float block_max = kNegInf;
-      for (int64_t j = 0; j < kBk; ++j) {
-        const int64_t key = kb + j;
-        pr[j] = (key >= lo && key < hi) ? dot<S>(qr, s.kv_row(k_cache, kv_head, key), D) * s.scale
-                                        : kNegInf;
-        block_max = std::max(block_max, pr[j]);
+      if (!attention_scores_fast<S>(qr, s, k_cache, kv_head, kb, lo, hi, pr)) {
+        for (int64_t j = 0; j < kBk; ++j) {
+          const int64_t key = kb + j;
+          pr[j] = (key >= lo && key < hi) ? dot<S>(qr, s.kv_row(k_cache, kv_head, key), D) * s.scale
+                                          : kNegInf;
+        }
       }
+      float block_max = kNegInf;
+      for (int64_t j = 0; j < kBk; ++j) block_max = std::max(block_max, pr[j]);
       const float new_max = std::max(m[r], block_max);
       const float correction = m[r] == kNegInf ? 0.0f : std::exp(m[r] - new_max);
       m[r] = new_max;
@@ -228,9 +320,11 @@ void attention_block(const float* q, const float* k_cache, const float* v_cache,
       }
       l[r] = l[r] * correction + S::reduce_add(vsum);
       float* ar = acc + r * D;
-      scale_axpy<S>(correction, pr[lo - kb], s.kv_row(v_cache, kv_head, lo), ar, D);
-      for (int64_t key = lo + 1; key < hi; ++key)
-        scale_axpy<S>(1.0f, pr[key - kb], s.kv_row(v_cache, kv_head, key), ar, D);
+      if (!attention_values_fast<S>(correction, pr, s, v_cache, kv_head, kb, lo, hi, ar)) {
+        scale_axpy<S>(correction, pr[lo - kb], s.kv_row(v_cache, kv_head, lo), ar, D);
+        for (int64_t key = lo + 1; key < hi; ++key)
+          scale_axpy<S>(1.0f, pr[key - kb], s.kv_row(v_cache, kv_head, key), ar, D);
+      }
     }
   }
   for (int64_t r = 0; r < rows; ++r) {
@@ -271,6 +365,13 @@ void gelu_tanh_mul(float* gate, const float* up, int64_t n) {
 
 template <class S>
 IsaKernels make_isa_kernels(const char* name) {
-  return IsaKernels{name,         &matmul_rows<S>,     &quant_matmul_rows<S>, &convert_row<S>,
-                    &rms_norm<S>, &attention_block<S>, &silu_mul<S>,          &gelu_tanh_mul<S>};
+  return IsaKernels{name,
+                    &matmul_rows<S>,
+                    &quant_matmul_rows<S>,
+                    &quantize_activations<S>,
+                    &convert_row<S>,
+                    &rms_norm<S>,
+                    &attention_block<S>,
+                    &silu_mul<S>,
+                    &gelu_tanh_mul<S>};
 }

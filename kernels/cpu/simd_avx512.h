@@ -31,6 +31,25 @@ struct Avx512 {
   static V max(V a, V b) { return _mm512_max_ps(a, b); }
   static V div(V a, V b) { return _mm512_div_ps(a, b); }
   static float reduce_add(V v) { return _mm512_reduce_add_ps(v); }
+  // Lane i = the sum of v[i]'s lanes, for 16 vectors at once: a transposing tree of 45
+  // instructions instead of 16 separate horizontal sums of about 8 each.
+  static V sum_lanes_of_16(const V* v) {
+    V t[8], u[4];
+    for (int k = 0; k < 8; ++k)  // per 128-bit lane: [a0+a2, b0+b2, a1+a3, b1+b3]
+      t[k] = _mm512_add_ps(_mm512_unpacklo_ps(v[2 * k], v[2 * k + 1]),
+                           _mm512_unpackhi_ps(v[2 * k], v[2 * k + 1]));
+    for (int k = 0; k < 4; ++k) {  // per 128-bit lane: one partial sum of each of 4 vectors
+      const __m512d a = _mm512_castps_pd(t[2 * k]), b = _mm512_castps_pd(t[2 * k + 1]);
+      u[k] = _mm512_add_ps(_mm512_castpd_ps(_mm512_unpacklo_pd(a, b)),
+                           _mm512_castpd_ps(_mm512_unpackhi_pd(a, b)));
+    }
+    // Across 128-bit lanes: [0-3 | 4-7] then [0-3, 4-7, 8-11, 12-15].
+    const V w0 = _mm512_add_ps(_mm512_shuffle_f32x4(u[0], u[1], 0x88),
+                               _mm512_shuffle_f32x4(u[0], u[1], 0xDD));
+    const V w1 = _mm512_add_ps(_mm512_shuffle_f32x4(u[2], u[3], 0x88),
+                               _mm512_shuffle_f32x4(u[2], u[3], 0xDD));
+    return _mm512_add_ps(_mm512_shuffle_f32x4(w0, w1, 0x88), _mm512_shuffle_f32x4(w0, w1, 0xDD));
+  }
   static float reduce_max(V v) { return _mm512_reduce_max_ps(v); }
   // exp(x) to about 2 ulp for x in [-87, 88]; 0 below, as a softmax of masked scores needs.
   static V exp(V x) {

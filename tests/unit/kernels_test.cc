@@ -158,9 +158,22 @@ struct AttentionCase {
 TEST(Kernels, AttentionMatchesReference) {
   std::mt19937 rng(6);
   const AttentionCase cases[] = {
-      {1, 0, 1, 1, 16, 0},    {1, 9, 4, 1, 32, 0},    {5, 0, 4, 2, 8, 0},    {3, 70, 6, 2, 12, 0},
-      {17, 0, 2, 2, 64, 0},   {9, 130, 8, 2, 128, 0}, {33, 40, 4, 4, 20, 0}, {12, 3, 4, 2, 16, 5},
-      {1, 200, 2, 1, 32, 64}, {70, 0, 3, 1, 7, 0},
+      {1, 0, 1, 1, 16, 0},
+      {1, 9, 4, 1, 32, 0},
+      {5, 0, 4, 2, 8, 0},
+      {3, 70, 6, 2, 12, 0},
+      {17, 0, 2, 2, 64, 0},
+      {9, 130, 8, 2, 128, 0},
+      {33, 40, 4, 4, 20, 0},
+      {12, 3, 4, 2, 16, 5},
+      {1, 200, 2, 1, 32, 64},
+      {70, 0, 3, 1, 7, 0},
+      // head_dim 64 / 128 take the register-blocked paths on AVX-512: several key blocks,
+      // partial 16-key groups at both ends of a sliding window and at the cache's end.
+      {40, 100, 4, 2, 128, 0},
+      {20, 150, 2, 1, 128, 37},
+      {12, 70, 4, 2, 64, 20},
+      {3, 61, 2, 2, 64, 0},
   };
   ThreadPool pool(2);
   for (const IsaKernels* isa : supported_isas()) {

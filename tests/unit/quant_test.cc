@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "kernels/cpu/isa_kernels.h"
 #include "kernels/ops.h"
 #include "kernels/quant/quant_ref.h"
+#include "kernels/quant/quantize.h"
 #include "kernels/ref/ref_ops.h"
 
 namespace junction {
@@ -158,6 +160,122 @@ TEST(Quant, Q5KPathsAgreeBitForBit) {
             quant::vec_dot_ref(DType::Q5_K, w.row(i % N), xq.data() + (i / N) * row_bytes, K);
         ASSERT_EQ(got[i], want) << isa->name << " tokens " << T << " output " << i;
       }
+    }
+  }
+}
+
+// The prefill GEMMs (tiles of rows x tokens; on AVX-512 VNNI the tiled kernels of
+// q8_0_gemm_vnni.h and k_quant_gemm_vnni.h) against the reference, over token counts that leave
+// every kind of partial tile (1..3 tokens past a group of 4, partial groups of 16) and row ranges
+// that start and end off the 4-row tile. They must also give exactly the numbers of the decode
+// path (one token at a time), which follows ggml's float order: prefill and decode agree bit for
+// bit, so a prompt's logits do not depend on how it was split.
+TEST(Quant, PrefillGemmEqualsReferenceAndDecodeOverOddShapes) {
+  std::mt19937 rng(4);
+  std::vector<const kernels::IsaKernels*> isas = {&kernels::scalar_kernels()};
+  const std::string_view best = kernels::detect_cpu_isa();
+  if (best == "avx2" || best == "avx512") isas.push_back(&kernels::avx2_kernels());
+  if (best == "avx512") isas.push_back(&kernels::avx512_kernels());
+  for (const Case& c : kCases) {
+    const auto g = GgufFile::open(kGguf + c.file);
+    const GgufTensor* t = g->tensor(c.tensor);
+    if (!is_quantized(t->dtype)) continue;
+    const int64_t K = t->ne[0], N = std::min<int64_t>(t->ne[1], 43);
+    const WeightView w{t->data, t->dtype, N, K};
+    const int64_t row_begin = 3, row_end = N - 2;  // partial 4-row tiles at both ends
+    for (const int64_t T : {2, 7, 11, 21, 37}) {
+      const auto x = activations(T * K, rng);
+      std::vector<float> want(T * N);
+      kernels::ref::matmul(x.data(), T, w, want.data());
+      const size_t row_bytes = kernels::ref::quantized_activation_bytes(t->dtype, K);
+      std::vector<std::byte> xq(row_bytes * T);
+      for (int64_t i = 0; i < T; ++i)
+        kernels::ref::quantize_activations(t->dtype, x.data() + i * K, K,
+                                           xq.data() + i * row_bytes);
+      for (const auto* isa : isas) {
+        std::vector<float> got(T * N, NAN), decode(N, NAN);
+        isa->quant_matmul_rows(xq.data(), row_bytes, T, w, row_begin, row_end, got.data());
+        for (int64_t i = 0; i < T; ++i) {
+          isa->quant_matmul_rows(xq.data() + i * row_bytes, row_bytes, 1, w, row_begin, row_end,
+                                 decode.data());
+          for (int64_t n = 0; n < N; ++n) {
+            const float v = got[i * N + n];
+            if (n < row_begin || n >= row_end) {
+              ASSERT_TRUE(std::isnan(v)) << isa->name << " wrote row " << n << " outside its range";
+              continue;
+            }
+            ASSERT_NEAR(v, want[i * N + n], 1e-4f * (1 + std::fabs(want[i * N + n])))
+                << isa->name << " " << dtype_name(t->dtype) << " tokens " << T << " token " << i
+                << " row " << n;
+            ASSERT_EQ(v, decode[n])
+                << isa->name << " " << dtype_name(t->dtype) << " tokens " << T
+                << ": prefill differs from decode at token " << i << " row " << n;
+          }
+        }
+      }
+    }
+  }
+}
+
+// Each instruction set's activation quantizer writes exactly the reference's bytes: ties at .5
+// (half to even), a largest element that is negative or repeated, an all-zero block, outliers.
+TEST(Quant, SimdActivationQuantizationEqualsReferenceBytes) {
+  std::mt19937 rng(5);
+  const int64_t K = 1024;
+  for (int trial = 0; trial < 20; ++trial) {
+    auto x = activations(K, rng);
+    if (trial % 4 == 1) std::fill(x.begin(), x.begin() + 256, 0.0f);  // a zero block
+    if (trial % 4 == 2) {  // the largest magnitude negative and repeated; exact .5 ties
+      x[300] = -9.0f;
+      x[400] = 9.0f;
+      x[301] = -9.0f;
+      for (int j = 0; j < 32; ++j) x[512 + j] = (j - 16) / 16.0f;
+      x[512 + 31] = 127.0f / 8;  // scale 1/8: every x * 127 / amax lands on a .5 tie or integer
+    }
+    for (DType weights : {DType::Q8_0, DType::Q4_K}) {
+      const size_t bytes = kernels::ref::quantized_activation_bytes(weights, K);
+      std::vector<std::byte> want(bytes), got(bytes);
+      kernels::ref::quantize_activations(weights, x.data(), K, want.data());
+      for (const auto* isa :
+           {&kernels::scalar_kernels(), &kernels::avx2_kernels(), &kernels::avx512_kernels()}) {
+        if (std::string_view(isa->name) == "avx512" && kernels::detect_cpu_isa() != "avx512")
+          continue;
+        if (std::string_view(isa->name) == "avx2" && kernels::detect_cpu_isa() == "scalar")
+          continue;
+        std::fill(got.begin(), got.end(), std::byte{0x55});
+        isa->quantize_activations(weights, x.data(), K, got.data());
+        ASSERT_EQ(std::memcmp(got.data(), want.data(), bytes), 0)
+            << isa->name << " " << dtype_name(weights) << " trial " << trial;
+      }
+    }
+  }
+}
+
+// Wide rows (an 8B model's FFN down projection): the GEMMs split 100 tokens into several token
+// blocks there; the results must not depend on the split.
+TEST(Quant, PrefillGemmOverTokenBlocksEqualsDecode) {
+  std::mt19937 rng(6);
+  const int64_t K = 12288, N = 9, T = 100;
+  for (DType type : {DType::Q8_0, DType::Q4_K, DType::Q6_K}) {
+    const auto wf = activations(N * K, rng);
+    const size_t rb = row_size(type, K);
+    std::vector<std::byte> wq(rb * N);
+    for (int64_t r = 0; r < N; ++r)
+      quant::quantize_row(type, wf.data() + r * K, wq.data() + r * rb, K);
+    const WeightView w{wq.data(), type, N, K};
+    const auto x = activations(T * K, rng);
+    const size_t row_bytes = kernels::ref::quantized_activation_bytes(type, K);
+    std::vector<std::byte> xq(row_bytes * T);
+    for (int64_t i = 0; i < T; ++i)
+      kernels::ref::quantize_activations(type, x.data() + i * K, K, xq.data() + i * row_bytes);
+    const auto& isa = kernels::detect_cpu_isa() == "avx512" ? kernels::avx512_kernels()
+                                                            : kernels::scalar_kernels();
+    std::vector<float> got(T * N), decode(N);
+    isa.quant_matmul_rows(xq.data(), row_bytes, T, w, 0, N, got.data());
+    for (int64_t i = 0; i < T; ++i) {
+      isa.quant_matmul_rows(xq.data() + i * row_bytes, row_bytes, 1, w, 0, N, decode.data());
+      for (int64_t n = 0; n < N; ++n)
+        ASSERT_EQ(got[i * N + n], decode[n]) << dtype_name(type) << " token " << i << " row " << n;
     }
   }
 }

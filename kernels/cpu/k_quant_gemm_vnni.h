@@ -1,0 +1,216 @@
+// Prefill GEMM for Q4_K and Q6_K weights on AVX-512 VNNI: a register tile of 4 weight rows x up
+// to 16 tokens. Included by kernels_avx512.cc inside its anonymous namespace, after
+// quant_dot_impl.h (it reuses UnpackedKRow / unpack_k_row).
+//
+// Layout. In Q4_K and Q6_K every run of 16 weights shares one integer sub-block scale. The
+// activations of 4 tokens are interleaved 16 bytes at a time, so one 512-bit vector holds the
+// same 16 positions of 4 tokens, one per 128-bit lane; the row's 16 codes and its scale are
+// broadcast to all four lanes. Per 16 weights, each (row, 4 tokens) pair then costs two
+// instructions: vpmaddubsw (codes x activations -> 16-bit pairs) and vpdpwssd (pairs x scale
+// accumulated into 32-bit lanes), and each activation load serves 4 rows.
+//
+// Numbers. Per 256-weight super-block the integer sums are exactly those of vec_dot_q4_k /
+// vec_dot_q6_k (integer arithmetic does not depend on the order), and they are finished in float
+// with the same operations in the same order as those scalar loops compile to (GCC contracts
+// Q4_K's `y.d * d * total - y.d * dmin * mins` into fma(y.d * d, total, -(y.d * dmin * mins)),
+// and Q6_K's `sum += d * y.d * total` into fma(d * y.d, total, sum)), only 16 (row, token) pairs
+// at a time. The unit tests check prefill equals decode bit for bit. (The previous prefill path
+// left Q6_K's sum uncontracted, so for rows longer than 256 it differed from decode by an ulp.)
+//   - Q6_K: the codes carry +32; -32 x scale x (sum of the 16 activations) is added to the same
+//     accumulator through the activations' 16-element sums (bsums).
+//   - Q4_K: the minima term sum m x bsums goes to a second accumulator, scaled by dmin.
+
+#if defined(__AVX512VNNI__) && defined(__AVX512BW__)
+
+// The activations of a token block in the interleaved layout, in groups of 4 tokens (the last
+// group padded with zero tokens).
+struct KTokens {
+  std::vector<int8_t> qs;      // [group][sb][16 runs][4 tokens][16]
+  std::vector<int16_t> bsums;  // [group][sb][2 halves][4 tokens][8]
+  std::vector<float> d;        // [group][sb][16]: token t's scale in lanes 4t..4t+3
+};
+
+void prepare_k_tokens(const std::byte* xq, size_t xq_row_bytes, int64_t n_tokens, int64_t nsb,
+                      KTokens& tok) {
+  const int64_t groups = (n_tokens + 3) / 4;
+  tok.qs.assign(static_cast<size_t>(groups * nsb * 1024), 0);
+  tok.bsums.assign(static_cast<size_t>(groups * nsb * 64), 0);
+  tok.d.assign(static_cast<size_t>(groups * nsb * 16), 0.0f);
+  for (int64_t t = 0; t < n_tokens; ++t) {
+    const auto* a = reinterpret_cast<const quant::BlockQ8_K*>(xq + t * xq_row_bytes);
+    const int64_t g = t / 4, lane = t % 4;
+    for (int64_t sb = 0; sb < nsb; ++sb) {
+      const int64_t base = g * nsb + sb;
+      for (int run = 0; run < 16; ++run)
+        std::memcpy(&tok.qs[base * 1024 + run * 64 + lane * 16], a[sb].qs + 16 * run, 16);
+      for (int h = 0; h < 2; ++h)
+        std::memcpy(&tok.bsums[base * 64 + h * 32 + lane * 8], a[sb].bsums + 8 * h, 16);
+      std::fill_n(&tok.d[base * 16 + lane * 4], 4, a[sb].d);
+    }
+  }
+}
+
+// Four unpacked weight rows (the last one repeated when fewer remain) and their per-super-block
+// constants in the tile's lane order (lane 4t + r holds row r).
+struct KRowTile {
+  UnpackedKRow rows[4];
+  std::vector<int16_t> offsets[4];  // [sb][16] Q6_K: -32 x scale; Q4_K: the minimum m
+  std::vector<float> d, dmin;       // [sb][16]
+};
+
+void prepare_k_rows(const WeightView& w, int64_t n, int count, int64_t nsb, KRowTile& rt) {
+  rt.d.resize(static_cast<size_t>(nsb * 16));
+  rt.dmin.resize(static_cast<size_t>(nsb * 16));
+  for (int r = 0; r < 4; ++r) {
+    UnpackedKRow& u = rt.rows[r];
+    if (r < count)
+      unpack_k_row(w.dtype, w.row(n + r), w.cols, u);
+    else
+      u = rt.rows[count - 1];
+    rt.offsets[r].resize(static_cast<size_t>(nsb * 16));
+    for (int64_t i = 0; i < nsb * 16; ++i)
+      rt.offsets[r][i] = static_cast<int16_t>(w.dtype == DType::Q6_K ? -32 * u.group_offsets[i]
+                                                                     : u.group_offsets[i]);
+    for (int64_t sb = 0; sb < nsb; ++sb)
+      for (int t = 0; t < 4; ++t) {
+        rt.d[sb * 16 + 4 * t + r] = u.d[sb];
+        rt.dmin[sb * 16 + 4 * t + r] = u.dmin[sb];
+      }
+  }
+}
+
+// Four accumulators (rows 0..3) of 4 tokens x 4 lanes -> one vector, lane 4t + r = the sum of
+// row r's 4 lanes of token t.
+inline __m512i reduce_4x4(__m512i a0, __m512i a1, __m512i a2, __m512i a3) {
+  const __m512i x01 =
+      _mm512_add_epi32(_mm512_unpacklo_epi32(a0, a1), _mm512_unpackhi_epi32(a0, a1));
+  const __m512i x23 =
+      _mm512_add_epi32(_mm512_unpacklo_epi32(a2, a3), _mm512_unpackhi_epi32(a2, a3));
+  return _mm512_add_epi32(_mm512_unpacklo_epi64(x01, x23), _mm512_unpackhi_epi64(x01, x23));
+}
+
+// 4 rows x G groups of 4 tokens, starting at token group g0; out[g][4t + r].
+template <int G>
+void k_tile(DType type, const KRowTile& rt, const KTokens& tok, int64_t g0, int64_t nsb,
+            float (*out)[16]) {
+  const bool q6 = type == DType::Q6_K;
+  __m512 sum[G];
+  for (int g = 0; g < G; ++g) sum[g] = _mm512_setzero_ps();
+  for (int64_t sb = 0; sb < nsb; ++sb) {
+    const int8_t* act[G];
+    const int16_t* bsums[G];
+    for (int g = 0; g < G; ++g) {
+      act[g] = tok.qs.data() + ((g0 + g) * nsb + sb) * 1024;
+      bsums[g] = tok.bsums.data() + ((g0 + g) * nsb + sb) * 64;
+    }
+    __m512i acc[4][G];
+    for (int r = 0; r < 4; ++r)
+      for (int g = 0; g < G; ++g) acc[r][g] = _mm512_setzero_si512();
+    for (int run = 0; run < 16; ++run) {
+      __m512i a[G];
+      for (int g = 0; g < G; ++g) a[g] = _mm512_loadu_si512(act[g] + 64 * run);
+      for (int r = 0; r < 4; ++r) {
+        const UnpackedKRow& u = rt.rows[r];
+        const __m512i q = _mm512_broadcast_i32x4(_mm_loadu_si128(
+            reinterpret_cast<const __m128i*>(u.codes.data() + sb * 256 + 16 * run)));
+        int32_t scale_pair;  // the run's scale twice, as vpdpwssd's 16-bit pair
+        std::memcpy(&scale_pair, u.pair_scales.data() + sb * 128 + 8 * run, 4);
+        const __m512i s = _mm512_set1_epi32(scale_pair);
+        for (int g = 0; g < G; ++g)
+          acc[r][g] = _mm512_dpwssd_epi32(acc[r][g], _mm512_maddubs_epi16(q, a[g]), s);
+      }
+    }
+    // The offset (Q6_K) or minima (Q4_K) term: 16 bsums x 16 per-group constants.
+    __m512i mins[4][G];
+    for (int r = 0; r < 4; ++r)
+      for (int g = 0; g < G; ++g) mins[r][g] = _mm512_setzero_si512();
+    for (int h = 0; h < 2; ++h) {
+      for (int r = 0; r < 4; ++r) {
+        const __m512i o = _mm512_broadcast_i32x4(_mm_loadu_si128(
+            reinterpret_cast<const __m128i*>(rt.offsets[r].data() + sb * 16 + 8 * h)));
+        for (int g = 0; g < G; ++g) {
+          const __m512i b = _mm512_loadu_si512(bsums[g] + 32 * h);
+          if (q6)
+            acc[r][g] = _mm512_dpwssd_epi32(acc[r][g], b, o);
+          else
+            mins[r][g] = _mm512_dpwssd_epi32(mins[r][g], b, o);
+        }
+      }
+    }
+    const __m512 d = _mm512_loadu_ps(rt.d.data() + sb * 16);
+    for (int g = 0; g < G; ++g) {
+      const __m512 yd = _mm512_loadu_ps(tok.d.data() + ((g0 + g) * nsb + sb) * 16);
+      const __m512 total =
+          _mm512_cvtepi32_ps(reduce_4x4(acc[0][g], acc[1][g], acc[2][g], acc[3][g]));
+      if (q6) {  // sum += d * y.d * total, contracted as in vec_dot_q6_k
+        sum[g] = _mm512_fmadd_ps(_mm512_mul_ps(d, yd), total, sum[g]);
+      } else {
+        const __m512 m =
+            _mm512_cvtepi32_ps(reduce_4x4(mins[0][g], mins[1][g], mins[2][g], mins[3][g]));
+        const __m512 dmin = _mm512_loadu_ps(rt.dmin.data() + sb * 16);
+        const __m512 v =
+            _mm512_fmsub_ps(_mm512_mul_ps(yd, d), total, _mm512_mul_ps(_mm512_mul_ps(yd, dmin), m));
+        sum[g] = _mm512_add_ps(sum[g], v);
+      }
+    }
+  }
+  for (int g = 0; g < G; ++g) _mm512_storeu_ps(out[g], sum[g]);
+}
+
+// Token panel budget: measured against 8 MiB (L3) on the 0.6B and 8B widths; L2-sized blocks win
+// except on the 12288-wide rows, where the extra unpacking costs about 10%.
+constexpr int64_t kKTokenPanelBytes = 640 * 1024;
+
+bool has_k_gemm(DType type) {
+  return type == DType::Q4_K || type == DType::Q6_K;
+}
+
+// Rows [row_begin, row_end) x all tokens. Tokens go in blocks whose interleaved activations fit
+// half of L2; within a block each 4-row tile is unpacked once and meets every token, so the
+// unpacking is paid once per (row, token block) and the weights are read once per token block.
+void quant_matmul_k_vnni(const std::byte* xq, size_t xq_row_bytes, int64_t n_tokens,
+                         const WeightView& w, int64_t row_begin, int64_t row_end, float* y) {
+  const int64_t nsb = w.cols / quant::kQK_K;
+  // Equal blocks, as few as fit the panel budget (each block unpacks every row once more).
+  const int64_t per_token = w.cols + w.cols / 8;  // interleaved bytes + bsums + scales
+  const int64_t max_block = std::max<int64_t>(16, kKTokenPanelBytes / per_token);
+  const int64_t n_blocks = (n_tokens + max_block - 1) / max_block;
+  const int64_t token_block = ((n_tokens + n_blocks - 1) / n_blocks + 3) / 4 * 4;
+  KTokens tok;
+  KRowTile rt;
+  float out[4][16];
+  for (int64_t tb = 0; tb < n_tokens; tb += token_block) {
+    const int64_t count = std::min(token_block, n_tokens - tb);
+    const int64_t groups = (count + 3) / 4;
+    prepare_k_tokens(xq + tb * xq_row_bytes, xq_row_bytes, count, nsb, tok);
+    for (int64_t n = row_begin; n < row_end; n += 4) {
+      const int rows = static_cast<int>(std::min<int64_t>(4, row_end - n));
+      prepare_k_rows(w, n, rows, nsb, rt);
+      for (int64_t g0 = 0; g0 < groups; g0 += 4) {
+        const int G = static_cast<int>(std::min<int64_t>(4, groups - g0));
+        switch (G) {
+          case 4:
+            k_tile<4>(w.dtype, rt, tok, g0, nsb, out);
+            break;
+          case 3:
+            k_tile<3>(w.dtype, rt, tok, g0, nsb, out);
+            break;
+          case 2:
+            k_tile<2>(w.dtype, rt, tok, g0, nsb, out);
+            break;
+          default:
+            k_tile<1>(w.dtype, rt, tok, g0, nsb, out);
+            break;
+        }
+        for (int g = 0; g < G; ++g)
+          for (int t = 0; t < 4; ++t) {
+            const int64_t token = 4 * (g0 + g) + t;
+            if (token >= count) break;
+            for (int r = 0; r < rows; ++r) y[(tb + token) * w.rows + n + r] = out[g][4 * t + r];
+          }
+      }
+    }
+  }
+}
+
+#endif
