@@ -41,7 +41,7 @@ run() {  # name, port, command...
   wait_ready "http://127.0.0.1:$port"
   "$junction" bench --endpoint "http://127.0.0.1:$port/v1" --model bench --concurrency "$levels" \
     --num-prompts "$prompts" --input-len "$input" --output-len "$output" --pid "$pid" \
-    --out "$work/$name.json" >/dev/null 2>&1
+    --out "$work/$name.json" >"$work/$name.bench.log" 2>&1 || { echo "$name: bench failed" >&2; tail -5 "$work/$name.bench.log" >&2; }
   kill "$pid"
   wait "$pid" 2>/dev/null || true
   pid=""
