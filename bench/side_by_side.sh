@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs junction's decode_bench and, when LLAMA_BENCH points at llama.cpp's llama-bench, llama.cpp
+# Runs `junction bench-model` and, when LLAMA_BENCH points at llama.cpp's llama-bench, llama.cpp
 # on the same GGUF files, alternating so both see the same phase of a noisy machine, and prints
 # prompt and generation tokens/s with the ratios.
 #   LLAMA_BENCH=/path/to/llama-bench bench/side_by_side.sh [-t 2] [-p 512] [-n 128] [-r 2] FILE.gguf...
@@ -10,10 +10,10 @@ while getopts "t:p:n:r:" opt; do
 done
 shift $((OPTIND - 1))
 here=$(cd "$(dirname "$0")/.." && pwd)
-ours=$here/build/bench/decode_bench
+ours=$here/build/junction
 printf "%-28s %10s %10s %10s %10s %8s %8s %s\n" file "pp ours" "pp llama" "tg ours" "tg llama" "pp x" "tg x" "bandwidth(ours run)"
 for file in "$@"; do
-  out=$("$ours" -m "$file" -t "$threads" -p "$prompt" -n "$gen" -r "$reps")
+  out=$("$ours" bench-model "$file" -t "$threads" -p "$prompt" -n "$gen" -r "$reps")
   pp=$(awk '/^prefill/ {print $2}' <<<"$out")
   tg=$(awk '/^decode / {print $2}' <<<"$out")
   bw=$(awk '/^ratio/ {print $2}' <<<"$out")

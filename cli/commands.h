@@ -20,6 +20,7 @@ Command add_quantize_command(CLI::App& app);
 Command add_info_command(CLI::App& app);
 Command add_eval_command(CLI::App& app);
 Command add_bench_command(CLI::App& app);
+Command add_bench_model_command(CLI::App& app);
 Command add_compare_command(CLI::App& app);
 
 }  // namespace junction::cli

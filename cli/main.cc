@@ -12,10 +12,11 @@ int main(int argc, char** argv) {
   CLI::App app{"junction: run, serve and compare large language models"};
   app.require_subcommand(1);
   const std::vector<junction::cli::Command> commands = {
-      junction::cli::add_run_command(app),   junction::cli::add_pull_command(app),
-      junction::cli::add_serve_command(app), junction::cli::add_quantize_command(app),
-      junction::cli::add_info_command(app),  junction::cli::add_eval_command(app),
-      junction::cli::add_bench_command(app), junction::cli::add_compare_command(app),
+      junction::cli::add_run_command(app),     junction::cli::add_pull_command(app),
+      junction::cli::add_serve_command(app),   junction::cli::add_quantize_command(app),
+      junction::cli::add_info_command(app),    junction::cli::add_eval_command(app),
+      junction::cli::add_bench_command(app),   junction::cli::add_bench_model_command(app),
+      junction::cli::add_compare_command(app),
   };
   CLI11_PARSE(app, argc, argv);
   try {

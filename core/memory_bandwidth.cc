@@ -1,4 +1,4 @@
-#include "bench/memory_bandwidth.h"
+#include "core/memory_bandwidth.h"
 
 #include <immintrin.h>
 
@@ -8,7 +8,7 @@
 #include <memory>
 #include <vector>
 
-namespace junction::bench {
+namespace junction {
 namespace {
 
 __attribute__((target("avx2"))) float sum_floats(const float* p, size_t n) {
@@ -49,4 +49,4 @@ double measure_read_bandwidth(ThreadPool& pool, size_t bytes, int repeats) {
   return best;
 }
 
-}  // namespace junction::bench
+}  // namespace junction

@@ -4,9 +4,9 @@
 
 #include "core/thread_pool.h"
 
-namespace junction::bench {
+namespace junction {
 
 // Best of `repeats` passes over a `bytes`-sized buffer; GB/s (1e9 bytes per second).
 double measure_read_bandwidth(ThreadPool& pool, size_t bytes, int repeats);
 
-}  // namespace junction::bench
+}  // namespace junction

@@ -1,25 +1,25 @@
-// Decode and prefill speed of a model folder, next to the machine's memory bandwidth measured in
-// the same run. Decode streams every weight once per token, so its ceiling is bandwidth / bytes
-// per token; the report gives the achieved fraction of that.
-//
-//   decode_bench --model DIR [--threads 2] [--tokens 64] [--prompt 128] [--repeats 3]
-#include <sys/resource.h>
-#include <CLI/CLI.hpp>
-
+// `junction bench-model MODEL -p 512 -n 128 -t T`: prompt and generation tokens/s of a model
+// file or folder, as llama-bench's pp / tg tests measure them, next to this machine's memory
+// bandwidth measured in the same run. Decode streams every weight once per token, so its
+// ceiling is bandwidth / bytes per token; the report gives the achieved fraction of that.
+// bench/side_by_side.sh runs it beside llama.cpp's llama-bench on the same GGUF files.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <memory>
 #include <numeric>
 #include <vector>
 
-#include "bench/memory_bandwidth.h"
+#include "cli/commands.h"
 #include "core/error.h"
+#include "core/memory_bandwidth.h"
 #include "core/thread_pool.h"
 #include "engine/sampler.h"
 #include "engine/sequence.h"
 #include "kernels/ops.h"
 #include "model/model.h"
 
+namespace junction::cli {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -43,28 +43,20 @@ double median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  using namespace junction;
-  CLI::App app{"decode_bench: decode/prefill tokens per second and achieved memory bandwidth"};
-  std::string model_dir, isa;
+struct BenchModelOptions {
+  std::string model, isa;
   int threads = 2, repeats = 3;
-  int64_t n_decode = 64, n_prompt = 128;
-  app.add_option("-m,--model", model_dir, "Hugging Face model folder")->required();
-  app.add_option("-t,--threads", threads);
-  app.add_option("-n,--tokens", n_decode, "tokens to decode per repetition");
-  app.add_option("-p,--prompt", n_prompt, "prompt tokens for the prefill measurement");
-  app.add_option("-r,--repeats", repeats);
-  app.add_option("--isa", isa, "avx512, avx2 or scalar");
-  CLI11_PARSE(app, argc, argv);
+  int64_t n_decode = 128, n_prompt = 512;
+};
+
+int run_bench_model(const BenchModelOptions* o) {
   try {
-    ThreadPool pool(threads);
+    ThreadPool pool(o->threads);
     const auto t_load = Clock::now();
-    const auto model = Model::load(model_dir);
+    const auto model = Model::load(o->model);
     const double load_s = seconds_since(t_load);
     const size_t rss_after_load = resident_bytes();
-    auto backend = kernels::make_cpu_backend(pool, isa);
+    auto backend = kernels::make_cpu_backend(pool, o->isa);
     const ModelConfig& c = model->config();
     const ModelWeights& w = model->weights();
 
@@ -76,7 +68,7 @@ int main(int argc, char** argv) {
            {&L.q_proj, &L.k_proj, &L.v_proj, &L.o_proj, &L.gate_proj, &L.up_proj, &L.down_proj})
         step_bytes += l->weight.bytes();
 
-    std::vector<int32_t> prompt(static_cast<size_t>(n_prompt));
+    std::vector<int32_t> prompt(static_cast<size_t>(o->n_prompt));
     for (size_t i = 0; i < prompt.size(); ++i)
       prompt[i] = static_cast<int32_t>((i * 7919 + 13) % c.vocab_size);
 
@@ -85,55 +77,75 @@ int main(int argc, char** argv) {
     {
       Sequence seq(*model, 16);
       const std::vector<int32_t> short_prompt(prompt.begin(),
-                                              prompt.begin() + std::min<int64_t>(8, n_prompt));
+                                              prompt.begin() + std::min<int64_t>(8, o->n_prompt));
       argmax(seq.feed(*backend, short_prompt));
     }
     const double first_token_s = seconds_since(t_first);
     const size_t rss_after_first = resident_bytes();
 
     std::vector<double> decode_rates, prefill_rates;
-    for (int r = 0; r < repeats; ++r) {
+    for (int r = 0; r < o->repeats; ++r) {
       {
-        Sequence seq(*model, n_prompt);
+        Sequence seq(*model, o->n_prompt);
         const auto t_prefill = Clock::now();
         seq.feed(*backend, prompt);
-        prefill_rates.push_back(n_prompt / seconds_since(t_prefill));
+        prefill_rates.push_back(o->n_prompt / seconds_since(t_prefill));
       }
       // Generation from an empty context, as llama-bench's tg test measures it.
-      Sequence seq(*model, n_decode + 1);
+      Sequence seq(*model, o->n_decode + 1);
       auto logits = seq.feed(*backend, std::span<const int32_t>(prompt.data(), 1));
       const auto t_decode = Clock::now();
-      for (int64_t i = 0; i < n_decode; ++i) {
+      for (int64_t i = 0; i < o->n_decode; ++i) {
         const int32_t next[1] = {argmax(logits)};
         logits = seq.feed(*backend, next);
       }
-      decode_rates.push_back(n_decode / seconds_since(t_decode));
+      decode_rates.push_back(o->n_decode / seconds_since(t_decode));
     }
-    const double bandwidth = bench::measure_read_bandwidth(pool, size_t{1} << 30, 5);
+    const double bandwidth = measure_read_bandwidth(pool, size_t{1} << 30, 5);
     const double decode = median(decode_rates), prefill = median(prefill_rates);
     const double achieved = decode * static_cast<double>(step_bytes) / 1e9;
     std::printf("model            %s (%s, %lld layers, hidden %lld, vocab %lld, %s)\n",
-                model_dir.c_str(), c.model_type.c_str(), (long long)c.num_hidden_layers,
+                o->model.c_str(), c.model_type.c_str(), (long long)c.num_hidden_layers,
                 (long long)c.hidden_size, (long long)c.vocab_size,
                 std::string(dtype_name(w.embed_tokens.dtype)).c_str());
-    std::printf("kernels          %s, %d threads\n", std::string(backend->name()).c_str(), threads);
+    std::printf("kernels          %s, %d threads\n", std::string(backend->name()).c_str(),
+                o->threads);
     std::printf(
         "load             %.3f s, resident after load %.2f GB, after first token %.2f GB (files "
         "%.2f GB)\n",
         load_s, rss_after_load / 1e9, rss_after_first / 1e9, w.file_bytes() / 1e9);
     std::printf("first token      %.2f s (8-token prompt, cold pages)\n", first_token_s);
     std::printf("prefill          %.1f tok/s (%lld-token prompt, median of %d)\n", prefill,
-                (long long)n_prompt, repeats);
-    std::printf("decode           %.2f tok/s (median of %d x %lld tokens)\n", decode, repeats,
-                (long long)n_decode);
+                (long long)o->n_prompt, o->repeats);
+    std::printf("decode           %.2f tok/s (median of %d x %lld tokens)\n", decode, o->repeats,
+                (long long)o->n_decode);
     std::printf("weights/token    %.3f GB\n", step_bytes / 1e9);
     std::printf("achieved         %.1f GB/s\n", achieved);
     std::printf("memory bandwidth %.1f GB/s (%d threads, 1 GiB read, best of 5)\n", bandwidth,
-                threads);
+                o->threads);
     std::printf("ratio            %.0f%% of measured bandwidth\n", 100.0 * achieved / bandwidth);
   } catch (const Error& e) {
-    std::fprintf(stderr, "decode_bench: %s\n", e.what());
+    std::fprintf(stderr, "junction bench-model: %s\n", e.what());
     return 1;
   }
   return 0;
 }
+
+}  // namespace
+
+Command add_bench_model_command(CLI::App& app) {
+  auto o = std::make_shared<BenchModelOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "bench-model",
+      "Prompt (pp) and generation (tg) tokens/s of a model, like llama-bench, with the decode's "
+      "achieved memory bandwidth");
+  cmd->add_option("model", o->model, "A GGUF file or a Hugging Face folder")->required();
+  cmd->add_option("-t,--threads", o->threads, "Compute threads (default 2)");
+  cmd->add_option("-n,--n-gen", o->n_decode, "Tokens generated per repetition (default 128)");
+  cmd->add_option("-p,--n-prompt", o->n_prompt, "Prompt tokens of the prefill test (default 512)");
+  cmd->add_option("-r,--repetitions", o->repeats, "Repetitions; medians are reported (default 3)");
+  cmd->add_option("--isa", o->isa, "Force a kernel level: avx512, avx2 or scalar");
+  return {cmd, [o] { return run_bench_model(o.get()); }};
+}
+
+}  // namespace junction::cli
