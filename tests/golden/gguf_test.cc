@@ -153,20 +153,18 @@ TEST(GgufTeacherForced, QuantizedAgreeWithLlamaCpp) {
                        0.05);
 }
 
-// Q5_K_M: worst 0.063, above the 0.05 of the other types, and not from the Q5_K dot product: ours
-// equals ggml's ggml_vec_dot_q5_K_q8_K bit for bit on every row of this file (unit test
-// Quant.Q5KPathsAgreeBitForBit pins the float order), and fed llama.cpp's own inputs, every
-// Q5_K matmul of this model gives llama.cpp's outputs exactly. The difference is one int8
-// rounding flip: at prompt 0, position 3, element 63 of blk.0.attn_output's input lies 22.5000038
-// quantization steps from zero; our attention output and llama.cpp's differ in the last bit there
-// (ours is an online softmax, ggml's non-flash path a two-pass softmax with a double sum and its
-// own exp), so it rounds to -23 in llama.cpp and to -22 here, and the KV cache carries that step to
-// every later token. The Q8_0 and Q4_0 worst cases above are the same kind of flip. Reaching 0.05
-// here needs attention bit-identical to ggml's; the bound is the measured one, so a regression
-// still fails.
+// Q5_K_M, with the 0.05 as for the other types (worst 0.026 now). The Q5_K dot product
+// is not where the difference comes from: ours equals ggml's ggml_vec_dot_q5_K_q8_K bit for bit
+// on every row of this file (unit test Quant.Q5KPathsAgreeBitForBit pins the float order), and
+// fed llama.cpp's own inputs, every Q5_K matmul of this model gives llama.cpp's outputs exactly.
+// The worst steps are int8 rounding flips of activations that sit on a rounding boundary, from
+// last-bit differences between our online-softmax attention and ggml's two-pass softmax (with
+// the earlier attention kernel, element 63 of blk.0.attn_output's input at prompt 0, position 3
+// lay 22.5000038 steps from zero and rounded the other way: worst 0.063). The Q8_0 and Q4_0
+// worst cases above are the same kind of flip.
 TEST(GgufTeacherForced, Q5KCloseToLlamaCpp) {
   check_teacher_forced("qwen3-qbase-Q5_K_M.gguf", "qwen3-qbase-Q5_K_M.llamacpp-kvf32.json", 0.02,
-                       0.07);
+                       0.05);
 }
 
 // F16 / BF16: llama.cpp rounds activations to F16 / BF16 before each matmul (its README says so);
