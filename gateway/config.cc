@@ -140,11 +140,11 @@ class Reader {
 
   ProviderConfig provider(const YAML::Node& n) const {
     expect_map(n, "a provider");
-    only_keys(n,
-              {"name", "kind", "base_url", "api_key", "model_path", "serve_args",
-               "connect_timeout_ms", "first_byte_timeout_ms", "stall_timeout_ms",
-               "max_idle_connections", "default_max_tokens"},
-              "a provider");
+    only_keys(
+        n,
+        {"name", "kind", "base_url", "api_key", "model_path", "serve_args", "connect_timeout_ms",
+         "first_byte_timeout_ms", "stall_timeout_ms", "max_idle_connections", "default_max_tokens"},
+        "a provider");
     ProviderConfig p;
     p.line = line(n);
     if (!n["name"]) fail(n, "a provider needs a 'name'");

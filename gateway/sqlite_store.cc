@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
-#include <vector>
 #include <string_view>
+#include <vector>
 
 #include "core/error.h"
 #include "gateway/spend_period.h"
