@@ -18,6 +18,21 @@
 
 namespace junction {
 namespace {
+// Prefill equals decode bit for bit in optimized builds: same integer lanes, same float order,
+// fused where GCC fuses the scalar code. Sanitizer instrumentation changes where GCC fuses a
+// multiply and an add, so under ASan/UBSan the two differ by float rounding of the partial
+// sums (rows of 12288 products cancel to ~0.05 here): held to the reference's 1e-4 there.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr float kPrefillDecodeTolerance = 1e-4f;
+#else
+constexpr float kPrefillDecodeTolerance = 0.0f;
+#endif
+bool same_as_decode(float prefill, float decode) {
+  return std::fabs(prefill - decode) <= kPrefillDecodeTolerance * (1 + std::fabs(decode));
+}
+}  // namespace
+
+namespace {
 
 const std::string kGguf = std::string(JUNCTION_TEST_DATA) + "/gguf/";
 
@@ -207,9 +222,10 @@ TEST(Quant, PrefillGemmEqualsReferenceAndDecodeOverOddShapes) {
             ASSERT_NEAR(v, want[i * N + n], 1e-4f * (1 + std::fabs(want[i * N + n])))
                 << isa->name << " " << dtype_name(t->dtype) << " tokens " << T << " token " << i
                 << " row " << n;
-            ASSERT_EQ(v, decode[n])
-                << isa->name << " " << dtype_name(t->dtype) << " tokens " << T
-                << ": prefill differs from decode at token " << i << " row " << n;
+            ASSERT_TRUE(same_as_decode(v, decode[n]))
+                << v << " vs " << decode[n] << " " << isa->name << " " << dtype_name(t->dtype)
+                << " tokens " << T << ": prefill differs from decode at token " << i << " row "
+                << n;
           }
         }
       }
@@ -275,7 +291,9 @@ TEST(Quant, PrefillGemmOverTokenBlocksEqualsDecode) {
     for (int64_t i = 0; i < T; ++i) {
       isa.quant_matmul_rows(xq.data() + i * row_bytes, row_bytes, 1, w, 0, N, decode.data());
       for (int64_t n = 0; n < N; ++n)
-        ASSERT_EQ(got[i * N + n], decode[n]) << dtype_name(type) << " token " << i << " row " << n;
+        ASSERT_TRUE(same_as_decode(got[i * N + n], decode[n]))
+            << got[i * N + n] << " vs " << decode[n] << " " << dtype_name(type) << " token " << i
+            << " row " << n;
     }
   }
 }
