@@ -406,7 +406,8 @@ models:
   }
 
   void SetUp() override {
-    if (!nginx_->running()) GTEST_SKIP() << "nginx is not installed or did not start";
+    if (!nginx_->running())
+      FAIL() << "nginx is not installed or did not start (scripts/install_deps.sh installs it)";
     ensure_gateway(GetParam());
   }
 
@@ -733,7 +734,7 @@ namespace {
 
 TEST_P(GatewayE2E, TwoEnginesServeChatAndStreamAndFailOver) {
   if (engine_port_[0] == 0 || engine_port_[1] == 0)
-    GTEST_SKIP() << "the junction binary is missing or its engines did not start";
+    FAIL() << "the junction binary is missing or its engines did not start";
   const auto [id, key] = new_key(1.0);
   std::set<std::string> providers;
   for (int i = 0; i < 10; ++i) {

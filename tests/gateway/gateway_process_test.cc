@@ -49,8 +49,9 @@ std::string read_text(const fs::path& p) {
 class GatewayProcess : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    if (!fs::exists(JUNCTION_BINARY)) GTEST_SKIP() << "the junction binary is missing";
-    if (!test::NginxServer::installed()) GTEST_SKIP() << "nginx is not installed";
+    if (!fs::exists(JUNCTION_BINARY)) FAIL() << "the junction binary is missing";
+    if (!test::NginxServer::installed())
+      FAIL() << "nginx is not installed (scripts/install_deps.sh installs it)";
     dir_ = fs::temp_directory_path() /
            ("junction-gateway-process-" + std::to_string(::getpid()) + "-" + GetParam());
     fs::remove_all(dir_);

@@ -22,6 +22,7 @@
 
 #include "gateway/redis_rate_limiter.h"
 #include "pull/http_client.h"
+#include "tests/support/loopback.h"
 
 extern char** environ;
 
@@ -34,28 +35,8 @@ using namespace std::chrono_literals;
 constexpr const char* kRedis = "/usr/bin/redis-server";
 constexpr const char* kNginx = "/usr/sbin/nginx";
 
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-bool port_open(int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  ::close(fd);
-  return ok;
-}
+using test::free_port;
+using test::port_open;
 
 std::string read_file(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -86,7 +67,8 @@ void stop(pid_t& pid) {
 class RedisRateLimit : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!fs::exists(kRedis)) GTEST_SKIP() << "redis-server is not installed";
+    if (!fs::exists(kRedis))
+      FAIL() << "redis-server is not installed (scripts/install_deps.sh installs it)";
     dir_ = fs::temp_directory_path() /
            ("junction-redis-test-" + std::to_string(::getpid()) + "-" +
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
@@ -97,7 +79,7 @@ class RedisRateLimit : public ::testing::Test {
                         "--dir", dir_.string(), "--save", "", "--appendonly", "no"},
                        (dir_ / "redis.log").string());
     for (int i = 0; i < 100 && !port_open(redis_port_); ++i) std::this_thread::sleep_for(50ms);
-    if (!port_open(redis_port_)) GTEST_SKIP() << "redis-server did not start";
+    if (!port_open(redis_port_)) FAIL() << "redis-server did not start";
   }
   void TearDown() override {
     for (pid_t& p : gateways_) stop(p);
@@ -215,8 +197,8 @@ TEST_F(RedisRateLimit, WithRedisDownLimitsFallBackToThisProcess) {
 }
 
 TEST_F(RedisRateLimit, TwoGatewayProcessesHoldAKeysRpmTogether) {
-  if (!fs::exists(kNginx)) GTEST_SKIP() << "nginx is not installed";
-  if (!fs::exists(JUNCTION_BINARY)) GTEST_SKIP() << "no junction binary";
+  if (!fs::exists(kNginx)) FAIL() << "nginx is not installed (scripts/install_deps.sh installs it)";
+  if (!fs::exists(JUNCTION_BINARY)) FAIL() << "no junction binary";
   start_nginx();
   const int port_a = start_gateway(0);
   ASSERT_GT(port_a, 0);
