@@ -6,7 +6,7 @@ packages=(
   build-essential cmake ninja-build pkg-config clang
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libcli11-dev libpcre2-dev libutf8proc-dev zlib1g-dev libbz2-dev
-  libboost1.81-dev libssl-dev nginx chromium libsqlite3-dev libyaml-cpp-dev
+  libboost1.81-dev libssl-dev openssl nginx chromium libsqlite3-dev libyaml-cpp-dev
   libhiredis-dev redis-server wrk
   python3  # runs HumanEval programs in the eval sandbox; makes the --download test's archives
   libpq-dev postgresql

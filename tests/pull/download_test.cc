@@ -164,7 +164,8 @@ class PullFromNginx : public ::testing::Test {
   }
 
   void SetUp() override {
-    if (!nginx_ || !nginx_->running()) GTEST_SKIP() << "nginx is not installed or did not start";
+    if (!nginx_ || !nginx_->running())
+      FAIL() << "nginx is not installed or did not start (scripts/install_deps.sh installs it)";
     cache_ = dir_ / ("cache-" +
                      std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
     fs::remove_all(cache_);
@@ -382,14 +383,18 @@ TEST_F(PullFromNginx, PlainHttpToARemoteHostIsRefused) {
 }
 
 TEST_F(PullFromNginx, UntrustedCertificateIsRefused) {
-  if (!tls_ready_) GTEST_SKIP() << "openssl could not make a test certificate";
+  if (!tls_ready_)
+    FAIL()
+        << "openssl could not make a test certificate (scripts/install_deps.sh installs openssl)";
   const std::string ep = "https://127.0.0.1:" + std::to_string(tls_port_);
   const std::string error = pull_error("hf://acme/tiny-GGUF/tiny-Q4_K_M.gguf", "", ep);
   EXPECT_NE(error.find("certificate verify failed"), std::string::npos) << error;
 }
 
 TEST_F(PullFromNginx, HttpsWithATrustedCertificateDownloads) {
-  if (!tls_ready_) GTEST_SKIP() << "openssl could not make a test certificate";
+  if (!tls_ready_)
+    FAIL()
+        << "openssl could not make a test certificate (scripts/install_deps.sh installs openssl)";
   // OpenSSL's default verify paths honour SSL_CERT_FILE: trust only the test certificate.
   ::setenv("SSL_CERT_FILE", (dir_ / "cert.pem").c_str(), 1);
   const std::string ep = "https://127.0.0.1:" + std::to_string(tls_port_);
