@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <string_view>
+#include <vector>
 
+#include "gateway/anthropic_response.h"
 #include "server/api_error.h"
 
 namespace junction::gateway {
@@ -100,6 +102,59 @@ Json tool_use_blocks(const Json& tool_calls, const std::string& param) {
         {{"type", "tool_use"}, {"id", call["id"]}, {"name", function["name"]}, {"input", input}});
   }
   return blocks;
+}
+
+// OpenRouter-style reasoning_details of an assistant message -> the thinking and
+// redacted_thinking blocks they came from. Entries sharing an `index` are pieces of one block
+// (as a client may have accumulated them from a stream): texts concatenated, the last signature
+// kept. Thinking without a signature is left out (the Messages API refuses it), and so are
+// entries another provider made (a `format` other than Anthropic's): a conversation that failed
+// over between providers stays valid.
+Json thinking_blocks(const Json& details, const std::string& param) {
+  if (!details.is_array()) throw invalid_param(param, param + " must be an array");
+  struct Block {
+    std::string type, text, signature, data;
+  };
+  std::vector<std::pair<int64_t, Block>> blocks;  // in order of first appearance
+  for (size_t i = 0; i < details.size(); ++i) {
+    const Json& d = details[i];
+    const std::string at = param + "[" + std::to_string(i) + "]";
+    if (!d.is_object() || !d.contains("type") || !d["type"].is_string())
+      throw invalid_param(at, at + " must be an object with a type");
+    if (d.contains("format") && !d["format"].is_null() && d["format"] != kAnthropicReasoningFormat)
+      continue;
+    const std::string& type = d["type"].get_ref<const std::string&>();
+    if (type != "reasoning.text" && type != "reasoning.encrypted") continue;  // summaries
+    const int64_t index = d.contains("index") && d["index"].is_number_integer()
+                              ? d["index"].get<int64_t>()
+                              : -1 - static_cast<int64_t>(i);  // no index: a block of its own
+    auto it =
+        std::find_if(blocks.begin(), blocks.end(), [&](const auto& b) { return b.first == index; });
+    if (it == blocks.end()) {
+      blocks.push_back({index, Block{type, "", "", ""}});
+      it = std::prev(blocks.end());
+    }
+    Block& b = it->second;
+    for (const auto& [key, field] : {std::pair<const char*, std::string*>{"text", &b.text},
+                                     {"signature", &b.signature},
+                                     {"data", &b.data}}) {
+      if (!d.contains(key) || d[key].is_null()) continue;
+      if (!d[key].is_string())
+        throw invalid_param(at + "." + key, at + "." + key + " must be a string");
+      if (field == &b.text)
+        *field += d[key].get_ref<const std::string&>();
+      else if (!d[key].get_ref<const std::string&>().empty())
+        *field = d[key].get<std::string>();
+    }
+  }
+  Json out = Json::array();
+  for (const auto& [index, b] : blocks) {
+    if (b.type == "reasoning.encrypted" && !b.data.empty())
+      out.push_back({{"type", "redacted_thinking"}, {"data", b.data}});
+    else if (b.type == "reasoning.text" && !b.signature.empty())
+      out.push_back({{"type", "thinking"}, {"thinking", b.text}, {"signature", b.signature}});
+  }
+  return out;
 }
 
 Json tool_result_block(const Json& message, const std::string& param) {
@@ -245,7 +300,11 @@ Json anthropic_request(const Json& body, const AnthropicRequestOptions& options)
     } else if (role == "user") {
       append_turn(messages, "user", content_blocks(content, at + ".content"));
     } else if (role == "assistant") {
-      Json blocks = content_blocks(content, at + ".content");
+      // Thinking blocks lead the turn, as the Messages API returned them.
+      Json blocks = m.contains("reasoning_details") && !m["reasoning_details"].is_null()
+                        ? thinking_blocks(m["reasoning_details"], at + ".reasoning_details")
+                        : Json::array();
+      for (auto& b : content_blocks(content, at + ".content")) blocks.push_back(std::move(b));
       if (m.contains("tool_calls") && !m["tool_calls"].is_null())
         for (auto& b : tool_use_blocks(m["tool_calls"], at + ".tool_calls"))
           blocks.push_back(std::move(b));

@@ -8,7 +8,10 @@
 // Reasoning: Anthropic's `thinking` passes through; OpenRouter's `reasoning: {max_tokens}` and
 // `reasoning: {effort}` / `reasoning_effort` become `thinking: {type: enabled, budget_tokens}`
 // with OpenRouter's documented budget max(min(max_tokens * ratio, 32000), 1024), ratio 0.8 /
-// 0.5 / 0.2 for high / medium / low. Fields the Messages API has no equivalent for (seed,
+// 0.5 / 0.2 for high / medium / low. An assistant message's `reasoning_details` (as
+// anthropic_response.h / anthropic_stream.h hand them out, OpenRouter's shape) become its
+// thinking / redacted_thinking blocks again, first in the turn and unchanged, so a tool-use
+// conversation with thinking can continue. Fields the Messages API has no equivalent for (seed,
 // penalties, logit_bias, response_format, ...) are dropped, as Anthropic's compatibility layer
 // does; ones that would change the answer's shape (n > 1, logprobs) are refused. Pure.
 #pragma once

@@ -21,6 +21,20 @@ std::string text_at(const Json& o, const char* key) {
 
 }  // namespace
 
+Json reasoning_detail_from_block(const Json& block, size_t index) {
+  Json detail;
+  if (block.is_object() && block.contains("type") && block["type"] == "redacted_thinking") {
+    detail = {{"type", "reasoning.encrypted"}, {"data", text_at(block, "data")}};
+  } else {
+    detail = {{"type", "reasoning.text"}, {"text", text_at(block, "thinking")}};
+    if (block.is_object() && block.contains("signature") && block["signature"].is_string())
+      detail["signature"] = block["signature"];
+  }
+  detail["format"] = kAnthropicReasoningFormat;
+  detail["index"] = index;
+  return detail;
+}
+
 Json openai_usage_from_anthropic(const Json& usage) {
   const int64_t cached = count(usage, "cache_read_input_tokens");
   const int64_t prompt =
@@ -44,7 +58,7 @@ Json openai_finish_reason(const Json& stop_reason) {
 Json openai_completion_from_anthropic(const Json& message, int64_t created) {
   std::string text, thinking;
   bool has_text = false, has_thinking = false;
-  Json tool_calls = Json::array();
+  Json tool_calls = Json::array(), reasoning_details = Json::array();
   if (message.contains("content") && message["content"].is_array()) {
     for (const Json& block : message["content"]) {
       if (!block.is_object() || !block.contains("type")) continue;
@@ -56,6 +70,9 @@ Json openai_completion_from_anthropic(const Json& message, int64_t created) {
                  block["thinking"].is_string()) {
         thinking += block["thinking"].get<std::string>();
         has_thinking = true;
+        reasoning_details.push_back(reasoning_detail_from_block(block, reasoning_details.size()));
+      } else if (type == "redacted_thinking") {
+        reasoning_details.push_back(reasoning_detail_from_block(block, reasoning_details.size()));
       } else if (type == "tool_use") {
         tool_calls.push_back(
             {{"id", text_at(block, "id")},
@@ -68,6 +85,7 @@ Json openai_completion_from_anthropic(const Json& message, int64_t created) {
   }
   Json msg = {{"role", "assistant"}, {"content", has_text ? Json(text) : Json()}};
   if (has_thinking) msg["reasoning_content"] = thinking;
+  if (!reasoning_details.empty()) msg["reasoning_details"] = std::move(reasoning_details);
   if (!tool_calls.empty()) msg["tool_calls"] = std::move(tool_calls);
   const Json finish =
       openai_finish_reason(message.contains("stop_reason") ? message["stop_reason"] : Json());

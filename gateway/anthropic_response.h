@@ -5,6 +5,11 @@
 // stop / length / stop / tool_calls (refusal -> content_filter); usage with the prompt counted
 // the way OpenAI counts it: input_tokens + cache_read_input_tokens +
 // cache_creation_input_tokens (Anthropic's documented total), cache reads as cached_tokens.
+// Thinking and redacted_thinking blocks also become OpenRouter's `reasoning_details` entries
+// ({"type": "reasoning.text", "text", "signature"} / {"type": "reasoning.encrypted", "data"},
+// "format": "anthropic-claude-v1", "index"): a client that sends them back on the assistant
+// message gets the blocks back to Anthropic unchanged (anthropic_request.h), which the Messages
+// API requires when a tool-use turn with thinking continues.
 // Also Anthropic error bodies ({"type":"error","error":{"type","message"}}) as OpenAI errors.
 // Pure; the streaming counterpart is anthropic_stream.h.
 #pragma once
@@ -16,6 +21,12 @@
 #include <nlohmann/json.hpp>
 
 namespace junction::gateway {
+
+// The `format` of reasoning_details entries that carry Anthropic thinking (OpenRouter's name).
+inline constexpr const char* kAnthropicReasoningFormat = "anthropic-claude-v1";
+
+// A reasoning_details entry for a thinking or redacted_thinking block, at position `index`.
+nlohmann::json reasoning_detail_from_block(const nlohmann::json& block, size_t index);
 
 // {"prompt_tokens", "completion_tokens", "total_tokens", "prompt_tokens_details":
 // {"cached_tokens"}} from an Anthropic usage object (missing fields count 0).

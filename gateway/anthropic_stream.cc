@@ -32,6 +32,14 @@ std::string AnthropicStream::chunk(Json delta, Json finish_reason) {
   return c.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
+std::string AnthropicStream::reasoning_chunk(int64_t detail_index, const std::string& text) {
+  return chunk({{"reasoning_content", text},
+                {"reasoning_details", Json::array({{{"type", "reasoning.text"},
+                                                    {"text", text},
+                                                    {"format", kAnthropicReasoningFormat},
+                                                    {"index", detail_index}}})}});
+}
+
 std::string AnthropicStream::error_payload(const std::string& type, const std::string& message) {
   return Json{
       {"error", {{"message", message}, {"type", type}, {"param", nullptr}, {"code", nullptr}}}}
@@ -88,8 +96,15 @@ std::vector<std::string> AnthropicStream::on_event(std::string_view data) {
       const std::string* text = string_at(block, "text");
       if (text && !text->empty()) return {chunk({{"content", *text}})};
     } else if (*block_type == "thinking") {
+      const auto detail = static_cast<int64_t>(reasoning_index_.size());
+      reasoning_index_[index] = detail;
       const std::string* thinking = string_at(block, "thinking");
-      if (thinking && !thinking->empty()) return {chunk({{"reasoning_content", *thinking}})};
+      if (thinking && !thinking->empty()) return {reasoning_chunk(detail, *thinking)};
+    } else if (*block_type == "redacted_thinking") {
+      const auto detail = static_cast<int64_t>(reasoning_index_.size());
+      reasoning_index_[index] = detail;
+      Json entry = reasoning_detail_from_block(block, static_cast<size_t>(detail));
+      return {chunk({{"reasoning_details", Json::array({std::move(entry)})}})};
     }
     return {};
   }
@@ -100,8 +115,19 @@ std::vector<std::string> AnthropicStream::on_event(std::string_view data) {
     if (*delta_type == "text_delta") {
       if (const std::string* text = string_at(delta, "text")) return {chunk({{"content", *text}})};
     } else if (*delta_type == "thinking_delta") {
-      if (const std::string* thinking = string_at(delta, "thinking"))
-        return {chunk({{"reasoning_content", *thinking}})};
+      const std::string* thinking = string_at(delta, "thinking");
+      const auto detail = reasoning_index_.find(index);
+      if (thinking && detail != reasoning_index_.end())
+        return {reasoning_chunk(detail->second, *thinking)};
+      if (thinking) return {chunk({{"reasoning_content", *thinking}})};  // no block_start seen
+    } else if (*delta_type == "signature_delta") {
+      const std::string* signature = string_at(delta, "signature");
+      const auto detail = reasoning_index_.find(index);
+      if (signature && detail != reasoning_index_.end())
+        return {chunk({{"reasoning_details", Json::array({{{"type", "reasoning.text"},
+                                                           {"signature", *signature},
+                                                           {"format", kAnthropicReasoningFormat},
+                                                           {"index", detail->second}}})}})};
     } else if (*delta_type == "input_json_delta") {
       const std::string* partial = string_at(delta, "partial_json");
       const auto tool = tool_index_.find(index);
@@ -109,7 +135,7 @@ std::vector<std::string> AnthropicStream::on_event(std::string_view data) {
         return {chunk({{"tool_calls", Json::array({{{"index", tool->second},
                                                     {"function", {{"arguments", *partial}}}}})}})};
     }
-    return {};  // signature_delta, citations_delta and later kinds carry nothing OpenAI shows
+    return {};  // citations_delta and later kinds carry nothing OpenAI shows
   }
   if (*type == "message_delta") {
     if (e.contains("usage") && e["usage"].is_object())

@@ -5,10 +5,12 @@
 // (stop_reason and cumulative usage), message_stop; `ping` anywhere, `error` anywhere, and
 // unknown event types to be ignored. Chunks out: a content / reasoning_content / tool_calls
 // delta per upstream delta (a tool call's id and name when its block starts, its arguments as
-// they stream), the first one also carrying `role: assistant`; a finish_reason chunk at
-// message_delta; at message_stop a usage chunk (`choices: []`, as OpenAI sends with
-// include_usage) and [DONE]. Nothing is sent for message_start itself, so an upstream that
-// fails before its first token (an overloaded_error event) is still retried elsewhere: the
+// they stream; thinking as reasoning_content and as OpenRouter-style `reasoning_details`
+// pieces: text pieces, then the block's signature, merged by `index` on the client; redacted
+// thinking as one reasoning.encrypted entry), the first one also carrying `role: assistant`; a
+// finish_reason chunk at message_delta; at message_stop a usage chunk (`choices: []`, as OpenAI
+// sends with include_usage) and [DONE]. Nothing is sent for message_start itself, so an upstream
+// that fails before its first token (an overloaded_error event) is still retried elsewhere: the
 // gateway's first byte is the first token.
 // An upstream `error` event or a malformed event becomes a payload with an `error` object,
 // which the proxy treats as a failed upstream (README: the mid-stream contract). Pure.
@@ -35,12 +37,15 @@ class AnthropicStream {
 
  private:
   std::string chunk(nlohmann::json delta, nlohmann::json finish_reason = nullptr);
+  // A thinking delta: reasoning_content plus the reasoning_details piece at detail_index.
+  std::string reasoning_chunk(int64_t detail_index, const std::string& text);
   static std::string error_payload(const std::string& type, const std::string& message);
 
   int64_t created_;  // unix s
   std::string id_, model_;
   nlohmann::json usage_ = nlohmann::json::object();  // Anthropic usage, latest value per field
   std::map<int64_t, int64_t> tool_index_;            // content block index -> tool_calls index
+  std::map<int64_t, int64_t> reasoning_index_;  // content block index -> reasoning_details index
   bool started_ = false, finished_ = false, role_sent_ = false;
 };
 

@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include "gateway/anthropic_response.h"
+#include "gateway/anthropic_stream.h"
+
 #include "server/api_error.h"
 
 namespace junction::gateway {
@@ -178,6 +181,105 @@ TEST(AnthropicRequest, RefusesWhatChangesTheAnswersShape) {
   EXPECT_EQ(error_param({{"messages", msgs}, {"max_tokens", 0}}), "max_tokens");
   // n: 1 and logprobs: false are what OpenAI SDKs may send by default.
   EXPECT_NO_THROW(translate({{"messages", msgs}, {"n", 1}, {"logprobs", false}}));
+}
+
+// Anthropic's extended-thinking tool-use example: the assistant turn (thinking with its
+// signature, text, tool_use) must go back unchanged with the tool result, or the API answers
+// 400. Here it goes out through our OpenAI answer and comes back from an OpenAI request.
+const char* kThinkingToolUseContent = R"([
+  {"type": "thinking",
+   "thinking": "The user wants to know the current weather in Paris. I have access to a function `get_weather`...",
+   "signature": "BDaL4VrbR2Oj0hO4XpJxT28J5TILnCrrUXoKiiNBZW9P+nr8XSj1zuZzAl4egiCCpQNvfyUuFFJP5CncdYZEQPPmLxYsNrcs...=="},
+  {"type": "redacted_thinking", "data": "EmwKAhgBEgy3va3pzix/LafPsn4aDFIT2Xlxh0L5L8rLVyIwxtE3rAFBa8cr3qpP"},
+  {"type": "text", "text": "I can help you get the current weather information for Paris. Let me check that for you"},
+  {"type": "tool_use", "id": "toolu_01CswdEQBMshySk6Y9DFKrfq", "name": "get_weather",
+   "input": {"location": "Paris"}}])";
+
+Json next_turn_request(const Json& assistant_message) {
+  return {{"messages",
+           {{{"role", "user"}, {"content", "What's the weather in Paris?"}},
+            assistant_message,
+            {{"role", "tool"},
+             {"tool_call_id", "toolu_01CswdEQBMshySk6Y9DFKrfq"},
+             {"content", "88 degrees"}}}}};
+}
+
+TEST(AnthropicRequest, ThinkingBlocksRoundTripThroughReasoningDetails) {
+  const Json content = Json::parse(kThinkingToolUseContent);
+  const Json answer = openai_completion_from_anthropic(
+      {{"id", "msg_1"}, {"content", content}, {"stop_reason", "tool_use"}}, 1);
+  const Json out = translate(next_turn_request(answer["choices"][0]["message"]));
+  ASSERT_EQ(out["messages"].size(), 3u);
+  EXPECT_EQ(out["messages"][1]["role"], "assistant");
+  EXPECT_EQ(out["messages"][1]["content"], content);
+  EXPECT_EQ(out["messages"][2]["content"][0]["type"], "tool_result");
+}
+
+TEST(AnthropicRequest, StreamedReasoningDetailsMergedByIndexRoundTrip) {
+  AnthropicStream stream(1);
+  std::vector<std::string> chunks;
+  for (
+      const char* e :
+      {R"({"type":"message_start","message":{"id":"msg_2","model":"claude","usage":{"input_tokens":5}}})",
+       R"({"type":"content_block_start","index":0,"content_block":{"type":"thinking","thinking":""}})",
+       R"({"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"The user wants to know the current weather in Paris. "}})",
+       R"({"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"I have access to a function `get_weather`..."}})",
+       R"({"type":"content_block_delta","index":0,"delta":{"type":"signature_delta","signature":"BDaL4VrbR2Oj0hO4XpJxT28J5TILnCrrUXoKiiNBZW9P+nr8XSj1zuZzAl4egiCCpQNvfyUuFFJP5CncdYZEQPPmLxYsNrcs...=="}})",
+       R"({"type":"content_block_stop","index":0})",
+       R"({"type":"content_block_start","index":1,"content_block":{"type":"redacted_thinking","data":"EmwKAhgBEgy3va3pzix/LafPsn4aDFIT2Xlxh0L5L8rLVyIwxtE3rAFBa8cr3qpP"}})",
+       R"({"type":"content_block_stop","index":1})",
+       R"({"type":"content_block_start","index":2,"content_block":{"type":"text","text":""}})",
+       R"({"type":"content_block_delta","index":2,"delta":{"type":"text_delta","text":"I can help you get the current weather information for Paris. Let me check that for you"}})",
+       R"({"type":"content_block_stop","index":2})",
+       R"({"type":"content_block_start","index":3,"content_block":{"type":"tool_use","id":"toolu_01CswdEQBMshySk6Y9DFKrfq","name":"get_weather","input":{}}})",
+       R"({"type":"content_block_delta","index":3,"delta":{"type":"input_json_delta","partial_json":"{\"location\": \"Paris\"}"}})",
+       R"({"type":"content_block_stop","index":3})",
+       R"({"type":"message_delta","delta":{"stop_reason":"tool_use"},"usage":{"output_tokens":9}})",
+       R"({"type":"message_stop"})"})
+    for (auto& c : stream.on_event(e)) chunks.push_back(std::move(c));
+  // What a client keeps: every piece as it came (merging by index is the gateway's job too).
+  Json message = {{"role", "assistant"}, {"content", ""}, {"reasoning_details", Json::array()}};
+  Json call = {{"type", "function"}, {"function", {{"arguments", ""}}}};
+  for (const std::string& c : chunks) {
+    if (c == "[DONE]") continue;
+    const Json j = Json::parse(c);
+    if (j["choices"].empty()) continue;
+    const Json& d = j["choices"][0]["delta"];
+    if (d.contains("content"))
+      message["content"] = message["content"].get<std::string>() + d["content"].get<std::string>();
+    if (d.contains("reasoning_details"))
+      for (const Json& piece : d["reasoning_details"])
+        message["reasoning_details"].push_back(piece);
+    if (d.contains("tool_calls")) {
+      const Json& t = d["tool_calls"][0];
+      if (t.contains("id")) call["id"] = t["id"];
+      if (t["function"].contains("name")) call["function"]["name"] = t["function"]["name"];
+      call["function"]["arguments"] = call["function"]["arguments"].get<std::string>() +
+                                      t["function"]["arguments"].get<std::string>();
+    }
+  }
+  message["tool_calls"] = Json::array({call});
+  const Json out = translate(next_turn_request(message));
+  EXPECT_EQ(out["messages"][1]["content"], Json::parse(kThinkingToolUseContent));
+}
+
+TEST(AnthropicRequest, ReasoningDetailsOfOtherProvidersAndUnsignedThinkingAreLeftOut) {
+  const Json assistant =
+      Json::parse(R"({"role": "assistant", "content": "Hi", "reasoning_details": [
+      {"type": "reasoning.text", "text": "unsigned", "format": "anthropic-claude-v1", "index": 0},
+      {"type": "reasoning.encrypted", "data": "gAAAA", "format": "openai-responses-v1", "index": 1},
+      {"type": "reasoning.summary", "summary": "a summary", "index": 2},
+      {"type": "reasoning.text", "text": "signed", "signature": "sig", "index": 3}]})");
+  const Json out = translate({{"messages", {{{"role", "user"}, {"content", "x"}}, assistant}}});
+  EXPECT_EQ(out["messages"][1]["content"], Json::parse(R"([
+      {"type": "thinking", "thinking": "signed", "signature": "sig"},
+      {"type": "text", "text": "Hi"}])"));
+  EXPECT_EQ(error_param({{"messages", {{{"role", "assistant"}, {"reasoning_details", "x"}}}}}),
+            "messages[0].reasoning_details");
+  EXPECT_EQ(error_param({{"messages",
+                          {{{"role", "assistant"},
+                            {"reasoning_details", {{{"type", "reasoning.text"}, {"text", 3}}}}}}}}),
+            "messages[0].reasoning_details[0].text");
 }
 
 }  // namespace

@@ -66,12 +66,20 @@ TEST(AnthropicResponse, ThinkingBecomesReasoningContentAndToolOnlyHasNullContent
   EXPECT_EQ(m["message"]["reasoning_content"], "Let me analyze this step by step...");
   EXPECT_EQ(m["message"]["content"], "Based on my analysis...");
   EXPECT_EQ(m["finish_reason"], "length");
+  // OpenRouter's reasoning_details: each block, signature and redacted data verbatim.
+  EXPECT_EQ(m["message"]["reasoning_details"], Json::parse(R"([
+      {"type": "reasoning.text", "text": "Let me analyze this step by step...",
+       "signature": "WaUjzkypQ2mUEVM36O2TxuC06KN8xyfbJwyem2dw3URve/op91XWHOEBLLqIOMfFG/UvLEczmEsUjavL",
+       "format": "anthropic-claude-v1", "index": 0},
+      {"type": "reasoning.encrypted", "data": "EmwKAhgBEgy3va3pzix/LafPsn4aDFIT2Xlxh0L5L8rLVyIwxtE3rAFBa8cr3qpP",
+       "format": "anthropic-claude-v1", "index": 1}])"));
 
   const Json tool_only = Json::parse(R"({"type": "message", "stop_reason": "tool_use",
     "content": [{"type": "tool_use", "id": "toolu_1", "name": "now", "input": {}}]})");
   const Json t = openai_completion_from_anthropic(tool_only, 1)["choices"][0]["message"];
   EXPECT_TRUE(t["content"].is_null());
   EXPECT_FALSE(t.contains("reasoning_content"));
+  EXPECT_FALSE(t.contains("reasoning_details"));
   EXPECT_EQ(t["tool_calls"][0]["function"]["arguments"], "{}");
 }
 

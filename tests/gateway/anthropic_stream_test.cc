@@ -89,15 +89,22 @@ TEST(AnthropicStream, ThinkingStreamAndCumulativeUsage) {
           R"({"type": "a_future_event", "index": 9})",
           R"({"type": "message_stop"})",
       });
-  ASSERT_EQ(out.size(), 5u);
+  ASSERT_EQ(out.size(), 6u);
   EXPECT_EQ(delta_of(out[0]), Json::parse(R"({"role":"assistant",
-      "reasoning_content":"Let me solve this step by step:\n\n1. First break down 27 * 453"})"));
-  EXPECT_EQ(delta_of(out[1]), Json::parse(R"({"content":"27 * 453 = 12,231"})"));
-  EXPECT_EQ(Json::parse(out[2])["choices"][0]["finish_reason"], "stop");
+      "reasoning_content":"Let me solve this step by step:\n\n1. First break down 27 * 453",
+      "reasoning_details":[{"type":"reasoning.text",
+        "text":"Let me solve this step by step:\n\n1. First break down 27 * 453",
+        "format":"anthropic-claude-v1","index":0}]})"));
+  // The signature arrives as its own reasoning_details piece of the same entry.
+  EXPECT_EQ(delta_of(out[1]), Json::parse(R"({"reasoning_details":[{"type":"reasoning.text",
+      "signature":"EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds...",
+      "format":"anthropic-claude-v1","index":0}]})"));
+  EXPECT_EQ(delta_of(out[2]), Json::parse(R"({"content":"27 * 453 = 12,231"})"));
+  EXPECT_EQ(Json::parse(out[3])["choices"][0]["finish_reason"], "stop");
   // message_delta usage is cumulative: the last one counts; input from message_start stays.
-  EXPECT_EQ(Json::parse(out[3])["usage"], Json::parse(R"({"prompt_tokens":40,
+  EXPECT_EQ(Json::parse(out[4])["usage"], Json::parse(R"({"prompt_tokens":40,
       "completion_tokens":20,"total_tokens":60,"prompt_tokens_details":{"cached_tokens":10}})"));
-  EXPECT_EQ(out[4], "[DONE]");
+  EXPECT_EQ(out[5], "[DONE]");
 }
 
 TEST(AnthropicStream, ErrorEventsAndBrokenEventsBecomeErrorPayloads) {
