@@ -5,6 +5,7 @@
 # inter-token latency p50/p99 and output tokens/s at each concurrency level.
 #   LLAMA_SERVER=/path/to/llama-server bench/serving_side_by_side.sh [-t 2] [-c 1,4,16]
 #       [-i 128] [-o 64] [-n 16] FILE.gguf
+# JUNCTION_SERVE_ARGS adds arguments to `junction serve` (e.g. "--itl-target-ms 0").
 set -euo pipefail
 threads=2 levels=1,4,16 input=128 output=64 prompts=16
 while getopts "t:c:i:o:n:" opt; do
@@ -49,7 +50,8 @@ run() {  # name, port, command...
 
 port=18471
 run junction $port "$junction" serve --model "$model" --port $port --threads "$threads" \
-  --parallel "$max_parallel" --ctx-size "$ctx_per_seq" --served-model-name bench
+  --parallel "$max_parallel" --ctx-size "$ctx_per_seq" --served-model-name bench \
+  ${JUNCTION_SERVE_ARGS:-}
 if [ -n "${LLAMA_SERVER:-}" ] && [ -x "$LLAMA_SERVER" ]; then
   run llama $((port + 1)) "$LLAMA_SERVER" -m "$model" --port $((port + 1)) -t "$threads" \
     -np "$max_parallel" -c $((ctx_per_seq * max_parallel)) -a bench --no-webui

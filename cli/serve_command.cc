@@ -47,6 +47,7 @@ struct ServeOptions {
   int64_t max_queue = 64;
   int64_t max_body_mb = 16;
   int64_t step_tokens = 512;
+  int64_t itl_target_ms = 200;
   int drain_timeout_s = 30;
   bool no_prefix_cache = false;
   std::string served_model_name;
@@ -132,6 +133,7 @@ int serve(const ServeOptions& o) {
   eo.scheduler.n_blocks = (ctx * eo.scheduler.max_running + 15) / 16;
   eo.scheduler.step_token_budget = std::max<int64_t>(1, o.step_tokens);
   eo.prefix_caching = !o.no_prefix_cache;
+  eo.itl_target_s = static_cast<double>(o.itl_target_ms) / 1000.0;
 
   server::ServingContext context;
   context.model_name = o.served_model_name.empty() ? path.filename().string() : o.served_model_name;
@@ -232,6 +234,10 @@ Command add_serve_command(CLI::App& app) {
   cmd->add_option("--step-tokens", o->step_tokens,
                   "Tokens per engine step (decodes + prefill chunks)")
       ->check(CLI::PositiveNumber);
+  cmd->add_option("--itl-target-ms", o->itl_target_ms,
+                  "While requests decode, cut prompt chunks so a step takes about this long "
+                  "(learned from the steps; 0: only --step-tokens limits them)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--drain-timeout", o->drain_timeout_s,
                   "Seconds to let requests finish on SIGTERM");
   cmd->add_flag("--no-prefix-cache", o->no_prefix_cache,

@@ -1,6 +1,7 @@
 #include "engine/engine_loop.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <limits>
 
@@ -31,6 +32,9 @@ EngineLoop::EngineLoop(const Model& model, kernels::Backend& backend, EngineOpti
       options_(options),
       vocab_(model.config().vocab_size),
       scheduler_(options.scheduler),
+      step_budget_(StepBudgetConfig{.target_s = options.itl_target_s,
+                                    .min_chunk = options.scheduler.block_size,
+                                    .max_tokens = options.scheduler.step_token_budget}),
       pool_(model.config(), options.scheduler.n_blocks, scheduler_.config().block_size) {
   stats_.n_total_blocks = options_.scheduler.n_blocks;
   thread_ = std::thread([this] { run(); });
@@ -173,8 +177,10 @@ void EngineLoop::start_admitted() {
 }
 
 void EngineLoop::step() {
-  const std::vector<ScheduledSlice> plan = scheduler_.plan();
+  const std::vector<ScheduledSlice> plan = scheduler_.plan(step_budget_.prefill_budget());
   if (plan.empty()) return;
+  int64_t n_decode = 0, n_prefill = 0;
+  for (const ScheduledSlice& s : plan) (s.prefill ? n_prefill : n_decode) += s.n_tokens;
   std::vector<BatchSlice> slices;
   std::vector<Active*> owners;
   int64_t rows = 0;
@@ -193,12 +199,16 @@ void EngineLoop::step() {
     owners.push_back(&a);
   }
   logits_.resize(static_cast<size_t>(std::max<int64_t>(rows, 1) * vocab_));
+  const auto started = std::chrono::steady_clock::now();
   try {
     model_.forward(backend_, slices, logits_.data(), scratch_);
   } catch (const std::exception& e) {
     for (Active* a : owners) finish(*a, StopReason::kError, e.what());
     return;
   }
+  step_budget_.observe(
+      n_decode, n_prefill,
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   ++n_steps_;
   scheduler_.complete(plan);
   float* row = logits_.data();

@@ -25,6 +25,7 @@
 
 #include "engine/request.h"
 #include "engine/scheduler.h"
+#include "engine/step_budget.h"
 #include "kernels/ops.h"
 #include "model/model.h"
 
@@ -34,6 +35,9 @@ struct EngineOptions {
   SchedulerConfig scheduler;
   bool prefix_caching = true;
   int64_t logits_chunk = 64;  // prefill chunk of a request that keeps every row's logits
+  // Step time aimed at while sequences decode: prefill chunks are cut to fit (step_budget.h).
+  // 0: no limit beyond scheduler.step_token_budget.
+  double itl_target_s = 0.2;
 };
 
 // A snapshot for /metrics; written by the engine thread after every step.
@@ -105,6 +109,7 @@ class EngineLoop {
 
   // Engine thread only.
   Scheduler scheduler_;
+  StepBudget step_budget_;
   KvPool pool_;
   uint64_t next_id_ = 1;
   std::vector<std::unique_ptr<Active>> active_;

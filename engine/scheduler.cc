@@ -60,7 +60,7 @@ std::vector<uint64_t> Scheduler::admit_all() {
   return admitted;
 }
 
-std::vector<ScheduledSlice> Scheduler::plan() const {
+std::vector<ScheduledSlice> Scheduler::plan(int64_t prefill_budget_while_decoding) const {
   std::vector<ScheduledSlice> slices;
   int64_t budget = config_.step_token_budget;
   for (const Entry& e : running_) {
@@ -68,6 +68,8 @@ std::vector<ScheduledSlice> Scheduler::plan() const {
     slices.push_back({e.id, e.n_computed, 1, false});
     --budget;
   }
+  if (!slices.empty())
+    budget = std::min(budget, std::max<int64_t>(prefill_budget_while_decoding, 0));
   for (const Entry& e : running_) {
     if (e.n_computed >= e.n_prompt || budget <= 0) continue;
     int64_t n = std::min(e.n_prompt - e.n_computed, budget);

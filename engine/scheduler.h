@@ -53,8 +53,10 @@ class Scheduler {
   // Admits without prefix reuse while slots and blocks allow; returns the admitted ids.
   std::vector<uint64_t> admit_all();
 
-  // The next step's slices; empty when nothing runs.
-  std::vector<ScheduledSlice> plan() const;
+  // The next step's slices; empty when nothing runs. While some sequence decodes, prefill
+  // chunks together take at most `prefill_budget_while_decoding` tokens (engine/step_budget.h
+  // sizes it to an inter-token latency target); with no decode the whole step budget is theirs.
+  std::vector<ScheduledSlice> plan(int64_t prefill_budget_while_decoding = INT64_MAX) const;
   // Grows a running sequence's block table to hold n_tokens positions (from its promise, so it
   // cannot fail for a planned slice) and returns it.
   std::span<const int32_t> ensure_blocks(uint64_t id, int64_t n_tokens);

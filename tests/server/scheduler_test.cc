@@ -71,6 +71,27 @@ TEST(Scheduler, DecodesFirstThenChunkedPrefill) {
   EXPECT_EQ(plan[1].n_tokens, 7);
 }
 
+TEST(Scheduler, PrefillBudgetWhileDecodingCutsChunksOnlyWhenSomethingDecodes) {
+  Scheduler s(small());
+  s.add(1, 2, 6);
+  s.add(2, 20, 24);
+  s.admit_all();
+  auto plan = s.plan(3);  // nothing decodes yet: the whole step budget goes to prompts
+  ASSERT_EQ(plan.size(), 2u);
+  EXPECT_EQ(plan[0].n_tokens + plan[1].n_tokens, 8);
+  s.complete(plan);
+  plan = s.plan(3);  // 1 decodes: prompt chunks get at most 3 tokens
+  ASSERT_EQ(plan.size(), 2u);
+  EXPECT_FALSE(plan[0].prefill);
+  EXPECT_TRUE(plan[1].prefill);
+  EXPECT_EQ(plan[1].n_tokens, 3);
+  plan = s.plan(100);  // a larger limit is still held to the step budget
+  EXPECT_EQ(plan[1].n_tokens, 7);
+  plan = s.plan(0);  // 0 starves the prompt; the engine never asks for less than a block
+  ASSERT_EQ(plan.size(), 1u);
+  EXPECT_FALSE(plan[0].prefill);
+}
+
 TEST(Scheduler, BlocksAreAllocatedAsTheSequenceGrowsWithinItsPromise) {
   Scheduler s(small());
   s.add(1, 6, 9);  // 3 blocks promised
