@@ -182,6 +182,58 @@ SqliteStore::SqliteStore(const std::string& path, bool full_sync) : path_(path) 
     sqlite3_close(reader_);
     reader_ = nullptr;
   }
+  if (path != ":memory:" &&
+      sqlite3_open_v2(path.c_str(), &checkpointer_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                      nullptr) == SQLITE_OK) {
+    sqlite3_busy_timeout(checkpointer_, 10000);
+    // A connection learns the database is in WAL mode when it first reads it; before that a
+    // checkpoint through it does nothing.
+    exec(checkpointer_, "PRAGMA journal_mode=WAL");
+    // Replaces SQLite's automatic checkpoint on this connection (itself a WAL hook).
+    sqlite3_wal_hook(db_, &SqliteStore::on_wal_commit, this);
+    checkpoint_thread_ = std::thread([this] { checkpoint_loop(); });
+  } else {
+    sqlite3_close(checkpointer_);
+    checkpointer_ = nullptr;
+  }
+}
+
+namespace {
+// WAL pages (4 kB) that make a checkpoint due: SQLite's own default threshold.
+constexpr int kCheckpointPages = 1000;
+}  // namespace
+
+int SqliteStore::on_wal_commit(void* self, sqlite3*, const char*, int wal_pages) {
+  if (wal_pages < kCheckpointPages) return SQLITE_OK;
+  auto* store = static_cast<SqliteStore*>(self);
+  {
+    std::lock_guard lock(store->checkpoint_mutex_);
+    store->checkpoint_due_ = true;
+  }
+  store->checkpoint_wanted_.notify_one();
+  return SQLITE_OK;
+}
+
+void SqliteStore::checkpoint_loop() {
+  std::unique_lock lock(checkpoint_mutex_);
+  for (;;) {
+    checkpoint_wanted_.wait(lock, [&] { return checkpoint_due_ || stopping_; });
+    if (stopping_) return;
+    checkpoint_due_ = false;
+    lock.unlock();
+    // PASSIVE copies committed pages without blocking writers or readers. Under steady load
+    // writers append while it copies, so it never catches up and the WAL never starts over
+    // (it grew by ~30 kB per request): a second pass with this process's writer held off
+    // copies the short tail, and the next commit starts the WAL from its beginning. A busy or
+    // failed checkpoint is retried at the next threshold crossing; the WAL grows meanwhile.
+    sqlite3_wal_checkpoint_v2(checkpointer_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    {
+      std::lock_guard writer(mutex_);
+      sqlite3_wal_checkpoint_v2(checkpointer_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
+                                nullptr);
+    }
+    lock.lock();
+  }
 }
 
 void SqliteStore::add_missing_columns() {
@@ -207,6 +259,15 @@ void SqliteStore::add_missing_columns() {
 }
 
 SqliteStore::~SqliteStore() {
+  if (checkpoint_thread_.joinable()) {
+    {
+      std::lock_guard lock(checkpoint_mutex_);
+      stopping_ = true;
+    }
+    checkpoint_wanted_.notify_one();
+    checkpoint_thread_.join();
+  }
+  sqlite3_close(checkpointer_);
   for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
   for (auto& [sql, stmt] : reader_statements_) sqlite3_finalize(stmt);
   sqlite3_close(reader_);

@@ -8,7 +8,10 @@
 // being killed, with `FULL` it also survives power loss, at one fsync per commit. Several
 // gateway processes may share the file: reserve() is a conditional UPDATE, atomic across
 // processes (busy_timeout waits). Hot statements are prepared once and cached; key look-ups
-// use a second, read-only connection so they never wait for a commit.
+// use a second, read-only connection so they never wait for a commit. WAL checkpoints (copying
+// committed pages into the database file, and its fsync) run on a thread of their own with a
+// third connection, never inside a request's commit: SQLite's automatic checkpoint would stall
+// every request queued behind that commit for the milliseconds it takes.
 #pragma once
 
 #include <condition_variable>
@@ -17,6 +20,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -76,6 +80,15 @@ class SqliteStore : public Store {
   std::mutex reader_mutex_;
   sqlite3* db_ = nullptr;
   std::string path_;
+
+  // The checkpointer: woken by the writer's WAL hook once the WAL holds kCheckpointPages.
+  void checkpoint_loop();
+  static int on_wal_commit(void* self, sqlite3* db, const char* schema, int wal_pages);
+  sqlite3* checkpointer_ = nullptr;
+  std::mutex checkpoint_mutex_;
+  std::condition_variable checkpoint_wanted_;
+  bool checkpoint_due_ = false, stopping_ = false;
+  std::thread checkpoint_thread_;
 };
 
 }  // namespace junction::gateway

@@ -197,14 +197,14 @@ UpstreamConnection::End UpstreamConnection::exchange(
   while (!parser.is_done()) {
     parser.get().body().data = chunk_.data();
     parser.get().body().size = chunk_.size();
+    // Only waits past the first body byte get the stall timeout: an answer that came whole
+    // with its head never pays the setsockopt calls to switch back and forth.
+    if (body_started) set_receive_timeout(timeouts_.stall);
     http::read_some(reader, buffer, parser, ec);
     if (ec == http::error::need_buffer) ec = {};
     if (ec) fail("reading the body from", describe(ec));
     const size_t got = chunk_.size() - parser.get().body().size;
-    if (got > 0 && !body_started) {
-      body_started = true;
-      set_receive_timeout(timeouts_.stall);
-    }
+    body_started = body_started || got > 0;
     if (ok) {
       on_body(std::string_view(chunk_.data(), got));
     } else {
