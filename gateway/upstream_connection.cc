@@ -177,6 +177,7 @@ UpstreamConnection::End UpstreamConnection::exchange(
 
   SocketReader reader{fd_};
   beast::flat_buffer buffer;
+  buffer.reserve(16 * 1024);  // a typical answer in one recv (Beast starts at 512 bytes)
   http::response_parser<http::buffer_body> parser;
   parser.body_limit(boost::none);
   parser.header_limit(64 * 1024);

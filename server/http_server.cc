@@ -234,6 +234,7 @@ void HttpServer::Impl::serve(tcp::socket socket, uint64_t id) {
   error_code ec;
   socket.set_option(tcp::no_delay(true), ec);
   boost::beast::flat_buffer buffer;
+  buffer.reserve(16 * 1024);  // a typical request in one recv (Beast starts at 512 bytes)
   for (;;) {
     http::request_parser<http::string_body> parser;
     parser.body_limit(options.max_body_bytes);
