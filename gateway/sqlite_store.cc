@@ -343,24 +343,37 @@ sqlite3_stmt* SqliteStore::prepared(sqlite3* db, StatementCache& cache, const st
 }
 
 void SqliteStore::write_batched(const std::function<void()>& apply) {
-  PendingWrite w{&apply, nullptr, false};
-  std::unique_lock queue_lock(queue_mutex_);
-  queue_.push_back(&w);
-  while (!w.done) {
-    if (writing_) {
-      committed_.wait(queue_lock);
-      continue;
-    }
-    // Leader: write everything queued so far (this write included) in one transaction.
-    writing_ = true;
+  PendingWrite w{&apply, nullptr};
+  {
+    std::lock_guard lock(queue_mutex_);
+    queue_.push_back(&w);
+    if (!writing_) writing_ = w.lead = true;
+  }
+  if (!w.lead) w.wake.acquire();  // until committed by a leader, or made the leader
+  if (!w.done) {
+    // Leader: write everything queued so far (this write included) in one transaction, then
+    // hand the lead to the first writer that queued meanwhile.
     std::vector<PendingWrite*> batch;
-    batch.swap(queue_);
-    queue_lock.unlock();
+    {
+      std::lock_guard lock(queue_mutex_);
+      batch.swap(queue_);
+    }
     write_batch(batch);
-    queue_lock.lock();
-    for (PendingWrite* p : batch) p->done = true;
-    writing_ = false;
-    committed_.notify_all();
+    PendingWrite* next = nullptr;
+    {
+      std::lock_guard lock(queue_mutex_);
+      for (PendingWrite* p : batch) p->done = true;
+      if (queue_.empty()) {
+        writing_ = false;
+      } else {
+        next = queue_.front();
+        next->lead = true;
+      }
+    }
+    // A released writer returns and its PendingWrite dies: touch none after its release.
+    for (PendingWrite* p : batch)
+      if (p != &w) p->wake.release();
+    if (next) next->wake.release();
   }
   if (w.error) std::rethrow_exception(w.error);
 }

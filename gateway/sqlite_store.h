@@ -19,6 +19,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <semaphore>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -61,14 +62,18 @@ class SqliteStore : public Store {
   struct PendingWrite {
     const std::function<void()>* apply;  // runs inside the batch's transaction, mutex_ held
     std::exception_ptr error;
-    bool done = false;
+    bool done = false;  // committed (or failed); set under queue_mutex_
+    bool lead = false;  // writes the next batch; set under queue_mutex_
+    // Released once: when done, or when made the next leader. Each writer sleeps on its own,
+    // so a commit wakes exactly the writers it holds and the next leader (a shared condition
+    // variable woke every waiter, and they all fought over the queue's mutex).
+    std::binary_semaphore wake{0};
   };
   // Runs `apply` in a shared transaction; returns once it committed (rethrows its failure).
   void write_batched(const std::function<void()>& apply);
   void write_batch(const std::vector<PendingWrite*>& batch);
 
   std::mutex queue_mutex_;
-  std::condition_variable committed_;
   std::vector<PendingWrite*> queue_;
   bool writing_ = false;  // a leader is writing a batch
 
