@@ -1,5 +1,9 @@
 #include "gateway/sqlite_store.h"
 
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -342,6 +346,22 @@ sqlite3_stmt* SqliteStore::prepared(sqlite3* db, StatementCache& cache, const st
   return stmt;
 }
 
+namespace {
+
+void futex_wait_until_set(std::atomic<int>& word) {
+  while (word.load(std::memory_order_acquire) == 0)
+    ::syscall(SYS_futex, reinterpret_cast<int*>(&word), FUTEX_WAIT_PRIVATE, 0, nullptr, nullptr, 0);
+}
+
+// The waiter may return (and its word die) as soon as the store lands; a wake sent to a dead
+// word is harmless (it lies on a live thread's stack, and every futex waiter re-checks).
+void futex_set_and_wake(std::atomic<int>& word) {
+  word.store(1, std::memory_order_release);
+  ::syscall(SYS_futex, reinterpret_cast<int*>(&word), FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+}
+
+}  // namespace
+
 void SqliteStore::write_batched(const std::function<void()>& apply) {
   PendingWrite w{&apply, nullptr};
   {
@@ -349,17 +369,22 @@ void SqliteStore::write_batched(const std::function<void()>& apply) {
     queue_.push_back(&w);
     if (!writing_) writing_ = w.lead = true;
   }
-  if (!w.lead) w.wake.acquire();  // until committed by a leader, or made the leader
-  if (!w.done) {
+  if (!w.lead) futex_wait_until_set(w.woken);  // committed, or made the leader
+  bool lead;
+  {
+    std::lock_guard lock(queue_mutex_);
+    lead = !w.done;
+  }
+  if (lead) {
     // Leader: write everything queued so far (this write included) in one transaction, then
     // hand the lead to the first writer that queued meanwhile.
     std::vector<PendingWrite*> batch;
+    PendingWrite* next = nullptr;
     {
       std::lock_guard lock(queue_mutex_);
       batch.swap(queue_);
     }
     write_batch(batch);
-    PendingWrite* next = nullptr;
     {
       std::lock_guard lock(queue_mutex_);
       for (PendingWrite* p : batch) p->done = true;
@@ -370,10 +395,9 @@ void SqliteStore::write_batched(const std::function<void()>& apply) {
         next->lead = true;
       }
     }
-    // A released writer returns and its PendingWrite dies: touch none after its release.
     for (PendingWrite* p : batch)
-      if (p != &w) p->wake.release();
-    if (next) next->wake.release();
+      if (p != &w) futex_set_and_wake(p->woken);
+    if (next) futex_set_and_wake(next->woken);
   }
   if (w.error) std::rethrow_exception(w.error);
 }
