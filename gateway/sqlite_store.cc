@@ -408,16 +408,21 @@ void SqliteStore::write_batch(const std::vector<PendingWrite*>& batch) {
   std::lock_guard lock(mutex_);
   try {
     Statement(db_, prepared(begin)).step();
-    for (PendingWrite* p : batch) {
-      // A write that fails is undone alone; the others in the batch still commit.
-      Statement(db_, prepared(savepoint)).step();
-      try {
-        (*p->apply)();
-        Statement(db_, prepared(release)).step();
-      } catch (...) {
-        p->error = std::current_exception();
-        Statement(db_, prepared(undo)).step();
-        Statement(db_, prepared(release)).step();
+    if (batch.size() == 1) {
+      // A write alone needs no savepoint: if it fails, the transaction is rolled back below.
+      (*batch.front()->apply)();
+    } else {
+      for (PendingWrite* p : batch) {
+        // A write that fails is undone alone; the others in the batch still commit.
+        Statement(db_, prepared(savepoint)).step();
+        try {
+          (*p->apply)();
+          Statement(db_, prepared(release)).step();
+        } catch (...) {
+          p->error = std::current_exception();
+          Statement(db_, prepared(undo)).step();
+          Statement(db_, prepared(release)).step();
+        }
       }
     }
     Statement(db_, prepared(commit)).step();
