@@ -51,7 +51,7 @@ CREATE TABLE IF NOT EXISTS usage (
   http_status INTEGER NOT NULL,
   streamed INTEGER NOT NULL,
   created_ms INTEGER NOT NULL
-);
+) WITHOUT ROWID;  -- records live in the request_id b-tree: one page less written per record
 CREATE INDEX IF NOT EXISTS usage_by_key ON usage (key_id, created_ms);
 )sql";
 
