@@ -124,6 +124,7 @@ void handle_admin(GatewayState& g, const server::HttpRequest& req, server::HttpR
       if (!body.contains("amount") || !body["amount"].is_number())
         throw invalid_param("amount", "'amount' (USD) is required");
       const auto balance = g.store().add_credits(rest, usd_to_nano(body["amount"].get<double>()));
+      g.keys().clear();
       if (!balance)
         throw ApiError(404, "No key '" + rest + "'", "invalid_request_error", "", "not_found");
       return res.send(200, "application/json",
@@ -136,7 +137,9 @@ void handle_admin(GatewayState& g, const server::HttpRequest& req, server::HttpR
       return res.send(200, "application/json", key_json(*k).dump());
     }
     if (!credits && req.method == "DELETE") {
-      if (!g.store().disable_key(rest))
+      const bool disabled = g.store().disable_key(rest);
+      g.keys().clear();  // this process refuses the key from now on, not a second later
+      if (!disabled)
         throw ApiError(404, "No key '" + rest + "'", "invalid_request_error", "", "not_found");
       return res.send(200, "application/json", Json{{"id", rest}, {"deleted", true}}.dump());
     }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
@@ -10,6 +11,7 @@
 #include "gateway/anthropic_request.h"
 #include "gateway/anthropic_response.h"
 #include "gateway/anthropic_stream.h"
+#include "gateway/json_members.h"
 #include "gateway/key_hash.h"
 #include "gateway/request_shape.h"
 #include "gateway/retry_policy.h"
@@ -43,6 +45,16 @@ TokenUsage read_usage(const Json& u) {
   return t;
 }
 
+// "gen-" + the Unix ms (12 hex digits) + 48 random bits (12 hex digits). Time first, so that
+// the usage table's index on request_id grows at its right edge: with random ids every record
+// of a commit dirtied a different index page, each written to the WAL in full (4 kB).
+std::string request_id(int64_t unix_ms) {
+  char time_hex[13];
+  std::snprintf(time_hex, sizeof time_hex, "%012llx",
+                static_cast<unsigned long long>(unix_ms) & 0xffffffffffffull);
+  return "gen-" + std::string(time_hex) + random_hex(6);
+}
+
 bool is_anthropic(const Deployment& d) {
   return d.provider->kind == "anthropic";
 }
@@ -58,9 +70,9 @@ class CompletionCall {
                  const ApiKeyRecord& key, bool chat)
       : g_(g), req_(req), res_(res), key_(key), chat_(chat) {
     t0_ = g.clock().monotonic_ms();
-    record_.request_id = "gen-" + random_hex(12);
-    record_.key_id = key.id;
     record_.created_ms = g.clock().unix_ms();
+    record_.request_id = request_id(record_.created_ms);
+    record_.key_id = key.id;
   }
 
   void run() {
@@ -263,7 +275,10 @@ class CompletionCall {
   // The body sent to this deployment: the client's, or its Anthropic Messages translation
   // with max_tokens defaulting to what was reserved.
   std::string upstream_request(const Deployment& d) const {
-    if (!is_anthropic(d)) return upstream_body(body_, d.upstream_model, shape_.stream);
+    if (!is_anthropic(d)) {
+      if (auto text = upstream_body_text(req_.body, d.upstream_model, shape_.stream)) return *text;
+      return upstream_body(body_, d.upstream_model, shape_.stream);
+    }
     const int64_t reserved_per_choice = max_output_tokens_ / std::max<int64_t>(1, shape_.n);
     return anthropic_request(body_, {d.upstream_model, shape_.stream,
                                      std::min(d.provider->default_max_tokens, reserved_per_choice)})
@@ -346,10 +361,69 @@ class CompletionCall {
     return u;
   }
 
+  // The client's answer from an OpenAI-style upstream answer, rewritten in its text (id, model,
+  // provider, usage with the cost) rather than parsed and dumped whole; sets usage. nullopt
+  // when the answer is anything but plain (invalid, no choices, no usage object, a rewritten
+  // key duplicated or escaped): the tree path below then judges it as before.
+  std::optional<std::string> rewrite_answer(Deployment& d, const std::string& text,
+                                            TokenUsage& usage) {
+    const auto members = top_level_members(text);
+    if (!members) return std::nullopt;
+    const JsonMember* usage_member = nullptr;
+    int n_choices = 0, n_id = 0, n_model = 0, n_provider = 0, n_usage = 0;
+    for (const JsonMember& m : *members) {
+      if (m.key_escaped) return std::nullopt;
+      n_choices += m.key == "choices";
+      n_id += m.key == "id";
+      n_model += m.key == "model";
+      n_provider += m.key == "provider";
+      if (m.key == "usage") {
+        ++n_usage;
+        usage_member = &m;
+      }
+    }
+    if (n_choices != 1 || n_id > 1 || n_model > 1 || n_provider > 1 || n_usage != 1)
+      return std::nullopt;
+    Json u = Json::parse(std::string_view(text).substr(
+        usage_member->value_begin, usage_member->value_end - usage_member->value_begin));
+    if (!u.is_object()) return std::nullopt;
+    usage = read_usage(u);
+    charge(*d.model, usage);
+    u["cost"] = nano_to_usd(record_.cost);
+    const std::string id = "\"" + record_.request_id + "\"";
+    const std::string model = Json(d.model->name).dump();
+    const std::string provider = Json(d.provider->name).dump();
+    const std::string usage_text = u.dump(-1, ' ', false, Json::error_handler_t::replace);
+    return edit_members(
+        text, *members,
+        {{"id", id}, {"model", model}, {"provider", provider}, {"usage", usage_text}});
+  }
+
   Outcome attempt_whole(Deployment& d, const std::string& body) {
     auto [head, text] = g_.upstream().post_json(*d.provider, path(d), body);
     if (head.status < 200 || head.status >= 300) return upstream_status(d, head);
     const int64_t t_back = g_.clock().monotonic_ms();
+    TokenUsage usage;
+    std::optional<std::string> out;
+    if (!is_anthropic(d)) out = rewrite_answer(d, text, usage);
+    if (!out) out = rewrite_answer_tree(d, text, usage);
+    record_.provider = d.provider->name;
+    const double upstream_s = static_cast<double>(t_back - t_upstream_) / 1000.0;
+    d.health->end_success(
+        t_back, static_cast<double>(t_back - t_upstream_),
+        upstream_s > 0 ? static_cast<double>(usage.completion_tokens) / upstream_s : -1);
+    g_.metrics().attempt(d.provider->name, "ok");
+    record_.ttft_ms = static_cast<double>(g_.clock().monotonic_ms() - t0_);
+    added_ms_ = static_cast<double>((t_upstream_ - t0_) + (g_.clock().monotonic_ms() - t_back));
+    record_.status = "ok";
+    finish();  // durable before the client has the answer
+    res_.send(200, "application/json", std::move(*out), headers());
+    return Outcome::kDone;
+  }
+
+  // The same through a parsed tree: any answer, Anthropic ones translated. Throws
+  // UpstreamBroken for what is not a completion.
+  std::string rewrite_answer_tree(Deployment& d, const std::string& text, TokenUsage& usage) {
     Json j;
     try {
       j = Json::parse(text);
@@ -363,8 +437,7 @@ class CompletionCall {
     }
     if (!j.is_object() || !j.contains("choices"))
       throw UpstreamBroken{"upstream answer has no choices"};
-    record_.provider = d.provider->name;
-    const TokenUsage usage =
+    usage =
         j.contains("usage") && j["usage"].is_object() ? read_usage(j["usage"]) : estimated_usage();
     charge(*d.model, usage);
     j["id"] = record_.request_id;
@@ -376,18 +449,7 @@ class CompletionCall {
                     {"total_tokens", usage.prompt_tokens + usage.completion_tokens}};
     }
     j["usage"]["cost"] = nano_to_usd(record_.cost);
-    const double upstream_s = static_cast<double>(t_back - t_upstream_) / 1000.0;
-    d.health->end_success(
-        t_back, static_cast<double>(t_back - t_upstream_),
-        upstream_s > 0 ? static_cast<double>(usage.completion_tokens) / upstream_s : -1);
-    g_.metrics().attempt(d.provider->name, "ok");
-    std::string out = j.dump(-1, ' ', false, Json::error_handler_t::replace);
-    record_.ttft_ms = static_cast<double>(g_.clock().monotonic_ms() - t0_);
-    added_ms_ = static_cast<double>((t_upstream_ - t0_) + (g_.clock().monotonic_ms() - t_back));
-    record_.status = "ok";
-    finish();  // durable before the client has the answer
-    res_.send(200, "application/json", std::move(out), headers());
-    return Outcome::kDone;
+    return j.dump(-1, ' ', false, Json::error_handler_t::replace);
   }
 
   Json stream_chunk_base(const ModelConfig& model) const {

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <memory>
 #include <thread>
 
 #include "core/error.h"
@@ -36,15 +37,24 @@ bool equal_constant_time(const std::string& a, const std::string& b) {
   return diff == 0;
 }
 
-ApiKeyRecord authenticate(GatewayState& g, const server::HttpRequest& req) {
+std::shared_ptr<const ApiKeyRecord> authenticate(GatewayState& g, const server::HttpRequest& req) {
   const std::string key = bearer(req);
   if (key.empty())
     throw ApiError(401, "Missing API key: send 'Authorization: Bearer KEY'", "authentication_error",
                    "", "invalid_api_key");
-  auto record = g.store().key_by_hash(hash_api_key(g.config().key_pepper, key));
+  const std::string hash = hash_api_key(g.config().key_pepper, key);
+  const int64_t now = g.clock().monotonic_ms();
+  std::shared_ptr<const ApiKeyRecord> record = g.keys().get(hash, now);
+  if (!record) {
+    auto read = g.store().key_by_hash(hash);
+    if (read) {
+      record = std::make_shared<const ApiKeyRecord>(std::move(*read));
+      g.keys().put(hash, record, now);
+    }
+  }
   if (!record || record->disabled)
     throw ApiError(401, "Invalid API key", "authentication_error", "", "invalid_api_key");
-  return *record;
+  return record;
 }
 
 void dispatch(GatewayState& g, const server::HttpRequest& req, server::HttpResponder& res) {
@@ -59,13 +69,13 @@ void dispatch(GatewayState& g, const server::HttpRequest& req, server::HttpRespo
   const bool chat = p == "/v1/chat/completions";
   if (chat || p == "/v1/completions") {
     if (req.method != "POST") throw ApiError(405, "Use POST for " + p);
-    const ApiKeyRecord key = authenticate(g, req);
-    return handle_completion(g, req, res, key, chat);
+    const auto key = authenticate(g, req);
+    return handle_completion(g, req, res, *key, chat);
   }
   if (p == "/v1/models" && req.method == "GET")
-    return handle_models(g, req, res, authenticate(g, req));
+    return handle_models(g, req, res, *authenticate(g, req));
   if (p == "/v1/generation" && req.method == "GET")
-    return handle_generation(g, req, res, authenticate(g, req));
+    return handle_generation(g, req, res, *authenticate(g, req));
   throw ApiError(404, "No route " + req.method + " " + p, "invalid_request_error", "", "not_found");
 }
 

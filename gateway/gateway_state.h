@@ -15,6 +15,7 @@
 #include "gateway/config.h"
 #include "gateway/deployment_health.h"
 #include "gateway/gateway_metrics.h"
+#include "gateway/key_cache.h"
 #include "gateway/rate_limiter.h"
 #include "gateway/router.h"
 #include "gateway/store.h"
@@ -48,6 +49,8 @@ class GatewayState {
   RateLimits& limiter() { return *limiter_; }
   GatewayMetrics& metrics() { return metrics_; }
   UpstreamClient& upstream() { return upstream_; }
+  // Key records read in the last second (see key_cache.h for what that trades).
+  KeyCache& keys() { return keys_; }
   std::vector<Deployment>& deployments() { return deployments_; }
 
   // A model by public name or alias; nullptr if none.
@@ -64,6 +67,7 @@ class GatewayState {
   std::unique_ptr<RateLimits> limiter_;  // shared through Redis when config.redis is set
   GatewayMetrics metrics_;
   UpstreamClient upstream_;
+  KeyCache keys_{1000};  // ms
   std::vector<Deployment> deployments_;
   std::atomic<uint64_t> seed_;
 };

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "gateway/json_members.h"
 #include "server/api_error.h"
 
 namespace junction::gateway {
@@ -128,6 +129,39 @@ std::string upstream_body(const Json& body, const std::string& upstream_model, b
   out.erase("transforms");
   if (stream) out["stream_options"]["include_usage"] = true;
   return out.dump();
+}
+
+std::optional<std::string> upstream_body_text(std::string_view body_text,
+                                              const std::string& upstream_model, bool stream) {
+  const auto members = top_level_members(body_text);
+  if (!members) return std::nullopt;
+  const JsonMember* stream_options = nullptr;
+  for (const JsonMember& m : *members) {
+    if (m.key_escaped) return std::nullopt;
+    if (m.key == "stream_options") {
+      if (stream_options) return std::nullopt;
+      stream_options = &m;
+    }
+  }
+  const std::string model = Json(upstream_model).dump();
+  std::vector<MemberEdit> edits = {{"model", model},
+                                   {"models", std::nullopt},
+                                   {"provider", std::nullopt},
+                                   {"route", std::nullopt},
+                                   {"transforms", std::nullopt}};
+  std::string options;
+  if (stream) {
+    Json o = Json::object();
+    if (stream_options) {
+      o = Json::parse(body_text.substr(stream_options->value_begin,
+                                       stream_options->value_end - stream_options->value_begin));
+      if (!o.is_object()) o = Json::object();
+    }
+    o["include_usage"] = true;
+    options = o.dump();
+    edits.emplace_back("stream_options", options);
+  }
+  return edit_members(body_text, *members, edits);
 }
 
 }  // namespace junction::gateway

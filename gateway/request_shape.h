@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -36,5 +37,10 @@ RequestShape read_request_shape(const nlohmann::json& body, bool chat);
 // stream_options.include_usage forced on so the upstream reports what to charge.
 std::string upstream_body(const nlohmann::json& body, const std::string& upstream_model,
                           bool stream);
+// The same edits made in the client's text (`body_text`, the JSON `body` was parsed from), the
+// rest of it passed on byte for byte: cheaper than copying and dumping the tree. nullopt when
+// the text has escaped or duplicated keys where an edit applies: then use upstream_body.
+std::optional<std::string> upstream_body_text(std::string_view body_text,
+                                              const std::string& upstream_model, bool stream);
 
 }  // namespace junction::gateway

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "pull/url.h"
+
 namespace junction::gateway {
 
 std::unique_ptr<pull::HttpClient> UpstreamClient::take(const ProviderConfig& provider) {
@@ -43,9 +45,86 @@ void UpstreamClient::give_back(const ProviderConfig& provider,
     idle.insert(idle.begin(), std::move(client));
 }
 
+namespace {
+
+bool is_plain(const ProviderConfig& provider) {
+  return provider.base_url.rfind("http://", 0) == 0;
+}
+
+UpstreamTimeouts timeouts(const ProviderConfig& provider) {
+  UpstreamTimeouts t;
+  t.connect = std::chrono::milliseconds(provider.connect_timeout_ms);
+  t.first_byte =
+      std::chrono::milliseconds(provider.first_byte_timeout_ms > 0 ? provider.first_byte_timeout_ms
+                                                                   : provider.stall_timeout_ms);
+  t.stall = std::chrono::milliseconds(provider.stall_timeout_ms);
+  return t;
+}
+
+// Kept connections idle longer than this are closed rather than reused (as pull::HttpClient).
+constexpr auto kIdleTimeout = std::chrono::seconds(30);
+
+}  // namespace
+
+std::unique_ptr<UpstreamConnection> UpstreamClient::take_plain(const ProviderConfig& provider) {
+  std::lock_guard lock(mutex_);
+  auto& idle = idle_plain_[provider.name];
+  const auto now = std::chrono::steady_clock::now();
+  while (!idle.empty()) {
+    auto c = std::move(idle.back());
+    idle.pop_back();
+    if (now - c->last_used() <= kIdleTimeout) {
+      ++reused_[provider.name];
+      return c;
+    }
+  }
+  return nullptr;
+}
+
+void UpstreamClient::give_back_plain(const ProviderConfig& provider,
+                                     std::unique_ptr<UpstreamConnection> c) {
+  if (!c->reusable() || provider.max_idle_connections <= 0) return;
+  std::lock_guard lock(mutex_);
+  auto& idle = idle_plain_[provider.name];
+  if (static_cast<int64_t>(idle.size()) >= provider.max_idle_connections)
+    idle.erase(idle.begin());  // the least recently used
+  idle.push_back(std::move(c));
+}
+
+pull::HttpResponseHead UpstreamClient::exchange_plain(
+    const ProviderConfig& provider, const std::string& path, const std::string& body,
+    const std::function<void(std::string_view)>& on_body) {
+  const pull::Url url = pull::parse_url(provider.base_url + path);
+  std::string request;
+  request.reserve(512 + body.size());
+  request.append("POST ").append(url.target).append(" HTTP/1.1\r\nHost: ").append(url.host);
+  if (url.port != "80") request.append(":").append(url.port);
+  request.append("\r\nUser-Agent: junction-gateway\r\nAccept-Encoding: identity\r\n");
+  if (provider.max_idle_connections <= 0) request.append("Connection: close\r\n");
+  for (const auto& [name, value] : headers(provider))
+    request.append(name).append(": ").append(value).append("\r\n");
+  request.append("Content-Type: application/json\r\nContent-Length: ")
+      .append(std::to_string(body.size()))
+      .append("\r\n\r\n")
+      .append(body);
+  pull::HttpResponseHead head;
+  if (auto kept = take_plain(provider)) {
+    if (kept->exchange(request, head, on_body) == UpstreamConnection::End::kDone) {
+      head.url = url.str();
+      give_back_plain(provider, std::move(kept));
+      return head;
+    }
+  }
+  auto fresh = std::make_unique<UpstreamConnection>(url, timeouts(provider));
+  fresh->exchange(request, head, on_body);
+  head.url = url.str();
+  give_back_plain(provider, std::move(fresh));
+  return head;
+}
+
 size_t UpstreamClient::idle_connections(const std::string& provider) {
   std::lock_guard lock(mutex_);
-  size_t n = 0;
+  size_t n = idle_plain_[provider].size();
   for (const auto& c : idle_[provider]) n += c->has_idle_connection() ? 1 : 0;
   return n;
 }
@@ -68,6 +147,17 @@ pull::HttpHeaders UpstreamClient::headers(const ProviderConfig& provider) const 
 
 std::pair<pull::HttpResponseHead, std::string> UpstreamClient::post_json(
     const ProviderConfig& provider, const std::string& path, const std::string& body) {
+  if (is_plain(provider)) {
+    constexpr size_t kMaxBytes = size_t{64} << 20;
+    std::string text;
+    auto head = exchange_plain(provider, path, body, [&](std::string_view piece) {
+      if (text.size() + piece.size() > kMaxBytes)
+        throw Error(provider.base_url + path + " answered with more than " +
+                    std::to_string(kMaxBytes) + " bytes");
+      text.append(piece);
+    });
+    return {std::move(head), std::move(text)};
+  }
   auto client = take(provider);
   const int64_t reused_before = client->reused_connections();
   auto answer =
@@ -79,6 +169,21 @@ std::pair<pull::HttpResponseHead, std::string> UpstreamClient::post_json(
 pull::HttpResponseHead UpstreamClient::post_stream(const ProviderConfig& provider,
                                                    const std::string& path, const std::string& body,
                                                    const pull::HttpClient::LineSink& on_line) {
+  if (is_plain(provider)) {
+    std::string pending;  // the start of a line whose end has not arrived yet
+    auto head = exchange_plain(provider, path, body, [&](std::string_view piece) {
+      pending.append(piece);
+      size_t start = 0;
+      for (size_t nl; (nl = pending.find('\n', start)) != std::string::npos; start = nl + 1) {
+        size_t end = nl;
+        if (end > start && pending[end - 1] == '\r') --end;
+        on_line(std::string_view(pending).substr(start, end - start));
+      }
+      pending.erase(0, start);
+    });
+    if (!pending.empty() && head.status >= 200 && head.status < 300) on_line(pending);
+    return head;
+  }
   auto client = take(provider);
   const int64_t reused_before = client->reused_connections();
   auto head = client->post_lines(provider.base_url + path, headers(provider), body,

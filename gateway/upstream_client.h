@@ -1,9 +1,10 @@
 // Calls to an upstream provider's OpenAI-compatible API: POST base_url + path with the
-// provider's key, whole (JSON) or line by line (SSE). The connection pool per provider is a free
-// list of pull::HttpClient objects in keep-alive mode, each holding at most one idle HTTP/1.1
-// connection (and its TLS session): a request takes the most recently used client, so a warm
-// connection carries it; at most `max_idle_connections` are kept per provider, the rest close.
-// A client whose request failed (or was not read to its end) comes back without a connection.
+// provider's key, whole (JSON) or line by line (SSE). Each provider has a pool of idle
+// keep-alive HTTP/1.1 connections, most recently used first, at most `max_idle_connections`:
+// plain-http providers (engines, mirrors) use UpstreamConnection (blocking sockets with kernel
+// timeouts: the cheap path), https ones pull::HttpClient objects, each holding one connection
+// and its TLS session. A connection whose request failed (or was not read to its end) closes.
+// A kept connection the upstream closed while idle is replaced and the request sent again once.
 #pragma once
 
 #include <map>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "gateway/config.h"
+#include "gateway/upstream_connection.h"
 #include "pull/http_client.h"
 
 namespace junction::gateway {
@@ -30,6 +32,13 @@ class UpstreamClient {
                                      const pull::HttpClient::LineSink& on_line);
 
  private:
+  // Plain http: sends on a kept connection (a fresh one if it proves stale) or a new one.
+  pull::HttpResponseHead exchange_plain(const ProviderConfig& provider, const std::string& path,
+                                        const std::string& body,
+                                        const std::function<void(std::string_view)>& on_body);
+  std::unique_ptr<UpstreamConnection> take_plain(const ProviderConfig& provider);
+  void give_back_plain(const ProviderConfig& provider, std::unique_ptr<UpstreamConnection> c);
+
   std::unique_ptr<pull::HttpClient> take(const ProviderConfig& provider);
   // reused_before: the client's reused_connections() when it was taken.
   void give_back(const ProviderConfig& provider, std::unique_ptr<pull::HttpClient> client,
@@ -44,6 +53,7 @@ class UpstreamClient {
  private:
   std::mutex mutex_;
   std::map<std::string, std::vector<std::unique_ptr<pull::HttpClient>>> idle_;  // by provider
+  std::map<std::string, std::vector<std::unique_ptr<UpstreamConnection>>> idle_plain_;
   std::map<std::string, int64_t> reused_;  // by provider, from clients given back
 };
 

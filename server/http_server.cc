@@ -23,6 +23,11 @@ struct HttpServer::Impl {
   HttpHandler handler;
   net::io_context io;
   tcp::acceptor acceptor{io};
+  // Connections live here: an io_context nobody runs. A socket stays registered with the
+  // reactor of the io_context that accepted it, whose thread then wakes at every request on
+  // every connection for nothing (its blocking reads never use the reactor); here the
+  // registration costs nothing.
+  net::io_context connections_io;
   std::atomic<bool> stopping{false};
 
   std::mutex mutex;
@@ -175,19 +180,30 @@ void HttpServer::Impl::accept() {
       if (acceptor.is_open() && !stopping) accept();
       return;
     }
+    // Off the accepting io_context (see connections_io); a socket that cannot move is dropped.
+    error_code moved;
+    const auto protocol = socket.local_endpoint(moved).protocol();
+    tcp::socket blocking(connections_io);
+    if (!moved) blocking.assign(protocol, socket.release(moved), moved);
+    if (moved) {
+      if (!stopping) accept();
+      return;
+    }
     uint64_t id;
     {
       std::lock_guard lock(mutex);
       if (n_connections >= options.max_connections) {
-        send_plain_error(socket, http::status::service_unavailable, "too many connections");
+        send_plain_error(blocking, http::status::service_unavailable, "too many connections");
         if (!stopping) accept();
         return;
       }
       ++n_connections;
       id = next_connection++;
-      sockets[id] = socket.native_handle();
+      sockets[id] = blocking.native_handle();
     }
-    std::thread([this, s = std::move(socket), id]() mutable { serve(std::move(s), id); }).detach();
+    std::thread([this, s = std::move(blocking), id]() mutable {
+      serve(std::move(s), id);
+    }).detach();
     if (!stopping) accept();
   });
 }
@@ -218,6 +234,7 @@ void HttpServer::Impl::serve(tcp::socket socket, uint64_t id) {
   error_code ec;
   socket.set_option(tcp::no_delay(true), ec);
   boost::beast::flat_buffer buffer;
+  buffer.reserve(16 * 1024);  // a typical request in one recv (Beast starts at 512 bytes)
   for (;;) {
     http::request_parser<http::string_body> parser;
     parser.body_limit(options.max_body_bytes);
