@@ -94,8 +94,10 @@ float vec_dot_q4_k(DType, const std::byte* row, const void* activations, int64_t
     }
     int mins = 0;
     for (int j = 0; j < 8; ++j) mins += m[j] * (y[i].bsums[2 * j] + y[i].bsums[2 * j + 1]);
-    sum += y[i].d * h2f(x[i].d) * static_cast<float>(hsum_i32(acc)) -
-           y[i].d * h2f(x[i].dmin) * static_cast<float>(mins);
+    // The fused form GCC contracts the plain expression to in a kernels TU, written out so that
+    // it does not depend on inlining (the packed kernels and the prefill GEMM use it too).
+    sum += std::fma(y[i].d * h2f(x[i].d), static_cast<float>(hsum_i32(acc)),
+                    -(y[i].d * h2f(x[i].dmin) * static_cast<float>(mins)));
   }
   return sum;
 }
@@ -258,7 +260,8 @@ inline float finish_k_block(DType type, const UnpackedKRow& u, int64_t i, const 
   const int offsets =
       hsum_i32(_mm256_madd_epi16(load256(y.bsums), load256(u.group_offsets.data() + 16 * i)));
   if (type == DType::Q6_K) return u.d[i] * y.d * static_cast<float>(total - 32 * offsets);
-  return y.d * u.d[i] * static_cast<float>(total) - y.d * u.dmin[i] * static_cast<float>(offsets);
+  return std::fma(y.d * u.d[i], static_cast<float>(total),
+                  -(y.d * u.dmin[i] * static_cast<float>(offsets)));
 }
 
 float dot_unpacked_k(DType type, const UnpackedKRow& u, const quant::BlockQ8_K* y, int64_t n) {
