@@ -13,13 +13,13 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <memory>
 #include <ctime>
+#include <memory>
 #include <random>
 #include <vector>
 
 #include "core/tensor.h"
-#include "kernels/cpu/packed_q4_k.h"
+#include "kernels/cpu/packed_k_quant.h"
 #include "kernels/quant/quant_ref.h"
 #include "kernels/quant/quantize.h"
 #include "kernels/ref/ref_ops.h"
@@ -29,7 +29,7 @@ namespace {
 // The quantized dots first: the GEMMs use their helpers.
 #include "kernels/cpu/quant_dot_impl.h"
 // Q4_K packed at load: the decode GEMV and the packed rows' unpacking.
-#include "kernels/cpu/packed_q4_k_kernels.h"
+#include "kernels/cpu/packed_k_quant_kernels.h"
 // The tiled GEMMs.
 #include "kernels/cpu/k_quant_gemm_vnni.h"
 #include "kernels/cpu/q8_0_gemm_vnni.h"
@@ -93,11 +93,12 @@ int main(int argc, char** argv) {
     if (s.type == DType::Q8_0) new_k = &kernels::quant_matmul_q8_0_vnni;
     if (kernels::has_k_gemm(s.type))
       new_k = [](const std::byte* xq, size_t xrow, int64_t T, const WeightView& w, int64_t b,
-                 int64_t e, float* y) { kernels::quant_matmul_k_vnni(xq, xrow, T, w, nullptr, b, e, y); };
+                 int64_t e,
+                 float* y) { kernels::quant_matmul_k_vnni(xq, xrow, T, w, nullptr, b, e, y); };
     // Q4_K: also the GEMM reading rows packed at load (what the backend runs), alternating.
-    std::unique_ptr<kernels::PackedQ4K> packed;
-    if (s.type == DType::Q4_K) {
-      packed = std::make_unique<kernels::PackedQ4K>(w);
+    std::unique_ptr<kernels::PackedKQuant> packed;
+    if (kernels::PackedKQuant::supports(w)) {
+      packed = std::make_unique<kernels::PackedKQuant>(w);
       packed->pack_groups(w, 0, packed->groups());
     }
     std::vector<float> y_packed(y_new.size());
@@ -153,7 +154,7 @@ int main(int argc, char** argv) {
         std::memcpy(wq.data() + r * row_bytes, wq.data() + (r % 64) * row_bytes, row_bytes);
     }
     const WeightView w{wq.data(), DType::Q4_K, rows, cols};
-    kernels::PackedQ4K packed(w);
+    kernels::PackedKQuant packed(w);
     packed.pack_groups(w, 0, packed.groups());
     const size_t xrow = kernels::ref::quantized_activation_bytes(DType::Q4_K, cols);
     std::vector<std::byte> xq(xrow);
@@ -166,7 +167,7 @@ int main(int argc, char** argv) {
         y_old[n] = kernels::vec_dot_q4_k(DType::Q4_K, w.row(n), xq.data(), cols);
       t_old.push_back(thread_seconds() - t0);
       t0 = thread_seconds();
-      kernels::packed_q4_k_matmul_gemv(xq.data(), xrow, 1, packed, 0, rows, y_new.data());
+      kernels::packed_matmul_gemv(xq.data(), xrow, 1, packed, 0, rows, y_new.data());
       t_new.push_back(thread_seconds() - t0);
     }
     std::printf("Q4_K decode %6lld x %6lld: stored %6.1f GB/s  packed %6.1f GB/s  x%.2f  %s\n",

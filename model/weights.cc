@@ -206,8 +206,8 @@ size_t prepare_weights(ModelWeights& weights, kernels::Backend& backend) {
     drop_pages(view);
   };
   for (LayerWeights& L : weights.layers)
-    for (Linear* l : {&L.q_proj, &L.k_proj, &L.v_proj, &L.o_proj, &L.gate_proj, &L.up_proj,
-                      &L.down_proj})
+    for (Linear* l :
+         {&L.q_proj, &L.k_proj, &L.v_proj, &L.o_proj, &L.gate_proj, &L.up_proj, &L.down_proj})
       prepare(l->weight, l->prepared);
   prepare(weights.lm_head, weights.lm_head_prepared);
   return bytes;

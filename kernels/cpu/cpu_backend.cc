@@ -12,9 +12,8 @@
 #include "core/error.h"
 #include "core/thread_pool.h"
 #include "kernels/cpu/isa_kernels.h"
-#include "kernels/cpu/packed_q4_k.h"
+#include "kernels/cpu/packed_k_quant.h"
 #include "kernels/ops.h"
-#include "kernels/quant/quant_blocks.h"
 #include "kernels/ref/ref_ops.h"
 
 namespace junction::kernels {
@@ -54,22 +53,21 @@ class CpuBackend final : public Backend {
 
   std::string_view name() const override { return k_.name; }
 
-  // Q4_K matrices are packed into 16-row interleaved blocks (packed_q4_k.h), the groups split
-  // over the pool's threads.
+  // Q4_K and Q6_K matrices are packed into 16-row interleaved blocks (packed_k_quant.h), the
+  // groups split over the pool's threads.
   std::unique_ptr<PreparedWeight> prepare_weight(const WeightView& w) override {
-    if (w.dtype != DType::Q4_K || w.cols % quant::kQK_K != 0 || w.rows <= 0) return nullptr;
-    auto packed = std::make_unique<PackedQ4K>(w);
-    pool_.parallel_for(packed->groups(), 1, [&](int64_t begin, int64_t end) {
-      packed->pack_groups(w, begin, end);
-    });
+    if (!PackedKQuant::supports(w)) return nullptr;
+    auto packed = std::make_unique<PackedKQuant>(w);
+    pool_.parallel_for(packed->groups(), 1,
+                       [&](int64_t begin, int64_t end) { packed->pack_groups(w, begin, end); });
     return packed;
   }
 
   void matmul(const float* x, int64_t n_tokens, const WeightView& w, const PreparedWeight* prepared,
               float* y) override {
-    if (const auto* p = dynamic_cast<const PackedQ4K*>(prepared);
+    if (const auto* p = dynamic_cast<const PackedKQuant*>(prepared);
         p != nullptr && p->rows() == w.rows && p->cols() == w.cols)
-      return packed_q4_k_matmul(x, n_tokens, w, *p, y);
+      return packed_matmul(x, n_tokens, w, *p, y);
     if (is_quantized(w.dtype)) return quant_matmul(x, n_tokens, w, y);
     // Row ranges in multiples of 16 keep every thread on whole register tiles.
     pool_.parallel_for(w.rows, 16, [&](int64_t begin, int64_t end) {
@@ -162,11 +160,11 @@ class CpuBackend final : public Backend {
   }
 
   // Row ranges in multiples of 16 are whole packed groups.
-  void packed_q4_k_matmul(const float* x, int64_t n_tokens, const WeightView& w,
-                          const PackedQ4K& p, float* y) {
+  void packed_matmul(const float* x, int64_t n_tokens, const WeightView& w, const PackedKQuant& p,
+                     float* y) {
     const size_t row_bytes = quantize_activations(x, n_tokens, w);
-    pool_.parallel_for(w.rows, kQ4KInterleave, [&](int64_t begin, int64_t end) {
-      k_.packed_q4_k_matmul_rows(quantized_.data(), row_bytes, n_tokens, p, begin, end, y);
+    pool_.parallel_for(w.rows, kPackedRows, [&](int64_t begin, int64_t end) {
+      k_.packed_matmul_rows(quantized_.data(), row_bytes, n_tokens, p, begin, end, y);
     });
   }
 

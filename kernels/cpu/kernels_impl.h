@@ -155,19 +155,20 @@ void quant_matmul_rows(const std::byte* xq, size_t xq_row_bytes, int64_t n_token
       y[t * w.rows + n] = dot(w.dtype, w.row(n), xq + t * xq_row_bytes, w.cols);
 }
 
-// Q4_K weights packed at load (packed_q4_k.h): a few tokens stream the packed rows once (each
-// group of 16 rows meets every token); more go through the prefill GEMM on unpacked rows.
+// Q4_K / Q6_K weights packed at load (packed_k_quant.h): a few tokens stream the packed rows
+// once (each group of 16 rows meets every token); more go through the prefill GEMM on rows
+// unpacked from the packed copy.
 template <class S>
-void packed_q4_k_matmul_rows(const std::byte* xq, size_t xq_row_bytes, int64_t n_tokens,
-                             const PackedQ4K& p, int64_t row_begin, int64_t row_end, float* y) {
+void packed_matmul_rows(const std::byte* xq, size_t xq_row_bytes, int64_t n_tokens,
+                        const PackedKQuant& p, int64_t row_begin, int64_t row_end, float* y) {
   constexpr int64_t kGemvTokens = 2;
   if (n_tokens <= kGemvTokens)
-    return packed_q4_k_matmul_gemv(xq, xq_row_bytes, n_tokens, p, row_begin, row_end, y);
+    return packed_matmul_gemv(xq, xq_row_bytes, n_tokens, p, row_begin, row_end, y);
 #if defined(__AVX512VNNI__) && defined(__AVX512VL__)
-  const WeightView shape{nullptr, DType::Q4_K, p.rows(), p.cols()};
+  const WeightView shape{nullptr, p.dtype(), p.rows(), p.cols()};
   return quant_matmul_k_vnni(xq, xq_row_bytes, n_tokens, shape, &p, row_begin, row_end, y);
 #else
-  return packed_q4_k_matmul_unpacked(xq, xq_row_bytes, n_tokens, p, row_begin, row_end, y);
+  return packed_matmul_unpacked(xq, xq_row_bytes, n_tokens, p, row_begin, row_end, y);
 #endif
 }
 
@@ -384,7 +385,7 @@ IsaKernels make_isa_kernels(const char* name) {
   return IsaKernels{name,
                     &matmul_rows<S>,
                     &quant_matmul_rows<S>,
-                    &packed_q4_k_matmul_rows<S>,
+                    &packed_matmul_rows<S>,
                     &quantize_activations<S>,
                     &convert_row<S>,
                     &rms_norm<S>,

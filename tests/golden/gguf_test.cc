@@ -178,10 +178,10 @@ TEST(GgufTeacherForced, FloatAgreeWithLlamaCppF32Cache) {
                        3e-2);
 }
 
-// Q4_K weights packed at load (Model::prepare_weights, kernels/cpu/packed_q4_k.h): the logits
-// of every position equal the stored layout's bit for bit, with the prompt in one batch (the
-// prefill GEMM on packed rows) and token by token (the packed decode GEMV).
-TEST(GgufModel, PackedQ4KLogitsEqualStoredLayoutInPrefillAndDecode) {
+// Q4_K / Q6_K weights packed at load (Model::prepare_weights, kernels/cpu/packed_k_quant.h): the
+// logits of every position equal the stored layout's bit for bit, with the prompt in one batch
+// (the prefill GEMM on packed rows) and token by token (the packed decode GEMV).
+TEST(GgufModel, PackedKQuantLogitsEqualStoredLayoutInPrefillAndDecode) {
 #if defined(__SANITIZE_ADDRESS__)
   GTEST_SKIP() << "sanitizer builds fuse float operations differently (see quant_test.cc)";
 #endif
