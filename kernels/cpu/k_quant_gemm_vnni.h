@@ -64,13 +64,17 @@ void prepare_k_rows(const WeightView& w, const PackedKQuant* packed, int64_t n, 
                     int64_t nsb, KRowTile& rt) {
   rt.d.resize(static_cast<size_t>(nsb * 16));
   rt.dmin.resize(static_cast<size_t>(nsb * 16));
+  // Packed rows from a multiple of 4 come out four at a time (past `count`: rows whose outputs
+  // are not written).
+  const bool four = packed != nullptr && n % 4 == 0;
+  if (four) unpack_packed_rows4(*packed, n, rt.rows);
   for (int r = 0; r < 4; ++r) {
     UnpackedKRow& u = rt.rows[r];
-    if (r < count && packed != nullptr)
+    if (!four && r < count && packed != nullptr)
       unpack_packed_row(*packed, n + r, u);
-    else if (r < count)
+    else if (!four && r < count)
       unpack_k_row(w.dtype, w.row(n + r), w.cols, u);
-    else
+    else if (!four)
       u = rt.rows[count - 1];
     rt.offsets[r].resize(static_cast<size_t>(nsb * 16));
     for (int64_t i = 0; i < nsb * 16; ++i)

@@ -353,6 +353,102 @@ void unpack_packed_row(const PackedKQuant& p, int64_t n, UnpackedKRow& u) {
   unpack_packed_q6_k_row(p, n, u);
 }
 
+#if defined(__AVX512VNNI__) && defined(__AVX512BW__)
+// Four rows side by side: a 4 x 4 transpose of 32-bit words (lane j of a..d: word k..k+3 of row
+// j -> register j: row j's words k..k+3).
+inline void transpose_4x4_epi32(__m128i& a, __m128i& b, __m128i& c, __m128i& d) {
+  const __m128i t0 = _mm_unpacklo_epi32(a, b), t1 = _mm_unpackhi_epi32(a, b);
+  const __m128i t2 = _mm_unpacklo_epi32(c, d), t3 = _mm_unpackhi_epi32(c, d);
+  a = _mm_unpacklo_epi64(t0, t2);
+  b = _mm_unpackhi_epi64(t0, t2);
+  c = _mm_unpacklo_epi64(t1, t3);
+  d = _mm_unpackhi_epi64(t1, t3);
+}
+
+inline __m128i load128(const void* p) {
+  return _mm_loadu_si128(static_cast<const __m128i*>(p));
+}
+
+// Rows n .. n + 3 (n a multiple of 4, so they are adjacent lanes of one group; rows past the
+// matrix are the group's zero padding) unpacked together for the VNNI GEMM's 4-row tile: codes
+// through 4 x 4 transposes, 16 of a row's codes per store.
+void unpack_packed_rows4(const PackedKQuant& p, int64_t n, UnpackedKRow* u) {
+  const int64_t nsb = p.super_blocks();
+  const int r0 = static_cast<int>(n % kPackedRows);
+  const bool q4 = p.dtype() == DType::Q4_K;
+  for (int j = 0; j < 4; ++j) {
+    u[j].codes.resize(nsb * quant::kQK_K);
+    u[j].pair_scales.resize(nsb * quant::kQK_K / 2);
+    u[j].group_offsets.resize(nsb * 16);
+    u[j].d.resize(nsb);
+    u[j].dmin.assign(nsb, 0.0f);
+  }
+  const __m128i m0f = _mm_set1_epi8(0x0F), m03 = _mm_set1_epi8(0x03), m0c = _mm_set1_epi8(0x0C);
+  const __m128i m30 = _mm_set1_epi8(0x30), mc0 = _mm_set1_epi8(static_cast<char>(0xC0));
+  for (int64_t i = 0; i < nsb; ++i) {
+    if (q4) {
+      const BlockQ4_Kx16& b = p.group<BlockQ4_Kx16>(n / kPackedRows)[i];
+      for (int k = 0; k < 32; k += 4) {  // elements 64c + 4v .. for words k = 8c + v
+        __m128i w[4] = {load128(b.qs[k][r0]), load128(b.qs[k + 1][r0]), load128(b.qs[k + 2][r0]),
+                        load128(b.qs[k + 3][r0])};
+        transpose_4x4_epi32(w[0], w[1], w[2], w[3]);
+        const int e = 64 * (k / 8) + 4 * (k % 8);
+        for (int j = 0; j < 4; ++j) {
+          uint8_t* codes = u[j].codes.data() + i * quant::kQK_K + e;
+          _mm_storeu_si128(reinterpret_cast<__m128i*>(codes), _mm_and_si128(w[j], m0f));
+          _mm_storeu_si128(reinterpret_cast<__m128i*>(codes + 32),
+                           _mm_and_si128(_mm_srli_epi16(w[j], 4), m0f));
+        }
+      }
+      for (int j = 0; j < 4; ++j) {
+        for (int sub = 0; sub < 8; ++sub) {
+          std::fill_n(u[j].pair_scales.data() + i * 128 + 16 * sub, 16,
+                      int16_t{b.scales[sub][r0 + j]});
+          u[j].group_offsets[i * 16 + 2 * sub] = u[j].group_offsets[i * 16 + 2 * sub + 1] =
+              b.mins[sub / 2][r0 + j][sub % 2];
+        }
+        u[j].d[i] = h2f(b.d[r0 + j]);
+        u[j].dmin[i] = h2f(b.dmin[r0 + j]);
+      }
+      continue;
+    }
+    const BlockQ6_Kx16& b = p.group<BlockQ6_Kx16>(n / kPackedRows)[i];
+    for (int h = 0; h < 2; ++h)
+      for (int v = 0; v < 8; v += 4) {  // elements 128h + 32q + 4v ..
+        __m128i wa[4], wb[4], wh[4];
+        for (int j = 0; j < 4; ++j) {
+          wa[j] = load128(b.ql[16 * h + v + j][r0]);
+          wb[j] = load128(b.ql[16 * h + 8 + v + j][r0]);
+          wh[j] = load128(b.qh[8 * h + v + j][r0]);
+        }
+        transpose_4x4_epi32(wa[0], wa[1], wa[2], wa[3]);
+        transpose_4x4_epi32(wb[0], wb[1], wb[2], wb[3]);
+        transpose_4x4_epi32(wh[0], wh[1], wh[2], wh[3]);
+        for (int j = 0; j < 4; ++j) {
+          const __m128i c[4] = {
+              _mm_or_si128(_mm_and_si128(wa[j], m0f), _mm_slli_epi16(_mm_and_si128(wh[j], m03), 4)),
+              _mm_or_si128(_mm_and_si128(wb[j], m0f), _mm_slli_epi16(_mm_and_si128(wh[j], m0c), 2)),
+              _mm_or_si128(_mm_and_si128(_mm_srli_epi16(wa[j], 4), m0f), _mm_and_si128(wh[j], m30)),
+              _mm_or_si128(_mm_and_si128(_mm_srli_epi16(wb[j], 4), m0f),
+                           _mm_srli_epi16(_mm_and_si128(wh[j], mc0), 2)),
+          };
+          uint8_t* codes = u[j].codes.data() + i * quant::kQK_K + 128 * h + 4 * v;
+          for (int q = 0; q < 4; ++q)
+            _mm_storeu_si128(reinterpret_cast<__m128i*>(codes + 32 * q), c[q]);
+        }
+      }
+    for (int j = 0; j < 4; ++j) {
+      for (int g = 0; g < 16; ++g) {
+        const int8_t sc = b.scales[g / 2][r0 + j][g % 2];
+        std::fill_n(u[j].pair_scales.data() + i * 128 + 8 * g, 8, int16_t{sc});
+        u[j].group_offsets[i * 16 + g] = sc;
+      }
+      u[j].d[i] = b.d[r0 + j];
+    }
+  }
+}
+#endif
+
 #if !defined(__AVX512VNNI__)
 // Prefill without the VNNI GEMM (AVX2): each row unpacked once per block of tokens, as
 // quant_matmul_unpacked does for stored rows.
