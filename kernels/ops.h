@@ -47,8 +47,8 @@ struct AttentionShape {
 };
 
 // A weight matrix relaid out for one backend's kernels, made once at load by
-// Backend::prepare_weight and immutable afterwards (the CPU backend's interleaved Q4_K rows; a
-// GPU backend would keep its device copy here). Owned by the model next to the stored view.
+// Backend::prepare_weight and immutable afterwards (the CPU backend's interleaved Q4_K / Q6_K
+// rows; a GPU backend would keep its device copy here). Owned by the model next to the view.
 class PreparedWeight {
  public:
   virtual ~PreparedWeight() = default;
