@@ -14,10 +14,12 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <memory>
 #include <random>
 #include <vector>
 
 #include "core/tensor.h"
+#include "kernels/cpu/packed_k_quant.h"
 #include "kernels/quant/quant_ref.h"
 #include "kernels/quant/quantize.h"
 #include "kernels/ref/ref_ops.h"
@@ -26,6 +28,8 @@ namespace junction::kernels {
 namespace {
 // The quantized dots first: the GEMMs use their helpers.
 #include "kernels/cpu/quant_dot_impl.h"
+// Q4_K packed at load: the decode GEMV and the packed rows' unpacking.
+#include "kernels/cpu/packed_k_quant_kernels.h"
 // The tiled GEMMs.
 #include "kernels/cpu/k_quant_gemm_vnni.h"
 #include "kernels/cpu/q8_0_gemm_vnni.h"
@@ -87,8 +91,18 @@ int main(int argc, char** argv) {
     std::vector<float> y_old(static_cast<size_t>(T * s.rows)), y_new(y_old.size());
     Kernel old_k = &kernels::quant_matmul_unpacked, new_k = nullptr;
     if (s.type == DType::Q8_0) new_k = &kernels::quant_matmul_q8_0_vnni;
-    if (kernels::has_k_gemm(s.type)) new_k = &kernels::quant_matmul_k_vnni;
-    std::vector<double> t_old, t_new;
+    if (kernels::has_k_gemm(s.type))
+      new_k = [](const std::byte* xq, size_t xrow, int64_t T, const WeightView& w, int64_t b,
+                 int64_t e,
+                 float* y) { kernels::quant_matmul_k_vnni(xq, xrow, T, w, nullptr, b, e, y); };
+    // Q4_K: also the GEMM reading rows packed at load (what the backend runs), alternating.
+    std::unique_ptr<kernels::PackedKQuant> packed;
+    if (kernels::PackedKQuant::supports(w)) {
+      packed = std::make_unique<kernels::PackedKQuant>(w);
+      packed->pack_groups(w, 0, packed->groups());
+    }
+    std::vector<float> y_packed(y_new.size());
+    std::vector<double> t_old, t_new, t_packed;
     for (int r = 0; r < reps; ++r) {
       for (int which = 0; which < 2; ++which) {
         const double t0 = thread_seconds();
@@ -96,6 +110,12 @@ int main(int argc, char** argv) {
                                 which ? y_new.data() : y_old.data());
         const double dt = thread_seconds() - t0;
         (which ? t_new : t_old).push_back(dt);
+      }
+      if (packed) {
+        const double t0 = thread_seconds();
+        kernels::quant_matmul_k_vnni(xq.data(), xrow, T, w, packed.get(), 0, s.rows,
+                                     y_packed.data());
+        t_packed.push_back(thread_seconds() - t0);
       }
     }
     double max_rel = 0;  // Q6_K: the old path left its float sum uncontracted (decode does not)
@@ -110,6 +130,55 @@ int main(int argc, char** argv) {
                 std::string(dtype_name(s.type)).c_str(), (long long)s.rows, (long long)s.cols,
                 (long long)T, gmac / median(t_old), gmac / median(t_new),
                 median(t_old) / median(t_new), same);
+    if (packed) {
+      std::printf("      packed rows (load-time layout):             %7.2f GMAC/s  x%.2f  %s\n",
+                  gmac / median(t_packed), median(t_new) / median(t_packed),
+                  y_packed == y_new ? "bit-identical" : "DIFFERENT");
+    }
+  }
+
+  // Decode (one token) on Q4_K: the stored layout (vec_dot_q4_k row by row) against the packed
+  // 16-row layout, over a matrix larger than the caches (what a decode step streams).
+  for (const int64_t cols : {int64_t{1024}, int64_t{4096}, int64_t{12288}}) {
+    const int64_t rows = (int64_t{96} << 20) / (cols / 256 * 144);  // ~96 MB of Q4_K
+    std::vector<float> wf(static_cast<size_t>(cols)), x(static_cast<size_t>(cols));
+    for (float& v : x) v = dist(rng);
+    const size_t row_bytes = row_size(DType::Q4_K, cols);
+    std::vector<std::byte> wq(row_bytes * rows);
+    for (int64_t r = 0; r < rows; ++r) {
+      if (r < 64)
+        for (float& v : wf) v = dist(rng);
+      if (r < 64)
+        quant::quantize_row(DType::Q4_K, wf.data(), wq.data() + r * row_bytes, cols);
+      else
+        std::memcpy(wq.data() + r * row_bytes, wq.data() + (r % 64) * row_bytes, row_bytes);
+    }
+    const WeightView w{wq.data(), DType::Q4_K, rows, cols};
+    kernels::PackedKQuant packed(w);
+    packed.pack_groups(w, 0, packed.groups());
+    const size_t xrow = kernels::ref::quantized_activation_bytes(DType::Q4_K, cols);
+    std::vector<std::byte> xq(xrow);
+    kernels::ref::quantize_activations(DType::Q4_K, x.data(), cols, xq.data());
+    std::vector<float> y_old(static_cast<size_t>(rows)), y_new(y_old.size());
+    std::vector<double> t_old, t_new;
+    for (int r = 0; r < reps; ++r) {
+      double t0 = thread_seconds();
+      for (int64_t n = 0; n < rows; ++n)
+        y_old[n] = kernels::vec_dot_q4_k(DType::Q4_K, w.row(n), xq.data(), cols);
+      t_old.push_back(thread_seconds() - t0);
+      t0 = thread_seconds();
+      kernels::packed_matmul_gemv(xq.data(), xrow, 1, packed, 0, rows, y_new.data());
+      t_new.push_back(thread_seconds() - t0);
+    }
+    std::printf("Q4_K decode %6lld x %6lld: stored %6.1f GB/s  packed %6.1f GB/s  x%.2f  %s\n",
+                (long long)rows, (long long)cols, w.bytes() / median(t_old) / 1e9,
+                w.bytes() / median(t_new) / 1e9, median(t_old) / median(t_new),
+                y_old == y_new ? "bit-identical" : "DIFFERENT");
+    for (int64_t n = 0; n < rows; ++n)
+      if (y_old[n] != y_new[n]) {
+        std::printf("  row %lld: %.9g vs %.9g\n", (long long)n, y_old[n], y_new[n]);
+        break;
+      }
   }
   return 0;
 }

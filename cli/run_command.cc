@@ -151,6 +151,7 @@ int run(const RunOptions& o) {
                           : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   ThreadPool pool(threads);
   auto backend = kernels::make_cpu_backend(pool, o.isa);
+  model->prepare_weights(*backend);
   const int64_t ctx =
       o.ctx_size > 0 ? o.ctx_size : static_cast<int64_t>(prompt.size()) + o.max_tokens;
   Sequence sequence(*model, ctx);

@@ -125,6 +125,7 @@ int serve(const ServeOptions& o) {
                           : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   ThreadPool pool(threads);
   auto backend = kernels::make_cpu_backend(pool, o.isa);
+  model->prepare_weights(*backend);
 
   EngineOptions eo;
   eo.scheduler.max_running = std::max<int64_t>(1, o.parallel);

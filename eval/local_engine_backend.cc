@@ -23,6 +23,7 @@ LocalEngineBackend::LocalEngineBackend(const std::string& model_path, int n_thre
   tokenizer_ = std::make_unique<tokenizer::Tokenizer>(tokenizer::Tokenizer::load(model_path));
   pool_ = std::make_unique<ThreadPool>(std::max(1, n_threads));
   backend_ = kernels::make_cpu_backend(*pool_);
+  model_->prepare_weights(*backend_);
   if (std::filesystem::is_directory(model_path)) {
     try {
       chat::TemplateSource source = chat::find_chat_template(model_path);

@@ -4,6 +4,7 @@
 // converted inside the kernels. Shapes are given in the comments as [rows, cols], row-major.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string_view>
@@ -45,13 +46,33 @@ struct AttentionShape {
   }
 };
 
+// A weight matrix relaid out for one backend's kernels, made once at load by
+// Backend::prepare_weight and immutable afterwards (the CPU backend's interleaved Q4_K / Q6_K
+// rows; a GPU backend would keep its device copy here). Owned by the model next to the view.
+class PreparedWeight {
+ public:
+  virtual ~PreparedWeight() = default;
+  virtual size_t bytes() const = 0;  // memory it holds
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
   virtual std::string_view name() const = 0;
 
+  // The weight in this backend's own layout, or null where the stored layout is what its
+  // kernels read. Afterwards matmul reads only the prepared copy (the caller may drop the stored
+  // pages from memory; they stay readable).
+  virtual std::unique_ptr<PreparedWeight> prepare_weight(const WeightView&) { return nullptr; }
+
   // y[t, n] = sum_k x[t, k] * w[n, k]; x: [n_tokens, w.cols], y: [n_tokens, w.rows].
-  virtual void matmul(const float* x, int64_t n_tokens, const WeightView& w, float* y) = 0;
+  // `prepared` is null or what prepare_weight returned for w (of this or another backend: one
+  // that does not know it reads w).
+  virtual void matmul(const float* x, int64_t n_tokens, const WeightView& w,
+                      const PreparedWeight* prepared, float* y) = 0;
+  void matmul(const float* x, int64_t n_tokens, const WeightView& w, float* y) {
+    matmul(x, n_tokens, w, nullptr, y);
+  }
   // out[t, :] = table[ids[t], :] as float32; out: [n, table.cols]. ids are pre-validated.
   virtual void embedding(const WeightView& table, const int32_t* ids, int64_t n, float* out) = 0;
   // y[r, :] = x[r, :] / sqrt(mean(x[r, :]^2) + eps) * weight; x, y: [n_rows, dim] (may alias).

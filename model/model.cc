@@ -51,7 +51,7 @@ std::unique_ptr<Model> Model::load(const std::string& path) {
 
 void Model::linear(kernels::Backend& be, const float* x, int64_t n, const Linear& l,
                    float* y) const {
-  be.matmul(x, n, l.weight, y);
+  be.matmul(x, n, l.weight, l.prepared.get(), y);
   if (!l.bias.empty()) be.add_bias(y, n, l.weight.rows, l.bias.data());
 }
 
@@ -147,7 +147,7 @@ void Model::forward(kernels::Backend& be, std::span<const BatchSlice> slices, fl
     row += n;
     wanted += b.n_logits;
   }
-  if (wanted > 0) be.matmul(s.xn.data(), wanted, w.lm_head, logits);
+  if (wanted > 0) be.matmul(s.xn.data(), wanted, w.lm_head, w.lm_head_prepared.get(), logits);
 }
 
 kernels::AttentionShape Model::attention_shape(int64_t n_tokens, int64_t pos0) const {

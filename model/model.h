@@ -50,6 +50,13 @@ class Model {
   const GenerationConfig& generation_config() const { return generation_; }
   const ModelWeights& weights() const { return weights_; }
 
+  // Lets the backend relay out the weights for its kernels (prepare_weights in weights.h): call
+  // once after load, before the model is shared; forward then runs on the prepared copies with
+  // any backend that knows them. Returns the bytes they hold.
+  size_t prepare_weights(kernels::Backend& backend) {
+    return junction::prepare_weights(weights_, backend);
+  }
+
   // Runs the tokens of several sequences through the model as one batch (the weights are read
   // once for all of them), appending each slice's keys and values to its cache. Writes the
   // wanted logits slice after slice: [sum of n_logits, vocab].

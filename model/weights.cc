@@ -1,5 +1,10 @@
 #include "model/weights.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstdint>
+
 #include "core/error.h"
 #include "kernels/quant/quant_ref.h"
 
@@ -41,7 +46,7 @@ class Loader {
   }
 
   Linear linear(const std::string& prefix, int64_t out, int64_t in, bool bias) {
-    Linear l{matrix(prefix + ".weight", out, in), {}};
+    Linear l{matrix(prefix + ".weight", out, in), {}, nullptr};
     if (bias) l.bias = vector(prefix + ".bias", out);
     return l;
   }
@@ -135,7 +140,7 @@ class GgufLoader {
     return out;
   }
   Linear linear(const std::string& prefix, int64_t out, int64_t in) {
-    Linear l{matrix(prefix + ".weight", out, in), {}};
+    Linear l{matrix(prefix + ".weight", out, in), {}, nullptr};
     if (find(prefix + ".bias")) l.bias = vector(prefix + ".bias", out);
     return l;
   }
@@ -179,6 +184,33 @@ ModelWeights load_gguf_weights(const ModelConfig& c, std::unique_ptr<GgufFile> g
   w.matrix_bytes = load.bytes;
   w.gguf = std::move(gguf);
   return w;
+}
+
+namespace {
+// Unmaps the whole pages inside a matrix's range from this process (clean file pages: the next
+// read faults them in again from the page cache or the file).
+void drop_pages(const WeightView& w) {
+  const auto page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  const auto begin = (reinterpret_cast<uintptr_t>(w.data) + page - 1) / page * page;
+  const auto end = (reinterpret_cast<uintptr_t>(w.data) + w.bytes()) / page * page;
+  if (begin < end) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+}
+}  // namespace
+
+size_t prepare_weights(ModelWeights& weights, kernels::Backend& backend) {
+  size_t bytes = 0;
+  auto prepare = [&](const WeightView& view, std::shared_ptr<const kernels::PreparedWeight>& to) {
+    to = backend.prepare_weight(view);
+    if (to == nullptr) return;
+    bytes += to->bytes();
+    drop_pages(view);
+  };
+  for (LayerWeights& L : weights.layers)
+    for (Linear* l :
+         {&L.q_proj, &L.k_proj, &L.v_proj, &L.o_proj, &L.gate_proj, &L.up_proj, &L.down_proj})
+      prepare(l->weight, l->prepared);
+  prepare(weights.lm_head, weights.lm_head_prepared);
+  return bytes;
 }
 
 }  // namespace junction

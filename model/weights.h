@@ -9,6 +9,7 @@
 #include "core/tensor.h"
 #include "formats/gguf.h"
 #include "formats/safetensors.h"
+#include "kernels/ops.h"
 #include "model/config.h"
 
 namespace junction {
@@ -16,6 +17,8 @@ namespace junction {
 struct Linear {
   WeightView weight;        // [out_features, in_features]
   std::vector<float> bias;  // [out_features] or empty
+  // The backend's load-time copy of weight (prepare_weights), or null: matmul reads the view.
+  std::shared_ptr<const kernels::PreparedWeight> prepared;
 };
 
 struct LayerWeights {
@@ -31,6 +34,7 @@ struct ModelWeights {
   std::vector<LayerWeights> layers;
   std::vector<float> norm;  // [hidden]
   WeightView lm_head;       // [vocab, hidden]; the embedding matrix when tied
+  std::shared_ptr<const kernels::PreparedWeight> lm_head_prepared;
   size_t matrix_bytes = 0;  // bytes of all matrices (what one decode step streams, roughly)
   // The mapped file(s) the views point into: a safetensors checkpoint or a GGUF file.
   std::unique_ptr<SafetensorsCheckpoint> checkpoint;
@@ -39,6 +43,13 @@ struct ModelWeights {
     return checkpoint ? checkpoint->mapped_bytes() : gguf ? gguf->file_bytes() : 0;
   }
 };
+
+// Gives every matrix the backend's own copy where it makes one (Backend::prepare_weight: the CPU
+// backend packs Q4_K), replacing earlier copies, and drops the mapped pages of each matrix it
+// copied from this process's memory (madvise; they stay mapped, so any backend can still read
+// the views), so resident memory stays about one copy of the weights. The views must point into
+// file mappings. Returns the bytes the prepared copies hold.
+size_t prepare_weights(ModelWeights& weights, kernels::Backend& backend);
 
 // Weights of a Hugging Face checkpoint, by HF tensor names.
 ModelWeights load_weights(const ModelConfig& config,

@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "core/thread_pool.h"
 #include "kernels/cpu/isa_kernels.h"
+#include "kernels/cpu/packed_k_quant.h"
 #include "kernels/ops.h"
 #include "kernels/ref/ref_ops.h"
 
@@ -52,7 +53,21 @@ class CpuBackend final : public Backend {
 
   std::string_view name() const override { return k_.name; }
 
-  void matmul(const float* x, int64_t n_tokens, const WeightView& w, float* y) override {
+  // Q4_K and Q6_K matrices are packed into 16-row interleaved blocks (packed_k_quant.h), the
+  // groups split over the pool's threads.
+  std::unique_ptr<PreparedWeight> prepare_weight(const WeightView& w) override {
+    if (!PackedKQuant::supports(w)) return nullptr;
+    auto packed = std::make_unique<PackedKQuant>(w);
+    pool_.parallel_for(packed->groups(), 1,
+                       [&](int64_t begin, int64_t end) { packed->pack_groups(w, begin, end); });
+    return packed;
+  }
+
+  void matmul(const float* x, int64_t n_tokens, const WeightView& w, const PreparedWeight* prepared,
+              float* y) override {
+    if (const auto* p = dynamic_cast<const PackedKQuant*>(prepared);
+        p != nullptr && p->rows() == w.rows && p->cols() == w.cols)
+      return packed_matmul(x, n_tokens, w, *p, y);
     if (is_quantized(w.dtype)) return quant_matmul(x, n_tokens, w, y);
     // Row ranges in multiples of 16 keep every thread on whole register tiles.
     pool_.parallel_for(w.rows, 16, [&](int64_t begin, int64_t end) {
@@ -138,6 +153,23 @@ class CpuBackend final : public Backend {
   // Activations are quantized once per call (each token's row into Q8_0 or Q8_K blocks), then
   // every thread takes a slice of the weight rows.
   void quant_matmul(const float* x, int64_t n_tokens, const WeightView& w, float* y) {
+    const size_t row_bytes = quantize_activations(x, n_tokens, w);
+    pool_.parallel_for(w.rows, 16, [&](int64_t begin, int64_t end) {
+      k_.quant_matmul_rows(quantized_.data(), row_bytes, n_tokens, w, begin, end, y);
+    });
+  }
+
+  // Row ranges in multiples of 16 are whole packed groups.
+  void packed_matmul(const float* x, int64_t n_tokens, const WeightView& w, const PackedKQuant& p,
+                     float* y) {
+    const size_t row_bytes = quantize_activations(x, n_tokens, w);
+    pool_.parallel_for(w.rows, kPackedRows, [&](int64_t begin, int64_t end) {
+      k_.packed_matmul_rows(quantized_.data(), row_bytes, n_tokens, p, begin, end, y);
+    });
+  }
+
+  // Each token's row of x into quantized_ as w's dot products take it; returns the bytes per row.
+  size_t quantize_activations(const float* x, int64_t n_tokens, const WeightView& w) {
     const size_t row_bytes = ref::quantized_activation_bytes(w.dtype, w.cols);
     if (quantized_.size() < row_bytes * n_tokens) quantized_.resize(row_bytes * n_tokens);
     auto quantize = [&](int64_t begin, int64_t end) {
@@ -149,9 +181,7 @@ class CpuBackend final : public Backend {
     } else {
       pool_.parallel_for(n_tokens, 1, quantize);
     }
-    pool_.parallel_for(w.rows, 16, [&](int64_t begin, int64_t end) {
-      k_.quant_matmul_rows(quantized_.data(), row_bytes, n_tokens, w, begin, end, y);
-    });
+    return row_bytes;
   }
 
   template <class F>

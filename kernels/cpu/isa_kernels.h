@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "core/tensor.h"
+#include "kernels/cpu/packed_k_quant.h"
 #include "kernels/ops.h"
 
 namespace junction::kernels {
@@ -20,6 +21,10 @@ struct IsaKernels {
   // (xq: [n_tokens] rows of xq_row_bytes, see ref::quantize_activations).
   void (*quant_matmul_rows)(const std::byte* xq, size_t xq_row_bytes, int64_t n_tokens,
                             const WeightView& w, int64_t row_begin, int64_t row_end, float* y);
+  // The same for Q4_K / Q6_K weights packed at load (packed_k_quant.h); p.rows() is y's row
+  // stride.
+  void (*packed_matmul_rows)(const std::byte* xq, size_t xq_row_bytes, int64_t n_tokens,
+                             const PackedKQuant& p, int64_t row_begin, int64_t row_end, float* y);
   // One token's activations quantized for weights of `weight_type`, byte for byte as
   // ref::quantize_activations does it.
   void (*quantize_activations)(DType weight_type, const float* x, int64_t n, std::byte* out);

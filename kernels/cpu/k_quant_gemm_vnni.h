@@ -1,6 +1,7 @@
 // Prefill GEMM for Q4_K and Q6_K weights on AVX-512 VNNI: a register tile of 4 weight rows x up
 // to 16 tokens. Included by kernels_avx512.cc inside its anonymous namespace, after
-// quant_dot_impl.h (it reuses UnpackedKRow / unpack_k_row).
+// quant_dot_impl.h and packed_k_quant_kernels.h (it reuses UnpackedKRow / unpack_k_row, and reads
+// weights packed at load through unpack_packed_row).
 //
 // Layout. In Q4_K and Q6_K every run of 16 weights shares one integer sub-block scale. The
 // activations of 4 tokens are interleaved 16 bytes at a time, so one 512-bit vector holds the
@@ -58,14 +59,22 @@ struct KRowTile {
   std::vector<float> d, dmin;       // [sb][16]
 };
 
-void prepare_k_rows(const WeightView& w, int64_t n, int count, int64_t nsb, KRowTile& rt) {
+// Rows come from the stored matrix w, or from its packed copy where there is one.
+void prepare_k_rows(const WeightView& w, const PackedKQuant* packed, int64_t n, int count,
+                    int64_t nsb, KRowTile& rt) {
   rt.d.resize(static_cast<size_t>(nsb * 16));
   rt.dmin.resize(static_cast<size_t>(nsb * 16));
+  // Packed rows from a multiple of 4 come out four at a time (past `count`: rows whose outputs
+  // are not written).
+  const bool four = packed != nullptr && n % 4 == 0;
+  if (four) unpack_packed_rows4(*packed, n, rt.rows);
   for (int r = 0; r < 4; ++r) {
     UnpackedKRow& u = rt.rows[r];
-    if (r < count)
+    if (!four && r < count && packed != nullptr)
+      unpack_packed_row(*packed, n + r, u);
+    else if (!four && r < count)
       unpack_k_row(w.dtype, w.row(n + r), w.cols, u);
-    else
+    else if (!four)
       u = rt.rows[count - 1];
     rt.offsets[r].resize(static_cast<size_t>(nsb * 16));
     for (int64_t i = 0; i < nsb * 16; ++i)
@@ -168,8 +177,10 @@ bool has_k_gemm(DType type) {
 // Rows [row_begin, row_end) x all tokens. Tokens go in blocks whose interleaved activations fit
 // half of L2; within a block each 4-row tile is unpacked once and meets every token, so the
 // unpacking is paid once per (row, token block) and the weights are read once per token block.
+// `packed`: w's packed copy or null.
 void quant_matmul_k_vnni(const std::byte* xq, size_t xq_row_bytes, int64_t n_tokens,
-                         const WeightView& w, int64_t row_begin, int64_t row_end, float* y) {
+                         const WeightView& w, const PackedKQuant* packed, int64_t row_begin,
+                         int64_t row_end, float* y) {
   const int64_t nsb = w.cols / quant::kQK_K;
   // Equal blocks, as few as fit the panel budget (each block unpacks every row once more).
   const int64_t per_token = w.cols + w.cols / 8;  // interleaved bytes + bsums + scales
@@ -185,7 +196,7 @@ void quant_matmul_k_vnni(const std::byte* xq, size_t xq_row_bytes, int64_t n_tok
     prepare_k_tokens(xq + tb * xq_row_bytes, xq_row_bytes, count, nsb, tok);
     for (int64_t n = row_begin; n < row_end; n += 4) {
       const int rows = static_cast<int>(std::min<int64_t>(4, row_end - n));
-      prepare_k_rows(w, n, rows, nsb, rt);
+      prepare_k_rows(w, packed, n, rows, nsb, rt);
       for (int64_t g0 = 0; g0 < groups; g0 += 4) {
         const int G = static_cast<int>(std::min<int64_t>(4, groups - g0));
         switch (G) {

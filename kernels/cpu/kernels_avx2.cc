@@ -14,6 +14,8 @@ namespace junction::kernels {
 namespace {
 // The quantized dots first: the kernel templates call them.
 #include "kernels/cpu/quant_dot_impl.h"
+// Q4_K weights packed at load.
+#include "kernels/cpu/packed_k_quant_kernels.h"
 
 #include "kernels/cpu/kernels_impl.h"
 }  // namespace

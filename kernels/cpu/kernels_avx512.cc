@@ -14,6 +14,8 @@ namespace junction::kernels {
 namespace {
 // The quantized dots first: the kernel templates call them.
 #include "kernels/cpu/quant_dot_impl.h"
+// Q4_K weights packed at load.
+#include "kernels/cpu/packed_k_quant_kernels.h"
 // The prefill GEMMs for quantized weights on VNNI (used by quant_matmul_rows for > 1 token).
 #include "kernels/cpu/k_quant_gemm_vnni.h"
 #include "kernels/cpu/q8_0_gemm_vnni.h"

@@ -145,7 +145,7 @@ void quant_matmul_rows(const std::byte* xq, size_t xq_row_bytes, int64_t n_token
   if (n_tokens > 1 && w.dtype == DType::Q8_0)
     return quant_matmul_q8_0_vnni(xq, xq_row_bytes, n_tokens, w, row_begin, row_end, y);
   if (n_tokens > 1 && has_k_gemm(w.dtype))
-    return quant_matmul_k_vnni(xq, xq_row_bytes, n_tokens, w, row_begin, row_end, y);
+    return quant_matmul_k_vnni(xq, xq_row_bytes, n_tokens, w, nullptr, row_begin, row_end, y);
 #endif
   if (n_tokens > 1 && has_unpacked_dot(w.dtype))
     return quant_matmul_unpacked(xq, xq_row_bytes, n_tokens, w, row_begin, row_end, y);
@@ -153,6 +153,23 @@ void quant_matmul_rows(const std::byte* xq, size_t xq_row_bytes, int64_t n_token
   for (int64_t n = row_begin; n < row_end; ++n)
     for (int64_t t = 0; t < n_tokens; ++t)
       y[t * w.rows + n] = dot(w.dtype, w.row(n), xq + t * xq_row_bytes, w.cols);
+}
+
+// Q4_K / Q6_K weights packed at load (packed_k_quant.h): a few tokens stream the packed rows
+// once (each group of 16 rows meets every token); more go through the prefill GEMM on rows
+// unpacked from the packed copy.
+template <class S>
+void packed_matmul_rows(const std::byte* xq, size_t xq_row_bytes, int64_t n_tokens,
+                        const PackedKQuant& p, int64_t row_begin, int64_t row_end, float* y) {
+  constexpr int64_t kGemvTokens = 2;
+  if (n_tokens <= kGemvTokens)
+    return packed_matmul_gemv(xq, xq_row_bytes, n_tokens, p, row_begin, row_end, y);
+#if defined(__AVX512VNNI__) && defined(__AVX512VL__)
+  const WeightView shape{nullptr, p.dtype(), p.rows(), p.cols()};
+  return quant_matmul_k_vnni(xq, xq_row_bytes, n_tokens, shape, &p, row_begin, row_end, y);
+#else
+  return packed_matmul_unpacked(xq, xq_row_bytes, n_tokens, p, row_begin, row_end, y);
+#endif
 }
 
 template <class S>
@@ -368,6 +385,7 @@ IsaKernels make_isa_kernels(const char* name) {
   return IsaKernels{name,
                     &matmul_rows<S>,
                     &quant_matmul_rows<S>,
+                    &packed_matmul_rows<S>,
                     &quantize_activations<S>,
                     &convert_row<S>,
                     &rms_norm<S>,

@@ -94,8 +94,10 @@ float vec_dot_q4_k(DType, const std::byte* row, const void* activations, int64_t
     }
     int mins = 0;
     for (int j = 0; j < 8; ++j) mins += m[j] * (y[i].bsums[2 * j] + y[i].bsums[2 * j + 1]);
-    sum += y[i].d * h2f(x[i].d) * static_cast<float>(hsum_i32(acc)) -
-           y[i].d * h2f(x[i].dmin) * static_cast<float>(mins);
+    // The fused form GCC contracts the plain expression to in a kernels TU, written out so that
+    // it does not depend on inlining (the packed kernels and the prefill GEMM use it too).
+    sum += std::fma(y[i].d * h2f(x[i].d), static_cast<float>(hsum_i32(acc)),
+                    -(y[i].d * h2f(x[i].dmin) * static_cast<float>(mins)));
   }
   return sum;
 }
@@ -172,7 +174,8 @@ float vec_dot_q6_k(DType, const std::byte* row, const void* activations, int64_t
     }
     int offset = 0;  // the codes carry +32: subtract 32 * sum of each group's activations
     for (int g = 0; g < 16; ++g) offset += x[i].scales[g] * y[i].bsums[g];
-    sum += h2f(x[i].d) * y[i].d * static_cast<float>(hsum_i32(acc) - 32 * offset);
+    // Fused as GCC contracts the plain expression, written out (see vec_dot_q4_k).
+    sum = std::fma(h2f(x[i].d) * y[i].d, static_cast<float>(hsum_i32(acc) - 32 * offset), sum);
   }
   return sum;
 }
@@ -252,13 +255,16 @@ void unpack_k_row(DType type, const std::byte* row, int64_t n, UnpackedKRow& u) 
   }
 }
 
-// Finishes one super-block's sum for one token from its integer accumulator.
+// Adds one super-block to a token's running sum from its integer accumulator, in
+// vec_dot_q4_k / vec_dot_q6_k's float order.
 inline float finish_k_block(DType type, const UnpackedKRow& u, int64_t i, const quant::BlockQ8_K& y,
-                            int total) {
+                            int total, float sum) {
   const int offsets =
       hsum_i32(_mm256_madd_epi16(load256(y.bsums), load256(u.group_offsets.data() + 16 * i)));
-  if (type == DType::Q6_K) return u.d[i] * y.d * static_cast<float>(total - 32 * offsets);
-  return y.d * u.d[i] * static_cast<float>(total) - y.d * u.dmin[i] * static_cast<float>(offsets);
+  if (type == DType::Q6_K)
+    return std::fma(u.d[i] * y.d, static_cast<float>(total - 32 * offsets), sum);
+  return sum + std::fma(y.d * u.d[i], static_cast<float>(total),
+                        -(y.d * u.dmin[i] * static_cast<float>(offsets)));
 }
 
 float dot_unpacked_k(DType type, const UnpackedKRow& u, const quant::BlockQ8_K* y, int64_t n) {
@@ -284,7 +290,7 @@ float dot_unpacked_k(DType type, const UnpackedKRow& u, const quant::BlockQ8_K* 
           static_cast<float>(hsum_i32(_mm256_madd_epi16(load256(y[i].bsums), offsets))), q5mins);
       continue;
     }
-    sum += finish_k_block(type, u, i, y[i], hsum_i32(acc));
+    sum = finish_k_block(type, u, i, y[i], hsum_i32(acc), sum);
   }
   return type == DType::Q5_K ? hsum_f32(q5acc) + q5mins : sum;
 }
@@ -333,8 +339,8 @@ void dot2_unpacked_k(DType type, const UnpackedKRow& u, const quant::BlockQ8_K* 
           static_cast<float>(hsum_i32(_mm256_madd_epi16(load256(y1[i].bsums), offsets))), q5mins1);
       continue;
     }
-    sum0 += finish_k_block(type, u, i, y0[i], _mm512_reduce_add_epi32(acc0));
-    sum1 += finish_k_block(type, u, i, y1[i], _mm512_reduce_add_epi32(acc1));
+    sum0 = finish_k_block(type, u, i, y0[i], _mm512_reduce_add_epi32(acc0), sum0);
+    sum1 = finish_k_block(type, u, i, y1[i], _mm512_reduce_add_epi32(acc1), sum1);
   }
   if (type == DType::Q5_K) {
     sum0 = hsum_f32(q5acc0) + q5mins0;

@@ -10,7 +10,8 @@ namespace {
 class ReferenceBackend final : public Backend {
  public:
   std::string_view name() const override { return "reference"; }
-  void matmul(const float* x, int64_t n_tokens, const WeightView& w, float* y) override {
+  void matmul(const float* x, int64_t n_tokens, const WeightView& w, const PreparedWeight*,
+              float* y) override {
     ref::matmul(x, n_tokens, w, y);
   }
   void embedding(const WeightView& table, const int32_t* ids, int64_t n, float* out) override {

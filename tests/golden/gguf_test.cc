@@ -99,6 +99,7 @@ void check_teacher_forced(const std::string& gguf, const std::string& reference,
   const int64_t V = model->config().vocab_size;
   ThreadPool pool(2);
   auto backend = kernels::make_cpu_backend(pool);
+  model->prepare_weights(*backend);  // as the CLI and server run it (Q4_K packed)
   double worst = 0, total_diff = 0;
   int compared = 0, diffs = 0;
   std::vector<double> step_worst;
@@ -175,6 +176,39 @@ TEST(GgufTeacherForced, FloatAgreeWithLlamaCppF32Cache) {
   check_teacher_forced("qwen3-e2e-BF16.gguf", "qwen3-e2e-BF16.llamacpp-kvf32.json", 5e-2, 3e-2);
   check_teacher_forced("qwen3-e2e-BF16.gguf", "qwen3-e2e-BF16.chat.llamacpp-kvf32.json", 5e-2,
                        3e-2);
+}
+
+// Q4_K / Q6_K weights packed at load (Model::prepare_weights, kernels/cpu/packed_k_quant.h): the
+// logits of every position equal the stored layout's bit for bit, with the prompt in one batch
+// (the prefill GEMM on packed rows) and token by token (the packed decode GEMV).
+TEST(GgufModel, PackedKQuantLogitsEqualStoredLayoutInPrefillAndDecode) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "sanitizer builds fuse float operations differently (see quant_test.cc)";
+#endif
+  const std::string file = kGguf + "qwen3-qbase-Q4_K_M.gguf";
+  const auto stored = Model::load(file);
+  const auto packed = Model::load(file);
+  ThreadPool pool(2);
+  auto backend = kernels::make_cpu_backend(pool);
+  const size_t packed_bytes = packed->prepare_weights(*backend);
+  if (backend->name() != std::string_view("scalar")) {
+    EXPECT_GT(packed_bytes, 0u);
+    EXPECT_NE(packed->weights().layers[0].q_proj.prepared, nullptr);
+  }
+  const auto refs = read_json(kGguf + "qwen3-qbase-Q4_K_M.llamacpp-kvf32.json");
+  auto ids = refs["prompts"][0]["ids"].get<std::vector<int32_t>>();
+  const auto generated = refs["prompts"][0]["generated"].get<std::vector<int32_t>>();
+  ids.insert(ids.end(), generated.begin(), generated.end());
+  auto logits = [&](const Model& m, int64_t chunk) {
+    Sequence seq(m, static_cast<int64_t>(ids.size()));
+    std::vector<float> all;
+    seq.feed(*backend, ids, chunk, &all);
+    return all;
+  };
+  const auto want = logits(*stored, 512);
+  EXPECT_TRUE(logits(*packed, 512) == want) << "prefill on packed weights";
+  EXPECT_TRUE(logits(*packed, 1) == logits(*stored, 1)) << "decode on packed weights";
+  EXPECT_TRUE(logits(*packed, 1) == want) << "packed decode against stored prefill";
 }
 
 // The BF16 GGUF holds the same weights as the safetensors fixture: same logits as HF.

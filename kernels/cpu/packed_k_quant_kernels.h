@@ -1,0 +1,470 @@
+// Matmuls on Q4_K / Q6_K weights in the interleaved layout of packed_k_quant.h. Included by
+// kernels_avx512.cc and kernels_avx2.cc inside their anonymous namespace, after quant_dot_impl.h
+// (kernels_scalar.cc has plain versions of the entry points).
+//
+// Decode (and a few tokens): one group of 16 rows per step. Per 64 bytes of codes (4 weights of
+// each of 16 rows, per nibble or bit plane) the codes take a mask (and for Q6_K a shift and an or)
+// and one u8 x s8 dot against 4 activations broadcast to every row's lane; each sub-block's sums
+// are scaled by the 16 rows' scales once, Q4_K's minima and Q6_K's +32 offset go through the
+// activations' 16-element sums. The rows stay in lanes to the end: nothing is summed across lanes.
+//
+// Numbers: per super-block the integer sums are exactly those of vec_dot_q4_k / vec_dot_q6_k
+// (integer adds in any order), finished in float per row in their order: Q4_K sum +=
+// fma(y.d * d, total, -(y.d * dmin * mins)), Q6_K sum = fma(d * y.d, total, sum), as the prefill
+// GEMM (k_quant_gemm_vnni.h) does too. Decode and prefill agree bit for bit, and with the stored
+// layout's kernels.
+//
+// On AVX-512 VNNI, Q4_K's high nibbles are masked in place (16 x code), so their sums come out 16
+// times too large; the low sub-block's scale is taken 16 times too, and the total is shifted right
+// by 4 at the end (exact: every term is a multiple of 16; |total| < 2^29). AVX2 has no u8 x s8
+// dot that would not saturate on 16 x code, so it shifts the high nibbles down instead.
+
+// Activation sums per sub-block pair, as the minima need them: bs2[sb * 8 + s] = bsums[2s] +
+// bsums[2s + 1] of super-block sb (|value| <= 32 x 128, fits int16).
+inline void q4_k_sub_block_sums(const quant::BlockQ8_K* y, int64_t nsb, int16_t* bs2) {
+  for (int64_t i = 0; i < nsb; ++i)
+    for (int s = 0; s < 8; ++s)
+      bs2[i * 8 + s] = static_cast<int16_t>(y[i].bsums[2 * s] + y[i].bsums[2 * s + 1]);
+}
+
+inline int32_t load_i32(const void* p) {
+  int32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+
+#if defined(__AVX512VNNI__) && defined(__AVX512BW__)
+
+// out[r] = dot(row 16g + r, token y) for the 16 rows of one group.
+inline void packed_q4_k_group_dot(const BlockQ4_Kx16* blocks, int64_t nsb,
+                                  const quant::BlockQ8_K* y, const int16_t* bs2, float* out) {
+  const __m512i low = _mm512_set1_epi8(0x0F), high = _mm512_set1_epi8(static_cast<char>(0xF0));
+  __m512 sum = _mm512_setzero_ps();
+  for (int64_t i = 0; i < nsb; ++i) {
+    const BlockQ4_Kx16& b = blocks[i];
+    const int8_t* q8 = y[i].qs;
+    __m512i acc = _mm512_setzero_si512();
+    for (int c = 0; c < 4; ++c) {
+      __m512i lo = _mm512_setzero_si512(), hi = _mm512_setzero_si512();
+      for (int v = 0; v < 8; ++v) {
+        const __m512i w = _mm512_load_si512(b.qs[8 * c + v]);
+        lo = _mm512_dpbusd_epi32(lo, _mm512_and_si512(w, low),
+                                 _mm512_set1_epi32(load_i32(q8 + 64 * c + 4 * v)));
+        hi = _mm512_dpbusd_epi32(hi, _mm512_and_si512(w, high),
+                                 _mm512_set1_epi32(load_i32(q8 + 64 * c + 32 + 4 * v)));
+      }
+      const __m512i sc_lo = _mm512_slli_epi32(
+          _mm512_cvtepu8_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(b.scales[2 * c]))),
+          4);
+      const __m512i sc_hi = _mm512_cvtepu8_epi32(
+          _mm_load_si128(reinterpret_cast<const __m128i*>(b.scales[2 * c + 1])));
+      acc = _mm512_add_epi32(
+          acc, _mm512_add_epi32(_mm512_mullo_epi32(lo, sc_lo), _mm512_mullo_epi32(hi, sc_hi)));
+    }
+    const __m512i total = _mm512_srai_epi32(acc, 4);
+    __m512i mins = _mm512_setzero_si512();
+    for (int j = 0; j < 4; ++j)
+      mins = _mm512_dpwssd_epi32(
+          mins,
+          _mm512_cvtepu8_epi16(_mm256_load_si256(reinterpret_cast<const __m256i*>(b.mins[j]))),
+          _mm512_set1_epi32(load_i32(bs2 + i * 8 + 2 * j)));
+    const __m512 d = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(b.d)));
+    const __m512 dmin =
+        _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(b.dmin)));
+    const __m512 yd = _mm512_set1_ps(y[i].d);
+    sum = _mm512_add_ps(
+        sum, _mm512_fmsub_ps(_mm512_mul_ps(yd, d), _mm512_cvtepi32_ps(total),
+                             _mm512_mul_ps(_mm512_mul_ps(yd, dmin), _mm512_cvtepi32_ps(mins))));
+  }
+  _mm512_storeu_ps(out, sum);
+}
+
+// out[r] = dot(row 16g + r, token y) for a group of Q6_K rows. Codes (value + 32) are rebuilt
+// from the low-4-bit and high-2-bit planes in place; sums per 16-element group are scaled by
+// that group's 16 scales.
+inline void packed_q6_k_group_dot(const BlockQ6_Kx16* blocks, int64_t nsb,
+                                  const quant::BlockQ8_K* y, float* out) {
+  const __m512i m0f = _mm512_set1_epi8(0x0F), m03 = _mm512_set1_epi8(0x03);
+  const __m512i m0c = _mm512_set1_epi8(0x0C), m30 = _mm512_set1_epi8(0x30);
+  const __m512i mc0 = _mm512_set1_epi8(static_cast<char>(0xC0));
+  __m512 sum = _mm512_setzero_ps();
+  for (int64_t i = 0; i < nsb; ++i) {
+    const BlockQ6_Kx16& b = blocks[i];
+    const int8_t* q8 = y[i].qs;
+    __m512i acc = _mm512_setzero_si512(), offset = _mm512_setzero_si512();
+    for (int j = 0; j < 8; ++j)  // sum of scale x 16-element activation sum, per row
+      offset = _mm512_dpwssd_epi32(
+          offset,
+          _mm512_cvtepi8_epi16(_mm256_load_si256(reinterpret_cast<const __m256i*>(b.scales[j]))),
+          _mm512_set1_epi32(load_i32(y[i].bsums + 2 * j)));
+    for (int h = 0; h < 2; ++h) {
+      __m512i part[4][2];  // [quarter][first / second 16 elements of its 32]
+      for (auto& q : part) q[0] = q[1] = _mm512_setzero_si512();
+      for (int v = 0; v < 8; ++v) {
+        const __m512i wa = _mm512_load_si512(b.ql[16 * h + v]);
+        const __m512i wb = _mm512_load_si512(b.ql[16 * h + 8 + v]);
+        const __m512i wh = _mm512_load_si512(b.qh[8 * h + v]);
+        const __m512i c[4] = {
+            _mm512_or_si512(_mm512_and_si512(wa, m0f),
+                            _mm512_slli_epi16(_mm512_and_si512(wh, m03), 4)),
+            _mm512_or_si512(_mm512_and_si512(wb, m0f),
+                            _mm512_slli_epi16(_mm512_and_si512(wh, m0c), 2)),
+            _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(wa, 4), m0f),
+                            _mm512_and_si512(wh, m30)),
+            _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(wb, 4), m0f),
+                            _mm512_srli_epi16(_mm512_and_si512(wh, mc0), 2)),
+        };
+        for (int q = 0; q < 4; ++q)
+          part[q][v / 4] = _mm512_dpbusd_epi32(
+              part[q][v / 4], c[q], _mm512_set1_epi32(load_i32(q8 + 128 * h + 32 * q + 4 * v)));
+      }
+      for (int q = 0; q < 4; ++q) {  // groups 8h + 2q and 8h + 2q + 1: scale pair j = 4h + q
+        const __m512i sc = _mm512_cvtepi8_epi16(
+            _mm256_load_si256(reinterpret_cast<const __m256i*>(b.scales[4 * h + q])));
+        const __m512i even = _mm512_srai_epi32(_mm512_slli_epi32(sc, 16), 16);
+        const __m512i odd = _mm512_srai_epi32(sc, 16);
+        acc = _mm512_add_epi32(acc, _mm512_add_epi32(_mm512_mullo_epi32(part[q][0], even),
+                                                     _mm512_mullo_epi32(part[q][1], odd)));
+      }
+    }
+    const __m512i total = _mm512_sub_epi32(acc, _mm512_slli_epi32(offset, 5));
+    const __m512 d = _mm512_load_ps(b.d);
+    sum = _mm512_fmadd_ps(_mm512_mul_ps(d, _mm512_set1_ps(y[i].d)), _mm512_cvtepi32_ps(total), sum);
+  }
+  _mm512_storeu_ps(out, sum);
+}
+
+#else
+
+// The same on AVX2, rows 0-7 and 8-15 in two 256-bit halves.
+inline void packed_q4_k_group_dot(const BlockQ4_Kx16* blocks, int64_t nsb,
+                                  const quant::BlockQ8_K* y, const int16_t* bs2, float* out) {
+  const __m256i low = _mm256_set1_epi8(0x0F);
+  // A sub-block's 8 scales (u8) as 16-bit pairs (s, s), one per row's lane.
+  auto pair_scales = [](const uint8_t* s) {
+    const __m256i v = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(s)));
+    return _mm256_or_si256(v, _mm256_slli_epi32(v, 16));
+  };
+  __m256 sum[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+  for (int64_t i = 0; i < nsb; ++i) {
+    const BlockQ4_Kx16& b = blocks[i];
+    const int8_t* q8 = y[i].qs;
+    __m256i acc[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
+    for (int c = 0; c < 4; ++c) {
+      const __m256i sc_lo[2] = {pair_scales(b.scales[2 * c]), pair_scales(b.scales[2 * c] + 8)};
+      const __m256i sc_hi[2] = {pair_scales(b.scales[2 * c + 1]),
+                                pair_scales(b.scales[2 * c + 1] + 8)};
+      for (int v = 0; v < 8; ++v) {
+        const __m256i ya = _mm256_set1_epi32(load_i32(q8 + 64 * c + 4 * v));
+        const __m256i yb = _mm256_set1_epi32(load_i32(q8 + 64 * c + 32 + 4 * v));
+        for (int h = 0; h < 2; ++h) {
+          const __m256i w = load256(b.qs[8 * c + v][8 * h]);
+          const __m256i lo = _mm256_and_si256(w, low);
+          const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(w, 4), low);
+          acc[h] =
+              _mm256_add_epi32(acc[h], _mm256_madd_epi16(_mm256_maddubs_epi16(lo, ya), sc_lo[h]));
+          acc[h] =
+              _mm256_add_epi32(acc[h], _mm256_madd_epi16(_mm256_maddubs_epi16(hi, yb), sc_hi[h]));
+        }
+      }
+    }
+    const __m256 yd = _mm256_set1_ps(y[i].d);
+    for (int h = 0; h < 2; ++h) {
+      __m256i mins = _mm256_setzero_si256();
+      for (int j = 0; j < 4; ++j)
+        mins = _mm256_add_epi32(
+            mins, _mm256_madd_epi16(_mm256_cvtepu8_epi16(_mm_loadu_si128(
+                                        reinterpret_cast<const __m128i*>(b.mins[j][8 * h]))),
+                                    _mm256_set1_epi32(load_i32(bs2 + i * 8 + 2 * j))));
+      const __m256 d =
+          _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b.d + 8 * h)));
+      const __m256 dmin =
+          _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b.dmin + 8 * h)));
+      sum[h] = _mm256_add_ps(
+          sum[h],
+          _mm256_fmsub_ps(_mm256_mul_ps(yd, d), _mm256_cvtepi32_ps(acc[h]),
+                          _mm256_mul_ps(_mm256_mul_ps(yd, dmin), _mm256_cvtepi32_ps(mins))));
+    }
+  }
+  _mm256_storeu_ps(out, sum[0]);
+  _mm256_storeu_ps(out + 8, sum[1]);
+}
+
+// The same on AVX2, rows 0-7 and 8-15 in two 256-bit halves; codes x activations in 16-bit pairs
+// (63 x 127 x 2 fits), times the group's scale as a 16-bit pair.
+inline void packed_q6_k_group_dot(const BlockQ6_Kx16* blocks, int64_t nsb,
+                                  const quant::BlockQ8_K* y, float* out) {
+  const __m256i m0f = _mm256_set1_epi8(0x0F), m03 = _mm256_set1_epi8(0x03);
+  const __m256i m0c = _mm256_set1_epi8(0x0C), m30 = _mm256_set1_epi8(0x30);
+  const __m256i mc0 = _mm256_set1_epi8(static_cast<char>(0xC0));
+  const __m256i low16 = _mm256_set1_epi32(0xFFFF), high16 = _mm256_set1_epi32(~0xFFFF);
+  __m256 sum[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+  for (int64_t i = 0; i < nsb; ++i) {
+    const BlockQ6_Kx16& b = blocks[i];
+    const int8_t* q8 = y[i].qs;
+    const __m256 dy = _mm256_set1_ps(y[i].d);
+    for (int hh = 0; hh < 2; ++hh) {  // rows 8hh .. 8hh + 7
+      __m256i acc = _mm256_setzero_si256(), offset = _mm256_setzero_si256();
+      __m256i even[8], odd[8];  // [pair j] the scale of group 2j / 2j + 1 as a 16-bit pair
+      for (int j = 0; j < 8; ++j) {
+        const __m256i sc = _mm256_cvtepi8_epi16(
+            _mm_loadu_si128(reinterpret_cast<const __m128i*>(b.scales[j][8 * hh])));
+        offset = _mm256_add_epi32(
+            offset, _mm256_madd_epi16(sc, _mm256_set1_epi32(load_i32(y[i].bsums + 2 * j))));
+        even[j] = _mm256_or_si256(_mm256_and_si256(sc, low16), _mm256_slli_epi32(sc, 16));
+        odd[j] = _mm256_or_si256(_mm256_srli_epi32(sc, 16), _mm256_and_si256(sc, high16));
+      }
+      for (int h = 0; h < 2; ++h) {
+        for (int v = 0; v < 8; ++v) {
+          const __m256i wa = load256(b.ql[16 * h + v][8 * hh]);
+          const __m256i wb = load256(b.ql[16 * h + 8 + v][8 * hh]);
+          const __m256i wh = load256(b.qh[8 * h + v][8 * hh]);
+          const __m256i c[4] = {
+              _mm256_or_si256(_mm256_and_si256(wa, m0f),
+                              _mm256_slli_epi16(_mm256_and_si256(wh, m03), 4)),
+              _mm256_or_si256(_mm256_and_si256(wb, m0f),
+                              _mm256_slli_epi16(_mm256_and_si256(wh, m0c), 2)),
+              _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(wa, 4), m0f),
+                              _mm256_and_si256(wh, m30)),
+              _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(wb, 4), m0f),
+                              _mm256_srli_epi16(_mm256_and_si256(wh, mc0), 2)),
+          };
+          for (int q = 0; q < 4; ++q) {
+            const __m256i scale = v < 4 ? even[4 * h + q] : odd[4 * h + q];
+            const __m256i yq = _mm256_set1_epi32(load_i32(q8 + 128 * h + 32 * q + 4 * v));
+            acc = _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(c[q], yq), scale));
+          }
+        }
+      }
+      const __m256i total = _mm256_sub_epi32(acc, _mm256_slli_epi32(offset, 5));
+      const __m256 d = _mm256_loadu_ps(b.d + 8 * hh);
+      sum[hh] = _mm256_fmadd_ps(_mm256_mul_ps(d, dy), _mm256_cvtepi32_ps(total), sum[hh]);
+    }
+  }
+  _mm256_storeu_ps(out, sum[0]);
+  _mm256_storeu_ps(out + 8, sum[1]);
+}
+
+#endif
+
+// A few tokens against rows [row_begin, row_end): each group of 16 rows meets every token while
+// its blocks are in cache, so the weights are read from memory once per call.
+void packed_matmul_gemv(const std::byte* xq, size_t xq_row_bytes, int64_t n_tokens,
+                        const PackedKQuant& p, int64_t row_begin, int64_t row_end, float* y) {
+  const int64_t nsb = p.super_blocks();
+  const bool q4 = p.dtype() == DType::Q4_K;
+  std::vector<int16_t> bs2(q4 ? static_cast<size_t>(n_tokens * nsb * 8) : 0);
+  auto act = [&](int64_t t) {
+    return reinterpret_cast<const quant::BlockQ8_K*>(xq + t * xq_row_bytes);
+  };
+  if (q4)
+    for (int64_t t = 0; t < n_tokens; ++t)
+      q4_k_sub_block_sums(act(t), nsb, bs2.data() + t * nsb * 8);
+  alignas(64) float out[kPackedRows];
+  for (int64_t g = row_begin / kPackedRows; g * kPackedRows < row_end; ++g) {
+    const int64_t r0 = std::max(row_begin, g * kPackedRows);
+    const int64_t r1 = std::min(row_end, (g + 1) * kPackedRows);
+    for (int64_t t = 0; t < n_tokens; ++t) {
+      if (q4)
+        packed_q4_k_group_dot(p.group<BlockQ4_Kx16>(g), nsb, act(t), bs2.data() + t * nsb * 8, out);
+      else
+        packed_q6_k_group_dot(p.group<BlockQ6_Kx16>(g), nsb, act(t), out);
+      for (int64_t r = r0; r < r1; ++r) y[t * p.rows() + r] = out[r - g * kPackedRows];
+    }
+  }
+}
+
+// Row n of a packed matrix unpacked as unpack_k_row unpacks a stored row (for the prefill paths,
+// which reuse each unpacked row for many tokens). The VNNI GEMM reads the 16-bit pair scales,
+// dot_unpacked_k the 32-bit lane ones; each build fills the ones it reads.
+void unpack_packed_q4_k_row(const PackedKQuant& p, int64_t n, UnpackedKRow& u) {
+  const int64_t nsb = p.super_blocks();
+  const BlockQ4_Kx16* blocks = p.group<BlockQ4_Kx16>(n / kPackedRows);
+  const int r = static_cast<int>(n % kPackedRows);
+  u.codes.resize(nsb * quant::kQK_K);
+  u.lane_scales.resize(nsb * quant::kQK_K / 4);
+  u.pair_scales.resize(nsb * quant::kQK_K / 2);
+  u.group_offsets.resize(nsb * 16);
+  u.d.resize(nsb);
+  u.dmin.resize(nsb);
+  for (int64_t i = 0; i < nsb; ++i) {
+    const BlockQ4_Kx16& b = blocks[i];
+    uint8_t* codes = u.codes.data() + i * quant::kQK_K;
+    for (int k = 0; k < 32; ++k) {  // 8 codes per 32-bit word
+      const uint32_t word = static_cast<uint32_t>(load_i32(b.qs[k][r]));
+      const uint32_t lo = word & 0x0F0F0F0Fu, hi = (word >> 4) & 0x0F0F0F0Fu;
+      uint8_t* dst = codes + 64 * (k / 8) + 4 * (k % 8);
+      std::memcpy(dst, &lo, 4);
+      std::memcpy(dst + 32, &hi, 4);
+    }
+    for (int sub = 0; sub < 8; ++sub) {
+      const uint8_t sc = b.scales[sub][r], m = b.mins[sub / 2][r][sub % 2];
+#if defined(__AVX512VNNI__)
+      std::fill_n(u.pair_scales.data() + i * 128 + 16 * sub, 16, int16_t{sc});
+#else
+      std::fill_n(u.lane_scales.data() + i * 64 + 8 * sub, 8, int32_t{sc});
+#endif
+      u.group_offsets[i * 16 + 2 * sub] = u.group_offsets[i * 16 + 2 * sub + 1] = m;
+    }
+    u.d[i] = h2f(b.d[r]);
+    u.dmin[i] = h2f(b.dmin[r]);
+  }
+}
+
+void unpack_packed_q6_k_row(const PackedKQuant& p, int64_t n, UnpackedKRow& u) {
+  const int64_t nsb = p.super_blocks();
+  const BlockQ6_Kx16* blocks = p.group<BlockQ6_Kx16>(n / kPackedRows);
+  const int r = static_cast<int>(n % kPackedRows);
+  u.codes.resize(nsb * quant::kQK_K);
+  u.lane_scales.resize(nsb * quant::kQK_K / 4);
+  u.pair_scales.resize(nsb * quant::kQK_K / 2);
+  u.group_offsets.resize(nsb * 16);
+  u.d.resize(nsb);
+  u.dmin.assign(nsb, 0.0f);
+  for (int64_t i = 0; i < nsb; ++i) {
+    const BlockQ6_Kx16& b = blocks[i];
+    uint8_t* codes = u.codes.data() + i * quant::kQK_K;
+    for (int h = 0; h < 2; ++h)
+      for (int v = 0; v < 8; ++v) {  // 4 codes of each quarter per 32-bit word
+        const auto wa = static_cast<uint32_t>(load_i32(b.ql[16 * h + v][r]));
+        const auto wb = static_cast<uint32_t>(load_i32(b.ql[16 * h + 8 + v][r]));
+        const auto wh = static_cast<uint32_t>(load_i32(b.qh[8 * h + v][r]));
+        const uint32_t c[4] = {(wa & 0x0F0F0F0Fu) | ((wh & 0x03030303u) << 4),
+                               (wb & 0x0F0F0F0Fu) | ((wh & 0x0C0C0C0Cu) << 2),
+                               ((wa >> 4) & 0x0F0F0F0Fu) | (wh & 0x30303030u),
+                               ((wb >> 4) & 0x0F0F0F0Fu) | ((wh & 0xC0C0C0C0u) >> 2)};
+        for (int q = 0; q < 4; ++q) std::memcpy(codes + 128 * h + 32 * q + 4 * v, &c[q], 4);
+      }
+    for (int g = 0; g < 16; ++g) {
+      const int8_t sc = b.scales[g / 2][r][g % 2];
+#if defined(__AVX512VNNI__)
+      std::fill_n(u.pair_scales.data() + i * 128 + 8 * g, 8, int16_t{sc});
+#else
+      std::fill_n(u.lane_scales.data() + i * 64 + 4 * g, 4, int32_t{sc});
+#endif
+      u.group_offsets[i * 16 + g] = sc;
+    }
+    u.d[i] = b.d[r];
+  }
+}
+
+void unpack_packed_row(const PackedKQuant& p, int64_t n, UnpackedKRow& u) {
+  if (p.dtype() == DType::Q4_K) return unpack_packed_q4_k_row(p, n, u);
+  unpack_packed_q6_k_row(p, n, u);
+}
+
+#if defined(__AVX512VNNI__) && defined(__AVX512BW__)
+// Four rows side by side: a 4 x 4 transpose of 32-bit words (lane j of a..d: word k..k+3 of row
+// j -> register j: row j's words k..k+3).
+inline void transpose_4x4_epi32(__m128i& a, __m128i& b, __m128i& c, __m128i& d) {
+  const __m128i t0 = _mm_unpacklo_epi32(a, b), t1 = _mm_unpackhi_epi32(a, b);
+  const __m128i t2 = _mm_unpacklo_epi32(c, d), t3 = _mm_unpackhi_epi32(c, d);
+  a = _mm_unpacklo_epi64(t0, t2);
+  b = _mm_unpackhi_epi64(t0, t2);
+  c = _mm_unpacklo_epi64(t1, t3);
+  d = _mm_unpackhi_epi64(t1, t3);
+}
+
+inline __m128i load128(const void* p) {
+  return _mm_loadu_si128(static_cast<const __m128i*>(p));
+}
+
+// Rows n .. n + 3 (n a multiple of 4, so they are adjacent lanes of one group; rows past the
+// matrix are the group's zero padding) unpacked together for the VNNI GEMM's 4-row tile: codes
+// through 4 x 4 transposes, 16 of a row's codes per store.
+void unpack_packed_rows4(const PackedKQuant& p, int64_t n, UnpackedKRow* u) {
+  const int64_t nsb = p.super_blocks();
+  const int r0 = static_cast<int>(n % kPackedRows);
+  const bool q4 = p.dtype() == DType::Q4_K;
+  for (int j = 0; j < 4; ++j) {
+    u[j].codes.resize(nsb * quant::kQK_K);
+    u[j].pair_scales.resize(nsb * quant::kQK_K / 2);
+    u[j].group_offsets.resize(nsb * 16);
+    u[j].d.resize(nsb);
+    u[j].dmin.assign(nsb, 0.0f);
+  }
+  const __m128i m0f = _mm_set1_epi8(0x0F), m03 = _mm_set1_epi8(0x03), m0c = _mm_set1_epi8(0x0C);
+  const __m128i m30 = _mm_set1_epi8(0x30), mc0 = _mm_set1_epi8(static_cast<char>(0xC0));
+  for (int64_t i = 0; i < nsb; ++i) {
+    if (q4) {
+      const BlockQ4_Kx16& b = p.group<BlockQ4_Kx16>(n / kPackedRows)[i];
+      for (int k = 0; k < 32; k += 4) {  // elements 64c + 4v .. for words k = 8c + v
+        __m128i w[4] = {load128(b.qs[k][r0]), load128(b.qs[k + 1][r0]), load128(b.qs[k + 2][r0]),
+                        load128(b.qs[k + 3][r0])};
+        transpose_4x4_epi32(w[0], w[1], w[2], w[3]);
+        const int e = 64 * (k / 8) + 4 * (k % 8);
+        for (int j = 0; j < 4; ++j) {
+          uint8_t* codes = u[j].codes.data() + i * quant::kQK_K + e;
+          _mm_storeu_si128(reinterpret_cast<__m128i*>(codes), _mm_and_si128(w[j], m0f));
+          _mm_storeu_si128(reinterpret_cast<__m128i*>(codes + 32),
+                           _mm_and_si128(_mm_srli_epi16(w[j], 4), m0f));
+        }
+      }
+      for (int j = 0; j < 4; ++j) {
+        for (int sub = 0; sub < 8; ++sub) {
+          std::fill_n(u[j].pair_scales.data() + i * 128 + 16 * sub, 16,
+                      int16_t{b.scales[sub][r0 + j]});
+          u[j].group_offsets[i * 16 + 2 * sub] = u[j].group_offsets[i * 16 + 2 * sub + 1] =
+              b.mins[sub / 2][r0 + j][sub % 2];
+        }
+        u[j].d[i] = h2f(b.d[r0 + j]);
+        u[j].dmin[i] = h2f(b.dmin[r0 + j]);
+      }
+      continue;
+    }
+    const BlockQ6_Kx16& b = p.group<BlockQ6_Kx16>(n / kPackedRows)[i];
+    for (int h = 0; h < 2; ++h)
+      for (int v = 0; v < 8; v += 4) {  // elements 128h + 32q + 4v ..
+        __m128i wa[4], wb[4], wh[4];
+        for (int j = 0; j < 4; ++j) {
+          wa[j] = load128(b.ql[16 * h + v + j][r0]);
+          wb[j] = load128(b.ql[16 * h + 8 + v + j][r0]);
+          wh[j] = load128(b.qh[8 * h + v + j][r0]);
+        }
+        transpose_4x4_epi32(wa[0], wa[1], wa[2], wa[3]);
+        transpose_4x4_epi32(wb[0], wb[1], wb[2], wb[3]);
+        transpose_4x4_epi32(wh[0], wh[1], wh[2], wh[3]);
+        for (int j = 0; j < 4; ++j) {
+          const __m128i c[4] = {
+              _mm_or_si128(_mm_and_si128(wa[j], m0f), _mm_slli_epi16(_mm_and_si128(wh[j], m03), 4)),
+              _mm_or_si128(_mm_and_si128(wb[j], m0f), _mm_slli_epi16(_mm_and_si128(wh[j], m0c), 2)),
+              _mm_or_si128(_mm_and_si128(_mm_srli_epi16(wa[j], 4), m0f), _mm_and_si128(wh[j], m30)),
+              _mm_or_si128(_mm_and_si128(_mm_srli_epi16(wb[j], 4), m0f),
+                           _mm_srli_epi16(_mm_and_si128(wh[j], mc0), 2)),
+          };
+          uint8_t* codes = u[j].codes.data() + i * quant::kQK_K + 128 * h + 4 * v;
+          for (int q = 0; q < 4; ++q)
+            _mm_storeu_si128(reinterpret_cast<__m128i*>(codes + 32 * q), c[q]);
+        }
+      }
+    for (int j = 0; j < 4; ++j) {
+      for (int g = 0; g < 16; ++g) {
+        const int8_t sc = b.scales[g / 2][r0 + j][g % 2];
+        std::fill_n(u[j].pair_scales.data() + i * 128 + 8 * g, 8, int16_t{sc});
+        u[j].group_offsets[i * 16 + g] = sc;
+      }
+      u[j].d[i] = b.d[r0 + j];
+    }
+  }
+}
+#endif
+
+#if !defined(__AVX512VNNI__)
+// Prefill without the VNNI GEMM (AVX2): each row unpacked once per block of tokens, as
+// quant_matmul_unpacked does for stored rows.
+void packed_matmul_unpacked(const std::byte* xq, size_t xq_row_bytes, int64_t n_tokens,
+                            const PackedKQuant& p, int64_t row_begin, int64_t row_end, float* y) {
+  constexpr int64_t kTokenBlock = 64;
+  UnpackedKRow u;
+  for (int64_t tb = 0; tb < n_tokens; tb += kTokenBlock) {
+    const int64_t te = std::min(n_tokens, tb + kTokenBlock);
+    for (int64_t n = row_begin; n < row_end; ++n) {
+      unpack_packed_row(p, n, u);
+      for (int64_t t = tb; t < te; ++t)
+        y[t * p.rows() + n] = dot_unpacked_k(
+            p.dtype(), u, reinterpret_cast<const quant::BlockQ8_K*>(xq + t * xq_row_bytes),
+            p.cols());
+    }
+  }
+}
+#endif
