@@ -41,6 +41,21 @@ class ThreadPool {
     dispatch(/*every_thread=*/true);
   }
 
+  // Calls fn(thread_index) on this thread and on each worker that starts before this thread's
+  // call returns; a worker that starts later skips it. For jobs that share their work out
+  // through their own counter, so that whoever runs takes it all: a descheduled worker then
+  // costs nothing but its own unfinished piece.
+  template <class F>
+  void run_with_whoever_starts(F&& fn) {
+    if (n_threads_ == 1) {
+      fn(0);
+      return;
+    }
+    job_ = [](void* ctx, int thread_index) { (*static_cast<F*>(ctx))(thread_index); };
+    job_ctx_ = &fn;
+    dispatch(/*every_thread=*/false);
+  }
+
   // Calls fn(begin, end) over disjoint ranges covering [0, n), each starting at a multiple of
   // `grain` (and ending at one, or at n), on as many threads as are running; returns when all
   // of [0, n) is done. Which thread gets which range is not fixed.

@@ -55,6 +55,13 @@ TEST(ThreadPool, ParallelForAndRunInterleavedWithSlowChunks) {
       for (int64_t i = begin; i < end; ++i) hits[i]++;
     });
     for (int64_t i = 0; i < n; ++i) ASSERT_EQ(hits[i].load(), 1) << "round " << round << " " << i;
+    if (round % 3 == 0) {  // a shared counter: every task done once, whoever runs
+      std::atomic<int> next{0}, done{0};
+      pool.run_with_whoever_starts([&](int) {
+        while (next.fetch_add(1) < 100) done++;
+      });
+      ASSERT_EQ(done.load(), 100) << "round " << round;
+    }
     if (round % 5 == 0) {
       std::atomic<int> mask{0};
       pool.run([&](int t) { mask |= 1 << t; });
