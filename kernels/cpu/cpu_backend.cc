@@ -118,8 +118,8 @@ class CpuBackend final : public Backend {
         attention_scratch_floats(tokens_per_block * group, shape.head_dim);
     for (auto& s : scratch_) s.resize(std::max<size_t>(s.size(), scratch_floats));
     std::atomic<int64_t> next{0};
-    // Hand out the costly late token blocks first.
-    pool_.run([&](int thread) {
+    // Hand out the costly late token blocks first; a thread that starts late finds them taken.
+    pool_.run_with_whoever_starts([&](int thread) {
       for (int64_t task; (task = next.fetch_add(1, std::memory_order_relaxed)) < n_tasks;) {
         const int64_t block = token_blocks - 1 - task / shape.n_kv_heads;
         const int64_t kv_head = task % shape.n_kv_heads;

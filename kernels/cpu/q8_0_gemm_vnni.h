@@ -1,142 +1,170 @@
-// Prefill GEMM for Q8_0 weights on AVX-512 VNNI: a register tile of up to 4 weight rows x 4
-// tokens, so each weight block loaded serves 4 tokens and each activation block 4 rows.
-// Included by kernels_avx512.cc inside its anonymous namespace, after quant_dot_impl.h.
+// Prefill GEMM for Q8_0 weights on AVX-512 VNNI: a register tile of up to 5 weight rows x 3
+// pairs of tokens, each pair in one 512-bit register (token 2p in the low 256 bits, 2p + 1 in
+// the high), so every instruction of the inner loop works at full width while each (row, token)
+// still sees exactly the arithmetic of decode. Included by kernels_avx512.cc inside its anonymous
+// namespace, after quant_dot_impl.h.
 //
 // The numbers are bit for bit those of vec_dot_q8_0 (decode): per 32-weight block each (row,
 // token) pair gets the same 8 int32 lanes (sums of 4 byte products), converted to float and
 // accumulated with one fma by the same scale product, then the same 8-lane horizontal sum. Only
 // the instructions that produce the lanes differ:
 //   - vpdpbusd multiplies unsigned by signed bytes. Instead of the sign trick (|w| x a*sign(w),
-//     one extra op per pair) the weights are offset to w + 128 once per row block, and the
-//     accumulator starts at -128 * (sum of the 4 activation bytes of its lane), precomputed once
-//     per token: sum (w + 128) a - 128 sum a = sum w a, exactly.
-//   - the 16 scale products row_d x token_d of a block are one 512-bit multiply before the
-//     loop; the fma then takes its multiplier as a broadcast load.
+//     two extra ops per pair) the activations are stored offset, a + 128, when a token block is
+//     packed, and each lane starts at -128 x (sum of its 4 weight bytes), precomputed once per
+//     row tile: sum w (a + 128) - 128 sum w = sum w a, exactly.
+//   - the scale products row_d x token_d are one multiply of the pair's token scales (8 lanes
+//     each) by the row scale, taken as an embedded broadcast.
+// The weight block is broadcast into both halves by the load itself (vbroadcasti64x4), so the
+// inner loop's only ALU work is vpdpbusd, the conversion, the scale multiply and the fma: 4 ops
+// per 64 multiply-adds where the 256-bit tile needed 3 per 32. The multiply is the price of
+// decode's float order (two scales per register); without it the kernel would be ~15% faster.
 
-#if defined(__AVX512VNNI__) && defined(__AVX512VL__)
+#if defined(__AVX512VNNI__) && defined(__AVX512VL__) && defined(__AVX512DQ__)
+// The register tile: 5 rows x 3 token pairs, 15 accumulators (4 x 4 spills on GCC 12).
+constexpr int kRowTile = 5;
+constexpr int kPairTile = 3;
 
-// Per-token data shared by every row tile: the accumulator start values and the scales.
-struct Q8_0Tokens {
-  std::vector<int32_t> neg_offsets;  // [T][nb][8] -128 x sum of each lane's 4 activation bytes
-  std::vector<float> d;              // [T / 4 groups][nb][4] token scales, 4 tokens side by side
+// One token block packed for the tile loop, pair by pair: per 32-column block a 64-byte
+// register of activations + 128 (token 2p, then 2p + 1) and 16 token scales (8 lanes each). An
+// odd block ends in a zero token whose results are dropped.
+struct Q8_0TokenPanel {
+  std::vector<uint8_t> acts;  // [pairs][nb][64]
+  std::vector<float> scales;  // [pairs][nb][16]
 };
 
-void prepare_q8_0_tokens(const std::byte* xq, size_t xq_row_bytes, int64_t n_tokens, int64_t nb,
-                         Q8_0Tokens& tok) {
-  const int64_t groups = (n_tokens + 3) / 4;
-  tok.neg_offsets.resize(static_cast<size_t>(n_tokens * nb * 8));
-  tok.d.assign(static_cast<size_t>(groups * nb * 4), 0.0f);
-  const __m256i u128 = _mm256_set1_epi8(static_cast<char>(0x80));
-  for (int64_t t = 0; t < n_tokens; ++t) {
-    const auto* a = reinterpret_cast<const quant::BlockQ8_0*>(xq + t * xq_row_bytes);
+void pack_q8_0_tokens(const std::byte* xq, size_t xq_row_bytes, int64_t n_tokens, int64_t nb,
+                      Q8_0TokenPanel& panel) {
+  const int64_t pairs = (n_tokens + 1) / 2;
+  panel.acts.resize(static_cast<size_t>(pairs * nb * 64));
+  panel.scales.resize(static_cast<size_t>(pairs * nb * 16));
+  const __m256i flip = _mm256_set1_epi8(static_cast<char>(0x80));
+  for (int64_t p = 0; p < pairs; ++p) {
+    const auto* a0 = reinterpret_cast<const quant::BlockQ8_0*>(xq + 2 * p * xq_row_bytes);
+    const auto* a1 =
+        2 * p + 1 < n_tokens
+            ? reinterpret_cast<const quant::BlockQ8_0*>(xq + (2 * p + 1) * xq_row_bytes)
+            : nullptr;
     for (int64_t b = 0; b < nb; ++b) {
-      const __m256i sum128 = _mm256_dpbusd_epi32(_mm256_setzero_si256(), u128, load256(a[b].qs));
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(&tok.neg_offsets[(t * nb + b) * 8]),
-                          _mm256_sub_epi32(_mm256_setzero_si256(), sum128));
-      tok.d[((t / 4) * nb + b) * 4 + t % 4] = h2f(a[b].d);
+      const __m256i lo = _mm256_xor_si256(load256(a0[b].qs), flip);
+      const __m256i hi = a1 ? _mm256_xor_si256(load256(a1[b].qs), flip) : flip;
+      _mm512_storeu_si512(panel.acts.data() + (p * nb + b) * 64,
+                          _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1));
+      const __m256 d0 = _mm256_set1_ps(h2f(a0[b].d));
+      const __m256 d1 = _mm256_set1_ps(a1 ? h2f(a1[b].d) : 0.0f);
+      _mm512_storeu_ps(panel.scales.data() + (p * nb + b) * 16,
+                       _mm512_insertf32x8(_mm512_castps256_ps512(d0), d1, 1));
     }
   }
 }
 
-// Rows [n, n + R) x tokens [t, t + C) over all nb blocks. row_d: [nb][16], the tile's row scales
-// with row r in lanes 4r..4r+3; scales: scratch of nb * 16 floats.
-template <int R, int C>
-void q8_0_tile(const std::byte* xq, size_t xq_row_bytes, const WeightView& w, int64_t n, int64_t t,
-               int64_t nb, const Q8_0Tokens& tok, const float* row_d, float* scales, float* y) {
-  // scales[b][4r + c] = row_d[r] * token_d[c], as vec_dot_q8_0 rounds it.
-  const float* token_d = tok.d.data() + (t / 4) * nb * 4;
-  for (int64_t b = 0; b < nb; ++b)
-    _mm512_storeu_ps(scales + 16 * b,
-                     _mm512_mul_ps(_mm512_loadu_ps(row_d + 16 * b),
-                                   _mm512_broadcast_f32x4(_mm_loadu_ps(token_d + 4 * b))));
-  const quant::BlockQ8_0* rows[R];
-  const quant::BlockQ8_0* acts[C];
-  const int32_t* offsets[C];
-  for (int r = 0; r < R; ++r) rows[r] = reinterpret_cast<const quant::BlockQ8_0*>(w.row(n + r));
-  for (int c = 0; c < C; ++c) {
-    acts[c] = reinterpret_cast<const quant::BlockQ8_0*>(xq + (t + c) * xq_row_bytes);
-    offsets[c] = tok.neg_offsets.data() + (t + c) * nb * 8;
+// Per row of a tile: its scales as floats and each lane's start value, -128 x (sum of the
+// lane's 4 weight bytes).
+struct Q8_0RowTile {
+  std::vector<float> d;         // [R][nb]
+  std::vector<int32_t> starts;  // [R][nb][8]
+};
+
+void prepare_q8_0_rows(const WeightView& w, int64_t n, int R, int64_t nb, Q8_0RowTile& rows) {
+  rows.d.resize(static_cast<size_t>(R * nb));
+  rows.starts.resize(static_cast<size_t>(R * nb * 8));
+  const __m256i u128 = _mm256_set1_epi8(static_cast<char>(0x80));
+  for (int r = 0; r < R; ++r) {
+    const auto* x = reinterpret_cast<const quant::BlockQ8_0*>(w.row(n + r));
+    for (int64_t b = 0; b < nb; ++b) {
+      rows.d[r * nb + b] = h2f(x[b].d);
+      const __m256i sum128 = _mm256_dpbusd_epi32(_mm256_setzero_si256(), u128, load256(x[b].qs));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(rows.starts.data() + (r * nb + b) * 8),
+                          _mm256_sub_epi32(_mm256_setzero_si256(), sum128));
+    }
   }
-  const __m256i flip = _mm256_set1_epi8(static_cast<char>(0x80));
-  __m256 acc[R][C];
+}
+
+// Rows [n, n + R) x token pairs [p, p + P) of the panel over all nb blocks; tokens past
+// n_tokens (the padding of an odd block) are not written.
+template <int R, int P>
+void q8_0_tile(const WeightView& w, int64_t n, const Q8_0TokenPanel& panel, int64_t p,
+               int64_t n_tokens, int64_t nb, const Q8_0RowTile& rt, float* y) {
+  const quant::BlockQ8_0* rows[R];
+  for (int r = 0; r < R; ++r) rows[r] = reinterpret_cast<const quant::BlockQ8_0*>(w.row(n + r));
+  const uint8_t* acts = panel.acts.data() + p * nb * 64;
+  const float* tok_d = panel.scales.data() + p * nb * 16;
+  __m512 acc[R][P];
   for (int r = 0; r < R; ++r)
-    for (int c = 0; c < C; ++c) acc[r][c] = _mm256_setzero_ps();
+    for (int q = 0; q < P; ++q) acc[r][q] = _mm512_setzero_ps();
   for (int64_t b = 0; b < nb; ++b) {
-    __m256i a[C], start[C];
-    for (int c = 0; c < C; ++c) {
-      a[c] = load256(acts[c][b].qs);
-      start[c] = load256(offsets[c] + 8 * b);
+    __m512i a[P];
+    __m512 td[P];
+    for (int q = 0; q < P; ++q) {
+      a[q] = _mm512_loadu_si512(acts + (q * nb + b) * 64);
+      td[q] = _mm512_loadu_ps(tok_d + (q * nb + b) * 16);
     }
     for (int r = 0; r < R; ++r) {
-      const __m256i u = _mm256_xor_si256(load256(rows[r][b].qs), flip);  // w + 128 as u8
-      for (int c = 0; c < C; ++c) {
-        const __m256i lanes = _mm256_dpbusd_epi32(start[c], u, a[c]);
-        acc[r][c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(lanes),
-                                    _mm256_set1_ps(scales[16 * b + 4 * r + c]), acc[r][c]);
+      const __m512i wv = _mm512_broadcast_i64x4(load256(rows[r][b].qs));
+      const __m512i start = _mm512_broadcast_i64x4(load256(rt.starts.data() + (r * nb + b) * 8));
+      const __m512 rd = _mm512_set1_ps(rt.d[r * nb + b]);
+      for (int q = 0; q < P; ++q) {
+        const __m512i lanes = _mm512_dpbusd_epi32(start, a[q], wv);
+        acc[r][q] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(lanes), _mm512_mul_ps(rd, td[q]), acc[r][q]);
       }
     }
   }
-  for (int r = 0; r < R; ++r)
-    for (int c = 0; c < C; ++c) y[(t + c) * w.rows + n + r] = hsum_f32(acc[r][c]);
+  for (int r = 0; r < R; ++r) {
+    for (int q = 0; q < P; ++q) {
+      const int64_t t = 2 * (p + q);
+      y[t * w.rows + n + r] = hsum_f32(_mm512_castps512_ps256(acc[r][q]));
+      if (t + 1 < n_tokens)
+        y[(t + 1) * w.rows + n + r] = hsum_f32(_mm512_extractf32x8_ps(acc[r][q], 1));
+    }
+  }
 }
 
 template <int R>
-void q8_0_row_tile(const std::byte* xq, size_t xq_row_bytes, int64_t n_tokens, const WeightView& w,
-                   int64_t n, int64_t nb, const Q8_0Tokens& tok, const float* row_d, float* scales,
-                   float* y) {
-  int64_t t = 0;
-  for (; t + 4 <= n_tokens; t += 4)
-    q8_0_tile<R, 4>(xq, xq_row_bytes, w, n, t, nb, tok, row_d, scales, y);
-  switch (n_tokens - t) {
+void q8_0_row_tile(const WeightView& w, int64_t n, const Q8_0TokenPanel& panel, int64_t n_tokens,
+                   int64_t nb, const Q8_0RowTile& rt, float* y) {
+  const int64_t pairs = (n_tokens + 1) / 2;
+  int64_t p = 0;
+  for (; p + kPairTile <= pairs; p += kPairTile)
+    q8_0_tile<R, kPairTile>(w, n, panel, p, n_tokens, nb, rt, y);
+  switch (pairs - p) {
     case 3:
-      return q8_0_tile<R, 3>(xq, xq_row_bytes, w, n, t, nb, tok, row_d, scales, y);
+      return q8_0_tile<R, 3>(w, n, panel, p, n_tokens, nb, rt, y);
     case 2:
-      return q8_0_tile<R, 2>(xq, xq_row_bytes, w, n, t, nb, tok, row_d, scales, y);
+      return q8_0_tile<R, 2>(w, n, panel, p, n_tokens, nb, rt, y);
     case 1:
-      return q8_0_tile<R, 1>(xq, xq_row_bytes, w, n, t, nb, tok, row_d, scales, y);
+      return q8_0_tile<R, 1>(w, n, panel, p, n_tokens, nb, rt, y);
     default:
       return;
   }
 }
 
-// Rows [row_begin, row_end) x all tokens. Tokens go in blocks whose data (activations plus start
-// values, 2 bytes per weight column and token) fits half of L2; within a block a row tile (4 rows
-// of 34 bytes per 32 weights, in L1) meets every token, so the weights are read from memory once
-// per token block.
+template <int R>
+void q8_0_rows_dispatch(int rows, const WeightView& w, int64_t n, const Q8_0TokenPanel& panel,
+                        int64_t n_tokens, int64_t nb, const Q8_0RowTile& rt, float* y) {
+  if constexpr (R > 1) {
+    if (rows < R) return q8_0_rows_dispatch<R - 1>(rows, w, n, panel, n_tokens, nb, rt, y);
+  }
+  q8_0_row_tile<R>(w, n, panel, n_tokens, nb, rt, y);
+}
+
+// Rows [row_begin, row_end) x all tokens. Tokens go in blocks whose packed data (64 bytes of
+// activations and 64 of scales per pair and 32 columns, 4 bytes per weight column and token)
+// fits most of L2; within a block a row tile meets every token, so the weights are read from
+// memory once per token block.
 void quant_matmul_q8_0_vnni(const std::byte* xq, size_t xq_row_bytes, int64_t n_tokens,
                             const WeightView& w, int64_t row_begin, int64_t row_end, float* y) {
-  constexpr int64_t kTokenPanelBytes = 512 * 1024;
+  constexpr int64_t kTokenPanelBytes = 640 * 1024;
   const int64_t nb = w.cols / quant::kQK;
-  const int64_t token_block = std::max<int64_t>(16, kTokenPanelBytes / (2 * w.cols) / 4 * 4);
-  Q8_0Tokens tok;
-  std::vector<float> row_d(static_cast<size_t>(nb * 16)), scales(static_cast<size_t>(nb * 16));
+  const int64_t token_block = std::max<int64_t>(16, kTokenPanelBytes / (2 * w.cols) / 6 * 6);
+  Q8_0TokenPanel panel;
+  Q8_0RowTile rt;
   for (int64_t tb = 0; tb < n_tokens; tb += token_block) {
     const int64_t count = std::min(token_block, n_tokens - tb);
-    const std::byte* xb = xq + tb * xq_row_bytes;
     float* yb = y + tb * w.rows;
-    prepare_q8_0_tokens(xb, xq_row_bytes, count, nb, tok);
-    for (int64_t n = row_begin; n < row_end; n += 4) {
-      const int R = static_cast<int>(std::min<int64_t>(4, row_end - n));
-      for (int r = 0; r < 4; ++r) {
-        const auto* x = reinterpret_cast<const quant::BlockQ8_0*>(w.row(n + std::min(r, R - 1)));
-        for (int64_t b = 0; b < nb; ++b) std::fill_n(row_d.data() + 16 * b + 4 * r, 4, h2f(x[b].d));
-      }
-      const float* rd = row_d.data();
-      float* sc = scales.data();
-      switch (R) {
-        case 4:
-          q8_0_row_tile<4>(xb, xq_row_bytes, count, w, n, nb, tok, rd, sc, yb);
-          break;
-        case 3:
-          q8_0_row_tile<3>(xb, xq_row_bytes, count, w, n, nb, tok, rd, sc, yb);
-          break;
-        case 2:
-          q8_0_row_tile<2>(xb, xq_row_bytes, count, w, n, nb, tok, rd, sc, yb);
-          break;
-        default:
-          q8_0_row_tile<1>(xb, xq_row_bytes, count, w, n, nb, tok, rd, sc, yb);
-          break;
-      }
+    pack_q8_0_tokens(xq + tb * xq_row_bytes, xq_row_bytes, count, nb, panel);
+    for (int64_t n = row_begin; n < row_end; n += kRowTile) {
+      const int R = static_cast<int>(std::min<int64_t>(kRowTile, row_end - n));
+      prepare_q8_0_rows(w, n, R, nb, rt);
+      q8_0_rows_dispatch<kRowTile>(R, w, n, panel, count, nb, rt, yb);
     }
   }
 }
