@@ -7,8 +7,6 @@
 #include <new>
 #include <string>
 
-#include <sys/mman.h>
-
 #include "core/error.h"
 #include "kernels/quant/quant_blocks.h"
 
@@ -24,15 +22,8 @@ PackedKQuant::PackedKQuant(const WeightView& w) : dtype_(w.dtype), rows_(w.rows)
                 std::to_string(w.rows) + " x " + std::to_string(w.cols));
   block_bytes_ = dtype_ == DType::Q4_K ? sizeof(BlockQ4_Kx16) : sizeof(BlockQ6_Kx16);
   bytes_ = static_cast<size_t>(groups()) * static_cast<size_t>(super_blocks()) * block_bytes_;
-  // Large copies sit on 2 MiB-aligned transparent huge pages where the kernel allows them: the
-  // 8B model's 4.8 GB would otherwise take over a million page faults to write (seconds of
-  // system time at load) and TLB misses on every decode pass over it.
-  constexpr size_t kHuge = size_t{2} << 20;
-  const bool huge = bytes_ >= kHuge;
-  const size_t alloc_bytes = huge ? (bytes_ + kHuge - 1) / kHuge * kHuge : bytes_;
-  void* p = std::aligned_alloc(huge ? kHuge : 64, alloc_bytes);  // bytes_: a multiple of 64
+  void* p = std::aligned_alloc(64, bytes_);  // bytes_ is a multiple of 64
   if (p == nullptr) throw std::bad_alloc();
-  if (huge) madvise(p, alloc_bytes, MADV_HUGEPAGE);  // advice only: failure changes nothing
   data_ = static_cast<std::byte*>(p);
   owner_.reset(data_);
 }
