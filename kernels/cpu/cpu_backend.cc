@@ -56,7 +56,12 @@ class CpuBackend final : public Backend {
   // Q4_K and Q6_K matrices are packed into 16-row interleaved blocks (packed_k_quant.h), the
   // groups split over the pool's threads.
   std::unique_ptr<PreparedWeight> prepare_weight(const WeightView& w) override {
-    if (!PackedKQuant::supports(w)) return nullptr;
+    // Q4_K only: measured side by side (bench-model, 2 threads), packing Q6_K as well made
+    // decode slower, not faster (8B Q4_K_M 10.1-10.9 -> 5.8-7.3 tok/s, 0.6B 95-97 -> 62-63):
+    // the packed Q6_K kernel rebuilds codes from two bit planes with more instructions per byte
+    // than the stored layout's dot. PackedKQuant still packs and multiplies Q6_K (tested) for
+    // when that kernel is faster.
+    if (w.dtype != DType::Q4_K || !PackedKQuant::supports(w)) return nullptr;
     auto packed = std::make_unique<PackedKQuant>(w);
     pool_.parallel_for(packed->groups(), 1,
                        [&](int64_t begin, int64_t end) { packed->pack_groups(w, begin, end); });

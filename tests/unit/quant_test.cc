@@ -382,9 +382,9 @@ TEST(Quant, PackedKQuantEqualsReferenceAndStoredLayoutOverOddRows) {
   }
 }
 
-// The backend packs Q4_K / Q6_K at prepare_weight and then reads only the packed copy: its matmul
-// with the prepared weight gives the reference's numbers with the stored bytes overwritten; other
-// types are not prepared.
+// The backend packs Q4_K at prepare_weight and then reads only the packed copy: its matmul with
+// the prepared weight gives the reference's numbers with the stored bytes overwritten; other
+// types (Q6_K included, see cpu_backend.cc) are not prepared.
 TEST(Quant, CpuBackendPreparedKQuantReadsOnlyThePackedCopy) {
   for (const DType type : {DType::Q4_K, DType::Q6_K}) {
     std::mt19937 rng(8);
@@ -404,6 +404,10 @@ TEST(Quant, CpuBackendPreparedKQuantReadsOnlyThePackedCopy) {
       if (std::string_view(isa) == "avx2" && kernels::detect_cpu_isa() == "scalar") continue;
       auto backend = kernels::make_cpu_backend(pool, isa);
       const auto prepared = backend->prepare_weight(w);
+      if (type == DType::Q6_K) {  // left in the stored layout (cpu_backend.cc says why)
+        EXPECT_EQ(prepared, nullptr) << isa;
+        continue;
+      }
       ASSERT_NE(prepared, nullptr) << isa;
       EXPECT_GE(prepared->bytes(), wq.size());
       std::vector<std::byte> saved = wq;
