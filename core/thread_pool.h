@@ -111,7 +111,6 @@ class ThreadPool {
   std::unique_ptr<Slice[]> slices_;
   void (*job_)(void*, int) = nullptr;
   void* job_ctx_ = nullptr;
-  bool every_thread_ = true;
   alignas(64) std::atomic<uint64_t> epoch_{0};
   // The current job's epoch (high 32 bits), whether it is closed to late workers (bit 31) and
   // how many workers are inside it or still owed to it (low bits).
