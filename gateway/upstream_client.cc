@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "pull/line_splitter.h"
 #include "pull/url.h"
 
 namespace junction::gateway {
@@ -170,18 +171,10 @@ pull::HttpResponseHead UpstreamClient::post_stream(const ProviderConfig& provide
                                                    const std::string& path, const std::string& body,
                                                    const pull::HttpClient::LineSink& on_line) {
   if (is_plain(provider)) {
-    std::string pending;  // the start of a line whose end has not arrived yet
-    auto head = exchange_plain(provider, path, body, [&](std::string_view piece) {
-      pending.append(piece);
-      size_t start = 0;
-      for (size_t nl; (nl = pending.find('\n', start)) != std::string::npos; start = nl + 1) {
-        size_t end = nl;
-        if (end > start && pending[end - 1] == '\r') --end;
-        on_line(std::string_view(pending).substr(start, end - start));
-      }
-      pending.erase(0, start);
-    });
-    if (!pending.empty() && head.status >= 200 && head.status < 300) on_line(pending);
+    pull::LineSplitter lines;
+    auto head = exchange_plain(provider, path, body,
+                               [&](std::string_view piece) { lines.feed(piece, on_line); });
+    if (!lines.rest().empty() && head.status >= 200 && head.status < 300) on_line(lines.rest());
     return head;
   }
   auto client = take(provider);

@@ -25,6 +25,7 @@
 #include <optional>
 #include <vector>
 
+#include "pull/line_splitter.h"
 #include "pull/url.h"
 
 namespace junction::pull {
@@ -402,22 +403,13 @@ HttpResponseHead HttpClient::post_lines(const std::string& url_text, const HttpH
   if (!url.is_https() && !is_loopback_host(url.host) && !impl_->options.allow_plain_http)
     throw Error("refusing plain http to " + url.host + " (" + url.str() +
                 "): use https; plain http is only allowed to this machine");
-  std::string pending;  // the start of a line whose end has not arrived yet
+  LineSplitter lines;
   HttpResponseHead head;
   impl_->run(
       url, headers, [](const HttpResponseHead&) { return true; },
-      [&](std::string_view chunk) {
-        pending.append(chunk);
-        size_t start = 0;
-        for (size_t nl; (nl = pending.find('\n', start)) != std::string::npos; start = nl + 1) {
-          size_t end = nl;
-          if (end > start && pending[end - 1] == '\r') --end;
-          on_line(std::string_view(pending).substr(start, end - start));
-        }
-        pending.erase(0, start);
-      },
-      head, &body, content_type, /*stream=*/true);
-  if (!pending.empty() && head.status >= 200 && head.status < 300) on_line(pending);
+      [&](std::string_view chunk) { lines.feed(chunk, on_line); }, head, &body, content_type,
+      /*stream=*/true);
+  if (!lines.rest().empty() && head.status >= 200 && head.status < 300) on_line(lines.rest());
   return head;
 }
 

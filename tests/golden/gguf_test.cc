@@ -182,9 +182,6 @@ TEST(GgufTeacherForced, FloatAgreeWithLlamaCppF32Cache) {
 // logits of every position equal the stored layout's bit for bit, with the prompt in one batch
 // (the prefill GEMM on packed rows) and token by token (the packed decode GEMV).
 TEST(GgufModel, PackedKQuantLogitsEqualStoredLayoutInPrefillAndDecode) {
-#if defined(__SANITIZE_ADDRESS__)
-  GTEST_SKIP() << "sanitizer builds fuse float operations differently (see quant_test.cc)";
-#endif
   const std::string file = kGguf + "qwen3-qbase-Q4_K_M.gguf";
   const auto stored = Model::load(file);
   const auto packed = Model::load(file);
@@ -205,10 +202,23 @@ TEST(GgufModel, PackedKQuantLogitsEqualStoredLayoutInPrefillAndDecode) {
     seq.feed(*backend, ids, chunk, &all);
     return all;
   };
+  // Bit for bit in optimized builds; sanitizer instrumentation moves where GCC fuses a multiply
+  // and an add (quant_test.cc), so there the logits are held to the reference's 1e-4.
+#if defined(__SANITIZE_ADDRESS__)
+  constexpr float kTolerance = 1e-4f;
+#else
+  constexpr float kTolerance = 0.0f;
+#endif
+  auto same = [&](const std::vector<float>& a, const std::vector<float>& b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i)
+      if (!(std::fabs(a[i] - b[i]) <= kTolerance * (1 + std::fabs(b[i])))) return false;
+    return true;
+  };
   const auto want = logits(*stored, 512);
-  EXPECT_TRUE(logits(*packed, 512) == want) << "prefill on packed weights";
-  EXPECT_TRUE(logits(*packed, 1) == logits(*stored, 1)) << "decode on packed weights";
-  EXPECT_TRUE(logits(*packed, 1) == want) << "packed decode against stored prefill";
+  EXPECT_TRUE(same(logits(*packed, 512), want)) << "prefill on packed weights";
+  EXPECT_TRUE(same(logits(*packed, 1), logits(*stored, 1))) << "decode on packed weights";
+  EXPECT_TRUE(same(logits(*packed, 1), want)) << "packed decode against stored prefill";
 }
 
 // The BF16 GGUF holds the same weights as the safetensors fixture: same logits as HF.
