@@ -3,10 +3,12 @@
 // again once on a new one), and the first-byte and stall timeouts.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
+
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include "tests/support/loopback.h"
 
 #include <atomic>
 #include <chrono>
@@ -32,15 +34,7 @@ class ScriptedServer {
     std::chrono::milliseconds delay{0};
   };
   explicit ScriptedServer(std::function<Answer(int)> answer) : answer_(std::move(answer)) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    ::listen(fd_, 16);
-    socklen_t len = sizeof addr;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
+    fd_ = test::listen_on_loopback(&port_, 16);
     thread_ = std::thread([this] { loop(); });
   }
   ~ScriptedServer() {

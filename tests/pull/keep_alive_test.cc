@@ -11,6 +11,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/loopback.h"
+
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -40,15 +42,7 @@ class ScriptedServer {
  public:
   // script(n): what to do with the n-th request (0-based, across connections).
   explicit ScriptedServer(std::function<Act(int)> script) : script_(std::move(script)) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    ::listen(fd_, 16);
-    socklen_t len = sizeof addr;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
+    fd_ = test::listen_on_loopback(&port_, 16);
     thread_ = std::thread([this] { loop(); });
   }
   ~ScriptedServer() {

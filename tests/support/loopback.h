@@ -8,6 +8,9 @@
 namespace junction::test {
 
 int free_port();
+// A socket listening on 127.0.0.1 at a port the kernel chose, for test servers written on raw
+// sockets; its port goes to *port. -1 if it could not listen.
+int listen_on_loopback(int* port, int backlog = 64);
 bool port_open(int port);
 // Polls until `port` accepts a connection or `timeout` passes; whether it did.
 bool wait_for_port(int port, std::chrono::milliseconds timeout = std::chrono::seconds(10));
