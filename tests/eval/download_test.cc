@@ -71,7 +71,8 @@ put(fc + 'judge_prompts.jsonl', src('mt_bench/judge_prompts.jsonl'))
 )PY";
 
 TEST(EvalDownload, FetchesTheOriginalReleasesLayoutFromAMirror) {
-  if (!fs::exists("/usr/bin/python3")) GTEST_SKIP() << "python3 makes the archives";
+  if (!fs::exists("/usr/bin/python3"))
+    GTEST_FAIL() << "python3 makes the archives (scripts/install_deps.sh installs it)";
   const fs::path dir =
       fs::temp_directory_path() / ("junction_eval_download_" + std::to_string(getpid()));
   fs::remove_all(dir);
@@ -81,7 +82,8 @@ TEST(EvalDownload, FetchesTheOriginalReleasesLayoutFromAMirror) {
                         (dir / "www").string()),
             0);
   testing::NginxProcess nginx(dir / "www", dir / "nginx");
-  if (nginx.port() == 0) GTEST_SKIP() << "nginx is not installed or did not start";
+  if (nginx.port() == 0)
+    GTEST_FAIL() << "nginx did not start (scripts/install_deps.sh installs it)";
 
   const fs::path out = dir / "data";
   const std::string download =

@@ -246,7 +246,8 @@ TEST(EvalProbe, RefusesLoglikelihoodWithoutPromptLogprobsAndOffersGenerative) {
       "\"stop\"}],\"usage\":{\"prompt_tokens\":50,\"completion_tokens\":7,"
       "\"total_tokens\":57}}'; }\n";
   testing::NginxProcess nginx(dir / "www", dir / "nginx", locations);
-  if (nginx.port() == 0) GTEST_SKIP() << "nginx is not installed or did not start";
+  if (nginx.port() == 0)
+    GTEST_FAIL() << "nginx did not start (scripts/install_deps.sh installs it)";
   const std::string base = std::string(JUNCTION_BINARY) + " eval --endpoint " + nginx.url() +
                            "/v1 --model m --model-path " + kModel + " --task arc_easy --data " +
                            kData + " --out " + (dir / "r.json").string();
