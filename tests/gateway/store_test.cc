@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -314,6 +315,56 @@ INSTANTIATE_TEST_SUITE_P(Stores, PostgresStoreTest, ::testing::Values("postgres"
 
 namespace junction::gateway {
 namespace {
+
+// Writers that never pause (the highest request rates) leave a checkpoint pass no gap to catch
+// up in; the WAL must still start over instead of growing with every request. (Small limits
+// keep the test's writes to a few MB.)
+TEST(SqliteStoreWal, StartsOverUnderUnbrokenWriting) {
+  const fs::path path =
+      fs::temp_directory_path() / ("junction-store-wal-" + std::to_string(::getpid()) + ".db");
+  const std::string wal_path = path.string() + "-wal";
+  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path.string() + suffix);
+  // Each time the WAL starts over, SQLite increments the checkpoint sequence number in its
+  // header (big-endian, bytes 12-15).
+  const auto restarts = [&]() -> uint32_t {
+    std::ifstream wal(wal_path, std::ios::binary);
+    unsigned char h[16] = {};
+    if (!wal.read(reinterpret_cast<char*>(h), sizeof h)) return 0;
+    return uint32_t{h[12]} << 24 | uint32_t{h[13]} << 16 | uint32_t{h[14]} << 8 | h[15];
+  };
+  constexpr int64_t kPage = 4096;
+  const WalCheckpointLimits limits{100, 400};
+  SqliteStore s(path.string(), false, limits);
+  ApiKeyRecord k;
+  k.id = "key_wal";
+  k.name = "t";
+  k.credits = int64_t{1} << 50;
+  s.create_key(k, "h");
+  // About 4.6 WAL pages per reserve + settle; at most ~50 times the forced length in all.
+  constexpr int kMaxPerThread = 1200;
+  std::atomic<bool> restarted{false};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kMaxPerThread && !restarted; ++i) {
+        ASSERT_EQ(s.reserve(k.id, 10, 0), ReserveResult::kOk);
+        UsageRecord u;
+        u.request_id = "gen-" + std::to_string(t) + "-" + std::to_string(100000 + i);
+        u.key_id = k.id;
+        u.model = "m";
+        u.cost = 5;
+        s.settle(10, u);
+        if (t == 0 && i % 50 == 49 && restarts() >= 2) restarted = true;
+      }
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_GE(restarts(), 2u) << "the WAL did not start over while writers wrote ~"
+                            << 4 * kMaxPerThread * 46 / 10 << " pages";
+  // The file keeps the WAL's longest length (SQLite reuses it without truncating).
+  const auto wal_pages = static_cast<int64_t>(fs::file_size(wal_path)) / kPage;
+  EXPECT_LT(wal_pages, 10 * limits.force_pages) << "the WAL grew to " << wal_pages << " pages";
+  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path.string() + suffix);
+}
 
 // A database written by a junction from before monthly limits: its api_keys table lacks their
 // columns; opening it adds them, and its keys keep working.
