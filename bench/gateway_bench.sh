@@ -5,7 +5,10 @@
 # Prints, per round: latency p50/p90/p99 at a paced rate (default 2,000 req/s) for both and the
 # difference (the gateway's added latency), then the highest rate each sustains (wrk without
 # pacing, every answer 200), and each server's CPU time per request ("cpu us/r": the gateway's
-# includes its SQLite writes). Needs wrk and nginx (Debian packages wrk, nginx).
+# includes its SQLite writes). For reference, a second nginx process configured as a plain
+# reverse proxy (keep-alive upstream, no keys, limits or metering) in front of the same nginx is
+# measured the same way: what an event-loop proxy adds on this machine for the extra hop alone.
+# Needs wrk and nginx (Debian packages wrk, nginx).
 #   bench/gateway_bench.sh [-b build/junction] [-r 2000] [-d 10] [-n 2] [-c 20] [-m 32]
 #     -r paced rate (req/s)  -d seconds per measurement  -n rounds  -c connections when paced
 #     -m connections for the maximum rate  -s store_sync (normal|full)  -R redis URL
@@ -61,6 +64,32 @@ CONF
 /usr/sbin/nginx -p "$dir/" -c "$dir/nginx.conf" -e "$dir/nginx-error.log" &
 pids+=($!)
 
+proxy_port=$(free_port)
+cat >"$dir/proxy.conf" <<CONF
+daemon off;
+master_process off;
+worker_processes 1;
+pid $dir/proxy.pid;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  keepalive_requests 100000;
+  client_body_temp_path $dir/tmp_body;
+  proxy_temp_path $dir/tmp_proxy;
+  fastcgi_temp_path $dir/tmp_fastcgi;
+  uwsgi_temp_path $dir/tmp_uwsgi;
+  scgi_temp_path $dir/tmp_scgi;
+  upstream origin { server 127.0.0.1:$nginx_port; keepalive 64; }
+  server {
+    listen 127.0.0.1:$proxy_port;
+    location / { proxy_pass http://origin; proxy_http_version 1.1; proxy_set_header Connection ""; }
+  }
+}
+CONF
+/usr/sbin/nginx -p "$dir/" -c "$dir/proxy.conf" -e "$dir/proxy-error.log" &
+pids+=($!)
+proxy_pid=$!
+
 cat >"$dir/gateway.yaml" <<CONF
 listen: 127.0.0.1:0
 admin_key: bench-admin
@@ -87,6 +116,7 @@ for _ in $(seq 100); do
 done
 [ -n "$gateway_port" ] || { cat "$dir/gateway.log"; exit 1; }
 for _ in $(seq 50); do curl -sf -o /dev/null "http://127.0.0.1:$nginx_port/v1/chat/completions" -X POST && break; sleep 0.1; done
+for _ in $(seq 50); do curl -sf -o /dev/null "http://127.0.0.1:$proxy_port/v1/chat/completions" -X POST && break; sleep 0.1; done
 
 # Limits on and high enough never to refuse: the limiter and the ledger run on every request.
 key=$(curl -sf -X POST -H "Authorization: Bearer bench-admin" \
@@ -94,6 +124,7 @@ key=$(curl -sf -X POST -H "Authorization: Bearer bench-admin" \
   "http://127.0.0.1:$gateway_port/admin/keys" | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
 
 nginx_url="http://127.0.0.1:$nginx_port/v1/chat/completions"
+proxy_url="http://127.0.0.1:$proxy_port/v1/chat/completions"
 gateway_url="http://127.0.0.1:$gateway_port/v1/chat/completions"
 delay_ms=$(( (paced_conns * 1000 + rate / 2) / rate ))
 
@@ -120,6 +151,7 @@ PY
 
 # Warm up both (connections, page cache, SQLite).
 run "$nginx_pid" "$nginx_url" "" 8 0 >/dev/null
+run "$proxy_pid" "$proxy_url" "" 8 0 >/dev/null
 run "$gateway_pid" "$gateway_url" "$key" 8 0 >/dev/null
 
 echo "gateway_bench: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), ${duration}s per run, store_sync=$store_sync${redis:+, redis}"
@@ -128,12 +160,17 @@ row round target "req/s" "p50 us" "p90 us" "p99 us" errors "cpu us/r"
 for round in $(seq "$rounds"); do
   read -r n_rps n50 n90 n99 nerr ncpu <<<"$(run "$nginx_pid" "$nginx_url" "" "$paced_conns" "$delay_ms")"
   read -r g_rps g50 g90 g99 gerr gcpu <<<"$(run "$gateway_pid" "$gateway_url" "$key" "$paced_conns" "$delay_ms")"
+  read -r p_rps p50 p90 p99 perr pcpu <<<"$(run "$proxy_pid" "$proxy_url" "" "$paced_conns" "$delay_ms")"
   row "$round" "nginx @${rate}/s" "$n_rps" "$n50" "$n90" "$n99" "$nerr" "$ncpu"
+  row "$round" "nginx proxy @${rate}/s" "$p_rps" "$p50" "$p90" "$p99" "$perr" "$pcpu"
+  row "$round" "added by the nginx proxy" "" "$((p50 - n50))" "$((p90 - n90))" "$((p99 - n99))" "" ""
   row "$round" "gateway @${rate}/s" "$g_rps" "$g50" "$g90" "$g99" "$gerr" "$gcpu"
   row "$round" "added by the gateway" "" "$((g50 - n50))" "$((g90 - n90))" "$((g99 - n99))" "" ""
   read -r n_rps n50 n90 n99 nerr ncpu <<<"$(run "$nginx_pid" "$nginx_url" "" "$max_conns" 0)"
   read -r g_rps g50 g90 g99 gerr gcpu <<<"$(run "$gateway_pid" "$gateway_url" "$key" "$max_conns" 0)"
   row "$round" "nginx max (${max_conns} conns)" "$n_rps" "$n50" "$n90" "$n99" "$nerr" "$ncpu"
+  read -r p_rps p50 p90 p99 perr pcpu <<<"$(run "$proxy_pid" "$proxy_url" "" "$max_conns" 0)"
+  row "$round" "nginx proxy max (${max_conns} conns)" "$p_rps" "$p50" "$p90" "$p99" "$perr" "$pcpu"
   row "$round" "gateway max (${max_conns} conns)" "$g_rps" "$g50" "$g90" "$g99" "$gerr" "$gcpu"
 done
 records=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from usage').fetchone()[0])" "$dir/gateway.db" 2>/dev/null || echo "?")
