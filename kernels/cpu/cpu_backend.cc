@@ -13,6 +13,7 @@
 #include "core/thread_pool.h"
 #include "kernels/cpu/isa_kernels.h"
 #include "kernels/cpu/packed_k_quant.h"
+#include "kernels/cpu/packed_q8_0.h"
 #include "kernels/ops.h"
 #include "kernels/ref/ref_ops.h"
 
@@ -56,6 +57,14 @@ class CpuBackend final : public Backend {
   // Q4_K and Q6_K matrices are packed into 16-row interleaved blocks (packed_k_quant.h), the
   // groups split over the pool's threads.
   std::unique_ptr<PreparedWeight> prepare_weight(const WeightView& w) override {
+    // Q8_0: 16 rows side by side with the scales apart (packed_q8_0.h), for decode at the
+    // memory bandwidth; prefill reads the packed rows in place.
+    if (PackedQ8_0::supports(w)) {
+      auto packed = std::make_unique<PackedQ8_0>(w);
+      pool_.parallel_for(packed->groups(), 1,
+                         [&](int64_t begin, int64_t end) { packed->pack_groups(w, begin, end); });
+      return packed;
+    }
     // Q4_K only: measured side by side (bench-model, 2 threads), packing Q6_K as well made
     // decode slower, not faster (8B Q4_K_M 10.1-10.9 -> 5.8-7.3 tok/s, 0.6B 95-97 -> 62-63):
     // the packed Q6_K kernel rebuilds codes from two bit planes with more instructions per byte
@@ -73,6 +82,14 @@ class CpuBackend final : public Backend {
     if (const auto* p = dynamic_cast<const PackedKQuant*>(prepared);
         p != nullptr && p->rows() == w.rows && p->cols() == w.cols)
       return packed_matmul(x, n_tokens, w, *p, y);
+    if (const auto* p = dynamic_cast<const PackedQ8_0*>(prepared);
+        p != nullptr && p->rows() == w.rows && p->cols() == w.cols) {
+      const size_t row_bytes = quantize_activations(x, n_tokens, w);
+      pool_.parallel_for(w.rows, kPackedQ8Rows, [&](int64_t begin, int64_t end) {
+        k_.packed_q8_0_matmul_rows(quantized_.data(), row_bytes, n_tokens, *p, begin, end, y);
+      });
+      return;
+    }
     if (is_quantized(w.dtype)) return quant_matmul(x, n_tokens, w, y);
     // Row ranges in multiples of 16 keep every thread on whole register tiles.
     pool_.parallel_for(w.rows, 16, [&](int64_t begin, int64_t end) {
