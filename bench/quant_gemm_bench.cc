@@ -10,6 +10,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -19,8 +20,10 @@
 #include <vector>
 
 #include "core/tensor.h"
+#include "core/thread_pool.h"
 #include "kernels/cpu/packed_k_quant.h"
 #include "kernels/cpu/packed_q8_0.h"
+#include "kernels/ops.h"
 #include "kernels/quant/quant_ref.h"
 #include "kernels/quant/quantize.h"
 #include "kernels/ref/ref_ops.h"
@@ -66,6 +69,8 @@ int main(int argc, char** argv) {
   app.add_option("-r,--reps", reps);
   int64_t decode_mb = 96;  // Q8_0 decode matrix size; a few MB stay in cache (compute bound)
   app.add_option("--decode-mb", decode_mb);
+  int threads = 2;  // for the whole-backend decode comparison
+  app.add_option("-t,--threads", threads);
   bool decode_only = false;
   app.add_flag("--decode-only", decode_only);
   CLI11_PARSE(app, argc, argv);
@@ -247,6 +252,56 @@ int main(int argc, char** argv) {
         (long long)rows, (long long)cols, w.bytes() / median(t_read) / 1e9,
         w.bytes() / median(t_old) / 1e9, w.bytes() / median(t_new) / 1e9,
         median(t_old) / median(t_new), y_old == y_new ? "bit-identical" : "DIFFERENT");
+  }
+  // Decode through the CPU backend on --threads threads, as a model step runs it: an 8B layer's
+  // Q8_0 matrices (q, k, v, o, gate, up, down; ~230 MB, past the caches), stored against packed,
+  // alternating, wall time.
+  {
+    struct M {
+      int64_t rows, cols;
+    };
+    const M mats[] = {{4096, 4096},  {1024, 4096},  {1024, 4096}, {4096, 4096},
+                      {12288, 4096}, {12288, 4096}, {4096, 12288}};
+    std::vector<std::vector<std::byte>> stored;
+    std::vector<WeightView> views;
+    std::vector<float> wf(12288);
+    for (const M& m : mats) {
+      const size_t rb = row_size(DType::Q8_0, m.cols);
+      stored.emplace_back(rb * m.rows);
+      for (int64_t r = 0; r < m.rows; ++r) {
+        if (r < 64) {
+          for (float& v : wf) v = dist(rng);
+          quant::quantize_row(DType::Q8_0, wf.data(), stored.back().data() + r * rb, m.cols);
+        } else {
+          std::memcpy(stored.back().data() + r * rb, stored.back().data() + (r % 64) * rb, rb);
+        }
+      }
+      views.push_back(WeightView{stored.back().data(), DType::Q8_0, m.rows, m.cols});
+    }
+    ThreadPool pool(threads);
+    auto backend = kernels::make_cpu_backend(pool);
+    std::vector<std::unique_ptr<kernels::PreparedWeight>> prepared;
+    size_t bytes = 0;
+    for (const auto& v : views) {
+      prepared.push_back(backend->prepare_weight(v));
+      bytes += v.bytes();
+    }
+    std::vector<float> x(12288), y(12288);
+    for (float& v : x) v = dist(rng);
+    std::vector<double> t_stored, t_packed;
+    for (int r = 0; r < 4 * reps; ++r) {
+      for (int which = 0; which < 2; ++which) {
+        const auto t0 = std::chrono::steady_clock::now();
+        for (size_t i = 0; i < views.size(); ++i)
+          backend->matmul(x.data(), 1, views[i], which ? prepared[i].get() : nullptr, y.data());
+        const double dt =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        (which ? t_packed : t_stored).push_back(dt);
+      }
+    }
+    std::printf("Q8_0 decode, 8B layer, %d threads: stored %6.1f GB/s  packed %6.1f GB/s  x%.2f\n",
+                threads, bytes / median(t_stored) / 1e9, bytes / median(t_packed) / 1e9,
+                median(t_stored) / median(t_packed));
   }
   return 0;
 }

@@ -58,7 +58,7 @@ class CpuBackend final : public Backend {
   // groups split over the pool's threads.
   std::unique_ptr<PreparedWeight> prepare_weight(const WeightView& w) override {
     // Q8_0: 16 rows side by side with the scales apart (packed_q8_0.h), for decode at the
-    // memory bandwidth; prefill reads the packed rows in place.
+    // memory bandwidth; prefill runs its GEMM on row tiles copied out of the packed copy.
     if (PackedQ8_0::supports(w)) {
       auto packed = std::make_unique<PackedQ8_0>(w);
       pool_.parallel_for(packed->groups(), 1,

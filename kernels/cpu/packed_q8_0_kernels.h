@@ -15,8 +15,8 @@
 // to w + 128 and each lane starts at -128 x (sum of its 4 activation bytes), computed once per
 // token: sum (w + 128) a - 128 sum a = sum w a, exactly.
 //
-// More tokens: on AVX-512 VNNI the prefill GEMM (q8_0_gemm_vnni.h) reads the packed rows in
-// place; AVX2 and scalar run the GEMV for each token while the group is in cache.
+// More tokens: on AVX-512 VNNI the prefill GEMM (q8_0_gemm_vnni.h) on row tiles copied out of the
+// packed copy; AVX2 and scalar run the GEMV for each token while the group is in cache.
 
 #if defined(__AVX512VNNI__) && defined(__AVX512BW__)
 
