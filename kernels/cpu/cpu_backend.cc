@@ -48,6 +48,8 @@ const IsaKernels& kernels_for(std::string_view isa) {
   throw Error("unknown instruction set '" + std::string(isa) + "' (use avx512, avx2 or scalar)");
 }
 
+constexpr int64_t kMaxPackedQ8_0Cols = 4096;
+
 class CpuBackend final : public Backend {
  public:
   CpuBackend(ThreadPool& pool, const IsaKernels& k) : pool_(pool), k_(k), scratch_(pool.size()) {}
@@ -58,8 +60,11 @@ class CpuBackend final : public Backend {
   // groups split over the pool's threads.
   std::unique_ptr<PreparedWeight> prepare_weight(const WeightView& w) override {
     // Q8_0: 16 rows side by side with the scales apart (packed_q8_0.h), for decode at the
-    // memory bandwidth; prefill runs its GEMM on row tiles copied out of the packed copy.
-    if (PackedQ8_0::supports(w)) {
+    // memory bandwidth; prefill runs its GEMM on row tiles copied out of the packed copy. Only
+    // up to 4096 columns: on longer rows (an 8B model's 12288-column ffn_down) the prefill GEMM's
+    // token blocks are short and copying the tiles out of the packed copy for each of them made
+    // it 0.87-0.90x (quant_gemm_bench, 1 thread), while the packed decode was 1.2-1.3x.
+    if (PackedQ8_0::supports(w) && w.cols <= kMaxPackedQ8_0Cols) {
       auto packed = std::make_unique<PackedQ8_0>(w);
       pool_.parallel_for(packed->groups(), 1,
                          [&](int64_t begin, int64_t end) { packed->pack_groups(w, begin, end); });
