@@ -10,6 +10,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -19,7 +20,10 @@
 #include <vector>
 
 #include "core/tensor.h"
+#include "core/thread_pool.h"
 #include "kernels/cpu/packed_k_quant.h"
+#include "kernels/cpu/packed_q8_0.h"
+#include "kernels/ops.h"
 #include "kernels/quant/quant_ref.h"
 #include "kernels/quant/quantize.h"
 #include "kernels/ref/ref_ops.h"
@@ -33,6 +37,8 @@ namespace {
 // The tiled GEMMs.
 #include "kernels/cpu/k_quant_gemm_vnni.h"
 #include "kernels/cpu/q8_0_gemm_vnni.h"
+// Q8_0 packed at load: the decode GEMV.
+#include "kernels/cpu/packed_q8_0_kernels.h"
 }  // namespace
 }  // namespace junction::kernels
 
@@ -61,6 +67,12 @@ int main(int argc, char** argv) {
   int reps = 5;
   app.add_option("-p,--tokens", T);
   app.add_option("-r,--reps", reps);
+  int64_t decode_mb = 96;  // Q8_0 decode matrix size; a few MB stay in cache (compute bound)
+  app.add_option("--decode-mb", decode_mb);
+  int threads = 2;  // for the whole-backend decode comparison
+  app.add_option("-t,--threads", threads);
+  bool decode_only = false;
+  app.add_flag("--decode-only", decode_only);
   CLI11_PARSE(app, argc, argv);
 
   struct Shape {
@@ -75,6 +87,7 @@ int main(int argc, char** argv) {
   std::mt19937 rng(1);
   std::normal_distribution<float> dist(0.0f, 1.0f);
   for (const Shape& s : shapes) {
+    if (decode_only) break;
     std::vector<float> wf(static_cast<size_t>(s.rows * s.cols)), x(static_cast<size_t>(T * s.cols));
     for (float& v : wf) v = dist(rng);
     for (float& v : x) v = dist(rng);
@@ -95,11 +108,17 @@ int main(int argc, char** argv) {
       new_k = [](const std::byte* xq, size_t xrow, int64_t T, const WeightView& w, int64_t b,
                  int64_t e,
                  float* y) { kernels::quant_matmul_k_vnni(xq, xrow, T, w, nullptr, b, e, y); };
-    // Q4_K: also the GEMM reading rows packed at load (what the backend runs), alternating.
+    // Q4_K and Q8_0: also the GEMM reading rows packed at load (what the backend runs),
+    // alternating.
     std::unique_ptr<kernels::PackedKQuant> packed;
     if (kernels::PackedKQuant::supports(w)) {
       packed = std::make_unique<kernels::PackedKQuant>(w);
       packed->pack_groups(w, 0, packed->groups());
+    }
+    std::unique_ptr<kernels::PackedQ8_0> packed_q8;
+    if (kernels::PackedQ8_0::supports(w)) {
+      packed_q8 = std::make_unique<kernels::PackedQ8_0>(w);
+      packed_q8->pack_groups(w, 0, packed_q8->groups());
     }
     std::vector<float> y_packed(y_new.size());
     std::vector<double> t_old, t_new, t_packed;
@@ -117,6 +136,12 @@ int main(int argc, char** argv) {
                                      y_packed.data());
         t_packed.push_back(thread_seconds() - t0);
       }
+      if (packed_q8) {
+        const double t0 = thread_seconds();
+        kernels::packed_q8_0_matmul_rows(xq.data(), xrow, T, *packed_q8, 0, s.rows,
+                                         y_packed.data());
+        t_packed.push_back(thread_seconds() - t0);
+      }
     }
     double max_rel = 0;  // Q6_K: the old path left its float sum uncontracted (decode does not)
     for (size_t i = 0; i < y_old.size(); ++i)
@@ -130,7 +155,7 @@ int main(int argc, char** argv) {
                 std::string(dtype_name(s.type)).c_str(), (long long)s.rows, (long long)s.cols,
                 (long long)T, gmac / median(t_old), gmac / median(t_new),
                 median(t_old) / median(t_new), same);
-    if (packed) {
+    if (packed || packed_q8) {
       std::printf("      packed rows (load-time layout):             %7.2f GMAC/s  x%.2f  %s\n",
                   gmac / median(t_packed), median(t_new) / median(t_packed),
                   y_packed == y_new ? "bit-identical" : "DIFFERENT");
@@ -140,6 +165,7 @@ int main(int argc, char** argv) {
   // Decode (one token) on Q4_K: the stored layout (vec_dot_q4_k row by row) against the packed
   // 16-row layout, over a matrix larger than the caches (what a decode step streams).
   for (const int64_t cols : {int64_t{1024}, int64_t{4096}, int64_t{12288}}) {
+    if (decode_only) break;
     const int64_t rows = (int64_t{96} << 20) / (cols / 256 * 144);  // ~96 MB of Q4_K
     std::vector<float> wf(static_cast<size_t>(cols)), x(static_cast<size_t>(cols));
     for (float& v : x) v = dist(rng);
@@ -179,6 +205,103 @@ int main(int argc, char** argv) {
         std::printf("  row %lld: %.9g vs %.9g\n", (long long)n, y_old[n], y_new[n]);
         break;
       }
+  }
+  // Decode (one token) on Q8_0: the stored layout (vec_dot_q8_0 row by row) against the packed
+  // 16-row layout, alternating, over --decode-mb (96 MB: what a decode step streams).
+  for (const int64_t cols : {int64_t{1024}, int64_t{4096}, int64_t{12288}}) {
+    const int64_t rows = std::max<int64_t>(16, (decode_mb << 20) / (cols / 32 * 34) / 16 * 16);
+    std::vector<float> wf(static_cast<size_t>(cols)), x(static_cast<size_t>(cols));
+    for (float& v : x) v = dist(rng);
+    const size_t row_bytes = row_size(DType::Q8_0, cols);
+    std::vector<std::byte> wq(row_bytes * rows);
+    for (int64_t r = 0; r < rows; ++r) {
+      if (r < 64) {
+        for (float& v : wf) v = dist(rng);
+        quant::quantize_row(DType::Q8_0, wf.data(), wq.data() + r * row_bytes, cols);
+      } else {
+        std::memcpy(wq.data() + r * row_bytes, wq.data() + (r % 64) * row_bytes, row_bytes);
+      }
+    }
+    const WeightView w{wq.data(), DType::Q8_0, rows, cols};
+    kernels::PackedQ8_0 packed(w);
+    packed.pack_groups(w, 0, packed.groups());
+    const size_t xrow = kernels::ref::quantized_activation_bytes(DType::Q8_0, cols);
+    std::vector<std::byte> xq(xrow);
+    kernels::ref::quantize_activations(DType::Q8_0, x.data(), cols, xq.data());
+    std::vector<float> y_old(static_cast<size_t>(rows)), y_new(y_old.size());
+    std::vector<double> t_old, t_new, t_read;
+    for (int r = 0; r < reps; ++r) {
+      double t0 = thread_seconds();
+      // The ceiling: a plain read of the same bytes, 64 at a time.
+      __m512i sink = _mm512_setzero_si512();
+      for (size_t i = 0; i + 64 <= wq.size(); i += 64)
+        sink = _mm512_add_epi32(sink, _mm512_loadu_si512(wq.data() + i));
+      t_read.push_back(thread_seconds() - t0);
+      y_old[0] = static_cast<float>(_mm512_reduce_add_epi32(sink));
+      t0 = thread_seconds();
+      for (int64_t n = 0; n < rows; ++n)
+        y_old[n] = kernels::vec_dot_q8_0(DType::Q8_0, w.row(n), xq.data(), cols);
+      t_old.push_back(thread_seconds() - t0);
+      t0 = thread_seconds();
+      kernels::packed_q8_0_matmul_rows(xq.data(), xrow, 1, packed, 0, rows, y_new.data());
+      t_new.push_back(thread_seconds() - t0);
+    }
+    std::printf(
+        "Q8_0 decode %6lld x %6lld: read %6.1f GB/s  stored %6.1f GB/s  packed %6.1f GB/s  x%.2f  "
+        "%s\n",
+        (long long)rows, (long long)cols, w.bytes() / median(t_read) / 1e9,
+        w.bytes() / median(t_old) / 1e9, w.bytes() / median(t_new) / 1e9,
+        median(t_old) / median(t_new), y_old == y_new ? "bit-identical" : "DIFFERENT");
+  }
+  // Decode through the CPU backend on --threads threads, as a model step runs it: an 8B layer's
+  // Q8_0 matrices (q, k, v, o, gate, up, down; ~230 MB, past the caches), stored against packed,
+  // alternating, wall time.
+  {
+    struct M {
+      int64_t rows, cols;
+    };
+    const M mats[] = {{4096, 4096},  {1024, 4096},  {1024, 4096}, {4096, 4096},
+                      {12288, 4096}, {12288, 4096}, {4096, 12288}};
+    std::vector<std::vector<std::byte>> stored;
+    std::vector<WeightView> views;
+    std::vector<float> wf(12288);
+    for (const M& m : mats) {
+      const size_t rb = row_size(DType::Q8_0, m.cols);
+      stored.emplace_back(rb * m.rows);
+      for (int64_t r = 0; r < m.rows; ++r) {
+        if (r < 64) {
+          for (float& v : wf) v = dist(rng);
+          quant::quantize_row(DType::Q8_0, wf.data(), stored.back().data() + r * rb, m.cols);
+        } else {
+          std::memcpy(stored.back().data() + r * rb, stored.back().data() + (r % 64) * rb, rb);
+        }
+      }
+      views.push_back(WeightView{stored.back().data(), DType::Q8_0, m.rows, m.cols});
+    }
+    ThreadPool pool(threads);
+    auto backend = kernels::make_cpu_backend(pool);
+    std::vector<std::unique_ptr<kernels::PreparedWeight>> prepared;
+    size_t bytes = 0;
+    for (const auto& v : views) {
+      prepared.push_back(backend->prepare_weight(v));
+      bytes += v.bytes();
+    }
+    std::vector<float> x(12288), y(12288);
+    for (float& v : x) v = dist(rng);
+    std::vector<double> t_stored, t_packed;
+    for (int r = 0; r < 4 * reps; ++r) {
+      for (int which = 0; which < 2; ++which) {
+        const auto t0 = std::chrono::steady_clock::now();
+        for (size_t i = 0; i < views.size(); ++i)
+          backend->matmul(x.data(), 1, views[i], which ? prepared[i].get() : nullptr, y.data());
+        const double dt =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        (which ? t_packed : t_stored).push_back(dt);
+      }
+    }
+    std::printf("Q8_0 decode, 8B layer, %d threads: stored %6.1f GB/s  packed %6.1f GB/s  x%.2f\n",
+                threads, bytes / median(t_stored) / 1e9, bytes / median(t_packed) / 1e9,
+                median(t_stored) / median(t_packed));
   }
   return 0;
 }

@@ -8,6 +8,7 @@
 
 #include "core/tensor.h"
 #include "kernels/cpu/packed_k_quant.h"
+#include "kernels/cpu/packed_q8_0.h"
 #include "kernels/ops.h"
 
 namespace junction::kernels {
@@ -25,6 +26,10 @@ struct IsaKernels {
   // stride.
   void (*packed_matmul_rows)(const std::byte* xq, size_t xq_row_bytes, int64_t n_tokens,
                              const PackedKQuant& p, int64_t row_begin, int64_t row_end, float* y);
+  // The same for Q8_0 weights packed at load (packed_q8_0.h).
+  void (*packed_q8_0_matmul_rows)(const std::byte* xq, size_t xq_row_bytes, int64_t n_tokens,
+                                  const PackedQ8_0& p, int64_t row_begin, int64_t row_end,
+                                  float* y);
   // One token's activations quantized for weights of `weight_type`, byte for byte as
   // ref::quantize_activations does it.
   void (*quantize_activations)(DType weight_type, const float* x, int64_t n, std::byte* out);

@@ -16,6 +16,8 @@ namespace {
 #include "kernels/cpu/quant_dot_impl.h"
 // Q4_K weights packed at load.
 #include "kernels/cpu/packed_k_quant_kernels.h"
+// Q8_0 weights packed at load.
+#include "kernels/cpu/packed_q8_0_kernels.h"
 
 #include "kernels/cpu/kernels_impl.h"
 }  // namespace

@@ -19,6 +19,8 @@ namespace {
 // The prefill GEMMs for quantized weights on VNNI (used by quant_matmul_rows for > 1 token).
 #include "kernels/cpu/k_quant_gemm_vnni.h"
 #include "kernels/cpu/q8_0_gemm_vnni.h"
+// Q8_0 weights packed at load (its prefill reads them through the GEMM above).
+#include "kernels/cpu/packed_q8_0_kernels.h"
 // Activation quantization, called by the CPU backend before each quantized matmul.
 #include "kernels/cpu/quantize_activations_avx512.h"
 

@@ -386,6 +386,7 @@ IsaKernels make_isa_kernels(const char* name) {
                     &matmul_rows<S>,
                     &quant_matmul_rows<S>,
                     &packed_matmul_rows<S>,
+                    &packed_q8_0_matmul_rows,
                     &quantize_activations<S>,
                     &convert_row<S>,
                     &rms_norm<S>,

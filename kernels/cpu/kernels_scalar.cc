@@ -78,6 +78,9 @@ void packed_matmul_unpacked(const std::byte* xq, size_t xq_row_bytes, int64_t n_
   packed_matmul_gemv(xq, xq_row_bytes, n_tokens, p, row_begin, row_end, y);
 }
 
+// Q8_0 weights packed at load (its plain C++ version).
+#include "kernels/cpu/packed_q8_0_kernels.h"
+
 #include "kernels/cpu/kernels_impl.h"
 }  // namespace
 

@@ -99,7 +99,7 @@ void check_teacher_forced(const std::string& gguf, const std::string& reference,
   const int64_t V = model->config().vocab_size;
   ThreadPool pool(2);
   auto backend = kernels::make_cpu_backend(pool);
-  model->prepare_weights(*backend);  // as the CLI and server run it (Q4_K packed)
+  model->prepare_weights(*backend);  // as the CLI and server run it (Q4_K, Q8_0 packed)
   double worst = 0, total_diff = 0;
   int compared = 0, diffs = 0;
   std::vector<double> step_worst;
@@ -178,11 +178,12 @@ TEST(GgufTeacherForced, FloatAgreeWithLlamaCppF32Cache) {
                        3e-2);
 }
 
-// Q4_K / Q6_K weights packed at load (Model::prepare_weights, kernels/cpu/packed_k_quant.h): the
-// logits of every position equal the stored layout's bit for bit, with the prompt in one batch
-// (the prefill GEMM on packed rows) and token by token (the packed decode GEMV).
-TEST(GgufModel, PackedKQuantLogitsEqualStoredLayoutInPrefillAndDecode) {
-  const std::string file = kGguf + "qwen3-qbase-Q4_K_M.gguf";
+// Weights packed at load (Model::prepare_weights: Q4_K in kernels/cpu/packed_k_quant.h, Q8_0 in
+// kernels/cpu/packed_q8_0.h): the logits of every position equal the stored layout's bit for bit,
+// with the prompt in one batch (the prefill GEMM on packed rows) and token by token (the packed
+// decode GEMV).
+void check_packed_logits_equal_stored(const std::string& type) {
+  const std::string file = kGguf + "qwen3-qbase-" + type + ".gguf";
   const auto stored = Model::load(file);
   const auto packed = Model::load(file);
   ThreadPool pool(2);
@@ -192,7 +193,7 @@ TEST(GgufModel, PackedKQuantLogitsEqualStoredLayoutInPrefillAndDecode) {
     EXPECT_GT(packed_bytes, 0u);
     EXPECT_NE(packed->weights().layers[0].q_proj.prepared, nullptr);
   }
-  const auto refs = read_json(kGguf + "qwen3-qbase-Q4_K_M.llamacpp-kvf32.json");
+  const auto refs = read_json(kGguf + "qwen3-qbase-" + type + ".llamacpp-kvf32.json");
   auto ids = refs["prompts"][0]["ids"].get<std::vector<int32_t>>();
   const auto generated = refs["prompts"][0]["generated"].get<std::vector<int32_t>>();
   ids.insert(ids.end(), generated.begin(), generated.end());
@@ -219,6 +220,14 @@ TEST(GgufModel, PackedKQuantLogitsEqualStoredLayoutInPrefillAndDecode) {
   EXPECT_TRUE(same(logits(*packed, 512), want)) << "prefill on packed weights";
   EXPECT_TRUE(same(logits(*packed, 1), logits(*stored, 1))) << "decode on packed weights";
   EXPECT_TRUE(same(logits(*packed, 1), want)) << "packed decode against stored prefill";
+}
+
+TEST(GgufModel, PackedKQuantLogitsEqualStoredLayoutInPrefillAndDecode) {
+  check_packed_logits_equal_stored("Q4_K_M");
+}
+
+TEST(GgufModel, PackedQ8_0LogitsEqualStoredLayoutInPrefillAndDecode) {
+  check_packed_logits_equal_stored("Q8_0");
 }
 
 // The BF16 GGUF holds the same weights as the safetensors fixture: same logits as HF.

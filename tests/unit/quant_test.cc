@@ -13,6 +13,7 @@
 #include "formats/gguf.h"
 #include "kernels/cpu/isa_kernels.h"
 #include "kernels/cpu/packed_k_quant.h"
+#include "kernels/cpu/packed_q8_0.h"
 #include "kernels/ops.h"
 #include "kernels/quant/quant_ref.h"
 #include "kernels/quant/quantize.h"
@@ -420,10 +421,140 @@ TEST(Quant, CpuBackendPreparedKQuantReadsOnlyThePackedCopy) {
               << isa << " " << dtype_name(type) << " output " << i;
       }
       wq = saved;
-      EXPECT_EQ(backend->prepare_weight(WeightView{wq.data(), DType::Q8_0, 2, 64}), nullptr);
+      EXPECT_EQ(backend->prepare_weight(WeightView{wq.data(), DType::Q4_0, 2, 64}), nullptr);
     }
     auto reference = kernels::make_reference_backend();
     EXPECT_EQ(reference->prepare_weight(w), nullptr);
+  }
+}
+
+// Q8_0 packed at load (kernels/cpu/packed_q8_0.h, 16 rows side by side): every level's packed
+// matmul against the reference, and bit for bit against the stored layout's decode dot and
+// prefill GEMM, over row counts that leave the last group partial (and one shorter than a
+// group), row ranges off the group bounds, an odd block count, decode and prefill token counts;
+// the scalar, AVX2 and AVX-512 levels agree bit for bit.
+TEST(Quant, PackedQ8_0EqualsReferenceAndStoredLayoutOverOddRows) {
+  std::mt19937 rng(9);
+  std::vector<const kernels::IsaKernels*> isas = {&kernels::scalar_kernels()};
+  const std::string_view best = kernels::detect_cpu_isa();
+  if (best == "avx2" || best == "avx512") isas.push_back(&kernels::avx2_kernels());
+  if (best == "avx512") isas.push_back(&kernels::avx512_kernels());
+  struct Shape {
+    int64_t rows, cols, row_begin, row_end;
+  };
+  for (const Shape& sh : {Shape{37, 512, 0, 37}, Shape{37, 96, 3, 35}, Shape{5, 32, 1, 4},
+                          Shape{48, 1024, 16, 33}, Shape{21, 12288, 0, 21}}) {
+    const int64_t K = sh.cols, N = sh.rows;
+    const auto wf = activations(N * K, rng);
+    const size_t rb = row_size(DType::Q8_0, K);
+    std::vector<std::byte> wq(rb * N);
+    for (int64_t r = 0; r < N; ++r)
+      quant::quantize_row(DType::Q8_0, wf.data() + r * K, wq.data() + r * rb, K);
+    wq[3] = std::byte{0x80};  // a -128 code, which the quantizer never writes but a file may hold
+    const WeightView w{wq.data(), DType::Q8_0, N, K};
+    kernels::PackedQ8_0 packed(w);
+    packed.pack_groups(w, 0, packed.groups());
+    ASSERT_EQ(packed.groups(), (N + 15) / 16);
+    for (const int64_t T : {1, 2, 3, 7, 20}) {
+      const auto x = activations(T * K, rng);
+      std::vector<float> want(T * N);
+      kernels::ref::matmul(x.data(), T, w, want.data());
+      const size_t row_bytes = kernels::ref::quantized_activation_bytes(DType::Q8_0, K);
+      std::vector<std::byte> xq(row_bytes * T);
+      for (int64_t i = 0; i < T; ++i)
+        kernels::ref::quantize_activations(DType::Q8_0, x.data() + i * K, K,
+                                           xq.data() + i * row_bytes);
+      std::vector<float> first_isa;
+      for (const auto* isa : isas) {
+        std::vector<float> got(T * N, NAN), stored(T * N, NAN), decode(N, NAN),
+            stored_decode(N, NAN);
+        isa->packed_q8_0_matmul_rows(xq.data(), row_bytes, T, packed, sh.row_begin, sh.row_end,
+                                     got.data());
+        isa->quant_matmul_rows(xq.data(), row_bytes, T, w, sh.row_begin, sh.row_end, stored.data());
+        for (int64_t i = 0; i < T; ++i) {
+          isa->packed_q8_0_matmul_rows(xq.data() + i * row_bytes, row_bytes, 1, packed,
+                                       sh.row_begin, sh.row_end, decode.data());
+          isa->quant_matmul_rows(xq.data() + i * row_bytes, row_bytes, 1, w, sh.row_begin,
+                                 sh.row_end, stored_decode.data());
+          for (int64_t n = 0; n < N; ++n) {
+            const float v = got[i * N + n];
+            if (n < sh.row_begin || n >= sh.row_end) {
+              ASSERT_TRUE(std::isnan(v)) << isa->name << " wrote row " << n << " outside its range";
+              continue;
+            }
+            const float ref = want[i * N + n];
+            ASSERT_NEAR(v, ref, 1e-4f * (1 + std::fabs(ref)))
+                << isa->name << " rows " << N << " cols " << K << " tokens " << T << " token " << i
+                << " row " << n;
+            ASSERT_TRUE(same_as_decode(v, decode[n]))
+                << v << " vs " << decode[n] << " " << isa->name << " tokens " << T
+                << ": packed prefill differs from packed decode at token " << i << " row " << n;
+            if (std::string_view(isa->name) != "scalar") {  // the scalar level has no FMA order
+              ASSERT_EQ(decode[n], stored_decode[n])
+                  << isa->name << " cols " << K
+                  << ": packed decode differs from the stored layout's at token " << i << " row "
+                  << n;
+              ASSERT_TRUE(same_as_decode(v, stored[i * N + n]))
+                  << v << " vs " << stored[i * N + n] << " " << isa->name << " tokens " << T
+                  << ": packed differs from the stored layout at token " << i << " row " << n;
+            }
+          }
+        }
+        if (first_isa.empty()) {
+          first_isa = got;
+          continue;
+        }
+        for (int64_t i = 0; i < T * N; ++i)
+          if (!std::isnan(got[i])) {
+            ASSERT_TRUE(same_as_decode(got[i], first_isa[i]))
+                << got[i] << " vs " << first_isa[i] << " " << isa->name << " vs scalar, output "
+                << i;
+          }
+      }
+    }
+  }
+}
+
+// The backend packs Q8_0 at prepare_weight and then reads only the packed copy: decode and
+// prefill give the reference's numbers with the stored bytes overwritten.
+TEST(Quant, CpuBackendPreparedQ8_0ReadsOnlyThePackedCopy) {
+  std::mt19937 rng(10);
+  const int64_t K = 544, N = 45, T = 5;
+  const auto wf = activations(N * K, rng);
+  const size_t rb = row_size(DType::Q8_0, K);
+  std::vector<std::byte> wq(rb * N);
+  for (int64_t r = 0; r < N; ++r)
+    quant::quantize_row(DType::Q8_0, wf.data() + r * K, wq.data() + r * rb, K);
+  const WeightView w{wq.data(), DType::Q8_0, N, K};
+  const auto x = activations(T * K, rng);
+  std::vector<float> want(T * N);
+  kernels::make_reference_backend()->matmul(x.data(), T, w, want.data());
+  ThreadPool pool(3);
+  for (const char* isa : {"scalar", "avx2", "avx512"}) {
+    if (std::string_view(isa) == "avx512" && kernels::detect_cpu_isa() != "avx512") continue;
+    if (std::string_view(isa) == "avx2" && kernels::detect_cpu_isa() == "scalar") continue;
+    auto backend = kernels::make_cpu_backend(pool, isa);
+    std::vector<float> stored(T * N);
+    backend->matmul(x.data(), T, w, stored.data());
+    const auto prepared = backend->prepare_weight(w);
+    ASSERT_NE(prepared, nullptr) << isa;
+    EXPECT_GE(prepared->bytes(), wq.size());
+    std::vector<std::byte> saved = wq;
+    std::fill(wq.begin(), wq.end(), std::byte{0x7f});  // the stored copy is gone
+    for (const int64_t t : {T, int64_t{2}, int64_t{1}}) {
+      std::vector<float> got(t * N, NAN);
+      backend->matmul(x.data(), t, w, prepared.get(), got.data());
+      for (int64_t i = 0; i < t * N; ++i) {
+        ASSERT_NEAR(got[i], want[i], 1e-4f * (1 + std::fabs(want[i])))
+            << isa << " tokens " << t << " output " << i;
+        if (std::string_view(isa) != "scalar")
+          ASSERT_TRUE(same_as_decode(got[i], stored[i]))
+              << isa << " tokens " << t << " output " << i << ": differs from the stored layout";
+      }
+    }
+    wq = saved;
+    // Rows longer than 4096 columns stay in the stored layout (cpu_backend.cc says why).
+    EXPECT_EQ(backend->prepare_weight(WeightView{wq.data(), DType::Q8_0, 2, 8192}), nullptr);
   }
 }
 
