@@ -156,8 +156,9 @@ void quant_matmul_rows(const std::byte* xq, size_t xq_row_bytes, int64_t n_token
 }
 
 // Q4_K / Q6_K weights packed at load (packed_k_quant.h): a few tokens stream the packed rows
-// once (each group of 16 rows meets every token); more go through the prefill GEMM on rows
-// unpacked from the packed copy.
+// once (each group of 16 rows meets every token); more go, for Q4_K, through the GEMM on the
+// packed layout itself (packed_q4_k_gemm), for Q6_K through the prefill GEMM on rows unpacked
+// from the packed copy.
 template <class S>
 void packed_matmul_rows(const std::byte* xq, size_t xq_row_bytes, int64_t n_tokens,
                         const PackedKQuant& p, int64_t row_begin, int64_t row_end, float* y) {
@@ -165,6 +166,8 @@ void packed_matmul_rows(const std::byte* xq, size_t xq_row_bytes, int64_t n_toke
   if (n_tokens <= kGemvTokens)
     return packed_matmul_gemv(xq, xq_row_bytes, n_tokens, p, row_begin, row_end, y);
 #if defined(__AVX512VNNI__) && defined(__AVX512VL__)
+  if (p.dtype() == DType::Q4_K)
+    return packed_q4_k_gemm(xq, xq_row_bytes, n_tokens, p, row_begin, row_end, y);
   const WeightView shape{nullptr, p.dtype(), p.rows(), p.cols()};
   return quant_matmul_k_vnni(xq, xq_row_bytes, n_tokens, shape, &p, row_begin, row_end, y);
 #else

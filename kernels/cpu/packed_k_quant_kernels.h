@@ -449,6 +449,131 @@ void unpack_packed_rows4(const PackedKQuant& p, int64_t n, UnpackedKRow* u) {
 }
 #endif
 
+#if defined(__AVX512VNNI__) && defined(__AVX512BW__)
+// Prefill on packed Q4_K rows: the decode kernel's arithmetic (packed_q4_k_group_dot) for T
+// tokens at once, so each 64-byte load of codes and its nibble mask serve T tokens instead of
+// one and no row is unpacked. Per sub-block half (8 code vectors held in registers) every token
+// costs 8 vpdpbusd against its broadcast activations and one multiply by the 16 rows' scales.
+// Integer totals and the float finish are the decode kernel's, so the results are bit for bit
+// those of decode. out[t][r] = dot(row 16g + r, token t).
+template <int T>
+void packed_q4_k_group_tokens(const BlockQ4_Kx16* blocks, int64_t nsb, const std::byte* xq,
+                              size_t xq_row_bytes, const int16_t* bs2, float (*out)[16]) {
+  const __m512i low = _mm512_set1_epi8(0x0F), high = _mm512_set1_epi8(static_cast<char>(0xF0));
+  const quant::BlockQ8_K* y[T];
+  for (int t = 0; t < T; ++t)
+    y[t] = reinterpret_cast<const quant::BlockQ8_K*>(xq + t * xq_row_bytes);
+  __m512 sum[T];
+  for (int t = 0; t < T; ++t) sum[t] = _mm512_setzero_ps();
+  for (int64_t i = 0; i < nsb; ++i) {
+    const BlockQ4_Kx16& b = blocks[i];
+    __m512i acc[T];
+    for (int t = 0; t < T; ++t) acc[t] = _mm512_setzero_si512();
+    for (int c = 0; c < 4; ++c)
+      for (int h = 0; h < 2; ++h) {  // sub-block 2c + h: low (x16 scale) or high nibbles
+        __m512i w[8];
+        for (int v = 0; v < 8; ++v)
+          w[v] = _mm512_and_si512(_mm512_load_si512(b.qs[8 * c + v]), h ? high : low);
+        __m512i sc = _mm512_cvtepu8_epi32(
+            _mm_load_si128(reinterpret_cast<const __m128i*>(b.scales[2 * c + h])));
+        if (h == 0) sc = _mm512_slli_epi32(sc, 4);
+        for (int t = 0; t < T; ++t) {
+          const int8_t* q8 = y[t][i].qs + 64 * c + 32 * h;
+          __m512i p0 = _mm512_setzero_si512(), p1 = _mm512_setzero_si512();
+          for (int v = 0; v < 4; ++v) {
+            p0 = _mm512_dpbusd_epi32(p0, w[v], _mm512_set1_epi32(load_i32(q8 + 4 * v)));
+            p1 = _mm512_dpbusd_epi32(p1, w[v + 4], _mm512_set1_epi32(load_i32(q8 + 16 + 4 * v)));
+          }
+          acc[t] = _mm512_add_epi32(acc[t], _mm512_mullo_epi32(_mm512_add_epi32(p0, p1), sc));
+        }
+      }
+    __m512i m[4];
+    for (int j = 0; j < 4; ++j)
+      m[j] = _mm512_cvtepu8_epi16(_mm256_load_si256(reinterpret_cast<const __m256i*>(b.mins[j])));
+    const __m512 d = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(b.d)));
+    const __m512 dmin =
+        _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(b.dmin)));
+    for (int t = 0; t < T; ++t) {
+      const int16_t* s2 = bs2 + (t * nsb + i) * 8;
+      __m512i mins = _mm512_setzero_si512();
+      for (int j = 0; j < 4; ++j)
+        mins = _mm512_dpwssd_epi32(mins, m[j], _mm512_set1_epi32(load_i32(s2 + 2 * j)));
+      const __m512i total = _mm512_srai_epi32(acc[t], 4);
+      const __m512 yd = _mm512_set1_ps(y[t][i].d);
+      sum[t] = _mm512_add_ps(
+          sum[t],
+          _mm512_fmsub_ps(_mm512_mul_ps(yd, d), _mm512_cvtepi32_ps(total),
+                          _mm512_mul_ps(_mm512_mul_ps(yd, dmin), _mm512_cvtepi32_ps(mins))));
+    }
+  }
+  for (int t = 0; t < T; ++t) _mm512_storeu_ps(out[t], sum[t]);
+}
+
+// Token panel budget for packed_q4_k_gemm: its activations stay in L2 while every group of rows
+// meets them.
+constexpr int64_t kPackedTokenPanelBytes = 512 * 1024;
+constexpr int kPackedTokenTile = 8;
+
+// Q4_K prefill on the packed layout: rows [row_begin, row_end) (whole groups but the matrix's
+// last) x all tokens. Tokens go in panels that fit half of L2; within one, each group of 16 rows
+// meets the panel kPackedTokenTile tokens at a time while its blocks stay in L1.
+void packed_q4_k_gemm(const std::byte* xq, size_t xq_row_bytes, int64_t n_tokens,
+                      const PackedKQuant& p, int64_t row_begin, int64_t row_end, float* y) {
+  const int64_t nsb = p.super_blocks();
+  std::vector<int16_t> bs2(static_cast<size_t>(n_tokens * nsb * 8));
+  for (int64_t t = 0; t < n_tokens; ++t)
+    q4_k_sub_block_sums(reinterpret_cast<const quant::BlockQ8_K*>(xq + t * xq_row_bytes), nsb,
+                        bs2.data() + t * nsb * 8);
+  const int64_t panel = std::max<int64_t>(
+      kPackedTokenTile, kPackedTokenPanelBytes / static_cast<int64_t>(xq_row_bytes) /
+                            kPackedTokenTile * kPackedTokenTile);
+  alignas(64) float out[kPackedTokenTile][16];
+  for (int64_t tp = 0; tp < n_tokens; tp += panel) {
+    const int64_t tp_end = std::min(n_tokens, tp + panel);
+    for (int64_t g = row_begin / kPackedRows; g * kPackedRows < row_end; ++g) {
+      const int64_t r0 = std::max(row_begin, g * kPackedRows);
+      const int64_t r1 = std::min(row_end, (g + 1) * kPackedRows);
+      const auto mask = static_cast<__mmask16>(((1u << (r1 - r0)) - 1) << (r0 - g * kPackedRows));
+      const BlockQ4_Kx16* blocks = p.group<BlockQ4_Kx16>(g);
+      for (int64_t t0 = tp; t0 < tp_end; t0 += kPackedTokenTile) {
+        const int count = static_cast<int>(std::min<int64_t>(kPackedTokenTile, tp_end - t0));
+        const std::byte* x = xq + t0 * xq_row_bytes;
+        const int16_t* s2 = bs2.data() + t0 * nsb * 8;
+        switch (count) {
+          case 8:
+            packed_q4_k_group_tokens<8>(blocks, nsb, x, xq_row_bytes, s2, out);
+            break;
+          case 7:
+            packed_q4_k_group_tokens<7>(blocks, nsb, x, xq_row_bytes, s2, out);
+            break;
+          case 6:
+            packed_q4_k_group_tokens<6>(blocks, nsb, x, xq_row_bytes, s2, out);
+            break;
+          case 5:
+            packed_q4_k_group_tokens<5>(blocks, nsb, x, xq_row_bytes, s2, out);
+            break;
+          case 4:
+            packed_q4_k_group_tokens<4>(blocks, nsb, x, xq_row_bytes, s2, out);
+            break;
+          case 3:
+            packed_q4_k_group_tokens<3>(blocks, nsb, x, xq_row_bytes, s2, out);
+            break;
+          case 2:
+            packed_q4_k_group_tokens<2>(blocks, nsb, x, xq_row_bytes, s2, out);
+            break;
+          default:
+            packed_q4_k_group_tokens<1>(blocks, nsb, x, xq_row_bytes, s2, out);
+            break;
+        }
+        for (int t = 0; t < count; ++t)
+          _mm512_mask_storeu_ps(y + (t0 + t) * p.rows() + g * kPackedRows, mask,
+                                _mm512_load_ps(out[t]));
+      }
+    }
+  }
+}
+#endif
+
 #if !defined(__AVX512VNNI__)
 // Prefill without the VNNI GEMM (AVX2): each row unpacked once per block of tokens, as
 // quant_matmul_unpacked does for stored rows.
