@@ -452,7 +452,7 @@ void unpack_packed_rows4(const PackedKQuant& p, int64_t n, UnpackedKRow* u) {
 #if defined(__AVX512VNNI__) && defined(__AVX512BW__)
 // Prefill on packed Q4_K rows: the decode kernel's arithmetic (packed_q4_k_group_dot) for T
 // tokens at once, so each 64-byte load of codes and its nibble mask serve T tokens instead of
-// one and no row is unpacked. Per sub-block half (8 code vectors held in registers) every token
+// one and no row is unpacked. Per sub-block (8 code vectors held in registers) every token
 // costs 8 vpdpbusd against its broadcast activations and one multiply by the 16 rows' scales.
 // Integer totals and the float finish are the decode kernel's, so the results are bit for bit
 // those of decode. out[t][r] = dot(row 16g + r, token t).
@@ -510,9 +510,10 @@ void packed_q4_k_group_tokens(const BlockQ4_Kx16* blocks, int64_t nsb, const std
 }
 
 // Token panel budget for packed_q4_k_gemm: its activations stay in L2 while every group of rows
-// meets them.
+// meets them. Tokens per tile: measured with quant_gemm_bench (one thread, 512 tokens, the 0.6B
+// and 8B widths), 6 ran 5-10% faster than 4 and 20-40% faster than 8 (where GCC spills).
 constexpr int64_t kPackedTokenPanelBytes = 512 * 1024;
-constexpr int kPackedTokenTile = 8;
+constexpr int kPackedTokenTile = 6;
 
 // Q4_K prefill on the packed layout: rows [row_begin, row_end) (whole groups but the matrix's
 // last) x all tokens. Tokens go in panels that fit half of L2; within one, each group of 16 rows
@@ -540,12 +541,6 @@ void packed_q4_k_gemm(const std::byte* xq, size_t xq_row_bytes, int64_t n_tokens
         const std::byte* x = xq + t0 * xq_row_bytes;
         const int16_t* s2 = bs2.data() + t0 * nsb * 8;
         switch (count) {
-          case 8:
-            packed_q4_k_group_tokens<8>(blocks, nsb, x, xq_row_bytes, s2, out);
-            break;
-          case 7:
-            packed_q4_k_group_tokens<7>(blocks, nsb, x, xq_row_bytes, s2, out);
-            break;
           case 6:
             packed_q4_k_group_tokens<6>(blocks, nsb, x, xq_row_bytes, s2, out);
             break;
