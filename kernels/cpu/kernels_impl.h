@@ -309,13 +309,20 @@ void attention_block(const float* q, const float* k_cache, const float* v_cache,
   };
   const int64_t key_begin = lowest_key(s.pos0 + t0);
   const int64_t key_end = s.pos0 + t1;  // exclusive
+  // Row r's keys [lo, hi) within the block [kb, ke).
+  auto key_range = [&](int64_t r, int64_t kb, int64_t ke) {
+    const int64_t pos = s.pos0 + t0 + r / group;
+    return std::pair{std::max(kb, lowest_key(pos)), std::min(ke, pos + 1)};
+  };
   for (int64_t kb = key_begin; kb < key_end; kb += kBk) {
     const int64_t ke = std::min(key_end, kb + kBk);
+    // Every row's scores first, then every row's softmax step and values: each row does the
+    // same operations as before, but the block's keys and then its values are read by all rows
+    // while they are in L1 (at head_dim 128 the two together, 64 KiB, are larger than L1).
     for (int64_t r = 0; r < rows; ++r) {
       const int64_t t = t0 + r / group;
       const int64_t h = kv_head * group + r % group;
-      const int64_t pos = s.pos0 + t;
-      const int64_t lo = std::max(kb, lowest_key(pos)), hi = std::min(ke, pos + 1);
+      const auto [lo, hi] = key_range(r, kb, ke);
       if (lo >= hi) continue;
       const float* qr = q + (t * s.n_heads + h) * D;
       float* pr = p + r * kBk;
@@ -326,8 +333,16 @@ void attention_block(const float* q, const float* k_cache, const float* v_cache,
                                           : kNegInf;
         }
       }
-      float block_max = kNegInf;
-      for (int64_t j = 0; j < kBk; ++j) block_max = std::max(block_max, pr[j]);
+    }
+    for (int64_t r = 0; r < rows; ++r) {
+      const auto [lo, hi] = key_range(r, kb, ke);
+      if (lo >= hi) continue;
+      float* pr = p + r * kBk;
+      // The maximum is exact in any order (a zero's sign aside, which no exp below can see).
+      auto vmax_scores = S::load(pr);
+      for (int64_t j = S::kWidth; j < kBk; j += S::kWidth)
+        vmax_scores = S::max(vmax_scores, S::load(pr + j));
+      const float block_max = S::reduce_max(vmax_scores);
       const float new_max = std::max(m[r], block_max);
       const float correction = m[r] == kNegInf ? 0.0f : std::exp(m[r] - new_max);
       m[r] = new_max;
