@@ -1,5 +1,7 @@
 // Prefill GEMM for Q4_K and Q6_K weights on AVX-512 VNNI: a register tile of 4 weight rows x up
-// to 16 tokens. Included by kernels_avx512.cc inside its anonymous namespace, after
+// to 16 tokens. Superseded by packed_k_gemm / stored_k_gemm (packed_k_quant_kernels.h: no
+// per-row unpacking, vpdpbusd on 16 rows at once, 1.5-2.5x faster); kept as quant_gemm_bench's
+// baseline. Included by kernels_avx512.cc inside its anonymous namespace, after
 // quant_dot_impl.h and packed_k_quant_kernels.h (it reuses UnpackedKRow / unpack_k_row, and reads
 // weights packed at load through unpack_packed_row).
 //
@@ -178,9 +180,10 @@ bool has_k_gemm(DType type) {
 // half of L2; within a block each 4-row tile is unpacked once and meets every token, so the
 // unpacking is paid once per (row, token block) and the weights are read once per token block.
 // `packed`: w's packed copy or null.
-void quant_matmul_k_vnni(const std::byte* xq, size_t xq_row_bytes, int64_t n_tokens,
-                         const WeightView& w, const PackedKQuant* packed, int64_t row_begin,
-                         int64_t row_end, float* y) {
+[[maybe_unused]] void quant_matmul_k_vnni(const std::byte* xq, size_t xq_row_bytes,
+                                          int64_t n_tokens, const WeightView& w,
+                                          const PackedKQuant* packed, int64_t row_begin,
+                                          int64_t row_end, float* y) {
   const int64_t nsb = w.cols / quant::kQK_K;
   // Equal blocks, as few as fit the panel budget (each block unpacks every row once more).
   const int64_t per_token = w.cols + w.cols / 8;  // interleaved bytes + bsums + scales

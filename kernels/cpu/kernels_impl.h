@@ -145,7 +145,7 @@ void quant_matmul_rows(const std::byte* xq, size_t xq_row_bytes, int64_t n_token
   if (n_tokens > 1 && w.dtype == DType::Q8_0)
     return quant_matmul_q8_0_vnni(xq, xq_row_bytes, n_tokens, w, row_begin, row_end, y);
   if (n_tokens > 1 && has_k_gemm(w.dtype))
-    return quant_matmul_k_vnni(xq, xq_row_bytes, n_tokens, w, nullptr, row_begin, row_end, y);
+    return stored_k_gemm(xq, xq_row_bytes, n_tokens, w, row_begin, row_end, y);
 #endif
   if (n_tokens > 1 && has_unpacked_dot(w.dtype))
     return quant_matmul_unpacked(xq, xq_row_bytes, n_tokens, w, row_begin, row_end, y);
@@ -156,9 +156,8 @@ void quant_matmul_rows(const std::byte* xq, size_t xq_row_bytes, int64_t n_token
 }
 
 // Q4_K / Q6_K weights packed at load (packed_k_quant.h): a few tokens stream the packed rows
-// once (each group of 16 rows meets every token); more go, for Q4_K, through the GEMM on the
-// packed layout itself (packed_q4_k_gemm), for Q6_K through the prefill GEMM on rows unpacked
-// from the packed copy.
+// once (each group of 16 rows meets every token); more go through the GEMM on the packed layout
+// itself (packed_k_gemm).
 template <class S>
 void packed_matmul_rows(const std::byte* xq, size_t xq_row_bytes, int64_t n_tokens,
                         const PackedKQuant& p, int64_t row_begin, int64_t row_end, float* y) {
@@ -166,10 +165,7 @@ void packed_matmul_rows(const std::byte* xq, size_t xq_row_bytes, int64_t n_toke
   if (n_tokens <= kGemvTokens)
     return packed_matmul_gemv(xq, xq_row_bytes, n_tokens, p, row_begin, row_end, y);
 #if defined(__AVX512VNNI__) && defined(__AVX512VL__)
-  if (p.dtype() == DType::Q4_K)
-    return packed_q4_k_gemm(xq, xq_row_bytes, n_tokens, p, row_begin, row_end, y);
-  const WeightView shape{nullptr, p.dtype(), p.rows(), p.cols()};
-  return quant_matmul_k_vnni(xq, xq_row_bytes, n_tokens, shape, &p, row_begin, row_end, y);
+  return packed_k_gemm(xq, xq_row_bytes, n_tokens, p, row_begin, row_end, y);
 #else
   return packed_matmul_unpacked(xq, xq_row_bytes, n_tokens, p, row_begin, row_end, y);
 #endif

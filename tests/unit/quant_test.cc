@@ -382,7 +382,7 @@ TEST(Quant, PackedKQuantEqualsReferenceAndStoredLayoutOverOddRows) {
   }
 }
 
-// The packed Q4_K prefill GEMM (packed_q4_k_gemm) takes tokens in L2-sized panels (about 37
+// The packed Q4_K prefill GEMM (packed_k_gemm) takes tokens in L2-sized panels (about 37
 // tokens at 12288 columns) and 6-token tiles: 100 tokens at two widths cross both bounds and
 // end on partial tiles, over a row range that starts and ends inside a group. Every output must
 // equal decode's, and nothing outside the range may be written.
