@@ -1,9 +1,10 @@
 // Prefill GEMM for Q4_K and Q6_K weights on AVX-512 VNNI: a register tile of 4 weight rows x up
-// to 16 tokens. Superseded by packed_k_gemm / stored_k_gemm (packed_k_quant_kernels.h: no
-// per-row unpacking, vpdpbusd on 16 rows at once, 1.5-2.5x faster); kept as quant_gemm_bench's
-// baseline. Included by kernels_avx512.cc inside its anonymous namespace, after
-// quant_dot_impl.h and packed_k_quant_kernels.h (it reuses UnpackedKRow / unpack_k_row, and reads
-// weights packed at load through unpack_packed_row).
+// to 16 tokens. For more than a few tokens packed_k_gemm / stored_k_gemm
+// (packed_k_quant_kernels.h: no per-row unpacking, vpdpbusd on 16 rows at once) are 1.3-2.5x
+// faster; this one stays for stored Q6_K rows and under 16 tokens, where packing rows on the fly
+// does not pay (kernels_impl.h), and as quant_gemm_bench's baseline. Included by kernels_avx512.cc
+// inside its anonymous namespace, after quant_dot_impl.h and packed_k_quant_kernels.h (it reuses
+// UnpackedKRow / unpack_k_row, and reads weights packed at load through unpack_packed_row).
 //
 // Layout. In Q4_K and Q6_K every run of 16 weights shares one integer sub-block scale. The
 // activations of 4 tokens are interleaved 16 bytes at a time, so one 512-bit vector holds the
@@ -180,10 +181,9 @@ bool has_k_gemm(DType type) {
 // half of L2; within a block each 4-row tile is unpacked once and meets every token, so the
 // unpacking is paid once per (row, token block) and the weights are read once per token block.
 // `packed`: w's packed copy or null.
-[[maybe_unused]] void quant_matmul_k_vnni(const std::byte* xq, size_t xq_row_bytes,
-                                          int64_t n_tokens, const WeightView& w,
-                                          const PackedKQuant* packed, int64_t row_begin,
-                                          int64_t row_end, float* y) {
+void quant_matmul_k_vnni(const std::byte* xq, size_t xq_row_bytes, int64_t n_tokens,
+                         const WeightView& w, const PackedKQuant* packed, int64_t row_begin,
+                         int64_t row_end, float* y) {
   const int64_t nsb = w.cols / quant::kQK_K;
   // Equal blocks, as few as fit the panel budget (each block unpacks every row once more).
   const int64_t per_token = w.cols + w.cols / 8;  // interleaved bytes + bsums + scales

@@ -371,9 +371,8 @@ inline __m128i load128(const void* p) {
 
 // Rows n .. n + 3 (n a multiple of 4, so they are adjacent lanes of one group; rows past the
 // matrix are the group's zero padding) unpacked together for the VNNI GEMM's 4-row tile: codes
-// through 4 x 4 transposes, 16 of a row's codes per store. (That GEMM, k_quant_gemm_vnni.h, is
-// now only quant_gemm_bench's baseline.)
-[[maybe_unused]] void unpack_packed_rows4(const PackedKQuant& p, int64_t n, UnpackedKRow* u) {
+// through 4 x 4 transposes, 16 of a row's codes per store.
+void unpack_packed_rows4(const PackedKQuant& p, int64_t n, UnpackedKRow* u) {
   const int64_t nsb = p.super_blocks();
   const int r0 = static_cast<int>(n % kPackedRows);
   const bool q4 = p.dtype() == DType::Q4_K;
@@ -595,6 +594,13 @@ void packed_q6_k_group_tokens(const BlockQ6_Kx16* blocks, int64_t nsb, const std
 constexpr int64_t kPackedTokenPanelBytes = 512 * 1024;
 constexpr int kPackedTokenTile = 6;
 
+// Tokens per panel, a multiple of the tile.
+inline int64_t packed_token_panel(size_t xq_row_bytes) {
+  return std::max<int64_t>(kPackedTokenTile, kPackedTokenPanelBytes /
+                                                 static_cast<int64_t>(xq_row_bytes) /
+                                                 kPackedTokenTile * kPackedTokenTile);
+}
+
 struct PackedQ4KTiles {
   using Block = BlockQ4_Kx16;
   template <int T>
@@ -626,9 +632,7 @@ void packed_k_gemm(const std::byte* xq, size_t xq_row_bytes, int64_t n_tokens, i
     for (int64_t t = 0; t < n_tokens; ++t)
       q4_k_sub_block_sums(reinterpret_cast<const quant::BlockQ8_K*>(xq + t * xq_row_bytes), nsb,
                           bs2.data() + t * nsb * 8);
-  const int64_t panel = std::max<int64_t>(
-      kPackedTokenTile, kPackedTokenPanelBytes / static_cast<int64_t>(xq_row_bytes) /
-                            kPackedTokenTile * kPackedTokenTile);
+  const int64_t panel = packed_token_panel(xq_row_bytes);
   alignas(64) float out[kPackedTokenTile][16];
   for (int64_t tp = 0; tp < n_tokens; tp += panel) {
     const int64_t tp_end = std::min(n_tokens, tp + panel);
@@ -679,26 +683,39 @@ void packed_k_gemm(const std::byte* xq, size_t xq_row_bytes, int64_t n_tokens,
                                 p.group<BlockQ6_Kx16>(0), 0, row_begin, row_end, y);
 }
 
-// Stored Q4_K or Q6_K rows (Q6_K is not packed at load, see cpu_backend.cc): the row range's
-// groups are packed into a buffer first, once per call, which costs about as much as reading
-// them; the GEMM then reads them once per token panel.
-void stored_k_gemm(const std::byte* xq, size_t xq_row_bytes, int64_t n_tokens, const WeightView& w,
-                   int64_t row_begin, int64_t row_end, float* y) {
+// Stored Q4_K or Q6_K rows (Q6_K is not packed at load, see cpu_backend.cc), packed on the fly
+// (about the cost of reading them). With one token panel each group is read once, so it is
+// packed just before into one group's buffer, which stays in cache; with more, the row range is
+// packed once into a buffer the panels share.
+template <class Tiles>
+void stored_k_gemm_typed(const std::byte* xq, size_t xq_row_bytes, int64_t n_tokens,
+                         const WeightView& w, int64_t row_begin, int64_t row_end, float* y) {
+  using Block = typename Tiles::Block;
   const int64_t nsb = w.cols / quant::kQK_K;
   const int64_t g0 = row_begin / kPackedRows, g1 = (row_end + kPackedRows - 1) / kPackedRows;
-  const bool q4 = w.dtype == DType::Q4_K;
-  const size_t group_bytes =
-      static_cast<size_t>(nsb) * (q4 ? sizeof(BlockQ4_Kx16) : sizeof(BlockQ6_Kx16));
-  std::vector<std::byte> buffer(static_cast<size_t>(g1 - g0) * group_bytes);
-  for (int64_t g = g0; g < g1; ++g)
-    pack_k_quant_group(w, g, buffer.data() + (g - g0) * group_bytes);
-  if (q4)
-    return packed_k_gemm<PackedQ4KTiles>(xq, xq_row_bytes, n_tokens, nsb, w.rows,
-                                         reinterpret_cast<const BlockQ4_Kx16*>(buffer.data()), g0,
-                                         row_begin, row_end, y);
-  packed_k_gemm<PackedQ6KTiles>(xq, xq_row_bytes, n_tokens, nsb, w.rows,
-                                reinterpret_cast<const BlockQ6_Kx16*>(buffer.data()), g0, row_begin,
-                                row_end, y);
+  const bool one_panel = n_tokens <= packed_token_panel(xq_row_bytes);
+  std::vector<Block> buffer(static_cast<size_t>((one_panel ? 1 : g1 - g0) * nsb));
+  auto* bytes = reinterpret_cast<std::byte*>(buffer.data());
+  if (!one_panel) {
+    for (int64_t g = g0; g < g1; ++g)
+      pack_k_quant_group(w, g, bytes + (g - g0) * nsb * sizeof(Block));
+    return packed_k_gemm<Tiles>(xq, xq_row_bytes, n_tokens, nsb, w.rows, buffer.data(), g0,
+                                row_begin, row_end, y);
+  }
+  for (int64_t g = g0; g < g1; ++g) {
+    pack_k_quant_group(w, g, bytes);
+    packed_k_gemm<Tiles>(xq, xq_row_bytes, n_tokens, nsb, w.rows, buffer.data(), g,
+                         std::max(row_begin, g * kPackedRows),
+                         std::min(row_end, (g + 1) * kPackedRows), y);
+  }
+}
+
+void stored_k_gemm(const std::byte* xq, size_t xq_row_bytes, int64_t n_tokens, const WeightView& w,
+                   int64_t row_begin, int64_t row_end, float* y) {
+  if (w.dtype == DType::Q4_K)
+    return stored_k_gemm_typed<PackedQ4KTiles>(xq, xq_row_bytes, n_tokens, w, row_begin, row_end,
+                                               y);
+  stored_k_gemm_typed<PackedQ6KTiles>(xq, xq_row_bytes, n_tokens, w, row_begin, row_end, y);
 }
 #endif
 
