@@ -51,24 +51,27 @@ void pack_q6_k(const quant::BlockQ6_K& in, int r, BlockQ6_Kx16& b) {
 
 }  // namespace
 
-void PackedKQuant::pack_groups(const WeightView& w, int64_t group_begin, int64_t group_end) {
-  const int64_t nsb = super_blocks();
-  for (int64_t g = group_begin; g < group_end; ++g) {
-    std::byte* out = data_ + g * nsb * block_bytes_;
-    std::memset(out, 0, static_cast<size_t>(nsb) * block_bytes_);
-    for (int r = 0; r < kPackedRows; ++r) {
-      const int64_t row = g * kPackedRows + r;
-      if (row >= rows_) break;  // the group's padding rows stay zero
-      for (int64_t i = 0; i < nsb; ++i) {
-        if (dtype_ == DType::Q4_K)
-          pack_q4_k(reinterpret_cast<const quant::BlockQ4_K*>(w.row(row))[i], r,
-                    reinterpret_cast<BlockQ4_Kx16*>(out)[i]);
-        else
-          pack_q6_k(reinterpret_cast<const quant::BlockQ6_K*>(w.row(row))[i], r,
-                    reinterpret_cast<BlockQ6_Kx16*>(out)[i]);
-      }
+void pack_k_quant_group(const WeightView& w, int64_t g, std::byte* out) {
+  const int64_t nsb = w.cols / 256;
+  const size_t block_bytes = w.dtype == DType::Q4_K ? sizeof(BlockQ4_Kx16) : sizeof(BlockQ6_Kx16);
+  std::memset(out, 0, static_cast<size_t>(nsb) * block_bytes);
+  for (int r = 0; r < kPackedRows; ++r) {
+    const int64_t row = g * kPackedRows + r;
+    if (row >= w.rows) break;  // the group's padding rows stay zero
+    for (int64_t i = 0; i < nsb; ++i) {
+      if (w.dtype == DType::Q4_K)
+        pack_q4_k(reinterpret_cast<const quant::BlockQ4_K*>(w.row(row))[i], r,
+                  reinterpret_cast<BlockQ4_Kx16*>(out)[i]);
+      else
+        pack_q6_k(reinterpret_cast<const quant::BlockQ6_K*>(w.row(row))[i], r,
+                  reinterpret_cast<BlockQ6_Kx16*>(out)[i]);
     }
   }
+}
+
+void PackedKQuant::pack_groups(const WeightView& w, int64_t group_begin, int64_t group_end) {
+  for (int64_t g = group_begin; g < group_end; ++g)
+    pack_k_quant_group(w, g, data_ + g * super_blocks() * block_bytes_);
 }
 
 }  // namespace junction::kernels

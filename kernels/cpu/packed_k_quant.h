@@ -80,6 +80,11 @@ class PackedKQuant final : public PreparedWeight {
   std::unique_ptr<std::byte, Free> owner_;
 };
 
+// Rows [16g, 16g + 16) of the stored Q4_K or Q6_K matrix w (PackedKQuant::supports(w)) as one
+// packed group: w.cols / 256 blocks of BlockQ4_Kx16 or BlockQ6_Kx16 at out. For the prefill
+// GEMM, which packs stored matrices on the fly.
+void pack_k_quant_group(const WeightView& w, int64_t g, std::byte* out);
+
 // Element e's code (0..15) of row r (0..15) in super-block b, as the stored Q4_K block has it.
 inline int packed_q4_k_code(const BlockQ4_Kx16& b, int r, int e) {
   const int chunk = e / 64, l = e % 32, high = (e % 64) / 32;

@@ -383,6 +383,54 @@ TEST(Quant, PackedKQuantEqualsReferenceAndStoredLayoutOverOddRows) {
   }
 }
 
+// The Q4_K / Q6_K prefill GEMM (packed_k_gemm; stored_k_gemm packs stored rows first) takes
+// tokens in L2-sized panels (about 37 tokens at 12288 columns) and 6-token tiles: 100 tokens at
+// two widths cross both bounds and end on partial tiles, over a row range that starts and ends
+// inside a group. Every output, from the packed copy and from the stored rows, must equal
+// decode's, and nothing outside the range may be written.
+TEST(Quant, KQuantPrefillOverTokenPanelsEqualsDecode) {
+  std::mt19937 rng(9);
+  const auto& isa =
+      kernels::detect_cpu_isa() == "avx512" ? kernels::avx512_kernels() : kernels::scalar_kernels();
+  for (const DType type : {DType::Q4_K, DType::Q6_K})
+    for (const int64_t K : {int64_t{12288}, int64_t{2816}}) {
+      const int64_t N = 45, T = 100, row_begin = 5, row_end = 43;
+      const auto wf = activations(N * K, rng);
+      const size_t rb = row_size(type, K);
+      std::vector<std::byte> wq(rb * N);
+      for (int64_t r = 0; r < N; ++r)
+        quant::quantize_row(type, wf.data() + r * K, wq.data() + r * rb, K);
+      const WeightView w{wq.data(), type, N, K};
+      kernels::PackedKQuant packed(w);
+      packed.pack_groups(w, 0, packed.groups());
+      const auto x = activations(T * K, rng);
+      const size_t row_bytes = kernels::ref::quantized_activation_bytes(type, K);
+      std::vector<std::byte> xq(row_bytes * T);
+      for (int64_t i = 0; i < T; ++i)
+        kernels::ref::quantize_activations(type, x.data() + i * K, K, xq.data() + i * row_bytes);
+      std::vector<float> got(T * N, NAN), stored(T * N, NAN), decode(N, NAN);
+      isa.packed_matmul_rows(xq.data(), row_bytes, T, packed, row_begin, row_end, got.data());
+      isa.quant_matmul_rows(xq.data(), row_bytes, T, w, row_begin, row_end, stored.data());
+      for (int64_t i = 0; i < T; ++i) {
+        isa.packed_matmul_rows(xq.data() + i * row_bytes, row_bytes, 1, packed, row_begin, row_end,
+                               decode.data());
+        for (int64_t n = 0; n < N; ++n) {
+          if (n < row_begin || n >= row_end) {
+            ASSERT_TRUE(std::isnan(got[i * N + n])) << "wrote row " << n << " token " << i;
+            ASSERT_TRUE(std::isnan(stored[i * N + n])) << "wrote row " << n << " token " << i;
+            continue;
+          }
+          ASSERT_TRUE(same_as_decode(got[i * N + n], decode[n]))
+              << got[i * N + n] << " vs " << decode[n] << " " << dtype_name(type) << " cols " << K
+              << " token " << i << " row " << n;
+          ASSERT_TRUE(same_as_decode(stored[i * N + n], decode[n]))
+              << stored[i * N + n] << " vs " << decode[n] << " stored " << dtype_name(type)
+              << " cols " << K << " token " << i << " row " << n;
+        }
+      }
+    }
+}
+
 // The backend packs Q4_K at prepare_weight and then reads only the packed copy: its matmul with
 // the prepared weight gives the reference's numbers with the stored bytes overwritten; other
 // types (Q6_K included, see cpu_backend.cc) are not prepared.
