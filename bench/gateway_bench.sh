@@ -39,12 +39,13 @@ trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-nginx_port=$(free_port)
-cat >"$dir/nginx.conf" <<CONF
+# nginx_conf NAME SERVER_BLOCKS: one single-process nginx configuration, written to $dir/NAME.conf.
+nginx_conf() {
+  cat >"$dir/$1.conf" <<CONF
 daemon off;
 master_process off;
 worker_processes 1;
-pid $dir/nginx.pid;
+pid $dir/$1.pid;
 events { worker_connections 1024; }
 http {
   access_log off;
@@ -54,38 +55,26 @@ http {
   fastcgi_temp_path $dir/tmp_fastcgi;
   uwsgi_temp_path $dir/tmp_uwsgi;
   scgi_temp_path $dir/tmp_scgi;
-  server {
+$2
+}
+CONF
+}
+
+nginx_port=$(free_port)
+nginx_conf nginx "  server {
     listen 127.0.0.1:$nginx_port;
     error_page 405 =200 \$uri;
     location = /v1/chat/completions { default_type application/json; alias $here/tests/gateway/data/openai_chat.json; }
-  }
-}
-CONF
+  }"
 /usr/sbin/nginx -p "$dir/" -c "$dir/nginx.conf" -e "$dir/nginx-error.log" &
 pids+=($!)
 
 proxy_port=$(free_port)
-cat >"$dir/proxy.conf" <<CONF
-daemon off;
-master_process off;
-worker_processes 1;
-pid $dir/proxy.pid;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  keepalive_requests 100000;
-  client_body_temp_path $dir/tmp_body;
-  proxy_temp_path $dir/tmp_proxy;
-  fastcgi_temp_path $dir/tmp_fastcgi;
-  uwsgi_temp_path $dir/tmp_uwsgi;
-  scgi_temp_path $dir/tmp_scgi;
-  upstream origin { server 127.0.0.1:$nginx_port; keepalive 64; }
+nginx_conf proxy "  upstream origin { server 127.0.0.1:$nginx_port; keepalive 64; }
   server {
     listen 127.0.0.1:$proxy_port;
-    location / { proxy_pass http://origin; proxy_http_version 1.1; proxy_set_header Connection ""; }
-  }
-}
-CONF
+    location / { proxy_pass http://origin; proxy_http_version 1.1; proxy_set_header Connection \"\"; }
+  }"
 /usr/sbin/nginx -p "$dir/" -c "$dir/proxy.conf" -e "$dir/proxy-error.log" &
 pids+=($!)
 proxy_pid=$!

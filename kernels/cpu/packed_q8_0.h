@@ -8,9 +8,10 @@
 // The scales come first so that reading the groups in order is one forward stream: the decode
 // kernel's prefetch, running ahead in the codes, reaches the next group's scales before it starts.
 // Each row's 32 codes of a block stay contiguous, so the decode GEMV does one vpdpbusd per pair
-// of rows and the prefill GEMM copies a row tile's codes out with one 32-byte move per block. Rows past the matrix's end in its last group are zero; their outputs are never
-// written. The kernels on this layout give exactly the stored layout's numbers (same int32 lanes,
-// same float order; see packed_q8_0_kernels.h).
+// of rows and the prefill GEMM copies a row tile's codes out with one 32-byte move per block. Rows
+// past the matrix's end in its last group are zero; their outputs are never written. The kernels on
+// this layout give exactly the stored layout's numbers (same int32 lanes, same float order; see
+// packed_q8_0_kernels.h).
 #pragma once
 
 #include <cstddef>
