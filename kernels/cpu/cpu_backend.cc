@@ -56,8 +56,9 @@ class CpuBackend final : public Backend {
 
   std::string_view name() const override { return k_.name; }
 
-  // Q4_K and Q6_K matrices are packed into 16-row interleaved blocks (packed_k_quant.h), the
-  // groups split over the pool's threads.
+  // Q8_0 and Q4_K matrices are packed at load into 16-row interleaved groups (packed_q8_0.h,
+  // packed_k_quant.h), the groups split over the pool's threads. Q6_K stays stored; its prefill
+  // GEMM packs rows on the fly per call (packed_k_quant_kernels.h).
   std::unique_ptr<PreparedWeight> prepare_weight(const WeightView& w) override {
     // Q8_0: 16 rows side by side with the scales apart (packed_q8_0.h), for decode at the
     // memory bandwidth; prefill runs its GEMM on row tiles copied out of the packed copy. Only
