@@ -23,7 +23,7 @@ SandboxLimits quick() {
 }
 
 #define REQUIRE_PYTHON() \
-  if (!have_python()) GTEST_SKIP() << "python3 not installed"
+  if (!have_python()) GTEST_FAIL() << "python3 is missing (scripts/install_deps.sh installs it)"
 
 TEST(Sandbox, CorrectAndIncorrectSolutions) {
   REQUIRE_PYTHON();
