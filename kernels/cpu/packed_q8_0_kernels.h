@@ -75,16 +75,20 @@ inline void packed_q8_0_group_dot(const PackedQ8_0& p, int64_t g, const quant::B
   }
 }
 
-#elif defined(__AVX2__)
+#else
 
+// AVX2 and plain C++: per token, each block's scale (f16_to_f32 is exact, as h2f is; this runs
+// once per block and token, not per row).
 struct PackedQ8_0Token {
   std::vector<float> d;  // [nb]
 };
 
 void prepare_packed_q8_0_token(const quant::BlockQ8_0* y, int64_t nb, PackedQ8_0Token& t) {
   t.d.resize(static_cast<size_t>(nb));
-  for (int64_t b = 0; b < nb; ++b) t.d[b] = h2f(y[b].d);
+  for (int64_t b = 0; b < nb; ++b) t.d[b] = f16_to_f32(y[b].d);
 }
+
+#if defined(__AVX2__)
 
 // The same on AVX2: rows 0-7, then 8-15 (16 accumulators would not fit the 16 registers), each
 // row's block on its own as vec_dot_q8_0 takes it.
@@ -116,15 +120,6 @@ inline void packed_q8_0_group_dot(const PackedQ8_0& p, int64_t g, const quant::B
 
 #else
 
-struct PackedQ8_0Token {
-  std::vector<float> d;  // [nb]
-};
-
-void prepare_packed_q8_0_token(const quant::BlockQ8_0* y, int64_t nb, PackedQ8_0Token& t) {
-  t.d.resize(static_cast<size_t>(nb));
-  for (int64_t b = 0; b < nb; ++b) t.d[b] = f16_to_f32(y[b].d);
-}
-
 // Plain C++ in the SIMD kernels' order: 8 lanes of 4 products per block, one fma per lane
 // (std::fma is exact without an FMA unit too), the lanes summed as hsum_f32 sums them.
 inline void packed_q8_0_group_dot(const PackedQ8_0& p, int64_t g, const quant::BlockQ8_0* y,
@@ -149,6 +144,7 @@ inline void packed_q8_0_group_dot(const PackedQ8_0& p, int64_t g, const quant::B
   }
 }
 
+#endif  // __AVX2__
 #endif
 
 // A few tokens against rows [row_begin, row_end): each group of 16 rows meets every token while
