@@ -150,7 +150,9 @@ Command add_bench_model_command(CLI::App& app) {
   cmd->add_option("-n,--n-gen", o->n_decode, "Tokens generated per repetition (default 128)");
   cmd->add_option("-p,--n-prompt", o->n_prompt, "Prompt tokens of the prefill test (default 512)");
   cmd->add_option("-r,--repetitions", o->repeats, "Repetitions; medians are reported (default 3)");
-  cmd->add_option("--isa", o->isa, "Force a kernel level: avx512, avx2 or scalar");
+  cmd->add_option("--isa", o->isa,
+                  "Force a kernel level: avx512, avx2 or scalar (default: $JUNCTION_ISA, else the "
+                  "best this CPU runs)");
   return {cmd, [o] { return run_bench_model(o.get()); }};
 }
 

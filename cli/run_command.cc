@@ -257,7 +257,9 @@ Command add_run_command(CLI::App& app) {
   cmd->add_option("--frequency-penalty", o->frequency_penalty);
   cmd->add_option("--seed", o->seed, "Sampling seed: the same seed gives the same tokens");
   cmd->add_flag("--ignore-eos", o->ignore_eos, "Keep generating past end-of-sequence tokens");
-  cmd->add_option("--isa", o->isa, "Force a kernel level: avx512, avx2 or scalar");
+  cmd->add_option("--isa", o->isa,
+                  "Force a kernel level: avx512, avx2 or scalar (default: $JUNCTION_ISA, else the "
+                  "best this CPU runs)");
   return {cmd, [o] { return run(*o); }};
 }
 

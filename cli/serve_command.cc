@@ -253,7 +253,9 @@ Command add_serve_command(CLI::App& app) {
   cmd->add_option("--top-p", o->top_p);
   cmd->add_option("--min-p", o->min_p);
   cmd->add_option("--repetition-penalty", o->repetition_penalty);
-  cmd->add_option("--isa", o->isa, "Force a kernel level: avx512, avx2 or scalar");
+  cmd->add_option("--isa", o->isa,
+                  "Force a kernel level: avx512, avx2 or scalar (default: $JUNCTION_ISA, else the "
+                  "best this CPU runs)");
   return {cmd, [o, cmd] {
             o->host_given = cmd->count("--host") > 0;
             o->port_given = cmd->count("--port") > 0;

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <string_view>
+#include <vector>
 
 #include "core/tensor.h"
 
@@ -101,12 +102,20 @@ class Backend {
 // The plain scalar backend: the oracle every other backend is tested against.
 std::unique_ptr<Backend> make_reference_backend();
 
-// The CPU backend: SIMD kernels chosen at run time for this CPU (AVX-512, AVX2 or scalar),
-// work split over the pool's threads. `isa` forces a level ("avx512", "avx2", "scalar") for
-// tests and benchmarks; empty picks the best the CPU supports.
+// The CPU backend: SIMD kernels chosen at run time for this CPU, work split over the pool's
+// threads. `isa` forces a level (one of cpu_isa_levels()); empty takes resolve_isa's choice.
 std::unique_ptr<Backend> make_cpu_backend(ThreadPool& pool, std::string_view isa = {});
 
 // The best instruction set level this CPU supports: "avx512", "avx2" or "scalar".
 std::string_view detect_cpu_isa();
+
+// Every level this build can run on this CPU, best first, "scalar" last: the levels a test or
+// benchmark may force.
+std::vector<std::string_view> cpu_isa_levels();
+
+// The level to run: `forced` when given, else the environment's JUNCTION_ISA when set (so every
+// binary and test can be pinned to a lower level), else detect_cpu_isa(). Throws Error naming
+// the choices for an unknown level or one this CPU cannot run.
+std::string_view resolve_isa(std::string_view forced = {});
 
 }  // namespace junction::kernels

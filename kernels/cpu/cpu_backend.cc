@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "core/error.h"
@@ -38,15 +40,40 @@ std::string_view detect_cpu_isa() {
   return "scalar";
 }
 
-namespace {
+std::vector<std::string_view> cpu_isa_levels() {
+  const std::string_view best = detect_cpu_isa();
+  std::vector<std::string_view> levels;
+  if (best == "avx512") levels.push_back("avx512");
+  if (best == "avx512" || best == "avx2") levels.push_back("avx2");
+  levels.push_back("scalar");
+  return levels;
+}
 
-const IsaKernels& kernels_for(std::string_view isa) {
-  if (isa.empty()) isa = detect_cpu_isa();
+std::string_view resolve_isa(std::string_view forced) {
+  std::string_view isa = forced;
+  if (isa.empty()) {
+    const char* env = std::getenv("JUNCTION_ISA");
+    if (env != nullptr && *env != '\0') isa = env;
+  }
+  const auto levels = cpu_isa_levels();
+  if (isa.empty()) return levels.front();
+  for (const std::string_view level : levels)
+    if (level == isa) return level;
+  std::string choices;
+  for (const std::string_view level : levels)
+    choices += (choices.empty() ? "" : ", ") + std::string(level);
+  throw Error("instruction set level '" + std::string(isa) + "' cannot run here (this CPU runs " +
+              choices + "); pass one of those with --isa or JUNCTION_ISA");
+}
+
+const IsaKernels& isa_kernels(std::string_view isa) {
+  isa = resolve_isa(isa);
   if (isa == "avx512") return avx512_kernels();
   if (isa == "avx2") return avx2_kernels();
-  if (isa == "scalar") return scalar_kernels();
-  throw Error("unknown instruction set '" + std::string(isa) + "' (use avx512, avx2 or scalar)");
+  return scalar_kernels();
 }
+
+namespace {
 
 constexpr int64_t kMaxPackedQ8_0Cols = 4096;
 
@@ -227,7 +254,7 @@ class CpuBackend final : public Backend {
 }  // namespace
 
 std::unique_ptr<Backend> make_cpu_backend(ThreadPool& pool, std::string_view isa) {
-  return std::make_unique<CpuBackend>(pool, kernels_for(isa));
+  return std::make_unique<CpuBackend>(pool, isa_kernels(isa));
 }
 
 }  // namespace junction::kernels

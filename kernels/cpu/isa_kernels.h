@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 
 #include "core/tensor.h"
 #include "kernels/cpu/packed_k_quant.h"
@@ -53,6 +54,11 @@ inline constexpr int64_t kAttentionKeyBlock = 64;  // keys per online-softmax st
 inline int64_t attention_scratch_floats(int64_t rows, int64_t head_dim) {
   return rows * (2 + head_dim + kAttentionKeyBlock);
 }
+
+// The table of a level this CPU runs (resolve_isa(isa): empty picks as make_cpu_backend does).
+// Tests reach the levels only through this: building another level's table runs its
+// instructions.
+const IsaKernels& isa_kernels(std::string_view isa);
 
 const IsaKernels& avx512_kernels();
 const IsaKernels& avx2_kernels();
