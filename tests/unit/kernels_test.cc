@@ -16,17 +16,10 @@
 #include "kernels/cpu/isa_kernels.h"
 #include "kernels/ops.h"
 #include "kernels/ref/ref_ops.h"
+#include "tests/support/isa_levels.h"
 
 namespace junction::kernels {
 namespace {
-
-std::vector<const IsaKernels*> supported_isas() {
-  std::vector<const IsaKernels*> out = {&scalar_kernels()};
-  const std::string_view best = detect_cpu_isa();
-  if (best == "avx2" || best == "avx512") out.push_back(&avx2_kernels());
-  if (best == "avx512") out.push_back(&avx512_kernels());
-  return out;
-}
 
 std::vector<float> random_floats(size_t n, std::mt19937& rng, float scale = 1.0f) {
   std::normal_distribution<float> dist(0.0f, scale);
@@ -60,7 +53,7 @@ StoredMatrix store(const std::vector<float>& values, int64_t rows, int64_t cols,
 
 TEST(Kernels, MatmulMatchesReferenceOverOddShapesDtypesAndAlignments) {
   std::mt19937 rng(1);
-  for (const IsaKernels* isa : supported_isas()) {
+  for (const IsaKernels* isa : testing::kernels_under_test()) {
     for (DType dtype : {DType::F32, DType::F16, DType::BF16}) {
       for (int64_t K : {1, 3, 8, 15, 16, 17, 31, 33, 64, 100, 257}) {
         for (int64_t N : {1, 4, 5, 8, 9, 13, 17}) {
@@ -90,7 +83,7 @@ TEST(Kernels, MatmulRowRangesTouchOnlyTheirRows) {
   const int64_t K = 40, N = 37, T = 3;
   const auto w = store(random_floats(N * K, rng), N, K, DType::BF16, 0);
   const auto x = random_floats(T * K, rng);
-  for (const IsaKernels* isa : supported_isas()) {
+  for (const IsaKernels* isa : testing::kernels_under_test()) {
     std::vector<float> y(T * N, -7.0f);
     isa->matmul_rows(x.data(), T, w.view, 10, 27, y.data());
     for (int64_t t = 0; t < T; ++t)
@@ -101,7 +94,7 @@ TEST(Kernels, MatmulRowRangesTouchOnlyTheirRows) {
 
 TEST(Kernels, ConvertRowIsExact) {
   std::mt19937 rng(3);
-  for (const IsaKernels* isa : supported_isas()) {
+  for (const IsaKernels* isa : testing::kernels_under_test()) {
     for (DType dtype : {DType::F32, DType::F16, DType::BF16}) {
       for (int64_t n : {0, 1, 7, 16, 33, 100}) {
         const auto m = store(random_floats(n, rng), 1, n, dtype, 1);
@@ -115,7 +108,7 @@ TEST(Kernels, ConvertRowIsExact) {
 
 TEST(Kernels, RmsNormMatchesReference) {
   std::mt19937 rng(4);
-  for (const IsaKernels* isa : supported_isas()) {
+  for (const IsaKernels* isa : testing::kernels_under_test()) {
     for (int64_t dim : {1, 5, 16, 31, 64, 129}) {
       const int64_t rows = 3;
       const auto x = random_floats(rows * dim, rng, 3.0f);
@@ -132,7 +125,7 @@ TEST(Kernels, RmsNormMatchesReference) {
 
 TEST(Kernels, ActivationsMatchReference) {
   std::mt19937 rng(5);
-  for (const IsaKernels* isa : supported_isas()) {
+  for (const IsaKernels* isa : testing::kernels_under_test()) {
     for (int64_t n : {0, 1, 7, 16, 17, 100}) {
       auto gate = random_floats(n, rng, 4.0f);
       gate.push_back(-100.0f);  // far tails: exp underflow and overflow must stay finite
@@ -176,7 +169,7 @@ TEST(Kernels, AttentionMatchesReference) {
       {3, 61, 2, 2, 64, 0},
   };
   ThreadPool pool(2);
-  for (const IsaKernels* isa : supported_isas()) {
+  for (const IsaKernels* isa : testing::kernels_under_test()) {
     auto backend = make_cpu_backend(pool, isa->name);
     for (const auto& c : cases) {
       AttentionShape s;

@@ -18,6 +18,7 @@
 #include "kernels/quant/quant_ref.h"
 #include "kernels/quant/quantize.h"
 #include "kernels/ref/ref_ops.h"
+#include "tests/support/isa_levels.h"
 
 namespace junction {
 namespace {
@@ -118,10 +119,7 @@ TEST(Quant, ActivationQuantizationRoundTripsWithinHalfAStep) {
 
 TEST(Quant, SimdMatmulEqualsReferenceForEveryType) {
   std::mt19937 rng(3);
-  std::vector<const kernels::IsaKernels*> isas = {&kernels::scalar_kernels()};
-  const std::string_view best = kernels::detect_cpu_isa();
-  if (best == "avx2" || best == "avx512") isas.push_back(&kernels::avx2_kernels());
-  if (best == "avx512") isas.push_back(&kernels::avx512_kernels());
+  const auto isas = testing::kernels_under_test();
   for (const Case& c : kCases) {
     const auto g = GgufFile::open(kGguf + c.file);
     const GgufTensor* t = g->tensor(c.tensor);
@@ -154,10 +152,7 @@ TEST(Quant, SimdMatmulEqualsReferenceForEveryType) {
 // quant::vec_dot_ref). ffn_down has 3 super-blocks per row, so the cross-block order matters.
 TEST(Quant, Q5KPathsAgreeBitForBit) {
   std::mt19937 rng(4);
-  std::vector<const kernels::IsaKernels*> isas = {&kernels::scalar_kernels()};
-  const std::string_view best = kernels::detect_cpu_isa();
-  if (best == "avx2" || best == "avx512") isas.push_back(&kernels::avx2_kernels());
-  if (best == "avx512") isas.push_back(&kernels::avx512_kernels());
+  const auto isas = testing::kernels_under_test();
   const auto g = GgufFile::open(kGguf + "qwen3-qbase-Q5_K_M.gguf");
   const GgufTensor* t = g->tensor("blk.0.ffn_down.weight");
   ASSERT_EQ(t->dtype, DType::Q5_K);
@@ -190,10 +185,7 @@ TEST(Quant, Q5KPathsAgreeBitForBit) {
 // bit, so a prompt's logits do not depend on how it was split.
 TEST(Quant, PrefillGemmEqualsReferenceAndDecodeOverOddShapes) {
   std::mt19937 rng(4);
-  std::vector<const kernels::IsaKernels*> isas = {&kernels::scalar_kernels()};
-  const std::string_view best = kernels::detect_cpu_isa();
-  if (best == "avx2" || best == "avx512") isas.push_back(&kernels::avx2_kernels());
-  if (best == "avx512") isas.push_back(&kernels::avx512_kernels());
+  const auto isas = testing::kernels_under_test();
   for (const Case& c : kCases) {
     const auto g = GgufFile::open(kGguf + c.file);
     const GgufTensor* t = g->tensor(c.tensor);
@@ -255,12 +247,7 @@ TEST(Quant, SimdActivationQuantizationEqualsReferenceBytes) {
       const size_t bytes = kernels::ref::quantized_activation_bytes(weights, K);
       std::vector<std::byte> want(bytes), got(bytes);
       kernels::ref::quantize_activations(weights, x.data(), K, want.data());
-      for (const auto* isa :
-           {&kernels::scalar_kernels(), &kernels::avx2_kernels(), &kernels::avx512_kernels()}) {
-        if (std::string_view(isa->name) == "avx512" && kernels::detect_cpu_isa() != "avx512")
-          continue;
-        if (std::string_view(isa->name) == "avx2" && kernels::detect_cpu_isa() == "scalar")
-          continue;
+      for (const auto* isa : testing::kernels_under_test()) {
         std::fill(got.begin(), got.end(), std::byte{0x55});
         isa->quantize_activations(weights, x.data(), K, got.data());
         ASSERT_EQ(std::memcmp(got.data(), want.data(), bytes), 0)
@@ -287,16 +274,16 @@ TEST(Quant, PrefillGemmOverTokenBlocksEqualsDecode) {
     std::vector<std::byte> xq(row_bytes * T);
     for (int64_t i = 0; i < T; ++i)
       kernels::ref::quantize_activations(type, x.data() + i * K, K, xq.data() + i * row_bytes);
-    const auto& isa = kernels::detect_cpu_isa() == "avx512" ? kernels::avx512_kernels()
-                                                            : kernels::scalar_kernels();
-    std::vector<float> got(T * N), decode(N);
-    isa.quant_matmul_rows(xq.data(), row_bytes, T, w, 0, N, got.data());
-    for (int64_t i = 0; i < T; ++i) {
-      isa.quant_matmul_rows(xq.data() + i * row_bytes, row_bytes, 1, w, 0, N, decode.data());
-      for (int64_t n = 0; n < N; ++n)
-        ASSERT_TRUE(same_as_decode(got[i * N + n], decode[n]))
-            << got[i * N + n] << " vs " << decode[n] << " " << dtype_name(type) << " token " << i
-            << " row " << n;
+    for (const auto* isa : testing::kernels_under_test()) {
+      std::vector<float> got(T * N), decode(N);
+      isa->quant_matmul_rows(xq.data(), row_bytes, T, w, 0, N, got.data());
+      for (int64_t i = 0; i < T; ++i) {
+        isa->quant_matmul_rows(xq.data() + i * row_bytes, row_bytes, 1, w, 0, N, decode.data());
+        for (int64_t n = 0; n < N; ++n)
+          ASSERT_TRUE(same_as_decode(got[i * N + n], decode[n]))
+              << got[i * N + n] << " vs " << decode[n] << " " << isa->name << " "
+              << dtype_name(type) << " token " << i << " row " << n;
+      }
     }
   }
 }
@@ -309,10 +296,7 @@ TEST(Quant, PrefillGemmOverTokenBlocksEqualsDecode) {
 TEST(Quant, PackedKQuantEqualsReferenceAndStoredLayoutOverOddRows) {
   for (const DType type : {DType::Q4_K, DType::Q6_K}) {
     std::mt19937 rng(7);
-    std::vector<const kernels::IsaKernels*> isas = {&kernels::scalar_kernels()};
-    const std::string_view best = kernels::detect_cpu_isa();
-    if (best == "avx2" || best == "avx512") isas.push_back(&kernels::avx2_kernels());
-    if (best == "avx512") isas.push_back(&kernels::avx512_kernels());
+    const auto isas = testing::kernels_under_test();
     struct Shape {
       int64_t rows, cols, row_begin, row_end;
     };
@@ -390,8 +374,6 @@ TEST(Quant, PackedKQuantEqualsReferenceAndStoredLayoutOverOddRows) {
 // decode's, and nothing outside the range may be written.
 TEST(Quant, KQuantPrefillOverTokenPanelsEqualsDecode) {
   std::mt19937 rng(9);
-  const auto& isa =
-      kernels::detect_cpu_isa() == "avx512" ? kernels::avx512_kernels() : kernels::scalar_kernels();
   for (const DType type : {DType::Q4_K, DType::Q6_K})
     for (const int64_t K : {int64_t{12288}, int64_t{2816}}) {
       const int64_t N = 45, T = 100, row_begin = 5, row_end = 43;
@@ -408,24 +390,26 @@ TEST(Quant, KQuantPrefillOverTokenPanelsEqualsDecode) {
       std::vector<std::byte> xq(row_bytes * T);
       for (int64_t i = 0; i < T; ++i)
         kernels::ref::quantize_activations(type, x.data() + i * K, K, xq.data() + i * row_bytes);
-      std::vector<float> got(T * N, NAN), stored(T * N, NAN), decode(N, NAN);
-      isa.packed_matmul_rows(xq.data(), row_bytes, T, packed, row_begin, row_end, got.data());
-      isa.quant_matmul_rows(xq.data(), row_bytes, T, w, row_begin, row_end, stored.data());
-      for (int64_t i = 0; i < T; ++i) {
-        isa.packed_matmul_rows(xq.data() + i * row_bytes, row_bytes, 1, packed, row_begin, row_end,
-                               decode.data());
-        for (int64_t n = 0; n < N; ++n) {
-          if (n < row_begin || n >= row_end) {
-            ASSERT_TRUE(std::isnan(got[i * N + n])) << "wrote row " << n << " token " << i;
-            ASSERT_TRUE(std::isnan(stored[i * N + n])) << "wrote row " << n << " token " << i;
-            continue;
+      for (const auto* isa : testing::kernels_under_test()) {
+        std::vector<float> got(T * N, NAN), stored(T * N, NAN), decode(N, NAN);
+        isa->packed_matmul_rows(xq.data(), row_bytes, T, packed, row_begin, row_end, got.data());
+        isa->quant_matmul_rows(xq.data(), row_bytes, T, w, row_begin, row_end, stored.data());
+        for (int64_t i = 0; i < T; ++i) {
+          isa->packed_matmul_rows(xq.data() + i * row_bytes, row_bytes, 1, packed, row_begin,
+                                  row_end, decode.data());
+          for (int64_t n = 0; n < N; ++n) {
+            if (n < row_begin || n >= row_end) {
+              ASSERT_TRUE(std::isnan(got[i * N + n])) << "wrote row " << n << " token " << i;
+              ASSERT_TRUE(std::isnan(stored[i * N + n])) << "wrote row " << n << " token " << i;
+              continue;
+            }
+            ASSERT_TRUE(same_as_decode(got[i * N + n], decode[n]))
+                << got[i * N + n] << " vs " << decode[n] << " " << isa->name << " "
+                << dtype_name(type) << " cols " << K << " token " << i << " row " << n;
+            ASSERT_TRUE(same_as_decode(stored[i * N + n], decode[n]))
+                << stored[i * N + n] << " vs " << decode[n] << " " << isa->name << " stored "
+                << dtype_name(type) << " cols " << K << " token " << i << " row " << n;
           }
-          ASSERT_TRUE(same_as_decode(got[i * N + n], decode[n]))
-              << got[i * N + n] << " vs " << decode[n] << " " << dtype_name(type) << " cols " << K
-              << " token " << i << " row " << n;
-          ASSERT_TRUE(same_as_decode(stored[i * N + n], decode[n]))
-              << stored[i * N + n] << " vs " << decode[n] << " stored " << dtype_name(type)
-              << " cols " << K << " token " << i << " row " << n;
         }
       }
     }
@@ -448,9 +432,7 @@ TEST(Quant, CpuBackendPreparedKQuantReadsOnlyThePackedCopy) {
     std::vector<float> want(T * N);
     kernels::make_reference_backend()->matmul(x.data(), T, w, want.data());
     ThreadPool pool(3);
-    for (const char* isa : {"scalar", "avx2", "avx512"}) {
-      if (std::string_view(isa) == "avx512" && kernels::detect_cpu_isa() != "avx512") continue;
-      if (std::string_view(isa) == "avx2" && kernels::detect_cpu_isa() == "scalar") continue;
+    for (const std::string_view isa : testing::isa_levels_under_test()) {
       auto backend = kernels::make_cpu_backend(pool, isa);
       const auto prepared = backend->prepare_weight(w);
       if (type == DType::Q6_K) {  // left in the stored layout (cpu_backend.cc says why)
@@ -483,10 +465,7 @@ TEST(Quant, CpuBackendPreparedKQuantReadsOnlyThePackedCopy) {
 // the scalar, AVX2 and AVX-512 levels agree bit for bit.
 TEST(Quant, PackedQ8_0EqualsReferenceAndStoredLayoutOverOddRows) {
   std::mt19937 rng(9);
-  std::vector<const kernels::IsaKernels*> isas = {&kernels::scalar_kernels()};
-  const std::string_view best = kernels::detect_cpu_isa();
-  if (best == "avx2" || best == "avx512") isas.push_back(&kernels::avx2_kernels());
-  if (best == "avx512") isas.push_back(&kernels::avx512_kernels());
+  const auto isas = testing::kernels_under_test();
   struct Shape {
     int64_t rows, cols, row_begin, row_end;
   };
@@ -578,9 +557,7 @@ TEST(Quant, CpuBackendPreparedQ8_0ReadsOnlyThePackedCopy) {
   std::vector<float> want(T * N);
   kernels::make_reference_backend()->matmul(x.data(), T, w, want.data());
   ThreadPool pool(3);
-  for (const char* isa : {"scalar", "avx2", "avx512"}) {
-    if (std::string_view(isa) == "avx512" && kernels::detect_cpu_isa() != "avx512") continue;
-    if (std::string_view(isa) == "avx2" && kernels::detect_cpu_isa() == "scalar") continue;
+  for (const std::string_view isa : testing::isa_levels_under_test()) {
     auto backend = kernels::make_cpu_backend(pool, isa);
     std::vector<float> stored(T * N);
     backend->matmul(x.data(), T, w, stored.data());
@@ -595,7 +572,7 @@ TEST(Quant, CpuBackendPreparedQ8_0ReadsOnlyThePackedCopy) {
       for (int64_t i = 0; i < t * N; ++i) {
         ASSERT_NEAR(got[i], want[i], 1e-4f * (1 + std::fabs(want[i])))
             << isa << " tokens " << t << " output " << i;
-        if (std::string_view(isa) != "scalar")
+        if (isa != "scalar")
           ASSERT_TRUE(same_as_decode(got[i], stored[i]))
               << isa << " tokens " << t << " output " << i << ": differs from the stored layout";
       }
