@@ -12,10 +12,9 @@
 
 namespace junction::kernels {
 namespace {
-using QuantDot = float (*)(DType, const std::byte*, const void*, int64_t);
-QuantDot quant_vec_dot(DType) {
-  return &quant::vec_dot_ref;
-}
+// The quantized dots in the SIMD kernels' float order: the kernel templates call them.
+#include "kernels/cpu/quant_dot_scalar.h"
+
 bool has_unpacked_dot(DType) {
   return false;
 }

@@ -146,6 +146,42 @@ TEST(Quant, SimdMatmulEqualsReferenceForEveryType) {
   }
 }
 
+// Stored rows of every quantized type, decode and prefill: every level gives the lowest level's
+// numbers bit for bit (the scalar level finishes in the SIMD kernels' float order,
+// quant_dot_scalar.h), so a model's logits do not depend on the CPU it runs on.
+TEST(Quant, StoredRowsGiveTheSameNumbersAtEveryLevel) {
+  std::mt19937 rng(11);
+  const auto isas = testing::kernels_under_test();
+  for (const Case& c : kCases) {
+    const auto g = GgufFile::open(kGguf + c.file);
+    const GgufTensor* t = g->tensor(c.tensor);
+    if (!is_quantized(t->dtype)) continue;
+    for (const int64_t T : {1, 2, 7}) {
+      const int64_t K = t->ne[0], N = 37;
+      const WeightView w{t->data, t->dtype, N, K};
+      const auto x = activations(T * K, rng);
+      const size_t row_bytes = kernels::ref::quantized_activation_bytes(t->dtype, K);
+      std::vector<std::byte> xq(row_bytes * T);
+      for (int64_t i = 0; i < T; ++i)
+        kernels::ref::quantize_activations(t->dtype, x.data() + i * K, K,
+                                           xq.data() + i * row_bytes);
+      std::vector<float> lowest;
+      for (const auto* isa : isas) {
+        std::vector<float> got(T * N, NAN);
+        isa->quant_matmul_rows(xq.data(), row_bytes, T, w, 0, N, got.data());
+        if (lowest.empty()) {
+          lowest = got;
+          continue;
+        }
+        for (int64_t i = 0; i < T * N; ++i)
+          ASSERT_TRUE(same_as_decode(got[i], lowest[i]))
+              << got[i] << " vs " << lowest[i] << " " << isa->name << " vs " << isas[0]->name << " "
+              << dtype_name(t->dtype) << " tokens " << T << " output " << i;
+      }
+    }
+  }
+}
+
 // Q5_K: every path (scalar reference, AVX2 and AVX-512 decode, the prefill paths for pairs of
 // tokens and for a lone token) adds the same floats in the same order as ggml's x86 kernel, so
 // they agree bit for bit; a last-bit difference can flip the next layer's int8 rounding (see
@@ -344,11 +380,9 @@ TEST(Quant, PackedKQuantEqualsReferenceAndStoredLayoutOverOddRows) {
               ASSERT_TRUE(same_as_decode(v, decode[n]))
                   << v << " vs " << decode[n] << " " << isa->name << " tokens " << T
                   << ": packed prefill differs from packed decode at token " << i << " row " << n;
-              if (std::string_view(isa->name) != "scalar") {  // the scalar level has no FMA order
-                ASSERT_TRUE(same_as_decode(v, stored[i * N + n]))
-                    << v << " vs " << stored[i * N + n] << " " << isa->name << " tokens " << T
-                    << ": packed differs from the stored layout at token " << i << " row " << n;
-              }
+              ASSERT_TRUE(same_as_decode(v, stored[i * N + n]))
+                  << v << " vs " << stored[i * N + n] << " " << isa->name << " tokens " << T
+                  << ": packed differs from the stored layout at token " << i << " row " << n;
             }
           }
           if (first_isa.empty()) {
@@ -516,15 +550,13 @@ TEST(Quant, PackedQ8_0EqualsReferenceAndStoredLayoutOverOddRows) {
             ASSERT_TRUE(same_as_decode(v, decode[n]))
                 << v << " vs " << decode[n] << " " << isa->name << " tokens " << T
                 << ": packed prefill differs from packed decode at token " << i << " row " << n;
-            if (std::string_view(isa->name) != "scalar") {  // the scalar level has no FMA order
-              ASSERT_EQ(decode[n], stored_decode[n])
-                  << isa->name << " cols " << K
-                  << ": packed decode differs from the stored layout's at token " << i << " row "
-                  << n;
-              ASSERT_TRUE(same_as_decode(v, stored[i * N + n]))
-                  << v << " vs " << stored[i * N + n] << " " << isa->name << " tokens " << T
-                  << ": packed differs from the stored layout at token " << i << " row " << n;
-            }
+            ASSERT_EQ(decode[n], stored_decode[n])
+                << isa->name << " cols " << K
+                << ": packed decode differs from the stored layout's at token " << i << " row "
+                << n;
+            ASSERT_TRUE(same_as_decode(v, stored[i * N + n]))
+                << v << " vs " << stored[i * N + n] << " " << isa->name << " tokens " << T
+                << ": packed differs from the stored layout at token " << i << " row " << n;
           }
         }
         if (first_isa.empty()) {
@@ -572,9 +604,8 @@ TEST(Quant, CpuBackendPreparedQ8_0ReadsOnlyThePackedCopy) {
       for (int64_t i = 0; i < t * N; ++i) {
         ASSERT_NEAR(got[i], want[i], 1e-4f * (1 + std::fabs(want[i])))
             << isa << " tokens " << t << " output " << i;
-        if (isa != "scalar")
-          ASSERT_TRUE(same_as_decode(got[i], stored[i]))
-              << isa << " tokens " << t << " output " << i << ": differs from the stored layout";
+        ASSERT_TRUE(same_as_decode(got[i], stored[i]))
+            << isa << " tokens " << t << " output " << i << ": differs from the stored layout";
       }
     }
     wq = saved;
