@@ -2,6 +2,10 @@
 // Scalar). Each kernels_<isa>.cc includes this inside an anonymous namespace, compiled with
 // that ISA's flags, so instantiations never mix across instruction sets.
 //
+// Every S has 16 lanes and the same reduction trees, and the plain C++ steps here are written
+// with std::fma where a sum takes a product (a kernels TU compiled with -mfma would fuse them, the
+// scalar one would not): so all levels give the same numbers, bit for bit.
+//
 // matmul: a register tile of R weight rows x C tokens; each weight vector is converted from
 // its stored dtype once and used for C tokens, and token blocks of kTokenBlock keep the
 // activations in L2 while the weights stream. Decode (1 token) walks rows sequentially.
@@ -33,7 +37,7 @@ inline float dot(const float* a, const float* b, int64_t n) {
   int64_t i = 0;
   for (; i + S::kWidth <= n; i += S::kWidth) acc = S::fmadd(S::load(a + i), S::load(b + i), acc);
   float sum = S::reduce_add(acc);
-  for (; i < n; ++i) sum += a[i] * b[i];
+  for (; i < n; ++i) sum = std::fma(a[i], b[i], sum);
   return sum;
 }
 
@@ -44,7 +48,7 @@ inline void scale_axpy(float scale, float a, const float* x, float* y, int64_t n
   int64_t i = 0;
   for (; i + S::kWidth <= n; i += S::kWidth)
     S::store(y + i, S::fmadd(va, S::load(x + i), S::mul(vs, S::load(y + i))));
-  for (; i < n; ++i) y[i] = y[i] * scale + a * x[i];
+  for (; i < n; ++i) y[i] = std::fma(a, x[i], y[i] * scale);
 }
 
 template <class S, DType D, int R, int C>
@@ -67,7 +71,7 @@ inline void matmul_tile(const float* x, int64_t K, const std::byte* w, size_t w_
     for (int c = 0; c < C; ++c) {
       float sum = S::reduce_add(acc[r][c]);
       for (int64_t kk = k; kk < K; ++kk)
-        sum += x[c * K + kk] * ref::load_element(w + r * w_row_bytes, D, kk);
+        sum = std::fma(x[c * K + kk], ref::load_element(w + r * w_row_bytes, D, kk), sum);
       y[c * ldy + r] = sum;
     }
   }
@@ -90,15 +94,15 @@ inline void matvec_row(const float* x, int64_t K, const std::byte* w, float* y) 
   }
   for (; k + W <= K; k += W) a0 = S::fmadd(load_weights<S, D>(w + k * kElem), S::load(x + k), a0);
   float sum = S::reduce_add(S::add(S::add(a0, a1), S::add(a2, a3)));
-  for (; k < K; ++k) sum += x[k] * ref::load_element(w, D, k);
+  for (; k < K; ++k) sum = std::fma(x[k], ref::load_element(w, D, k), sum);
   *y = sum;
 }
 
 template <class S, DType D>
 void matmul_rows_typed(const float* x, int64_t n_tokens, const WeightView& w, int64_t row_begin,
                        int64_t row_end, float* y) {
-  constexpr int kRows = 4;
-  constexpr int kCols = S::kWidth >= 16 ? 4 : 2;
+  constexpr int kRows = S::kTileRows;
+  constexpr int kCols = S::kTileTokens;
   constexpr int64_t kTokenBlock = 64;
   const int64_t K = w.cols, N = w.rows;
   const size_t rb = w.row_bytes();
@@ -355,7 +359,7 @@ void attention_block(const float* q, const float* k_cache, const float* v_cache,
         S::store(pr + j, e);
         vsum = S::add(vsum, e);
       }
-      l[r] = l[r] * correction + S::reduce_add(vsum);
+      l[r] = std::fma(l[r], correction, S::reduce_add(vsum));
       float* ar = acc + r * D;
       if (!attention_values_fast<S>(correction, pr, s, v_cache, kv_head, kb, lo, hi, ar)) {
         scale_axpy<S>(correction, pr[lo - kb], s.kv_row(v_cache, kv_head, lo), ar, D);

@@ -1,5 +1,7 @@
 // 16-lane float32 vectors on AVX-512F (+F16C for half loads). Included only by
-// translation units compiled with -mavx512f -mavx512bw -mavx512vl -mfma -mf16c.
+// translation units compiled with -mavx512f -mavx512bw -mavx512vl -mfma -mf16c. The AVX2 and
+// scalar levels' vectors have 16 lanes too and repeat these reductions' trees, so all three
+// levels give the same numbers.
 #pragma once
 
 #include <immintrin.h>
@@ -12,6 +14,7 @@ namespace junction::kernels {
 struct Avx512 {
   using V = __m512;
   static constexpr int kWidth = 16;
+  static constexpr int kTileRows = 4, kTileTokens = 4;  // matmul_tile: 16 accumulator registers
   static V zero() { return _mm512_setzero_ps(); }
   static V set1(float f) { return _mm512_set1_ps(f); }
   static V load(const float* p) { return _mm512_loadu_ps(p); }
@@ -30,7 +33,15 @@ struct Avx512 {
   static V sub(V a, V b) { return _mm512_sub_ps(a, b); }
   static V max(V a, V b) { return _mm512_max_ps(a, b); }
   static V div(V a, V b) { return _mm512_div_ps(a, b); }
-  static float reduce_add(V v) { return _mm512_reduce_add_ps(v); }
+  // Halving: lanes i + 8, then i + 4, i + 2, i + 1. Written out (GCC's _mm512_reduce_add_ps
+  // takes the same tree) because the AVX2 and scalar levels repeat it exactly.
+  static float reduce_add(V v) {
+    const __m256 h = _mm256_add_ps(_mm512_castps512_ps256(v), _mm512_extractf32x8_ps(v, 1));
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+  }
   // Lane i = the sum of v[i]'s lanes, for 16 vectors at once: a transposing tree of 45
   // instructions instead of 16 separate horizontal sums of about 8 each.
   static V sum_lanes_of_16(const V* v) {

@@ -228,6 +228,91 @@ TEST(Kernels, AttentionMatchesReference) {
   }
 }
 
+// Every level gives the lowest level's numbers bit for bit, not just the reference's within a
+// bound: all levels add in the AVX-512 level's order (16 lanes, the same reduction trees, the same
+// exp), because a last-bit difference in a norm, an attention score or a softmax sum flips int8
+// roundings of the next quantized matmul's activations (see simd_avx2.h). Odd sizes cross the
+// 16-lane tails; head_dim 64 and 128 take the register-blocked attention paths.
+TEST(Kernels, EveryLevelGivesTheLowestLevelsNumbersBitForBit) {
+  std::mt19937 rng(8);
+  const auto isas = testing::kernels_under_test();
+  ThreadPool pool(2);
+  auto same = [](const std::vector<float>& a, const std::vector<float>& b) {
+    return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * 4) == 0;
+  };
+  auto on_every_level = [&](const char* what, auto&& run) {
+    std::vector<float> lowest;
+    for (const IsaKernels* isa : isas) {
+      const std::vector<float> got = run(*isa);
+      if (lowest.empty()) {
+        lowest = got;
+        continue;
+      }
+      ASSERT_TRUE(same(got, lowest))
+          << what << ": " << isa->name << " differs from " << isas[0]->name;
+    }
+  };
+  for (DType dtype : {DType::F32, DType::F16, DType::BF16})
+    for (int64_t K : {1, 15, 16, 17, 64, 100, 257})
+      for (int64_t T : {1, 2, 5, 66}) {
+        const int64_t N = 9;
+        const auto w = store(random_floats(N * K, rng), N, K, dtype, 1);
+        const auto x = random_floats(T * K, rng);
+        const std::string what = "matmul " + std::string(dtype_name(dtype)) +
+                                 " K=" + std::to_string(K) + " T=" + std::to_string(T);
+        on_every_level(what.c_str(), [&](const IsaKernels& isa) {
+          std::vector<float> y(T * N);
+          isa.matmul_rows(x.data(), T, w.view, 0, N, y.data());
+          return y;
+        });
+      }
+  for (int64_t dim : {5, 16, 31, 129, 1024}) {
+    const auto x = random_floats(3 * dim, rng, 3.0f);
+    const auto weight = random_floats(dim, rng);
+    on_every_level("rms_norm", [&](const IsaKernels& isa) {
+      std::vector<float> y(3 * dim);
+      isa.rms_norm(x.data(), 3, dim, weight.data(), 1e-6f, y.data());
+      return y;
+    });
+  }
+  for (int64_t n : {7, 16, 17, 100}) {
+    const auto gate = random_floats(n, rng, 4.0f), up = random_floats(n, rng);
+    on_every_level("silu_mul", [&](const IsaKernels& isa) {
+      auto g = gate;
+      isa.silu_mul(g.data(), up.data(), n);
+      return g;
+    });
+    on_every_level("gelu_tanh_mul", [&](const IsaKernels& isa) {
+      auto g = gate;
+      isa.gelu_tanh_mul(g.data(), up.data(), n);
+      return g;
+    });
+  }
+  for (const AttentionCase& c :
+       {AttentionCase{9, 130, 8, 2, 128, 0}, AttentionCase{12, 70, 4, 2, 64, 20},
+        AttentionCase{1, 200, 4, 2, 128, 0}, AttentionCase{33, 40, 4, 4, 20, 0}}) {
+    AttentionShape s;
+    s.n_tokens = c.n_tokens;
+    s.pos0 = c.pos0;
+    s.n_heads = c.n_heads;
+    s.n_kv_heads = c.n_kv_heads;
+    s.head_dim = c.head_dim;
+    s.sliding_window = c.window;
+    const int64_t capacity = c.pos0 + c.n_tokens;
+    s.head_stride = capacity * c.head_dim;
+    s.scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
+    const auto q = random_floats(c.n_tokens * c.n_heads * c.head_dim, rng, 2.0f);
+    const auto k = random_floats(c.n_kv_heads * capacity * c.head_dim, rng, 2.0f);
+    const auto v = random_floats(c.n_kv_heads * capacity * c.head_dim, rng);
+    const std::string what = "attention d=" + std::to_string(c.head_dim);
+    on_every_level(what.c_str(), [&](const IsaKernels& isa) {
+      std::vector<float> out(q.size());
+      make_cpu_backend(pool, isa.name)->attention(q.data(), k.data(), v.data(), s, out.data());
+      return out;
+    });
+  }
+}
+
 // The threaded backend splits work; results must not depend on the thread count.
 TEST(Kernels, CpuBackendMatmulIndependentOfThreads) {
   std::mt19937 rng(7);
