@@ -18,6 +18,8 @@ namespace {
 #include "kernels/cpu/packed_k_quant_kernels.h"
 // Q8_0 weights packed at load.
 #include "kernels/cpu/packed_q8_0_kernels.h"
+// Activation quantization, called by the CPU backend before each quantized matmul.
+#include "kernels/cpu/quantize_activations_avx2.h"
 
 #include "kernels/cpu/kernels_impl.h"
 }  // namespace

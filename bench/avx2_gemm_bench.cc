@@ -1,0 +1,228 @@
+// The AVX2 level's prefill GEMMs, previous kernel against the current one in one process, with the
+// AVX-512 level's kernel beside them for reference: each shape is timed alternately, one thread,
+// this thread's CPU time (not wall time, so other processes on a shared machine disturb it less),
+// and ratios of medians printed. Built with the AVX2 flags and including the kernel headers, as
+// kernels_avx2.cc does, so the previous kernels stay callable; the AVX-512 kernels come from the
+// level's table (only where the CPU has them). Also checks that each new kernel's results equal the
+// AVX2 decode kernel's (one token at a time) bit for bit.
+//
+//   avx2_gemm_bench [--tokens 512] [--reps 5]
+#include <immintrin.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <functional>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "core/tensor.h"
+#include "kernels/cpu/isa_kernels.h"
+#include "kernels/cpu/packed_k_quant.h"
+#include "kernels/cpu/packed_q8_0.h"
+#include "kernels/cpu/simd_avx2.h"
+#include "kernels/ops.h"
+#include "kernels/quant/quant_ref.h"
+#include "kernels/quant/quantize.h"
+#include "kernels/ref/ref_ops.h"
+
+namespace junction::kernels {
+namespace {
+// In kernels_avx2.cc's order: the quantized dots first, then the packed layouts' kernels and the
+// activation quantizer, then the templates that call them.
+#include "kernels/cpu/quant_dot_impl.h"
+// Q4_K / Q6_K on the packed layout.
+#include "kernels/cpu/packed_k_quant_kernels.h"
+// Q8_0 on the packed layout.
+#include "kernels/cpu/packed_q8_0_kernels.h"
+// Activation quantization.
+#include "kernels/cpu/quantize_activations_avx2.h"
+// The kernel templates.
+#include "kernels/cpu/kernels_impl.h"
+}  // namespace
+}  // namespace junction::kernels
+
+namespace {
+
+using namespace junction;
+
+double thread_seconds() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+struct Candidate {
+  const char* name;
+  std::function<void(float*)> run;
+  std::vector<float> y = {};
+  std::vector<double> seconds = {};
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"avx2_gemm_bench: previous vs current AVX2 prefill GEMMs, one thread"};
+  int64_t T = 512;
+  int reps = 5;
+  std::string only;
+  app.add_option("-p,--tokens", T);
+  app.add_option("-r,--reps", reps);
+  app.add_option("--only", only, "Q4_K, Q6_K, Q8_0 or F16");
+  CLI11_PARSE(app, argc, argv);
+  const bool avx512 = __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bw");
+
+  struct Shape {
+    DType type;
+    int64_t rows, cols;
+  };
+  const Shape shapes[] = {
+      {DType::Q4_K, 1024, 1024}, {DType::Q4_K, 3072, 1024}, {DType::Q4_K, 1024, 3072},
+      {DType::Q4_K, 512, 4096},  {DType::Q6_K, 1024, 3072}, {DType::Q6_K, 256, 12288},
+      {DType::Q8_0, 1024, 1024}, {DType::Q8_0, 3072, 1024}, {DType::Q8_0, 1024, 3072},
+      {DType::Q8_0, 512, 4096},  {DType::Q8_0, 256, 12288}, {DType::F16, 1024, 1024},
+      {DType::F16, 3072, 1024},  {DType::F16, 1024, 3072}};
+  std::mt19937 rng(1);
+  std::normal_distribution<float> dist(0.0f, 1.0f);
+  for (const Shape& s : shapes) {
+    if (!only.empty() && only != dtype_name(s.type)) continue;
+    std::vector<float> wf(static_cast<size_t>(s.rows * s.cols)), x(static_cast<size_t>(T * s.cols));
+    for (float& v : wf) v = dist(rng);
+    for (float& v : x) v = dist(rng);
+    const size_t row_bytes = row_size(s.type, s.cols);
+    std::vector<std::byte> wq(row_bytes * s.rows);
+    for (int64_t r = 0; r < s.rows; ++r) {
+      if (s.type == DType::F16)
+        for (int64_t c = 0; c < s.cols; ++c) {
+          const uint16_t h = f32_to_f16(wf[r * s.cols + c]);
+          std::memcpy(wq.data() + r * row_bytes + 2 * c, &h, 2);
+        }
+      else
+        quant::quantize_row(s.type, wf.data() + r * s.cols, wq.data() + r * row_bytes, s.cols);
+    }
+    const WeightView w{wq.data(), s.type, s.rows, s.cols};
+    const bool quantized = is_quantized(s.type);
+    const size_t xrow = quantized ? kernels::ref::quantized_activation_bytes(s.type, s.cols) : 0;
+    std::vector<std::byte> xq(xrow * T);
+    for (int64_t t = 0; quantized && t < T; ++t)
+      kernels::ref::quantize_activations(s.type, x.data() + t * s.cols, s.cols,
+                                         xq.data() + t * xrow);
+    std::unique_ptr<kernels::PackedKQuant> pk;
+    if (s.type == DType::Q4_K) {
+      pk = std::make_unique<kernels::PackedKQuant>(w);
+      pk->pack_groups(w, 0, pk->groups());
+    }
+    std::unique_ptr<kernels::PackedQ8_0> p8;
+    if (s.type == DType::Q8_0 && s.cols <= 4096) {
+      p8 = std::make_unique<kernels::PackedQ8_0>(w);
+      p8->pack_groups(w, 0, p8->groups());
+    }
+    const kernels::IsaKernels* k512 = avx512 ? &kernels::isa_kernels("avx512") : nullptr;
+    std::vector<Candidate> c;
+    const std::byte* xp = xq.data();
+    // Decode on the AVX2 level, token by token: what the new kernels must equal.
+    std::function<void(float*)> decode;
+    switch (s.type) {
+      case DType::Q4_K:
+        // The previous path unpacked each row of the packed copy; unpacking the stored row is
+        // the same work.
+        c.push_back({"old (unpack a row, dot per token)", [&](float* y) {
+                       kernels::quant_matmul_unpacked(xp, xrow, T, w, 0, s.rows, y);
+                     }});
+        c.push_back({"new (token tiles on packed rows)", [&](float* y) {
+                       kernels::packed_matmul_rows<kernels::Avx2>(xp, xrow, T, *pk, 0, s.rows, y);
+                     }});
+        if (k512)
+          c.push_back({"avx512 level", [&](float* y) {
+                         k512->packed_matmul_rows(xp, xrow, T, *pk, 0, s.rows, y);
+                       }});
+        decode = [&](float* y) {
+          for (int64_t t = 0; t < T; ++t)
+            kernels::packed_matmul_gemv(xp + t * xrow, xrow, 1, *pk, 0, s.rows, y + t * s.rows);
+        };
+        break;
+      case DType::Q6_K:
+        c.push_back({"old (unpack a row, dot per token)", [&](float* y) {
+                       kernels::quant_matmul_unpacked(xp, xrow, T, w, 0, s.rows, y);
+                     }});
+        c.push_back({"new (packed on the fly, token tiles)", [&](float* y) {
+                       kernels::quant_matmul_rows<kernels::Avx2>(xp, xrow, T, w, 0, s.rows, y);
+                     }});
+        if (k512)
+          c.push_back({"avx512 level",
+                       [&](float* y) { k512->quant_matmul_rows(xp, xrow, T, w, 0, s.rows, y); }});
+        decode = [&](float* y) {
+          for (int64_t t = 0; t < T; ++t)
+            for (int64_t n = 0; n < s.rows; ++n)
+              y[t * s.rows + n] = kernels::vec_dot_q6_k(s.type, w.row(n), xp + t * xrow, s.cols);
+        };
+        break;
+      case DType::Q8_0:
+        c.push_back({"old (2-token dots, stored)",
+                     [&](float* y) { kernels::quant_matmul_q8_0(xp, xrow, T, w, 0, s.rows, y); }});
+        c.push_back({"new stored", [&](float* y) {
+                       kernels::quant_matmul_rows<kernels::Avx2>(xp, xrow, T, w, 0, s.rows, y);
+                     }});
+        if (p8)
+          c.push_back({"new packed", [&](float* y) {
+                         kernels::packed_q8_0_matmul_rows(xp, xrow, T, *p8, 0, s.rows, y);
+                       }});
+        if (k512)
+          c.push_back({"avx512 level",
+                       [&](float* y) { k512->quant_matmul_rows(xp, xrow, T, w, 0, s.rows, y); }});
+        decode = [&](float* y) {
+          for (int64_t t = 0; t < T; ++t)
+            for (int64_t n = 0; n < s.rows; ++n)
+              y[t * s.rows + n] = kernels::vec_dot_q8_0(s.type, w.row(n), xp + t * xrow, s.cols);
+        };
+        break;
+      default:
+        c.push_back({"old (4 x 2 tile)", [&](float* y) {
+                       kernels::matmul_rows_typed<kernels::Avx2, DType::F16, 4, 2>(x.data(), T, w,
+                                                                                   0, s.rows, y);
+                     }});
+        c.push_back({"new", [&](float* y) {
+                       kernels::matmul_rows<kernels::Avx2>(x.data(), T, w, 0, s.rows, y);
+                     }});
+        if (k512)
+          c.push_back(
+              {"avx512 level", [&](float* y) { k512->matmul_rows(x.data(), T, w, 0, s.rows, y); }});
+        break;
+    }
+    for (auto& cand : c) cand.y.resize(static_cast<size_t>(T * s.rows));
+    for (int r = 0; r < reps; ++r)
+      for (auto& cand : c) {
+        const double t0 = thread_seconds();
+        cand.run(cand.y.data());
+        cand.seconds.push_back(thread_seconds() - t0);
+      }
+    std::vector<float> y_dec(static_cast<size_t>(T * s.rows));
+    if (decode) decode(y_dec.data());
+    const double gmac = double(T) * s.rows * s.cols / 1e9;
+    std::printf("%-5s %6lld x %6lld, %lld tokens\n", std::string(dtype_name(s.type)).c_str(),
+                (long long)s.rows, (long long)s.cols, (long long)T);
+    for (auto& cand : c) {
+      double max_rel = 0;
+      for (size_t i = 0; decode && i < y_dec.size(); ++i)
+        max_rel =
+            std::max(max_rel, std::fabs(double{cand.y[i]} - y_dec[i]) / (1 + std::fabs(y_dec[i])));
+      char same[64] = "";
+      if (decode)
+        std::snprintf(same, sizeof(same), max_rel == 0 ? "== avx2 decode" : "max rel diff %.1e",
+                      max_rel);
+      std::printf("  %-38s %7.2f GMAC/s  x%.2f of old  %s\n", cand.name,
+                  gmac / median(cand.seconds), median(c[0].seconds) / median(cand.seconds), same);
+    }
+  }
+  return 0;
+}
