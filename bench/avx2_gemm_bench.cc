@@ -38,6 +38,8 @@ namespace {
 #include "kernels/cpu/quant_dot_impl.h"
 // Q4_K / Q6_K on the packed layout.
 #include "kernels/cpu/packed_k_quant_kernels.h"
+// The Q8_0 prefill GEMM (used by quant_matmul_rows and for Q8_0 packed at load).
+#include "kernels/cpu/q8_0_gemm_avx2.h"
 // Q8_0 on the packed layout.
 #include "kernels/cpu/packed_q8_0_kernels.h"
 // Activation quantization.
@@ -173,6 +175,10 @@ int main(int argc, char** argv) {
         c.push_back({"new stored", [&](float* y) {
                        kernels::quant_matmul_rows<kernels::Avx2>(xp, xrow, T, w, 0, s.rows, y);
                      }});
+        if (p8)
+          c.push_back({"old packed (GEMV per token)", [&](float* y) {
+                         kernels::packed_q8_0_matmul_gemv(xp, xrow, T, *p8, 0, s.rows, y);
+                       }});
         if (p8)
           c.push_back({"new packed", [&](float* y) {
                          kernels::packed_q8_0_matmul_rows(xp, xrow, T, *p8, 0, s.rows, y);

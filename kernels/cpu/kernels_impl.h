@@ -151,6 +151,8 @@ void quant_matmul_rows(const std::byte* xq, size_t xq_row_bytes, int64_t n_token
     return quant_matmul_k_vnni(xq, xq_row_bytes, n_tokens, w, nullptr, row_begin, row_end, y);
   }
 #elif defined(__AVX2__)
+  if (n_tokens > 1 && w.dtype == DType::Q8_0)
+    return quant_matmul_q8_0_avx2(xq, xq_row_bytes, n_tokens, w, nullptr, row_begin, row_end, y);
   // Q6_K rows (Q4_K is packed at load) packed on the fly for the token-tile GEMM, which pays
   // from about 8 tokens (avx2_gemm_bench: 0.74-0.81x / 0.92-0.95x / 1.02-1.15x / 1.2-1.4x the
   // row-unpacking path at 3 / 4 / 8 / 16 tokens, 1.6-2.1x at 512).
