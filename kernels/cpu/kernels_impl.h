@@ -94,7 +94,14 @@ inline void matvec_row(const float* x, int64_t K, const std::byte* w, float* y) 
   *y = sum;
 }
 
-template <class S, DType D, int kRows = 4, int kCols = (S::kWidth >= 16 ? 4 : 2)>
+// Tile: 4 x 4 on 16-lane vectors, 4 x 2 at the scalar level. On AVX2 3 x 4 (12 accumulators,
+// 3 weight vectors, one activation vector: all 16 registers, no spill) converts each weight vector
+// from f16 once per 4 tokens instead of 2; avx2_gemm_bench (F16, 512 tokens, one thread):
+// 1.04-1.07x the 4 x 2 tile (2 x 6, 4 x 3 and 2 x 5 ran 0.5-0.8x: they spill or leave the 64-token
+// block's remainder to 1-token tiles). Each output is one accumulator over k in order whatever the
+// tile, so the results do not depend on it.
+template <class S, DType D, int kRows = (S::kWidth == 8 ? 3 : 4),
+          int kCols = (S::kWidth >= 8 ? 4 : 2)>
 void matmul_rows_typed(const float* x, int64_t n_tokens, const WeightView& w, int64_t row_begin,
                        int64_t row_end, float* y) {
   constexpr int64_t kTokenBlock = 64;
