@@ -80,7 +80,9 @@ int main(int argc, char** argv) {
   std::string only;
   app.add_option("-p,--tokens", T);
   app.add_option("-r,--reps", reps);
-  app.add_option("--only", only, "Q4_K, Q6_K, Q8_0 or F16");
+  app.add_option("--only", only, "Q4_K, Q6_K, Q8_0, F16 or decode");
+  int64_t decode_mb = 96;
+  app.add_option("--decode-mb", decode_mb);
   CLI11_PARSE(app, argc, argv);
   const bool avx512 = __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bw");
 
@@ -97,7 +99,7 @@ int main(int argc, char** argv) {
   std::mt19937 rng(1);
   std::normal_distribution<float> dist(0.0f, 1.0f);
   for (const Shape& s : shapes) {
-    if (!only.empty() && only != dtype_name(s.type)) continue;
+    if (only == "decode" || (!only.empty() && only != dtype_name(s.type))) continue;
     std::vector<float> wf(static_cast<size_t>(s.rows * s.cols)), x(static_cast<size_t>(T * s.cols));
     for (float& v : wf) v = dist(rng);
     for (float& v : x) v = dist(rng);
@@ -238,5 +240,67 @@ int main(int argc, char** argv) {
                   gmac / median(cand.seconds), median(c[0].seconds) / median(cand.seconds), same);
     }
   }
+  // Decode (one token) on the AVX2 level over --decode-mb of weights (past the caches, what a
+  // decode step streams): a plain read of the bytes (the ceiling), the stored layout's dot row by
+  // row, and the layout packed at load, GB/s of weight bytes, one thread.
+  for (const DType type : {DType::Q8_0, DType::Q4_K, DType::Q6_K})
+    for (const int64_t cols : {int64_t{1024}, int64_t{4096}, int64_t{12288}}) {
+      if (!only.empty() && only != "decode") break;
+      const int64_t rows = std::max<int64_t>(
+          16, (decode_mb << 20) / static_cast<int64_t>(row_size(type, cols)) / 16 * 16);
+      const size_t rb = row_size(type, cols);
+      std::vector<std::byte> wq(rb * rows);
+      std::vector<float> wf(static_cast<size_t>(cols)), x(static_cast<size_t>(cols));
+      for (float& v : x) v = dist(rng);
+      for (int64_t r = 0; r < rows; ++r) {
+        if (r < 64) {
+          for (float& v : wf) v = dist(rng);
+          quant::quantize_row(type, wf.data(), wq.data() + r * rb, cols);
+        } else {
+          std::memcpy(wq.data() + r * rb, wq.data() + (r % 64) * rb, rb);
+        }
+      }
+      const WeightView w{wq.data(), type, rows, cols};
+      const size_t xrow = kernels::ref::quantized_activation_bytes(type, cols);
+      std::vector<std::byte> xq(xrow);
+      kernels::ref::quantize_activations(type, x.data(), cols, xq.data());
+      std::unique_ptr<kernels::PackedKQuant> pk;
+      std::unique_ptr<kernels::PackedQ8_0> p8;
+      if (type == DType::Q8_0) {
+        p8 = std::make_unique<kernels::PackedQ8_0>(w);
+        p8->pack_groups(w, 0, p8->groups());
+      } else {
+        pk = std::make_unique<kernels::PackedKQuant>(w);
+        pk->pack_groups(w, 0, pk->groups());
+      }
+      const auto dot = kernels::quant_vec_dot(type);
+      std::vector<float> y_stored(static_cast<size_t>(rows)), y_packed(y_stored.size());
+      std::vector<double> t_read, t_stored, t_packed;
+      for (int r = 0; r < reps; ++r) {
+        double t0 = thread_seconds();
+        __m256i sink = _mm256_setzero_si256();
+        for (size_t i = 0; i + 32 <= wq.size(); i += 32)
+          sink = _mm256_add_epi32(
+              sink, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wq.data() + i)));
+        t_read.push_back(thread_seconds() - t0);
+        y_stored[0] = static_cast<float>(kernels::hsum_i32(sink));
+        t0 = thread_seconds();
+        for (int64_t n = 0; n < rows; ++n) y_stored[n] = dot(type, w.row(n), xq.data(), cols);
+        t_stored.push_back(thread_seconds() - t0);
+        t0 = thread_seconds();
+        if (p8)
+          kernels::packed_q8_0_matmul_rows(xq.data(), xrow, 1, *p8, 0, rows, y_packed.data());
+        else
+          kernels::packed_matmul_rows<kernels::Avx2>(xq.data(), xrow, 1, *pk, 0, rows,
+                                                     y_packed.data());
+        t_packed.push_back(thread_seconds() - t0);
+      }
+      const double gb = static_cast<double>(wq.size()) / 1e9;
+      std::printf(
+          "%-5s decode %6lld x %6lld: read %5.1f GB/s  stored %5.1f GB/s  packed %5.1f GB/s  %s\n",
+          std::string(dtype_name(type)).c_str(), (long long)rows, (long long)cols,
+          gb / median(t_read), gb / median(t_stored), gb / median(t_packed),
+          y_stored == y_packed ? "packed == stored" : "DIFFERENT");
+    }
   return 0;
 }

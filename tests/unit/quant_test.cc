@@ -587,6 +587,10 @@ TEST(Quant, CpuBackendPreparedQ8_0ReadsOnlyThePackedCopy) {
     std::vector<float> stored(T * N);
     backend->matmul(x.data(), T, w, stored.data());
     const auto prepared = backend->prepare_weight(w);
+    if (std::string_view(isa) == "avx2") {  // left in the stored layout (cpu_backend.cc says why)
+      EXPECT_EQ(prepared, nullptr);
+      continue;
+    }
     ASSERT_NE(prepared, nullptr) << isa;
     EXPECT_GE(prepared->bytes(), wq.size());
     std::vector<std::byte> saved = wq;
