@@ -80,7 +80,7 @@ int main(int argc, char** argv) {
   std::string only;
   app.add_option("-p,--tokens", T);
   app.add_option("-r,--reps", reps);
-  app.add_option("--only", only, "Q4_K, Q6_K, Q8_0, F16 or decode");
+  app.add_option("--only", only, "Q4_K, Q6_K, Q8_0, F16, attention or decode");
   int64_t decode_mb = 96;
   app.add_option("--decode-mb", decode_mb);
   CLI11_PARSE(app, argc, argv);
@@ -99,7 +99,8 @@ int main(int argc, char** argv) {
   std::mt19937 rng(1);
   std::normal_distribution<float> dist(0.0f, 1.0f);
   for (const Shape& s : shapes) {
-    if (only == "decode" || (!only.empty() && only != dtype_name(s.type))) continue;
+    if (only == "decode" || only == "attention" || (!only.empty() && only != dtype_name(s.type)))
+      continue;
     std::vector<float> wf(static_cast<size_t>(s.rows * s.cols)), x(static_cast<size_t>(T * s.cols));
     for (float& v : wf) v = dist(rng);
     for (float& v : x) v = dist(rng);
@@ -240,6 +241,43 @@ int main(int argc, char** argv) {
                   gmac / median(cand.seconds), median(c[0].seconds) / median(cand.seconds), same);
     }
   }
+  // Prefill attention on the AVX2 level: a Qwen3-0.6B layer's shape (16 query heads, 8 kv heads,
+  // head_dim 128), --tokens tokens from position 0, all kv heads, one thread; GFLOP/s of the
+  // q.k and p.v multiply-adds (2 per visible key and dimension).
+  if (only.empty() || only == "attention") {
+    kernels::AttentionShape sh;
+    sh.n_tokens = T;
+    sh.n_heads = 16;
+    sh.n_kv_heads = 8;
+    sh.head_dim = 128;
+    sh.head_stride = T * sh.head_dim;
+    sh.scale = 1.0f / std::sqrt(128.0f);
+    std::vector<float> q(static_cast<size_t>(T * 16 * 128)), k(static_cast<size_t>(8 * T * 128)),
+        v(k.size()), out(q.size());
+    for (float& f : q) f = dist(rng);
+    for (float& f : k) f = dist(rng);
+    for (float& f : v) f = dist(rng);
+    std::vector<float> scratch(
+        static_cast<size_t>(kernels::attention_scratch_floats(T * 2, sh.head_dim)));
+    std::vector<double> secs;
+    for (int r = 0; r < reps; ++r) {
+      const double t0 = thread_seconds();
+      for (int64_t h = 0; h < 8; ++h)
+        kernels::attention_block<kernels::Avx2>(q.data(), k.data(), v.data(), sh, h, 0, T,
+                                                scratch.data(), out.data());
+      secs.push_back(thread_seconds() - t0);
+    }
+    const double flop = 2.0 * 2 * 16 * 128 * (double(T) * (T + 1) / 2);
+    uint64_t hash = 1469598103934665603ull;  // FNV-1a of the output bytes, to compare builds
+    for (const float f : out) {
+      uint32_t bits;
+      std::memcpy(&bits, &f, 4);
+      hash = (hash ^ bits) * 1099511628211ull;
+    }
+    std::printf("attention 16/8 heads x 128, %lld tokens: %6.2f GFLOP/s  (output hash %016llx)\n",
+                (long long)T, flop / median(secs) / 1e9, (unsigned long long)hash);
+  }
+
   // Decode (one token) on the AVX2 level over --decode-mb of weights (past the caches, what a
   // decode step streams): a plain read of the bytes (the ceiling), the stored layout's dot row by
   // row, and the layout packed at load, GB/s of weight bytes, one thread.

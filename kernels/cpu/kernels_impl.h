@@ -278,8 +278,59 @@ void attention_values16(float correction, const float* p, const AttentionShape& 
   for (int c = 0; c < C; ++c) S::store(acc + 16 * c, o[c]);
 }
 
+// On 8-lane vectors (AVX2): 4 keys' dot products at once, each in its own accumulator, so the
+// four fma chains overlap where one dot product per key waits on its fma latency every 8 elements;
+// each key's sum is exactly the one-key dot (same accumulator, order and horizontal sum).
+template <class S>
+void attention_scores8(const float* qr, const AttentionShape& s, const float* k_cache,
+                       int64_t kv_head, int64_t kb, int64_t lo, int64_t hi, float* pr) {
+  constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+  const int64_t D = s.head_dim;
+  std::fill_n(pr, kAttentionKeyBlock, kNegInf);
+  int64_t key = lo;
+  for (; key + 4 <= hi; key += 4) {
+    const float* kr[4];
+    typename S::V acc[4];
+    for (int j = 0; j < 4; ++j) {
+      kr[j] = s.kv_row(k_cache, kv_head, key + j);
+      acc[j] = S::zero();
+    }
+    for (int64_t d = 0; d < D; d += S::kWidth) {
+      const auto qv = S::load(qr + d);
+      for (int j = 0; j < 4; ++j) acc[j] = S::fmadd(qv, S::load(kr[j] + d), acc[j]);
+    }
+    for (int j = 0; j < 4; ++j) pr[key - kb + j] = S::reduce_add(acc[j]) * s.scale;
+  }
+  for (; key < hi; ++key) pr[key - kb] = dot<S>(qr, s.kv_row(k_cache, kv_head, key), D) * s.scale;
+}
+
+// acc = acc * correction + sum over keys of p * V[key] on 8-lane vectors, 64 columns at a time in
+// 8 registers across the keys: per element the operations of scale_axpy (the later keys'
+// multiply by 1 is exact), without loading and storing the accumulator row for every key.
+template <class S>
+void attention_values8(float correction, const float* p, const AttentionShape& s,
+                       const float* v_cache, int64_t kv_head, int64_t kb, int64_t lo, int64_t hi,
+                       float* acc) {
+  constexpr int C = 8;
+  const auto first = S::set1(p[lo - kb]), corr = S::set1(correction);
+  for (int64_t d0 = 0; d0 < s.head_dim; d0 += C * S::kWidth) {
+    typename S::V o[C];
+    const float* v0 = s.kv_row(v_cache, kv_head, lo) + d0;
+    for (int c = 0; c < C; ++c)
+      o[c] = S::fmadd(first, S::load(v0 + S::kWidth * c),
+                      S::mul(corr, S::load(acc + d0 + S::kWidth * c)));
+    for (int64_t key = lo + 1; key < hi; ++key) {
+      const auto pk = S::set1(p[key - kb]);
+      const float* vk = s.kv_row(v_cache, kv_head, key) + d0;
+      for (int c = 0; c < C; ++c) o[c] = S::fmadd(pk, S::load(vk + S::kWidth * c), o[c]);
+    }
+    for (int c = 0; c < C; ++c) S::store(acc + d0 + S::kWidth * c, o[c]);
+  }
+}
+
 // The register-blocked paths where they apply (16-lane vectors, head_dim 128 or 64 as in Qwen3
-// and Llama); false: the caller takes the generic one.
+// and Llama; 8-lane vectors, head_dim a multiple of 8 for the scores and of 64 for the values);
+// false: the caller takes the generic one.
 template <class S>
 bool attention_scores_fast(const float* qr, const AttentionShape& s, const float* k_cache,
                            int64_t kv_head, int64_t kb, int64_t lo, int64_t hi, float* pr) {
@@ -288,6 +339,10 @@ bool attention_scores_fast(const float* qr, const AttentionShape& s, const float
       return attention_scores16<S, 8>(qr, s, k_cache, kv_head, kb, lo, hi, pr), true;
     if (s.head_dim == 64)
       return attention_scores16<S, 4>(qr, s, k_cache, kv_head, kb, lo, hi, pr), true;
+  }
+  if constexpr (S::kWidth == 8) {
+    if (s.head_dim % 8 == 0)
+      return attention_scores8<S>(qr, s, k_cache, kv_head, kb, lo, hi, pr), true;
   }
   return false;
 }
@@ -301,6 +356,10 @@ bool attention_values_fast(float correction, const float* p, const AttentionShap
       return attention_values16<S, 8>(correction, p, s, v_cache, kv_head, kb, lo, hi, acc), true;
     if (s.head_dim == 64)
       return attention_values16<S, 4>(correction, p, s, v_cache, kv_head, kb, lo, hi, acc), true;
+  }
+  if constexpr (S::kWidth == 8) {
+    if (s.head_dim % 64 == 0)
+      return attention_values8<S>(correction, p, s, v_cache, kv_head, kb, lo, hi, acc), true;
   }
   return false;
 }
