@@ -158,7 +158,8 @@ void quant_matmul_rows(const std::byte* xq, size_t xq_row_bytes, int64_t n_token
     return quant_matmul_k_vnni(xq, xq_row_bytes, n_tokens, w, nullptr, row_begin, row_end, y);
   }
 #elif defined(__AVX2__)
-  if (n_tokens > 1 && w.dtype == DType::Q8_0)
+  // Q8_0 from 3 tokens (at 2 the 2-token kernel ran 1.00-1.06x the tile GEMM; avx2_gemm_bench).
+  if (n_tokens > 2 && w.dtype == DType::Q8_0)
     return quant_matmul_q8_0_avx2(xq, xq_row_bytes, n_tokens, w, nullptr, row_begin, row_end, y);
   // Q6_K rows (Q4_K is packed at load) packed on the fly for the token-tile GEMM, which pays
   // from about 8 tokens (avx2_gemm_bench: 0.74-0.81x / 0.92-0.95x / 1.02-1.15x / 1.2-1.4x the
