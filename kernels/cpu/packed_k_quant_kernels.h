@@ -814,9 +814,16 @@ void packed_k_gemm(const std::byte* xq, size_t xq_row_bytes, int64_t n_tokens, i
             Tiles::template run<1>(blocks, nsb, x, xq_row_bytes, s2, out);
             break;
         }
-        for (int t = 0; t < count; ++t)
-          std::memcpy(y + (t0 + t) * n_rows + r0, out[t] + (r0 - g * kPackedRows),
-                      static_cast<size_t>(r1 - r0) * sizeof(float));
+        // A whole group's 16 outputs as a fixed-size copy (inlined); a partial one (the row range
+        // starts or ends inside the group) only its own rows.
+        for (int t = 0; t < count; ++t) {
+          float* dst = y + (t0 + t) * n_rows + r0;
+          if (r1 - r0 == kPackedRows)
+            std::memcpy(dst, out[t], sizeof(out[t]));
+          else
+            std::memcpy(dst, out[t] + (r0 - g * kPackedRows),
+                        static_cast<size_t>(r1 - r0) * sizeof(float));
+        }
       }
     }
   }
