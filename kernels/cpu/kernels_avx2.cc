@@ -16,8 +16,12 @@ namespace {
 #include "kernels/cpu/quant_dot_impl.h"
 // Q4_K weights packed at load.
 #include "kernels/cpu/packed_k_quant_kernels.h"
+// The Q8_0 prefill GEMM (used by quant_matmul_rows and for Q8_0 packed at load).
+#include "kernels/cpu/q8_0_gemm_avx2.h"
 // Q8_0 weights packed at load.
 #include "kernels/cpu/packed_q8_0_kernels.h"
+// Activation quantization, called by the CPU backend before each quantized matmul.
+#include "kernels/cpu/quantize_activations_avx2.h"
 
 #include "kernels/cpu/kernels_impl.h"
 }  // namespace

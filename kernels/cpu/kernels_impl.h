@@ -101,6 +101,8 @@ inline void matvec_row(const float* x, int64_t K, const std::byte* w, float* y) 
 template <class S, DType D>
 void matmul_rows_typed(const float* x, int64_t n_tokens, const WeightView& w, int64_t row_begin,
                        int64_t row_end, float* y) {
+  // Each output is one accumulator over k in order whatever the tile, so the tile shape (S's
+  // choice, for its register count) never changes the results.
   constexpr int kRows = S::kTileRows;
   constexpr int kCols = S::kTileTokens;
   constexpr int64_t kTokenBlock = 64;
@@ -156,6 +158,15 @@ void quant_matmul_rows(const std::byte* xq, size_t xq_row_bytes, int64_t n_token
       return stored_k_gemm(xq, xq_row_bytes, n_tokens, w, row_begin, row_end, y);
     return quant_matmul_k_vnni(xq, xq_row_bytes, n_tokens, w, nullptr, row_begin, row_end, y);
   }
+#elif defined(__AVX2__)
+  // Q8_0 from 3 tokens (at 2 the 2-token kernel ran 1.00-1.06x the tile GEMM; avx2_gemm_bench).
+  if (n_tokens > 2 && w.dtype == DType::Q8_0)
+    return quant_matmul_q8_0_avx2(xq, xq_row_bytes, n_tokens, w, nullptr, row_begin, row_end, y);
+  // Q6_K rows (Q4_K is packed at load) packed on the fly for the token-tile GEMM, which pays
+  // from about 8 tokens (avx2_gemm_bench: 0.74-0.81x / 0.92-0.95x / 1.02-1.15x / 1.2-1.4x the
+  // row-unpacking path at 3 / 4 / 8 / 16 tokens, 1.6-2.1x at 512).
+  if (n_tokens > 1 && (w.dtype == DType::Q4_K || (w.dtype == DType::Q6_K && n_tokens >= 8)))
+    return stored_k_gemm(xq, xq_row_bytes, n_tokens, w, row_begin, row_end, y);
 #endif
   if (n_tokens > 1 && has_unpacked_dot(w.dtype))
     return quant_matmul_unpacked(xq, xq_row_bytes, n_tokens, w, row_begin, row_end, y);
@@ -174,7 +185,7 @@ void packed_matmul_rows(const std::byte* xq, size_t xq_row_bytes, int64_t n_toke
   constexpr int64_t kGemvTokens = 2;
   if (n_tokens <= kGemvTokens)
     return packed_matmul_gemv(xq, xq_row_bytes, n_tokens, p, row_begin, row_end, y);
-#if defined(__AVX512VNNI__) && defined(__AVX512VL__)
+#if defined(__AVX2__)
   return packed_k_gemm(xq, xq_row_bytes, n_tokens, p, row_begin, row_end, y);
 #else
   return packed_matmul_unpacked(xq, xq_row_bytes, n_tokens, p, row_begin, row_end, y);
@@ -185,6 +196,8 @@ template <class S>
 void quantize_activations(DType weight_type, const float* x, int64_t n, std::byte* out) {
 #if defined(__AVX512F__) && defined(__AVX512BW__)
   return quantize_activations_avx512(weight_type, x, n, out);
+#elif defined(__AVX2__)
+  return quantize_activations_avx2(weight_type, x, n, out);
 #else
   return ref::quantize_activations(weight_type, x, n, out);
 #endif

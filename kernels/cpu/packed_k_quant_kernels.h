@@ -274,15 +274,15 @@ void packed_matmul_gemv(const std::byte* xq, size_t xq_row_bytes, int64_t n_toke
   }
 }
 
-// Row n of a packed matrix unpacked as unpack_k_row unpacks a stored row (for the prefill paths,
-// which reuse each unpacked row for many tokens). The VNNI GEMM reads the 16-bit pair scales,
-// dot_unpacked_k the 32-bit lane ones; each build fills the ones it reads.
+#if defined(__AVX512VNNI__) && defined(__AVX512BW__)
+// Row n of a packed matrix unpacked as unpack_k_row unpacks a stored row, for the VNNI GEMM
+// (k_quant_gemm_vnni.h), which reuses each unpacked row for many tokens and reads the 16-bit pair
+// scales.
 void unpack_packed_q4_k_row(const PackedKQuant& p, int64_t n, UnpackedKRow& u) {
   const int64_t nsb = p.super_blocks();
   const BlockQ4_Kx16* blocks = p.group<BlockQ4_Kx16>(n / kPackedRows);
   const int r = static_cast<int>(n % kPackedRows);
   u.codes.resize(nsb * quant::kQK_K);
-  u.lane_scales.resize(nsb * quant::kQK_K / 4);
   u.pair_scales.resize(nsb * quant::kQK_K / 2);
   u.group_offsets.resize(nsb * 16);
   u.d.resize(nsb);
@@ -299,11 +299,7 @@ void unpack_packed_q4_k_row(const PackedKQuant& p, int64_t n, UnpackedKRow& u) {
     }
     for (int sub = 0; sub < 8; ++sub) {
       const uint8_t sc = b.scales[sub][r], m = b.mins[sub / 2][r][sub % 2];
-#if defined(__AVX512VNNI__)
       std::fill_n(u.pair_scales.data() + i * 128 + 16 * sub, 16, int16_t{sc});
-#else
-      std::fill_n(u.lane_scales.data() + i * 64 + 8 * sub, 8, int32_t{sc});
-#endif
       u.group_offsets[i * 16 + 2 * sub] = u.group_offsets[i * 16 + 2 * sub + 1] = m;
     }
     u.d[i] = h2f(b.d[r]);
@@ -316,7 +312,6 @@ void unpack_packed_q6_k_row(const PackedKQuant& p, int64_t n, UnpackedKRow& u) {
   const BlockQ6_Kx16* blocks = p.group<BlockQ6_Kx16>(n / kPackedRows);
   const int r = static_cast<int>(n % kPackedRows);
   u.codes.resize(nsb * quant::kQK_K);
-  u.lane_scales.resize(nsb * quant::kQK_K / 4);
   u.pair_scales.resize(nsb * quant::kQK_K / 2);
   u.group_offsets.resize(nsb * 16);
   u.d.resize(nsb);
@@ -337,11 +332,7 @@ void unpack_packed_q6_k_row(const PackedKQuant& p, int64_t n, UnpackedKRow& u) {
       }
     for (int g = 0; g < 16; ++g) {
       const int8_t sc = b.scales[g / 2][r][g % 2];
-#if defined(__AVX512VNNI__)
       std::fill_n(u.pair_scales.data() + i * 128 + 8 * g, 8, int16_t{sc});
-#else
-      std::fill_n(u.lane_scales.data() + i * 64 + 4 * g, 4, int32_t{sc});
-#endif
       u.group_offsets[i * 16 + g] = sc;
     }
     u.d[i] = b.d[r];
@@ -353,7 +344,6 @@ void unpack_packed_row(const PackedKQuant& p, int64_t n, UnpackedKRow& u) {
   unpack_packed_q6_k_row(p, n, u);
 }
 
-#if defined(__AVX512VNNI__) && defined(__AVX512BW__)
 // Four rows side by side: a 4 x 4 transpose of 32-bit words (lane j of a..d: word k..k+3 of row
 // j -> register j: row j's words k..k+3).
 inline void transpose_4x4_epi32(__m128i& a, __m128i& b, __m128i& c, __m128i& d) {
@@ -588,9 +578,169 @@ void packed_q6_k_group_tokens(const BlockQ6_Kx16* blocks, int64_t nsb, const std
   for (int t = 0; t < T; ++t) _mm512_storeu_ps(out[t], sum[t]);
 }
 
+#else
+
+// The AVX2 versions of the two tile kernels: packed_q4_k_group_dot's / packed_q6_k_group_dot's
+// AVX2 arithmetic for T tokens at once, rows 0-7 and 8-15 in two 256-bit halves one after the
+// other (each half's integer accumulators, one per token, stay in registers through the
+// super-block; both halves at once would not fit AVX2's 16 registers). The code vectors of one
+// sub-block (or quarter) are masked once and serve every token. Bit for bit the decode kernels'
+// results: the same integer totals (exact; see the bounds below) and the same float finish.
+//
+// Q4_K: a sub-block's 8 u8 x s8 pair products (vpmaddubsw, |pair| <= 2 x 15 x 128) are summed in
+// 16 bits (|sum| <= 16 x 15 x 128 = 30720, no wrap) before the one multiply by the scale pairs
+// (vpmaddwd): decode takes that multiply per code vector; the integer total is the same.
+template <int T>
+void packed_q4_k_group_tokens(const BlockQ4_Kx16* blocks, int64_t nsb, const std::byte* xq,
+                              size_t xq_row_bytes, const int16_t* bs2, float (*out)[16]) {
+  const __m256i low = _mm256_set1_epi8(0x0F);
+  const quant::BlockQ8_K* y[T];
+  for (int t = 0; t < T; ++t) {
+    y[t] = reinterpret_cast<const quant::BlockQ8_K*>(xq + t * xq_row_bytes);
+    std::fill_n(out[t], 16, 0.0f);
+  }
+  for (int64_t i = 0; i < nsb; ++i) {
+    const BlockQ4_Kx16& b = blocks[i];
+    for (int hh = 0; hh < 2; ++hh) {  // rows 8hh .. 8hh + 7
+      __m256i acc[T];
+      for (int t = 0; t < T; ++t) acc[t] = _mm256_setzero_si256();
+      for (int sub = 0; sub < 8; ++sub) {  // chunk sub / 2, low or high nibbles
+        const int c = sub / 2, high = sub % 2;
+        __m256i w[8];
+        for (int v = 0; v < 8; ++v) {
+          const __m256i raw = load256(b.qs[8 * c + v][8 * hh]);
+          w[v] = _mm256_and_si256(high ? _mm256_srli_epi16(raw, 4) : raw, low);
+        }
+        // The 8 rows' scales as 16-bit pairs (s, s), one per row's lane.
+        const __m256i s32 = _mm256_cvtepu8_epi32(
+            _mm_loadl_epi64(reinterpret_cast<const __m128i*>(b.scales[sub] + 8 * hh)));
+        const __m256i sc = _mm256_or_si256(s32, _mm256_slli_epi32(s32, 16));
+        for (int t = 0; t < T; ++t) {
+          const int8_t* q8 = y[t][i].qs + 32 * sub;
+          __m256i p = _mm256_maddubs_epi16(w[0], _mm256_set1_epi32(load_i32(q8)));
+          for (int v = 1; v < 8; ++v)
+            p = _mm256_add_epi16(
+                p, _mm256_maddubs_epi16(w[v], _mm256_set1_epi32(load_i32(q8 + 4 * v))));
+          acc[t] = _mm256_add_epi32(acc[t], _mm256_madd_epi16(p, sc));
+        }
+      }
+      __m256i m[4];
+      for (int j = 0; j < 4; ++j)
+        m[j] = _mm256_cvtepu8_epi16(
+            _mm_loadu_si128(reinterpret_cast<const __m128i*>(b.mins[j][8 * hh])));
+      const __m256 d =
+          _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b.d + 8 * hh)));
+      const __m256 dmin =
+          _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b.dmin + 8 * hh)));
+      for (int t = 0; t < T; ++t) {
+        const int16_t* s2 = bs2 + (t * nsb + i) * 8;
+        __m256i mins = _mm256_setzero_si256();
+        for (int j = 0; j < 4; ++j)
+          mins = _mm256_add_epi32(mins,
+                                  _mm256_madd_epi16(m[j], _mm256_set1_epi32(load_i32(s2 + 2 * j))));
+        const __m256 yd = _mm256_set1_ps(y[t][i].d);
+        _mm256_storeu_ps(
+            out[t] + 8 * hh,
+            _mm256_add_ps(
+                _mm256_loadu_ps(out[t] + 8 * hh),
+                _mm256_fmsub_ps(_mm256_mul_ps(yd, d), _mm256_cvtepi32_ps(acc[t]),
+                                _mm256_mul_ps(_mm256_mul_ps(yd, dmin), _mm256_cvtepi32_ps(mins)))));
+      }
+    }
+  }
+}
+
+// Q6_K: codes reach 63, so only two code vectors' pair products are summed in 16 bits
+// (2 x 2 x 63 x 128 = 32256) before each multiply by the 16-element group's scale pairs.
+template <int T>
+void packed_q6_k_group_tokens(const BlockQ6_Kx16* blocks, int64_t nsb, const std::byte* xq,
+                              size_t xq_row_bytes, const int16_t* /*unused*/, float (*out)[16]) {
+  const __m256i m0f = _mm256_set1_epi8(0x0F), m03 = _mm256_set1_epi8(0x03);
+  const __m256i m0c = _mm256_set1_epi8(0x0C), m30 = _mm256_set1_epi8(0x30);
+  const __m256i mc0 = _mm256_set1_epi8(static_cast<char>(0xC0));
+  const __m256i low16 = _mm256_set1_epi32(0xFFFF), high16 = _mm256_set1_epi32(~0xFFFF);
+  const quant::BlockQ8_K* y[T];
+  for (int t = 0; t < T; ++t) {
+    y[t] = reinterpret_cast<const quant::BlockQ8_K*>(xq + t * xq_row_bytes);
+    std::fill_n(out[t], 16, 0.0f);
+  }
+  for (int64_t i = 0; i < nsb; ++i) {
+    const BlockQ6_Kx16& b = blocks[i];
+    for (int hh = 0; hh < 2; ++hh) {  // rows 8hh .. 8hh + 7
+      __m256i acc[T];
+      for (int t = 0; t < T; ++t) acc[t] = _mm256_setzero_si256();
+      for (int h = 0; h < 2; ++h)
+        for (int q = 0; q < 4; ++q) {
+          __m256i c[8];
+          for (int v = 0; v < 8; ++v) {
+            const __m256i wl = load256(b.ql[16 * h + (q % 2 ? 8 : 0) + v][8 * hh]);
+            const __m256i wh = load256(b.qh[8 * h + v][8 * hh]);
+            switch (q) {
+              case 0:
+                c[v] = _mm256_or_si256(_mm256_and_si256(wl, m0f),
+                                       _mm256_slli_epi16(_mm256_and_si256(wh, m03), 4));
+                break;
+              case 1:
+                c[v] = _mm256_or_si256(_mm256_and_si256(wl, m0f),
+                                       _mm256_slli_epi16(_mm256_and_si256(wh, m0c), 2));
+                break;
+              case 2:
+                c[v] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(wl, 4), m0f),
+                                       _mm256_and_si256(wh, m30));
+                break;
+              default:
+                c[v] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(wl, 4), m0f),
+                                       _mm256_srli_epi16(_mm256_and_si256(wh, mc0), 2));
+                break;
+            }
+          }
+          // Groups 8h + 2q (elements v < 4) and 8h + 2q + 1: scale pair j = 4h + q.
+          const __m256i sc = _mm256_cvtepi8_epi16(
+              _mm_loadu_si128(reinterpret_cast<const __m128i*>(b.scales[4 * h + q][8 * hh])));
+          const __m256i even =
+              _mm256_or_si256(_mm256_and_si256(sc, low16), _mm256_slli_epi32(sc, 16));
+          const __m256i odd =
+              _mm256_or_si256(_mm256_srli_epi32(sc, 16), _mm256_and_si256(sc, high16));
+          for (int t = 0; t < T; ++t) {
+            const int8_t* q8 = y[t][i].qs + 128 * h + 32 * q;
+            __m256i sum = acc[t];
+            for (int v = 0; v < 8; v += 2) {
+              const __m256i p = _mm256_add_epi16(
+                  _mm256_maddubs_epi16(c[v], _mm256_set1_epi32(load_i32(q8 + 4 * v))),
+                  _mm256_maddubs_epi16(c[v + 1], _mm256_set1_epi32(load_i32(q8 + 4 * v + 4))));
+              sum = _mm256_add_epi32(sum, _mm256_madd_epi16(p, v < 4 ? even : odd));
+            }
+            acc[t] = sum;
+          }
+        }
+      __m256i sc[8];
+      for (int j = 0; j < 8; ++j)
+        sc[j] = _mm256_cvtepi8_epi16(
+            _mm_loadu_si128(reinterpret_cast<const __m128i*>(b.scales[j][8 * hh])));
+      const __m256 d = _mm256_loadu_ps(b.d + 8 * hh);
+      for (int t = 0; t < T; ++t) {
+        __m256i offset = _mm256_setzero_si256();
+        for (int j = 0; j < 8; ++j)
+          offset = _mm256_add_epi32(
+              offset, _mm256_madd_epi16(sc[j], _mm256_set1_epi32(load_i32(y[t][i].bsums + 2 * j))));
+        const __m256i total = _mm256_sub_epi32(acc[t], _mm256_slli_epi32(offset, 5));
+        _mm256_storeu_ps(
+            out[t] + 8 * hh,
+            _mm256_fmadd_ps(_mm256_mul_ps(d, _mm256_set1_ps(y[t][i].d)), _mm256_cvtepi32_ps(total),
+                            _mm256_loadu_ps(out[t] + 8 * hh)));
+      }
+    }
+  }
+}
+
+#endif
+
 // Token panel budget for the packed GEMMs: their activations stay in L2 while every group of rows
 // meets them. Tokens per tile: measured with quant_gemm_bench (one thread, 512 tokens, the 0.6B
-// and 8B widths), 6 ran 5-10% faster than 4 and 20-40% faster than 8 (where GCC spills).
+// and 8B widths), on AVX-512 6 ran 5-10% faster than 4 and 20-40% faster than 8 (where GCC
+// spills). On AVX2 (avx2_gemm_bench, on a Zen 5 running the AVX2 build) 6 ran 3-10% faster than
+// 4 or 5 and 15-25% faster than 3 on Q4_K, 10-20% faster than 4 on Q6_K, although 6 tokens' integer
+// accumulators and the 8 code vectors do not all fit AVX2's 16 registers.
 constexpr int64_t kPackedTokenPanelBytes = 512 * 1024;
 constexpr int kPackedTokenTile = 6;
 
@@ -639,7 +789,6 @@ void packed_k_gemm(const std::byte* xq, size_t xq_row_bytes, int64_t n_tokens, i
     for (int64_t g = row_begin / kPackedRows; g * kPackedRows < row_end; ++g) {
       const int64_t r0 = std::max(row_begin, g * kPackedRows);
       const int64_t r1 = std::min(row_end, (g + 1) * kPackedRows);
-      const auto mask = static_cast<__mmask16>(((1u << (r1 - r0)) - 1) << (r0 - g * kPackedRows));
       const auto* blocks = groups + (g - g_first) * nsb;
       for (int64_t t0 = tp; t0 < tp_end; t0 += kPackedTokenTile) {
         const int count = static_cast<int>(std::min<int64_t>(kPackedTokenTile, tp_end - t0));
@@ -665,9 +814,16 @@ void packed_k_gemm(const std::byte* xq, size_t xq_row_bytes, int64_t n_tokens, i
             Tiles::template run<1>(blocks, nsb, x, xq_row_bytes, s2, out);
             break;
         }
-        for (int t = 0; t < count; ++t)
-          _mm512_mask_storeu_ps(y + (t0 + t) * n_rows + g * kPackedRows, mask,
-                                _mm512_load_ps(out[t]));
+        // A whole group's 16 outputs as a fixed-size copy (inlined); a partial one (the row range
+        // starts or ends inside the group) only its own rows.
+        for (int t = 0; t < count; ++t) {
+          float* dst = y + (t0 + t) * n_rows + r0;
+          if (r1 - r0 == kPackedRows)
+            std::memcpy(dst, out[t], sizeof(out[t]));
+          else
+            std::memcpy(dst, out[t] + (r0 - g * kPackedRows),
+                        static_cast<size_t>(r1 - r0) * sizeof(float));
+        }
       }
     }
   }
@@ -717,24 +873,3 @@ void stored_k_gemm(const std::byte* xq, size_t xq_row_bytes, int64_t n_tokens, c
                                                y);
   stored_k_gemm_typed<PackedQ6KTiles>(xq, xq_row_bytes, n_tokens, w, row_begin, row_end, y);
 }
-#endif
-
-#if !defined(__AVX512VNNI__)
-// Prefill without the VNNI GEMM (AVX2): each row unpacked once per block of tokens, as
-// quant_matmul_unpacked does for stored rows.
-void packed_matmul_unpacked(const std::byte* xq, size_t xq_row_bytes, int64_t n_tokens,
-                            const PackedKQuant& p, int64_t row_begin, int64_t row_end, float* y) {
-  constexpr int64_t kTokenBlock = 64;
-  UnpackedKRow u;
-  for (int64_t tb = 0; tb < n_tokens; tb += kTokenBlock) {
-    const int64_t te = std::min(n_tokens, tb + kTokenBlock);
-    for (int64_t n = row_begin; n < row_end; ++n) {
-      unpack_packed_row(p, n, u);
-      for (int64_t t = tb; t < te; ++t)
-        y[t * p.rows() + n] = dot_unpacked_k(
-            p.dtype(), u, reinterpret_cast<const quant::BlockQ8_K*>(xq + t * xq_row_bytes),
-            p.cols());
-    }
-  }
-}
-#endif

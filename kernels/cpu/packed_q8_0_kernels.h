@@ -16,7 +16,8 @@
 // token: sum (w + 128) a - 128 sum a = sum w a, exactly.
 //
 // More tokens: on AVX-512 VNNI the prefill GEMM (q8_0_gemm_vnni.h) on row tiles copied out of the
-// packed copy; AVX2 and scalar run the GEMV for each token while the group is in cache.
+// packed copy, on AVX2 its GEMM (q8_0_gemm_avx2.h) reading the packed rows in place; scalar runs
+// the GEMV for each token while the group is in cache.
 
 #if defined(__AVX512VNNI__) && defined(__AVX512BW__)
 
@@ -177,6 +178,12 @@ void packed_q8_0_matmul_rows(const std::byte* xq, size_t xq_row_bytes, int64_t n
   if (n_tokens > kGemvTokens) {
     const WeightView shape{nullptr, DType::Q8_0, p.rows(), p.cols()};
     return quant_matmul_q8_0_vnni(xq, xq_row_bytes, n_tokens, shape, &p, row_begin, row_end, y);
+  }
+#elif defined(__AVX2__) && !defined(__AVX512F__)
+  constexpr int64_t kGemvTokens = 2;
+  if (n_tokens > kGemvTokens) {
+    const WeightView shape{nullptr, DType::Q8_0, p.rows(), p.cols()};
+    return quant_matmul_q8_0_avx2(xq, xq_row_bytes, n_tokens, shape, &p, row_begin, row_end, y);
   }
 #endif
   packed_q8_0_matmul_gemv(xq, xq_row_bytes, n_tokens, p, row_begin, row_end, y);

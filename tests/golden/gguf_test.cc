@@ -190,7 +190,10 @@ void check_packed_logits_equal_stored(const std::string& type) {
   ThreadPool pool(2);
   auto backend = kernels::make_cpu_backend(pool);
   const size_t packed_bytes = packed->prepare_weights(*backend);
-  if (backend->name() != std::string_view("scalar")) {
+  // The AVX2 level leaves Q8_0 stored (cpu_backend.cc says why); then both models are stored.
+  const bool packs = backend->name() != std::string_view("scalar") &&
+                     !(type == "Q8_0" && backend->name() == std::string_view("avx2"));
+  if (packs) {
     EXPECT_GT(packed_bytes, 0u);
     EXPECT_NE(packed->weights().layers[0].q_proj.prepared, nullptr);
   }
