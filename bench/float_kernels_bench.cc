@@ -1,5 +1,5 @@
-// The float kernels (F16 matmul, attention, rms_norm, silu_mul) at each ISA level this CPU runs,
-// timed alternately in one process, single threaded, with this thread's CPU time (other
+// The float kernels (F16 / BF16 / F32 matmul, attention, rms_norm, silu_mul) at each ISA level this
+// CPU runs, timed alternately in one process, single threaded, with this thread's CPU time (other
 // processes on a shared machine then slow the numbers less). Prints the median per level and the
 // ratio to the first level, so a change at one level reads as a change of its ratio to an
 // untouched one.
@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <functional>
 #include <random>
@@ -89,21 +90,35 @@ int main(int argc, char** argv) {
   };
 
   std::mt19937 rng(7);
-  // F16 matmul at prefill and decode.
-  for (auto [rows, cols] : {std::pair<int64_t, int64_t>{3072, 1024}, {1024, 3072}}) {
-    std::vector<uint16_t> w(rows * cols);
-    for (auto& e : w) e = f32_to_f16(std::uniform_real_distribution<float>(-1, 1)(rng));
-    WeightView wv{reinterpret_cast<const std::byte*>(w.data()), DType::F16, rows, cols};
-    for (int64_t n_tok : {tokens, int64_t{1}}) {
-      const auto x = random_floats(n_tok * cols, rng);
-      std::vector<float> y(n_tok * rows);
-      const std::string name = "f16 matmul " + std::to_string(rows) + "x" + std::to_string(cols) +
-                               " t=" + std::to_string(n_tok);
-      if (!wanted(name)) continue;
-      time_case(name.c_str(), levels, reps, [&](const IsaKernels& k) {
-        const int reps_inner = n_tok == 1 ? 50 : 1;
-        for (int i = 0; i < reps_inner; ++i) k.matmul_rows(x.data(), n_tok, wv, 0, rows, y.data());
-      });
+  // Matmul at prefill (F16, BF16, F32 weights) and decode (F16).
+  for (DType dtype : {DType::F16, DType::BF16, DType::F32}) {
+    for (auto [rows, cols] : {std::pair<int64_t, int64_t>{3072, 1024}, {1024, 3072}}) {
+      const size_t elem = dtype_size(dtype);
+      std::vector<std::byte> w(rows * cols * elem);
+      for (int64_t i = 0; i < rows * cols; ++i) {
+        const float v = std::uniform_real_distribution<float>(-1, 1)(rng);
+        if (dtype == DType::F32) {
+          std::memcpy(&w[i * 4], &v, 4);
+        } else {
+          const uint16_t h = dtype == DType::F16 ? f32_to_f16(v) : f32_to_bf16(v);
+          std::memcpy(&w[i * 2], &h, 2);
+        }
+      }
+      WeightView wv{w.data(), dtype, rows, cols};
+      for (int64_t n_tok : {tokens, int64_t{1}}) {
+        if (n_tok == 1 && dtype != DType::F16) continue;
+        const auto x = random_floats(n_tok * cols, rng);
+        std::vector<float> y(n_tok * rows);
+        const std::string name = std::string(dtype_name(dtype)) + " matmul " +
+                                 std::to_string(rows) + "x" + std::to_string(cols) +
+                                 " t=" + std::to_string(n_tok);
+        if (!wanted(name)) continue;
+        time_case(name.c_str(), levels, reps, [&](const IsaKernels& k) {
+          const int reps_inner = n_tok == 1 ? 50 : 1;
+          for (int i = 0; i < reps_inner; ++i)
+            k.matmul_rows(x.data(), n_tok, wv, 0, rows, y.data());
+        });
+      }
     }
   }
 
