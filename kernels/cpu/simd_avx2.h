@@ -6,8 +6,8 @@
 // simd_avx512.h's trees. A dot product summed over 8 lanes rounds differently in the last bit,
 // which flips int8 roundings of the next layer's quantized activations and moved llama.cpp
 // teacher-forced log-probabilities by up to 0.063 (Q5_K_M) where AVX-512 is within 0.026. Costs
-// a few more shuffles per horizontal sum; matmul_tile takes smaller tiles (kTileRows) so the
-// accumulators still fit the 16 registers.
+// a few more shuffles per horizontal sum; a tile of 16-lane accumulators would not fit the 16
+// registers, so the float matmul runs the two halves in separate passes (Half below).
 #pragma once
 
 #include <immintrin.h>
@@ -22,7 +22,21 @@ struct Avx2 {
     __m256 lo, hi;  // lanes 0-7, 8-15
   };
   static constexpr int kWidth = 16;
-  static constexpr int kTileRows = 2, kTileTokens = 2;  // matmul_tile: 8 accumulator registers
+  // matmul_tile_halves: 4 rows x 3 tokens of 8-lane accumulators, 12 registers per pass.
+  static constexpr int kTileRows = 4, kTileTokens = 3;
+
+  // One 8-lane register: lanes 0-7 or 8-15 of a V. Every lane-wise step on a V is the same
+  // operation on its two halves, so a kernel may run the halves in separate passes
+  // (kernels_impl.h, matmul_tile_halves) and join them before the reduction.
+  struct Half {
+    using H = __m256;
+    static H zero() { return _mm256_setzero_ps(); }
+    static H load(const float* p) { return _mm256_loadu_ps(p); }
+    static H load_bf16(const std::byte* p) { return bf16x8(p); }
+    static H load_f16(const std::byte* p) { return f16x8(p); }
+    static H fmadd(H a, H b, H c) { return _mm256_fmadd_ps(a, b, c); }
+    static V join(H lo, H hi) { return {lo, hi}; }
+  };
 
   static V zero() { return {_mm256_setzero_ps(), _mm256_setzero_ps()}; }
   static V set1(float f) { return {_mm256_set1_ps(f), _mm256_set1_ps(f)}; }

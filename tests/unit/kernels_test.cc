@@ -253,7 +253,8 @@ TEST(Kernels, EveryLevelGivesTheLowestLevelsNumbersBitForBit) {
     }
   };
   for (DType dtype : {DType::F32, DType::F16, DType::BF16})
-    for (int64_t K : {1, 15, 16, 17, 64, 100, 257})
+    // K = 1100: more than two of matmul_tile_halves' 512-float chunks, and a tail.
+    for (int64_t K : {1, 15, 16, 17, 64, 100, 257, 1100})
       for (int64_t T : {1, 2, 5, 66}) {
         const int64_t N = 9;
         const auto w = store(random_floats(N * K, rng), N, K, dtype, 1);
