@@ -1,20 +1,20 @@
 // Dot products of quantized weight rows with quantized activations (Q8_0 / Q8_K) on ARM64
 // Advanced SIMD: quant_dot_impl.h's counterpart, included by kernels_neon.cc and
-// kernels_dotprod.cc inside their anonymous namespaces. Types without a version here (Q4_0, Q5_K,
-// ...) use the scalar reference, whose float order Q5_K must keep (see quant::vec_dot_ref).
+// kernels_dotprod.cc inside their anonymous namespaces. Types without a version here (Q5_K, ...)
+// use the scalar reference, whose float order Q5_K must keep (see quant::vec_dot_ref).
 //
 // The inner step is dot_s8: each int32 lane gains the sum of four int8 products, a[4l..4l+3] x
 // b[4l..4l+3]. With the dot product extension (ARMv8.2, the "dotprod" level) that is one SDOT, as
 // vpdpbusd is on AVX-512 VNNI; on the baseline ("neon") it is widening multiplies and two
 // pairwise adds, as maddubs + madd are on AVX2. Both give the same lanes, so every float below
 // sees the same integers at both levels. All codes fit int8 as they are (Q4_K 0..15, Q6_K
-// value + 32 in 0..63, Q8_0 -128..127), so no sign trick or offset is needed.
+// value + 32 in 0..63, Q8_0 -128..127, Q4_0 code - 8), so no sign trick or offset is needed.
 //
 // Float order: the x86 levels' (quant_dot_impl.h), which the packed kernels (packed_k_quant_neon.h,
 // packed_q8_0_kernels.h) and the scalar level's plain versions of them keep too: Q8_0 as 8 lanes
-// (two 4-lane vectors) with one fma each per block, summed as hsum_f32 sums 8 lanes; Q4_K and
-// Q6_K finished per super-block in ggml's scalar order. Decode on stored and packed weights and
-// prefill therefore agree bit for bit, at every level.
+// (two 4-lane vectors) with one fma each per block, summed as hsum_f32 sums 8 lanes (Q4_0 too);
+// Q4_K and Q6_K finished per super-block in ggml's scalar order. Decode on stored and packed
+// weights and prefill therefore agree bit for bit, at every level.
 
 inline float h2f(uint16_t h) {
   return vgetq_lane_f32(vcvt_f32_f16(vreinterpret_f16_u16(vdup_n_u16(h))), 0);
@@ -53,6 +53,26 @@ float vec_dot_q8_0(DType, const std::byte* row, const void* activations, int64_t
   for (int64_t i = 0; i < n / quant::kQK; ++i) {
     const int32x4_t lo = dot_s8(vdupq_n_s32(0), vld1q_s8(x[i].qs), vld1q_s8(y[i].qs));
     const int32x4_t hi = dot_s8(vdupq_n_s32(0), vld1q_s8(x[i].qs + 16), vld1q_s8(y[i].qs + 16));
+    const float32x4_t d = vdupq_n_f32(h2f(x[i].d) * h2f(y[i].d));
+    acc_lo = vfmaq_f32(acc_lo, vcvtq_f32_s32(lo), d);
+    acc_hi = vfmaq_f32(acc_hi, vcvtq_f32_s32(hi), d);
+  }
+  return hsum8_f32(acc_lo, acc_hi);
+}
+
+float vec_dot_q4_0(DType, const std::byte* row, const void* activations, int64_t n) {
+  const auto* x = reinterpret_cast<const quant::BlockQ4_0*>(row);
+  const auto* y = static_cast<const quant::BlockQ8_0*>(activations);
+  const uint8x16_t low4 = vdupq_n_u8(0x0F);
+  const int8x16_t eight = vdupq_n_s8(8);
+  float32x4_t acc_lo = vdupq_n_f32(0.0f), acc_hi = vdupq_n_f32(0.0f);
+  for (int64_t i = 0; i < n / quant::kQK; ++i) {
+    // Elements 0..15 are the low nibbles, 16..31 the high ones; values code - 8.
+    const uint8x16_t packed = vld1q_u8(x[i].qs);
+    const int8x16_t lo_w = vsubq_s8(vreinterpretq_s8_u8(vandq_u8(packed, low4)), eight);
+    const int8x16_t hi_w = vsubq_s8(vreinterpretq_s8_u8(vshrq_n_u8(packed, 4)), eight);
+    const int32x4_t lo = dot_s8(vdupq_n_s32(0), lo_w, vld1q_s8(y[i].qs));
+    const int32x4_t hi = dot_s8(vdupq_n_s32(0), hi_w, vld1q_s8(y[i].qs + 16));
     const float32x4_t d = vdupq_n_f32(h2f(x[i].d) * h2f(y[i].d));
     acc_lo = vfmaq_f32(acc_lo, vcvtq_f32_s32(lo), d);
     acc_hi = vfmaq_f32(acc_hi, vcvtq_f32_s32(hi), d);
@@ -137,6 +157,8 @@ QuantDot quant_vec_dot(DType type) {
   switch (type) {
     case DType::Q8_0:
       return &vec_dot_q8_0;
+    case DType::Q4_0:
+      return &vec_dot_q4_0;
     case DType::Q4_K:
       return &vec_dot_q4_k;
     case DType::Q6_K:
