@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc)
 DEMO_MODEL ?= tests/data/models/qwen3-e2e-bf16
 PORT ?= 8080
 
-.PHONY: all deps configure build run chat test test-fast asan fuzz bench format clean
+.PHONY: all deps configure build run chat test test-fast test-arm64 asan fuzz bench format clean
 
 all: build
 
@@ -35,6 +35,11 @@ test: build
 test-fast: build
 	cd build && ctest -j $(JOBS) --output-on-failure -LE slow
 
+# The engine's kernel, golden and GGUF suites cross-compiled for ARM64 and run under qemu-user at
+# every ARM64 kernel level (installs the cross toolchain and qemu when missing).
+test-arm64:
+	@JOBS=$(JOBS) scripts/test_arm64.sh
+
 asan: deps
 	@test -f build-asan/build.ninja || cmake --preset asan
 	cmake --build --preset asan -j $(JOBS)
@@ -52,4 +57,4 @@ format:
 	git ls-files '*.h' '*.cc' | xargs clang-format -i
 
 clean:
-	rm -rf build build-debug build-asan build-fuzz
+	rm -rf build build-debug build-asan build-fuzz build-arm64

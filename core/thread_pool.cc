@@ -1,9 +1,21 @@
 #include "core/thread_pool.h"
 
+#if defined(__x86_64__)
 #include <immintrin.h>
+#endif
 
 namespace junction {
 namespace {
+// Tells the core this is a spin-wait (x86 pause, ARM yield): the sibling hyperthread gets the
+// pipeline and leaving the loop does not flush it.
+inline void spin_pause() {
+#if defined(__x86_64__)
+  _mm_pause();
+#elif defined(__aarch64__)
+  __asm__ __volatile__("yield");
+#endif
+}
+
 // ~20 µs of spinning before sleeping: long enough to cover the gap between two jobs of one
 // forward pass, short enough that an idle server does not burn a core.
 constexpr int kSpinIterations = 20000;
@@ -22,7 +34,7 @@ inline void wait_step(int spins) {
   if (spins >= kPureSpins && spins % 64 == 0) {
     std::this_thread::yield();
   } else {
-    _mm_pause();
+    spin_pause();
   }
 }
 

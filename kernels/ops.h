@@ -106,7 +106,8 @@ std::unique_ptr<Backend> make_reference_backend();
 // threads. `isa` forces a level (one of cpu_isa_levels()); empty takes resolve_isa's choice.
 std::unique_ptr<Backend> make_cpu_backend(ThreadPool& pool, std::string_view isa = {});
 
-// The best instruction set level this CPU supports: "avx512", "avx2" or "scalar".
+// The best instruction set level this CPU supports: "avx512", "avx2" or "scalar" on x86-64;
+// "dotprod" or "neon" on ARM64.
 std::string_view detect_cpu_isa();
 
 // Every level this build can run on this CPU, best first, "scalar" last: the levels a test or

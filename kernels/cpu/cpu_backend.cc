@@ -1,9 +1,8 @@
 // The CPU backend: picks the best IsaKernels table for this CPU once, then splits each op over
 // the thread pool. Matmuls split by output rows (weights are read once in total, each thread
 // streaming its own slice); attention splits by (kv head, token block) pairs handed out through
-// an atomic counter, since causal blocks late in the prompt cost more than early ones.
-#include <cpuid.h>
-
+// an atomic counter, since causal blocks late in the prompt cost more than early ones. Which
+// levels this CPU runs is the architecture's own file (cpu_isa_x86.cc, cpu_isa_arm64.cc).
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
@@ -21,34 +20,6 @@
 #include "kernels/ref/ref_ops.h"
 
 namespace junction::kernels {
-
-namespace {
-// F16C is CPUID.1:ECX bit 29 (clang's __builtin_cpu_supports does not know the name).
-bool cpu_has_f16c() {
-  unsigned a, b, c, d;
-  return __get_cpuid(1, &a, &b, &c, &d) && (c & bit_F16C) != 0;
-}
-}  // namespace
-
-std::string_view detect_cpu_isa() {
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
-      __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("fma") && cpu_has_f16c())
-    return "avx512";
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && cpu_has_f16c())
-    return "avx2";
-  return "scalar";
-}
-
-std::vector<std::string_view> cpu_isa_levels() {
-  const std::string_view best = detect_cpu_isa();
-  std::vector<std::string_view> levels;
-  if (best == "avx512") levels.push_back("avx512");
-  if (best == "avx512" || best == "avx2") levels.push_back("avx2");
-  levels.push_back("scalar");
-  return levels;
-}
 
 std::string_view resolve_isa(std::string_view forced) {
   std::string_view isa = forced;
@@ -68,10 +39,7 @@ std::string_view resolve_isa(std::string_view forced) {
 }
 
 const IsaKernels& isa_kernels(std::string_view isa) {
-  isa = resolve_isa(isa);
-  if (isa == "avx512") return avx512_kernels();
-  if (isa == "avx2") return avx2_kernels();
-  return scalar_kernels();
+  return level_kernels(resolve_isa(isa));
 }
 
 namespace {

@@ -1,5 +1,6 @@
 // Single-threaded kernels compiled once per instruction set (kernels_avx512.cc,
-// kernels_avx2.cc, kernels_scalar.cc) from the one template in kernels_impl.h. The CPU backend
+// kernels_avx2.cc on x86-64; kernels_dotprod.cc, kernels_neon.cc on ARM64; kernels_scalar.cc
+// everywhere) from the one template in kernels_impl.h. The CPU backend
 // picks a table at run time and splits work over threads; tests compare each table with the
 // scalar references in kernels/ref.
 #pragma once
@@ -60,8 +61,15 @@ inline int64_t attention_scratch_floats(int64_t rows, int64_t head_dim) {
 // instructions.
 const IsaKernels& isa_kernels(std::string_view isa);
 
+// The table of a level named by cpu_isa_levels() (the architecture's cpu_isa_*.cc); the level
+// must run on this CPU.
+const IsaKernels& level_kernels(std::string_view level);
+
+// Each level's table; only the target architecture's exist.
 const IsaKernels& avx512_kernels();
 const IsaKernels& avx2_kernels();
+const IsaKernels& dotprod_kernels();
+const IsaKernels& neon_kernels();
 const IsaKernels& scalar_kernels();
 
 }  // namespace junction::kernels

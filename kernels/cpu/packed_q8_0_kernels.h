@@ -1,6 +1,7 @@
 // Matmuls on Q8_0 weights in the 16-row layout of packed_q8_0.h. Included by kernels_avx512.cc
-// and kernels_avx2.cc after quant_dot_impl.h (and q8_0_gemm_vnni.h on AVX-512), and by
-// kernels_scalar.cc, inside their anonymous namespaces; each gets the version for its flags.
+// and kernels_avx2.cc after quant_dot_impl.h (and q8_0_gemm_vnni.h on AVX-512), by
+// kernels_neon.cc and kernels_dotprod.cc after quant_dot_neon.h, and by kernels_scalar.cc,
+// inside their anonymous namespaces; each gets the version for its flags.
 //
 // Decode (and a few tokens): one group of 16 rows per step, the group's blocks read in order.
 // On AVX-512 one 64-byte load holds block b of two rows; against the token's block broadcast to
@@ -16,8 +17,8 @@
 // token: sum (w + 128) a - 128 sum a = sum w a, exactly.
 //
 // More tokens: on AVX-512 VNNI the prefill GEMM (q8_0_gemm_vnni.h) on row tiles copied out of the
-// packed copy, on AVX2 its GEMM (q8_0_gemm_avx2.h) reading the packed rows in place; scalar runs
-// the GEMV for each token while the group is in cache.
+// packed copy, on AVX2 its GEMM (q8_0_gemm_avx2.h) reading the packed rows in place; NEON and
+// scalar run the GEMV for each token while the group is in cache.
 
 #if defined(__AVX512VNNI__) && defined(__AVX512BW__)
 
@@ -78,8 +79,8 @@ inline void packed_q8_0_group_dot(const PackedQ8_0& p, int64_t g, const quant::B
 
 #else
 
-// AVX2 and plain C++: per token, each block's scale (f16_to_f32 is exact, as h2f is; this runs
-// once per block and token, not per row).
+// AVX2, NEON and plain C++: per token, each block's scale (f16_to_f32 is exact, as h2f is; this
+// runs once per block and token, not per row).
 struct PackedQ8_0Token {
   std::vector<float> d;  // [nb]
 };
@@ -119,6 +120,40 @@ inline void packed_q8_0_group_dot(const PackedQ8_0& p, int64_t g, const quant::B
   }
 }
 
+#elif defined(__ARM_NEON)
+
+// The same on ARM64 NEON, rows 0-7 then 8-15 as on AVX2: each row's block b as vec_dot_q8_0
+// (quant_dot_neon.h) takes it, its 8 int32 lanes in two 4-lane vectors.
+inline void packed_q8_0_group_dot(const PackedQ8_0& p, int64_t g, const quant::BlockQ8_0* y,
+                                  const PackedQ8_0Token& t, float* out) {
+  const int64_t nb = p.blocks();
+  const int8_t* qs = p.qs(g);
+  const uint16_t* d = p.d(g);
+  for (int h = 0; h < 2; ++h) {
+    float32x4_t acc[8][2];
+    for (auto& a : acc) a[0] = a[1] = vdupq_n_f32(0.0f);
+    for (int64_t b = 0; b < nb; ++b) {
+      const int8x16_t a0 = vld1q_s8(y[b].qs), a1 = vld1q_s8(y[b].qs + 16);
+      const float32x4_t td = vdupq_n_f32(t.d[b]);
+      float scale[8];  // the 8 rows' scales x the token's (FCVTL is exact, as h2f)
+      vst1q_f32(scale,
+                vmulq_f32(vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(d + b * 16 + 8 * h))), td));
+      vst1q_f32(
+          scale + 4,
+          vmulq_f32(vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(d + b * 16 + 8 * h + 4))), td));
+      const int8_t* w = qs + b * 512 + h * 256;
+      for (int r = 0; r < 8; ++r) {
+        const int32x4_t lo = dot_s8(vdupq_n_s32(0), vld1q_s8(w + 32 * r), a0);
+        const int32x4_t hi = dot_s8(vdupq_n_s32(0), vld1q_s8(w + 32 * r + 16), a1);
+        const float32x4_t s = vdupq_n_f32(scale[r]);
+        acc[r][0] = vfmaq_f32(acc[r][0], vcvtq_f32_s32(lo), s);
+        acc[r][1] = vfmaq_f32(acc[r][1], vcvtq_f32_s32(hi), s);
+      }
+    }
+    for (int r = 0; r < 8; ++r) out[8 * h + r] = hsum8_f32(acc[r][0], acc[r][1]);
+  }
+}
+
 #else
 
 // Plain C++ in the SIMD kernels' order: 8 lanes of 4 products per block, one fma per lane
@@ -145,7 +180,7 @@ inline void packed_q8_0_group_dot(const PackedQ8_0& p, int64_t g, const quant::B
   }
 }
 
-#endif  // __AVX2__
+#endif  // __AVX2__, __ARM_NEON
 #endif
 
 // A few tokens against rows [row_begin, row_end): each group of 16 rows meets every token while

@@ -1,8 +1,12 @@
-// Half and bfloat16 conversions against the CPU's own F16C instructions (an independent
-// implementation) and IEEE rounding rules.
-#include <cpuid.h>
+// Half and bfloat16 conversions against the CPU's own conversion instructions (an independent
+// implementation: F16C on x86-64, FCVT on ARM64) and IEEE rounding rules.
 #include <gtest/gtest.h>
+#if defined(__x86_64__)
+#include <cpuid.h>
 #include <immintrin.h>
+#elif defined(__aarch64__)
+#include <arm_neon.h>
+#endif
 
 #include <cmath>
 #include <cstring>
@@ -13,10 +17,16 @@
 namespace junction {
 namespace {
 
+#if defined(__x86_64__)
 bool cpu_has_f16c() {
   unsigned a, b, c, d;
   return __get_cpuid(1, &a, &b, &c, &d) && (c & bit_F16C) != 0;
 }
+#else
+bool cpu_has_f16c() {  // ARMv8-A converts half precision in its baseline
+  return true;
+}
+#endif
 
 bool same_bits_or_both_nan(float a, float b) {
   if (std::isnan(a) && std::isnan(b)) return true;
@@ -26,12 +36,22 @@ bool same_bits_or_both_nan(float a, float b) {
   return x == y;
 }
 
+#if defined(__x86_64__)
 __attribute__((target("f16c"))) float hardware_f16_to_f32(uint16_t h) {
   return _cvtsh_ss(h);
 }
 __attribute__((target("f16c"))) uint16_t hardware_f32_to_f16(float f) {
   return _cvtss_sh(f, _MM_FROUND_TO_NEAREST_INT);
 }
+#else
+// FCVT in the default rounding mode (to nearest, ties to even), IEEE half (FPCR.AHP = 0).
+float hardware_f16_to_f32(uint16_t h) {
+  return vgetq_lane_f32(vcvt_f32_f16(vreinterpret_f16_u16(vdup_n_u16(h))), 0);
+}
+uint16_t hardware_f32_to_f16(float f) {
+  return vget_lane_u16(vreinterpret_u16_f16(vcvt_f16_f32(vdupq_n_f32(f))), 0);
+}
+#endif
 
 TEST(DType, F16ToF32MatchesHardwareForAllValues) {
   if (!cpu_has_f16c()) GTEST_SKIP() << "no F16C on this CPU";
