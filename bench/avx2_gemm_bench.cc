@@ -40,6 +40,8 @@ namespace {
 #include "kernels/cpu/packed_k_quant_kernels.h"
 // The Q8_0 prefill GEMM (used by quant_matmul_rows and for Q8_0 packed at load).
 #include "kernels/cpu/q8_0_gemm_avx2.h"
+// The previous Q8_0 prefill GEMM, to time against.
+#include "q8_0_gemm_avx2_prev.h"
 // Q8_0 on the packed layout.
 #include "kernels/cpu/packed_q8_0_kernels.h"
 // Activation quantization.
@@ -80,7 +82,7 @@ int main(int argc, char** argv) {
   std::string only;
   app.add_option("-p,--tokens", T);
   app.add_option("-r,--reps", reps);
-  app.add_option("--only", only, "Q4_K, Q6_K, Q8_0, F16, attention or decode");
+  app.add_option("--only", only, "Q4_K, Q6_K, Q8_0, attention or decode");
   int64_t decode_mb = 96;
   app.add_option("--decode-mb", decode_mb);
   CLI11_PARSE(app, argc, argv);
@@ -91,11 +93,11 @@ int main(int argc, char** argv) {
     int64_t rows, cols;
   };
   const Shape shapes[] = {
-      {DType::Q4_K, 1024, 1024}, {DType::Q4_K, 3072, 1024}, {DType::Q4_K, 1024, 3072},
-      {DType::Q4_K, 512, 4096},  {DType::Q6_K, 1024, 3072}, {DType::Q6_K, 256, 12288},
-      {DType::Q8_0, 1024, 1024}, {DType::Q8_0, 3072, 1024}, {DType::Q8_0, 1024, 3072},
-      {DType::Q8_0, 512, 4096},  {DType::Q8_0, 256, 12288}, {DType::F16, 1024, 1024},
-      {DType::F16, 3072, 1024},  {DType::F16, 1024, 3072}};
+      {DType::Q4_K, 1024, 1024},  {DType::Q4_K, 3072, 1024}, {DType::Q4_K, 1024, 3072},
+      {DType::Q4_K, 512, 4096},   {DType::Q6_K, 1024, 3072}, {DType::Q6_K, 256, 12288},
+      {DType::Q8_0, 1024, 1024},  {DType::Q8_0, 3072, 1024}, {DType::Q8_0, 1024, 3072},
+      {DType::Q8_0, 512, 4096},   {DType::Q8_0, 256, 12288}, {DType::Q8_0, 4096, 4096},
+      {DType::Q8_0, 12288, 4096}, {DType::Q8_0, 4096, 12288}};
   std::mt19937 rng(1);
   std::normal_distribution<float> dist(0.0f, 1.0f);
   for (const Shape& s : shapes) {
@@ -173,14 +175,16 @@ int main(int argc, char** argv) {
         };
         break;
       case DType::Q8_0:
-        c.push_back({"old (2-token dots, stored)",
-                     [&](float* y) { kernels::quant_matmul_q8_0(xp, xrow, T, w, 0, s.rows, y); }});
+        c.push_back({"prev stored (previous tile GEMM)", [&](float* y) {
+                       kernels::prev_quant_matmul_q8_0_avx2(xp, xrow, T, w, nullptr, 0, s.rows, y);
+                     }});
         c.push_back({"new stored", [&](float* y) {
                        kernels::quant_matmul_rows<kernels::Avx2>(xp, xrow, T, w, 0, s.rows, y);
                      }});
         if (p8)
-          c.push_back({"old packed (GEMV per token)", [&](float* y) {
-                         kernels::packed_q8_0_matmul_gemv(xp, xrow, T, *p8, 0, s.rows, y);
+          c.push_back({"prev packed (previous tile GEMM)", [&](float* y) {
+                         kernels::prev_quant_matmul_q8_0_avx2(xp, xrow, T, w, p8.get(), 0, s.rows,
+                                                              y);
                        }});
         if (p8)
           c.push_back({"new packed", [&](float* y) {
@@ -195,22 +199,7 @@ int main(int argc, char** argv) {
               y[t * s.rows + n] = kernels::vec_dot_q8_0(s.type, w.row(n), xp + t * xrow, s.cols);
         };
         break;
-      default:
-        c.push_back({"old (4 x 2 tile)", [&](float* y) {
-                       kernels::matmul_rows_typed<kernels::Avx2, DType::F16, 4, 2>(x.data(), T, w,
-                                                                                   0, s.rows, y);
-                     }});
-        c.push_back({"new", [&](float* y) {
-                       kernels::matmul_rows<kernels::Avx2>(x.data(), T, w, 0, s.rows, y);
-                     }});
-        if (k512)
-          c.push_back(
-              {"avx512 level", [&](float* y) { k512->matmul_rows(x.data(), T, w, 0, s.rows, y); }});
-        // No decode to equal here: each output's float order is one accumulator over k whatever
-        // the tile, so the tiles must agree with each other.
-        decode = [&](float* y) {
-          kernels::matmul_rows_typed<kernels::Avx2, DType::F16, 4, 2>(x.data(), T, w, 0, s.rows, y);
-        };
+      default:  // F16 prefill: see float_kernels_bench
         break;
     }
     for (auto& cand : c) cand.y.resize(static_cast<size_t>(T * s.rows));
