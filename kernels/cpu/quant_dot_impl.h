@@ -163,6 +163,7 @@ float vec_dot_q6_k(DType, const std::byte* row, const void* activations, int64_t
       for (int k = 0; k < 4; ++k) {
         const int element = 128 * half + 32 * k;
         const int group = element / 16;
+#if defined(__AVX512VNNI__) && defined(__AVX512VL__)
         const __m256i d = dot_u8s8(_mm256_setzero_si256(), u[k], load256(y[i].qs + element));
         // Lanes 0-3 hold the first 16 elements (group g), lanes 4-7 the next (g + 1).
         const __m256i scale =
@@ -170,6 +171,15 @@ float vec_dot_q6_k(DType, const std::byte* row, const void* activations, int64_t
                              x[i].scales[group + 1], x[i].scales[group], x[i].scales[group],
                              x[i].scales[group], x[i].scales[group]);
         acc = _mm256_add_epi32(acc, _mm256_mullo_epi32(d, scale));
+#else
+        // AVX2: the byte pairs' sums (at most 2 x 63 x 127) times the group's scale as 16-bit
+        // pairs, one madd instead of madd by ones and a 32-bit multiply: lane i is still the sum
+        // of elements 4i..4i+3 times their group's scale, the same integers as above.
+        const __m256i pairs = _mm256_maddubs_epi16(u[k], load256(y[i].qs + element));
+        const __m256i scale = _mm256_set_m128i(_mm_set1_epi16(x[i].scales[group + 1]),
+                                               _mm_set1_epi16(x[i].scales[group]));
+        acc = _mm256_add_epi32(acc, _mm256_madd_epi16(pairs, scale));
+#endif
       }
     }
     int offset = 0;  // the codes carry +32: subtract 32 * sum of each group's activations
