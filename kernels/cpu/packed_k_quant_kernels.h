@@ -154,6 +154,12 @@ inline void packed_q4_k_group_dot(const BlockQ4_Kx16* blocks, int64_t nsb,
       const __m256i sc_lo[2] = {pair_scales(b.scales[2 * c]), pair_scales(b.scales[2 * c] + 8)};
       const __m256i sc_hi[2] = {pair_scales(b.scales[2 * c + 1]),
                                 pair_scales(b.scales[2 * c + 1] + 8)};
+      // A sub-block's 8 byte-pair sums per 16-bit lane are added in 16 bits before one multiply
+      // by the scales: each is at most 2 x 15 x 128, so 8 of them stay below 2^15 (exact), and
+      // the int32 lanes come out as the sum of the per-step products, one madd per sub-block half
+      // instead of one per step.
+      __m256i p_lo[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
+      __m256i p_hi[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
       for (int v = 0; v < 8; ++v) {
         const __m256i ya = _mm256_set1_epi32(load_i32(q8 + 64 * c + 4 * v));
         const __m256i yb = _mm256_set1_epi32(load_i32(q8 + 64 * c + 32 + 4 * v));
@@ -161,12 +167,13 @@ inline void packed_q4_k_group_dot(const BlockQ4_Kx16* blocks, int64_t nsb,
           const __m256i w = load256(b.qs[8 * c + v][8 * h]);
           const __m256i lo = _mm256_and_si256(w, low);
           const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(w, 4), low);
-          acc[h] =
-              _mm256_add_epi32(acc[h], _mm256_madd_epi16(_mm256_maddubs_epi16(lo, ya), sc_lo[h]));
-          acc[h] =
-              _mm256_add_epi32(acc[h], _mm256_madd_epi16(_mm256_maddubs_epi16(hi, yb), sc_hi[h]));
+          p_lo[h] = _mm256_add_epi16(p_lo[h], _mm256_maddubs_epi16(lo, ya));
+          p_hi[h] = _mm256_add_epi16(p_hi[h], _mm256_maddubs_epi16(hi, yb));
         }
       }
+      for (int h = 0; h < 2; ++h)
+        acc[h] = _mm256_add_epi32(acc[h], _mm256_add_epi32(_mm256_madd_epi16(p_lo[h], sc_lo[h]),
+                                                           _mm256_madd_epi16(p_hi[h], sc_hi[h])));
     }
     const __m256 yd = _mm256_set1_ps(y[i].d);
     for (int h = 0; h < 2; ++h) {
