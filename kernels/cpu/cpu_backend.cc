@@ -61,12 +61,8 @@ class CpuBackend final : public Backend {
     // up to 4096 columns: on longer rows (an 8B model's 12288-column ffn_down) the prefill GEMM's
     // token blocks are short and copying the tiles out of the packed copy for each of them made
     // it 0.87-0.90x (quant_gemm_bench, 1 thread), while the packed decode was 1.2-1.3x.
-    // Not at the AVX2 level: its packed decode (8 rows per pass, a lane permute per row and block)
-    // streamed at 0.48x the stored layout's dot on an 8B layer's matrices (JUNCTION_ISA=avx2
-    // quant_gemm_bench --decode-only, 2 threads: 7.7 vs 16.1 GB/s; one thread 10-12 vs 16-20,
-    // avx2_gemm_bench --only decode), and its prefill GEMM runs as fast on stored rows.
-    const bool pack_q8_0 = std::string_view(k_.name) != "avx2";
-    if (pack_q8_0 && PackedQ8_0::supports(w) && w.cols <= kMaxPackedQ8_0Cols) {
+    // Not at every level (IsaKernels::packs_q8_0 says, kernels_impl.h why).
+    if (k_.packs_q8_0 && PackedQ8_0::supports(w) && w.cols <= kMaxPackedQ8_0Cols) {
       auto packed = std::make_unique<PackedQ8_0>(w);
       pool_.parallel_for(packed->groups(), 1,
                          [&](int64_t begin, int64_t end) { packed->pack_groups(w, begin, end); });

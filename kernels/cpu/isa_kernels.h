@@ -47,6 +47,9 @@ struct IsaKernels {
                           float* scratch, float* out);
   void (*silu_mul)(float* gate, const float* up, int64_t n);
   void (*gelu_tanh_mul)(float* gate, const float* up, int64_t n);
+  // Whether the backend packs Q8_0 matrices at load for this level (packed_q8_0_matmul_rows), or
+  // keeps them stored because this level's packed decode is slower than its stored dot.
+  bool packs_q8_0;
 };
 
 inline constexpr int64_t kAttentionKeyBlock = 64;  // keys per online-softmax step

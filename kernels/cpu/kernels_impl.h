@@ -489,6 +489,16 @@ void gelu_tanh_mul(float* gate, const float* up, int64_t n) {
   for (; i < n; ++i) gate[i] = ref::gelu_tanh(gate[i]) * up[i];
 }
 
+// Q8_0 packed at load everywhere but the AVX2 level: its packed decode (8 rows per pass, a lane
+// permute per row and block) streamed at 0.48x the stored layout's dot on an 8B layer's matrices
+// (quant_gemm_bench --decode-only at JUNCTION_ISA=avx2, 2 threads: 7.7 vs 16.1 GB/s; one thread
+// 10-12 vs 16-20, avx2_gemm_bench --only decode), and its prefill GEMM runs as fast on stored rows.
+#if defined(__AVX2__) && !defined(__AVX512F__)
+inline constexpr bool kPacksQ8_0 = false;
+#else
+inline constexpr bool kPacksQ8_0 = true;
+#endif
+
 template <class S>
 IsaKernels make_isa_kernels(const char* name) {
   return IsaKernels{name,
@@ -501,5 +511,6 @@ IsaKernels make_isa_kernels(const char* name) {
                     &rms_norm<S>,
                     &attention_block<S>,
                     &silu_mul<S>,
-                    &gelu_tanh_mul<S>};
+                    &gelu_tanh_mul<S>,
+                    kPacksQ8_0};
 }
