@@ -88,7 +88,9 @@ TEST(Kernels, MatmulRowRangesTouchOnlyTheirRows) {
     isa->matmul_rows(x.data(), T, w.view, 10, 27, y.data());
     for (int64_t t = 0; t < T; ++t)
       for (int64_t n = 0; n < N; ++n)
-        if (n < 10 || n >= 27) EXPECT_EQ(y[t * N + n], -7.0f) << isa->name;
+        if (n < 10 || n >= 27) {
+          EXPECT_EQ(y[t * N + n], -7.0f) << isa->name;
+        }
   }
 }
 
