@@ -28,8 +28,8 @@
 #include "kernels/cpu/simd_avx2.h"
 #include "kernels/ops.h"
 #include "kernels/quant/quant_ref.h"
-#include "kernels/quant/quantize.h"
 #include "kernels/ref/ref_ops.h"
+#include "quantize/quantize_row.h"
 
 namespace junction::kernels {
 namespace {

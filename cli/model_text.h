@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-#include "tokenizer/chat/template_source.h"
+#include "chat/template_source.h"
 #include "tokenizer/tokenizer.h"
 
 namespace junction::cli {

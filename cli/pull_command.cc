@@ -9,9 +9,9 @@
 
 #include "cli/commands.h"
 #include "core/error.h"
+#include "http/http_client.h"
 #include "pull/catalog.h"
 #include "pull/downloader.h"
-#include "pull/http_client.h"
 #include "pull/model_cache.h"
 #include "pull/progress.h"
 
@@ -62,7 +62,7 @@ int pull_model(const PullOptions& o) {
   std::fprintf(stderr, "junction pull: %s from %s/%s into %s\n", o.model.c_str(),
                settings.endpoint.c_str(), ref.repo.str().c_str(),
                settings.cache_root.string().c_str());
-  pull::HttpClient http;
+  http::HttpClient http;
   pull::ProgressReporter progress(stderr, ::isatty(STDERR_FILENO) == 1, terminal_columns());
   pull::Downloader downloader(http, settings, progress);
   const auto path = downloader.pull(ref);

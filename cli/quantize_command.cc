@@ -11,8 +11,8 @@
 #include <string>
 
 #include "cli/commands.h"
-#include "model/quantize_model.h"
 #include "pull/progress.h"
+#include "quantize/quantize_model.h"
 
 namespace junction::cli {
 namespace {

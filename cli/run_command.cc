@@ -14,6 +14,8 @@
 #include <string>
 #include <thread>
 
+#include "chat/chat_template.h"
+#include "chat/output_parser.h"
 #include "cli/commands.h"
 #include "cli/model_text.h"
 #include "core/error.h"
@@ -22,8 +24,6 @@
 #include "kernels/ops.h"
 #include "model/model.h"
 #include "pull/model_cache.h"
-#include "tokenizer/chat/chat_template.h"
-#include "tokenizer/chat/output_parser.h"
 #include "tokenizer/incremental_detokenizer.h"
 #include "tokenizer/tokenizer.h"
 

@@ -14,6 +14,8 @@
 #include <string>
 #include <thread>
 
+#include "chat/chat_template.h"
+#include "chat/template_source.h"
 #include "cli/commands.h"
 #include "cli/model_text.h"
 #include "core/error.h"
@@ -21,15 +23,13 @@
 #include "engine/engine_loop.h"
 #include "engine/json_constraint.h"
 #include "gateway/gateway.h"
+#include "http/http_server.h"
 #include "kernels/ops.h"
 #include "model/model.h"
 #include "pull/model_cache.h"
-#include "server/http_server.h"
 #include "server/metrics.h"
 #include "server/routes.h"
 #include "server/serving_context.h"
-#include "tokenizer/chat/chat_template.h"
-#include "tokenizer/chat/template_source.h"
 #include "tokenizer/tokenizer.h"
 
 namespace junction::cli {
@@ -170,11 +170,11 @@ int serve(const ServeOptions& o) {
   EngineLoop engine(*model, *backend, eo);
   context.engine = &engine;
 
-  server::HttpOptions http;
+  http::HttpOptions http;
   http.host = o.host;
   http.port = static_cast<uint16_t>(o.port);
   http.max_body_bytes = o.max_body_mb << 20;
-  server::HttpServer listener(http, server::make_router(context));
+  http::HttpServer listener(http, server::make_router(context));
   context.ready = true;
   const double load_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t_start).count();

@@ -28,19 +28,19 @@ std::string bench_request_body(const BenchEndpoint& e, const std::string& prompt
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-RequestRecord send_bench_request(pull::HttpClient& client, const BenchEndpoint& e,
+RequestRecord send_bench_request(http::HttpClient& client, const BenchEndpoint& e,
                                  const std::string& prompt, int64_t max_tokens) {
   using Clock = std::chrono::steady_clock;
   RequestRecord r;
   const std::string path = e.api == "chat" ? "/v1/chat/completions" : "/v1/completions";
-  pull::HttpHeaders headers = {{"Accept", "text/event-stream"}};
+  http::HttpHeaders headers = {{"Accept", "text/event-stream"}};
   if (!e.api_key.empty()) headers.push_back({"Authorization", "Bearer " + e.api_key});
   const std::string body = bench_request_body(e, prompt, max_tokens);
   int64_t text_chunks = 0;
   std::optional<int64_t> usage_prompt, usage_completion;
   const auto t0 = Clock::now();
   try {
-    const pull::HttpResponseHead head = client.post_lines(
+    const http::HttpResponseHead head = client.post_lines(
         e.base_url + path, headers, body, "application/json", [&](std::string_view line) {
           const SseEvent ev = parse_sse_line(line);
           if (ev.kind == SseEvent::Kind::kError && r.error.empty())

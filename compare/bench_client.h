@@ -9,7 +9,7 @@
 #include <string>
 
 #include "compare/bench_stats.h"
-#include "pull/http_client.h"
+#include "http/http_client.h"
 
 namespace junction::compare {
 
@@ -30,7 +30,7 @@ std::string bench_request_body(const BenchEndpoint& e, const std::string& prompt
 
 // Sends one request on `client` and records it; failures (network, HTTP status, an error event,
 // no text at all) come back as ok = false with the reason, never as exceptions.
-RequestRecord send_bench_request(pull::HttpClient& client, const BenchEndpoint& e,
+RequestRecord send_bench_request(http::HttpClient& client, const BenchEndpoint& e,
                                  const std::string& prompt, int64_t max_tokens);
 
 }  // namespace junction::compare

@@ -31,8 +31,8 @@ std::string now_utc() {
   return buf;
 }
 
-pull::HttpClientOptions http_options(double timeout_s) {
-  pull::HttpClientOptions o;
+http::HttpClientOptions http_options(double timeout_s) {
+  http::HttpClientOptions o;
   o.read_timeout = std::chrono::milliseconds(static_cast<int64_t>(timeout_s * 1000));
   o.connect_timeout = std::chrono::seconds(10);
   o.allow_plain_http = true;
@@ -77,7 +77,7 @@ class Sweep {
     const int64_t n_workers = std::max<int64_t>(1, std::min(level.workers, n));
     for (int64_t w = 0; w < n_workers; ++w)
       threads.emplace_back([&] {
-        pull::HttpClient client(http_options(o_.timeout_s));
+        http::HttpClient client(http_options(o_.timeout_s));
         for (int64_t i; (i = next.fetch_add(1)) < n;) {
           if (!send_at.empty())
             std::this_thread::sleep_until(
@@ -107,8 +107,8 @@ class Sweep {
 // The server's memory numbers: /metrics series about memory, and /v1/models metadata.
 Json server_memory(const BenchOptions& o) {
   Json out = Json::object();
-  pull::HttpClient client(http_options(10));
-  pull::HttpHeaders headers;
+  http::HttpClient client(http_options(10));
+  http::HttpHeaders headers;
   if (!o.endpoint.api_key.empty())
     headers.push_back({"Authorization", "Bearer " + o.endpoint.api_key});
   try {

@@ -7,7 +7,7 @@
 #include "eval/dataset_sources.h"
 #include "eval/tar_archive.h"
 #include "eval/zip_archive.h"
-#include "pull/http_client.h"
+#include "http/http_client.h"
 #include "pull/sha256.h"
 
 namespace junction::eval {
@@ -16,15 +16,15 @@ namespace {
 namespace fs = std::filesystem;
 
 // GETs url into `path` (via path.part); returns the bytes written.
-uint64_t fetch(pull::HttpClient& client, const std::string& url, const fs::path& path) {
+uint64_t fetch(http::HttpClient& client, const std::string& url, const fs::path& path) {
   fs::create_directories(path.parent_path());
   const fs::path part = path.string() + ".part";
   uint64_t bytes = 0;
   {
     std::ofstream out(part, std::ios::binary | std::ios::trunc);
     if (!out) throw Error("cannot write " + part.string());
-    const pull::HttpResponseHead head = client.get(
-        url, {}, [](const pull::HttpResponseHead&) { return true; },
+    const http::HttpResponseHead head = client.get(
+        url, {}, [](const http::HttpResponseHead&) { return true; },
         [&](std::string_view chunk) {
           out.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
           bytes += chunk.size();
@@ -93,10 +93,10 @@ Json download_datasets(const DownloadOptions& o) {
   }
   if (!manifest.contains("sources") || !manifest["sources"].is_object())
     manifest["sources"] = Json::object();
-  pull::HttpClientOptions http;
+  http::HttpClientOptions http;
   http.user_agent = "junction-eval/0.1";
   http.read_timeout = std::chrono::seconds(120);
-  pull::HttpClient client(http);
+  http::HttpClient client(http);
   auto say = [&](const std::string& text) {
     if (o.log) std::fprintf(o.log, "eval download: %s\n", text.c_str());
   };

@@ -4,10 +4,10 @@
 #include <cmath>
 #include <filesystem>
 
+#include "chat/template_source.h"
 #include "core/error.h"
 #include "engine/sequence.h"
 #include "model/kv_cache.h"
-#include "tokenizer/chat/template_source.h"
 #include "tokenizer/incremental_detokenizer.h"
 
 namespace junction::eval {

@@ -10,11 +10,11 @@
 #include <optional>
 #include <string>
 
+#include "chat/chat_template.h"
 #include "core/thread_pool.h"
 #include "eval/scoring_backend.h"
 #include "kernels/ops.h"
 #include "model/model.h"
-#include "tokenizer/chat/chat_template.h"
 #include "tokenizer/tokenizer.h"
 
 namespace junction::eval {

@@ -5,7 +5,7 @@
 #include <thread>
 
 #include "core/error.h"
-#include "pull/http_client.h"
+#include "http/http_client.h"
 
 namespace junction::eval {
 namespace {
@@ -46,19 +46,19 @@ OpenAiCompletionsBackend::OpenAiCompletionsBackend(
 OpenAiCompletionsBackend::~OpenAiCompletionsBackend() = default;
 
 Json OpenAiCompletionsBackend::post(const std::string& path, const Json& body) {
-  pull::HttpClientOptions http_options;
+  http::HttpClientOptions http_options;
   http_options.read_timeout =
       std::chrono::milliseconds(static_cast<int64_t>(options_.timeout_s * 1000));
   http_options.allow_plain_http = true;
   http_options.user_agent = "junction-eval/0.1";
-  pull::HttpHeaders headers = {{"Accept", "application/json"}};
+  http::HttpHeaders headers = {{"Accept", "application/json"}};
   if (!options_.api_key.empty()) headers.push_back({"Authorization", "Bearer " + options_.api_key});
   const std::string url = base_url_ + path;
   const std::string text = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   for (int attempt = 0;; ++attempt) {
     std::string failure;
     try {
-      pull::HttpClient client(http_options);
+      http::HttpClient client(http_options);
       auto [head, answer] = client.post_text(url, headers, text, "application/json");
       if (head.status >= 200 && head.status < 300) {
         try {
@@ -70,7 +70,7 @@ Json OpenAiCompletionsBackend::post(const std::string& path, const Json& body) {
       failure = "HTTP " + std::to_string(head.status) + " from " + url + ": " +
                 server_message(head.error_body);
       if (head.status != 429 && head.status < 500) throw Error(failure);
-    } catch (const pull::NetworkError& e) {
+    } catch (const http::NetworkError& e) {
       failure = e.what();
     }
     if (attempt >= options_.retries) throw Error(failure);

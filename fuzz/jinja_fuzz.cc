@@ -6,8 +6,8 @@
 #include <ctime>
 #include <string_view>
 
+#include "chat/jinja/template.h"
 #include "core/error.h"
-#include "tokenizer/jinja/template.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view input(reinterpret_cast<const char*>(data), size);

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "server/api_error.h"
+#include "http/api_error.h"
 #include "server/openai_request.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -4,14 +4,14 @@
 
 #include "gateway/key_hash.h"
 #include "gateway/public_api.h"
-#include "server/api_error.h"
+#include "http/api_error.h"
 
 namespace junction::gateway {
 namespace {
 
 using Json = nlohmann::ordered_json;
-using server::ApiError;
-using server::invalid_param;
+using http::ApiError;
+using http::invalid_param;
 
 Json key_json(const ApiKeyRecord& k) {
   return {{"id", k.id},
@@ -26,7 +26,7 @@ Json key_json(const ApiKeyRecord& k) {
           {"created_ms", k.created_ms}};
 }
 
-Json parse_body(const server::HttpRequest& req) {
+Json parse_body(const http::HttpRequest& req) {
   try {
     Json j = Json::parse(req.body.empty() ? "{}" : req.body);
     if (!j.is_object()) throw ApiError(400, "the request body must be a JSON object");
@@ -43,7 +43,7 @@ double number(const Json& j, const char* field, double fallback) {
   return j[field].get<double>();
 }
 
-void create_key(GatewayState& g, const server::HttpRequest& req, server::HttpResponder& res) {
+void create_key(GatewayState& g, const http::HttpRequest& req, http::HttpResponder& res) {
   const Json body = parse_body(req);
   ApiKeyRecord k;
   k.id = "key_" + random_hex(8);
@@ -59,7 +59,7 @@ void create_key(GatewayState& g, const server::HttpRequest& req, server::HttpRes
     if (!body["models"].is_array()) throw invalid_param("models", "'models' must be a list");
     for (const auto& m : body["models"]) {
       if (!m.is_string()) throw invalid_param("models", "'models' must be a list of names");
-      const ModelConfig* model = g.find_model(m.get<std::string>());
+      const RoutedModel* model = g.find_model(m.get<std::string>());
       if (!model) throw invalid_param("models", "unknown model '" + m.get<std::string>() + "'");
       k.models.push_back(model->name);
     }
@@ -72,7 +72,7 @@ void create_key(GatewayState& g, const server::HttpRequest& req, server::HttpRes
   res.send(201, "application/json", out.dump());
 }
 
-void providers(GatewayState& g, server::HttpResponder& res) {
+void providers(GatewayState& g, http::HttpResponder& res) {
   const int64_t now = g.clock().monotonic_ms();
   Json list = Json::array();
   for (const Deployment& d : g.deployments()) {
@@ -95,7 +95,7 @@ void providers(GatewayState& g, server::HttpResponder& res) {
 
 }  // namespace
 
-void handle_admin(GatewayState& g, const server::HttpRequest& req, server::HttpResponder& res) {
+void handle_admin(GatewayState& g, const http::HttpRequest& req, http::HttpResponder& res) {
   const std::string& p = req.path;
   if (p == "/admin/keys" && req.method == "POST") return create_key(g, req, res);
   if (p == "/admin/providers" && req.method == "GET") return providers(g, res);

@@ -10,10 +10,10 @@
 #pragma once
 
 #include "gateway/gateway_state.h"
-#include "server/http_server.h"
+#include "http/http_server.h"
 
 namespace junction::gateway {
 
-void handle_admin(GatewayState& g, const server::HttpRequest& req, server::HttpResponder& res);
+void handle_admin(GatewayState& g, const http::HttpRequest& req, http::HttpResponder& res);
 
 }  // namespace junction::gateway

@@ -6,14 +6,14 @@
 #include <vector>
 
 #include "gateway/anthropic_response.h"
-#include "server/api_error.h"
+#include "http/api_error.h"
 
 namespace junction::gateway {
 namespace {
 
 using Json = nlohmann::json;
-using server::ApiError;
-using server::invalid_param;
+using http::ApiError;
+using http::invalid_param;
 
 // An OpenAI image_url ("data:image/png;base64,...." or an http(s) URL) as an Anthropic image
 // source: {"type":"base64","media_type","data"} or {"type":"url","url"}.

@@ -29,7 +29,7 @@ struct AnthropicRequestOptions {
   int64_t default_max_tokens = 0;  // sent when the request has none (the API requires one)
 };
 
-// Throws server::ApiError(400) naming the field for what cannot be translated.
+// Throws http::ApiError(400) naming the field for what cannot be translated.
 nlohmann::json anthropic_request(const nlohmann::json& openai_body,
                                  const AnthropicRequestOptions& options);
 

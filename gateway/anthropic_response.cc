@@ -1,6 +1,6 @@
 #include "gateway/anthropic_response.h"
 
-#include "server/api_error.h"
+#include "http/api_error.h"
 
 namespace junction::gateway {
 
@@ -118,7 +118,7 @@ std::string openai_error_from_anthropic(int status, std::string_view body) {
   } else if (!body.empty()) {
     message += ": " + std::string(body.substr(0, 512));
   }
-  return server::ApiError(status, message, type).to_json();
+  return http::ApiError(status, message, type).to_json();
 }
 
 }  // namespace junction::gateway

@@ -15,14 +15,15 @@
 #include "gateway/key_hash.h"
 #include "gateway/request_shape.h"
 #include "gateway/retry_policy.h"
-#include "server/api_error.h"
+#include "http/api_error.h"
+#include "http/sse.h"
 
 namespace junction::gateway {
 namespace {
 
 using Json = nlohmann::json;
 using Headers = std::vector<std::pair<std::string, std::string>>;
-using server::ApiError;
+using http::ApiError;
 
 struct ClientGone {};  // thrown from the SSE line sink when the client's socket is gone
 
@@ -66,7 +67,7 @@ enum class Outcome {
 
 class CompletionCall {
  public:
-  CompletionCall(GatewayState& g, const server::HttpRequest& req, server::HttpResponder& res,
+  CompletionCall(GatewayState& g, const http::HttpRequest& req, http::HttpResponder& res,
                  const ApiKeyRecord& key, bool chat)
       : g_(g), req_(req), res_(res), key_(key), chat_(chat) {
     t0_ = g.clock().monotonic_ms();
@@ -125,7 +126,7 @@ class CompletionCall {
     route();
   }
 
-  bool allowed(const ModelConfig& m) const {
+  bool allowed(const RoutedModel& m) const {
     if (key_.models.empty()) return true;
     for (const auto& name : key_.models) {
       if (name == m.name) return true;
@@ -139,7 +140,7 @@ class CompletionCall {
     std::vector<std::string> names;
     if (!shape_.model.empty()) names.push_back(shape_.model);
     for (const auto& m : shape_.models) names.push_back(m);
-    const ModelConfig* primary = g_.find_model(names.front());
+    const RoutedModel* primary = g_.find_model(names.front());
     if (!primary)
       throw ApiError(404, "The model '" + names.front() + "' does not exist",
                      "invalid_request_error", "model", "model_not_found");
@@ -152,7 +153,7 @@ class CompletionCall {
       for (const auto& f : primary->fallbacks) names.push_back(f);
     }
     for (size_t i = 1; i < names.size(); ++i) {
-      const ModelConfig* m = g_.find_model(names[i]);
+      const RoutedModel* m = g_.find_model(names[i]);
       if (!m) throw invalid_model(names[i]);
       if (allowed(*m) && std::find(models_.begin(), models_.end(), m) == models_.end())
         models_.push_back(m);
@@ -161,7 +162,7 @@ class CompletionCall {
 
   // Every deployment of every model that may answer is of kind anthropic.
   bool only_anthropic() const {
-    for (const ModelConfig* m : models_)
+    for (const RoutedModel* m : models_)
       for (const auto& dep : m->deployments)
         for (const auto& p : g_.config().providers)
           if (p.name == dep.provider && p.kind != "anthropic") return false;
@@ -174,14 +175,14 @@ class CompletionCall {
   }
 
   void reserve() {
-    const ModelConfig& primary = *models_.front();
+    const RoutedModel& primary = *models_.front();
     int64_t max_tokens = shape_.max_tokens.value_or(
         primary.context_length > 0
             ? std::max<int64_t>(1, primary.context_length - shape_.prompt_tokens_upper_bound)
             : 4096);
     if (primary.context_length > 0) max_tokens = std::min(max_tokens, primary.context_length);
     max_output_tokens_ = max_tokens * shape_.n;
-    for (const ModelConfig* m : models_)
+    for (const RoutedModel* m : models_)
       reserved_ = std::max(reserved_, worst_case_cost(m->price, shape_.prompt_tokens_upper_bound,
                                                       max_output_tokens_));
     reserved_tokens_ = shape_.prompt_tokens_upper_bound + max_output_tokens_;
@@ -226,7 +227,7 @@ class CompletionCall {
 
   NanoUsd worst_case_reserve() const {
     NanoUsd w = 0;
-    for (const ModelConfig* m : models_)
+    for (const RoutedModel* m : models_)
       w = std::max(w,
                    worst_case_cost(m->price, shape_.prompt_tokens_upper_bound, max_output_tokens_));
     return w;
@@ -235,7 +236,7 @@ class CompletionCall {
   void route() {
     if (done_) return;
     std::vector<std::vector<DeploymentView>> per_model;
-    for (const ModelConfig* m : models_) per_model.push_back(g_.views(*m));
+    for (const RoutedModel* m : models_) per_model.push_back(g_.views(*m));
     const uint64_t seed = g_.next_seed();
     const std::vector<size_t> plan =
         plan_route(per_model, g_.config().routing.strategy, shape_.provider, seed);
@@ -299,7 +300,7 @@ class CompletionCall {
     t_upstream_ = g_.clock().monotonic_ms();
     try {
       return shape_.stream ? attempt_stream(d, body) : attempt_whole(d, body);
-    } catch (const pull::NetworkError& e) {
+    } catch (const http::NetworkError& e) {
       if (started_) {
         end_stream_with_error(d, std::string("upstream failed mid-stream: ") + e.what());
         return Outcome::kDone;
@@ -329,7 +330,7 @@ class CompletionCall {
   }
 
   // A non-2xx head: retry on 5xx/429/408, else pass the upstream's own error to the client.
-  Outcome upstream_status(Deployment& d, const pull::HttpResponseHead& head) {
+  Outcome upstream_status(Deployment& d, const http::HttpResponseHead& head) {
     if (retryable_status(head.status)) {
       upstream_failed(d, "HTTP " + std::to_string(head.status), false);
       return Outcome::kRetry;
@@ -349,7 +350,7 @@ class CompletionCall {
     return Outcome::kDone;
   }
 
-  void charge(const ModelConfig& model, const TokenUsage& usage) {
+  void charge(const RoutedModel& model, const TokenUsage& usage) {
     record_.tokens = usage;
     record_.cost = std::min(cost_of(model.price, usage), reserved_);
   }
@@ -452,7 +453,7 @@ class CompletionCall {
     return j.dump(-1, ' ', false, Json::error_handler_t::replace);
   }
 
-  Json stream_chunk_base(const ModelConfig& model) const {
+  Json stream_chunk_base(const RoutedModel& model) const {
     return {{"id", record_.request_id},
             {"object", chat_ ? "chat.completion.chunk" : "text_completion"},
             {"created", record_.created_ms / 1000},
@@ -503,7 +504,7 @@ class CompletionCall {
       started_ = true;
       record_.ttft_ms = static_cast<double>(t_first_ - t0_);
     }
-    if (!res_.write("data: " + j.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n\n"))
+    if (!res_.write(http::sse_data(j.dump(-1, ' ', false, Json::error_handler_t::replace))))
       throw ClientGone{};
   }
 
@@ -553,9 +554,9 @@ class CompletionCall {
                     {"prompt_tokens_details", {{"cached_tokens", usage.cached_tokens}}},
                     {"completion_tokens_details", {{"reasoning_tokens", usage.reasoning_tokens}}},
                     {"cost", nano_to_usd(record_.cost)}};
-      res_.write("data: " + u.dump() + "\n\n");
+      res_.write(http::sse_data(u.dump()));
     }
-    res_.write("data: [DONE]\n\n");
+    res_.write(http::kSseDone);
     res_.end();
     return Outcome::kDone;
   }
@@ -582,7 +583,7 @@ class CompletionCall {
     record_.status = "upstream_error";
     record_.http_status = 200;
     finish();
-    res_.write("data: " + e.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n\n");
+    res_.write(http::sse_data(e.dump(-1, ' ', false, Json::error_handler_t::replace)));
     res_.end();
   }
 
@@ -606,14 +607,14 @@ class CompletionCall {
   }
 
   GatewayState& g_;
-  const server::HttpRequest& req_;
-  server::HttpResponder& res_;
+  const http::HttpRequest& req_;
+  http::HttpResponder& res_;
   const ApiKeyRecord& key_;
   const bool chat_;
 
   Json body_;
   RequestShape shape_;
-  std::vector<const ModelConfig*> models_;  // the requested model, then fallbacks
+  std::vector<const RoutedModel*> models_;  // the requested model, then fallbacks
   int64_t max_output_tokens_ = 0;
   NanoUsd reserved_ = 0;
   int64_t reserved_tokens_ = 0;
@@ -634,7 +635,7 @@ class CompletionCall {
 
 }  // namespace
 
-void handle_completion(GatewayState& g, const server::HttpRequest& req, server::HttpResponder& res,
+void handle_completion(GatewayState& g, const http::HttpRequest& req, http::HttpResponder& res,
                        const ApiKeyRecord& key, bool chat) {
   CompletionCall(g, req, res, key, chat).run();
 }

@@ -7,11 +7,11 @@
 
 #include "gateway/gateway_state.h"
 #include "gateway/store.h"
-#include "server/http_server.h"
+#include "http/http_server.h"
 
 namespace junction::gateway {
 
-void handle_completion(GatewayState& g, const server::HttpRequest& req, server::HttpResponder& res,
+void handle_completion(GatewayState& g, const http::HttpRequest& req, http::HttpResponder& res,
                        const ApiKeyRecord& key, bool chat);
 
 }  // namespace junction::gateway

@@ -206,11 +206,11 @@ class Reader {
     return d;
   }
 
-  ModelConfig model(const YAML::Node& n) const {
+  RoutedModel model(const YAML::Node& n) const {
     expect_map(n, "a model");
     only_keys(n, {"name", "aliases", "context_length", "price", "deployments", "fallbacks"},
               "a model");
-    ModelConfig m;
+    RoutedModel m;
     m.line = line(n);
     if (!n["name"]) fail(n, "a model needs a 'name'");
     m.name = str(n["name"], "name");
@@ -264,7 +264,7 @@ class Reader {
     if (!ms || !ms.IsSequence()) fail(ms ? ms : root, "'models' must be a list");
     std::set<std::string> model_names;
     for (const auto& m : ms) {
-      ModelConfig model_config = model(m);
+      RoutedModel model_config = model(m);
       for (const auto& d : model_config.deployments)
         if (!provider_names.count(d.provider))
           fail(m, "model '" + model_config.name + "': unknown provider '" + d.provider + "'");

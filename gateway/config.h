@@ -45,7 +45,9 @@ struct DeploymentConfig {
   Price price;  // overrides the model's price for this deployment (what this upstream costs)
 };
 
-struct ModelConfig {
+// A model name clients ask for (not the engine's ModelConfig, which is a config.json): its
+// aliases, price, the deployments that serve it and the models to fall back to.
+struct RoutedModel {
   std::string name;
   std::vector<std::string> aliases;
   int64_t context_length = 0;  // tokens; 0: unknown
@@ -86,7 +88,7 @@ struct GatewayConfig {
   std::string redis;
   RoutingConfig routing;
   std::vector<ProviderConfig> providers;
-  std::vector<ModelConfig> models;
+  std::vector<RoutedModel> models;
 };
 
 // Throws junction::Error("FILE:LINE: what") for anything invalid. `source` names the file.

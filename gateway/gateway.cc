@@ -17,14 +17,14 @@
 #include "gateway/postgres_store.h"
 #include "gateway/public_api.h"
 #include "gateway/sqlite_store.h"
-#include "server/api_error.h"
+#include "http/api_error.h"
 
 namespace junction::gateway {
 namespace {
 
-using server::ApiError;
+using http::ApiError;
 
-std::string bearer(const server::HttpRequest& req) {
+std::string bearer(const http::HttpRequest& req) {
   const std::string h = req.header("authorization");
   if (h.rfind("Bearer ", 0) == 0) return h.substr(7);
   return req.header("x-api-key");
@@ -37,7 +37,7 @@ bool equal_constant_time(const std::string& a, const std::string& b) {
   return diff == 0;
 }
 
-std::shared_ptr<const ApiKeyRecord> authenticate(GatewayState& g, const server::HttpRequest& req) {
+std::shared_ptr<const ApiKeyRecord> authenticate(GatewayState& g, const http::HttpRequest& req) {
   const std::string key = bearer(req);
   if (key.empty())
     throw ApiError(401, "Missing API key: send 'Authorization: Bearer KEY'", "authentication_error",
@@ -57,7 +57,7 @@ std::shared_ptr<const ApiKeyRecord> authenticate(GatewayState& g, const server::
   return record;
 }
 
-void dispatch(GatewayState& g, const server::HttpRequest& req, server::HttpResponder& res) {
+void dispatch(GatewayState& g, const http::HttpRequest& req, http::HttpResponder& res) {
   const std::string& p = req.path;
   if (p == "/health") return res.send(200, "application/json", R"({"status":"ok"})");
   if (p == "/metrics") return res.send(200, "text/plain; version=0.0.4", g.metrics().render());
@@ -92,8 +92,8 @@ std::unique_ptr<Store> open_store(const GatewayConfig& config) {
               "' is not supported: use sqlite://PATH or postgres://USER@HOST/DATABASE");
 }
 
-server::HttpHandler make_gateway_handler(GatewayState& g) {
-  return [&g](const server::HttpRequest& req, server::HttpResponder& res) {
+http::HttpHandler make_gateway_handler(GatewayState& g) {
+  return [&g](const http::HttpRequest& req, http::HttpResponder& res) {
     try {
       dispatch(g, req, res);
     } catch (const ApiError& e) {
@@ -104,10 +104,10 @@ server::HttpHandler make_gateway_handler(GatewayState& g) {
 
 Gateway::Gateway(GatewayConfig config, std::unique_ptr<Store> store, GatewayClock clock)
     : state_(std::move(config), std::move(store), std::move(clock)) {
-  server::HttpOptions http;
+  http::HttpOptions http;
   http.host = state_.config().host;
   http.port = static_cast<uint16_t>(state_.config().port);
-  server_ = std::make_unique<server::HttpServer>(http, make_gateway_handler(state_));
+  server_ = std::make_unique<http::HttpServer>(http, make_gateway_handler(state_));
 }
 
 Gateway::~Gateway() {

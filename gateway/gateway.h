@@ -9,14 +9,14 @@
 #include <string>
 
 #include "gateway/gateway_state.h"
-#include "server/http_server.h"
+#include "http/http_server.h"
 
 namespace junction::gateway {
 
 // The store a config names (sqlite://PATH).
 std::unique_ptr<Store> open_store(const GatewayConfig& config);
 
-server::HttpHandler make_gateway_handler(GatewayState& g);
+http::HttpHandler make_gateway_handler(GatewayState& g);
 
 class Gateway {
  public:
@@ -32,7 +32,7 @@ class Gateway {
 
  private:
   GatewayState state_;
-  std::unique_ptr<server::HttpServer> server_;
+  std::unique_ptr<http::HttpServer> server_;
 };
 
 // Loads the config, serves until SIGTERM/SIGINT, returns the exit code. host/port override

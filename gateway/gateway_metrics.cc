@@ -42,7 +42,7 @@ std::string GatewayMetrics::render() const {
   out += "junction_gateway_completion_tokens_total " + std::to_string(completion_tokens_) + "\n";
   metric("junction_gateway_cost_usd_total", "counter", "USD charged to keys.");
   out += "junction_gateway_cost_usd_total " +
-         server::prometheus_number(static_cast<double>(cost_nano_) / 1e9) + "\n";
+         http::prometheus_number(static_cast<double>(cost_nano_) / 1e9) + "\n";
   metric("junction_gateway_added_latency_seconds", "histogram",
          "Time the gateway itself adds to a request (not waiting for the upstream).");
   added_latency_.render(out, "junction_gateway_added_latency_seconds", "component=\"gateway\"");

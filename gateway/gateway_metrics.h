@@ -9,7 +9,7 @@
 #include <string>
 #include <utility>
 
-#include "server/histogram.h"
+#include "http/histogram.h"
 
 namespace junction::gateway {
 
@@ -27,7 +27,7 @@ class GatewayMetrics {
   std::map<std::pair<std::string, std::string>, uint64_t> attempts_;  // (provider, outcome)
   uint64_t prompt_tokens_ = 0, completion_tokens_ = 0;
   int64_t cost_nano_ = 0;
-  server::Histogram added_latency_;  // seconds
+  http::Histogram added_latency_;  // seconds
 };
 
 }  // namespace junction::gateway

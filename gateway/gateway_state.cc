@@ -29,7 +29,7 @@ GatewayState::GatewayState(GatewayConfig config, std::unique_ptr<Store> store, G
     limiter_ = std::make_unique<RateLimiter>();
   else
     limiter_ = std::make_unique<RedisRateLimiter>(parse_redis_url(config_.redis));
-  for (const ModelConfig& m : config_.models)
+  for (const RoutedModel& m : config_.models)
     for (const DeploymentConfig& d : m.deployments) {
       Deployment dep;
       dep.id = deployments_.size();
@@ -44,8 +44,8 @@ GatewayState::GatewayState(GatewayConfig config, std::unique_ptr<Store> store, G
     }
 }
 
-const ModelConfig* GatewayState::find_model(const std::string& name) const {
-  for (const ModelConfig& m : config_.models) {
+const RoutedModel* GatewayState::find_model(const std::string& name) const {
+  for (const RoutedModel& m : config_.models) {
     if (m.name == name) return &m;
     for (const auto& a : m.aliases)
       if (a == name) return &m;
@@ -53,7 +53,7 @@ const ModelConfig* GatewayState::find_model(const std::string& name) const {
   return nullptr;
 }
 
-std::vector<DeploymentView> GatewayState::views(const ModelConfig& model) {
+std::vector<DeploymentView> GatewayState::views(const RoutedModel& model) {
   const int64_t now = clock_.monotonic_ms();
   std::vector<DeploymentView> out;
   for (const Deployment& d : deployments_) {

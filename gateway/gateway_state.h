@@ -31,7 +31,7 @@ struct GatewayClock {
 
 struct Deployment {
   size_t id = 0;
-  const ModelConfig* model = nullptr;
+  const RoutedModel* model = nullptr;
   const ProviderConfig* provider = nullptr;
   std::string upstream_model;  // the name sent upstream
   double weight = 1;
@@ -54,9 +54,9 @@ class GatewayState {
   std::vector<Deployment>& deployments() { return deployments_; }
 
   // A model by public name or alias; nullptr if none.
-  const ModelConfig* find_model(const std::string& name) const;
+  const RoutedModel* find_model(const std::string& name) const;
   // The router's view of a model's deployments now.
-  std::vector<DeploymentView> views(const ModelConfig& model);
+  std::vector<DeploymentView> views(const RoutedModel& model);
   // A fresh seed for one routing plan and its backoff jitter.
   uint64_t next_seed();
 

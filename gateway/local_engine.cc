@@ -174,7 +174,7 @@ std::vector<std::unique_ptr<LocalEngine>> start_local_engines(GatewayConfig& con
   for (ProviderConfig& p : config.providers) {
     if (p.model_path.empty()) continue;
     std::string served;
-    for (const ModelConfig& m : config.models)
+    for (const RoutedModel& m : config.models)
       for (const DeploymentConfig& d : m.deployments) {
         if (d.provider != p.name) continue;
         const std::string& name = d.model.empty() ? m.name : d.model;

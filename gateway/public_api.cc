@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
-#include "server/api_error.h"
+#include "http/api_error.h"
 
 namespace junction::gateway {
 namespace {
@@ -71,10 +71,10 @@ std::string query_param(const std::string& query, const std::string& name) {
   return "";
 }
 
-void handle_models(GatewayState& g, const server::HttpRequest&, server::HttpResponder& res,
+void handle_models(GatewayState& g, const http::HttpRequest&, http::HttpResponder& res,
                    const ApiKeyRecord& key) {
   Json data = Json::array();
-  for (const ModelConfig& m : g.config().models) {
+  for (const RoutedModel& m : g.config().models) {
     if (!key.models.empty() &&
         std::find(key.models.begin(), key.models.end(), m.name) == key.models.end())
       continue;
@@ -98,15 +98,14 @@ void handle_models(GatewayState& g, const server::HttpRequest&, server::HttpResp
   res.send(200, "application/json", Json{{"object", "list"}, {"data", data}}.dump());
 }
 
-void handle_generation(GatewayState& g, const server::HttpRequest& req, server::HttpResponder& res,
+void handle_generation(GatewayState& g, const http::HttpRequest& req, http::HttpResponder& res,
                        const ApiKeyRecord& key) {
   const std::string id = query_param(req.query, "id");
-  if (id.empty())
-    throw server::invalid_param("id", "'id' is required", "missing_required_parameter");
+  if (id.empty()) throw http::invalid_param("id", "'id' is required", "missing_required_parameter");
   const auto u = g.store().usage_by_request(id);
   if (!u || u->key_id != key.id)
-    throw server::ApiError(404, "No generation '" + id + "' for this key", "invalid_request_error",
-                           "id", "not_found");
+    throw http::ApiError(404, "No generation '" + id + "' for this key", "invalid_request_error",
+                         "id", "not_found");
   res.send(200, "application/json", Json{{"data", usage_object(*u)}}.dump());
 }
 

@@ -4,13 +4,13 @@
 #pragma once
 
 #include "gateway/gateway_state.h"
-#include "server/http_server.h"
+#include "http/http_server.h"
 
 namespace junction::gateway {
 
-void handle_models(GatewayState& g, const server::HttpRequest& req, server::HttpResponder& res,
+void handle_models(GatewayState& g, const http::HttpRequest& req, http::HttpResponder& res,
                    const ApiKeyRecord& key);
-void handle_generation(GatewayState& g, const server::HttpRequest& req, server::HttpResponder& res,
+void handle_generation(GatewayState& g, const http::HttpRequest& req, http::HttpResponder& res,
                        const ApiKeyRecord& key);
 
 // Query parameter `name` (URL-decoded) or "".

@@ -3,13 +3,13 @@
 #include <nlohmann/json.hpp>
 
 #include "gateway/json_members.h"
-#include "server/api_error.h"
+#include "http/api_error.h"
 
 namespace junction::gateway {
 namespace {
 
 using Json = nlohmann::json;
-using server::invalid_param;
+using http::invalid_param;
 
 constexpr int64_t kPerMessageTokens = 8;  // role markers and separators a template adds
 
@@ -64,7 +64,7 @@ ProviderPreferences read_provider(const Json& p) {
 }  // namespace
 
 RequestShape read_request_shape(const Json& body, bool chat) {
-  if (!body.is_object()) throw server::ApiError(400, "the request body must be a JSON object");
+  if (!body.is_object()) throw http::ApiError(400, "the request body must be a JSON object");
   RequestShape r;
   if (body.contains("model")) {
     if (!body["model"].is_string()) throw invalid_param("model", "'model' must be a string");

@@ -30,7 +30,7 @@ struct RequestShape {
   int64_t prompt_chars = 0;  // for the fallback estimate when an upstream reports no usage
 };
 
-// Throws server::ApiError(400) naming the field for a malformed request.
+// Throws http::ApiError(400) naming the field for a malformed request.
 RequestShape read_request_shape(const nlohmann::json& body, bool chat);
 
 // The body sent upstream: `model` replaced, the gateway-only fields removed, and for streams

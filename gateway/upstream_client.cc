@@ -2,12 +2,12 @@
 
 #include <algorithm>
 
-#include "pull/line_splitter.h"
-#include "pull/url.h"
+#include "http/line_splitter.h"
+#include "http/url.h"
 
 namespace junction::gateway {
 
-std::unique_ptr<pull::HttpClient> UpstreamClient::take(const ProviderConfig& provider) {
+std::unique_ptr<http::HttpClient> UpstreamClient::take(const ProviderConfig& provider) {
   {
     std::lock_guard lock(mutex_);
     auto& idle = idle_[provider.name];
@@ -17,7 +17,7 @@ std::unique_ptr<pull::HttpClient> UpstreamClient::take(const ProviderConfig& pro
       return client;
     }
   }
-  pull::HttpClientOptions o;
+  http::HttpClientOptions o;
   o.connect_timeout = std::chrono::milliseconds(provider.connect_timeout_ms);
   o.first_byte_timeout = std::chrono::milliseconds(provider.first_byte_timeout_ms);
   o.read_timeout = std::chrono::milliseconds(provider.stall_timeout_ms);
@@ -25,11 +25,11 @@ std::unique_ptr<pull::HttpClient> UpstreamClient::take(const ProviderConfig& pro
   o.max_redirects = 0;
   o.user_agent = "junction-gateway";
   o.allow_plain_http = true;
-  return std::make_unique<pull::HttpClient>(o);
+  return std::make_unique<http::HttpClient>(o);
 }
 
 void UpstreamClient::give_back(const ProviderConfig& provider,
-                               std::unique_ptr<pull::HttpClient> client, int64_t reused_before) {
+                               std::unique_ptr<http::HttpClient> client, int64_t reused_before) {
   std::lock_guard lock(mutex_);
   reused_[provider.name] += client->reused_connections() - reused_before;
   auto& idle = idle_[provider.name];
@@ -62,7 +62,7 @@ UpstreamTimeouts timeouts(const ProviderConfig& provider) {
   return t;
 }
 
-// Kept connections idle longer than this are closed rather than reused (as pull::HttpClient).
+// Kept connections idle longer than this are closed rather than reused (as http::HttpClient).
 constexpr auto kIdleTimeout = std::chrono::seconds(30);
 
 }  // namespace
@@ -92,10 +92,10 @@ void UpstreamClient::give_back_plain(const ProviderConfig& provider,
   idle.push_back(std::move(c));
 }
 
-pull::HttpResponseHead UpstreamClient::exchange_plain(
+http::HttpResponseHead UpstreamClient::exchange_plain(
     const ProviderConfig& provider, const std::string& path, const std::string& body,
     const std::function<void(std::string_view)>& on_body) {
-  const pull::Url url = pull::parse_url(provider.base_url + path);
+  const http::Url url = http::parse_url(provider.base_url + path);
   std::string request;
   request.reserve(512 + body.size());
   request.append("POST ").append(url.target).append(" HTTP/1.1\r\nHost: ").append(url.host);
@@ -108,7 +108,7 @@ pull::HttpResponseHead UpstreamClient::exchange_plain(
       .append(std::to_string(body.size()))
       .append("\r\n\r\n")
       .append(body);
-  pull::HttpResponseHead head;
+  http::HttpResponseHead head;
   if (auto kept = take_plain(provider)) {
     if (kept->exchange(request, head, on_body) == UpstreamConnection::End::kDone) {
       head.url = url.str();
@@ -135,8 +135,8 @@ int64_t UpstreamClient::reused_connections(const std::string& provider) {
   return reused_[provider];
 }
 
-pull::HttpHeaders UpstreamClient::headers(const ProviderConfig& provider) const {
-  pull::HttpHeaders h = {{"Accept", "application/json, text/event-stream"}};
+http::HttpHeaders UpstreamClient::headers(const ProviderConfig& provider) const {
+  http::HttpHeaders h = {{"Accept", "application/json, text/event-stream"}};
   if (provider.kind == "anthropic") {
     h.emplace_back("anthropic-version", "2023-06-01");
     if (!provider.api_key.empty()) h.emplace_back("x-api-key", provider.api_key);
@@ -146,7 +146,7 @@ pull::HttpHeaders UpstreamClient::headers(const ProviderConfig& provider) const 
   return h;
 }
 
-std::pair<pull::HttpResponseHead, std::string> UpstreamClient::post_json(
+std::pair<http::HttpResponseHead, std::string> UpstreamClient::post_json(
     const ProviderConfig& provider, const std::string& path, const std::string& body) {
   if (is_plain(provider)) {
     constexpr size_t kMaxBytes = size_t{64} << 20;
@@ -167,11 +167,11 @@ std::pair<pull::HttpResponseHead, std::string> UpstreamClient::post_json(
   return answer;
 }
 
-pull::HttpResponseHead UpstreamClient::post_stream(const ProviderConfig& provider,
+http::HttpResponseHead UpstreamClient::post_stream(const ProviderConfig& provider,
                                                    const std::string& path, const std::string& body,
-                                                   const pull::HttpClient::LineSink& on_line) {
+                                                   const http::HttpClient::LineSink& on_line) {
   if (is_plain(provider)) {
-    pull::LineSplitter lines;
+    http::LineSplitter lines;
     auto head = exchange_plain(provider, path, body,
                                [&](std::string_view piece) { lines.feed(piece, on_line); });
     if (!lines.rest().empty() && head.status >= 200 && head.status < 300) on_line(lines.rest());

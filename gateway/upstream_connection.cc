@@ -23,7 +23,7 @@ namespace {
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
-namespace http = beast::http;
+namespace bhttp = beast::http;
 
 constexpr size_t kChunk = 64 * 1024;    // bytes per body read
 constexpr size_t kErrorBodyMax = 4096;  // bytes of a non-2xx body kept for messages
@@ -68,7 +68,7 @@ std::string describe(const beast::error_code& ec) {
 }
 
 bool closed_by_peer(const beast::error_code& ec) {
-  return ec == http::error::end_of_stream || ec == net::error::eof ||
+  return ec == bhttp::error::end_of_stream || ec == net::error::eof ||
          ec == net::error::connection_reset || ec == net::error::broken_pipe ||
          ec == net::error::connection_aborted;
 }
@@ -130,11 +130,11 @@ int connect_to(const std::string& host, const std::string& port, std::chrono::mi
 
 }  // namespace
 
-UpstreamConnection::UpstreamConnection(const pull::Url& url, UpstreamTimeouts timeouts)
+UpstreamConnection::UpstreamConnection(const http::Url& url, UpstreamTimeouts timeouts)
     : host_(url.host), port_(url.port), timeouts_(timeouts) {
   std::string why;
   fd_ = connect_to(host_, port_, timeouts_.connect, why);
-  if (fd_ < 0) throw pull::NetworkError(host_, why);
+  if (fd_ < 0) throw http::NetworkError(host_, why);
   const timeval send_timeout = to_timeval(timeouts_.first_byte);
   ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof send_timeout);
   last_used_ = std::chrono::steady_clock::now();
@@ -152,12 +152,12 @@ void UpstreamConnection::set_receive_timeout(std::chrono::milliseconds t) {
 }
 
 void UpstreamConnection::fail(std::string_view step, const std::string& what) const {
-  throw pull::NetworkError(host_,
+  throw http::NetworkError(host_,
                            std::string(step) + " " + host_ + ":" + port_ + " failed: " + what);
 }
 
 UpstreamConnection::End UpstreamConnection::exchange(
-    const std::string& request, pull::HttpResponseHead& head,
+    const std::string& request, http::HttpResponseHead& head,
     const std::function<void(std::string_view)>& on_body) {
   const bool reused = n_exchanges_++ > 0;
   reusable_ = false;
@@ -178,11 +178,11 @@ UpstreamConnection::End UpstreamConnection::exchange(
   SocketReader reader{fd_};
   beast::flat_buffer buffer;
   buffer.reserve(16 * 1024);  // a typical answer in one recv (Beast starts at 512 bytes)
-  http::response_parser<http::buffer_body> parser;
+  bhttp::response_parser<bhttp::buffer_body> parser;
   parser.body_limit(boost::none);
   parser.header_limit(64 * 1024);
   beast::error_code ec;
-  http::read_header(reader, buffer, parser, ec);
+  bhttp::read_header(reader, buffer, parser, ec);
   if (ec && reused && closed_by_peer(ec) && !parser.got_some() && buffer.size() == 0)
     return End::kStale;
   if (ec) fail("reading the response from", describe(ec));
@@ -201,8 +201,8 @@ UpstreamConnection::End UpstreamConnection::exchange(
     // Only waits past the first body byte get the stall timeout: an answer that came whole
     // with its head never pays the setsockopt calls to switch back and forth.
     if (body_started) set_receive_timeout(timeouts_.stall);
-    http::read_some(reader, buffer, parser, ec);
-    if (ec == http::error::need_buffer) ec = {};
+    bhttp::read_some(reader, buffer, parser, ec);
+    if (ec == bhttp::error::need_buffer) ec = {};
     if (ec) fail("reading the body from", describe(ec));
     const size_t got = chunk_.size() - parser.get().body().size;
     body_started = body_started || got > 0;

@@ -1,8 +1,8 @@
 // One HTTP/1.1 connection to a plain-http upstream (an engine or a mirror on this machine or the
 // LAN), with blocking socket I/O: the kernel's SO_RCVTIMEO/SO_SNDTIMEO give the timeouts, so a
 // request costs one send and usually one recv, with no event loop, epoll or timer behind it
-// (pull::HttpClient's private io_context, coroutine and timers cost the gateway more CPU per
-// request than the rest of its upstream I/O). TLS providers go through pull::HttpClient.
+// (http::HttpClient's private io_context, coroutine and timers cost the gateway more CPU per
+// request than the rest of its upstream I/O). TLS providers go through http::HttpClient.
 // Not thread-safe: one request at a time; UpstreamClient pools them.
 #pragma once
 
@@ -12,8 +12,8 @@
 #include <string>
 #include <string_view>
 
-#include "pull/http_client.h"
-#include "pull/url.h"
+#include "http/http_client.h"
+#include "http/url.h"
 
 namespace junction::gateway {
 
@@ -26,8 +26,8 @@ struct UpstreamTimeouts {
 
 class UpstreamConnection {
  public:
-  // Resolves and connects to url's host and port; pull::NetworkError when it cannot.
-  UpstreamConnection(const pull::Url& url, UpstreamTimeouts timeouts);
+  // Resolves and connects to url's host and port; http::NetworkError when it cannot.
+  UpstreamConnection(const http::Url& url, UpstreamTimeouts timeouts);
   ~UpstreamConnection();
   UpstreamConnection(const UpstreamConnection&) = delete;
   UpstreamConnection& operator=(const UpstreamConnection&) = delete;
@@ -39,9 +39,9 @@ class UpstreamConnection {
   };
   // Sends `request` (a complete HTTP/1.1 request, head and body) and reads the answer: the
   // head into `head`, a 2xx body to on_body piece by piece as it arrives, a non-2xx body's first
-  // 4 kB into head.error_body. pull::NetworkError on a failure or timeout (the message says
+  // 4 kB into head.error_body. http::NetworkError on a failure or timeout (the message says
   // "timed out"); exceptions from on_body propagate. Either leaves the connection unusable.
-  End exchange(const std::string& request, pull::HttpResponseHead& head,
+  End exchange(const std::string& request, http::HttpResponseHead& head,
                const std::function<void(std::string_view)>& on_body);
 
   // The last answer was read to its end and the upstream keeps the connection open.

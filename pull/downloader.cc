@@ -71,17 +71,17 @@ PullSettings pull_settings_from_process() {
   return s;
 }
 
-Downloader::Downloader(HttpClient& http, PullSettings settings, ProgressReporter& progress)
+Downloader::Downloader(http::HttpClient& http, PullSettings settings, ProgressReporter& progress)
     : http_(http), settings_(std::move(settings)), progress_(progress) {
   settings_.endpoint = normalize_endpoint(settings_.endpoint);
 }
 
-HttpHeaders Downloader::auth_headers() const {
+http::HttpHeaders Downloader::auth_headers() const {
   if (settings_.token.empty()) return {};
   return {{"Authorization", "Bearer " + settings_.token}};
 }
 
-void Downloader::throw_http_error(const HttpResponseHead& head, const RepoId& repo,
+void Downloader::throw_http_error(const http::HttpResponseHead& head, const RepoId& repo,
                                   std::string_view what) const {
   const std::string status = "HTTP " + std::to_string(head.status) + " from " + head.url;
   if (head.status == 401 || head.status == 403) {
@@ -152,13 +152,13 @@ fs::path Downloader::download_file(const RepoId& repo, std::string_view revision
   // At most two requests: a Range request, then a plain one if the server's answer to the
   // range made no sense for the .part we have.
   for (bool done = plan.complete; !done;) {
-    HttpHeaders headers = auth_headers();
+    http::HttpHeaders headers = auth_headers();
     if (!plan.range_header.empty()) headers.emplace_back("Range", plan.range_header);
     ResumeAction action = ResumeAction::kFail;
     std::optional<PartFile> part;
-    const HttpResponseHead head = http_.get(
+    const http::HttpResponseHead head = http_.get(
         url, headers,
-        [&](const HttpResponseHead& h) {
+        [&](const http::HttpResponseHead& h) {
           action = decide_resume(h.status, plan.offset, h.header("content-range"));
           if (action == ResumeAction::kRestartWithBody) {
             hasher = Sha256();
@@ -244,7 +244,7 @@ fs::path Downloader::pull_unchecked(const ModelRef& ref) {
 fs::path Downloader::pull(const ModelRef& ref) {
   try {
     return pull_unchecked(ref);
-  } catch (const NetworkError& e) {
+  } catch (const http::NetworkError& e) {
     throw Error("cannot reach " + e.host() + " (offline?): " + e.what() +
                 ". Models pulled before are in the cache at " + settings_.cache_root.string());
   }

@@ -11,8 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "http/http_client.h"
 #include "pull/catalog.h"
-#include "pull/http_client.h"
 #include "pull/hub_metadata.h"
 #include "pull/hub_url.h"
 #include "pull/progress.h"
@@ -30,7 +30,7 @@ PullSettings pull_settings_from_process();
 
 class Downloader {
  public:
-  Downloader(HttpClient& http, PullSettings settings, ProgressReporter& progress);
+  Downloader(http::HttpClient& http, PullSettings settings, ProgressReporter& progress);
 
   // The repo's files at a revision (tree API).
   std::vector<RemoteFile> list_files(const RepoId& repo, std::string_view revision);
@@ -44,12 +44,12 @@ class Downloader {
   std::filesystem::path pull(const ModelRef& ref);
 
  private:
-  HttpHeaders auth_headers() const;
-  [[noreturn]] void throw_http_error(const HttpResponseHead& head, const RepoId& repo,
+  http::HttpHeaders auth_headers() const;
+  [[noreturn]] void throw_http_error(const http::HttpResponseHead& head, const RepoId& repo,
                                      std::string_view what) const;
   std::filesystem::path pull_unchecked(const ModelRef& ref);
 
-  HttpClient& http_;
+  http::HttpClient& http_;
   PullSettings settings_;
   ProgressReporter& progress_;
 };

@@ -4,14 +4,14 @@
 #include <chrono>
 #include <memory>
 
+#include "chat/output_parser.h"
 #include "engine/json_constraint.h"
-#include "server/api_error.h"
+#include "http/api_error.h"
 #include "server/choice_run.h"
 #include "server/generation_setup.h"
 #include "server/handlers.h"
 #include "server/openai_request.h"
 #include "server/openai_response.h"
-#include "tokenizer/chat/output_parser.h"
 
 namespace junction::server {
 
@@ -55,8 +55,9 @@ std::shared_ptr<const JsonSchema> forced_tool_call_schema(const Json& tools,
   // "required" among several functions: the name is one of theirs, the arguments any object.
   if (name.empty() && names.size() > 1) parameters = nullptr;
   if (!name.empty() && std::find(names.begin(), names.end(), Json(name)) == names.end())
-    throw invalid_param("tool_choice", "tool_choice names '" + name + "', which is not in tools.");
-  if (names.empty()) throw invalid_param("tools", "tools has no function with a name.");
+    throw http::invalid_param("tool_choice",
+                              "tool_choice names '" + name + "', which is not in tools.");
+  if (names.empty()) throw http::invalid_param("tools", "tools has no function with a name.");
   auto schema_with = [&](const Json& arguments) {
     Json s = {{"type", "object"},
               {"properties",
@@ -82,12 +83,13 @@ std::string finish_reason_of(const ChatChoice& c) {
 
 }  // namespace
 
-void handle_chat_completions(const ServingContext& c, const HttpRequest& http, HttpResponder& out) {
+void handle_chat_completions(const ServingContext& c, const http::HttpRequest& http,
+                             http::HttpResponder& out) {
   const auto t0 = Clock::now();
   ChatRequest req = parse_chat_request(http.body);
   check_model(c, req.options.model);
   if (!c.tokenizer || !c.chat_template)
-    throw ApiError(
+    throw http::ApiError(
         400, "This model has no tokenizer or chat template; use /v1/completions with token ids.",
         "invalid_request_error", "messages", "no_chat_template");
   const bool use_tools = !req.tools.is_null() && req.tool_choice != "none";
@@ -96,9 +98,9 @@ void handle_chat_completions(const ServingContext& c, const HttpRequest& http, H
     prompt_text = c.chat_template->render(req.messages, use_tools ? req.tools : Json(),
                                           req.add_generation_prompt, req.chat_template_kwargs);
   } catch (const std::exception& e) {
-    throw ApiError(400,
-                   std::string("The chat template could not render these messages: ") + e.what(),
-                   "invalid_request_error", "messages", "template_error");
+    throw http::ApiError(
+        400, std::string("The chat template could not render these messages: ") + e.what(),
+        "invalid_request_error", "messages", "template_error");
   }
   std::vector<int32_t> prompt = c.tokenizer->encode(prompt_text, false);
   std::string trimmed = prompt_text;
@@ -109,15 +111,15 @@ void handle_chat_completions(const ServingContext& c, const HttpRequest& http, H
   std::shared_ptr<const JsonSchema> schema;
   if (json_output) {
     if (!c.token_texts)
-      throw ApiError(400, "response_format needs a tokenizer.", "invalid_request_error",
-                     "response_format");
+      throw http::ApiError(400, "response_format needs a tokenizer.", "invalid_request_error",
+                           "response_format");
     try {
       schema = req.response_format == ResponseFormat::kJsonSchema
                    ? compile_json_schema(req.json_schema)
                    : any_json_object_schema();
     } catch (const std::exception& e) {
-      throw invalid_param("response_format.json_schema.schema",
-                          std::string("Unsupported JSON schema: ") + e.what());
+      throw http::invalid_param("response_format.json_schema.schema",
+                                std::string("Unsupported JSON schema: ") + e.what());
     }
   }
 
@@ -127,9 +129,10 @@ void handle_chat_completions(const ServingContext& c, const HttpRequest& http, H
   std::string tool_prefix;
   if (force_tool_call) {
     if (!c.token_texts || !c.chat_template->hermes_tool_calls())
-      throw invalid_param("tool_choice",
-                          "tool_choice 'required' or a named function is enforced only for models "
-                          "whose chat template writes <tool_call> tool calls; use 'auto'.");
+      throw http::invalid_param(
+          "tool_choice",
+          "tool_choice 'required' or a named function is enforced only for models "
+          "whose chat template writes <tool_call> tool calls; use 'auto'.");
     tool_schema = forced_tool_call_schema(
         req.tools, req.tool_choice == "function" ? req.tool_choice_name : "");
     // A prompt that opens <think> gets it closed first, so the parser sees the call as output.
@@ -256,7 +259,7 @@ void handle_chat_completions(const ServingContext& c, const HttpRequest& http, H
     n_cached = std::max(n_cached, ch.run->finish_info().n_cached_tokens);
     if (ch.run->finish_reason() == "error") {
       const std::string message = "The engine failed: " + ch.run->finish_info().error;
-      if (!stream) throw ApiError(500, message, "server_error");
+      if (!stream) throw http::ApiError(500, message, "server_error");
       out.write(sse_event(Json{{"error",
                                 {{"message", message},
                                  {"type", "server_error"},

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "server/api_error.h"
+#include "http/api_error.h"
 
 namespace junction::server {
 
@@ -22,14 +22,16 @@ void ChoiceRun::submit(EngineRequest request) {
     case EngineLoop::Submit::kAccepted:
       return;
     case EngineLoop::Submit::kQueueFull:
-      throw ApiError(429, "The server is overloaded: its request queue is full. Retry shortly.",
-                     "rate_limit_error", "", "queue_full");
+      throw http::ApiError(429,
+                           "The server is overloaded: its request queue is full. Retry shortly.",
+                           "rate_limit_error", "", "queue_full");
     case EngineLoop::Submit::kTooLarge:
-      throw ApiError(400,
-                     "This request needs more KV cache than the server has (lower max_tokens).",
-                     "invalid_request_error", "max_tokens", "context_length_exceeded");
+      throw http::ApiError(
+          400, "This request needs more KV cache than the server has (lower max_tokens).",
+          "invalid_request_error", "max_tokens", "context_length_exceeded");
     case EngineLoop::Submit::kStopped:
-      throw ApiError(503, "The server is shutting down.", "server_error", "", "shutting_down");
+      throw http::ApiError(503, "The server is shutting down.", "server_error", "",
+                           "shutting_down");
   }
 }
 

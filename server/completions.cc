@@ -4,7 +4,7 @@
 #include <chrono>
 #include <memory>
 
-#include "server/api_error.h"
+#include "http/api_error.h"
 #include "server/choice_run.h"
 #include "server/generation_setup.h"
 #include "server/handlers.h"
@@ -28,7 +28,8 @@ struct CompletionChoice {
 
 }  // namespace
 
-void handle_completions(const ServingContext& c, const HttpRequest& http, HttpResponder& out) {
+void handle_completions(const ServingContext& c, const http::HttpRequest& http,
+                        http::HttpResponder& out) {
   const auto t0 = Clock::now();
   CompletionRequest req = parse_completion_request(http.body);
   check_model(c, req.options.model);
@@ -41,8 +42,8 @@ void handle_completions(const ServingContext& c, const HttpRequest& http, HttpRe
   for (const PromptInput& p : req.prompts) {
     if (p.is_text) {
       if (!c.tokenizer)
-        throw invalid_param("prompt", "This model has no tokenizer: give the prompt as token ids.",
-                            "no_tokenizer");
+        throw http::invalid_param(
+            "prompt", "This model has no tokenizer: give the prompt as token ids.", "no_tokenizer");
       prompts.push_back(c.tokenizer->encode(p.text, true));
       prompt_texts.push_back(p.text);
     } else {
@@ -51,7 +52,7 @@ void handle_completions(const ServingContext& c, const HttpRequest& http, HttpRe
       if (c.tokenizer) {
         for (int32_t id : p.ids)
           if (id < 0 || id >= c.vocab_size)
-            throw invalid_param(
+            throw http::invalid_param(
                 "prompt", "Token id " + std::to_string(id) + " is outside the model's vocabulary.",
                 "invalid_token_id");
         text = c.tokenizer->decode(p.ids, false);
@@ -190,7 +191,7 @@ void handle_completions(const ServingContext& c, const HttpRequest& http, HttpRe
     n_cached += ch.run->finish_info().n_cached_tokens;
     if (ch.run->finish_reason() == "error") {
       const std::string message = "The engine failed: " + ch.run->finish_info().error;
-      if (!stream) throw ApiError(500, message, "server_error");
+      if (!stream) throw http::ApiError(500, message, "server_error");
       out.write(sse_event(Json{{"error",
                                 {{"message", message},
                                  {"type", "server_error"},

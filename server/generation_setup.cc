@@ -3,31 +3,32 @@
 #include <algorithm>
 #include <random>
 
-#include "server/api_error.h"
+#include "http/api_error.h"
 
 namespace junction::server {
 
 EngineRequest make_engine_request(const ServingContext& c, const GenerationOptions& o,
                                   std::vector<int32_t> prompt, int choice, int64_t) {
   if (prompt.empty())
-    throw invalid_param("prompt",
-                        "The prompt is empty after tokenization: give at least one token.",
-                        "empty_prompt");
+    throw http::invalid_param("prompt",
+                              "The prompt is empty after tokenization: give at least one token.",
+                              "empty_prompt");
   for (int32_t id : prompt)
     if (id < 0 || id >= c.vocab_size)
-      throw invalid_param("prompt",
-                          "Token id " + std::to_string(id) +
-                              " is outside the model's vocabulary of " +
-                              std::to_string(c.vocab_size) + " tokens.",
-                          "invalid_token_id");
+      throw http::invalid_param("prompt",
+                                "Token id " + std::to_string(id) +
+                                    " is outside the model's vocabulary of " +
+                                    std::to_string(c.vocab_size) + " tokens.",
+                                "invalid_token_id");
   const int64_t n_prompt = static_cast<int64_t>(prompt.size());
   const bool fits = o.max_tokens.value_or(1) == 0 ? n_prompt <= c.n_ctx : n_prompt < c.n_ctx;
   if (!fits)
-    throw ApiError(400,
-                   "This model's maximum context length is " + std::to_string(c.n_ctx) +
-                       " tokens. However, your prompt resulted in " + std::to_string(n_prompt) +
-                       " tokens. Please reduce the length of the prompt.",
-                   "invalid_request_error", "messages", "context_length_exceeded");
+    throw http::ApiError(400,
+                         "This model's maximum context length is " + std::to_string(c.n_ctx) +
+                             " tokens. However, your prompt resulted in " +
+                             std::to_string(n_prompt) +
+                             " tokens. Please reduce the length of the prompt.",
+                         "invalid_request_error", "messages", "context_length_exceeded");
   EngineRequest r;
   r.max_tokens = std::min(o.max_tokens.value_or(c.n_ctx - n_prompt), c.n_ctx - n_prompt);
   r.min_tokens = std::min(o.min_tokens, r.max_tokens);

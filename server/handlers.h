@@ -3,18 +3,19 @@
 // HttpResponder. routes.cc maps paths to them and turns ApiError into error responses.
 #pragma once
 
-#include "server/http_server.h"
+#include "http/http_server.h"
 #include "server/serving_context.h"
 
 namespace junction::server {
 
-void handle_chat_completions(const ServingContext& context, const HttpRequest& request,
-                             HttpResponder& out);
-void handle_completions(const ServingContext& context, const HttpRequest& request,
-                        HttpResponder& out);
-void handle_tokenize(const ServingContext& context, const HttpRequest& request, HttpResponder& out);
-void handle_detokenize(const ServingContext& context, const HttpRequest& request,
-                       HttpResponder& out);
+void handle_chat_completions(const ServingContext& context, const http::HttpRequest& request,
+                             http::HttpResponder& out);
+void handle_completions(const ServingContext& context, const http::HttpRequest& request,
+                        http::HttpResponder& out);
+void handle_tokenize(const ServingContext& context, const http::HttpRequest& request,
+                     http::HttpResponder& out);
+void handle_detokenize(const ServingContext& context, const http::HttpRequest& request,
+                       http::HttpResponder& out);
 
 // Shared by the handlers: 404 model_not_found unless `model` is the served name.
 void check_model(const ServingContext& context, const std::string& model);

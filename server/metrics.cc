@@ -3,7 +3,7 @@
 namespace junction::server {
 
 static std::string num(double v) {
-  return prometheus_number(v);
+  return http::prometheus_number(v);
 }
 
 Metrics::Metrics(std::string model_name)
@@ -77,13 +77,13 @@ std::string Metrics::render(const EngineStats& engine) const {
     out += "junction:requests_rejected_total{" + l + ",status=\"" + std::to_string(status) +
            "\"} " + std::to_string(n) + "\n";
   metric("vllm:time_to_first_token_seconds", "histogram",
-         "Histogram of time to first token in seconds.");
+         "http::Histogram of time to first token in seconds.");
   ttft_.render(out, "vllm:time_to_first_token_seconds", l);
   metric("vllm:inter_token_latency_seconds", "histogram",
-         "Histogram of inter-token latency in seconds.");
+         "http::Histogram of inter-token latency in seconds.");
   itl_.render(out, "vllm:inter_token_latency_seconds", l);
   metric("vllm:e2e_request_latency_seconds", "histogram",
-         "Histogram of end to end request latency in seconds.");
+         "http::Histogram of end to end request latency in seconds.");
   e2e_.render(out, "vllm:e2e_request_latency_seconds", l);
   return out;
 }

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "engine/engine_loop.h"
-#include "server/histogram.h"
+#include "http/histogram.h"
 
 namespace junction::server {
 
@@ -32,7 +32,7 @@ class Metrics {
   uint64_t prompt_tokens_ = 0, generation_tokens_ = 0;
   std::map<std::string, uint64_t> finished_;  // finished_reason -> requests
   std::map<int, uint64_t> rejected_;          // HTTP status -> requests
-  Histogram ttft_, itl_, e2e_;
+  http::Histogram ttft_, itl_, e2e_;
 };
 
 }  // namespace junction::server

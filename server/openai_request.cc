@@ -3,7 +3,7 @@
 #include <cmath>
 #include <limits>
 
-#include "server/api_error.h"
+#include "http/api_error.h"
 
 namespace junction::server {
 
@@ -30,24 +30,25 @@ const char* type_name(const Json& v) {
   }
 }
 
-ApiError wrong_type(const std::string& param, const char* expected, const Json& got) {
-  return invalid_param(param,
-                       "Invalid type for '" + param + "': expected " + expected + ", but got " +
-                           type_name(got) + " instead.",
-                       "invalid_type");
+http::ApiError wrong_type(const std::string& param, const char* expected, const Json& got) {
+  return http::invalid_param(param,
+                             "Invalid type for '" + param + "': expected " + expected +
+                                 ", but got " + type_name(got) + " instead.",
+                             "invalid_type");
 }
 
 Json parse_object(std::string_view body) {
   Json j = Json::parse(body, nullptr, false);
   if (j.is_discarded())
-    throw ApiError(400,
-                   "We could not parse the JSON body of your request. (HINT: This likely means "
-                   "you aren't using your HTTP library correctly. The OpenAI API expects a JSON "
-                   "payload, but what was sent was not valid JSON.)",
-                   "invalid_request_error", "", "invalid_json");
+    throw http::ApiError(
+        400,
+        "We could not parse the JSON body of your request. (HINT: This likely means "
+        "you aren't using your HTTP library correctly. The OpenAI API expects a JSON "
+        "payload, but what was sent was not valid JSON.)",
+        "invalid_request_error", "", "invalid_json");
   if (!j.is_object())
-    throw ApiError(400, "The request body must be a JSON object.", "invalid_request_error", "",
-                   "invalid_json");
+    throw http::ApiError(400, "The request body must be a JSON object.", "invalid_request_error",
+                         "", "invalid_json");
   return j;
 }
 
@@ -71,9 +72,9 @@ std::optional<double> get_number(const Json& obj, const char* name, double lo, d
   if (!v->is_number()) throw wrong_type(name, "a number", *v);
   const double x = v->get<double>();
   if (!std::isfinite(x) || x < lo || x > hi)
-    throw invalid_param(name, "Invalid '" + std::string(name) + "': " + v->dump() +
-                                  " is out of range; it must be between " + Json(lo).dump() +
-                                  " and " + Json(hi).dump() + ".");
+    throw http::invalid_param(name, "Invalid '" + std::string(name) + "': " + v->dump() +
+                                        " is out of range; it must be between " + Json(lo).dump() +
+                                        " and " + Json(hi).dump() + ".");
   return x;
 }
 
@@ -89,9 +90,9 @@ std::optional<int64_t> get_int(const Json& obj, const char* name, int64_t lo, in
           ? INT64_MAX
           : (v->is_number_float() ? static_cast<int64_t>(v->get<double>()) : v->get<int64_t>());
   if (x < lo || x > hi)
-    throw invalid_param(name, "Invalid '" + std::string(name) + "': " + std::to_string(x) +
-                                  " is out of range; it must be between " + std::to_string(lo) +
-                                  " and " + std::to_string(hi) + ".");
+    throw http::invalid_param(name, "Invalid '" + std::string(name) + "': " + std::to_string(x) +
+                                        " is out of range; it must be between " +
+                                        std::to_string(lo) + " and " + std::to_string(hi) + ".");
   return x;
 }
 
@@ -107,7 +108,7 @@ int32_t token_id(const Json& v, const std::string& param) {
   const int64_t id =
       v.is_number_unsigned() && v.get<uint64_t>() > INT32_MAX ? -1 : v.get<int64_t>();
   if (id < 0 || id > INT32_MAX)
-    throw invalid_param(param, "Invalid token id " + v.dump() + " in '" + param + "'.");
+    throw http::invalid_param(param, "Invalid token id " + v.dump() + " in '" + param + "'.");
   return static_cast<int32_t>(id);
 }
 
@@ -115,8 +116,8 @@ GenerationOptions parse_options(const Json& j, bool chat) {
   GenerationOptions o;
   const Json* model = field(j, "model");
   if (!model)
-    throw invalid_param("model", "you must provide a model parameter",
-                        "missing_required_parameter");
+    throw http::invalid_param("model", "you must provide a model parameter",
+                              "missing_required_parameter");
   if (!model->is_string()) throw wrong_type("model", "a string", *model);
   o.model = model->get<std::string>();
 
@@ -124,14 +125,14 @@ GenerationOptions parse_options(const Json& j, bool chat) {
   if (auto m = get_int(j, "max_completion_tokens", 0, INT32_MAX)) o.max_tokens = m;
   o.min_tokens = get_int(j, "min_tokens", 0, INT32_MAX).value_or(0);
   if (o.max_tokens && o.min_tokens > *o.max_tokens)
-    throw invalid_param("min_tokens", "min_tokens must not exceed max_tokens.");
+    throw http::invalid_param("min_tokens", "min_tokens must not exceed max_tokens.");
   o.n = static_cast<int>(get_int(j, "n", 1, 128).value_or(1));
   if (const Json* stop = field(j, "stop")) {
     if (stop->is_string()) {
       o.stop.push_back(stop->get<std::string>());
     } else if (stop->is_array()) {
       if (stop->size() > 16)
-        throw invalid_param("stop", "Invalid 'stop': at most 16 stop sequences.");
+        throw http::invalid_param("stop", "Invalid 'stop': at most 16 stop sequences.");
       for (const Json& s : *stop) {
         if (!s.is_string()) throw wrong_type("stop", "a string or an array of strings", s);
         o.stop.push_back(s.get<std::string>());
@@ -141,7 +142,7 @@ GenerationOptions parse_options(const Json& j, bool chat) {
     }
     for (const auto& s : o.stop)
       if (s.empty())
-        throw invalid_param("stop", "Invalid 'stop': empty stop sequences are not allowed.");
+        throw http::invalid_param("stop", "Invalid 'stop': empty stop sequences are not allowed.");
   }
   if (const Json* ids = field(j, "stop_token_ids")) {
     if (!ids->is_array()) throw wrong_type("stop_token_ids", "an array of token ids", *ids);
@@ -162,8 +163,8 @@ GenerationOptions parse_options(const Json& j, bool chat) {
   if (auto p = get_number(j, "min_p", 0, 1)) s.min_p = static_cast<float>(*p);
   if (auto r = get_number(j, "repetition_penalty", 0, 100)) {
     if (*r <= 0)
-      throw invalid_param("repetition_penalty",
-                          "Invalid 'repetition_penalty': it must be positive.");
+      throw http::invalid_param("repetition_penalty",
+                                "Invalid 'repetition_penalty': it must be positive.");
     s.repetition_penalty = static_cast<float>(*r);
   }
   if (auto k = get_int(j, "top_k", -1, INT32_MAX)) s.top_k = *k < 0 ? 0 : *k;
@@ -185,13 +186,13 @@ GenerationOptions parse_options(const Json& j, bool chat) {
       } catch (const std::exception&) {
       }
       if (id < 0 || id > INT32_MAX)
-        throw invalid_param("logit_bias",
-                            "Invalid key in 'logit_bias': '" + key + "' is not a token id.");
+        throw http::invalid_param("logit_bias",
+                                  "Invalid key in 'logit_bias': '" + key + "' is not a token id.");
       if (!value.is_number()) throw wrong_type("logit_bias", "a number", value);
       const double b = value.get<double>();
       if (!(b >= -100 && b <= 100))
-        throw invalid_param("logit_bias",
-                            "Invalid value in 'logit_bias': bias must be between -100 and 100.");
+        throw http::invalid_param(
+            "logit_bias", "Invalid value in 'logit_bias': bias must be between -100 and 100.");
       s.logit_bias.emplace_back(static_cast<int32_t>(id), static_cast<float>(b));
     }
   }
@@ -213,18 +214,18 @@ Json normalize_content(const Json& content, size_t index) {
     if (type == "text") {
       const auto t = get_string(part, "text");
       if (!t)
-        throw invalid_param(param, "A text content part needs a 'text' string.",
-                            "missing_required_parameter");
+        throw http::invalid_param(param, "A text content part needs a 'text' string.",
+                                  "missing_required_parameter");
       if (!first) text += "\n";
       text += *t;
       first = false;
     } else if (type == "image_url" || type == "input_audio" || type == "file" || type == "image") {
-      throw invalid_param(
+      throw http::invalid_param(
           param,
           "This model accepts text only; content parts of type '" + type + "' are not supported.",
           "unsupported_content");
     } else {
-      throw invalid_param(param, "Unknown content part type '" + type + "'.");
+      throw http::invalid_param(param, "Unknown content part type '" + type + "'.");
     }
   }
   return text;
@@ -233,13 +234,13 @@ Json normalize_content(const Json& content, size_t index) {
 Json parse_messages(const Json& j, const char* name) {
   const Json* messages = field(j, name);
   if (!messages)
-    throw invalid_param(name, "Missing required parameter: 'messages'.",
-                        "missing_required_parameter");
+    throw http::invalid_param(name, "Missing required parameter: 'messages'.",
+                              "missing_required_parameter");
   if (!messages->is_array()) throw wrong_type(name, "an array", *messages);
   if (messages->empty())
-    throw invalid_param(name,
-                        "Invalid 'messages': empty array. Expected an array with minimum length 1.",
-                        "empty_array");
+    throw http::invalid_param(
+        name, "Invalid 'messages': empty array. Expected an array with minimum length 1.",
+        "empty_array");
   Json out = Json::array();
   for (size_t i = 0; i < messages->size(); ++i) {
     const Json& m = (*messages)[i];
@@ -247,13 +248,14 @@ Json parse_messages(const Json& j, const char* name) {
     if (!m.is_object()) throw wrong_type(param, "an object", m);
     const Json* role = field(m, "role");
     if (!role)
-      throw invalid_param(param + ".role", "Missing required parameter: '" + param + ".role'.",
-                          "missing_required_parameter");
+      throw http::invalid_param(param + ".role",
+                                "Missing required parameter: '" + param + ".role'.",
+                                "missing_required_parameter");
     if (!role->is_string()) throw wrong_type(param + ".role", "a string", *role);
     std::string r = role->get<std::string>();
     if (r != "system" && r != "user" && r != "assistant" && r != "tool" && r != "developer" &&
         r != "function")
-      throw invalid_param(
+      throw http::invalid_param(
           param + ".role",
           "Invalid value: '" + r +
               "'. Supported values are: 'system', 'assistant', 'user', 'tool', and 'developer'.");
@@ -262,9 +264,9 @@ Json parse_messages(const Json& j, const char* name) {
     auto content = m.find("content");
     if (content == m.end()) {
       if (r != "assistant")
-        throw invalid_param(param + ".content",
-                            "Missing required parameter: '" + param + ".content'.",
-                            "missing_required_parameter");
+        throw http::invalid_param(param + ".content",
+                                  "Missing required parameter: '" + param + ".content'.",
+                                  "missing_required_parameter");
       copy["content"] = nullptr;
     } else {
       copy["content"] = normalize_content(*content, i);
@@ -273,10 +275,11 @@ Json parse_messages(const Json& j, const char* name) {
       if (!calls->is_array()) throw wrong_type(param + ".tool_calls", "an array", *calls);
       for (Json& call : copy["tool_calls"]) {
         if (!call.is_object() || !call.contains("function") || !call["function"].is_object())
-          throw invalid_param(param + ".tool_calls", "Each tool call needs a 'function' object.");
+          throw http::invalid_param(param + ".tool_calls",
+                                    "Each tool call needs a 'function' object.");
         Json& fn = call["function"];
         if (!fn.contains("name") || !fn["name"].is_string())
-          throw invalid_param(param + ".tool_calls", "Each tool call needs a function name.");
+          throw http::invalid_param(param + ".tool_calls", "Each tool call needs a function name.");
         // Templates iterate arguments as a mapping (Qwen3 accepts both); give them one.
         if (fn.contains("arguments") && fn["arguments"].is_string()) {
           Json args = Json::parse(fn["arguments"].get<std::string>(), nullptr, false);
@@ -311,9 +314,9 @@ ChatRequest parse_chat_request(std::string_view body) {
   r.messages = parse_messages(j, "messages");
   r.options = parse_options(j, true);
   if (r.options.max_tokens && *r.options.max_tokens < 1)
-    throw invalid_param("max_tokens",
-                        "Invalid 'max_tokens': integer below minimum value. Expected a value >= 1.",
-                        "integer_below_min_value");
+    throw http::invalid_param(
+        "max_tokens", "Invalid 'max_tokens': integer below minimum value. Expected a value >= 1.",
+        "integer_below_min_value");
   if (const Json* tools = field(j, "tools")) {
     if (!tools->is_array()) throw wrong_type("tools", "an array", *tools);
     for (size_t i = 0; i < tools->size(); ++i) {
@@ -321,17 +324,17 @@ ChatRequest parse_chat_request(std::string_view body) {
       const std::string param = "tools[" + std::to_string(i) + "]";
       if (!t.is_object()) throw wrong_type(param, "an object", t);
       if (get_string(t, "type").value_or("function") != "function")
-        throw invalid_param(param + ".type", "Only tools of type 'function' are supported.");
+        throw http::invalid_param(param + ".type", "Only tools of type 'function' are supported.");
       const Json* fn = field(t, "function");
       if (!fn || !fn->is_object())
-        throw invalid_param(param + ".function",
-                            "Missing required parameter: '" + param + ".function'.",
-                            "missing_required_parameter");
+        throw http::invalid_param(param + ".function",
+                                  "Missing required parameter: '" + param + ".function'.",
+                                  "missing_required_parameter");
       const auto name = get_string(*fn, "name");
       if (!name || name->empty())
-        throw invalid_param(param + ".function.name",
-                            "Missing required parameter: '" + param + ".function.name'.",
-                            "missing_required_parameter");
+        throw http::invalid_param(param + ".function.name",
+                                  "Missing required parameter: '" + param + ".function.name'.",
+                                  "missing_required_parameter");
       if (const Json* p = field(*fn, "parameters"); p && !p->is_object())
         throw wrong_type(param + ".function.parameters", "an object", *p);
     }
@@ -341,30 +344,31 @@ ChatRequest parse_chat_request(std::string_view body) {
     if (choice->is_string()) {
       r.tool_choice = choice->get<std::string>();
       if (r.tool_choice != "none" && r.tool_choice != "auto" && r.tool_choice != "required")
-        throw invalid_param("tool_choice",
-                            "Invalid value: '" + r.tool_choice +
-                                "'. Supported values are: 'none', 'auto', and 'required'.");
+        throw http::invalid_param("tool_choice",
+                                  "Invalid value: '" + r.tool_choice +
+                                      "'. Supported values are: 'none', 'auto', and 'required'.");
     } else if (choice->is_object()) {
       const Json* fn = field(*choice, "function");
       const auto name = fn && fn->is_object() ? get_string(*fn, "name") : std::nullopt;
       if (!name)
-        throw invalid_param("tool_choice", "tool_choice needs function.name.",
-                            "missing_required_parameter");
+        throw http::invalid_param("tool_choice", "tool_choice needs function.name.",
+                                  "missing_required_parameter");
       r.tool_choice = "function";
       r.tool_choice_name = *name;
     } else {
       throw wrong_type("tool_choice", "a string or an object", *choice);
     }
     if (r.tool_choice != "none" && r.tool_choice != "auto" && r.tools.is_null())
-      throw invalid_param("tool_choice", "tool_choice is only allowed when 'tools' are specified.");
+      throw http::invalid_param("tool_choice",
+                                "tool_choice is only allowed when 'tools' are specified.");
   }
   if (const Json* rf = field(j, "response_format")) {
     if (!rf->is_object()) throw wrong_type("response_format", "an object", *rf);
     const auto type = get_string(*rf, "type");
     if (!type)
-      throw invalid_param("response_format.type",
-                          "Missing required parameter: 'response_format.type'.",
-                          "missing_required_parameter");
+      throw http::invalid_param("response_format.type",
+                                "Missing required parameter: 'response_format.type'.",
+                                "missing_required_parameter");
     if (*type == "text") {
       r.response_format = ResponseFormat::kText;
     } else if (*type == "json_object") {
@@ -373,23 +377,24 @@ ChatRequest parse_chat_request(std::string_view body) {
       r.response_format = ResponseFormat::kJsonSchema;
       const Json* js = field(*rf, "json_schema");
       if (!js || !js->is_object())
-        throw invalid_param("response_format.json_schema",
-                            "Missing required parameter: 'response_format.json_schema'.",
-                            "missing_required_parameter");
+        throw http::invalid_param("response_format.json_schema",
+                                  "Missing required parameter: 'response_format.json_schema'.",
+                                  "missing_required_parameter");
       const Json* schema = field(*js, "schema");
       if (schema && !schema->is_object())
         throw wrong_type("response_format.json_schema.schema", "an object", *schema);
       r.json_schema = schema ? *schema : Json::object();
     } else {
-      throw invalid_param("response_format.type",
-                          "Invalid value: '" + *type +
-                              "'. Supported values are: 'json_object', 'json_schema', and 'text'.");
+      throw http::invalid_param(
+          "response_format.type",
+          "Invalid value: '" + *type +
+              "'. Supported values are: 'json_object', 'json_schema', and 'text'.");
     }
   }
   r.logprobs = get_bool(j, "logprobs").value_or(false);
   if (auto t = get_int(j, "top_logprobs", 0, 20)) {
     if (!r.logprobs)
-      throw invalid_param("top_logprobs", "top_logprobs requires logprobs to be true.");
+      throw http::invalid_param("top_logprobs", "top_logprobs requires logprobs to be true.");
     r.top_logprobs = static_cast<int>(*t);
   }
   r.chat_template_kwargs = parse_kwargs(j);
@@ -402,15 +407,15 @@ CompletionRequest parse_completion_request(std::string_view body) {
   CompletionRequest r;
   const Json* prompt = field(j, "prompt");
   if (!prompt)
-    throw invalid_param("prompt", "Missing required parameter: 'prompt'.",
-                        "missing_required_parameter");
+    throw http::invalid_param("prompt", "Missing required parameter: 'prompt'.",
+                              "missing_required_parameter");
   r.options = parse_options(j, false);
   auto text = [](const std::string& s) { return PromptInput{true, s, {}}; };
   if (prompt->is_string()) {
     r.prompts.push_back(text(prompt->get<std::string>()));
   } else if (prompt->is_array()) {
     if (prompt->empty())
-      throw invalid_param("prompt", "Invalid 'prompt': empty array.", "empty_array");
+      throw http::invalid_param("prompt", "Invalid 'prompt': empty array.", "empty_array");
     if ((*prompt)[0].is_number()) {
       r.prompts.push_back(PromptInput{false, {}, parse_ids(*prompt, "prompt")});
     } else {
@@ -427,16 +432,17 @@ CompletionRequest parse_completion_request(std::string_view body) {
     throw wrong_type("prompt", "a string, an array of token ids, or an array of either", *prompt);
   }
   if (r.prompts.size() * static_cast<size_t>(r.options.n) > 256)
-    throw invalid_param("prompt", "Too many prompts x n in one request (at most 256 choices).");
+    throw http::invalid_param("prompt",
+                              "Too many prompts x n in one request (at most 256 choices).");
   r.echo = get_bool(j, "echo").value_or(false);
   if (auto lp = get_int(j, "logprobs", 0, 20)) r.logprobs = static_cast<int>(*lp);
   r.return_tokens_as_token_ids = get_bool(j, "return_tokens_as_token_ids").value_or(false);
   if (auto suffix = get_string(j, "suffix"); suffix && !suffix->empty())
-    throw invalid_param("suffix", "suffix is not supported by this model.",
-                        "unsupported_parameter");
+    throw http::invalid_param("suffix", "suffix is not supported by this model.",
+                              "unsupported_parameter");
   if (get_int(j, "best_of", 1, 128).value_or(1) != r.options.n && field(j, "best_of"))
-    throw invalid_param("best_of", "best_of other than n is not supported.",
-                        "unsupported_parameter");
+    throw http::invalid_param("best_of", "best_of other than n is not supported.",
+                              "unsupported_parameter");
   return r;
 }
 
@@ -448,8 +454,8 @@ TokenizeRequest parse_tokenize_request(std::string_view body) {
   } else if (field(j, "messages")) {
     r.messages = parse_messages(j, "messages");
   } else {
-    throw invalid_param("prompt", "Give 'prompt' (a string) or 'messages'.",
-                        "missing_required_parameter");
+    throw http::invalid_param("prompt", "Give 'prompt' (a string) or 'messages'.",
+                              "missing_required_parameter");
   }
   r.add_special_tokens = get_bool(j, "add_special_tokens").value_or(r.prompt.has_value());
   r.add_generation_prompt = get_bool(j, "add_generation_prompt").value_or(true);
@@ -461,8 +467,8 @@ DetokenizeRequest parse_detokenize_request(std::string_view body) {
   const Json j = parse_object(body);
   const Json* tokens = field(j, "tokens");
   if (!tokens)
-    throw invalid_param("tokens", "Missing required parameter: 'tokens'.",
-                        "missing_required_parameter");
+    throw http::invalid_param("tokens", "Missing required parameter: 'tokens'.",
+                              "missing_required_parameter");
   if (!tokens->is_array()) throw wrong_type("tokens", "an array of token ids", *tokens);
   return DetokenizeRequest{parse_ids(*tokens, "tokens")};
 }

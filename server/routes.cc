@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-#include "server/api_error.h"
+#include "http/api_error.h"
 #include "server/handlers.h"
 #include "server/openai_request.h"
 #include "server/openai_response.h"
@@ -11,29 +11,32 @@ namespace junction::server {
 
 void check_model(const ServingContext& c, const std::string& model) {
   if (model != c.model_name)
-    throw ApiError(404, "The model '" + model + "' does not exist or you do not have access to it.",
-                   "invalid_request_error", "model", "model_not_found");
+    throw http::ApiError(
+        404, "The model '" + model + "' does not exist or you do not have access to it.",
+        "invalid_request_error", "model", "model_not_found");
 }
 
-void handle_tokenize(const ServingContext& c, const HttpRequest& http, HttpResponder& out) {
+void handle_tokenize(const ServingContext& c, const http::HttpRequest& http,
+                     http::HttpResponder& out) {
   TokenizeRequest req = parse_tokenize_request(http.body);
   if (!c.tokenizer)
-    throw ApiError(400, "This model has no tokenizer.", "invalid_request_error", "",
-                   "no_tokenizer");
+    throw http::ApiError(400, "This model has no tokenizer.", "invalid_request_error", "",
+                         "no_tokenizer");
   std::vector<int32_t> ids;
   if (req.prompt) {
     ids = c.tokenizer->encode(*req.prompt, req.add_special_tokens);
   } else {
     if (!c.chat_template)
-      throw ApiError(400, "This model has no chat template.", "invalid_request_error", "messages");
+      throw http::ApiError(400, "This model has no chat template.", "invalid_request_error",
+                           "messages");
     std::string text;
     try {
       text = c.chat_template->render(req.messages, Json(), req.add_generation_prompt,
                                      req.chat_template_kwargs);
     } catch (const std::exception& e) {
-      throw ApiError(400,
-                     std::string("The chat template could not render these messages: ") + e.what(),
-                     "invalid_request_error", "messages");
+      throw http::ApiError(
+          400, std::string("The chat template could not render these messages: ") + e.what(),
+          "invalid_request_error", "messages");
     }
     ids = c.tokenizer->encode(text, req.add_special_tokens);
   }
@@ -41,29 +44,30 @@ void handle_tokenize(const ServingContext& c, const HttpRequest& http, HttpRespo
            dump({{"count", ids.size()}, {"max_model_len", c.n_ctx}, {"tokens", ids}}));
 }
 
-void handle_detokenize(const ServingContext& c, const HttpRequest& http, HttpResponder& out) {
+void handle_detokenize(const ServingContext& c, const http::HttpRequest& http,
+                       http::HttpResponder& out) {
   DetokenizeRequest req = parse_detokenize_request(http.body);
   if (!c.tokenizer)
-    throw ApiError(400, "This model has no tokenizer.", "invalid_request_error", "",
-                   "no_tokenizer");
+    throw http::ApiError(400, "This model has no tokenizer.", "invalid_request_error", "",
+                         "no_tokenizer");
   for (int32_t id : req.tokens)
     if (id >= c.vocab_size && id >= static_cast<int32_t>(c.tokenizer->vocab_size()))
-      throw invalid_param("tokens",
-                          "Token id " + std::to_string(id) + " is outside the vocabulary.",
-                          "invalid_token_id");
+      throw http::invalid_param("tokens",
+                                "Token id " + std::to_string(id) + " is outside the vocabulary.",
+                                "invalid_token_id");
   out.send(200, "application/json", dump({{"prompt", c.tokenizer->decode(req.tokens, false)}}));
 }
 
 namespace {
 
-void handle_models(const ServingContext& c, HttpResponder& out) {
+void handle_models(const ServingContext& c, http::HttpResponder& out) {
   Json model = {{"id", c.model_name},      {"object", "model"},    {"created", c.created},
                 {"owned_by", "junction"},  {"root", c.model_name}, {"parent", nullptr},
                 {"max_model_len", c.n_ctx}};
   out.send(200, "application/json", dump({{"object", "list"}, {"data", Json::array({model})}}));
 }
 
-bool authorized(const ServingContext& c, const HttpRequest& http) {
+bool authorized(const ServingContext& c, const http::HttpRequest& http) {
   if (c.api_key.empty()) return true;
   const std::string auth = http.header("authorization");
   const std::string want = "Bearer " + c.api_key;
@@ -73,7 +77,7 @@ bool authorized(const ServingContext& c, const HttpRequest& http) {
   return diff == 0;
 }
 
-void send_error(const ServingContext& c, HttpResponder& out, const ApiError& e) {
+void send_error(const ServingContext& c, http::HttpResponder& out, const http::ApiError& e) {
   std::vector<std::pair<std::string, std::string>> headers;
   if (e.status == 429) headers.emplace_back("Retry-After", "1");
   if (c.metrics) c.metrics->request_rejected(e.status);
@@ -82,16 +86,18 @@ void send_error(const ServingContext& c, HttpResponder& out, const ApiError& e) 
 
 }  // namespace
 
-HttpHandler make_router(const ServingContext& c) {
-  return [&c](const HttpRequest& http, HttpResponder& out) {
+http::HttpHandler make_router(const ServingContext& c) {
+  return [&c](const http::HttpRequest& http, http::HttpResponder& out) {
     try {
       const std::string& p = http.path;
       const bool get = http.method == "GET" || http.method == "HEAD";
       const bool post = http.method == "POST";
       if (p == "/health") {
-        if (!c.ready) throw ApiError(503, "The model is loading.", "server_error", "", "loading");
+        if (!c.ready)
+          throw http::ApiError(503, "The model is loading.", "server_error", "", "loading");
         if (c.draining)
-          throw ApiError(503, "The server is shutting down.", "server_error", "", "shutting_down");
+          throw http::ApiError(503, "The server is shutting down.", "server_error", "",
+                               "shutting_down");
         out.send(200, "application/json", "{}");
         return;
       }
@@ -100,9 +106,10 @@ HttpHandler make_router(const ServingContext& c) {
         return;
       }
       if (!authorized(c, http))
-        throw ApiError(401, "Incorrect API key provided.", "authentication_error", "",
-                       "invalid_api_key");
-      if (!c.ready) throw ApiError(503, "The model is loading.", "server_error", "", "loading");
+        throw http::ApiError(401, "Incorrect API key provided.", "authentication_error", "",
+                             "invalid_api_key");
+      if (!c.ready)
+        throw http::ApiError(503, "The model is loading.", "server_error", "", "loading");
       if ((p == "/v1/models" || p == "/models") && get) return handle_models(c, out);
       if (p.starts_with("/v1/models/") && get) {
         check_model(c, p.substr(11));
@@ -116,24 +123,26 @@ HttpHandler make_router(const ServingContext& c) {
       const bool known = p == "/v1/chat/completions" || p == "/v1/completions" ||
                          p == "/tokenize" || p == "/detokenize";
       if (known && !post)
-        throw ApiError(405, "Method " + http.method + " is not allowed on " + p + "; use POST.",
-                       "invalid_request_error");
+        throw http::ApiError(405,
+                             "Method " + http.method + " is not allowed on " + p + "; use POST.",
+                             "invalid_request_error");
       if (!known)
-        throw ApiError(404, "Unknown request URL: " + http.method + " " + p + ".",
-                       "invalid_request_error", "", "unknown_url");
+        throw http::ApiError(404, "Unknown request URL: " + http.method + " " + p + ".",
+                             "invalid_request_error", "", "unknown_url");
       const std::string type = http.header("content-type");
       if (!type.empty() && type.find("json") == std::string::npos)
-        throw ApiError(415, "Content-Type must be application/json.", "invalid_request_error");
+        throw http::ApiError(415, "Content-Type must be application/json.",
+                             "invalid_request_error");
       if (p == "/v1/chat/completions") return handle_chat_completions(c, http, out);
       if (p == "/v1/completions") return handle_completions(c, http, out);
       if (p == "/tokenize") return handle_tokenize(c, http, out);
       return handle_detokenize(c, http, out);
-    } catch (const ApiError& e) {
+    } catch (const http::ApiError& e) {
       send_error(c, out, e);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "junction serve: internal error on %s: %s\n", http.path.c_str(),
                    e.what());
-      send_error(c, out, ApiError(500, "Internal server error.", "server_error"));
+      send_error(c, out, http::ApiError(500, "Internal server error.", "server_error"));
     }
   };
 }

@@ -2,12 +2,12 @@
 // unexpected exception) into an OpenAI-style error response, 429s with Retry-After.
 #pragma once
 
-#include "server/http_server.h"
+#include "http/http_server.h"
 #include "server/serving_context.h"
 
 namespace junction::server {
 
 // The HttpHandler of `junction serve`; `context` must outlive the returned function.
-HttpHandler make_router(const ServingContext& context);
+http::HttpHandler make_router(const ServingContext& context);
 
 }  // namespace junction::server

@@ -11,11 +11,11 @@
 #include <string>
 #include <vector>
 
+#include "chat/chat_template.h"
 #include "engine/engine_loop.h"
 #include "engine/json_constraint.h"
 #include "engine/sampler.h"
 #include "server/metrics.h"
-#include "tokenizer/chat/chat_template.h"
 #include "tokenizer/tokenizer.h"
 
 namespace junction::server {

@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "tokenizer/chat/chat_template.h"
+#include "chat/chat_template.h"
 
 namespace junction::chat {
 namespace {

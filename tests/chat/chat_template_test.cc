@@ -6,9 +6,9 @@
 #include <filesystem>
 #include <fstream>
 
+#include "chat/chat_template.h"
+#include "chat/template_source.h"
 #include "core/error.h"
-#include "tokenizer/chat/chat_template.h"
-#include "tokenizer/chat/template_source.h"
 
 namespace junction::chat {
 namespace {

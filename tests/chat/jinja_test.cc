@@ -3,7 +3,7 @@
 // controls, HF's tojson) and Python's str()/repr() of values, worked out by hand.
 #include <gtest/gtest.h>
 
-#include "tokenizer/jinja/template.h"
+#include "chat/jinja/template.h"
 
 namespace junction::jinja {
 namespace {

@@ -5,7 +5,7 @@
 
 #include <random>
 
-#include "tokenizer/chat/output_parser.h"
+#include "chat/output_parser.h"
 
 namespace junction::chat {
 namespace {

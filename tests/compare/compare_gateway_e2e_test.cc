@@ -11,7 +11,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "pull/http_client.h"
+#include "http/http_client.h"
 #include "tests/support/serve_process.h"
 
 namespace junction::compare {
@@ -27,9 +27,9 @@ const std::string kModel = kTestData + "/models/qwen3-e2e-bf16";
 
 // A client key with credits from the gateway's admin API.
 std::string new_client_key(const std::string& gateway_url, const std::string& admin_key) {
-  pull::HttpClientOptions o;
+  http::HttpClientOptions o;
   o.allow_plain_http = true;
-  pull::HttpClient client(o);
+  http::HttpClient client(o);
   auto [head, body] =
       client.post_text(gateway_url + "/admin/keys", {{"Authorization", "Bearer " + admin_key}},
                        R"({"name":"compare-test","credits":100})", "application/json");

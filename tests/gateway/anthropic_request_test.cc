@@ -8,7 +8,7 @@
 #include "gateway/anthropic_response.h"
 #include "gateway/anthropic_stream.h"
 
-#include "server/api_error.h"
+#include "http/api_error.h"
 
 namespace junction::gateway {
 namespace {
@@ -22,7 +22,7 @@ Json translate(const Json& body, bool stream = false, int64_t default_max = 4096
 std::string error_param(const Json& body) {
   try {
     translate(body);
-  } catch (const server::ApiError& e) {
+  } catch (const http::ApiError& e) {
     EXPECT_EQ(e.status, 400);
     return e.param;
   }

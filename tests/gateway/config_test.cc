@@ -53,7 +53,7 @@ TEST(GatewayConfig, ParsesTheIssueExample) {
   EXPECT_EQ(c.providers[0].api_key, "sk-a");
   EXPECT_EQ(c.providers[0].line, 6);
   ASSERT_EQ(c.models.size(), 2u);
-  const ModelConfig& m = c.models[0];
+  const RoutedModel& m = c.models[0];
   EXPECT_EQ(m.aliases, std::vector<std::string>{"r1-8b"});
   EXPECT_EQ(m.context_length, 131072);
   EXPECT_DOUBLE_EQ(m.price.input_per_mtok, 0.05);

@@ -3,7 +3,7 @@
 // that hang, cut a stream in the middle, or flip between failing and working; two `junction
 // serve` engines on the tiny fixture model. The gateway runs in this process on port 0, once per
 // store: SQLite in a temp folder and PostgreSQL on a server the suite starts (every test runs
-// against both); clients are pull::HttpClient over loopback.
+// against both); clients are http::HttpClient over loopback.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -25,7 +25,7 @@
 #include <thread>
 
 #include "gateway/gateway.h"
-#include "pull/http_client.h"
+#include "http/http_client.h"
 #include "tests/support/child_process.h"
 #include "tests/support/loopback.h"
 #include "tests/support/nginx_server.h"
@@ -135,7 +135,7 @@ class FaultServer {
 
 struct Reply {
   int status = 0;
-  pull::HttpResponseHead head;
+  http::HttpResponseHead head;
   std::string body;
   Json json() const { return Json::parse(body.empty() ? head.error_body : body); }
 };
@@ -407,9 +407,9 @@ models:
     return "http://127.0.0.1:" + std::to_string(gateway().port()) + path;
   }
 
-  static pull::HttpClient& client() {
-    static thread_local pull::HttpClient c([] {
-      pull::HttpClientOptions o;
+  static http::HttpClient& client() {
+    static thread_local http::HttpClient c([] {
+      http::HttpClientOptions o;
       o.connect_timeout = o.read_timeout = 20s;
       return o;
     }());
@@ -429,7 +429,7 @@ models:
 
   // Streams a chat completion; the data payloads in order.
   std::vector<std::string> stream(const Json& body, const std::string& key,
-                                  pull::HttpResponseHead* head_out = nullptr) {
+                                  http::HttpResponseHead* head_out = nullptr) {
     std::vector<std::string> events;
     const auto head =
         client().post_lines(url("/v1/chat/completions"), {{"Authorization", "Bearer " + key}},
@@ -538,7 +538,7 @@ TEST_P(GatewayE2E, StreamPassesThroughWithUsageAndCost) {
   body["stream"] = true;
   body["stream_options"] = {{"include_usage", true}};
   body = only(body, {"openai-sse"});
-  pull::HttpResponseHead head;
+  http::HttpResponseHead head;
   const auto events = stream(body, key, &head);
   ASSERT_GE(events.size(), 3u);
   EXPECT_EQ(events.back(), "[DONE]");
@@ -578,7 +578,7 @@ TEST_P(GatewayE2E, FailoverBeforeFirstByte) {
   // Streams too: the 500 is retried before anything reached the client.
   Json body = only(chat("gpt-stream"), {"e500", "openai-sse"});
   body["stream"] = true;
-  pull::HttpResponseHead head;
+  http::HttpResponseHead head;
   const auto events = stream(body, key, &head);
   EXPECT_EQ(head.header("x-junction-provider"), "openai-sse");
   EXPECT_EQ(events.back(), "[DONE]");
@@ -603,7 +603,7 @@ TEST_P(GatewayE2E, MidStreamFailureEndsWithAnErrorEvent) {
   const auto [id, key] = new_key(1.0);
   Json body = chat("cutter");
   body["stream"] = true;
-  pull::HttpResponseHead head;
+  http::HttpResponseHead head;
   const auto events = stream(body, key, &head);
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(Json::parse(events[0])["choices"][0]["delta"]["content"], "Hel");
@@ -741,7 +741,7 @@ TEST_P(GatewayE2E, TwoEnginesServeChatAndStreamAndFailOver) {
   Json body = chat("tiny-chat", 4);
   body["stream"] = true;
   body["stream_options"] = {{"include_usage", true}};
-  pull::HttpResponseHead head;
+  http::HttpResponseHead head;
   const auto events = stream(body, key, &head);
   ASSERT_GE(events.size(), 3u);
   EXPECT_EQ(events.back(), "[DONE]");
@@ -873,7 +873,7 @@ TEST_P(GatewayE2E, AnthropicErrorsFailOverOrPassThroughAsOpenAIErrors) {
   // Streams fail over too.
   Json body = only(chat("claude-stream"), {"anthropic-529", "anthropic-sse"});
   body["stream"] = true;
-  pull::HttpResponseHead head;
+  http::HttpResponseHead head;
   const auto events = stream(body, key, &head);
   EXPECT_EQ(head.header("x-junction-provider"), "anthropic-sse");
   ASSERT_FALSE(events.empty());
@@ -894,7 +894,7 @@ TEST_P(GatewayE2E, AnthropicStreamIsTranslatedWithUsageAndCost) {
   Json body = only(chat("claude-stream"), {"anthropic-sse"});
   body["stream"] = true;
   body["stream_options"] = {{"include_usage", true}};
-  pull::HttpResponseHead head;
+  http::HttpResponseHead head;
   const auto events = stream(body, key, &head);
   const std::string request_id = head.header("x-request-id");
   // three deltas (the first with the role), finish, usage, [DONE]
@@ -948,7 +948,7 @@ TEST_P(GatewayE2E, AnthropicToolUseWholeAndStreamed) {
 
   body["model"] = "claude-tools-stream";
   body["stream"] = true;
-  pull::HttpResponseHead head;
+  http::HttpResponseHead head;
   const auto events = stream(body, key, &head);
   const StreamedChat c = collect(events, head.header("x-request-id"));
   EXPECT_TRUE(c.done);
@@ -976,7 +976,7 @@ TEST_P(GatewayE2E, AnthropicThinkingBecomesReasoningContent) {
 
   body["model"] = "claude-thinking-stream";
   body["stream"] = true;
-  pull::HttpResponseHead head;
+  http::HttpResponseHead head;
   const auto events = stream(body, key, &head);
   const StreamedChat c = collect(events, head.header("x-request-id"));
   EXPECT_EQ(c.reasoning, "27 * 453 = 27 * 400 + 27 * 53 = 10800 + 1431 = 12231.");
@@ -992,7 +992,7 @@ TEST_P(GatewayE2E, AnthropicErrorEventMidStreamKeepsTheContract) {
   const auto [id, key] = new_key(1.0);
   Json body = chat("claude-overloaded");
   body["stream"] = true;
-  pull::HttpResponseHead head;
+  http::HttpResponseHead head;
   const auto events = stream(body, key, &head);
   ASSERT_EQ(events.size(), 2u);  // "Hel", the error event; no [DONE]
   EXPECT_EQ(Json::parse(events[0])["choices"][0]["delta"]["content"], "Hel");
@@ -1010,7 +1010,7 @@ TEST_P(GatewayE2E, DeepSeekReasonerStreamPassesReasoningThrough) {
   Json body = chat("reasoner-stream", 64);
   body["stream"] = true;
   body["stream_options"] = {{"include_usage", true}};
-  pull::HttpResponseHead head;
+  http::HttpResponseHead head;
   const auto events = stream(body, key, &head);
   const StreamedChat c = collect(events, head.header("x-request-id"));
   EXPECT_TRUE(c.done);

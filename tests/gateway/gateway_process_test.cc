@@ -24,7 +24,7 @@
 #include "core/error.h"
 #include "gateway/postgres_store.h"
 #include "gateway/sqlite_store.h"
-#include "pull/http_client.h"
+#include "http/http_client.h"
 #include "tests/support/child_process.h"
 #include "tests/support/loopback.h"
 #include "tests/support/nginx_server.h"
@@ -130,10 +130,10 @@ class GatewayProcess : public ::testing::TestWithParam<std::string> {
         .dump();
   }
 
-  static pull::HttpClient client() {
-    pull::HttpClientOptions o;
+  static http::HttpClient client() {
+    http::HttpClientOptions o;
     o.connect_timeout = o.read_timeout = 10s;
-    return pull::HttpClient(o);
+    return http::HttpClient(o);
   }
 
   std::unique_ptr<Store> open_store_directly() const {
@@ -150,7 +150,7 @@ class GatewayProcess : public ::testing::TestWithParam<std::string> {
 
 TEST_P(GatewayProcess, EveryCompletedAnswerHasItsRecordAfterSigkill) {
   RunningGateway& first = start_gateway();
-  pull::HttpClient admin = client();
+  http::HttpClient admin = client();
   const NanoUsd granted = 1'000'000'000;  // $1: far more than the load spends
   const auto [key_id, key] = create_key(first, 1.0);
   const std::string body = chat_body();
@@ -160,7 +160,7 @@ TEST_P(GatewayProcess, EveryCompletedAnswerHasItsRecordAfterSigkill) {
   std::vector<std::thread> threads;
   for (int t = 0; t < 32; ++t)
     threads.emplace_back([&] {
-      pull::HttpClient c = client();
+      http::HttpClient c = client();
       while (!stop) {
         ++sent;
         try {

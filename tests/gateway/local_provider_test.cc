@@ -12,7 +12,7 @@
 #include <sstream>
 #include <thread>
 
-#include "pull/http_client.h"
+#include "http/http_client.h"
 #include "tests/support/serve_process.h"
 
 namespace junction {
@@ -68,9 +68,9 @@ TEST(LocalProvider, GatewayStartsSupervisesAndStopsItsEngine) {
     ASSERT_EQ(kids.size(), 1u) << "one engine child";
     engine = kids[0];
 
-    pull::HttpClientOptions o;
+    http::HttpClientOptions o;
     o.connect_timeout = o.read_timeout = 30s;
-    pull::HttpClient client(o);
+    http::HttpClient client(o);
     auto post = [&](const std::string& path, const Json& body, const std::string& key) {
       return client.post_text(gateway.url() + path, {{"Authorization", "Bearer " + key}},
                               body.dump(), "application/json");

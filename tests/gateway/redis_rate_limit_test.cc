@@ -21,7 +21,7 @@
 #include <thread>
 
 #include "gateway/redis_rate_limiter.h"
-#include "pull/http_client.h"
+#include "http/http_client.h"
 #include "tests/support/loopback.h"
 
 extern char** environ;
@@ -204,9 +204,9 @@ TEST_F(RedisRateLimit, TwoGatewayProcessesHoldAKeysRpmTogether) {
   ASSERT_GT(port_a, 0);
   const int port_b = start_gateway(1);
   ASSERT_GT(port_b, 0);
-  pull::HttpClientOptions o;
+  http::HttpClientOptions o;
   o.connect_timeout = o.read_timeout = 10s;
-  pull::HttpClient http(o);
+  http::HttpClient http(o);
   auto [head, body] =
       http.post_text("http://127.0.0.1:" + std::to_string(port_a) + "/admin/keys",
                      {{"Authorization", "Bearer admin"}},

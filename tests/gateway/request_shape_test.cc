@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "server/api_error.h"
+#include "http/api_error.h"
 
 namespace junction::gateway {
 namespace {
@@ -43,15 +43,15 @@ TEST(RequestShape, CompletionsWithTokenIds) {
 }
 
 TEST(RequestShape, Errors) {
-  EXPECT_THROW(read_request_shape(Json::parse(R"({"messages": []})"), true), server::ApiError);
-  EXPECT_THROW(read_request_shape(Json::parse(R"({"model": "m"})"), true), server::ApiError);
+  EXPECT_THROW(read_request_shape(Json::parse(R"({"messages": []})"), true), http::ApiError);
+  EXPECT_THROW(read_request_shape(Json::parse(R"({"model": "m"})"), true), http::ApiError);
   EXPECT_THROW(
       read_request_shape(Json::parse(R"({"model": "m", "messages": [], "max_tokens": -1})"), true),
-      server::ApiError);
+      http::ApiError);
   EXPECT_THROW(
       read_request_shape(
           Json::parse(R"({"model": "m", "messages": [], "provider": {"sort": "x"}})"), true),
-      server::ApiError);
+      http::ApiError);
 }
 
 TEST(RequestShape, UpstreamBodyReplacesModelAndForcesUsage) {

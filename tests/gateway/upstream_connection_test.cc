@@ -166,7 +166,7 @@ TEST(UpstreamConnection, FirstByteAndStallTimeouts) {
   try {
     client.post_json(p, "/chat/completions", "{}");
     FAIL() << "no timeout";
-  } catch (const pull::NetworkError& e) {
+  } catch (const http::NetworkError& e) {
     EXPECT_NE(std::string(e.what()).find("timed out"), std::string::npos) << e.what();
   }
   const auto waited = std::chrono::steady_clock::now() - t0;
@@ -176,7 +176,7 @@ TEST(UpstreamConnection, FirstByteAndStallTimeouts) {
   try {
     client.post_json(p, "/chat/completions", "{}");
     FAIL() << "no stall timeout";
-  } catch (const pull::NetworkError& e) {
+  } catch (const http::NetworkError& e) {
     EXPECT_NE(std::string(e.what()).find("timed out"), std::string::npos) << e.what();
   }
 }

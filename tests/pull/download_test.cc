@@ -180,9 +180,9 @@ class PullFromNginx : public ::testing::Test {
     settings.endpoint = ep.empty() ? endpoint() : ep;
     settings.token = token;
     settings.cache_root = cache_;
-    HttpClientOptions options;
+    http::HttpClientOptions options;
     options.connect_timeout = options.read_timeout = std::chrono::seconds(5);
-    HttpClient http(options);
+    http::HttpClient http(options);
     std::FILE* log = std::tmpfile();
     ProgressReporter progress(log, /*terminal=*/false);
     Downloader downloader(http, settings, progress);

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "model/memory_footprint.h"
-#include "model/quantize_model.h"
+#include "quantize/quantize_model.h"
 
 namespace junction {
 namespace {

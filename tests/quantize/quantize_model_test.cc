@@ -21,9 +21,9 @@
 #include "formats/gguf.h"
 #include "formats/safetensors.h"
 #include "kernels/ops.h"
-#include "model/hf_gguf_metadata.h"
 #include "model/model.h"
-#include "model/quantize_model.h"
+#include "quantize/hf_gguf_metadata.h"
+#include "quantize/quantize_model.h"
 
 namespace junction {
 namespace {

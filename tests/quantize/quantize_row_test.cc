@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "kernels/quant/quant_ref.h"
-#include "kernels/quant/quantize.h"
+#include "quantize/quantize_row.h"
 
 namespace junction::quant {
 namespace {

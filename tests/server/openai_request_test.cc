@@ -2,19 +2,19 @@
 
 #include <gtest/gtest.h>
 
-#include "server/api_error.h"
+#include "http/api_error.h"
 
 namespace junction::server {
 namespace {
 
-ApiError error_of(std::string_view body) {
+http::ApiError error_of(std::string_view body) {
   try {
     parse_chat_request(body);
-  } catch (const ApiError& e) {
+  } catch (const http::ApiError& e) {
     return e;
   }
   ADD_FAILURE() << "no error for " << body;
-  return ApiError(0, "");
+  return http::ApiError(0, "");
 }
 
 TEST(OpenAiRequest, ChatFields) {
@@ -96,10 +96,11 @@ TEST(OpenAiRequest, CompletionPrompts) {
   ASSERT_EQ(r.prompts.size(), 2u);
   EXPECT_TRUE(r.prompts[0].is_text);
   EXPECT_EQ(r.prompts[1].ids, (std::vector<int32_t>{4, 5}));
-  EXPECT_THROW(parse_completion_request(R"({"model":"m","prompt":[-1]})"), ApiError);
-  EXPECT_THROW(parse_completion_request(R"({"model":"m","prompt":"a","logprobs":21})"), ApiError);
-  EXPECT_THROW(parse_completion_request(R"({"model":"m","prompt":{}})"), ApiError);
-  EXPECT_THROW(parse_completion_request(R"({"model":"m"})"), ApiError);
+  EXPECT_THROW(parse_completion_request(R"({"model":"m","prompt":[-1]})"), http::ApiError);
+  EXPECT_THROW(parse_completion_request(R"({"model":"m","prompt":"a","logprobs":21})"),
+               http::ApiError);
+  EXPECT_THROW(parse_completion_request(R"({"model":"m","prompt":{}})"), http::ApiError);
+  EXPECT_THROW(parse_completion_request(R"({"model":"m"})"), http::ApiError);
 }
 
 TEST(OpenAiRequest, TokenizeShapes) {
@@ -110,11 +111,11 @@ TEST(OpenAiRequest, TokenizeShapes) {
   EXPECT_FALSE(t.prompt.has_value());
   EXPECT_FALSE(t.add_special_tokens);
   EXPECT_EQ(parse_detokenize_request(R"({"tokens":[1,2]})").tokens, (std::vector<int32_t>{1, 2}));
-  EXPECT_THROW(parse_detokenize_request(R"({"tokens":"x"})"), ApiError);
+  EXPECT_THROW(parse_detokenize_request(R"({"tokens":"x"})"), http::ApiError);
 }
 
 TEST(OpenAiRequest, ErrorJsonShape) {
-  const auto j = nlohmann::json::parse(invalid_param("n", "bad").to_json());
+  const auto j = nlohmann::json::parse(http::invalid_param("n", "bad").to_json());
   EXPECT_EQ(j["error"]["message"], "bad");
   EXPECT_EQ(j["error"]["type"], "invalid_request_error");
   EXPECT_EQ(j["error"]["param"], "n");

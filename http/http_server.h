@@ -1,0 +1,80 @@
+// The HTTP/1.1 listener (Boost.Beast over Asio): accepts on one address, reads each request
+// with size limits, hands it to a Handler and writes what the handler sends, keep-alive
+// included. One thread per connection with blocking I/O (bounded by max_connections): a
+// handler may block while it waits for the engine, and a streaming response writes chunked
+// Server-Sent Events as tokens come. Knows nothing of OpenAI or the engine.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+namespace junction::http {
+
+struct HttpRequest {
+  std::string method;  // "GET", "POST", ...
+  std::string path;    // target without the query string
+  std::string query;
+  std::map<std::string, std::string> headers;  // names lowercased
+  std::string body;
+
+  std::string header(const std::string& lowercase_name) const {
+    auto it = headers.find(lowercase_name);
+    return it == headers.end() ? std::string() : it->second;
+  }
+};
+
+// How a handler answers: once with send(), or as a stream (start_stream, write..., end).
+class HttpResponder {
+ public:
+  virtual ~HttpResponder() = default;
+  virtual void send(int status, std::string_view content_type, std::string body,
+                    const std::vector<std::pair<std::string, std::string>>& headers = {}) = 0;
+  // Starts a chunked response. write() returns false once the client is gone.
+  virtual bool start_stream(
+      int status, std::string_view content_type,
+      const std::vector<std::pair<std::string, std::string>>& headers = {}) = 0;
+  virtual bool write(std::string_view data) = 0;
+  virtual void end() = 0;
+  // True if the client closed its side (polled while a handler waits for the engine).
+  virtual bool peer_closed() = 0;
+};
+
+using HttpHandler = std::function<void(const HttpRequest&, HttpResponder&)>;
+
+struct HttpOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;  // 0: any free port (see HttpServer::port)
+  int64_t max_body_bytes = 16 << 20;
+  int64_t max_header_bytes = 64 << 10;
+  int max_connections = 512;
+  int idle_timeout_s = 120;  // keep-alive connections idle longer are closed
+};
+
+class HttpServer {
+ public:
+  // Binds and listens at once (throws junction::Error if it cannot).
+  HttpServer(HttpOptions options, HttpHandler handler);
+  ~HttpServer();
+
+  uint16_t port() const;
+  // Accepts connections until stop(); call from one thread.
+  void run();
+  // Stops accepting; connections finish their current request and close. Thread-safe.
+  void stop();
+  // Closes every connection still open (after the engine has drained) and joins their threads.
+  void close_connections();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace junction::http

@@ -1,0 +1,306 @@
+#include "quantize/hf_gguf_metadata.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <sstream>
+
+#include "core/error.h"
+#include "formats/gguf_writer.h"
+
+namespace junction {
+namespace {
+
+using json = nlohmann::json;
+
+json read_json_file(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) throw Error("cannot read " + path.string());
+  try {
+    return json::parse(in);
+  } catch (const json::exception& e) {
+    throw Error(path.string() + ": " + e.what());
+  }
+}
+
+// gguf-py's Metadata.id_to_title: words split on '-' and spaces; all-lowercase words that are
+// not version numbers are title-cased the way Python's str.title() does it.
+std::string id_to_title(const std::string& id) {
+  std::string spaced = id;
+  for (char& c : spaced)
+    if (c == '-') c = ' ';
+  std::istringstream words(spaced);
+  std::string word, out;
+  static const std::regex version(R"(^(v\d+(?:\.\d+)*|\d.*)$)");
+  while (words >> word) {
+    bool has_upper = false, has_lower = false;
+    for (unsigned char c : word) {
+      has_upper |= std::isupper(c) != 0;
+      has_lower |= std::islower(c) != 0;
+    }
+    if (has_lower && !has_upper && !std::regex_match(word, version)) {
+      bool in_word = false;  // str.title(): a letter after a non-letter starts a word
+      for (char& c : word) {
+        const unsigned char u = static_cast<unsigned char>(c);
+        if (std::isalpha(u)) {
+          c = static_cast<char>(in_word ? std::tolower(u) : std::toupper(u));
+          in_word = true;
+        } else {
+          in_word = false;
+        }
+      }
+    }
+    if (!out.empty()) out += ' ';
+    out += word;
+  }
+  return out;
+}
+
+// gguf.TokenType
+enum TokenType : int32_t { kNormal = 1, kControl = 3, kUserDefined = 4, kUnused = 5 };
+
+bool looks_special(const std::string& t) {
+  auto starts = [&](const std::string& p) { return t.rfind(p, 0) == 0; };
+  auto ends = [&](const std::string& s) {
+    return t.size() >= s.size() && t.compare(t.size() - s.size(), s.size(), s) == 0;
+  };
+  return t == "<pad>" || t == "<mask>" || t == "<2mass>" || t == "[@BOS@]" ||
+         (starts("<|") && ends("|>")) || (starts("<\xef\xbd\x9c") && ends("\xef\xbd\x9c>")) ||
+         (starts("<unused") && ends(">"));
+}
+
+}  // namespace
+
+std::string gguf_architecture(const std::string& model_type) {
+  if (model_type == "qwen3" || model_type == "qwen2") return model_type;
+  if (model_type == "llama" || model_type == "mistral") return "llama";
+  throw Error("converting '" + model_type +
+              "' models to GGUF is not supported (qwen3, qwen2, llama, mistral are)");
+}
+
+std::string gguf_tensor_name(const std::string& hf) {
+  static const std::map<std::string, std::string> top = {
+      {"model.embed_tokens.weight", "token_embd.weight"},
+      {"lm_head.weight", "output.weight"},
+      {"model.norm.weight", "output_norm.weight"},
+  };
+  if (auto it = top.find(hf); it != top.end()) return it->second;
+  static const std::map<std::string, std::string> layer = {
+      {"input_layernorm", "attn_norm"},    {"self_attn.q_proj", "attn_q"},
+      {"self_attn.k_proj", "attn_k"},      {"self_attn.v_proj", "attn_v"},
+      {"self_attn.o_proj", "attn_output"}, {"self_attn.q_norm", "attn_q_norm"},
+      {"self_attn.k_norm", "attn_k_norm"}, {"post_attention_layernorm", "ffn_norm"},
+      {"mlp.gate_proj", "ffn_gate"},       {"mlp.up_proj", "ffn_up"},
+      {"mlp.down_proj", "ffn_down"},
+  };
+  static const std::regex pattern(R"(^model\.layers\.(\d+)\.(.+)\.(weight|bias)$)");
+  std::smatch m;
+  if (!std::regex_match(hf, m, pattern)) return {};
+  const auto it = layer.find(m[2].str());
+  if (it == layer.end()) return {};
+  return "blk." + m[1].str() + "." + it->second + "." + m[3].str();
+}
+
+std::string gguf_size_label(uint64_t n_params) {
+  const double n = static_cast<double>(n_params);
+  double scaled;
+  const char* suffix;
+  if (n > 1e12) {
+    scaled = n * 1e-12, suffix = "T";
+  } else if (n > 1e9) {
+    scaled = n * 1e-9, suffix = "B";
+  } else if (n > 1e6) {
+    scaled = n * 1e-6, suffix = "M";
+  } else {
+    scaled = n * 1e-3, suffix = "K";
+  }
+  // Two significant digits at least: digits of the rounded integer part, leading zeros dropped.
+  std::string whole = std::to_string(static_cast<long long>(std::nearbyint(scaled)));
+  whole.erase(0, whole.find_first_not_of('0') == std::string::npos ? whole.size()
+                                                                   : whole.find_first_not_of('0'));
+  const int decimals = std::max(2 - static_cast<int>(whole.size()), 0);
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%.*f%s", decimals, scaled, suffix);
+  return buf;
+}
+
+GgufMetadata hf_model_metadata(const std::string& model_dir, uint64_t n_params) {
+  const std::filesystem::path dir(model_dir);
+  const json c = read_json_file(dir / "config.json");
+  const std::string model_type = c.value("model_type", "");
+  const std::string arch = gguf_architecture(model_type);
+  const std::string p = arch + ".";
+  GgufMetadata m;
+  m.emplace_back("general.architecture", gguf_string(arch));
+  m.emplace_back("general.type", gguf_string("model"));
+  std::string folder = std::filesystem::absolute(dir).lexically_normal().filename().string();
+  if (folder.empty())
+    folder = std::filesystem::absolute(dir).lexically_normal().parent_path().filename().string();
+  m.emplace_back("general.name", gguf_string(id_to_title(folder)));
+  m.emplace_back("general.size_label", gguf_string(gguf_size_label(n_params)));
+
+  auto u32 = [&](const char* hf_key, const std::string& key) {
+    if (c.contains(hf_key) && c[hf_key].is_number_integer())
+      m.emplace_back(p + key, gguf_uint32(c[hf_key].get<uint32_t>()));
+  };
+  auto f32 = [&](const char* hf_key, const std::string& key) {
+    if (c.contains(hf_key) && c[hf_key].is_number())
+      m.emplace_back(p + key, gguf_float32(c[hf_key].get<float>()));
+  };
+  u32("num_hidden_layers", "block_count");
+  u32("max_position_embeddings", "context_length");
+  u32("hidden_size", "embedding_length");
+  u32("intermediate_size", "feed_forward_length");
+  u32("num_attention_heads", "attention.head_count");
+  u32("num_key_value_heads", "attention.head_count_kv");
+  f32("rope_theta", "rope.freq_base");
+  f32("rms_norm_eps", "attention.layer_norm_rms_epsilon");
+  if (c.contains("head_dim") && c["head_dim"].is_number_integer()) {
+    u32("head_dim", "attention.key_length");
+    u32("head_dim", "attention.value_length");
+  }
+  if (arch == "llama") {  // LlamaModel adds the vocabulary size and the rotary dimensions
+    u32("vocab_size", "vocab_size");
+    const int64_t rope_dim =
+        c.contains("head_dim") && c["head_dim"].is_number_integer()
+            ? c["head_dim"].get<int64_t>()
+            : c.at("hidden_size").get<int64_t>() / c.at("num_attention_heads").get<int64_t>();
+    m.emplace_back(p + "rope.dimension_count", gguf_uint32(static_cast<uint32_t>(rope_dim)));
+  }
+  if (c.contains("rope_scaling") && c["rope_scaling"].is_object()) {
+    const json& r = c["rope_scaling"];
+    const std::string type = r.value("rope_type", r.value("type", ""));
+    if (type == "yarn" || type == "linear") {
+      m.emplace_back(p + "rope.scaling.type", gguf_string(type));
+      m.emplace_back(p + "rope.scaling.factor", gguf_float32(r.value("factor", 1.0f)));
+      if (type == "yarn" && r.contains("original_max_position_embeddings"))
+        m.emplace_back(p + "rope.scaling.original_context_length",
+                       gguf_uint32(r["original_max_position_embeddings"].get<uint32_t>()));
+    }
+  }
+  return m;
+}
+
+GgufMetadata hf_tokenizer_metadata(const std::string& model_dir) {
+  const std::filesystem::path dir(model_dir);
+  GgufMetadata m;
+  if (!std::filesystem::exists(dir / "tokenizer.json")) return m;
+  const json tok = read_json_file(dir / "tokenizer.json");
+  const json config = read_json_file(dir / "config.json");
+  const json tc = std::filesystem::exists(dir / "tokenizer_config.json")
+                      ? read_json_file(dir / "tokenizer_config.json")
+                      : json::object();
+  const json& model = tok.at("model");
+  if (model.value("type", "") != "BPE") return m;  // SentencePiece vocabularies are not converted
+  const std::string model_type = config.value("model_type", "");
+
+  // id -> token over the model vocabulary and the added tokens.
+  std::map<int64_t, std::string> by_id;
+  for (const auto& [text, id] : model.at("vocab").items()) by_id[id.get<int64_t>()] = text;
+  std::map<int64_t, bool> added_special;  // id -> marked special
+  const json added = tok.value("added_tokens", json::array());
+  for (const auto& a : added) {
+    by_id[a.at("id").get<int64_t>()] = a.at("content").get<std::string>();
+    added_special[a.at("id").get<int64_t>()] = a.value("special", false);
+  }
+  const int64_t n_vocab = config.value("vocab_size", static_cast<int64_t>(by_id.size()));
+  std::vector<std::string> tokens;
+  std::vector<int32_t> types;
+  tokens.reserve(n_vocab);
+  types.reserve(n_vocab);
+  for (int64_t id = 0; id < n_vocab; ++id) {
+    auto it = by_id.find(id);
+    if (it == by_id.end()) {
+      tokens.push_back("[PAD" + std::to_string(id) + "]");
+      types.push_back(kUnused);
+      continue;
+    }
+    std::string text = it->second;
+    auto sp = added_special.find(id);
+    if (sp == added_special.end()) {
+      types.push_back(kNormal);
+    } else if (sp->second || looks_special(text)) {
+      types.push_back(kControl);
+    } else {
+      for (size_t pos; (pos = text.find("\xe2\x96\x81")) != std::string::npos;)
+        text.replace(pos, 3, " ");
+      types.push_back(kUserDefined);
+    }
+    tokens.push_back(std::move(text));
+  }
+  std::vector<std::string> merges;
+  for (const auto& merge : model.value("merges", json::array()))
+    merges.push_back(merge.is_string()
+                         ? merge.get<std::string>()
+                         : merge.at(0).get<std::string>() + " " + merge.at(1).get<std::string>());
+
+  m.emplace_back("tokenizer.ggml.model", gguf_string("gpt2"));
+  m.emplace_back("tokenizer.ggml.pre",
+                 gguf_string(model_type == "qwen2" || model_type == "qwen3" ? "qwen2" : "default"));
+  m.emplace_back("tokenizer.ggml.tokens", gguf_string_array(tokens));
+  m.emplace_back("tokenizer.ggml.token_type", gguf_int32_array(types));
+  if (!merges.empty()) m.emplace_back("tokenizer.ggml.merges", gguf_string_array(merges));
+
+  // Special ids: tokenizer_config's *_token strings looked up among the added tokens first, then
+  // config.json's *_token_id for those still missing (gguf-py's SpecialVocab).
+  static const std::vector<std::pair<std::string, std::string>> kinds = {
+      {"bos", "bos_token_id"},       {"eos", "eos_token_id"}, {"unk", "unknown_token_id"},
+      {"sep", "seperator_token_id"},  // sic: gguf-py's key
+      {"pad", "padding_token_id"},   {"cls", "cls_token_id"}, {"mask", "mask_token_id"},
+  };
+  std::map<std::string, int64_t> found;
+  std::vector<std::string> order;
+  for (const auto& [kind, key] : kinds) {
+    const json entry = tc.value(kind + "_token", json());
+    std::string content;
+    if (entry.is_string())
+      content = entry.get<std::string>();
+    else if (entry.is_object() && entry.contains("content") && entry["content"].is_string())
+      content = entry["content"];
+    else
+      continue;
+    for (const auto& a : added) {
+      if (a.value("content", "") == content) {
+        found[kind] = a.at("id").get<int64_t>();
+        order.push_back(kind);
+        break;
+      }
+    }
+  }
+  for (const auto& [kind, key] : kinds) {
+    if (found.count(kind)) continue;
+    const json id = config.value(kind + "_token_id", json());
+    const json& one = id.is_array() && !id.empty() ? id[0] : id;
+    if (!one.is_number_integer() || one.get<int64_t>() < 0 || one.get<int64_t>() >= n_vocab)
+      continue;
+    found[kind] = one.get<int64_t>();
+    order.push_back(kind);
+  }
+  for (const auto& kind : order) {
+    for (const auto& [k, key] : kinds)
+      if (k == kind)
+        m.emplace_back("tokenizer.ggml." + key, gguf_uint32(static_cast<uint32_t>(found[kind])));
+  }
+  for (const auto& [kind, key] : kinds) {
+    const std::string add = "add_" + kind + "_token";
+    if (tc.contains(add) && tc[add].is_boolean())
+      m.emplace_back("tokenizer.ggml." + add, gguf_bool(tc[add].get<bool>()));
+  }
+  if (tc.contains("chat_template") && tc["chat_template"].is_string())
+    m.emplace_back("tokenizer.chat_template", gguf_string(tc["chat_template"].get<std::string>()));
+  else if (std::filesystem::exists(dir / "chat_template.jinja")) {
+    std::ifstream in(dir / "chat_template.jinja");
+    std::stringstream s;
+    s << in.rdbuf();
+    m.emplace_back("tokenizer.chat_template", gguf_string(s.str()));
+  }
+  return m;
+}
+
+}  // namespace junction
