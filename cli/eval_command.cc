@@ -10,7 +10,6 @@
 #include <fstream>
 #include <memory>
 #include <sstream>
-#include <thread>
 
 #include "cli/commands.h"
 #include "core/error.h"
@@ -24,7 +23,7 @@ namespace {
 
 struct EvalCliOptions {
   std::string endpoint, model, tasks, data, mode = "loglikelihood", api_key, out, samples;
-  std::string model_path, tokenizer, judge_endpoint, judge_model, judge_api_key, python;
+  std::string model_path, isa, tokenizer, judge_endpoint, judge_model, judge_api_key, python;
   bool download = false;
   std::string download_mirror;
   int64_t limit = -1;
@@ -97,14 +96,11 @@ int run_eval_command(const EvalCliOptions& o) {
   const std::string api_key =
       !o.api_key.empty() ? o.api_key
                          : (std::getenv("OPENAI_API_KEY") ? std::getenv("OPENAI_API_KEY") : "");
-  const int threads = o.threads > 0
-                          ? o.threads
-                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   std::unique_ptr<eval::ScoringBackend> model;
   if (o.endpoint.empty()) {
     if (o.model_path.empty())
-      throw Error("give --endpoint URL (and --model NAME), or --model-path DIR");
-    model = std::make_unique<eval::LocalEngineBackend>(o.model_path, threads);
+      throw Error("give --endpoint URL (and --model NAME), or --model-path MODEL");
+    model = std::make_unique<eval::LocalEngineBackend>(o.model_path, o.threads, o.isa);
     options.model =
         o.model.empty() ? std::filesystem::path(o.model_path).filename().string() : o.model;
     options.concurrency = 1;  // one engine in process: requests queue on its mutex anyway
@@ -171,7 +167,11 @@ Command add_eval_command(CLI::App& app) {
   cmd->add_option("--out", o->out, "Result JSON");
   cmd->add_option("--samples", o->samples, "Per-document JSONL; an existing file is resumed");
   cmd->add_option("--model-path", o->model_path,
-                  "Model folder: in-process engine when no --endpoint; else its tokenizer");
+                  "Hugging Face folder, GGUF file or pulled model: the engine in process when no "
+                  "--endpoint; with one, the folder's tokenizer");
+  cmd->add_option("--isa", o->isa,
+                  "With --model-path: force a kernel level, avx512, avx2 or scalar (default: "
+                  "$JUNCTION_ISA, else the best this CPU runs)");
   cmd->add_option("--tokenizer", o->tokenizer,
                   "Folder with tokenizer.json (else the server's /tokenize)");
   cmd->add_option("--concurrency", o->concurrency, "Requests in flight (default 4)");

@@ -13,6 +13,7 @@
 #include "cli/commands.h"
 #include "model/quantize_model.h"
 #include "pull/progress.h"
+#include "session/open_model.h"
 
 namespace junction::cli {
 namespace {
@@ -46,7 +47,7 @@ int run_quantize(const QuantizeArgs& a) {
     reporter.advance(p.bytes_read - reported);
     reported = p.bytes_read;
   };
-  const QuantizeResult r = quantize_model(a.in, a.out, options);
+  const QuantizeResult r = quantize_model(session::resolve_model(a.in), a.out, options);
   if (begun) reporter.end();
   std::map<DType, std::pair<int, uint64_t>> by_type;  // tensors, bytes
   for (const auto& t : r.tensors) {
@@ -68,7 +69,8 @@ Command add_quantize_command(CLI::App& app) {
   auto args = std::make_shared<QuantizeArgs>();
   CLI::App* sub = app.add_subcommand(
       "quantize", "Convert a Hugging Face folder or GGUF file to a (quantized) GGUF");
-  sub->add_option("IN", args->in, "Hugging Face model folder or .gguf file")->required();
+  sub->add_option("IN", args->in, "Hugging Face model folder, .gguf file or pulled model")
+      ->required();
   sub->add_option("OUT", args->out, "GGUF file to write")->required();
   std::string names;
   for (auto n : quantize_target_names()) names += (names.empty() ? "" : "|") + std::string(n);
