@@ -1,8 +1,9 @@
 // Stop strings over streamed text, the one implementation: the server's choices
 // (server/choice_run.cc) and in-process eval generation (eval/local_engine_backend.cc). Text
-// arrives piece by piece; what could still be the start of a stop string is held back, so
-// nothing after a stop string is ever released, and the text ends just before the first one
-// (the earliest in the text). Released text never ends inside a UTF-8 sequence it holds back.
+// arrives piece by piece; its last (longest stop string - 1) bytes, which could still begin a
+// stop string, are held back, so nothing after a stop string is ever released, and the text
+// ends just before the first one (the earliest in the text). Released text never ends inside a
+// UTF-8 sequence.
 #pragma once
 
 #include <string>
