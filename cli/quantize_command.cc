@@ -32,7 +32,7 @@ int run_quantize(const QuantizeArgs& a) {
   QuantizeOptions options;
   options.type = a.type;
   options.tokenizer_from = a.tokenizer_from;
-  options.n_threads = a.threads;
+  options.n_threads = a.threads > 0 ? a.threads : session::default_thread_count();
   const bool terminal = ::isatty(STDERR_FILENO) == 1;
   // Log lines read "quantize type=q4_k_m file=OUT bytes=..." (bytes: input tensors done).
   pull::ProgressReporter reporter(stderr, terminal, terminal_width(), std::chrono::seconds(5),
