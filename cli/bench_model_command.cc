@@ -18,6 +18,7 @@
 #include "engine/sequence.h"
 #include "kernels/ops.h"
 #include "model/model.h"
+#include "session/open_model.h"
 
 namespace junction::cli {
 namespace {
@@ -51,16 +52,18 @@ struct BenchModelOptions {
 
 int run_bench_model(const BenchModelOptions* o) {
   try {
-    ThreadPool pool(o->threads);
-    auto backend = kernels::make_cpu_backend(pool, o->isa);
-    const auto t_load = Clock::now();
-    const auto model = Model::load(o->model);
-    const double load_s = seconds_since(t_load);
-    // The backend's relayout of the weights (the CPU backend packs Q4_K): reads every such
-    // matrix from the file once.
-    const auto t_prepare = Clock::now();
-    const size_t prepared_bytes = model->prepare_weights(*backend);
-    const double prepare_s = seconds_since(t_prepare);
+    session::OpenOptions open;
+    open.n_threads = o->threads;
+    open.isa = o->isa;
+    open.load_text = false;
+    const session::OpenModel m = session::open_model(o->model, open);
+    const Model* model = m.model.get();
+    kernels::Backend* backend = m.backend.get();
+    ThreadPool& pool = *m.pool;
+    // open_model times the load and the backend's relayout of the weights (the CPU backend
+    // packs Q4_K): reading every such matrix from the file once.
+    const double load_s = m.load_s, prepare_s = m.prepare_s;
+    const size_t prepared_bytes = m.prepared_bytes;
     const size_t rss_after_load = resident_bytes();
     const ModelConfig& c = model->config();
     const ModelWeights& w = model->weights();
@@ -145,7 +148,8 @@ Command add_bench_model_command(CLI::App& app) {
       "bench-model",
       "Prompt (pp) and generation (tg) tokens/s of a model, like llama-bench, with the decode's "
       "achieved memory bandwidth");
-  cmd->add_option("model", o->model, "A GGUF file or a Hugging Face folder")->required();
+  cmd->add_option("model", o->model, "A GGUF file, Hugging Face folder or pulled model")
+      ->required();
   cmd->add_option("-t,--threads", o->threads, "Compute threads (default 2)");
   cmd->add_option("-n,--n-gen", o->n_decode, "Tokens generated per repetition (default 128)");
   cmd->add_option("-p,--n-prompt", o->n_prompt, "Prompt tokens of the prefill test (default 512)");

@@ -10,7 +10,6 @@
 #include <fstream>
 #include <memory>
 #include <sstream>
-#include <thread>
 
 #include "cli/commands.h"
 #include "core/error.h"
@@ -18,13 +17,15 @@
 #include "eval/local_engine_backend.h"
 #include "eval/openai_completions_backend.h"
 #include "eval/runner.h"
+#include "session/model_text.h"
+#include "session/open_model.h"
 
 namespace junction::cli {
 namespace {
 
 struct EvalCliOptions {
   std::string endpoint, model, tasks, data, mode = "loglikelihood", api_key, out, samples;
-  std::string model_path, tokenizer, judge_endpoint, judge_model, judge_api_key, python;
+  std::string model_path, isa, tokenizer, judge_endpoint, judge_model, judge_api_key, python;
   bool download = false;
   std::string download_mirror;
   int64_t limit = -1;
@@ -97,24 +98,24 @@ int run_eval_command(const EvalCliOptions& o) {
   const std::string api_key =
       !o.api_key.empty() ? o.api_key
                          : (std::getenv("OPENAI_API_KEY") ? std::getenv("OPENAI_API_KEY") : "");
-  const int threads = o.threads > 0
-                          ? o.threads
-                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   std::unique_ptr<eval::ScoringBackend> model;
   if (o.endpoint.empty()) {
     if (o.model_path.empty())
-      throw Error("give --endpoint URL (and --model NAME), or --model-path DIR");
-    model = std::make_unique<eval::LocalEngineBackend>(o.model_path, threads);
+      throw Error("give --endpoint URL (and --model NAME), or --model-path MODEL");
+    model = std::make_unique<eval::LocalEngineBackend>(o.model_path, o.threads, o.isa);
     options.model =
         o.model.empty() ? std::filesystem::path(o.model_path).filename().string() : o.model;
     options.concurrency = 1;  // one engine in process: requests queue on its mutex anyway
   } else {
     if (o.model.empty())
       throw Error("--endpoint needs --model NAME (the \"model\" of each request)");
-    const std::string tok_dir = !o.tokenizer.empty() ? o.tokenizer : o.model_path;
+    // The tokenizer of a folder, GGUF file or pulled model, read as open_model reads it.
+    const std::string tok_model = !o.tokenizer.empty() ? o.tokenizer : o.model_path;
     std::unique_ptr<tokenizer::Tokenizer> tok;
-    if (!tok_dir.empty())
-      tok = std::make_unique<tokenizer::Tokenizer>(tokenizer::Tokenizer::load(tok_dir));
+    if (!tok_model.empty()) {
+      tok = session::load_model_text(session::resolve_model(tok_model)).tokenizer;
+      if (!tok) throw Error(tok_model + " has no tokenizer (tokenizer.json or GGUF vocabulary)");
+    }
     auto http = std::make_unique<eval::OpenAiCompletionsBackend>(
         eval::OpenAiEndpoint{o.endpoint, o.model, api_key}, std::move(tok));
     if (needs_loglikelihood(options.tasks, options.mode)) http->probe_loglikelihood();
@@ -171,9 +172,15 @@ Command add_eval_command(CLI::App& app) {
   cmd->add_option("--out", o->out, "Result JSON");
   cmd->add_option("--samples", o->samples, "Per-document JSONL; an existing file is resumed");
   cmd->add_option("--model-path", o->model_path,
-                  "Model folder: in-process engine when no --endpoint; else its tokenizer");
-  cmd->add_option("--tokenizer", o->tokenizer,
-                  "Folder with tokenizer.json (else the server's /tokenize)");
+                  "Hugging Face folder, GGUF file or pulled model: the engine in process when no "
+                  "--endpoint; with one, its tokenizer");
+  cmd->add_option("--isa", o->isa,
+                  "With --model-path: force a kernel level, avx512, avx2 or scalar (default: "
+                  "$JUNCTION_ISA, else the best this CPU runs)");
+  cmd->add_option(
+      "--tokenizer", o->tokenizer,
+      "Folder with tokenizer.json, GGUF file or pulled model whose tokenizer to use (else the "
+      "server's /tokenize)");
   cmd->add_option("--concurrency", o->concurrency, "Requests in flight (default 4)");
   cmd->add_option("--threads", o->threads, "Engine threads with --model-path (default: all cores)");
   cmd->add_option("--judge-endpoint", o->judge_endpoint,

@@ -6,6 +6,7 @@
 #include "cli/commands.h"
 #include "model/memory_footprint.h"
 #include "pull/progress.h"
+#include "session/open_model.h"
 
 namespace junction::cli {
 namespace {
@@ -32,7 +33,7 @@ std::string both(uint64_t b) {
 }
 
 int run_info(const InfoArgs& a) {
-  const ModelInventory inv = read_model_inventory(a.model);
+  const ModelInventory inv = read_model_inventory(session::resolve_model(a.model));
   const ModelConfig& c = inv.config;
   const int64_t n_ctx = a.ctx_size > 0 ? a.ctx_size : c.max_position_embeddings;
   const MemoryFootprint f = memory_footprint(c, inv.tensors, n_ctx);
@@ -70,7 +71,8 @@ Command add_info_command(CLI::App& app) {
   auto args = std::make_shared<InfoArgs>();
   CLI::App* sub =
       app.add_subcommand("info", "Show a model's shape and memory needs without loading it");
-  sub->add_option("MODEL", args->model, "Hugging Face model folder or .gguf file")->required();
+  sub->add_option("MODEL", args->model, "Hugging Face model folder, .gguf file or pulled model")
+      ->required();
   sub->add_option("--ctx-size,-c", args->ctx_size,
                   "context length for the KV cache (default: the model's)");
   return {sub, [args] { return run_info(*args); }};

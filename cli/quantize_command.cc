@@ -1,5 +1,5 @@
 // `junction quantize IN OUT --type TYPE`: a Hugging Face folder or GGUF file to a GGUF file with
-// llama.cpp's names, keys and type recipe (model/quantize_model.h). Progress goes to stderr: a
+// llama.cpp's names, keys and type recipe (quantize/quantize_model.h). Progress goes to stderr: a
 // bar on a terminal, log lines otherwise; a per-type summary at the end.
 #include <unistd.h>
 
@@ -13,6 +13,7 @@
 #include "cli/commands.h"
 #include "pull/progress.h"
 #include "quantize/quantize_model.h"
+#include "session/open_model.h"
 
 namespace junction::cli {
 namespace {
@@ -31,7 +32,7 @@ int run_quantize(const QuantizeArgs& a) {
   QuantizeOptions options;
   options.type = a.type;
   options.tokenizer_from = a.tokenizer_from;
-  options.n_threads = a.threads;
+  options.n_threads = a.threads > 0 ? a.threads : session::default_thread_count();
   const bool terminal = ::isatty(STDERR_FILENO) == 1;
   // Log lines read "quantize type=q4_k_m file=OUT bytes=..." (bytes: input tensors done).
   pull::ProgressReporter reporter(stderr, terminal, terminal_width(), std::chrono::seconds(5),
@@ -46,7 +47,7 @@ int run_quantize(const QuantizeArgs& a) {
     reporter.advance(p.bytes_read - reported);
     reported = p.bytes_read;
   };
-  const QuantizeResult r = quantize_model(a.in, a.out, options);
+  const QuantizeResult r = quantize_model(session::resolve_model(a.in), a.out, options);
   if (begun) reporter.end();
   std::map<DType, std::pair<int, uint64_t>> by_type;  // tensors, bytes
   for (const auto& t : r.tensors) {
@@ -68,7 +69,8 @@ Command add_quantize_command(CLI::App& app) {
   auto args = std::make_shared<QuantizeArgs>();
   CLI::App* sub = app.add_subcommand(
       "quantize", "Convert a Hugging Face folder or GGUF file to a (quantized) GGUF");
-  sub->add_option("IN", args->in, "Hugging Face model folder or .gguf file")->required();
+  sub->add_option("IN", args->in, "Hugging Face model folder, .gguf file or pulled model")
+      ->required();
   sub->add_option("OUT", args->out, "GGUF file to write")->required();
   std::string names;
   for (auto n : quantize_target_names()) names += (names.empty() ? "" : "|") + std::string(n);

@@ -12,18 +12,14 @@
 #include <optional>
 #include <sstream>
 #include <string>
-#include <thread>
 
 #include "chat/chat_template.h"
 #include "chat/output_parser.h"
 #include "cli/commands.h"
-#include "cli/model_text.h"
 #include "core/error.h"
-#include "core/thread_pool.h"
-#include "engine/sequence.h"
-#include "kernels/ops.h"
-#include "model/model.h"
-#include "pull/model_cache.h"
+#include "engine/engine_loop.h"
+#include "engine/run_one.h"
+#include "session/open_model.h"
 #include "tokenizer/incremental_detokenizer.h"
 #include "tokenizer/tokenizer.h"
 
@@ -106,9 +102,10 @@ nlohmann::ordered_json parse_json_arg(const std::string& what, const std::string
 }
 
 // The prompt's ids from whichever form was given; `rendered` receives the chat prompt text.
-std::vector<int32_t> prompt_tokens(const RunOptions& o, const std::string& model_path,
-                                   const ModelText& text, std::string* rendered) {
-  const tokenizer::Tokenizer* tok = text.tokenizer.get();
+std::vector<int32_t> prompt_tokens(const RunOptions& o, const session::OpenModel& m,
+                                   std::string* rendered) {
+  const tokenizer::Tokenizer* tok = m.tokenizer.get();
+  const std::string& model_path = m.path;
   const int forms =
       !o.prompt_ids.empty() + !o.prompt.empty() + !o.chat.empty() + !o.messages.empty();
   if (forms != 1)
@@ -125,46 +122,37 @@ std::vector<int32_t> prompt_tokens(const RunOptions& o, const std::string& model
     if (!messages.is_array() || messages.empty())
       throw Error("--messages must be a non-empty JSON array");
   }
-  if (!text.chat_template)
+  if (!m.chat_template)
     throw Error(model_path + " has no chat template: pass --chat-template FILE");
-  const chat::TemplateSource& source = *text.chat_template;
-  const chat::ChatTemplate tmpl(source.text, source.bos_token, source.eos_token);
   const auto kwargs = parse_json_arg("--chat-template-kwargs", o.chat_template_kwargs);
-  *rendered = tmpl.render(messages, nullptr, /*add_generation_prompt=*/true, kwargs);
+  *rendered = m.chat_template->render(messages, nullptr, /*add_generation_prompt=*/true, kwargs);
   // HF's apply_chat_template(tokenize=True) adds no special tokens: the template wrote them.
   return tok->encode(*rendered, /*add_special_tokens=*/false);
 }
 
 int run(const RunOptions& o) {
   const auto t_start = std::chrono::steady_clock::now();
-  const std::string model_path = pull::resolve_model_path(o.model);
-  auto model = Model::load(model_path);
-  const ModelConfig& c = model->config();
-  ModelText text_layer = load_model_text(model_path, o.chat_template);
-  const tokenizer::Tokenizer* tok = text_layer.tokenizer.get();
+  session::OpenOptions open;
+  open.n_threads = o.threads;
+  open.isa = o.isa;
+  open.chat_template = o.chat_template;
+  const session::OpenModel m = session::open_model(o.model, open);
+  const ModelConfig& c = m.model->config();
+  const tokenizer::Tokenizer* tok = m.tokenizer.get();
   std::string rendered;
-  const auto prompt = prompt_tokens(o, model_path, text_layer, &rendered);
+  const auto prompt = prompt_tokens(o, m, &rendered);
   if (prompt.empty()) throw Error("the prompt is empty");
 
-  const int threads = o.threads > 0
-                          ? o.threads
-                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  ThreadPool pool(threads);
-  auto backend = kernels::make_cpu_backend(pool, o.isa);
-  model->prepare_weights(*backend);
   const int64_t ctx =
       o.ctx_size > 0 ? o.ctx_size : static_cast<int64_t>(prompt.size()) + o.max_tokens;
-  Sequence sequence(*model, ctx);
+  EngineLoop engine(*m.model, *m.backend, one_sequence_options(ctx));
 
-  GenerationRequest request;
+  EngineRequest request;
   request.prompt = prompt;
   request.max_tokens = o.max_tokens;
-  request.sampling = sampling_from(o, model->generation_config());
+  request.sampling = sampling_from(o, m.model->generation_config());
   request.ignore_eos = o.ignore_eos;
-  const auto& eos = model->generation_config().eos_token_ids.empty()
-                        ? c.eos_token_ids
-                        : model->generation_config().eos_token_ids;
-  for (int64_t id : eos) request.stop_ids.push_back(static_cast<int32_t>(id));
+  request.eos_ids = m.eos_ids;
 
   const auto t_loaded = std::chrono::steady_clock::now();
   auto t_prefilled = t_loaded;
@@ -174,20 +162,19 @@ int run(const RunOptions& o) {
   std::optional<tokenizer::IncrementalDetokenizer> detok;
   if (tok) detok.emplace(*tok);
   std::string text;
-  const FinishReason finish = generate(
-      *model, *backend, sequence, request,
-      [&](int32_t token) {
-        output.push_back(token);
-        if (detok) {
-          const std::string piece = detok->add(token);
-          text += piece;
-          if (print_text) std::fputs(piece.c_str(), stdout);
-        }
-        if (!print_text && !o.json) std::printf("%s%d", output.size() == 1 ? "" : ",", token);
-        std::fflush(stdout);
-        return true;
-      },
-      [&] { t_prefilled = std::chrono::steady_clock::now(); });
+  const FinishInfo finish = run_one(engine, std::move(request), [&](const TokenEvent& e) {
+    const int32_t token = e.token;
+    if (output.empty()) t_prefilled = std::chrono::steady_clock::now();
+    output.push_back(token);
+    if (detok) {
+      const std::string piece = detok->add(token);
+      text += piece;
+      if (print_text) std::fputs(piece.c_str(), stdout);
+    }
+    if (!print_text && !o.json) std::printf("%s%d", output.size() == 1 ? "" : ",", token);
+    std::fflush(stdout);
+    return true;
+  });
   if (detok) {
     const std::string rest = detok->finish();
     text += rest;
@@ -198,7 +185,7 @@ int run(const RunOptions& o) {
     out["prompt_ids"] = prompt;
     if (!rendered.empty()) out["prompt_text"] = rendered;
     out["output_ids"] = output;
-    out["finish_reason"] = finish == FinishReason::kStop ? "stop" : "length";
+    out["finish_reason"] = finish.reason == StopReason::kStop ? "stop" : "length";
     if (tok) {
       out["text"] = text;
       const auto parsed = chat::parse_chat_output(text);
@@ -216,7 +203,7 @@ int run(const RunOptions& o) {
       "junction run: %s (%s, %lld layers, %s kernels, %d threads) load %.0f ms | prompt %zu "
       "tokens %.1f tok/s | generated %zu tokens %.1f tok/s\n",
       o.model.c_str(), c.model_type.c_str(), static_cast<long long>(c.num_hidden_layers),
-      std::string(backend->name()).c_str(), threads, ms(t_start, t_loaded), prompt.size(),
+      std::string(m.backend->name()).c_str(), m.n_threads, ms(t_start, t_loaded), prompt.size(),
       prompt.size() * 1000.0 / std::max(1e-9, ms(t_loaded, t_prefilled)), output.size(),
       output.size() > 1 ? (output.size() - 1) * 1000.0 / std::max(1e-9, decode_ms) : 0.0);
   return 0;

@@ -17,19 +17,16 @@
 #include "chat/chat_template.h"
 #include "chat/template_source.h"
 #include "cli/commands.h"
-#include "cli/model_text.h"
 #include "core/error.h"
-#include "core/thread_pool.h"
 #include "engine/engine_loop.h"
 #include "engine/json_constraint.h"
 #include "gateway/gateway.h"
 #include "http/http_server.h"
-#include "kernels/ops.h"
-#include "model/model.h"
-#include "pull/model_cache.h"
 #include "server/metrics.h"
 #include "server/routes.h"
 #include "server/serving_context.h"
+#include "session/model_text.h"
+#include "session/open_model.h"
 #include "tokenizer/tokenizer.h"
 
 namespace junction::cli {
@@ -84,8 +81,13 @@ int serve(const ServeOptions& o) {
 
   const auto t_start = std::chrono::steady_clock::now();
   bool demo = false;
-  const std::string model_path =
-      o.model.empty() ? default_model_path(&demo) : pull::resolve_model_path(o.model);
+  const std::string model_name = o.model.empty() ? session::default_model_path(&demo) : o.model;
+  session::OpenOptions open;
+  open.n_threads = o.threads;
+  open.isa = o.isa;
+  open.chat_template = o.chat_template;
+  session::OpenModel m = session::open_model(model_name, open);
+  const std::string& model_path = m.path;
   if (demo)
     std::fprintf(stderr,
                  "junction serve: no model given ($JUNCTION_MODEL unset, nothing pulled): serving "
@@ -94,38 +96,21 @@ int serve(const ServeOptions& o) {
                  "  For a real model: junction pull deepseek-r1-0528-qwen3-8b:q4_k_m, then make "
                  "run again.\n",
                  model_path.c_str());
-  auto model = Model::load(model_path);
-  const ModelConfig& config = model->config();
+  const ModelConfig& config = m.model->config();
   const std::filesystem::path path(model_path);
-
-  ModelText text_layer = load_model_text(model_path, o.chat_template);
-  std::optional<tokenizer::Tokenizer> tok;
-  if (text_layer.tokenizer) {
-    tok.emplace(std::move(*text_layer.tokenizer));
-  } else {
+  const tokenizer::Tokenizer* tok = m.tokenizer.get();
+  if (!tok)
     std::fprintf(stderr, "junction serve: %s has no tokenizer; only token-id prompts will work\n",
                  model_path.c_str());
-  }
-  std::optional<chat::ChatTemplate> chat_template;
-  if (text_layer.chat_template) {
-    const chat::TemplateSource& source = *text_layer.chat_template;
-    chat_template.emplace(source.text, source.bos_token, source.eos_token);
-  } else if (tok) {
+  else if (!m.chat_template)
     std::fprintf(stderr, "junction serve: %s has no chat template; /v1/chat/completions is off\n",
                  model_path.c_str());
-  }
 
   const int64_t ctx =
       o.ctx_size > 0
           ? o.ctx_size
           : std::min<int64_t>(
                 config.max_position_embeddings > 0 ? config.max_position_embeddings : 4096, 4096);
-  const int threads = o.threads > 0
-                          ? o.threads
-                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  ThreadPool pool(threads);
-  auto backend = kernels::make_cpu_backend(pool, o.isa);
-  model->prepare_weights(*backend);
 
   EngineOptions eo;
   eo.scheduler.max_running = std::max<int64_t>(1, o.parallel);
@@ -143,17 +128,10 @@ int serve(const ServeOptions& o) {
   context.created = static_cast<int64_t>(std::time(nullptr));
   context.n_ctx = ctx;
   context.vocab_size = config.vocab_size;
-  auto add_eos = [&](int64_t id) {
-    if (id >= 0 && id < config.vocab_size &&
-        std::find(context.eos_ids.begin(), context.eos_ids.end(), id) == context.eos_ids.end())
-      context.eos_ids.push_back(static_cast<int32_t>(id));
-  };
-  for (int64_t id : model->generation_config().eos_token_ids) add_eos(id);
-  for (int64_t id : config.eos_token_ids) add_eos(id);
-  if (tok && tok->eos_id()) add_eos(*tok->eos_id());
-  context.defaults = sampling_defaults(o, model->generation_config());
+  context.eos_ids = m.eos_ids;
+  context.defaults = sampling_defaults(o, m.model->generation_config());
   if (tok) {
-    context.tokenizer = &*tok;
+    context.tokenizer = tok;
     std::vector<std::string> texts(static_cast<size_t>(config.vocab_size));
     for (int64_t id = 0; id < config.vocab_size && id < static_cast<int64_t>(tok->vocab_size());
          ++id) {
@@ -163,11 +141,11 @@ int serve(const ServeOptions& o) {
     }
     context.token_texts = std::make_shared<TokenTexts>(std::move(texts));
   }
-  if (chat_template) context.chat_template = &*chat_template;
+  context.chat_template = m.chat_template.get();
   server::Metrics metrics(context.model_name);
   context.metrics = &metrics;
 
-  EngineLoop engine(*model, *backend, eo);
+  EngineLoop engine(*m.model, *m.backend, eo);
   context.engine = &engine;
 
   http::HttpOptions http;
@@ -184,8 +162,9 @@ int serve(const ServeOptions& o) {
                "junction serve: listening on http://%s:%u\n",
                model_path.c_str(), config.model_type.c_str(),
                static_cast<long long>(config.num_hidden_layers),
-               std::string(backend->name()).c_str(), threads, load_ms, context.model_name.c_str(),
-               static_cast<long long>(ctx), static_cast<long long>(eo.scheduler.max_running),
+               std::string(m.backend->name()).c_str(), m.n_threads, load_ms,
+               context.model_name.c_str(), static_cast<long long>(ctx),
+               static_cast<long long>(eo.scheduler.max_running),
                static_cast<long long>(eo.scheduler.max_waiting),
                o.api_key.empty() ? "" : ", API key required", o.host.c_str(), listener.port());
 

@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <limits>
 
 #include "core/error.h"
+#include "engine/logprob.h"
 
 namespace junction {
 
@@ -232,36 +232,10 @@ void EngineLoop::step() {
   }
 }
 
-TokenEvent EngineLoop::logprob_event(const float* raw, int32_t token, int top) const {
-  // Called for every prompt position of an echo request: one pass for the maximum, one for the
-  // normalizer (float exp, double sum), and the top k kept in a small sorted buffer rather
-  // than sorting the vocabulary.
-  float max = -std::numeric_limits<float>::infinity();
-  for (int64_t i = 0; i < vocab_; ++i) max = std::max(max, raw[i]);
-  double sum = 0;
-  for (int64_t i = 0; i < vocab_; ++i) sum += std::exp(raw[i] - max);
-  const float lse = max + static_cast<float>(std::log(sum));
-  TokenEvent e;
-  e.token = token;
-  e.logprob = raw[token] - lse;
-  const int k = std::min<int64_t>(std::max(top, 0), vocab_);
-  if (k > 0) {
-    // Best first; ties to the lower id, as a stable sort by descending logit would give.
-    std::vector<int32_t> best;
-    best.reserve(static_cast<size_t>(k) + 1);
-    auto better = [&](int32_t x, int32_t y) { return raw[x] != raw[y] ? raw[x] > raw[y] : x < y; };
-    for (int32_t i = 0; i < static_cast<int32_t>(vocab_); ++i) {
-      if (static_cast<int>(best.size()) == k && !better(i, best.back())) continue;
-      best.insert(std::upper_bound(best.begin(), best.end(), i, better), i);
-      if (static_cast<int>(best.size()) > k) best.pop_back();
-    }
-    for (int32_t id : best) e.top.push_back({id, raw[id] - lse});
-  }
-  return e;
-}
-
 void EngineLoop::prompt_logprob_row(Active& a, const float* row, int32_t next_token) {
-  a.prompt_logprobs.push_back(logprob_event(row, next_token, std::max(0, a.request.top_logprobs)));
+  a.prompt_logprobs.push_back(
+      token_logprobs(std::span<const float>(row, static_cast<size_t>(vocab_)), next_token,
+                     std::max(0, a.request.top_logprobs)));
 }
 
 void EngineLoop::sample_row(Active& a, float* row) {
@@ -280,8 +254,8 @@ void EngineLoop::sample_row(Active& a, float* row) {
   const int32_t token = a.sampler->sample(logits);
   a.sampler->accept(token);
   if (r.constraint) r.constraint->accept(token);
-  TokenEvent event = r.top_logprobs >= 0 ? logprob_event(raw.data(), token, r.top_logprobs)
-                                         : TokenEvent{token, 0, {}};
+  TokenEvent event =
+      r.top_logprobs >= 0 ? token_logprobs(raw, token, r.top_logprobs) : TokenEvent{token, 0, {}};
   a.tokens.push_back(token);
   ++a.n_generated;
   a.stream->push(std::move(event));

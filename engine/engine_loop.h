@@ -90,7 +90,6 @@ class EngineLoop {
   void publish_blocks(Active& a);
   Active* find(uint64_t id);
   void publish_stats();
-  TokenEvent logprob_event(const float* raw, int32_t token, int top) const;
 
   const Model& model_;
   kernels::Backend& backend_;

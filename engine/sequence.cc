@@ -36,26 +36,4 @@ std::span<float> Sequence::feed(kernels::Backend& backend, std::span<const int32
   return {logits_.data() + last_row * V, static_cast<size_t>(V)};
 }
 
-FinishReason generate(const Model& model, kernels::Backend& backend, Sequence& sequence,
-                      const GenerationRequest& request,
-                      const std::function<bool(int32_t token)>& on_token,
-                      const std::function<void()>& on_prefill_done) {
-  if (request.prompt.empty()) throw Error("the prompt is empty: give at least one token");
-  Sampler sampler(request.sampling, request.prompt);
-  std::span<float> logits = sequence.feed(backend, request.prompt);
-  if (on_prefill_done) on_prefill_done();
-  for (int64_t i = 0; i < request.max_tokens; ++i) {
-    const int32_t token = sampler.sample(logits);
-    sampler.accept(token);
-    if (!on_token(token)) return FinishReason::kCancelled;
-    const bool is_stop = std::find(request.stop_ids.begin(), request.stop_ids.end(), token) !=
-                         request.stop_ids.end();
-    if (is_stop && !request.ignore_eos) return FinishReason::kStop;
-    if (i + 1 == request.max_tokens) break;
-    const int32_t next[1] = {token};
-    logits = sequence.feed(backend, next);
-  }
-  return FinishReason::kLength;
-}
-
 }  // namespace junction

@@ -1,13 +1,13 @@
-// One sequence being generated: its KV cache, its position, and the logits of its last token.
-// Prompts are fed in chunks so a long prompt needs activation memory for one chunk only.
+// One sequence's KV cache, its position, and the logits of its last token: the primitive under
+// scoring (eval's loglikelihood), bench-model and the golden tests. Generation goes through the
+// engine loop (engine/engine_loop.h, engine/run_one.h). Tokens are fed in chunks so a long
+// prompt needs activation memory for one chunk only.
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <span>
 #include <vector>
 
-#include "engine/sampler.h"
 #include "kernels/ops.h"
 #include "model/model.h"
 
@@ -33,23 +33,5 @@ class Sequence {
   std::vector<float> logits_;  // [vocab] or [chunk, vocab] while feeding with all_logits
   int64_t position_ = 0;
 };
-
-struct GenerationRequest {
-  std::vector<int32_t> prompt;
-  int64_t max_tokens = 16;
-  SamplingParams sampling;
-  std::vector<int32_t> stop_ids;  // end-of-sequence ids; generation stops after emitting one
-  bool ignore_eos = false;
-};
-
-enum class FinishReason { kLength, kStop, kCancelled };
-
-// Prefills the prompt, then samples up to max_tokens tokens, calling on_token after each (return
-// false to stop early). `on_prefill_done` lets a caller time the phases without the engine
-// reading clocks itself.
-FinishReason generate(const Model& model, kernels::Backend& backend, Sequence& sequence,
-                      const GenerationRequest& request,
-                      const std::function<bool(int32_t token)>& on_token,
-                      const std::function<void()>& on_prefill_done = {});
 
 }  // namespace junction

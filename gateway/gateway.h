@@ -1,4 +1,4 @@
-// The unified endpoint: one HTTP listener (server/http_server.h) in front of every configured
+// The unified endpoint: one HTTP listener (http/http_server.h) in front of every configured
 // model. Routes: /v1/chat/completions, /v1/completions, /v1/models, /v1/generation (client
 // keys), /admin/... (the admin key), /health and /metrics (open). `junction serve --config`
 // calls run_gateway(); tests build a Gateway directly on port 0.

@@ -9,11 +9,10 @@ namespace junction::server {
 ChoiceRun::ChoiceRun(const ServingContext& context, std::vector<std::string> stop,
                      bool skip_special_tokens, bool starts_in_reasoning)
     : context_(context),
-      stop_(std::move(stop)),
+      stops_(std::move(stop)),
       stream_(std::make_shared<RequestStream>()),
       in_reasoning_(starts_in_reasoning),
       reasoning_decided_(starts_in_reasoning) {
-  for (const auto& s : stop_) max_stop_ = std::max(max_stop_, s.size());
   if (context.tokenizer) detokenizer_.emplace(*context.tokenizer, skip_special_tokens);
 }
 
@@ -41,7 +40,7 @@ void ChoiceRun::cancel() {
 
 std::string ChoiceRun::finish_reason() const {
   if (!finish_) return "";
-  if (stopped_by_string_) return "stop";
+  if (stops_.matched()) return "stop";
   switch (finish_->reason) {
     case StopReason::kStop:
       return "stop";
@@ -61,14 +60,14 @@ ChoiceRun::Progress ChoiceRun::poll(std::chrono::milliseconds wait) {
   StreamUpdate u = stream_->wait(wait);
   if (!u.prompt_logprobs.empty()) prompt_logprobs_ = std::move(u.prompt_logprobs);
   for (TokenEvent& e : u.tokens) {
-    if (stopped_by_string_) break;  // tokens the engine made before it saw the cancel
+    if (stops_.matched()) break;  // tokens the engine made before it saw the cancel
     ++n_generated_;
     std::string piece;
     if (detokenizer_) piece = detokenizer_->add(e.token);
     out.tokens.push_back(std::move(e));
     if (!reasoning_decided_) {
       // Reasoning counts only if the output opens with <think> (after whitespace).
-      std::string lead = text_ + piece;
+      std::string lead = stops_.text() + piece;
       lead.erase(0, std::min(lead.size(), lead.find_first_not_of(" \t\r\n")));
       if (lead.starts_with("<think>")) {
         in_reasoning_ = reasoning_decided_ = true;
@@ -76,48 +75,25 @@ ChoiceRun::Progress ChoiceRun::poll(std::chrono::milliseconds wait) {
         reasoning_decided_ = true;
       }
     }
-    append_text(std::move(piece), out);
+    append_text(piece, out);
     if (in_reasoning_ || !reasoning_decided_) {
       ++n_reasoning_;
-      if (text_.find("</think>") != std::string::npos) in_reasoning_ = false;
+      if (stops_.text().find("</think>") != std::string::npos) in_reasoning_ = false;
     }
   }
   if (u.finish && !finish_) {
     finish_ = std::move(u.finish);
     if (!reasoning_decided_) n_reasoning_ = 0;
-    if (detokenizer_ && !stopped_by_string_) append_text(detokenizer_->finish(), out);
-    flush(out);
+    if (detokenizer_ && !stops_.matched()) append_text(detokenizer_->finish(), out);
+    out.text += stops_.flush();
   }
   return out;
 }
 
-void ChoiceRun::append_text(std::string piece, Progress& out) {
-  if (stopped_by_string_ || piece.empty()) return;
-  const size_t search_from = text_.size() >= max_stop_ ? text_.size() - max_stop_ + 1 : 0;
-  text_ += piece;
-  size_t cut = std::string::npos;
-  for (const auto& s : stop_) cut = std::min(cut, text_.find(s, std::min(search_from, emitted_)));
-  if (cut != std::string::npos) {
-    text_.resize(cut);
-    stopped_by_string_ = true;
-    stream_->cancel();  // the engine's finish (cancelled) still comes, with its counts
-    flush(out);
-    return;
-  }
-  // Release all but what could be the start of a stop string, on a UTF-8 boundary.
-  size_t safe = text_.size() - std::min(text_.size(), max_stop_ ? max_stop_ - 1 : 0);
-  while (safe > emitted_ && safe < text_.size() &&
-         (static_cast<unsigned char>(text_[safe]) & 0xC0) == 0x80)
-    --safe;
-  if (safe > emitted_) {
-    out.text += text_.substr(emitted_, safe - emitted_);
-    emitted_ = safe;
-  }
-}
-
-void ChoiceRun::flush(Progress& out) {
-  if (emitted_ < text_.size()) out.text += text_.substr(emitted_);
-  emitted_ = text_.size();
+void ChoiceRun::append_text(const std::string& piece, Progress& out) {
+  if (stops_.matched()) return;
+  out.text += stops_.add(piece);
+  if (stops_.matched()) stream_->cancel();  // the engine's finish (cancelled) still comes
 }
 
 }  // namespace junction::server

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "engine/request.h"
+#include "engine/stop_strings.h"
 #include "server/serving_context.h"
 #include "tokenizer/incremental_detokenizer.h"
 
@@ -67,17 +68,12 @@ class ChoiceRun {
   bool got_first_token() const { return n_generated_ > 0; }
 
  private:
-  void append_text(std::string piece, Progress& out);
-  void flush(Progress& out);
+  void append_text(const std::string& piece, Progress& out);
 
   const ServingContext& context_;
-  std::vector<std::string> stop_;
-  size_t max_stop_ = 0;
+  StopStrings stops_;  // all final text so far, and what of it was returned
   std::optional<tokenizer::IncrementalDetokenizer> detokenizer_;
   std::shared_ptr<RequestStream> stream_;
-  std::string text_;    // all final text so far (after stop handling)
-  size_t emitted_ = 0;  // bytes of text_ returned
-  bool stopped_by_string_ = false;
   std::optional<FinishInfo> finish_;
   int64_t n_generated_ = 0;
   std::vector<TokenEvent> prompt_logprobs_;

@@ -72,6 +72,37 @@ TEST(RunCommand, GgufChatMessagesReproduceTransformers) {
   std::filesystem::remove(messages_file);
 }
 
+// The model's files name three different ends of sequence: generation_config.json <|endoftext|>,
+// the tokenizer <|im_end|>, and config.json (here) the third token the model writes greedily
+// for the second reference chat. run stops at every one of them (session/end_of_sequence.h), as
+// serve and in-process eval do.
+TEST(RunCommand, StopsAtEveryEndOfSequenceTheModelFilesName) {
+  std::ifstream in(kModel + "/chat_refs.json");
+  const auto refs = nlohmann::json::parse(in);
+  const auto& ref = refs.at(1);
+  const int32_t third = ref["greedy_ids"][2];
+  ASSERT_NE(ref["greedy_ids"][0], third);
+  ASSERT_NE(ref["greedy_ids"][1], third);
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("junction_run_eos_" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  for (const char* f : {"model.safetensors", "tokenizer.json", "tokenizer_config.json"})
+    std::filesystem::create_symlink(std::filesystem::path(kModel) / f, dir / f);
+  std::ifstream config_in(kModel + "/config.json");
+  auto config = nlohmann::json::parse(config_in);
+  config["eos_token_id"] = third;
+  std::ofstream(dir / "config.json") << config.dump();
+  std::ofstream(dir / "generation_config.json") << R"({"eos_token_id": [151643]})";
+  std::ofstream(dir / "messages.json") << ref["messages"].dump();
+  const std::string out =
+      run_command(std::string(JUNCTION_BINARY) + " run --model " + dir.string() + " --messages @" +
+                  (dir / "messages.json").string() + " --temperature 0 -n 16 --json 2>/dev/null");
+  const auto got = nlohmann::json::parse(out);
+  EXPECT_EQ(got["output_ids"], nlohmann::json({ref["greedy_ids"][0], ref["greedy_ids"][1], third}));
+  EXPECT_EQ(got["finish_reason"], "stop");
+  std::filesystem::remove_all(dir);
+}
+
 TEST(RunCommand, BadInputIsAnErrorNotACrash) {
   const std::string base = std::string(JUNCTION_BINARY) + " run --model " + kModel;
   for (const std::string args :

@@ -1,7 +1,7 @@
 // The text side of a model, wherever it lives: the tokenizer and chat template of a Hugging Face
 // folder (tokenizer.json, tokenizer_config.json / chat_template.jinja) or of a GGUF file
 // (tokenizer.ggml.* and tokenizer.chat_template metadata), with an optional template override.
-// Shared by `junction run` and `junction serve` so both read models the same way.
+// open_model (session/open_model.h) reads every model's text through it.
 #pragma once
 
 #include <memory>
@@ -11,7 +11,7 @@
 #include "chat/template_source.h"
 #include "tokenizer/tokenizer.h"
 
-namespace junction::cli {
+namespace junction::session {
 
 struct ModelText {
   std::unique_ptr<tokenizer::Tokenizer> tokenizer;    // null: the model ships none
@@ -25,4 +25,4 @@ ModelText load_model_text(const std::string& model_path, const std::string& temp
 // DeepSeek-R1-0528-Qwen3-8B, else the bundled tiny demo model (sets *is_demo).
 std::string default_model_path(bool* is_demo);
 
-}  // namespace junction::cli
+}  // namespace junction::session

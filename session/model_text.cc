@@ -1,14 +1,30 @@
-#include "cli/model_text.h"
+#include "session/model_text.h"
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
 
 #include "core/error.h"
 #include "formats/gguf.h"
 #include "pull/model_cache.h"
 #include "tokenizer/gguf_vocab.h"
 
-namespace junction::cli {
+namespace junction::session {
+namespace {
+
+// A folder names a template when tokenizer_config.json has chat_template or chat_template.jinja
+// is there; one that names none (a base model) has no template rather than an unreadable one.
+bool folder_names_template(const std::filesystem::path& dir) {
+  if (std::filesystem::exists(dir / "chat_template.jinja")) return true;
+  std::ifstream in(dir / "tokenizer_config.json");
+  if (!in) return false;
+  const auto config = nlohmann::json::parse(in, nullptr, false);
+  return config.is_discarded() || config.contains("chat_template");  // find_chat_template says why
+}
+
+}  // namespace
 
 ModelText load_model_text(const std::string& model_path, const std::string& template_override) {
   namespace fs = std::filesystem;
@@ -24,7 +40,7 @@ ModelText load_model_text(const std::string& model_path, const std::string& temp
   if (!text.tokenizer) return text;
 
   chat::TemplateSource source;
-  if (folder || !template_override.empty())
+  if (!template_override.empty() || (folder && folder_names_template(model_path)))
     source = chat::find_chat_template(folder ? model_path : "", template_override);
   if (source.text.empty() && !folder) {
     source.text = text.tokenizer->chat_template();
@@ -51,4 +67,4 @@ std::string default_model_path(bool* is_demo) {
   return JUNCTION_DEMO_MODEL;
 }
 
-}  // namespace junction::cli
+}  // namespace junction::session
