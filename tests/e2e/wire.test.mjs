@@ -100,11 +100,12 @@ function streamShape(text) {
 }
 
 async function pin(name, route, body, base) {
-  const r = base ? await rawAt(base, route, body) : await raw(route, JSON.stringify(body));
+  const r = base ? await rawAt(base, route, body)
+    : body === undefined ? await raw(route, undefined, { method: 'GET' }) : await raw(route, JSON.stringify(body));
   const value = {
     status: r.status,
     type: r.headers.get('content-type'),
-    body: body.stream && r.status === 200 ? streamShape(r.text) : mask(r.text),
+    body: body?.stream && r.status === 200 ? streamShape(r.text) : mask(r.text),
   };
   got[name] = value;
   if (!update) assert.deepEqual(value, golden[name], name);
@@ -164,6 +165,14 @@ test('completion streams', async () => {
   await cmpl('cmpl_stream_echo_text', { prompt: 'Echo me', max_tokens: 2, echo: true });
   await cmpl('cmpl_stream_two_prompts', { prompt: ['Hello', 'World wide'], max_tokens: 2, logprobs: 1, stream_options: { include_usage: true } });
   await cmpl('cmpl_stream_score', { prompt: ids, max_tokens: 0, echo: true, logprobs: 1 });
+});
+
+test('models, tokenize and detokenize bodies', async () => {
+  await pin('models', '/v1/models');
+  await pin('model', `/v1/models/${model}`);
+  await pin('tokenize_prompt', '/tokenize', { model, prompt: 'Hello there' });
+  await pin('tokenize_messages', '/tokenize', { model, messages, add_generation_prompt: true });
+  await pin('detokenize', '/detokenize', { model, tokens: ids });
 });
 
 // reasoning_content needs a template whose generation prompt opens <think>.
