@@ -218,6 +218,26 @@ Json completion_usage_chunk_json(const ResponseHead& head, Json usage) {
   return usage_chunk_json(head, "text_completion", std::move(usage));
 }
 
+Json models_list_json(const ServingContext& c) {
+  Json model = {{"id", c.model_name},      {"object", "model"},    {"created", c.created},
+                {"owned_by", "junction"},  {"root", c.model_name}, {"parent", nullptr},
+                {"max_model_len", c.n_ctx}};
+  return {{"object", "list"}, {"data", Json::array({model})}};
+}
+
+Json model_json(const ServingContext& c) {
+  return {
+      {"id", c.model_name}, {"object", "model"}, {"created", c.created}, {"owned_by", "junction"}};
+}
+
+Json tokenize_json(const std::vector<int32_t>& ids, int64_t max_model_len) {
+  return {{"count", ids.size()}, {"max_model_len", max_model_len}, {"tokens", ids}};
+}
+
+Json detokenize_json(const std::string& prompt) {
+  return {{"prompt", prompt}};
+}
+
 Json stream_error_json(const std::string& message) {
   return {
       {"error",

@@ -1,8 +1,9 @@
 // Native results -> OpenAI response JSON: every shape the chat and completions endpoints write
 // (whole objects, stream chunks, messages and deltas with reasoning_content and tool calls,
 // logprobs in the chat and the legacy completions shapes, usage, the mid-stream error event),
-// plus token strings, Server-Sent Events framing and ids. Pure: no I/O, no engine; the field
-// order of each object is the wire's (clients and the e2e wire goldens see it).
+// the models list and vLLM's tokenize / detokenize bodies, plus token strings, Server-Sent
+// Events framing and ids. (Error bodies are ApiError's, shared with the gateway.) Pure: no I/O, no
+// engine; the field order of each object is the wire's (clients and the e2e wire goldens see it).
 #pragma once
 
 #include <cstdint>
@@ -76,6 +77,13 @@ Json completion_choice_json(size_t index, const std::string& text, Json logprobs
 Json completion_json(const ResponseHead& head, Json choices, Json usage);
 Json completion_chunk_json(const ResponseHead& head, Json choice);
 Json completion_usage_chunk_json(const ResponseHead& head, Json usage);
+
+// /v1/models (the served model, with root, parent and max_model_len) and /v1/models/{id}.
+Json models_list_json(const ServingContext& context);
+Json model_json(const ServingContext& context);
+// vLLM's /tokenize and /detokenize.
+Json tokenize_json(const std::vector<int32_t>& ids, int64_t max_model_len);
+Json detokenize_json(const std::string& prompt);
 
 // The event a stream ends with when the engine fails after the 200 went out.
 Json stream_error_json(const std::string& message);
