@@ -92,6 +92,9 @@ class ChoiceRun {
   int64_t n_reasoning_ = 0;
 };
 
+// The choices of one request (n of one chat prompt; prompts x n for completions), run to the
+// end the same way by both endpoints. What a poll means for the response (parsing, chunks) is
+// the endpoint's on_progress; everything else about running them is here.
 class ChoiceLoop {
  public:
   using Clock = std::chrono::steady_clock;
