@@ -1,10 +1,10 @@
-// POST /v1/completions: prompts (text or token ids, one or many) x n engine sequences -> a
-// text_completion (or a stream of them). Echo and logprobs include the prompt's own logprobs,
+// POST /v1/completions: parse the request, tokenize its prompts (text or token ids, one or
+// many), run prompts x n choices through the ChoiceLoop, and render a text_completion (or a
+// stream of them) with openai_response. Echo and logprobs include the prompt's own logprobs,
 // which is what loglikelihood scoring (lm-evaluation-harness) asks for with max_tokens 0.
 #include <chrono>
-#include <memory>
+#include <optional>
 
-#include "http/api_error.h"
 #include "server/choice_run.h"
 #include "server/generation_setup.h"
 #include "server/handlers.h"
@@ -15,235 +15,158 @@ namespace junction::server {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
 struct CompletionChoice {
   size_t prompt_index = 0;
-  std::unique_ptr<ChoiceRun> run;
   std::string text;
   std::vector<TokenEvent> tokens;
-  Clock::time_point last_token;
   bool echo_sent = false;  // streaming: the prompt text (and its logprobs) went out
+};
+
+// One request's choices: their text and tokens, and what each poll writes to a stream.
+class CompletionResponse {
+ public:
+  CompletionResponse(const ServingContext& c, const CompletionRequest& req,
+                     const CompletionPrompts& prompts, const ChoiceLoop& loop,
+                     http::HttpResponder& out)
+      : c_(c),
+        req_(req),
+        prompts_(prompts),
+        loop_(loop),
+        out_(out),
+        head_(response_head("cmpl-", c.model_name, req.options.include_usage)),
+        as_ids_(req.return_tokens_as_token_ids || !c.tokenizer),
+        top_(req.logprobs.value_or(0)) {}
+
+  void add_choice(size_t prompt_index) {
+    choices_.emplace_back();
+    choices_.back().prompt_index = prompt_index;
+  }
+
+  // The echoed prompt is a choice's first chunk; with logprobs it waits for the prompt's
+  // logprobs, which the engine sends before the first generated token.
+  bool send_echo(size_t i) {
+    CompletionChoice& ch = choices_[i];
+    ch.echo_sent = true;
+    Json lp;
+    if (req_.logprobs) {
+      CompletionLogprobs l;
+      l.add_prompt(c_, prompts_.ids[ch.prompt_index], loop_[i].prompt_logprobs(), top_, as_ids_);
+      lp = l.to_json();
+    }
+    return out_.write(sse_event(completion_chunk_json(
+        head_, completion_choice_json(i, prompts_.texts[ch.prompt_index], lp, nullptr))));
+  }
+
+  void send_echoes() {
+    for (size_t i = 0; i < choices_.size(); ++i) send_echo(i);
+  }
+
+  // Keeps choice i's new text and tokens; streaming, writes them and, once finished, its end.
+  bool on_progress(size_t i, ChoiceRun::Progress& p) {
+    CompletionChoice& ch = choices_[i];
+    const ChoiceRun& run = loop_[i];
+    const size_t first_new = ch.tokens.size();
+    for (auto& t : p.tokens) ch.tokens.push_back(std::move(t));
+    ch.text += p.text;
+    if (!req_.options.stream) return true;
+    if (req_.echo && !ch.echo_sent &&
+        (!run.prompt_logprobs().empty() || !p.tokens.empty() || run.finished()))
+      send_echo(i);
+    const std::span<const TokenEvent> added(ch.tokens.begin() + first_new, ch.tokens.end());
+    const std::string piece = c_.tokenizer ? p.text : id_text(added);
+    if (!piece.empty() || (req_.logprobs && !added.empty())) {
+      Json lp;
+      if (req_.logprobs) {
+        CompletionLogprobs l;
+        l.add_tokens(c_, added, top_, as_ids_);
+        lp = l.to_json();
+      }
+      if (!out_.write(sse_event(
+              completion_chunk_json(head_, completion_choice_json(i, piece, lp, nullptr)))))
+        return false;
+    }
+    if (run.finished())
+      out_.write(sse_event(completion_chunk_json(
+          head_, completion_choice_json(i, "", nullptr, run.finish_reason()))));
+    return true;
+  }
+
+  Json completion(Json usage) const {
+    Json choices = Json::array();
+    for (size_t i = 0; i < choices_.size(); ++i) {
+      const CompletionChoice& ch = choices_[i];
+      std::string text = c_.tokenizer ? ch.text : id_text(ch.tokens);
+      Json lp;
+      if (req_.logprobs) {
+        CompletionLogprobs l;
+        if (req_.echo)
+          l.add_prompt(c_, prompts_.ids[ch.prompt_index], loop_[i].prompt_logprobs(), top_,
+                       as_ids_);
+        l.add_tokens(c_, ch.tokens, top_, as_ids_);
+        lp = l.to_json();
+      }
+      if (req_.echo) text = prompts_.texts[ch.prompt_index] + text;
+      choices.push_back(completion_choice_json(i, text, lp, loop_[i].finish_reason()));
+    }
+    return completion_json(head_, std::move(choices), std::move(usage));
+  }
+
+  std::optional<Json> usage_chunk(Json usage) const {
+    if (!req_.options.include_usage) return std::nullopt;
+    return completion_usage_chunk_json(head_, std::move(usage));
+  }
+
+ private:
+  // Without a tokenizer a completion's text is its tokens as token_id:N.
+  std::string id_text(std::span<const TokenEvent> tokens) const {
+    std::string text;
+    for (const TokenEvent& t : tokens) text += token_string(c_, t.token, true);
+    return text;
+  }
+
+  const ServingContext& c_;
+  const CompletionRequest& req_;
+  const CompletionPrompts& prompts_;
+  const ChoiceLoop& loop_;
+  http::HttpResponder& out_;
+  const ResponseHead head_;
+  const bool as_ids_;
+  const int top_;
+  std::vector<CompletionChoice> choices_;
 };
 
 }  // namespace
 
 void handle_completions(const ServingContext& c, const http::HttpRequest& http,
                         http::HttpResponder& out) {
-  const auto t0 = Clock::now();
+  const auto t0 = std::chrono::steady_clock::now();
   CompletionRequest req = parse_completion_request(http.body);
   check_model(c, req.options.model);
   if (!req.options.max_tokens) req.options.max_tokens = 16;  // OpenAI's default for completions
-  const bool as_ids = req.return_tokens_as_token_ids || !c.tokenizer;
-  const int top = req.logprobs.value_or(0);
+  const CompletionPrompts prompts = tokenize_prompts(c, req);
 
-  std::vector<std::vector<int32_t>> prompts;
-  std::vector<std::string> prompt_texts;
-  for (const PromptInput& p : req.prompts) {
-    if (p.is_text) {
-      if (!c.tokenizer)
-        throw http::invalid_param(
-            "prompt", "This model has no tokenizer: give the prompt as token ids.", "no_tokenizer");
-      prompts.push_back(c.tokenizer->encode(p.text, true));
-      prompt_texts.push_back(p.text);
-    } else {
-      prompts.push_back(p.ids);
-      std::string text;
-      if (c.tokenizer) {
-        for (int32_t id : p.ids)
-          if (id < 0 || id >= c.vocab_size)
-            throw http::invalid_param(
-                "prompt", "Token id " + std::to_string(id) + " is outside the model's vocabulary.",
-                "invalid_token_id");
-        text = c.tokenizer->decode(p.ids, false);
-      } else {
-        for (int32_t id : p.ids) text += token_string(c, id, true);
-      }
-      prompt_texts.push_back(text);
+  ChoiceLoop loop(c, req.options, t0);
+  CompletionResponse response(c, req, prompts, loop, out);
+  int64_t n_prompt = 0;
+  for (size_t pi = 0; pi < prompts.ids.size(); ++pi) {
+    n_prompt += static_cast<int64_t>(prompts.ids[pi].size());
+    for (int j = 0; j < req.options.n; ++j) {
+      loop.submit(make_completion_engine_request(c, req, prompts.ids[pi], j), false);
+      response.add_choice(pi);
     }
   }
-
-  const int n = req.options.n;
-  std::vector<CompletionChoice> choices;
-  int64_t n_prompt_total = 0;
-  for (size_t pi = 0; pi < prompts.size(); ++pi) {
-    n_prompt_total += static_cast<int64_t>(prompts[pi].size());
-    for (int j = 0; j < n; ++j) {
-      EngineRequest er = make_engine_request(c, req.options, prompts[pi], j);
-      er.top_logprobs = req.logprobs ? top : -1;
-      er.prompt_logprobs = req.echo && req.logprobs;
-      CompletionChoice ch;
-      ch.prompt_index = pi;
-      ch.run =
-          std::make_unique<ChoiceRun>(c, req.options.stop, req.options.skip_special_tokens, false);
-      try {
-        ch.run->submit(std::move(er));
-      } catch (...) {
-        for (auto& done : choices) done.run->cancel();
-        throw;
-      }
-      choices.push_back(std::move(ch));
-    }
-  }
-
-  const std::string id = random_id("cmpl-");
-  const int64_t created = std::chrono::duration_cast<std::chrono::seconds>(
-                              std::chrono::system_clock::now().time_since_epoch())
-                              .count();
   const bool stream = req.options.stream;
-  auto chunk = [&](Json choices_json) {
-    Json j = {{"id", id},
-              {"object", "text_completion"},
-              {"created", created},
-              {"model", c.model_name},
-              {"system_fingerprint", "junction"},
-              {"choices", std::move(choices_json)}};
-    if (stream && req.options.include_usage) j["usage"] = nullptr;
-    return j;
-  };
-  auto generated_text = [&](const CompletionChoice& ch, const std::string& text) {
-    if (c.tokenizer) return text;
-    std::string ids;
-    for (const auto& t : ch.tokens) ids += token_string(c, t.token, true);
-    return ids;
-  };
-  // The echoed prompt is a choice's first chunk; with logprobs it waits for the prompt's
-  // logprobs, which the engine sends before the first generated token.
-  auto send_echo = [&](size_t i) {
-    CompletionChoice& ch = choices[i];
-    ch.echo_sent = true;
-    Json lp;
-    if (req.logprobs) {
-      const std::vector<int32_t>& prompt = prompts[ch.prompt_index];
-      const auto& plp = ch.run->prompt_logprobs();
-      CompletionLogprobs l;
-      for (size_t k = 0; k < prompt.size(); ++k)
-        l.add(c, k == 0 || k - 1 >= plp.size() ? nullptr : &plp[k - 1], prompt[k], top, as_ids);
-      lp = l.to_json();
-    }
-    return out.write(sse_event(chunk(Json::array({{{"index", i},
-                                                   {"text", prompt_texts[ch.prompt_index]},
-                                                   {"logprobs", lp},
-                                                   {"finish_reason", nullptr}}}))));
-  };
-  if (stream) {
-    if (!out.start_stream(200, "text/event-stream")) {
-      for (auto& ch : choices) ch.run->cancel();
-      return;
-    }
-    if (req.echo && !req.logprobs)
-      for (size_t i = 0; i < choices.size(); ++i) send_echo(i);
-  }
+  if (stream && !loop.start_stream(out)) return;
+  if (stream && req.echo && !req.logprobs) response.send_echoes();
+  const bool finished = loop.run(
+      out, n_prompt, [&](size_t i, ChoiceRun::Progress& p) { return response.on_progress(i, p); });
+  if (!finished || loop.engine_failed(out, stream)) return;
 
-  LatencyRecorder latency(c.metrics, t0);
-  auto unfinished = [&] {
-    int k = 0;
-    for (auto& ch : choices) k += !ch.run->finished();
-    return k;
-  };
-  while (int left = unfinished()) {
-    for (size_t i = 0; i < choices.size(); ++i) {
-      CompletionChoice& ch = choices[i];
-      if (ch.run->finished()) continue;
-      ChoiceRun::Progress p = ch.run->poll(std::chrono::milliseconds(left == 1 ? 50 : 2));
-      const auto now = Clock::now();
-      latency.tokens_arrived(ch.last_token, p.tokens.size(), now);
-      const size_t first_new = ch.tokens.size();
-      for (auto& t : p.tokens) ch.tokens.push_back(std::move(t));
-      ch.text += p.text;
-      if (!stream) continue;
-      if (req.echo && !ch.echo_sent &&
-          (!ch.run->prompt_logprobs().empty() || !p.tokens.empty() || ch.run->finished()))
-        send_echo(i);
-      std::string piece = c.tokenizer ? p.text : std::string();
-      if (!c.tokenizer)
-        for (size_t k = first_new; k < ch.tokens.size(); ++k)
-          piece += token_string(c, ch.tokens[k].token, true);
-      if (!piece.empty() || (req.logprobs && first_new < ch.tokens.size())) {
-        Json lp;
-        if (req.logprobs) {
-          CompletionLogprobs l;
-          for (size_t k = first_new; k < ch.tokens.size(); ++k)
-            l.add(c, &ch.tokens[k], ch.tokens[k].token, top, as_ids);
-          lp = l.to_json();
-        }
-        if (!out.write(sse_event(chunk(Json::array(
-                {{{"index", i}, {"text", piece}, {"logprobs", lp}, {"finish_reason", nullptr}}})))))
-          break;
-      }
-      if (ch.run->finished())
-        out.write(sse_event(chunk(Json::array({{{"index", i},
-                                                {"text", ""},
-                                                {"logprobs", nullptr},
-                                                {"finish_reason", ch.run->finish_reason()}}}))));
-    }
-    if (out.peer_closed()) {
-      for (auto& ch : choices) ch.run->cancel();
-      c.metrics->request_finished("abort", n_prompt_total, 0,
-                                  std::chrono::duration<double>(Clock::now() - t0).count());
-      return;
-    }
-  }
-
-  int64_t n_completion = 0, n_cached = 0;
-  for (auto& ch : choices) {
-    n_completion += ch.run->n_generated();
-    n_cached += ch.run->finish_info().n_cached_tokens;
-    if (ch.run->finish_reason() == "error") {
-      const std::string message = "The engine failed: " + ch.run->finish_info().error;
-      if (!stream) throw http::ApiError(500, message, "server_error");
-      out.write(sse_event(Json{{"error",
-                                {{"message", message},
-                                 {"type", "server_error"},
-                                 {"param", nullptr},
-                                 {"code", nullptr}}}}));
-      out.end();
-      return;
-    }
-  }
-  const Json usage = usage_json(n_prompt_total, n_completion, n_cached, std::nullopt);
-  c.metrics->request_finished(choices[0].run->finish_reason(), n_prompt_total, n_completion,
-                              std::chrono::duration<double>(Clock::now() - t0).count());
-  if (stream) {
-    if (req.options.include_usage) {
-      Json j = chunk(Json::array());
-      j["usage"] = usage;
-      out.write(sse_event(j));
-    }
-    out.write(kSseDone);
-    out.end();
-    return;
-  }
-  Json choices_json = Json::array();
-  for (size_t i = 0; i < choices.size(); ++i) {
-    CompletionChoice& ch = choices[i];
-    const std::vector<int32_t>& prompt = prompts[ch.prompt_index];
-    std::string text = generated_text(ch, ch.text);
-    Json lp;
-    if (req.logprobs) {
-      CompletionLogprobs l;
-      if (req.echo) {
-        const auto& plp = ch.run->prompt_logprobs();
-        for (size_t k = 0; k < prompt.size(); ++k)
-          l.add(c, k == 0 || k - 1 >= plp.size() ? nullptr : &plp[k - 1], prompt[k], top, as_ids);
-      }
-      for (const TokenEvent& t : ch.tokens) l.add(c, &t, t.token, top, as_ids);
-      lp = l.to_json();
-    }
-    if (req.echo) text = prompt_texts[ch.prompt_index] + text;
-    choices_json.push_back({{"index", i},
-                            {"text", text},
-                            {"logprobs", lp},
-                            {"finish_reason", ch.run->finish_reason()}});
-  }
-  out.send(200, "application/json",
-           dump({{"id", id},
-                 {"object", "text_completion"},
-                 {"created", created},
-                 {"model", c.model_name},
-                 {"system_fingerprint", "junction"},
-                 {"choices", choices_json},
-                 {"usage", usage}}));
+  const Json usage =
+      usage_json(n_prompt, loop.n_generated(), loop.sum_cached_tokens(), std::nullopt);
+  loop.record_finished(loop[0].finish_reason(), n_prompt);
+  if (stream) return ChoiceLoop::end_stream(out, response.usage_chunk(usage));
+  out.send(200, "application/json", dump(response.completion(usage)));
 }
 
 }  // namespace junction::server

@@ -1,5 +1,5 @@
 // The OpenAI and vLLM endpoints, one function per route. Each parses its request (throwing
-// ApiError on bad input), talks to the engine only through ChoiceRun, and answers through the
+// ApiError on bad input), talks to the engine only through a ChoiceLoop, and answers through the
 // HttpResponder. routes.cc maps paths to them and turns ApiError into error responses.
 #pragma once
 

@@ -112,52 +112,54 @@ int32_t token_id(const Json& v, const std::string& param) {
   return static_cast<int32_t>(id);
 }
 
-GenerationOptions parse_options(const Json& j, bool chat) {
-  GenerationOptions o;
-  const Json* model = field(j, "model");
-  if (!model)
-    throw http::invalid_param("model", "you must provide a model parameter",
-                              "missing_required_parameter");
-  if (!model->is_string()) throw wrong_type("model", "a string", *model);
-  o.model = model->get<std::string>();
-
-  o.max_tokens = get_int(j, "max_tokens", 0, INT32_MAX);
-  if (auto m = get_int(j, "max_completion_tokens", 0, INT32_MAX)) o.max_tokens = m;
-  o.min_tokens = get_int(j, "min_tokens", 0, INT32_MAX).value_or(0);
-  if (o.max_tokens && o.min_tokens > *o.max_tokens)
-    throw http::invalid_param("min_tokens", "min_tokens must not exceed max_tokens.");
-  o.n = static_cast<int>(get_int(j, "n", 1, 128).value_or(1));
-  if (const Json* stop = field(j, "stop")) {
-    if (stop->is_string()) {
-      o.stop.push_back(stop->get<std::string>());
-    } else if (stop->is_array()) {
-      if (stop->size() > 16)
-        throw http::invalid_param("stop", "Invalid 'stop': at most 16 stop sequences.");
-      for (const Json& s : *stop) {
-        if (!s.is_string()) throw wrong_type("stop", "a string or an array of strings", s);
-        o.stop.push_back(s.get<std::string>());
-      }
-    } else {
-      throw wrong_type("stop", "a string or an array of strings", *stop);
+// "stop": a string or up to 16 of them, none empty.
+std::vector<std::string> parse_stop(const Json& stop) {
+  std::vector<std::string> out;
+  if (stop.is_string()) {
+    out.push_back(stop.get<std::string>());
+  } else if (stop.is_array()) {
+    if (stop.size() > 16)
+      throw http::invalid_param("stop", "Invalid 'stop': at most 16 stop sequences.");
+    for (const Json& s : stop) {
+      if (!s.is_string()) throw wrong_type("stop", "a string or an array of strings", s);
+      out.push_back(s.get<std::string>());
     }
-    for (const auto& s : o.stop)
-      if (s.empty())
-        throw http::invalid_param("stop", "Invalid 'stop': empty stop sequences are not allowed.");
+  } else {
+    throw wrong_type("stop", "a string or an array of strings", stop);
   }
-  if (const Json* ids = field(j, "stop_token_ids")) {
-    if (!ids->is_array()) throw wrong_type("stop_token_ids", "an array of token ids", *ids);
-    for (const Json& id : *ids) o.stop_token_ids.push_back(token_id(id, "stop_token_ids"));
-  }
-  o.stream = get_bool(j, "stream").value_or(false);
-  if (const Json* so = field(j, "stream_options")) {
-    if (!so->is_object()) throw wrong_type("stream_options", "an object", *so);
-    o.include_usage = get_bool(*so, "include_usage").value_or(false);
-  }
-  o.ignore_eos = get_bool(j, "ignore_eos").value_or(false);
-  o.skip_special_tokens = get_bool(j, "skip_special_tokens").value_or(true);
-  o.user = get_string(j, "user").value_or("");
+  for (const auto& s : out)
+    if (s.empty())
+      throw http::invalid_param("stop", "Invalid 'stop': empty stop sequences are not allowed.");
+  return out;
+}
 
-  SamplingOverrides& s = o.sampling;
+// "logit_bias": {"<token id>": bias in [-100, 100]}.
+std::vector<std::pair<int32_t, float>> parse_logit_bias(const Json& bias) {
+  std::vector<std::pair<int32_t, float>> out;
+  if (!bias.is_object()) throw wrong_type("logit_bias", "an object", bias);
+  for (const auto& [key, value] : bias.items()) {
+    int64_t id = -1;
+    try {
+      size_t used = 0;
+      id = std::stoll(key, &used);
+      if (used != key.size()) id = -1;
+    } catch (const std::exception&) {
+    }
+    if (id < 0 || id > INT32_MAX)
+      throw http::invalid_param("logit_bias",
+                                "Invalid key in 'logit_bias': '" + key + "' is not a token id.");
+    if (!value.is_number()) throw wrong_type("logit_bias", "a number", value);
+    const double b = value.get<double>();
+    if (!(b >= -100 && b <= 100))
+      throw http::invalid_param(
+          "logit_bias", "Invalid value in 'logit_bias': bias must be between -100 and 100.");
+    out.emplace_back(static_cast<int32_t>(id), static_cast<float>(b));
+  }
+  return out;
+}
+
+SamplingOverrides parse_sampling(const Json& j) {
+  SamplingOverrides s;
   if (auto t = get_number(j, "temperature", 0, 2)) s.temperature = static_cast<float>(*t);
   if (auto p = get_number(j, "top_p", 0, 1)) s.top_p = static_cast<float>(*p);
   if (auto p = get_number(j, "min_p", 0, 1)) s.min_p = static_cast<float>(*p);
@@ -175,27 +177,40 @@ GenerationOptions parse_options(const Json& j, bool chat) {
     s.seed = seed->is_number_unsigned() ? seed->get<uint64_t>()
                                         : static_cast<uint64_t>(seed->get<int64_t>());
   }
-  if (const Json* bias = field(j, "logit_bias")) {
-    if (!bias->is_object()) throw wrong_type("logit_bias", "an object", *bias);
-    for (const auto& [key, value] : bias->items()) {
-      int64_t id = -1;
-      try {
-        size_t used = 0;
-        id = std::stoll(key, &used);
-        if (used != key.size()) id = -1;
-      } catch (const std::exception&) {
-      }
-      if (id < 0 || id > INT32_MAX)
-        throw http::invalid_param("logit_bias",
-                                  "Invalid key in 'logit_bias': '" + key + "' is not a token id.");
-      if (!value.is_number()) throw wrong_type("logit_bias", "a number", value);
-      const double b = value.get<double>();
-      if (!(b >= -100 && b <= 100))
-        throw http::invalid_param(
-            "logit_bias", "Invalid value in 'logit_bias': bias must be between -100 and 100.");
-      s.logit_bias.emplace_back(static_cast<int32_t>(id), static_cast<float>(b));
-    }
+  if (const Json* bias = field(j, "logit_bias")) s.logit_bias = parse_logit_bias(*bias);
+  return s;
+}
+
+GenerationOptions parse_options(const Json& j, bool chat) {
+  GenerationOptions o;
+  const Json* model = field(j, "model");
+  if (!model)
+    throw http::invalid_param("model", "you must provide a model parameter",
+                              "missing_required_parameter");
+  if (!model->is_string()) throw wrong_type("model", "a string", *model);
+  o.model = model->get<std::string>();
+
+  o.max_tokens = get_int(j, "max_tokens", 0, INT32_MAX);
+  if (auto m = get_int(j, "max_completion_tokens", 0, INT32_MAX)) o.max_tokens = m;
+  o.min_tokens = get_int(j, "min_tokens", 0, INT32_MAX).value_or(0);
+  if (o.max_tokens && o.min_tokens > *o.max_tokens)
+    throw http::invalid_param("min_tokens", "min_tokens must not exceed max_tokens.");
+  o.n = static_cast<int>(get_int(j, "n", 1, 128).value_or(1));
+  if (const Json* stop = field(j, "stop")) o.stop = parse_stop(*stop);
+  if (const Json* ids = field(j, "stop_token_ids")) {
+    if (!ids->is_array()) throw wrong_type("stop_token_ids", "an array of token ids", *ids);
+    for (const Json& id : *ids) o.stop_token_ids.push_back(token_id(id, "stop_token_ids"));
   }
+  o.stream = get_bool(j, "stream").value_or(false);
+  if (const Json* so = field(j, "stream_options")) {
+    if (!so->is_object()) throw wrong_type("stream_options", "an object", *so);
+    o.include_usage = get_bool(*so, "include_usage").value_or(false);
+  }
+  o.ignore_eos = get_bool(j, "ignore_eos").value_or(false);
+  o.skip_special_tokens = get_bool(j, "skip_special_tokens").value_or(true);
+  o.user = get_string(j, "user").value_or("");
+
+  o.sampling = parse_sampling(j);
   (void)chat;
   return o;
 }
@@ -306,6 +321,86 @@ std::vector<int32_t> parse_ids(const Json& a, const std::string& param) {
   return ids;
 }
 
+// "tools": [{type: "function", function: {name, parameters?}}]; empty is none (null).
+Json parse_tools(const Json& tools) {
+  if (!tools.is_array()) throw wrong_type("tools", "an array", tools);
+  for (size_t i = 0; i < tools.size(); ++i) {
+    const Json& t = tools[i];
+    const std::string param = "tools[" + std::to_string(i) + "]";
+    if (!t.is_object()) throw wrong_type(param, "an object", t);
+    if (get_string(t, "type").value_or("function") != "function")
+      throw http::invalid_param(param + ".type", "Only tools of type 'function' are supported.");
+    const Json* fn = field(t, "function");
+    if (!fn || !fn->is_object())
+      throw http::invalid_param(param + ".function",
+                                "Missing required parameter: '" + param + ".function'.",
+                                "missing_required_parameter");
+    const auto name = get_string(*fn, "name");
+    if (!name || name->empty())
+      throw http::invalid_param(param + ".function.name",
+                                "Missing required parameter: '" + param + ".function.name'.",
+                                "missing_required_parameter");
+    if (const Json* p = field(*fn, "parameters"); p && !p->is_object())
+      throw wrong_type(param + ".function.parameters", "an object", *p);
+  }
+  return tools.empty() ? Json() : tools;
+}
+
+// "tool_choice": none | auto | required | {type: "function", function: {name}}; needs tools.
+void parse_tool_choice(const Json& choice, ChatRequest& r) {
+  if (choice.is_string()) {
+    r.tool_choice = choice.get<std::string>();
+    if (r.tool_choice != "none" && r.tool_choice != "auto" && r.tool_choice != "required")
+      throw http::invalid_param("tool_choice",
+                                "Invalid value: '" + r.tool_choice +
+                                    "'. Supported values are: 'none', 'auto', and 'required'.");
+  } else if (choice.is_object()) {
+    const Json* fn = field(choice, "function");
+    const auto name = fn && fn->is_object() ? get_string(*fn, "name") : std::nullopt;
+    if (!name)
+      throw http::invalid_param("tool_choice", "tool_choice needs function.name.",
+                                "missing_required_parameter");
+    r.tool_choice = "function";
+    r.tool_choice_name = *name;
+  } else {
+    throw wrong_type("tool_choice", "a string or an object", choice);
+  }
+  if (r.tool_choice != "none" && r.tool_choice != "auto" && r.tools.is_null())
+    throw http::invalid_param("tool_choice",
+                              "tool_choice is only allowed when 'tools' are specified.");
+}
+
+// "response_format": {type: text | json_object | json_schema, json_schema: {schema}}.
+void parse_response_format(const Json& rf, ChatRequest& r) {
+  if (!rf.is_object()) throw wrong_type("response_format", "an object", rf);
+  const auto type = get_string(rf, "type");
+  if (!type)
+    throw http::invalid_param("response_format.type",
+                              "Missing required parameter: 'response_format.type'.",
+                              "missing_required_parameter");
+  if (*type == "text") {
+    r.response_format = ResponseFormat::kText;
+  } else if (*type == "json_object") {
+    r.response_format = ResponseFormat::kJsonObject;
+  } else if (*type == "json_schema") {
+    r.response_format = ResponseFormat::kJsonSchema;
+    const Json* js = field(rf, "json_schema");
+    if (!js || !js->is_object())
+      throw http::invalid_param("response_format.json_schema",
+                                "Missing required parameter: 'response_format.json_schema'.",
+                                "missing_required_parameter");
+    const Json* schema = field(*js, "schema");
+    if (schema && !schema->is_object())
+      throw wrong_type("response_format.json_schema.schema", "an object", *schema);
+    r.json_schema = schema ? *schema : Json::object();
+  } else {
+    throw http::invalid_param(
+        "response_format.type",
+        "Invalid value: '" + *type +
+            "'. Supported values are: 'json_object', 'json_schema', and 'text'.");
+  }
+}
+
 }  // namespace
 
 ChatRequest parse_chat_request(std::string_view body) {
@@ -317,80 +412,9 @@ ChatRequest parse_chat_request(std::string_view body) {
     throw http::invalid_param(
         "max_tokens", "Invalid 'max_tokens': integer below minimum value. Expected a value >= 1.",
         "integer_below_min_value");
-  if (const Json* tools = field(j, "tools")) {
-    if (!tools->is_array()) throw wrong_type("tools", "an array", *tools);
-    for (size_t i = 0; i < tools->size(); ++i) {
-      const Json& t = (*tools)[i];
-      const std::string param = "tools[" + std::to_string(i) + "]";
-      if (!t.is_object()) throw wrong_type(param, "an object", t);
-      if (get_string(t, "type").value_or("function") != "function")
-        throw http::invalid_param(param + ".type", "Only tools of type 'function' are supported.");
-      const Json* fn = field(t, "function");
-      if (!fn || !fn->is_object())
-        throw http::invalid_param(param + ".function",
-                                  "Missing required parameter: '" + param + ".function'.",
-                                  "missing_required_parameter");
-      const auto name = get_string(*fn, "name");
-      if (!name || name->empty())
-        throw http::invalid_param(param + ".function.name",
-                                  "Missing required parameter: '" + param + ".function.name'.",
-                                  "missing_required_parameter");
-      if (const Json* p = field(*fn, "parameters"); p && !p->is_object())
-        throw wrong_type(param + ".function.parameters", "an object", *p);
-    }
-    if (!tools->empty()) r.tools = *tools;
-  }
-  if (const Json* choice = field(j, "tool_choice")) {
-    if (choice->is_string()) {
-      r.tool_choice = choice->get<std::string>();
-      if (r.tool_choice != "none" && r.tool_choice != "auto" && r.tool_choice != "required")
-        throw http::invalid_param("tool_choice",
-                                  "Invalid value: '" + r.tool_choice +
-                                      "'. Supported values are: 'none', 'auto', and 'required'.");
-    } else if (choice->is_object()) {
-      const Json* fn = field(*choice, "function");
-      const auto name = fn && fn->is_object() ? get_string(*fn, "name") : std::nullopt;
-      if (!name)
-        throw http::invalid_param("tool_choice", "tool_choice needs function.name.",
-                                  "missing_required_parameter");
-      r.tool_choice = "function";
-      r.tool_choice_name = *name;
-    } else {
-      throw wrong_type("tool_choice", "a string or an object", *choice);
-    }
-    if (r.tool_choice != "none" && r.tool_choice != "auto" && r.tools.is_null())
-      throw http::invalid_param("tool_choice",
-                                "tool_choice is only allowed when 'tools' are specified.");
-  }
-  if (const Json* rf = field(j, "response_format")) {
-    if (!rf->is_object()) throw wrong_type("response_format", "an object", *rf);
-    const auto type = get_string(*rf, "type");
-    if (!type)
-      throw http::invalid_param("response_format.type",
-                                "Missing required parameter: 'response_format.type'.",
-                                "missing_required_parameter");
-    if (*type == "text") {
-      r.response_format = ResponseFormat::kText;
-    } else if (*type == "json_object") {
-      r.response_format = ResponseFormat::kJsonObject;
-    } else if (*type == "json_schema") {
-      r.response_format = ResponseFormat::kJsonSchema;
-      const Json* js = field(*rf, "json_schema");
-      if (!js || !js->is_object())
-        throw http::invalid_param("response_format.json_schema",
-                                  "Missing required parameter: 'response_format.json_schema'.",
-                                  "missing_required_parameter");
-      const Json* schema = field(*js, "schema");
-      if (schema && !schema->is_object())
-        throw wrong_type("response_format.json_schema.schema", "an object", *schema);
-      r.json_schema = schema ? *schema : Json::object();
-    } else {
-      throw http::invalid_param(
-          "response_format.type",
-          "Invalid value: '" + *type +
-              "'. Supported values are: 'json_object', 'json_schema', and 'text'.");
-    }
-  }
+  if (const Json* tools = field(j, "tools")) r.tools = parse_tools(*tools);
+  if (const Json* choice = field(j, "tool_choice")) parse_tool_choice(*choice, r);
+  if (const Json* rf = field(j, "response_format")) parse_response_format(*rf, r);
   r.logprobs = get_bool(j, "logprobs").value_or(false);
   if (auto t = get_int(j, "top_logprobs", 0, 20)) {
     if (!r.logprobs)

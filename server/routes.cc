@@ -40,8 +40,7 @@ void handle_tokenize(const ServingContext& c, const http::HttpRequest& http,
     }
     ids = c.tokenizer->encode(text, req.add_special_tokens);
   }
-  out.send(200, "application/json",
-           dump({{"count", ids.size()}, {"max_model_len", c.n_ctx}, {"tokens", ids}}));
+  out.send(200, "application/json", dump(tokenize_json(ids, c.n_ctx)));
 }
 
 void handle_detokenize(const ServingContext& c, const http::HttpRequest& http,
@@ -55,17 +54,10 @@ void handle_detokenize(const ServingContext& c, const http::HttpRequest& http,
       throw http::invalid_param("tokens",
                                 "Token id " + std::to_string(id) + " is outside the vocabulary.",
                                 "invalid_token_id");
-  out.send(200, "application/json", dump({{"prompt", c.tokenizer->decode(req.tokens, false)}}));
+  out.send(200, "application/json", dump(detokenize_json(c.tokenizer->decode(req.tokens, false))));
 }
 
 namespace {
-
-void handle_models(const ServingContext& c, http::HttpResponder& out) {
-  Json model = {{"id", c.model_name},      {"object", "model"},    {"created", c.created},
-                {"owned_by", "junction"},  {"root", c.model_name}, {"parent", nullptr},
-                {"max_model_len", c.n_ctx}};
-  out.send(200, "application/json", dump({{"object", "list"}, {"data", Json::array({model})}}));
-}
 
 bool authorized(const ServingContext& c, const http::HttpRequest& http) {
   if (c.api_key.empty()) return true;
@@ -110,15 +102,11 @@ http::HttpHandler make_router(const ServingContext& c) {
                              "invalid_api_key");
       if (!c.ready)
         throw http::ApiError(503, "The model is loading.", "server_error", "", "loading");
-      if ((p == "/v1/models" || p == "/models") && get) return handle_models(c, out);
+      if ((p == "/v1/models" || p == "/models") && get)
+        return out.send(200, "application/json", dump(models_list_json(c)));
       if (p.starts_with("/v1/models/") && get) {
         check_model(c, p.substr(11));
-        Json model = {{"id", c.model_name},
-                      {"object", "model"},
-                      {"created", c.created},
-                      {"owned_by", "junction"}};
-        out.send(200, "application/json", dump(model));
-        return;
+        return out.send(200, "application/json", dump(model_json(c)));
       }
       const bool known = p == "/v1/chat/completions" || p == "/v1/completions" ||
                          p == "/tokenize" || p == "/detokenize";
