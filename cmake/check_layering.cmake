@@ -2,7 +2,8 @@
 #
 # Fails when a source includes, or a folder's CMakeLists.txt links, a layer that the table in
 # cmake/layers.cmake does not allow it: every #include "dir/..." of every .h/.cc/.hpp/.cpp under
-# the top-level folders, and every junction_* library in a target_link_libraries. The single
+# the top-level folders, and every junction_* library in a target_link_libraries. Also fails when
+# a *-inl.h is included from outside its own folder. The single
 # include_directories(${CMAKE_SOURCE_DIR}) lets any header reach any folder, and the linker only
 # notices an upward edge when a symbol is missing; this notices the #include itself.
 # Plain CMake, so that it runs wherever the build does (no Python).
@@ -132,6 +133,15 @@ foreach(top IN LISTS folders)
     foreach(line IN LISTS includes)
       string(REGEX REPLACE "^[ \t]*#[ \t]*include[ \t]*\"([^\"]*)\".*$" "\\1" inc "${line}")
       math(EXPR n_includes "${n_includes} + 1")
+      # A *-inl.h is the body of its own folder's translation units (kernels/CMakeLists.txt), not
+      # an interface: only its folder (and tests, benchmarks) include it.
+      get_filename_component(inc_dir "${inc}" DIRECTORY)
+      get_filename_component(rel_dir "${rel}" DIRECTORY)
+      if(inc MATCHES "-inl\\.h$" AND NOT inc_dir STREQUAL rel_dir)
+        line_of("${ROOT}/${rel}" "\"${inc}\"" n)
+        list(APPEND errors "${rel}:${n}: #include \"${inc}\": a -inl.h is included only by the sources of ${inc_dir}/")
+        continue()
+      endif()
       layer_of("${inc}" to)
       if(to STREQUAL from OR to IN_LIST "CLOSURE_${from}")
         continue()
