@@ -5,7 +5,7 @@
 // kernels need and including their headers directly, as kernels_avx512.cc does, so both versions
 // stay callable.
 //
-//   quant_gemm_bench [--tokens 512] [--reps 5] [--isa-check]
+//   quant_gemm_bench [--tokens 512] [--reps 5] [--threads 2] [--decode-only]
 #include <immintrin.h>
 
 #include <CLI/CLI.hpp>
