@@ -41,7 +41,7 @@ namespace {
 // The Q8_0 prefill GEMM (used by quant_matmul_rows and for Q8_0 packed at load).
 #include "kernels/cpu/q8_0_gemm_avx2-inl.h"
 // The previous Q8_0 prefill GEMM, to time against.
-#include "q8_0_gemm_avx2_prev.h"
+#include "q8_0_gemm_avx2_prev-inl.h"
 // Q8_0 on the packed layout.
 #include "kernels/cpu/packed_q8_0_kernels-inl.h"
 // Activation quantization.
