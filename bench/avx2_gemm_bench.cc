@@ -25,7 +25,7 @@
 #include "kernels/cpu/isa_kernels.h"
 #include "kernels/cpu/packed_k_quant.h"
 #include "kernels/cpu/packed_q8_0.h"
-#include "kernels/cpu/simd_avx2.h"
+#include "kernels/cpu/simd_avx2-inl.h"
 #include "kernels/ops.h"
 #include "kernels/quant/quant_ref.h"
 #include "kernels/ref/ref_ops.h"
@@ -35,19 +35,19 @@ namespace junction::kernels {
 namespace {
 // In kernels_avx2.cc's order: the quantized dots first, then the packed layouts' kernels and the
 // activation quantizer, then the templates that call them.
-#include "kernels/cpu/quant_dot_impl.h"
+#include "kernels/cpu/quant_dot_impl-inl.h"
 // Q4_K / Q6_K on the packed layout.
-#include "kernels/cpu/packed_k_quant_kernels.h"
+#include "kernels/cpu/packed_k_quant_kernels-inl.h"
 // The Q8_0 prefill GEMM (used by quant_matmul_rows and for Q8_0 packed at load).
-#include "kernels/cpu/q8_0_gemm_avx2.h"
+#include "kernels/cpu/q8_0_gemm_avx2-inl.h"
 // The previous Q8_0 prefill GEMM, to time against.
-#include "q8_0_gemm_avx2_prev.h"
+#include "q8_0_gemm_avx2_prev-inl.h"
 // Q8_0 on the packed layout.
-#include "kernels/cpu/packed_q8_0_kernels.h"
+#include "kernels/cpu/packed_q8_0_kernels-inl.h"
 // Activation quantization.
-#include "kernels/cpu/quantize_activations_avx2.h"
+#include "kernels/cpu/quantize_activations_avx2-inl.h"
 // The kernel templates.
-#include "kernels/cpu/kernels_impl.h"
+#include "kernels/cpu/kernels_impl-inl.h"
 }  // namespace
 }  // namespace junction::kernels
 

@@ -5,7 +5,7 @@
 // kernels need and including their headers directly, as kernels_avx512.cc does, so both versions
 // stay callable.
 //
-//   quant_gemm_bench [--tokens 512] [--reps 5] [--isa-check]
+//   quant_gemm_bench [--tokens 512] [--reps 5] [--threads 2] [--decode-only]
 #include <immintrin.h>
 
 #include <CLI/CLI.hpp>
@@ -31,14 +31,14 @@
 namespace junction::kernels {
 namespace {
 // The quantized dots first: the GEMMs use their helpers.
-#include "kernels/cpu/quant_dot_impl.h"
+#include "kernels/cpu/quant_dot_impl-inl.h"
 // Q4_K packed at load: the decode GEMV and the packed rows' unpacking.
-#include "kernels/cpu/packed_k_quant_kernels.h"
+#include "kernels/cpu/packed_k_quant_kernels-inl.h"
 // The tiled GEMMs.
-#include "kernels/cpu/k_quant_gemm_vnni.h"
-#include "kernels/cpu/q8_0_gemm_vnni.h"
+#include "kernels/cpu/k_quant_gemm_vnni-inl.h"
+#include "kernels/cpu/q8_0_gemm_vnni-inl.h"
 // Q8_0 packed at load: the decode GEMV.
-#include "kernels/cpu/packed_q8_0_kernels.h"
+#include "kernels/cpu/packed_q8_0_kernels-inl.h"
 }  // namespace
 }  // namespace junction::kernels
 

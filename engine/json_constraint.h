@@ -50,10 +50,10 @@ struct JsonSchema {
   struct Node {
     Kind kind = Kind::kAny;
     std::vector<std::pair<std::string, int>>
-        properties;                     // object: "\"key\":" literal -> value node
-    int items = -1;                     // array: item node
-    std::vector<std::string> literals;  // literals: compact JSON texts
-    int64_t min = 0, max = -1;          // string length / array items; -1: none
+        properties{};                     // object: "\"key\":" literal -> value node
+    int items = -1;                       // array: item node
+    std::vector<std::string> literals{};  // literals: compact JSON texts
+    int64_t min = 0, max = -1;            // string length / array items; -1: none
   };
   std::vector<Node> nodes;
   int root = 0;

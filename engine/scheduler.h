@@ -90,7 +90,7 @@ class Scheduler {
     int64_t n_computed = 0;  // tokens whose KV is in the cache
     int64_t n_reused = 0;    // of those, taken from cached blocks at admission
     int64_t promised = 0;    // blocks it may still allocate
-    std::vector<int32_t> table;
+    std::vector<int32_t> table{};
   };
   Entry* running(uint64_t id);
   const Entry* running(uint64_t id) const;

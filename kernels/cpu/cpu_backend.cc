@@ -54,14 +54,14 @@ class CpuBackend final : public Backend {
 
   // Q8_0 and Q4_K matrices are packed at load into 16-row interleaved groups (packed_q8_0.h,
   // packed_k_quant.h), the groups split over the pool's threads. Q6_K stays stored; its prefill
-  // GEMM packs rows on the fly per call (packed_k_quant_kernels.h).
+  // GEMM packs rows on the fly per call (packed_k_quant_kernels-inl.h).
   std::unique_ptr<PreparedWeight> prepare_weight(const WeightView& w) override {
     // Q8_0: 16 rows side by side with the scales apart (packed_q8_0.h), for decode at the
     // memory bandwidth; prefill runs its GEMM on row tiles copied out of the packed copy. Only
     // up to 4096 columns: on longer rows (an 8B model's 12288-column ffn_down) the prefill GEMM's
     // token blocks are short and copying the tiles out of the packed copy for each of them made
     // it 0.87-0.90x (quant_gemm_bench, 1 thread), while the packed decode was 1.2-1.3x.
-    // Not at every level (IsaKernels::packs_q8_0 says, kernels_impl.h why).
+    // Not at every level (IsaKernels::packs_q8_0 says, kernels_impl-inl.h why).
     if (k_.packs_q8_0 && PackedQ8_0::supports(w) && w.cols <= kMaxPackedQ8_0Cols) {
       auto packed = std::make_unique<PackedQ8_0>(w);
       pool_.parallel_for(packed->groups(), 1,

@@ -1,6 +1,6 @@
 // Single-threaded kernels compiled once per instruction set (kernels_avx512.cc,
 // kernels_avx2.cc on x86-64; kernels_dotprod.cc, kernels_neon.cc on ARM64; kernels_scalar.cc
-// everywhere) from the one template in kernels_impl.h. The CPU backend
+// everywhere) from the one template in kernels_impl-inl.h. The CPU backend
 // picks a table at run time and splits work over threads; tests compare each table with the
 // scalar references in kernels/ref.
 #pragma once

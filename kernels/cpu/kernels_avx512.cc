@@ -6,25 +6,25 @@
 #include <vector>
 
 #include "kernels/cpu/isa_kernels.h"
-#include "kernels/cpu/simd_avx512.h"
+#include "kernels/cpu/simd_avx512-inl.h"
 #include "kernels/quant/quant_ref.h"
 #include "kernels/ref/ref_ops.h"
 
 namespace junction::kernels {
 namespace {
 // The quantized dots first: the kernel templates call them.
-#include "kernels/cpu/quant_dot_impl.h"
+#include "kernels/cpu/quant_dot_impl-inl.h"
 // Q4_K weights packed at load.
-#include "kernels/cpu/packed_k_quant_kernels.h"
+#include "kernels/cpu/packed_k_quant_kernels-inl.h"
 // The prefill GEMMs for quantized weights on VNNI (used by quant_matmul_rows for > 1 token).
-#include "kernels/cpu/k_quant_gemm_vnni.h"
-#include "kernels/cpu/q8_0_gemm_vnni.h"
+#include "kernels/cpu/k_quant_gemm_vnni-inl.h"
+#include "kernels/cpu/q8_0_gemm_vnni-inl.h"
 // Q8_0 weights packed at load (its prefill reads them through the GEMM above).
-#include "kernels/cpu/packed_q8_0_kernels.h"
+#include "kernels/cpu/packed_q8_0_kernels-inl.h"
 // Activation quantization, called by the CPU backend before each quantized matmul.
-#include "kernels/cpu/quantize_activations_avx512.h"
+#include "kernels/cpu/quantize_activations_avx512-inl.h"
 
-#include "kernels/cpu/kernels_impl.h"
+#include "kernels/cpu/kernels_impl-inl.h"
 }  // namespace
 
 const IsaKernels& avx512_kernels() {

@@ -6,14 +6,14 @@
 #include <vector>
 
 #include "kernels/cpu/isa_kernels.h"
-#include "kernels/cpu/simd_scalar.h"
+#include "kernels/cpu/simd_scalar-inl.h"
 #include "kernels/quant/quant_ref.h"
 #include "kernels/ref/ref_ops.h"
 
 namespace junction::kernels {
 namespace {
 // The quantized dots in the SIMD kernels' float order: the kernel templates call them.
-#include "kernels/cpu/quant_dot_scalar.h"
+#include "kernels/cpu/quant_dot_scalar-inl.h"
 
 bool has_unpacked_dot(DType) {
   return false;
@@ -78,9 +78,9 @@ void packed_matmul_unpacked(const std::byte* xq, size_t xq_row_bytes, int64_t n_
 }
 
 // Q8_0 weights packed at load (its plain C++ version).
-#include "kernels/cpu/packed_q8_0_kernels.h"
+#include "kernels/cpu/packed_q8_0_kernels-inl.h"
 
-#include "kernels/cpu/kernels_impl.h"
+#include "kernels/cpu/kernels_impl-inl.h"
 }  // namespace
 
 const IsaKernels& scalar_kernels() {

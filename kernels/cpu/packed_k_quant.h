@@ -13,7 +13,7 @@
 //
 // Rows past the matrix's end in its last group are zero (zero codes and scales); their outputs
 // are never written. The integer sums are those of the stored layout, so the kernels on this
-// layout give exactly the stored-layout kernels' results (see packed_k_quant_kernels.h).
+// layout give exactly the stored-layout kernels' results (see packed_k_quant_kernels-inl.h).
 #pragma once
 
 #include <cstddef>

@@ -11,7 +11,7 @@
 // of rows and the prefill GEMM copies a row tile's codes out with one 32-byte move per block. Rows
 // past the matrix's end in its last group are zero; their outputs are never written. The kernels on
 // this layout give exactly the stored layout's numbers (same int32 lanes, same float order; see
-// packed_q8_0_kernels.h).
+// packed_q8_0_kernels-inl.h).
 #pragma once
 
 #include <cstddef>

@@ -26,6 +26,8 @@ float load_element(const std::byte* row, DType dtype, int64_t k) {
       std::memcpy(&h, row + k * 2, 2);
       return bf16_to_f32(h);
     }
+    default:  // quantized rows are read a block at a time (quant/), never an element
+      break;
   }
   return 0.0f;
 }

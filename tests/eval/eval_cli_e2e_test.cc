@@ -123,7 +123,9 @@ TEST_F(EvalCli, EveryTaskWithLimitAgainstTheServer) {
     ASSERT_TRUE(t["metrics"].contains(metric)) << t.dump();
     const double v = t["metrics"][metric]["value"].get<double>();
     EXPECT_TRUE(std::isfinite(v));
-    if (name != "mt_bench") EXPECT_TRUE(v >= 0 && v <= 1) << v;
+    if (name != "mt_bench") {
+      EXPECT_TRUE(v >= 0 && v <= 1) << v;
+    }
     EXPECT_GT(t["wall_time_s"].get<double>(), 0.0);
     expect_data_hashes(t);
   }
@@ -148,10 +150,11 @@ TEST_F(EvalCli, EveryTaskWithLimitAgainstTheServer) {
         EXPECT_TRUE(s.at(f).is_string()) << f;
       EXPECT_TRUE(s.at("passed").is_boolean());
       EXPECT_GT(s.at("completion_tokens").get<int64_t>(), 0);
-      if (fs::exists("/usr/bin/python3"))  // the program ran: python judged it, not the sandbox
+      if (fs::exists("/usr/bin/python3")) {  // the program ran: python judged it, not the sandbox
         EXPECT_EQ(s.at("verdict").get<std::string>().find("sandbox could not start"),
                   std::string::npos)
             << s.at("verdict");
+      }
     } else if (task == "mt_bench") {
       EXPECT_EQ(s.at("turns").size(), 2u);
       EXPECT_EQ(s.at("answers").size(), 2u);

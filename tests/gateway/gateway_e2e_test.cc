@@ -636,8 +636,11 @@ TEST_P(GatewayE2E, CircuitOpensAndRecovers) {
   EXPECT_EQ(probe.status, 200) << probe.head.error_body;
   EXPECT_EQ(post("/v1/chat/completions", chat("flaky-model"), key).status, 200);
   const auto providers = get("/admin/providers", "admin-secret").json();  // kept alive for the loop
-  for (const auto& p : providers["data"])
-    if (p["provider"] == "flaky") EXPECT_EQ(p["circuit"], "closed");
+  for (const auto& p : providers["data"]) {
+    if (p["provider"] == "flaky") {
+      EXPECT_EQ(p["circuit"], "closed");
+    }
+  }
 }
 
 TEST_P(GatewayE2E, KeysModelsAndLimits) {

@@ -233,7 +233,7 @@ TEST(Kernels, AttentionMatchesReference) {
 // Every level gives the lowest level's numbers bit for bit, not just the reference's within a
 // bound: all levels add in the AVX-512 level's order (16 lanes, the same reduction trees, the same
 // exp), because a last-bit difference in a norm, an attention score or a softmax sum flips int8
-// roundings of the next quantized matmul's activations (see simd_avx2.h). Odd sizes cross the
+// roundings of the next quantized matmul's activations (see simd_avx2-inl.h). Odd sizes cross the
 // 16-lane tails; head_dim 64 and 128 take the register-blocked attention paths.
 TEST(Kernels, EveryLevelGivesTheLowestLevelsNumbersBitForBit) {
   std::mt19937 rng(8);

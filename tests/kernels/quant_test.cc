@@ -150,7 +150,7 @@ TEST(Quant, SimdMatmulEqualsReferenceForEveryType) {
 
 // Stored rows of every quantized type, decode and prefill: every level gives the lowest level's
 // numbers bit for bit (the scalar level finishes in the SIMD kernels' float order,
-// quant_dot_scalar.h), so a model's logits do not depend on the CPU it runs on.
+// quant_dot_scalar-inl.h), so a model's logits do not depend on the CPU it runs on.
 TEST(Quant, StoredRowsGiveTheSameNumbersAtEveryLevel) {
   std::mt19937 rng(11);
   const auto isas = testing::kernels_under_test();
@@ -216,11 +216,11 @@ TEST(Quant, Q5KPathsAgreeBitForBit) {
 }
 
 // The prefill GEMMs (tiles of rows x tokens; on AVX-512 VNNI the tiled kernels of
-// q8_0_gemm_vnni.h and k_quant_gemm_vnni.h) against the reference, over token counts that leave
-// every kind of partial tile (1..3 tokens past a group of 4, partial groups of 16) and row ranges
-// that start and end off the 4-row tile. They must also give exactly the numbers of the decode
-// path (one token at a time), which follows ggml's float order: prefill and decode agree bit for
-// bit, so a prompt's logits do not depend on how it was split.
+// q8_0_gemm_vnni-inl.h and k_quant_gemm_vnni-inl.h) against the reference, over token counts that
+// leave every kind of partial tile (1..3 tokens past a group of 4, partial groups of 16) and row
+// ranges that start and end off the 4-row tile. They must also give exactly the numbers of the
+// decode path (one token at a time), which follows ggml's float order: prefill and decode agree bit
+// for bit, so a prompt's logits do not depend on how it was split.
 TEST(Quant, PrefillGemmEqualsReferenceAndDecodeOverOddShapes) {
   std::mt19937 rng(4);
   const auto isas = testing::kernels_under_test();

@@ -1,6 +1,6 @@
 // Matmuls on Q4_K / Q6_K weights in the interleaved layout of packed_k_quant.h, on ARM64 Advanced
-// SIMD: packed_k_quant_kernels.h's counterpart, included by kernels_neon.cc and kernels_dotprod.cc
-// inside their anonymous namespaces after quant_dot_neon.h.
+// SIMD: packed_k_quant_kernels-inl.h's counterpart, included by kernels_neon.cc and
+// kernels_dotprod.cc inside their anonymous namespaces after quant_dot_neon-inl.h.
 //
 // The same design as the x86 decode kernels: one group of 16 rows per step, rows kept in lanes
 // to the end (four 4-lane vectors, rows 4q .. 4q + 3 in vector q), per 16 bytes of codes (one
@@ -129,7 +129,7 @@ inline void packed_q6_k_group_dot(const BlockQ6_Kx16* blocks, int64_t nsb,
   for (int q = 0; q < 4; ++q) vst1q_f32(out + 4 * q, sum[q]);
 }
 
-#include "kernels/cpu/packed_k_quant_gemv.h"
+#include "kernels/cpu/packed_k_quant_gemv-inl.h"
 
 // Prefill: the same kernel, token after token per group.
 void packed_matmul_unpacked(const std::byte* xq, size_t xq_row_bytes, int64_t n_tokens,

@@ -1,7 +1,7 @@
 // Prefill GEMM for Q8_0 weights on AVX2: a register tile of kQ8RowTile weight rows x
 // kQ8TokenTile tokens, one 8-lane float accumulator per (row, token), for stored rows and rows
 // packed at load (packed_q8_0.h) alike. Included by kernels_avx2.cc inside its anonymous
-// namespace, after quant_dot_impl.h.
+// namespace, after quant_dot_impl-inl.h.
 //
 // The numbers are bit for bit those of vec_dot_q8_0 (decode): per 32-weight block each (row,
 // token) pair gets the same 8 int32 lanes (|w| x a*sign(w) through vpmaddubsw and vpmaddwd),

@@ -1,10 +1,11 @@
 // Prefill GEMM for Q4_K and Q6_K weights on AVX-512 VNNI: a register tile of 4 weight rows x up
 // to 16 tokens. For more than a few tokens packed_k_gemm / stored_k_gemm
-// (packed_k_quant_kernels.h: no per-row unpacking, vpdpbusd on 16 rows at once) are 1.3-2.5x
+// (packed_k_quant_kernels-inl.h: no per-row unpacking, vpdpbusd on 16 rows at once) are 1.3-2.5x
 // faster; this one stays for stored Q6_K rows and under 16 tokens, where packing rows on the fly
-// does not pay (kernels_impl.h), and as quant_gemm_bench's baseline. Included by kernels_avx512.cc
-// inside its anonymous namespace, after quant_dot_impl.h and packed_k_quant_kernels.h (it reuses
-// UnpackedKRow / unpack_k_row, and reads weights packed at load through unpack_packed_row).
+// does not pay (kernels_impl-inl.h), and as quant_gemm_bench's baseline. Included by
+// kernels_avx512.cc inside its anonymous namespace, after quant_dot_impl-inl.h and
+// packed_k_quant_kernels-inl.h (it reuses UnpackedKRow / unpack_k_row, and reads weights packed at
+// load through unpack_packed_row).
 //
 // Layout. In Q4_K and Q6_K every run of 16 weights shares one integer sub-block scale. The
 // activations of 4 tokens are interleaved 16 bytes at a time, so one 512-bit vector holds the

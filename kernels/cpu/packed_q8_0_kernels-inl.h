@@ -1,6 +1,6 @@
 // Matmuls on Q8_0 weights in the 16-row layout of packed_q8_0.h. Included by kernels_avx512.cc
-// and kernels_avx2.cc after quant_dot_impl.h (and q8_0_gemm_vnni.h on AVX-512), by
-// kernels_neon.cc and kernels_dotprod.cc after quant_dot_neon.h, and by kernels_scalar.cc,
+// and kernels_avx2.cc after quant_dot_impl-inl.h (and q8_0_gemm_vnni-inl.h on AVX-512), by
+// kernels_neon.cc and kernels_dotprod.cc after quant_dot_neon-inl.h, and by kernels_scalar.cc,
 // inside their anonymous namespaces; each gets the version for its flags.
 //
 // Decode (and a few tokens): one group of 16 rows per step, the group's blocks read in order.
@@ -9,16 +9,16 @@
 // are converted and accumulated with one fma by the row's scale x the token's scale, 8 float
 // lanes per row, and summed across lanes once per row at the end.
 //
-// Numbers: exactly vec_dot_q8_0's (quant_dot_impl.h), so decode on packed weights equals decode
+// Numbers: exactly vec_dot_q8_0's (quant_dot_impl-inl.h), so decode on packed weights equals decode
 // and prefill on stored ones bit for bit: the same int32 lanes, the same scale product
 // h2f(w.d) * h2f(a.d), the same fma per block and lane, the same 8-lane sum (hsum_f32's order).
 // vpdpbusd multiplies unsigned by signed bytes; instead of the sign trick the codes are flipped
 // to w + 128 and each lane starts at -128 x (sum of its 4 activation bytes), computed once per
 // token: sum (w + 128) a - 128 sum a = sum w a, exactly.
 //
-// More tokens: on AVX-512 VNNI the prefill GEMM (q8_0_gemm_vnni.h) on row tiles copied out of the
-// packed copy, on AVX2 its GEMM (q8_0_gemm_avx2.h) reading the packed rows in place; NEON and
-// scalar run the GEMV for each token while the group is in cache.
+// More tokens: on AVX-512 VNNI the prefill GEMM (q8_0_gemm_vnni-inl.h) on row tiles copied out of
+// the packed copy, on AVX2 its GEMM (q8_0_gemm_avx2-inl.h) reading the packed rows in place; NEON
+// and scalar run the GEMV for each token while the group is in cache.
 
 #if defined(__AVX512VNNI__) && defined(__AVX512BW__)
 
@@ -123,7 +123,7 @@ inline void packed_q8_0_group_dot(const PackedQ8_0& p, int64_t g, const quant::B
 #elif defined(__ARM_NEON)
 
 // The same on ARM64 NEON, rows 0-7 then 8-15 as on AVX2: each row's block b as vec_dot_q8_0
-// (quant_dot_neon.h) takes it, its 8 int32 lanes in two 4-lane vectors.
+// (quant_dot_neon-inl.h) takes it, its 8 int32 lanes in two 4-lane vectors.
 inline void packed_q8_0_group_dot(const PackedQ8_0& p, int64_t g, const quant::BlockQ8_0* y,
                                   const PackedQ8_0Token& t, float* out) {
   const int64_t nb = p.blocks();

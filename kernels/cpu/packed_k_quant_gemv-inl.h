@@ -1,6 +1,6 @@
 // The driver of decode (and a few tokens) on Q4_K / Q6_K weights packed at load
-// (packed_k_quant.h), the same on every architecture: included by packed_k_quant_kernels.h (x86)
-// and packed_k_quant_neon.h (ARM64) after their group dots (packed_q4_k_group_dot,
+// (packed_k_quant.h), the same on every architecture: included by packed_k_quant_kernels-inl.h
+// (x86) and packed_k_quant_neon-inl.h (ARM64) after their group dots (packed_q4_k_group_dot,
 // packed_q6_k_group_dot), inside the including file's anonymous namespace.
 
 // Activation sums per sub-block pair, as the minima need them: bs2[sb * 8 + s] = bsums[2s] +

@@ -1,6 +1,6 @@
 // Matmuls on Q4_K / Q6_K weights in the interleaved layout of packed_k_quant.h. Included by
-// kernels_avx512.cc and kernels_avx2.cc inside their anonymous namespace, after quant_dot_impl.h
-// (kernels_scalar.cc has plain versions of the entry points).
+// kernels_avx512.cc and kernels_avx2.cc inside their anonymous namespace, after
+// quant_dot_impl-inl.h (kernels_scalar.cc has plain versions of the entry points).
 //
 // Decode (and a few tokens): one group of 16 rows per step. Per 64 bytes of codes (4 weights of
 // each of 16 rows, per nibble or bit plane) the codes take a mask (and for Q6_K a shift and an or)
@@ -11,8 +11,8 @@
 // Numbers: per super-block the integer sums are exactly those of vec_dot_q4_k / vec_dot_q6_k
 // (integer adds in any order), finished in float per row in their order: Q4_K sum +=
 // fma(y.d * d, total, -(y.d * dmin * mins)), Q6_K sum = fma(d * y.d, total, sum), as the prefill
-// GEMM (k_quant_gemm_vnni.h) does too. Decode and prefill agree bit for bit, and with the stored
-// layout's kernels.
+// GEMM (k_quant_gemm_vnni-inl.h) does too. Decode and prefill agree bit for bit, and with the
+// stored layout's kernels.
 //
 // On AVX-512 VNNI, Q4_K's high nibbles are masked in place (16 x code), so their sums come out 16
 // times too large; the low sub-block's scale is taken 16 times too, and the total is shifted right
@@ -246,12 +246,12 @@ inline void packed_q6_k_group_dot(const BlockQ6_Kx16* blocks, int64_t nsb,
 
 #endif
 
-#include "kernels/cpu/packed_k_quant_gemv.h"
+#include "kernels/cpu/packed_k_quant_gemv-inl.h"
 
 #if defined(__AVX512VNNI__) && defined(__AVX512BW__)
 // Row n of a packed matrix unpacked as unpack_k_row unpacks a stored row, for the VNNI GEMM
-// (k_quant_gemm_vnni.h), which reuses each unpacked row for many tokens and reads the 16-bit pair
-// scales.
+// (k_quant_gemm_vnni-inl.h), which reuses each unpacked row for many tokens and reads the 16-bit
+// pair scales.
 void unpack_packed_q4_k_row(const PackedKQuant& p, int64_t n, UnpackedKRow& u) {
   const int64_t nsb = p.super_blocks();
   const BlockQ4_Kx16* blocks = p.group<BlockQ4_Kx16>(n / kPackedRows);

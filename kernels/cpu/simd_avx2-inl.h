@@ -3,7 +3,7 @@
 //
 // 16 lanes, not 8, so that the AVX2 level adds in exactly the AVX-512 level's order: every
 // lane-wise step is the same IEEE operation on either, and reduce_add and sum_lanes_of_16 follow
-// simd_avx512.h's trees. A dot product summed over 8 lanes rounds differently in the last bit,
+// simd_avx512-inl.h's trees. A dot product summed over 8 lanes rounds differently in the last bit,
 // which flips int8 roundings of the next layer's quantized activations and moved llama.cpp
 // teacher-forced log-probabilities by up to 0.063 (Q5_K_M) where AVX-512 is within 0.026. Costs
 // a few more shuffles per horizontal sum; a tile of 16-lane accumulators would not fit the 16
@@ -27,7 +27,7 @@ struct Avx2 {
 
   // One 8-lane register: lanes 0-7 or 8-15 of a V. Every lane-wise step on a V is the same
   // operation on its two halves, so a kernel may run the halves in separate passes
-  // (kernels_impl.h, matmul_tile_halves) and join them before the reduction.
+  // (kernels_impl-inl.h, matmul_tile_halves) and join them before the reduction.
   struct Half {
     using H = __m256;
     static H zero() { return _mm256_setzero_ps(); }

@@ -1,10 +1,10 @@
-// A copy of kernels/cpu/q8_0_gemm_avx2.h as it was before the current change, names prefixed
+// A copy of kernels/cpu/q8_0_gemm_avx2-inl.h as it was before the current change, names prefixed
 // prev_, so that avx2_gemm_bench can time it against the current kernel in one process.
 
 // Prefill GEMM for Q8_0 weights on AVX2: a register tile of kPrevQ8RowTile weight rows x
 // kPrevQ8TokenTile tokens, one 8-lane float accumulator per (row, token), for stored rows and rows
 // packed at load (packed_q8_0.h) alike. Included by kernels_avx2.cc inside its anonymous
-// namespace, after quant_dot_impl.h.
+// namespace, after quant_dot_impl-inl.h.
 //
 // The numbers are bit for bit those of vec_dot_q8_0 (decode): per 32-weight block each (row,
 // token) pair gets the same 8 int32 lanes (|w| x a*sign(w) through vpmaddubsw and vpmaddwd),

@@ -2,7 +2,7 @@
 // pairs of tokens, each pair in one 512-bit register (token 2p in the low 256 bits, 2p + 1 in
 // the high), so every instruction of the inner loop works at full width while each (row, token)
 // still sees exactly the arithmetic of decode. Included by kernels_avx512.cc inside its anonymous
-// namespace, after quant_dot_impl.h.
+// namespace, after quant_dot_impl-inl.h.
 //
 // The numbers are bit for bit those of vec_dot_q8_0 (decode): per 32-weight block each (row,
 // token) pair gets the same 8 int32 lanes (sums of 4 byte products), converted to float and

@@ -1,10 +1,10 @@
 // 16-lane float32 vectors on ARM64 Advanced SIMD (NEON, in every ARMv8-A core), each four
-// 4-lane registers: the interface of simd_avx2.h, so kernels_impl.h's templates run unchanged.
-// Included only by ARM64 translation units (kernels_neon.cc, kernels_dotprod.cc).
+// 4-lane registers: the interface of simd_avx2-inl.h, so kernels_impl-inl.h's templates run
+// unchanged. Included only by ARM64 translation units (kernels_neon.cc, kernels_dotprod.cc).
 //
-// 16 lanes, not 4, for the reason simd_avx2.h gives: every level adds in exactly the AVX-512
+// 16 lanes, not 4, for the reason simd_avx2-inl.h gives: every level adds in exactly the AVX-512
 // level's order (lane-wise steps are the same IEEE operations; reduce_add and sum_lanes_of_16
-// follow simd_avx512.h's trees; exp is its polynomial), so ARM64 gives the numbers of every x86
+// follow simd_avx512-inl.h's trees; exp is its polynomial), so ARM64 gives the numbers of every x86
 // level bit for bit. NEON has 32 registers, so matmul_tile's 2 x 2 tiles of 4-register
 // accumulators fit with room for the weights and activations.
 #pragma once

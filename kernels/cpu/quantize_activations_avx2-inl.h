@@ -1,10 +1,10 @@
 // Activation quantization (Q8_0 for Q8_0 / Q4_0 weights, Q8_K for the K-quants) on AVX2, byte for
-// byte what kernels/quant's scalar versions produce, as quantize_activations_avx512.h does on
+// byte what kernels/quant's scalar versions produce, as quantize_activations_avx512-inl.h does on
 // AVX-512: the same float multiply per element, rounding half to even (vroundps with
 // round-to-nearest = nearbyint), the scalar scales computed by the same expressions. Every
 // prefill matmul quantizes its whole activation block first; the scalar loops (a libm call per
 // element) cost a large share of the AVX2 GEMMs. Included by kernels_avx2.cc inside its anonymous
-// namespace, after quant_dot_impl.h (hsum_i32).
+// namespace, after quant_dot_impl-inl.h (hsum_i32).
 
 #if defined(__AVX2__) && !defined(__AVX512F__)
 

@@ -1,5 +1,5 @@
 // Dot products of quantized weight rows with quantized activations (Q8_0 / Q8_K) on ARM64
-// Advanced SIMD: quant_dot_impl.h's counterpart, included by kernels_neon.cc and
+// Advanced SIMD: quant_dot_impl-inl.h's counterpart, included by kernels_neon.cc and
 // kernels_dotprod.cc inside their anonymous namespaces. Types without a version here (Q5_K, ...)
 // use the scalar reference, whose float order Q5_K must keep (see quant::vec_dot_ref).
 //
@@ -10,11 +10,11 @@
 // sees the same integers at both levels. All codes fit int8 as they are (Q4_K 0..15, Q6_K
 // value + 32 in 0..63, Q8_0 -128..127, Q4_0 code - 8), so no sign trick or offset is needed.
 //
-// Float order: the x86 levels' (quant_dot_impl.h), which the packed kernels (packed_k_quant_neon.h,
-// packed_q8_0_kernels.h) and the scalar level's plain versions of them keep too: Q8_0 as 8 lanes
-// (two 4-lane vectors) with one fma each per block, summed as hsum_f32 sums 8 lanes (Q4_0 too);
-// Q4_K and Q6_K finished per super-block in ggml's scalar order. Decode on stored and packed
-// weights and prefill therefore agree bit for bit, at every level.
+// Float order: the x86 levels' (quant_dot_impl-inl.h), which the packed kernels
+// (packed_k_quant_neon-inl.h, packed_q8_0_kernels-inl.h) and the scalar level's plain versions of
+// them keep too: Q8_0 as 8 lanes (two 4-lane vectors) with one fma each per block, summed as
+// hsum_f32 sums 8 lanes (Q4_0 too); Q4_K and Q6_K finished per super-block in ggml's scalar order.
+// Decode on stored and packed weights and prefill therefore agree bit for bit, at every level.
 
 inline float h2f(uint16_t h) {
   return vgetq_lane_f32(vcvt_f32_f16(vreinterpret_f16_u16(vdup_n_u16(h))), 0);
@@ -31,7 +31,7 @@ inline int32x4_t dot_s8(int32x4_t acc, int8x16_t a, int8x16_t b) {
 #endif
 }
 
-// Eight float lanes held as lanes 0-3 and 4-7, summed in hsum_f32's order (quant_dot_impl.h):
+// Eight float lanes held as lanes 0-3 and 4-7, summed in hsum_f32's order (quant_dot_impl-inl.h):
 // s = lo + hi, then (s0 + s2) + (s1 + s3).
 inline float hsum8_f32(float32x4_t lo, float32x4_t hi) {
   const float32x4_t s = vaddq_f32(lo, hi);

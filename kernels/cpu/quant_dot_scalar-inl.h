@@ -1,7 +1,7 @@
 // Dot products of quantized weight rows with quantized activations in plain C++, giving exactly
-// the numbers of quant_dot_impl.h's AVX2 / AVX-512 versions: the reference's integer sums (exact
-// in any order), finished in the SIMD kernels' float order. Included by kernels_scalar.cc inside
-// its anonymous namespace.
+// the numbers of quant_dot_impl-inl.h's AVX2 / AVX-512 versions: the reference's integer sums
+// (exact in any order), finished in the SIMD kernels' float order. Included by kernels_scalar.cc
+// inside its anonymous namespace.
 //
 // quant::vec_dot_ref adds the super-blocks' floats unfused; these take the SIMD kernels' fused
 // steps (std::fma is exact without an FMA unit too), so at the scalar level the stored rows give

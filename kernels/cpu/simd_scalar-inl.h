@@ -2,10 +2,10 @@
 // anywhere.
 //
 // 16 lanes, not 1, so that the scalar level adds in exactly the AVX-512 level's order (see
-// simd_avx2.h for why that order matters): lane-wise steps are the same IEEE operations
+// simd_avx2-inl.h for why that order matters): lane-wise steps are the same IEEE operations
 // (std::fma is exact without an FMA unit too), reduce_add and sum_lanes_of_16 follow
-// simd_avx512.h's trees, and exp is its polynomial, not std::exp. The compiler keeps the lanes in
-// whatever registers the target has; this level is for correctness on any CPU, not speed.
+// simd_avx512-inl.h's trees, and exp is its polynomial, not std::exp. The compiler keeps the lanes
+// in whatever registers the target has; this level is for correctness on any CPU, not speed.
 #pragma once
 
 #include <algorithm>
