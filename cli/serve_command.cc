@@ -66,20 +66,27 @@ server::SamplingDefaults sampling_defaults(const ServeOptions& o, const Generati
   return d;
 }
 
-int serve(const ServeOptions& o) {
-  if (!o.config.empty())
-    return gateway::run_gateway(o.config,
-                                o.host_given ? std::optional<std::string>(o.host) : std::nullopt,
-                                o.port_given ? std::optional<int>(o.port) : std::nullopt);
-  // Signals are taken by one thread with sigwait; every other thread (started below) blocks them.
+// `--config`: the gateway, with --host / --port overriding its listen only when given.
+int serve_gateway(const ServeOptions& o) {
+  return gateway::run_gateway(o.config,
+                              o.host_given ? std::optional<std::string>(o.host) : std::nullopt,
+                              o.port_given ? std::optional<int>(o.port) : std::nullopt);
+}
+
+// Signals are taken by one thread with sigwait; every other thread (started after this, the
+// model's thread pool included) blocks them.
+sigset_t block_shutdown_signals() {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  return signals;
+}
 
-  const auto t_start = std::chrono::steady_clock::now();
+// --model, else the default model; says on stderr what the model lacks.
+session::OpenModel open_served_model(const ServeOptions& o) {
   bool demo = false;
   const std::string model_name = o.model.empty() ? session::default_model_path(&demo) : o.model;
   session::OpenOptions open;
@@ -96,22 +103,27 @@ int serve(const ServeOptions& o) {
                  "  For a real model: junction pull deepseek-r1-0528-qwen3-8b:q4_k_m, then make "
                  "run again.\n",
                  model_path.c_str());
-  const ModelConfig& config = m.model->config();
-  const std::filesystem::path path(model_path);
-  const tokenizer::Tokenizer* tok = m.tokenizer.get();
-  if (!tok)
+  if (!m.tokenizer)
     std::fprintf(stderr, "junction serve: %s has no tokenizer; only token-id prompts will work\n",
                  model_path.c_str());
   else if (!m.chat_template)
     std::fprintf(stderr, "junction serve: %s has no chat template; /v1/chat/completions is off\n",
                  model_path.c_str());
+  return m;
+}
 
-  const int64_t ctx =
-      o.ctx_size > 0
-          ? o.ctx_size
-          : std::min<int64_t>(
-                config.max_position_embeddings > 0 ? config.max_position_embeddings : 4096, 4096);
+// Tokens of context per request: --ctx-size, else the model's, at most 4096.
+int64_t context_size(const ServeOptions& o, const ModelConfig& config) {
+  return o.ctx_size > 0
+             ? o.ctx_size
+             : std::min<int64_t>(
+                   config.max_position_embeddings > 0 ? config.max_position_embeddings : 4096,
+                   4096);
+}
 
+// The engine's limits from the flags, with KV blocks for a full context in every running
+// sequence.
+EngineOptions engine_options(const ServeOptions& o, int64_t ctx) {
   EngineOptions eo;
   eo.scheduler.max_running = std::max<int64_t>(1, o.parallel);
   eo.scheduler.max_waiting = std::max<int64_t>(1, o.max_queue);
@@ -120,8 +132,26 @@ int serve(const ServeOptions& o) {
   eo.scheduler.step_token_budget = std::max<int64_t>(1, o.step_tokens);
   eo.prefix_caching = !o.no_prefix_cache;
   eo.itl_target_s = static_cast<double>(o.itl_target_ms) / 1000.0;
+  return eo;
+}
 
-  server::ServingContext context;
+// Every token's output bytes, for constrained decoding; special tokens (and ids beyond the
+// tokenizer's vocabulary) stay empty, so a constraint never allows them.
+std::shared_ptr<TokenTexts> token_texts(const tokenizer::Tokenizer& tok, int64_t vocab_size) {
+  std::vector<std::string> texts(static_cast<size_t>(vocab_size));
+  for (int64_t id = 0; id < vocab_size && id < static_cast<int64_t>(tok.vocab_size()); ++id) {
+    if (tok.is_special(static_cast<int32_t>(id))) continue;
+    const int32_t ids[1] = {static_cast<int32_t>(id)};
+    texts[id] = tok.decode_bytes(ids, false, false);
+  }
+  return std::make_shared<TokenTexts>(std::move(texts));
+}
+
+// Everything but the engine and metrics, which the caller owns and points it at.
+void fill_serving_context(server::ServingContext& context, const ServeOptions& o,
+                          const session::OpenModel& m, int64_t ctx) {
+  const ModelConfig& config = m.model->config();
+  const std::filesystem::path path(m.path);
   context.model_name = o.served_model_name.empty() ? path.filename().string() : o.served_model_name;
   if (context.model_name.empty()) context.model_name = path.parent_path().filename().string();
   context.api_key = o.api_key;
@@ -130,44 +160,43 @@ int serve(const ServeOptions& o) {
   context.vocab_size = config.vocab_size;
   context.eos_ids = m.eos_ids;
   context.defaults = sampling_defaults(o, m.model->generation_config());
-  if (tok) {
+  if (const tokenizer::Tokenizer* tok = m.tokenizer.get()) {
     context.tokenizer = tok;
-    std::vector<std::string> texts(static_cast<size_t>(config.vocab_size));
-    for (int64_t id = 0; id < config.vocab_size && id < static_cast<int64_t>(tok->vocab_size());
-         ++id) {
-      if (tok->is_special(static_cast<int32_t>(id))) continue;
-      const int32_t ids[1] = {static_cast<int32_t>(id)};
-      texts[id] = tok->decode_bytes(ids, false, false);
-    }
-    context.token_texts = std::make_shared<TokenTexts>(std::move(texts));
+    context.token_texts = token_texts(*tok, config.vocab_size);
   }
   context.chat_template = m.chat_template.get();
-  server::Metrics metrics(context.model_name);
-  context.metrics = &metrics;
+}
 
-  EngineLoop engine(*m.model, *m.backend, eo);
-  context.engine = &engine;
-
+http::HttpOptions http_options(const ServeOptions& o) {
   http::HttpOptions http;
   http.host = o.host;
   http.port = static_cast<uint16_t>(o.port);
   http.max_body_bytes = o.max_body_mb << 20;
-  http::HttpServer listener(http, server::make_router(context));
-  context.ready = true;
-  const double load_ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t_start).count();
-  std::fprintf(stderr,
-               "junction serve: %s (%s, %lld layers, %s kernels, %d threads) loaded in %.0f ms\n"
-               "junction serve: model '%s', context %lld tokens, %lld parallel, queue %lld%s\n"
-               "junction serve: listening on http://%s:%u\n",
-               model_path.c_str(), config.model_type.c_str(),
-               static_cast<long long>(config.num_hidden_layers),
-               std::string(m.backend->name()).c_str(), m.n_threads, load_ms,
-               context.model_name.c_str(), static_cast<long long>(ctx),
-               static_cast<long long>(eo.scheduler.max_running),
-               static_cast<long long>(eo.scheduler.max_waiting),
-               o.api_key.empty() ? "" : ", API key required", o.host.c_str(), listener.port());
+  return http;
+}
 
+// The start-up summary; tests read the port from its last line.
+void print_listening(const ServeOptions& o, const session::OpenModel& m,
+                     const server::ServingContext& context, const EngineOptions& eo, double load_ms,
+                     uint16_t port) {
+  const ModelConfig& config = m.model->config();
+  std::fprintf(
+      stderr,
+      "junction serve: %s (%s, %lld layers, %s kernels, %d threads) loaded in %.0f ms\n"
+      "junction serve: model '%s', context %lld tokens, %lld parallel, queue %lld%s\n"
+      "junction serve: listening on http://%s:%u\n",
+      m.path.c_str(), config.model_type.c_str(), static_cast<long long>(config.num_hidden_layers),
+      std::string(m.backend->name()).c_str(), m.n_threads, load_ms, context.model_name.c_str(),
+      static_cast<long long>(context.n_ctx), static_cast<long long>(eo.scheduler.max_running),
+      static_cast<long long>(eo.scheduler.max_waiting),
+      o.api_key.empty() ? "" : ", API key required", o.host.c_str(), port);
+}
+
+// Answers requests until SIGTERM/SIGINT, then drains: stop accepting, let in-flight requests
+// finish for up to drain_timeout_s, then stop the engine, which cancels the rest.
+void serve_until_signal(const sigset_t& signals, int drain_timeout_s,
+                        server::ServingContext& context, EngineLoop& engine,
+                        http::HttpServer& listener) {
   std::thread signal_thread([&] {
     int sig = 0;
     sigwait(&signals, &sig);
@@ -177,13 +206,36 @@ int serve(const ServeOptions& o) {
     listener.stop();
   });
   listener.run();
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(o.drain_timeout_s);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(drain_timeout_s);
   while (!engine.idle() && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   engine.stop();
   listener.close_connections();
   signal_thread.join();
   std::fprintf(stderr, "junction serve: stopped\n");
+}
+
+int serve(const ServeOptions& o) {
+  if (!o.config.empty()) return serve_gateway(o);
+  const sigset_t signals = block_shutdown_signals();
+  const auto t_start = std::chrono::steady_clock::now();
+  session::OpenModel m = open_served_model(o);
+  const int64_t ctx = context_size(o, m.model->config());
+  const EngineOptions eo = engine_options(o, ctx);
+
+  server::ServingContext context;
+  fill_serving_context(context, o, m, ctx);
+  server::Metrics metrics(context.model_name);
+  context.metrics = &metrics;
+  EngineLoop engine(*m.model, *m.backend, eo);
+  context.engine = &engine;
+
+  http::HttpServer listener(http_options(o), server::make_router(context));
+  context.ready = true;
+  const double load_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t_start).count();
+  print_listening(o, m, context, eo, load_ms, listener.port());
+  serve_until_signal(signals, o.drain_timeout_s, context, engine, listener);
   return 0;
 }
 

@@ -91,7 +91,22 @@ class JsonMatcher {
   static bool complete(const JsonMatchState& s) { return s.depth == 0 && !s.dead; }
 
  private:
+  // What the frame on top of the stack did with a byte.
+  enum class Step {
+    kTaken,    // consumed it
+    kRefused,  // the byte is not allowed
+    kPassOn,   // popped or pushed without consuming it: the new top frame gets the byte
+  };
   bool push(JsonMatchState& s, int node) const;
+  Step feed_top(JsonMatchState& s, uint8_t c) const;
+  Step feed_any(JsonMatchState& s, uint8_t c) const;
+  Step feed_literals(JsonMatchState& s, const JsonSchema::Node& n, uint8_t c) const;
+  Step feed_string(JsonMatchState& s, const JsonSchema::Node& n, uint8_t c) const;
+  Step feed_string_char(JsonMatchState& s, const JsonSchema::Node& n, uint8_t c) const;
+  Step feed_number(JsonMatchState& s, const JsonSchema::Node& n, uint8_t c) const;
+  Step feed_object(JsonMatchState& s, const JsonSchema::Node& n, uint8_t c) const;
+  Step feed_any_object(JsonMatchState& s, uint8_t c) const;
+  Step feed_array(JsonMatchState& s, const JsonSchema::Node& n, uint8_t c) const;
   std::shared_ptr<const JsonSchema> schema_;
 };
 

@@ -272,9 +272,9 @@ int64_t read_max_tokens(const Json& body, int64_t fallback) {
   return fallback;
 }
 
-}  // namespace
-
-Json anthropic_request(const Json& body, const AnthropicRequestOptions& options) {
+// Refuses what cannot be translated before anything is: a body that is no object, no messages,
+// and what would change the answer's shape.
+void check_translatable(const Json& body) {
   if (!body.is_object()) throw ApiError(400, "The request body must be a JSON object");
   if (!body.contains("messages") || !body["messages"].is_array())
     throw invalid_param("messages", "messages must be an array");
@@ -282,56 +282,65 @@ Json anthropic_request(const Json& body, const AnthropicRequestOptions& options)
     throw invalid_param("n", "Anthropic models answer one choice per request: n must be 1");
   if (body.contains("logprobs") && body["logprobs"] == true)
     throw invalid_param("logprobs", "Anthropic models do not return logprobs");
+}
 
+// OpenAI messages as Anthropic's `system` text and turns.
+struct Conversation {
   std::string system;
   Json messages = Json::array();
-  const Json& in = body["messages"];
-  for (size_t i = 0; i < in.size(); ++i) {
-    const Json& m = in[i];
-    const std::string at = "messages[" + std::to_string(i) + "]";
-    if (!m.is_object() || !m.contains("role") || !m["role"].is_string())
-      throw invalid_param(at, at + " must be an object with a role");
-    const std::string& role = m["role"].get_ref<const std::string&>();
-    const Json content = m.contains("content") ? m["content"] : Json();
-    if (role == "system" || role == "developer") {
-      const std::string text = plain_text(content, at + ".content");
-      if (!system.empty() && !text.empty()) system += '\n';
-      system += text;
-    } else if (role == "user") {
-      append_turn(messages, "user", content_blocks(content, at + ".content"));
-    } else if (role == "assistant") {
-      // Thinking blocks lead the turn, as the Messages API returned them.
-      Json blocks = m.contains("reasoning_details") && !m["reasoning_details"].is_null()
-                        ? thinking_blocks(m["reasoning_details"], at + ".reasoning_details")
-                        : Json::array();
-      for (auto& b : content_blocks(content, at + ".content")) blocks.push_back(std::move(b));
-      if (m.contains("tool_calls") && !m["tool_calls"].is_null())
-        for (auto& b : tool_use_blocks(m["tool_calls"], at + ".tool_calls"))
-          blocks.push_back(std::move(b));
-      append_turn(messages, "assistant", std::move(blocks));
-    } else if (role == "tool") {
-      append_turn(messages, "user", Json::array({tool_result_block(m, at)}));
-    } else {
-      throw invalid_param(at + ".role", at + ".role '" + role +
-                                            "' is not supported for Anthropic models (system, "
-                                            "developer, user, assistant, tool)");
-    }
+};
+
+// An assistant message's blocks: thinking first, as the Messages API returned them, then its
+// content, then its tool calls.
+Json assistant_blocks(const Json& m, const Json& content, const std::string& at) {
+  Json blocks = m.contains("reasoning_details") && !m["reasoning_details"].is_null()
+                    ? thinking_blocks(m["reasoning_details"], at + ".reasoning_details")
+                    : Json::array();
+  for (auto& b : content_blocks(content, at + ".content")) blocks.push_back(std::move(b));
+  if (m.contains("tool_calls") && !m["tool_calls"].is_null())
+    for (auto& b : tool_use_blocks(m["tool_calls"], at + ".tool_calls"))
+      blocks.push_back(std::move(b));
+  return blocks;
+}
+
+// Adds message `m` (at: its parameter name) to the conversation, by role.
+void add_message(Conversation& c, const Json& m, const std::string& at) {
+  if (!m.is_object() || !m.contains("role") || !m["role"].is_string())
+    throw invalid_param(at, at + " must be an object with a role");
+  const std::string& role = m["role"].get_ref<const std::string&>();
+  const Json content = m.contains("content") ? m["content"] : Json();
+  if (role == "system" || role == "developer") {
+    const std::string text = plain_text(content, at + ".content");
+    if (!c.system.empty() && !text.empty()) c.system += '\n';
+    c.system += text;
+  } else if (role == "user") {
+    append_turn(c.messages, "user", content_blocks(content, at + ".content"));
+  } else if (role == "assistant") {
+    append_turn(c.messages, "assistant", assistant_blocks(m, content, at));
+  } else if (role == "tool") {
+    append_turn(c.messages, "user", Json::array({tool_result_block(m, at)}));
+  } else {
+    throw invalid_param(at + ".role", at + ".role '" + role +
+                                          "' is not supported for Anthropic models (system, "
+                                          "developer, user, assistant, tool)");
   }
+}
+
+Conversation translate_messages(const Json& in) {
+  Conversation c;
+  for (size_t i = 0; i < in.size(); ++i)
+    add_message(c, in[i], "messages[" + std::to_string(i) + "]");
   // In a user turn the tool results must come before any text (a documented 400 otherwise).
-  for (Json& turn : messages) {
+  for (Json& turn : c.messages) {
     if (turn["role"] != "user") continue;
     std::stable_partition(turn["content"].begin(), turn["content"].end(),
                           [](const Json& b) { return b["type"] == "tool_result"; });
   }
+  return c;
+}
 
-  Json out = {{"model", options.model}};
-  const int64_t max_tokens = read_max_tokens(body, options.default_max_tokens);
-  if (max_tokens < 1) throw invalid_param("max_tokens", "max_tokens is required");
-  out["max_tokens"] = max_tokens;
-  if (!system.empty()) out["system"] = system;
-  out["messages"] = std::move(messages);
-  if (options.stream) out["stream"] = true;
-
+// temperature (capped at 1), top_p, top_k, stop and user, where the request has them.
+void add_sampling(const Json& body, Json& out) {
   if (body.contains("temperature") && body["temperature"].is_number())
     out["temperature"] = std::min(body["temperature"].get<double>(), 1.0);
   if (body.contains("top_p") && body["top_p"].is_number()) out["top_p"] = body["top_p"];
@@ -349,19 +358,38 @@ Json anthropic_request(const Json& body, const AnthropicRequestOptions& options)
   }
   if (body.contains("user") && body["user"].is_string())
     out["metadata"] = {{"user_id", body["user"]}};
+}
 
+// tools and tool_choice, when the request has any tools.
+void add_tools(const Json& body, Json& out) {
   const bool has_tools =
       body.contains("tools") && body["tools"].is_array() && !body["tools"].empty();
-  if (has_tools) {
-    out["tools"] = translate_tools(body["tools"]);
-    Json choice = body.contains("tool_choice") && !body["tool_choice"].is_null()
-                      ? translate_tool_choice(body["tool_choice"])
-                      : Json{{"type", "auto"}};
-    if (body.contains("parallel_tool_calls") && body["parallel_tool_calls"] == false &&
-        choice["type"] != "none")
-      choice["disable_parallel_tool_use"] = true;
-    out["tool_choice"] = std::move(choice);
-  }
+  if (!has_tools) return;
+  out["tools"] = translate_tools(body["tools"]);
+  Json choice = body.contains("tool_choice") && !body["tool_choice"].is_null()
+                    ? translate_tool_choice(body["tool_choice"])
+                    : Json{{"type", "auto"}};
+  if (body.contains("parallel_tool_calls") && body["parallel_tool_calls"] == false &&
+      choice["type"] != "none")
+    choice["disable_parallel_tool_use"] = true;
+  out["tool_choice"] = std::move(choice);
+}
+
+}  // namespace
+
+Json anthropic_request(const Json& body, const AnthropicRequestOptions& options) {
+  check_translatable(body);
+  Conversation conversation = translate_messages(body["messages"]);
+
+  Json out = {{"model", options.model}};
+  const int64_t max_tokens = read_max_tokens(body, options.default_max_tokens);
+  if (max_tokens < 1) throw invalid_param("max_tokens", "max_tokens is required");
+  out["max_tokens"] = max_tokens;
+  if (!conversation.system.empty()) out["system"] = conversation.system;
+  out["messages"] = std::move(conversation.messages);
+  if (options.stream) out["stream"] = true;
+  add_sampling(body, out);
+  add_tools(body, out);
 
   Json thinking = thinking_config(body, max_tokens);
   if (!thinking.is_null()) out["thinking"] = std::move(thinking);

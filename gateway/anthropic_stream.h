@@ -36,10 +36,20 @@ class AnthropicStream {
   bool finished() const { return finished_; }
 
  private:
+  // One handler per upstream event type; each returns the payloads the event becomes.
+  std::vector<std::string> on_message_start(const nlohmann::json& e);
+  std::vector<std::string> on_block_start(int64_t index, const nlohmann::json& block);
+  std::vector<std::string> on_block_delta(int64_t index, const nlohmann::json& delta);
+  std::vector<std::string> on_message_delta(const nlohmann::json& e);
+  std::vector<std::string> on_message_stop();
+  // A tool_use block: the tool call's index, id and name.
+  std::string tool_call_start(int64_t index, const nlohmann::json& block);
   std::string chunk(nlohmann::json delta, nlohmann::json finish_reason = nullptr);
   // A thinking delta: reasoning_content plus the reasoning_details piece at detail_index.
   std::string reasoning_chunk(int64_t detail_index, const std::string& text);
   static std::string error_payload(const std::string& type, const std::string& message);
+  // An upstream `error` event as an error payload.
+  static std::string upstream_error(const nlohmann::json& e);
 
   int64_t created_;  // unix s
   std::string id_, model_;

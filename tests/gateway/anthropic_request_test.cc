@@ -282,5 +282,98 @@ TEST(AnthropicRequest, ReasoningDetailsOfOtherProvidersAndUnsignedThinkingAreLef
             "messages[0].reasoning_details[0].text");
 }
 
+// The whole error: status, param and message, or "(no error)".
+std::string error_of(const Json& body, int64_t default_max = 4096) {
+  try {
+    translate(body, false, default_max);
+  } catch (const http::ApiError& e) {
+    return std::to_string(e.status) + " " + e.param + ": " + e.what();
+  }
+  return "(no error)";
+}
+
+TEST(AnthropicRequest, OptionalFieldsMapOrAreLeftOut) {
+  const Json msgs = {{{"role", "user"}, {"content", "x"}}};
+  Json body = {{"messages", msgs},       {"temperature", "hot"},  {"top_p", "x"},
+               {"top_k", 1.5},           {"stop", nullptr},       {"user", 42},
+               {"tools", Json::array()}, {"tool_choice", "bogus"}};
+  EXPECT_EQ(translate(body), Json::parse(R"({"model":"claude-sonnet-4-5","max_tokens":4096,
+      "messages":[{"role":"user","content":[{"type":"text","text":"x"}]}]})"));
+  body = {{"messages", msgs}, {"temperature", 0.25}, {"top_k", 40}, {"top_p", 1}};
+  const Json out = translate(body);
+  EXPECT_EQ(out["temperature"], 0.25);
+  EXPECT_EQ(out["top_k"], 40);
+  EXPECT_EQ(out["top_p"], 1);
+  // parallel_tool_calls: false disables parallel use unless no tool may be used at all.
+  body = {{"messages", msgs},
+          {"tools", {{{"type", "function"}, {"function", {{"name", "f"}}}}}},
+          {"parallel_tool_calls", false}};
+  EXPECT_EQ(translate(body)["tool_choice"],
+            Json::parse(R"({"type":"auto","disable_parallel_tool_use":true})"));
+  body["tool_choice"] = "none";
+  EXPECT_EQ(translate(body)["tool_choice"], Json::parse(R"({"type":"none"})"));
+  body["tool_choice"] = "required";
+  EXPECT_EQ(translate(body)["tool_choice"],
+            Json::parse(R"({"type":"any","disable_parallel_tool_use":true})"));
+  EXPECT_EQ(translate(body)["tools"], Json::parse(R"([{"name":"f",
+      "input_schema":{"type":"object","properties":{}}}])"));
+}
+
+TEST(AnthropicRequest, TurnsOfOneRoleMergeAndEmptySystemTextIsSkipped) {
+  const Json body = Json::parse(R"({"messages": [
+      {"role": "system", "content": ""},
+      {"role": "user", "content": "a"},
+      {"role": "developer", "content": null},
+      {"role": "user", "content": [{"type": "text", "text": "b"}, {"type": "text", "text": ""}]},
+      {"role": "system", "content": "s"},
+      {"role": "assistant", "content": null},
+      {"role": "assistant", "content": "c"}]})");
+  EXPECT_EQ(translate(body), Json::parse(R"({"model":"claude-sonnet-4-5","max_tokens":4096,
+      "system":"s","messages":[
+        {"role":"user","content":[{"type":"text","text":"a"},{"type":"text","text":"b"}]},
+        {"role":"assistant","content":[{"type":"text","text":"c"}]}]})"));
+}
+
+TEST(AnthropicRequest, ErrorsComeInTheOrderTheFieldsAreRead) {
+  const Json msgs = {{{"role", "user"}, {"content", "x"}}};
+  EXPECT_EQ(error_of(Json::array()), "400 : The request body must be a JSON object");
+  EXPECT_EQ(error_of({{"n", 2}}), "400 messages: messages must be an array");
+  EXPECT_EQ(error_of({{"messages", msgs}, {"n", 2}, {"logprobs", true}}),
+            "400 n: Anthropic models answer one choice per request: n must be 1");
+  EXPECT_EQ(error_of({{"messages", msgs}, {"logprobs", true}}),
+            "400 logprobs: Anthropic models do not return logprobs");
+  EXPECT_EQ(error_of({{"messages", {msgs[0], "hi"}}}),
+            "400 messages[1]: messages[1] must be an object with a role");
+  EXPECT_EQ(error_of({{"messages", {{{"role", "bot"}}}}}),
+            "400 messages[0].role: messages[0].role 'bot' is not supported for Anthropic models "
+            "(system, developer, user, assistant, tool)");
+  EXPECT_EQ(error_of({{"messages", {{{"role", "tool"}}}}}),
+            "400 messages[0].tool_call_id: messages[0].tool_call_id must be a string");
+  // Messages are read before max_tokens, max_tokens before stop, stop before tools, tools
+  // before tool_choice, and all of them before the thinking budget.
+  Json body = {{"messages", {{{"role", "bot"}}}},
+               {"max_tokens", -1},
+               {"stop", 3},
+               {"tools", {1}},
+               {"reasoning_effort", "extreme"}};
+  EXPECT_EQ(error_of(body).substr(0, 22), "400 messages[0].role: ");
+  body["messages"] = msgs;
+  EXPECT_EQ(error_of(body), "400 max_tokens: max_tokens must be a positive integer");
+  body.erase("max_tokens");
+  EXPECT_EQ(error_of(body, 0), "400 max_tokens: max_tokens is required");
+  EXPECT_EQ(error_of(body), "400 stop: stop must be a string or an array of strings");
+  body["stop"] = {"a", 1};
+  EXPECT_EQ(error_of(body), "400 stop: stop must be a string or an array of strings");
+  body.erase("stop");
+  EXPECT_EQ(error_of(body),
+            "400 tools[0]: tools[0] must be {type: \"function\", function: {name, ...}}");
+  body["tools"] = {{{"type", "function"}, {"function", {{"name", "f"}}}}};
+  body["tool_choice"] = 7;
+  EXPECT_EQ(error_of(body).substr(0, 16), "400 tool_choice:");
+  body.erase("tool_choice");
+  EXPECT_EQ(error_of(body),
+            "400 reasoning_effort: reasoning_effort must be \"low\", \"medium\" or \"high\"");
+}
+
 }  // namespace
 }  // namespace junction::gateway

@@ -149,5 +149,97 @@ TEST(AnthropicStream, TwoToolCallsGetTheirOwnIndexes) {
   EXPECT_EQ(delta_of(out[3])["tool_calls"][0]["index"], 1);
 }
 
+// The less common paths through on_event, pinned byte for byte where the payload is short.
+const char* kStart = R"({"type":"message_start","message":{"id":"m","model":"c"}})";
+
+TEST(AnthropicStream, BlocksThatStartWithContentSendIt) {
+  AnthropicStream s(1);
+  const auto out = feed(
+      s,
+      {
+          kStart,
+          R"({"type":"content_block_start","index":0,"content_block":{"type":"text","text":"Hi"}})",
+          R"({"type":"content_block_start","index":1,"content_block":{"type":"thinking","thinking":"hmm"}})",
+          R"({"type":"content_block_start","index":2,"content_block":{"type":"redacted_thinking","data":"xyz"}})",
+          R"({"type":"content_block_delta","index":1,"delta":{"type":"thinking_delta","thinking":"!"}})",
+          R"({"type":"content_block_start","index":3,"content_block":{"type":"tool_use"}})",
+          R"({"type":"content_block_start","index":4,"content_block":{"type":"thinking"}})",
+          R"({"type":"content_block_delta","index":4,"delta":{"type":"thinking_delta","thinking":"?"}})",
+      });
+  ASSERT_EQ(out.size(), 6u);
+  EXPECT_EQ(out[0],
+            R"({"choices":[{"delta":{"content":"Hi","role":"assistant"},"finish_reason":null,)"
+            R"("index":0,"logprobs":null}],"created":1,"id":"m","model":"c",)"
+            R"("object":"chat.completion.chunk"})");
+  EXPECT_EQ(delta_of(out[1]), Json::parse(R"({"reasoning_content":"hmm","reasoning_details":[
+      {"type":"reasoning.text","text":"hmm","format":"anthropic-claude-v1","index":0}]})"));
+  EXPECT_EQ(delta_of(out[2]), Json::parse(R"({"reasoning_details":[{"type":"reasoning.encrypted",
+      "data":"xyz","format":"anthropic-claude-v1","index":1}]})"));
+  EXPECT_EQ(delta_of(out[3])["reasoning_details"][0]["index"], 0);
+  // A tool_use block without id or name still opens a tool call, with empty strings.
+  EXPECT_EQ(delta_of(out[4]), Json::parse(R"({"tool_calls":[{"index":0,"id":"","type":"function",
+      "function":{"name":"","arguments":""}}]})"));
+  EXPECT_EQ(delta_of(out[5])["reasoning_details"][0]["index"], 2);
+}
+
+TEST(AnthropicStream, DeltasWithoutTheirBlockOrTypeSendLittleOrNothing) {
+  AnthropicStream s(1);
+  const auto out = feed(
+      s,
+      {
+          kStart,
+          R"({"type":"content_block_start","index":0,"content_block":{"text":"no type"}})",
+          R"({"type":"content_block_start","index":0})",
+          R"({"type":"content_block_start","index":0,"content_block":{"type":"server_tool_use"}})",
+          R"({"type":"content_block_delta","index":0,"delta":{"text":"no type"}})",
+          R"({"type":"content_block_delta","index":0})",
+          R"({"type":"content_block_delta","index":0,"delta":{"type":"signature_delta","signature":"s"}})",
+          R"({"type":"content_block_delta","index":0,"delta":{"type":"input_json_delta","partial_json":"{}"}})",
+          R"({"type":"content_block_delta","index":0,"delta":{"type":"citations_delta","citation":{}}})",
+          R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta"}})",
+          R"({"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta"}})",
+          R"({"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"t"}})",
+          R"({"type":"content_block_delta","delta":{"type":"text_delta","text":"x"}})",
+          R"({"type":"message_delta","delta":{"stop_reason":null}})",
+          R"({"type":"message_delta","usage":{"output_tokens":3}})",
+          R"({"type":"message_delta","delta":{"stop_reason":"max_tokens"}})",
+      });
+  ASSERT_EQ(out.size(), 3u);
+  // A thinking delta for a block that never started: reasoning_content only.
+  EXPECT_EQ(delta_of(out[0]), Json::parse(R"({"role":"assistant","reasoning_content":"t"})"));
+  EXPECT_EQ(delta_of(out[1]), Json::parse(R"({"content":"x"})"));
+  EXPECT_EQ(out[2],
+            R"({"choices":[{"delta":{},"finish_reason":"length","index":0,"logprobs":null}],)"
+            R"("created":1,"id":"m","model":"c","object":"chat.completion.chunk"})");
+  EXPECT_EQ(feed(s, {R"({"type":"message_stop"})"})[0],
+            R"({"choices":[],"created":1,"id":"m","model":"c","object":"chat.completion.chunk",)"
+            R"("usage":{"completion_tokens":3,"prompt_tokens":0,"prompt_tokens_details":)"
+            R"({"cached_tokens":0},"total_tokens":3}})");
+}
+
+TEST(AnthropicStream, ErrorPayloadsNameWhatWentWrong) {
+  AnthropicStream s(1);
+  EXPECT_EQ(s.on_event(R"({"type":"message_delta"})"),
+            std::vector<std::string>{
+                R"({"error":{"code":null,"message":"upstream stream event 'message_delta' came )"
+                R"(before message_start","param":null,"type":"upstream_error"}})"});
+  const std::string not_an_event =
+      R"({"error":{"code":null,"message":"upstream sent an event that is not an Anthropic )"
+      R"(stream event","param":null,"type":"upstream_error"}})";
+  EXPECT_EQ(s.on_event(R"({"no":"type"})"), std::vector<std::string>{not_an_event});
+  EXPECT_EQ(s.on_event(R"({"type":3})"), std::vector<std::string>{not_an_event});
+  EXPECT_EQ(s.on_event(R"(["type"])"), std::vector<std::string>{not_an_event});
+  EXPECT_EQ(s.on_event(R"({"type":"error"})"),
+            std::vector<std::string>{R"({"error":{"code":null,"message":"unknown error",)"
+                                     R"("param":null,"type":"api_error"}})"});
+  EXPECT_EQ(s.on_event(R"({"type":"error","error":{"message":"boom"}})"),
+            std::vector<std::string>{
+                R"({"error":{"code":null,"message":"boom","param":null,"type":"api_error"}})"});
+  EXPECT_TRUE(s.on_event(R"({"type":"ping"})").empty());
+  EXPECT_TRUE(s.on_event(kStart).empty());
+  EXPECT_TRUE(s.on_event(R"({"type":"content_block_stop","index":0})").empty());
+  EXPECT_FALSE(s.finished());
+}
+
 }  // namespace
 }  // namespace junction::gateway
