@@ -3,25 +3,34 @@
 // which drops to an unprivileged uid, sets the rlimits and execs python3. B exits with C's
 // status, A with B's. Everything between fork and exec is async-signal-safe: the paths, argv
 // and environment are built before forking (this process has threads).
+//
+// What the harness reads back comes only through pipes it created: C's stdout and stderr.
+// Nothing is reopened by path in the scratch directory, which the program can write (it may
+// put a symlink to /proc/self/environ or a FIFO there). The pipes are read while the program
+// runs, up to max_file_bytes each; more than that kills it. They are never read to end of
+// file: forks of other concurrent runs (A and B never exec) and processes that escaped the
+// process group may hold their write ends, so once A is reaped we take what is buffered.
 #include "eval/sandbox.h"
 
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <fstream>
 #include <sstream>
-#include <thread>
 #include <vector>
 
 #include "core/error.h"
@@ -63,13 +72,30 @@ int64_t count_processes(uid_t uid) {
   return n;
 }
 
-std::string read_head(const std::filesystem::path& path, size_t n) {
-  std::ifstream in(path, std::ios::binary);
-  std::string s(n, '\0');
-  in.read(s.data(), static_cast<std::streamsize>(n));
-  s.resize(static_cast<size_t>(in.gcount()));
-  return s;
-}
+// One pipe the program writes and the harness reads, non-blocking, keeping the first `cap`
+// bytes.
+struct Capture {
+  Capture(int fd, size_t cap) : fd(fd), cap(cap) {}
+  int fd;
+  size_t cap;  // bytes
+  std::string text;
+  bool overflowed = false;  // more than `cap` bytes came
+  bool at_eof = false;
+
+  // Reads what is in the pipe now.
+  void drain() {
+    char buf[1 << 16];
+    while (!at_eof) {
+      const ssize_t n = read(fd, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return;  // EAGAIN: nothing more for now
+      if (n == 0) at_eof = true;
+      const size_t room = cap - text.size();
+      if (static_cast<size_t>(n) > room) overflowed = true;
+      text.append(buf, std::min(static_cast<size_t>(n), room));
+    }
+  }
+};
 
 void set_limit(int resource, rlim_t soft, rlim_t hard) {
   const rlimit r{soft, hard};
@@ -98,17 +124,25 @@ struct ChildPlan {
   char* const* argv;
   char* const* envp;
   const char* dir;
-  int out_fd, err_fd, null_fd, report_fd;
+  int null_fd, out_fd, err_fd, report_fd;  // out_fd, err_fd: the write ends of the pipes
   bool as_root;
   uid_t uid;
   SandboxLimits limits;
   rlim_t nproc;
 };
 
+// Makes `from[i]` the program's descriptor i, closing every other.
+void install_fds(const int* from, int n) {
+  int high[8];
+  for (int i = 0; i < n; ++i) high[i] = fcntl(from[i], F_DUPFD_CLOEXEC, 16);  // clear of 0..n-1
+  for (int i = 0; i < n; ++i)
+    if (high[i] < 0 || dup2(high[i], i) != i) _exit(126);
+  syscall(SYS_close_range, static_cast<unsigned>(n), ~0U, 0);  // descriptors the parent leaked
+}
+
 [[noreturn]] void run_program(const ChildPlan& p, bool in_user_namespace) {
-  dup2(p.null_fd, 0);
-  dup2(p.out_fd, 1);
-  dup2(p.err_fd, 2);
+  const int fds[] = {p.null_fd, p.out_fd, p.err_fd};
+  install_fds(fds, 3);
   if (chdir(p.dir) != 0) _exit(126);
   const auto cpu = static_cast<rlim_t>(p.limits.cpu_seconds + 0.999);
   set_limit(RLIMIT_CPU, cpu, cpu + 1);
@@ -197,11 +231,12 @@ SandboxResult run_python_sandboxed(const std::string& program, const SandboxLimi
     out << program;
     if (!out) throw Error("cannot write " + (dir / "program.py").string());
   }
-  chmod(dir.c_str(), 0777);
-  chmod((dir / "program.py").c_str(), 0644);
-
   const bool as_root = geteuid() == 0;
   const uid_t uid = kSandboxUidBase + (g_next_uid_slot.fetch_add(1) % 100000);
+  // The directory is the program's alone (its cwd, HOME and TMPDIR), not every user's.
+  chmod((dir / "program.py").c_str(), 0644);
+  if (as_root && chown(dir.c_str(), uid, uid) != 0)
+    throw Error("cannot hand " + dir.string() + " to the sandbox uid");
   const rlim_t nproc = static_cast<rlim_t>(
       as_root ? limits.max_processes : count_processes(getuid()) + limits.max_processes);
 
@@ -218,18 +253,26 @@ SandboxResult run_python_sandboxed(const std::string& program, const SandboxLimi
   for (auto& e : env) envp.push_back(e.data());
   envp.push_back(nullptr);
 
-  const int out_fd = open((dir / "stdout").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-  const int err_fd = open((dir / "stderr").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-  const int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-  int report[2] = {-1, -1};
-  if (out_fd < 0 || err_fd < 0 || null_fd < 0 || pipe2(report, O_CLOEXEC) != 0) {
-    for (int fd : {out_fd, err_fd, null_fd, report[0], report[1]})
+  int null_fd = -1, out[2] = {-1, -1}, err[2] = {-1, -1}, report[2] = {-1, -1};
+  struct Fds {
+    std::vector<int*> all;
+    ~Fds() {
+      for (int* fd : all)
+        if (*fd >= 0) close(*fd);
+    }
+    void close_one(int& fd) {
       if (fd >= 0) close(fd);
-    throw Error("cannot set up the sandbox's files in " + dir.string());
-  }
+      fd = -1;
+    }
+  } fds{{&null_fd, &out[0], &out[1], &err[0], &err[1], &report[0], &report[1]}};
+  null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (null_fd < 0 || pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0 ||
+      pipe2(report, O_CLOEXEC) != 0)
+    throw Error(std::string("cannot set up the sandbox's pipes: ") + std::strerror(errno));
+  for (int fd : {out[0], err[0]}) fcntl(fd, F_SETFL, O_NONBLOCK);
   const std::string dir_text = dir.string();
   const ChildPlan plan{python.c_str(), argv.data(), envp.data(), dir_text.c_str(),
-                       out_fd,         err_fd,      null_fd,     report[1],
+                       null_fd,        out[1],      err[1],      report[1],
                        as_root,        uid,         limits,      nproc};
 
   const auto t0 = Clock::now();
@@ -237,15 +280,30 @@ SandboxResult run_python_sandboxed(const std::string& program, const SandboxLimi
   if (a < 0) throw Error(std::string("fork failed: ") + std::strerror(errno));
   if (a == 0) run_a(plan);
   setpgid(a, a);  // also from here, so the group exists before we might signal it
-  for (int fd : {out_fd, err_fd, null_fd, report[1]}) close(fd);
+  for (int* fd : {&null_fd, &out[1], &err[1], &report[1]}) fds.close_one(*fd);
   char isolation = 0;
   if (read(report[0], &isolation, 1) != 1) isolation = 0;
-  close(report[0]);
+  fds.close_one(report[0]);
 
   SandboxResult r;
   r.network_isolated = (isolation & 2) != 0;
+  const auto cap = static_cast<size_t>(limits.max_file_bytes);
+  Capture stdout_capture{out[0], cap}, stderr_capture{err[0], cap};
+  const auto drain_all = [&] {
+    stdout_capture.drain();
+    stderr_capture.drain();
+    return stdout_capture.overflowed || stderr_capture.overflowed;
+  };
+  bool output_exceeded = false;
   const auto deadline = t0 + std::chrono::duration<double>(limits.wall_seconds);
   for (;;) {
+    pollfd watch[] = {{stdout_capture.at_eof ? -1 : out[0], POLLIN, 0},
+                      {stderr_capture.at_eof ? -1 : err[0], POLLIN, 0}};
+    poll(watch, 2, 5);  // ms; also the period at which A's exit is checked
+    if (drain_all()) {
+      output_exceeded = true;
+      break;
+    }
     siginfo_t info{};
     if (waitid(P_PID, static_cast<id_t>(a), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
         info.si_pid == a)
@@ -254,7 +312,6 @@ SandboxResult run_python_sandboxed(const std::string& program, const SandboxLimi
       r.timed_out = true;
       break;
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   // A is not reaped yet, so its process group id cannot have been reused.
   kill(-a, SIGKILL);
@@ -262,6 +319,7 @@ SandboxResult run_python_sandboxed(const std::string& program, const SandboxLimi
   while (waitpid(a, &status, 0) < 0 && errno == EINTR) {
   }
   r.wall_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  output_exceeded = drain_all() || output_exceeded;  // what C wrote before it ended
   if (WIFEXITED(status)) {
     const int code = WEXITSTATUS(status);
     if (code > 128 && code < 128 + 65) {
@@ -272,11 +330,13 @@ SandboxResult run_python_sandboxed(const std::string& program, const SandboxLimi
   } else if (WIFSIGNALED(status)) {
     r.signal = WTERMSIG(status);
   }
-  r.stdout_head = read_head(dir / "stdout", limits.output_keep);
-  const std::string err_all = read_head(dir / "stderr", static_cast<size_t>(limits.max_file_bytes));
+  r.stdout_head = stdout_capture.text.substr(0, limits.output_keep);
+  const std::string& err_all = stderr_capture.text;
   r.stderr_head = err_all.substr(0, limits.output_keep);
   if (r.timed_out) {
     r.verdict = "timed out after " + std::to_string(static_cast<int>(limits.wall_seconds)) + " s";
+  } else if (output_exceeded) {
+    r.verdict = describe_signal(SIGXFSZ);
   } else if (r.signal != 0) {
     r.verdict = describe_signal(r.signal);
   } else if (r.exit_code == 0) {

@@ -2,9 +2,16 @@
 // and the test process (and machine) carries on. Skips where python3 is missing.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <string>
+#include <vector>
 
 #include "eval/sandbox.h"
 
@@ -24,6 +31,21 @@ SandboxLimits quick() {
 
 #define REQUIRE_PYTHON() \
   if (!have_python()) GTEST_FAIL() << "python3 is missing (scripts/install_deps.sh installs it)"
+
+// A scratch root of the test's own, so a test can look into the sandbox's directory.
+struct ScratchRoot {
+  std::filesystem::path path;
+  ScratchRoot() {
+    std::string t = (std::filesystem::temp_directory_path() / "junction-sandbox-test-XXXXXX");
+    path = mkdtemp(t.data());
+    std::filesystem::permissions(path, std::filesystem::perms::others_exec,
+                                 std::filesystem::perm_options::add);  // the sandbox uid's way in
+  }
+  ~ScratchRoot() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+};
 
 TEST(Sandbox, CorrectAndIncorrectSolutions) {
   REQUIRE_PYTHON();
@@ -85,6 +107,65 @@ TEST(Sandbox, NoNetworkWhenIsolated) {
       "import socket\ns = socket.socket()\ns.settimeout(1)\ns.connect(('1.1.1.1', 80))\n", quick());
   if (!r.network_isolated) GTEST_SKIP() << "no network namespace here: " << r.verdict;
   EXPECT_FALSE(r.passed);
+}
+
+// The harness's own environment as the kernel shows it (/proc/self/environ holds the initial
+// block, so setenv() here would not put a marker there): every entry the sandboxed program's
+// own clean environment does not also have.
+std::vector<std::string> harness_only_environment() {
+  std::ifstream in("/proc/self/environ", std::ios::binary);
+  std::vector<std::string> out;
+  for (std::string e; std::getline(in, e, '\0');)
+    if (e.size() > 8 && e.rfind("PATH=", 0) != 0 && e.rfind("LANG=", 0) != 0) out.push_back(e);
+  return out;
+}
+
+// The program owns its directory; what it does there must not change what the harness reads.
+// Before: the harness reopened `stderr` by path and read its own /proc/self/environ (an API key
+// in the environment of `junction eval` showed up in samples.jsonl).
+TEST(Sandbox, ReplacingTheOutputFilesWithSymlinksLeaksNothingOfTheHarness) {
+  REQUIRE_PYTHON();
+  const std::vector<std::string> secrets = harness_only_environment();
+  if (secrets.empty()) GTEST_SKIP() << "the test process has no environment to leak";
+  const auto r = run_python_sandboxed(
+      "import os\n"
+      "for name in ('stdout', 'stderr'):\n"
+      "    try:\n        os.remove(name)\n    except OSError:\n        pass\n"
+      "    os.symlink('/proc/self/environ', name)\n"
+      "raise SystemExit(1)\n",
+      quick());
+  EXPECT_FALSE(r.passed);
+  for (const std::string* text : {&r.stdout_head, &r.stderr_head, &r.verdict})
+    for (const std::string& secret : secrets)
+      if (text->find(secret) != std::string::npos) {
+        ADD_FAILURE() << "the harness's environment leaked into the result: " << secret;
+        break;
+      }
+}
+
+// Before: a FIFO in place of `stdout` blocked the harness in open() forever. After 15 s the
+// test opens the FIFO for writing itself, which lets a hung harness go on, and fails.
+TEST(Sandbox, AFifoInPlaceOfStdoutDoesNotHang) {
+  REQUIRE_PYTHON();
+  ScratchRoot root;
+  auto run = std::async(std::launch::async, [&] {
+    return run_python_sandboxed(
+        "import os\n"
+        "try:\n    os.remove('stdout')\nexcept OSError:\n    pass\n"
+        "os.mkfifo('stdout')\n"
+        "print('done')\n",
+        quick(), root.path);
+  });
+  if (run.wait_for(std::chrono::seconds(15)) != std::future_status::ready) {
+    ADD_FAILURE() << "the harness hangs on a FIFO the program left in its directory";
+    for (const auto& d : std::filesystem::directory_iterator(root.path)) {
+      const int fd = open((d.path() / "stdout").c_str(), O_WRONLY | O_NONBLOCK);
+      if (fd >= 0) close(fd);
+    }
+  }
+  const auto r = run.get();
+  EXPECT_TRUE(r.passed) << r.verdict;
+  EXPECT_EQ(r.stdout_head, "done\n");
 }
 
 }  // namespace
