@@ -10,6 +10,9 @@
 // runs, up to max_file_bytes each; more than that kills it. They are never read to end of
 // file: forks of other concurrent runs (A and B never exec) and processes that escaped the
 // process group may hold their write ends, so once A is reaped we take what is buffered.
+//
+// A pass needs a proof that the program ran to its last line (for HumanEval: that check()
+// returned), not only exit status 0: see kRunToTheEnd.
 #include "eval/sandbox.h"
 
 #include <fcntl.h>
@@ -28,8 +31,10 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <vector>
 
@@ -97,6 +102,41 @@ struct Capture {
   }
 };
 
+// python3 -c runs this; it runs program.py. The harness writes a random nonce into descriptor
+// 3 (a pipe; not argv, the environment or a file, which the program could read) and accepts a
+// pass only if the same nonce comes back on descriptor 4, which happens only when program.py
+// returned normally: os._exit(0), sys.exit(0), SystemExit, an exec or a kill before its end
+// leave no nonce. Residual risk: the program runs in this same interpreter, so code written
+// to do it could still find the nonce (frame introspection, gc, /proc/self/mem) and write it
+// early. This defends against accidental and naive exits, as human-eval's own harness does
+// with its result list; it is not a boundary against a program aimed at this harness.
+constexpr const char* kRunToTheEnd = R"(import os, sys, types
+def run():
+    nonce = os.read(3, 64)
+    os.close(3)
+    with open('program.py', 'rb') as f:
+        code = compile(f.read(), 'program.py', 'exec')
+    main = types.ModuleType('__main__')
+    main.__file__ = 'program.py'
+    sys.modules['__main__'] = main
+    sys.argv = ['program.py']
+    exec(code, main.__dict__)
+    os.write(4, nonce)
+run()
+)";
+
+// 32 hex digits from the system's random source.
+std::string random_nonce() {
+  std::random_device random;
+  std::string out;
+  for (int i = 0; i < 4; ++i) {
+    char word[9];
+    std::snprintf(word, sizeof word, "%08x", random());
+    out += word;
+  }
+  return out;
+}
+
 void set_limit(int resource, rlim_t soft, rlim_t hard) {
   const rlimit r{soft, hard};
   setrlimit(resource, &r);
@@ -124,7 +164,10 @@ struct ChildPlan {
   char* const* argv;
   char* const* envp;
   const char* dir;
-  int null_fd, out_fd, err_fd, report_fd;  // out_fd, err_fd: the write ends of the pipes
+  // The program's 0..4: /dev/null, the write ends of the stdout and stderr pipes, the read end
+  // of the nonce pipe, the write end of the proof pipe.
+  int null_fd, out_fd, err_fd, nonce_fd, proof_fd;
+  int report_fd;
   bool as_root;
   uid_t uid;
   SandboxLimits limits;
@@ -141,8 +184,8 @@ void install_fds(const int* from, int n) {
 }
 
 [[noreturn]] void run_program(const ChildPlan& p, bool in_user_namespace) {
-  const int fds[] = {p.null_fd, p.out_fd, p.err_fd};
-  install_fds(fds, 3);
+  const int fds[] = {p.null_fd, p.out_fd, p.err_fd, p.nonce_fd, p.proof_fd};
+  install_fds(fds, 5);
   if (chdir(p.dir) != 0) _exit(126);
   const auto cpu = static_cast<rlim_t>(p.limits.cpu_seconds + 0.999);
   set_limit(RLIMIT_CPU, cpu, cpu + 1);
@@ -240,7 +283,7 @@ SandboxResult run_python_sandboxed(const std::string& program, const SandboxLimi
   const rlim_t nproc = static_cast<rlim_t>(
       as_root ? limits.max_processes : count_processes(getuid()) + limits.max_processes);
 
-  std::vector<std::string> args = {python, "-I", "program.py"};
+  std::vector<std::string> args = {python, "-I", "-c", kRunToTheEnd};
   std::vector<std::string> env = {"PATH=/usr/local/bin:/usr/bin:/bin",
                                   "HOME=" + dir.string(),
                                   "TMPDIR=" + dir.string(),
@@ -254,6 +297,7 @@ SandboxResult run_python_sandboxed(const std::string& program, const SandboxLimi
   envp.push_back(nullptr);
 
   int null_fd = -1, out[2] = {-1, -1}, err[2] = {-1, -1}, report[2] = {-1, -1};
+  int nonce[2] = {-1, -1}, proof[2] = {-1, -1};
   struct Fds {
     std::vector<int*> all;
     ~Fds() {
@@ -264,23 +308,29 @@ SandboxResult run_python_sandboxed(const std::string& program, const SandboxLimi
       if (fd >= 0) close(fd);
       fd = -1;
     }
-  } fds{{&null_fd, &out[0], &out[1], &err[0], &err[1], &report[0], &report[1]}};
+  } fds{{&null_fd, &out[0], &out[1], &err[0], &err[1], &report[0], &report[1], &nonce[0], &nonce[1],
+         &proof[0], &proof[1]}};
   null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (null_fd < 0 || pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0 ||
-      pipe2(report, O_CLOEXEC) != 0)
+      pipe2(report, O_CLOEXEC) != 0 || pipe2(nonce, O_CLOEXEC) != 0 || pipe2(proof, O_CLOEXEC) != 0)
     throw Error(std::string("cannot set up the sandbox's pipes: ") + std::strerror(errno));
-  for (int fd : {out[0], err[0]}) fcntl(fd, F_SETFL, O_NONBLOCK);
+  for (int fd : {out[0], err[0], proof[0]}) fcntl(fd, F_SETFL, O_NONBLOCK);
+  const std::string expected_proof = random_nonce();
+  if (write(nonce[1], expected_proof.data(), expected_proof.size()) !=
+      static_cast<ssize_t>(expected_proof.size()))
+    throw Error(std::string("cannot write the sandbox's nonce: ") + std::strerror(errno));
+  fds.close_one(nonce[1]);
   const std::string dir_text = dir.string();
-  const ChildPlan plan{python.c_str(), argv.data(), envp.data(), dir_text.c_str(),
-                       null_fd,        out[1],      err[1],      report[1],
-                       as_root,        uid,         limits,      nproc};
+  const ChildPlan plan{python.c_str(), argv.data(), envp.data(), dir_text.c_str(), null_fd, out[1],
+                       err[1],         nonce[0],    proof[1],    report[1],        as_root, uid,
+                       limits,         nproc};
 
   const auto t0 = Clock::now();
   const pid_t a = fork();
   if (a < 0) throw Error(std::string("fork failed: ") + std::strerror(errno));
   if (a == 0) run_a(plan);
   setpgid(a, a);  // also from here, so the group exists before we might signal it
-  for (int* fd : {&null_fd, &out[1], &err[1], &report[1]}) fds.close_one(*fd);
+  for (int* fd : {&null_fd, &out[1], &err[1], &report[1], &nonce[0], &proof[1]}) fds.close_one(*fd);
   char isolation = 0;
   if (read(report[0], &isolation, 1) != 1) isolation = 0;
   fds.close_one(report[0]);
@@ -289,6 +339,7 @@ SandboxResult run_python_sandboxed(const std::string& program, const SandboxLimi
   r.network_isolated = (isolation & 2) != 0;
   const auto cap = static_cast<size_t>(limits.max_file_bytes);
   Capture stdout_capture{out[0], cap}, stderr_capture{err[0], cap};
+  Capture proof_capture{proof[0], 2 * expected_proof.size()};
   const auto drain_all = [&] {
     stdout_capture.drain();
     stderr_capture.drain();
@@ -320,6 +371,8 @@ SandboxResult run_python_sandboxed(const std::string& program, const SandboxLimi
   }
   r.wall_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   output_exceeded = drain_all() || output_exceeded;  // what C wrote before it ended
+  proof_capture.drain();
+  const bool ran_to_the_end = proof_capture.text == expected_proof;
   if (WIFEXITED(status)) {
     const int code = WEXITSTATUS(status);
     if (code > 128 && code < 128 + 65) {
@@ -339,9 +392,12 @@ SandboxResult run_python_sandboxed(const std::string& program, const SandboxLimi
     r.verdict = describe_signal(SIGXFSZ);
   } else if (r.signal != 0) {
     r.verdict = describe_signal(r.signal);
-  } else if (r.exit_code == 0) {
+  } else if (r.exit_code == 0 && ran_to_the_end) {
     r.passed = true;
     r.verdict = "passed";
+  } else if (r.exit_code == 0) {
+    r.verdict =
+        "failed: exited with status 0 before the end of the program (the tests did not run)";
   } else if (r.exit_code == 126 || r.exit_code == 127) {
     r.verdict = "sandbox could not start python3 (exit " + std::to_string(r.exit_code) + ")";
   } else {

@@ -35,7 +35,7 @@ struct SandboxLimits {
 };
 
 struct SandboxResult {
-  bool passed = false;     // exited with status 0 within the limits
+  bool passed = false;     // ran to its end and exited with status 0, within the limits
   bool timed_out = false;  // wall-clock limit hit
   int exit_code = -1;      // when it exited
   int signal = 0;          // when a signal ended it (SIGXCPU, SIGKILL, ...)
@@ -46,7 +46,8 @@ struct SandboxResult {
 };
 
 // Writes `program` to a scratch directory under `scratch_root` (the system temp dir when
-// empty) and runs `python3 -I program.py` there under `limits`. Thread-safe.
+// empty) and runs it with `python3 -I` there under `limits`. It passes when it ran to its last
+// line (a nonce through a pipe proves it; see sandbox.cc) and exited with status 0. Thread-safe.
 SandboxResult run_python_sandboxed(const std::string& program, const SandboxLimits& limits,
                                    const std::filesystem::path& scratch_root = {});
 

@@ -168,5 +168,19 @@ TEST(Sandbox, AFifoInPlaceOfStdoutDoesNotHang) {
   EXPECT_EQ(r.stdout_head, "done\n");
 }
 
+// A pass means the program ran to its last line, not that the process exited with status 0.
+TEST(Sandbox, ExitingWithStatusZeroBeforeTheEndIsAFailure) {
+  REQUIRE_PYTHON();
+  for (const char* exit : {"import os\nos._exit(0)\n", "import sys\nsys.exit(0)\n",
+                           "raise SystemExit\n", "import os\nos.close(1)\nos._exit(0)\n"}) {
+    const auto r =
+        run_python_sandboxed(std::string(exit) + "assert False, 'the test ran'\n", quick());
+    EXPECT_FALSE(r.passed) << exit;
+    EXPECT_NE(r.verdict.find("before"), std::string::npos) << exit << ": " << r.verdict;
+  }
+  const auto ok = run_python_sandboxed("import sys\nprint('done')\nsys.stdout.flush()\n", quick());
+  EXPECT_TRUE(ok.passed) << ok.verdict;
+}
+
 }  // namespace
 }  // namespace junction::eval
