@@ -1,8 +1,10 @@
 // Process layout: this process forks A (its own process group; unshares the PID and network
 // namespaces), A forks B (PID 1 of the new namespace when that worked: a reaper), B forks C,
-// which drops to an unprivileged uid, sets the rlimits and execs python3. B exits with C's
-// status, A with B's. Everything between fork and exec is async-signal-safe: the paths, argv
-// and environment are built before forking (this process has threads).
+// which drops to an unprivileged uid, sets the rlimits and no_new_privs and execs python3.
+// B exits with C's status, A with B's. Each of A, B and C has SIGKILL as its parent-death
+// signal, so a harness killed mid-run takes the program with it. Everything between fork and
+// exec is async-signal-safe: the paths, argv and environment are built before forking (this
+// process has threads).
 //
 // What the harness reads back comes only through pipes it created: C's stdout and stderr.
 // Nothing is reopened by path in the scratch directory, which the program can write (it may
@@ -20,6 +22,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -168,6 +171,7 @@ struct ChildPlan {
   // of the nonce pipe, the write end of the proof pipe.
   int null_fd, out_fd, err_fd, nonce_fd, proof_fd;
   int report_fd;
+  pid_t harness_pid;
   bool as_root;
   uid_t uid;
   SandboxLimits limits;
@@ -199,11 +203,16 @@ void install_fds(const int* from, int n) {
     setgroups(0, nullptr);
     if (setgid(p.uid) != 0 || setuid(p.uid) != 0) _exit(126);
   }
+  // After setuid, which clears the parent-death signal.
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) _exit(126);
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
   execve(p.python, p.argv, p.envp);
   _exit(127);
 }
 
 [[noreturn]] void run_a(const ChildPlan& p) {
+  prctl(PR_SET_PDEATHSIG, SIGKILL);            // fires when the harness thread that forked A ends
+  if (getppid() != p.harness_pid) _exit(125);  // it ended before the line above
   setpgid(0, 0);
   // 1: pid namespace, 2: network namespace, 4: inside a user namespace.
   char isolation = 0;
@@ -220,6 +229,7 @@ void install_fds(const int* from, int n) {
   const pid_t b = fork();
   if (b < 0) _exit(125);
   if (b == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);  // A, if killed, takes B (and B's namespace) along
     if (!(isolation & 1)) run_program(p, userns);
     const pid_t c = fork();  // B is PID 1 here: C is the program, B reaps
     if (c < 0) _exit(125);
@@ -283,13 +293,11 @@ SandboxResult run_python_sandboxed(const std::string& program, const SandboxLimi
   const rlim_t nproc = static_cast<rlim_t>(
       as_root ? limits.max_processes : count_processes(getuid()) + limits.max_processes);
 
-  std::vector<std::string> args = {python, "-I", "-c", kRunToTheEnd};
-  std::vector<std::string> env = {"PATH=/usr/local/bin:/usr/bin:/bin",
-                                  "HOME=" + dir.string(),
-                                  "TMPDIR=" + dir.string(),
-                                  "LANG=C.UTF-8",
-                                  "PYTHONDONTWRITEBYTECODE=1",
-                                  "PYTHONHASHSEED=0"};
+  // -I: no user site-packages, no PYTHON* variables, no cwd on sys.path; -B: no .pyc files.
+  // The environment is these four and nothing of ours (API keys live there).
+  std::vector<std::string> args = {python, "-I", "-B", "-c", kRunToTheEnd};
+  std::vector<std::string> env = {"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=" + dir.string(),
+                                  "TMPDIR=" + dir.string(), "LANG=C.UTF-8"};
   std::vector<char*> argv, envp;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -321,9 +329,21 @@ SandboxResult run_python_sandboxed(const std::string& program, const SandboxLimi
     throw Error(std::string("cannot write the sandbox's nonce: ") + std::strerror(errno));
   fds.close_one(nonce[1]);
   const std::string dir_text = dir.string();
-  const ChildPlan plan{python.c_str(), argv.data(), envp.data(), dir_text.c_str(), null_fd, out[1],
-                       err[1],         nonce[0],    proof[1],    report[1],        as_root, uid,
-                       limits,         nproc};
+  const ChildPlan plan{.python = python.c_str(),
+                       .argv = argv.data(),
+                       .envp = envp.data(),
+                       .dir = dir_text.c_str(),
+                       .null_fd = null_fd,
+                       .out_fd = out[1],
+                       .err_fd = err[1],
+                       .nonce_fd = nonce[0],
+                       .proof_fd = proof[1],
+                       .report_fd = report[1],
+                       .harness_pid = getpid(),
+                       .as_root = as_root,
+                       .uid = uid,
+                       .limits = limits,
+                       .nproc = nproc};
 
   const auto t0 = Clock::now();
   const pid_t a = fork();
@@ -337,6 +357,7 @@ SandboxResult run_python_sandboxed(const std::string& program, const SandboxLimi
 
   SandboxResult r;
   r.network_isolated = (isolation & 2) != 0;
+  r.user_isolated = as_root && !(isolation & 4);  // see run_program
   const auto cap = static_cast<size_t>(limits.max_file_bytes);
   Capture stdout_capture{out[0], cap}, stderr_capture{err[0], cap};
   Capture proof_capture{proof[0], 2 * expected_proof.size()};

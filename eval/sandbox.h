@@ -40,6 +40,7 @@ struct SandboxResult {
   int exit_code = -1;      // when it exited
   int signal = 0;          // when a signal ended it (SIGXCPU, SIGKILL, ...)
   bool network_isolated = false;
+  bool user_isolated = false;  // ran as a uid of its own; false: as the user running the harness
   double wall_seconds = 0;
   std::string stdout_head, stderr_head;  // the first output_keep bytes
   std::string verdict;                   // "passed", "failed: AssertionError...", "timed out", ...

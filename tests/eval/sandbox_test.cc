@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -180,6 +182,74 @@ TEST(Sandbox, ExitingWithStatusZeroBeforeTheEndIsAFailure) {
   }
   const auto ok = run_python_sandboxed("import sys\nprint('done')\nsys.stdout.flush()\n", quick());
   EXPECT_TRUE(ok.passed) << ok.verdict;
+}
+
+// PATH, HOME (the scratch directory), TMPDIR and LANG; none of the harness's variables.
+TEST(Sandbox, TheProgramGetsAMinimalEnvironment) {
+  REQUIRE_PYTHON();
+  const auto r = run_python_sandboxed(
+      "import os\nprint(' '.join(sorted(os.environ)))\nassert os.environ['HOME'] == os.getcwd()\n",
+      quick());
+  EXPECT_TRUE(r.passed) << r.verdict;
+  EXPECT_EQ(r.stdout_head, "HOME LANG PATH TMPDIR\n");
+}
+
+// no_new_privs (a setuid binary cannot raise the program's privileges) and a parent-death
+// signal; the program runs as a uid of its own only when the harness is root.
+TEST(Sandbox, TheProgramCannotGainPrivilegesAndSaysWhoItRunsAs) {
+  REQUIRE_PYTHON();
+  const auto r = run_python_sandboxed(
+      "import ctypes\n"
+      "status = open('/proc/self/status').read()\n"
+      "print([l for l in status.splitlines() if l.startswith('NoNewPrivs')][0].split()[1])\n"
+      "sig = ctypes.c_int(0)\n"
+      "ctypes.CDLL(None).prctl(2, ctypes.byref(sig), 0, 0, 0)  # PR_GET_PDEATHSIG\n"
+      "print(sig.value)\n",
+      quick());
+  EXPECT_TRUE(r.passed) << r.verdict;
+  EXPECT_EQ(r.stdout_head, "1\n9\n");
+  EXPECT_EQ(r.user_isolated, geteuid() == 0);
+}
+
+// Pids of the processes whose cwd is under `root`.
+std::vector<pid_t> processes_under(const std::filesystem::path& root) {
+  std::vector<pid_t> out;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.empty() || name[0] < '1' || name[0] > '9') continue;
+    const auto cwd = std::filesystem::read_symlink(e.path() / "cwd", ec);
+    if (!ec && cwd.string().rfind(root.string(), 0) == 0) out.push_back(std::stoi(name));
+  }
+  return out;
+}
+
+// A harness killed mid-run (SIGKILL: no destructors, no timeout) takes the program with it.
+TEST(Sandbox, TheProgramDiesWithTheHarness) {
+  REQUIRE_PYTHON();
+  ScratchRoot root;
+  SandboxLimits l = quick();
+  l.wall_seconds = 60;
+  const pid_t harness = fork();
+  ASSERT_GE(harness, 0);
+  if (harness == 0)
+    _exit(run_python_sandboxed("import time\nwhile True:\n    time.sleep(0.05)\n", l, root.path)
+              .passed);
+  // Running: a python process has its cwd in the scratch directory.
+  const auto t0 = std::chrono::steady_clock::now();
+  while (processes_under(root.path).empty() &&
+         std::chrono::steady_clock::now() - t0 < std::chrono::seconds(10))
+    usleep(20'000);
+  EXPECT_FALSE(processes_under(root.path).empty()) << "the program never started";
+  kill(harness, SIGKILL);
+  waitpid(harness, nullptr, 0);
+  const auto t1 = std::chrono::steady_clock::now();
+  while (!processes_under(root.path).empty() &&
+         std::chrono::steady_clock::now() - t1 < std::chrono::seconds(3))
+    usleep(20'000);
+  const std::vector<pid_t> left = processes_under(root.path);
+  EXPECT_TRUE(left.empty()) << left.size() << " process(es) outlived the harness";
+  for (const pid_t p : left) kill(p, SIGKILL);  // ours: they run in the test's scratch root
 }
 
 }  // namespace
