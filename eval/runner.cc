@@ -388,7 +388,7 @@ struct TaskRun {
     for (int64_t i = 0; i < total; ++i)
       if (const Json* s = samples.find(key(i)))
         passed[static_cast<size_t>(i)] = s->at("passed").get<bool>();
-    bool isolated = true;
+    bool isolated = true, user_isolated = true;
     std::mutex isolated_mutex;
     parallel_for_each(static_cast<int64_t>(todo.size()), o.concurrency, [&](int64_t t) {
       const int64_t i = todo[static_cast<size_t>(t)];
@@ -416,6 +416,7 @@ struct TaskRun {
       {
         std::lock_guard<std::mutex> lock(isolated_mutex);
         isolated = isolated && r.network_isolated;
+        user_isolated = user_isolated && r.user_isolated;
       }
       prompt_tokens += g.prompt_tokens;
       completion_tokens += g.completion_tokens;
@@ -431,6 +432,7 @@ struct TaskRun {
                       {"verdict", r.verdict},
                       {"stderr", r.stderr_head},
                       {"network_isolated", r.network_isolated},
+                      {"user_isolated", r.user_isolated},
                       {"prompt_tokens", g.prompt_tokens},
                       {"completion_tokens", g.completion_tokens}});
       progress.advance();
@@ -440,6 +442,11 @@ struct TaskRun {
       note(
           "humaneval: the sandbox could not create a network namespace here; generated code could "
           "reach the network");
+    if (!user_isolated)
+      note(
+          "humaneval: NOT ISOLATED: generated code ran as the user running `junction eval` (only "
+          "root can give it a uid of its own): it could read and write whatever that user can. "
+          "Run HumanEval as root in a throwaway container");
     std::vector<std::pair<int64_t, int64_t>> n_c;
     for (size_t pi = 0; pi < problems.size(); ++pi) {
       int64_t c = 0;
@@ -463,7 +470,8 @@ struct TaskRun {
              {{"cpu_seconds", o.sandbox.cpu_seconds},
               {"wall_seconds", o.sandbox.wall_seconds},
               {"address_space_bytes", o.sandbox.address_space},
-              {"network_isolated", isolated}}},
+              {"network_isolated", isolated},
+              {"user_isolated", user_isolated}}},
             {"data_files", hash_files({file}, o.data_dir)},
             {"metrics", metrics}};
   }

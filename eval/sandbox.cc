@@ -1,27 +1,44 @@
 // Process layout: this process forks A (its own process group; unshares the PID and network
 // namespaces), A forks B (PID 1 of the new namespace when that worked: a reaper), B forks C,
-// which drops to an unprivileged uid, sets the rlimits and execs python3. B exits with C's
-// status, A with B's. Everything between fork and exec is async-signal-safe: the paths, argv
-// and environment are built before forking (this process has threads).
+// which drops to an unprivileged uid, sets the rlimits and no_new_privs and execs python3.
+// B exits with C's status, A with B's. Each of A, B and C has SIGKILL as its parent-death
+// signal, so a harness killed mid-run takes the program with it. Everything between fork and
+// exec is async-signal-safe: the paths, argv and environment are built before forking (this
+// process has threads).
+//
+// What the harness reads back comes only through pipes it created: C's stdout and stderr.
+// Nothing is reopened by path in the scratch directory, which the program can write (it may
+// put a symlink to /proc/self/environ or a FIFO there). The pipes are read while the program
+// runs, up to max_file_bytes each; more than that kills it. They are never read to end of
+// file: forks of other concurrent runs (A and B never exec) and processes that escaped the
+// process group may hold their write ends, so once A is reaped we take what is buffered.
+//
+// A pass needs a proof that the program ran to its last line (for HumanEval: that check()
+// returned), not only exit status 0: see kRunToTheEnd.
 #include "eval/sandbox.h"
 
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <random>
 #include <sstream>
-#include <thread>
 #include <vector>
 
 #include "core/error.h"
@@ -63,12 +80,64 @@ int64_t count_processes(uid_t uid) {
   return n;
 }
 
-std::string read_head(const std::filesystem::path& path, size_t n) {
-  std::ifstream in(path, std::ios::binary);
-  std::string s(n, '\0');
-  in.read(s.data(), static_cast<std::streamsize>(n));
-  s.resize(static_cast<size_t>(in.gcount()));
-  return s;
+// One pipe the program writes and the harness reads, non-blocking, keeping the first `cap`
+// bytes.
+struct Capture {
+  Capture(int fd, size_t cap) : fd(fd), cap(cap) {}
+  int fd;
+  size_t cap;  // bytes
+  std::string text;
+  bool overflowed = false;  // more than `cap` bytes came
+  bool at_eof = false;
+
+  // Reads what is in the pipe now.
+  void drain() {
+    char buf[1 << 16];
+    while (!at_eof) {
+      const ssize_t n = read(fd, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return;  // EAGAIN: nothing more for now
+      if (n == 0) at_eof = true;
+      const size_t room = cap - text.size();
+      if (static_cast<size_t>(n) > room) overflowed = true;
+      text.append(buf, std::min(static_cast<size_t>(n), room));
+    }
+  }
+};
+
+// python3 -c runs this; it runs program.py. The harness writes a random nonce into descriptor
+// 3 (a pipe; not argv, the environment or a file, which the program could read) and accepts a
+// pass only if the same nonce comes back on descriptor 4, which happens only when program.py
+// returned normally: os._exit(0), sys.exit(0), SystemExit, an exec or a kill before its end
+// leave no nonce. Residual risk: the program runs in this same interpreter, so code written
+// to do it could still find the nonce (frame introspection, gc, /proc/self/mem) and write it
+// early. This defends against accidental and naive exits, as human-eval's own harness does
+// with its result list; it is not a boundary against a program aimed at this harness.
+constexpr const char* kRunToTheEnd = R"(import os, sys, types
+def run():
+    nonce = os.read(3, 64)
+    os.close(3)
+    with open('program.py', 'rb') as f:
+        code = compile(f.read(), 'program.py', 'exec')
+    main = types.ModuleType('__main__')
+    main.__file__ = 'program.py'
+    sys.modules['__main__'] = main
+    sys.argv = ['program.py']
+    exec(code, main.__dict__)
+    os.write(4, nonce)
+run()
+)";
+
+// 32 hex digits from the system's random source.
+std::string random_nonce() {
+  std::random_device random;
+  std::string out;
+  for (int i = 0; i < 4; ++i) {
+    char word[9];
+    std::snprintf(word, sizeof word, "%08x", random());
+    out += word;
+  }
+  return out;
 }
 
 void set_limit(int resource, rlim_t soft, rlim_t hard) {
@@ -98,17 +167,29 @@ struct ChildPlan {
   char* const* argv;
   char* const* envp;
   const char* dir;
-  int out_fd, err_fd, null_fd, report_fd;
+  // The program's 0..4: /dev/null, the write ends of the stdout and stderr pipes, the read end
+  // of the nonce pipe, the write end of the proof pipe.
+  int null_fd, out_fd, err_fd, nonce_fd, proof_fd;
+  int report_fd;
+  pid_t harness_pid;
   bool as_root;
   uid_t uid;
   SandboxLimits limits;
   rlim_t nproc;
 };
 
+// Makes `from[i]` the program's descriptor i, closing every other.
+void install_fds(const int* from, int n) {
+  int high[8];
+  for (int i = 0; i < n; ++i) high[i] = fcntl(from[i], F_DUPFD_CLOEXEC, 16);  // clear of 0..n-1
+  for (int i = 0; i < n; ++i)
+    if (high[i] < 0 || dup2(high[i], i) != i) _exit(126);
+  syscall(SYS_close_range, static_cast<unsigned>(n), ~0U, 0);  // descriptors the parent leaked
+}
+
 [[noreturn]] void run_program(const ChildPlan& p, bool in_user_namespace) {
-  dup2(p.null_fd, 0);
-  dup2(p.out_fd, 1);
-  dup2(p.err_fd, 2);
+  const int fds[] = {p.null_fd, p.out_fd, p.err_fd, p.nonce_fd, p.proof_fd};
+  install_fds(fds, 5);
   if (chdir(p.dir) != 0) _exit(126);
   const auto cpu = static_cast<rlim_t>(p.limits.cpu_seconds + 0.999);
   set_limit(RLIMIT_CPU, cpu, cpu + 1);
@@ -122,11 +203,16 @@ struct ChildPlan {
     setgroups(0, nullptr);
     if (setgid(p.uid) != 0 || setuid(p.uid) != 0) _exit(126);
   }
+  // After setuid, which clears the parent-death signal.
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) _exit(126);
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
   execve(p.python, p.argv, p.envp);
   _exit(127);
 }
 
 [[noreturn]] void run_a(const ChildPlan& p) {
+  prctl(PR_SET_PDEATHSIG, SIGKILL);            // fires when the harness thread that forked A ends
+  if (getppid() != p.harness_pid) _exit(125);  // it ended before the line above
   setpgid(0, 0);
   // 1: pid namespace, 2: network namespace, 4: inside a user namespace.
   char isolation = 0;
@@ -143,6 +229,7 @@ struct ChildPlan {
   const pid_t b = fork();
   if (b < 0) _exit(125);
   if (b == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);  // A, if killed, takes B (and B's namespace) along
     if (!(isolation & 1)) run_program(p, userns);
     const pid_t c = fork();  // B is PID 1 here: C is the program, B reaps
     if (c < 0) _exit(125);
@@ -197,55 +284,98 @@ SandboxResult run_python_sandboxed(const std::string& program, const SandboxLimi
     out << program;
     if (!out) throw Error("cannot write " + (dir / "program.py").string());
   }
-  chmod(dir.c_str(), 0777);
-  chmod((dir / "program.py").c_str(), 0644);
-
   const bool as_root = geteuid() == 0;
   const uid_t uid = kSandboxUidBase + (g_next_uid_slot.fetch_add(1) % 100000);
+  // The directory is the program's alone (its cwd, HOME and TMPDIR), not every user's.
+  chmod((dir / "program.py").c_str(), 0644);
+  if (as_root && chown(dir.c_str(), uid, uid) != 0)
+    throw Error("cannot hand " + dir.string() + " to the sandbox uid");
   const rlim_t nproc = static_cast<rlim_t>(
       as_root ? limits.max_processes : count_processes(getuid()) + limits.max_processes);
 
-  std::vector<std::string> args = {python, "-I", "program.py"};
-  std::vector<std::string> env = {"PATH=/usr/local/bin:/usr/bin:/bin",
-                                  "HOME=" + dir.string(),
-                                  "TMPDIR=" + dir.string(),
-                                  "LANG=C.UTF-8",
-                                  "PYTHONDONTWRITEBYTECODE=1",
-                                  "PYTHONHASHSEED=0"};
+  // -I: no user site-packages, no PYTHON* variables, no cwd on sys.path; -B: no .pyc files.
+  // The environment is these four and nothing of ours (API keys live there).
+  std::vector<std::string> args = {python, "-I", "-B", "-c", kRunToTheEnd};
+  std::vector<std::string> env = {"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=" + dir.string(),
+                                  "TMPDIR=" + dir.string(), "LANG=C.UTF-8"};
   std::vector<char*> argv, envp;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   for (auto& e : env) envp.push_back(e.data());
   envp.push_back(nullptr);
 
-  const int out_fd = open((dir / "stdout").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-  const int err_fd = open((dir / "stderr").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-  const int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-  int report[2] = {-1, -1};
-  if (out_fd < 0 || err_fd < 0 || null_fd < 0 || pipe2(report, O_CLOEXEC) != 0) {
-    for (int fd : {out_fd, err_fd, null_fd, report[0], report[1]})
+  int null_fd = -1, out[2] = {-1, -1}, err[2] = {-1, -1}, report[2] = {-1, -1};
+  int nonce[2] = {-1, -1}, proof[2] = {-1, -1};
+  struct Fds {
+    std::vector<int*> all;
+    ~Fds() {
+      for (int* fd : all)
+        if (*fd >= 0) close(*fd);
+    }
+    void close_one(int& fd) {
       if (fd >= 0) close(fd);
-    throw Error("cannot set up the sandbox's files in " + dir.string());
-  }
+      fd = -1;
+    }
+  } fds{{&null_fd, &out[0], &out[1], &err[0], &err[1], &report[0], &report[1], &nonce[0], &nonce[1],
+         &proof[0], &proof[1]}};
+  null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (null_fd < 0 || pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0 ||
+      pipe2(report, O_CLOEXEC) != 0 || pipe2(nonce, O_CLOEXEC) != 0 || pipe2(proof, O_CLOEXEC) != 0)
+    throw Error(std::string("cannot set up the sandbox's pipes: ") + std::strerror(errno));
+  for (int fd : {out[0], err[0], proof[0]}) fcntl(fd, F_SETFL, O_NONBLOCK);
+  const std::string expected_proof = random_nonce();
+  if (write(nonce[1], expected_proof.data(), expected_proof.size()) !=
+      static_cast<ssize_t>(expected_proof.size()))
+    throw Error(std::string("cannot write the sandbox's nonce: ") + std::strerror(errno));
+  fds.close_one(nonce[1]);
   const std::string dir_text = dir.string();
-  const ChildPlan plan{python.c_str(), argv.data(), envp.data(), dir_text.c_str(),
-                       out_fd,         err_fd,      null_fd,     report[1],
-                       as_root,        uid,         limits,      nproc};
+  const ChildPlan plan{.python = python.c_str(),
+                       .argv = argv.data(),
+                       .envp = envp.data(),
+                       .dir = dir_text.c_str(),
+                       .null_fd = null_fd,
+                       .out_fd = out[1],
+                       .err_fd = err[1],
+                       .nonce_fd = nonce[0],
+                       .proof_fd = proof[1],
+                       .report_fd = report[1],
+                       .harness_pid = getpid(),
+                       .as_root = as_root,
+                       .uid = uid,
+                       .limits = limits,
+                       .nproc = nproc};
 
   const auto t0 = Clock::now();
   const pid_t a = fork();
   if (a < 0) throw Error(std::string("fork failed: ") + std::strerror(errno));
   if (a == 0) run_a(plan);
   setpgid(a, a);  // also from here, so the group exists before we might signal it
-  for (int fd : {out_fd, err_fd, null_fd, report[1]}) close(fd);
+  for (int* fd : {&null_fd, &out[1], &err[1], &report[1], &nonce[0], &proof[1]}) fds.close_one(*fd);
   char isolation = 0;
   if (read(report[0], &isolation, 1) != 1) isolation = 0;
-  close(report[0]);
+  fds.close_one(report[0]);
 
   SandboxResult r;
   r.network_isolated = (isolation & 2) != 0;
+  r.user_isolated = as_root && !(isolation & 4);  // see run_program
+  const auto cap = static_cast<size_t>(limits.max_file_bytes);
+  Capture stdout_capture{out[0], cap}, stderr_capture{err[0], cap};
+  Capture proof_capture{proof[0], 2 * expected_proof.size()};
+  const auto drain_all = [&] {
+    stdout_capture.drain();
+    stderr_capture.drain();
+    return stdout_capture.overflowed || stderr_capture.overflowed;
+  };
+  bool output_exceeded = false;
   const auto deadline = t0 + std::chrono::duration<double>(limits.wall_seconds);
   for (;;) {
+    pollfd watch[] = {{stdout_capture.at_eof ? -1 : out[0], POLLIN, 0},
+                      {stderr_capture.at_eof ? -1 : err[0], POLLIN, 0}};
+    poll(watch, 2, 5);  // ms; also the period at which A's exit is checked
+    if (drain_all()) {
+      output_exceeded = true;
+      break;
+    }
     siginfo_t info{};
     if (waitid(P_PID, static_cast<id_t>(a), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
         info.si_pid == a)
@@ -254,7 +384,6 @@ SandboxResult run_python_sandboxed(const std::string& program, const SandboxLimi
       r.timed_out = true;
       break;
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   // A is not reaped yet, so its process group id cannot have been reused.
   kill(-a, SIGKILL);
@@ -262,6 +391,9 @@ SandboxResult run_python_sandboxed(const std::string& program, const SandboxLimi
   while (waitpid(a, &status, 0) < 0 && errno == EINTR) {
   }
   r.wall_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  output_exceeded = drain_all() || output_exceeded;  // what C wrote before it ended
+  proof_capture.drain();
+  const bool ran_to_the_end = proof_capture.text == expected_proof;
   if (WIFEXITED(status)) {
     const int code = WEXITSTATUS(status);
     if (code > 128 && code < 128 + 65) {
@@ -272,16 +404,21 @@ SandboxResult run_python_sandboxed(const std::string& program, const SandboxLimi
   } else if (WIFSIGNALED(status)) {
     r.signal = WTERMSIG(status);
   }
-  r.stdout_head = read_head(dir / "stdout", limits.output_keep);
-  const std::string err_all = read_head(dir / "stderr", static_cast<size_t>(limits.max_file_bytes));
+  r.stdout_head = stdout_capture.text.substr(0, limits.output_keep);
+  const std::string& err_all = stderr_capture.text;
   r.stderr_head = err_all.substr(0, limits.output_keep);
   if (r.timed_out) {
     r.verdict = "timed out after " + std::to_string(static_cast<int>(limits.wall_seconds)) + " s";
+  } else if (output_exceeded) {
+    r.verdict = describe_signal(SIGXFSZ);
   } else if (r.signal != 0) {
     r.verdict = describe_signal(r.signal);
-  } else if (r.exit_code == 0) {
+  } else if (r.exit_code == 0 && ran_to_the_end) {
     r.passed = true;
     r.verdict = "passed";
+  } else if (r.exit_code == 0) {
+    r.verdict =
+        "failed: exited with status 0 before the end of the program (the tests did not run)";
   } else if (r.exit_code == 126 || r.exit_code == 127) {
     r.verdict = "sandbox could not start python3 (exit " + std::to_string(r.exit_code) + ")";
   } else {

@@ -8,10 +8,12 @@
 //   (root, or an unprivileged user namespace); otherwise the result says `network_isolated:
 //   false` and the program can reach the network: run the harness in a container then;
 // - rlimits: CPU seconds, address space, no core files, a small process count (applies once
-//   the program runs as `nobody`, which it does when we are root), per-file size (stdout and
-//   stderr are files in the scratch directory, so infinite output hits the cap);
+//   the program runs as `nobody`, which it does when we are root), per-file size;
+// - stdout and stderr through pipes the harness holds, capped (infinite output is killed);
+//   nothing is read back from the scratch directory, which the program can rearrange;
 // - a wall-clock timeout after which the whole process group gets SIGKILL;
-// - a fresh scratch directory as cwd, HOME and TMPDIR, deleted afterwards.
+// - a fresh scratch directory as cwd, HOME and TMPDIR, the sandbox uid's alone, deleted
+//   afterwards.
 #pragma once
 
 #include <cstdint>
@@ -25,7 +27,7 @@ struct SandboxLimits {
   double wall_seconds = 10;                    // killed after this much real time
   int64_t address_space = int64_t{512} << 20;  // bytes, RLIMIT_AS
   int64_t max_processes = 16;                  // RLIMIT_NPROC for the sandbox user
-  int64_t max_file_bytes = int64_t{1} << 20;   // RLIMIT_FSIZE: stdout, stderr, any file
+  int64_t max_file_bytes = int64_t{1} << 20;   // RLIMIT_FSIZE; also the cap on stdout, stderr
   size_t output_keep = 4096;                   // bytes of stdout/stderr kept in the result
   // The interpreter; empty: /usr/bin/python3, /usr/local/bin/python3, then PATH. It must be
   // executable by the sandbox's unprivileged uid (a pyenv shim under /root is not).
@@ -33,18 +35,20 @@ struct SandboxLimits {
 };
 
 struct SandboxResult {
-  bool passed = false;     // exited with status 0 within the limits
+  bool passed = false;     // ran to its end and exited with status 0, within the limits
   bool timed_out = false;  // wall-clock limit hit
   int exit_code = -1;      // when it exited
   int signal = 0;          // when a signal ended it (SIGXCPU, SIGKILL, ...)
   bool network_isolated = false;
+  bool user_isolated = false;  // ran as a uid of its own; false: as the user running the harness
   double wall_seconds = 0;
   std::string stdout_head, stderr_head;  // the first output_keep bytes
   std::string verdict;                   // "passed", "failed: AssertionError...", "timed out", ...
 };
 
 // Writes `program` to a scratch directory under `scratch_root` (the system temp dir when
-// empty) and runs `python3 -I program.py` there under `limits`. Thread-safe.
+// empty) and runs it with `python3 -I` there under `limits`. It passes when it ran to its last
+// line (a nonce through a pipe proves it; see sandbox.cc) and exited with status 0. Thread-safe.
 SandboxResult run_python_sandboxed(const std::string& program, const SandboxLimits& limits,
                                    const std::filesystem::path& scratch_root = {});
 

@@ -55,5 +55,17 @@ TEST(HumanEval, CanonicalSolutionsPass) {
   }
 }
 
+// Before: `import os; os._exit(0)` as the completion scored pass@1 = 1.0 (a pass was exit 0).
+TEST(HumanEval, CompletionsThatExitBeforeTheCheckFail) {
+  if (system("python3 -c pass >/dev/null 2>&1") != 0)
+    GTEST_FAIL() << "python3 is missing (scripts/install_deps.sh installs it)";
+  for (const auto& p : load_humaneval(kData + "/HumanEval.jsonl.gz"))
+    for (const char* completion : {"    import os; os._exit(0)\n", "    import sys; sys.exit(0)\n",
+                                   "    pass\nimport os\nos._exit(0)\n"}) {
+      const auto r = run_python_sandboxed(humaneval_program(p, completion), SandboxLimits{});
+      EXPECT_FALSE(r.passed) << p.task_id << " with " << completion << ": " << r.verdict;
+    }
+}
+
 }  // namespace
 }  // namespace junction::eval

@@ -1,6 +1,7 @@
 // run_eval end to end on the in-process backend: result file contents, samples lines, and
 // resuming after an interruption (a cut last line is scored again; finished ones are not).
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -82,6 +83,8 @@ TEST(Runner, MmluReportsBothMeansAndHumanEvalRunsInTheSandbox) {
   EXPECT_TRUE(m["metrics"].contains("acc_weighted"));
   EXPECT_EQ(r["tasks"]["humaneval"]["samples"], 1);
   EXPECT_TRUE(r["tasks"]["humaneval"]["metrics"].contains("pass@1"));
+  // Whether generated code ran as a uid of its own is in the result (only root can do that).
+  EXPECT_EQ(r["tasks"]["humaneval"]["sandbox"]["user_isolated"], geteuid() == 0);
 }
 
 }  // namespace

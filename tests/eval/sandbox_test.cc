@@ -2,9 +2,18 @@
 // and the test process (and machine) carries on. Skips where python3 is missing.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <string>
+#include <vector>
 
 #include "eval/sandbox.h"
 
@@ -24,6 +33,21 @@ SandboxLimits quick() {
 
 #define REQUIRE_PYTHON() \
   if (!have_python()) GTEST_FAIL() << "python3 is missing (scripts/install_deps.sh installs it)"
+
+// A scratch root of the test's own, so a test can look into the sandbox's directory.
+struct ScratchRoot {
+  std::filesystem::path path;
+  ScratchRoot() {
+    std::string t = (std::filesystem::temp_directory_path() / "junction-sandbox-test-XXXXXX");
+    path = mkdtemp(t.data());
+    std::filesystem::permissions(path, std::filesystem::perms::others_exec,
+                                 std::filesystem::perm_options::add);  // the sandbox uid's way in
+  }
+  ~ScratchRoot() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+};
 
 TEST(Sandbox, CorrectAndIncorrectSolutions) {
   REQUIRE_PYTHON();
@@ -85,6 +109,147 @@ TEST(Sandbox, NoNetworkWhenIsolated) {
       "import socket\ns = socket.socket()\ns.settimeout(1)\ns.connect(('1.1.1.1', 80))\n", quick());
   if (!r.network_isolated) GTEST_SKIP() << "no network namespace here: " << r.verdict;
   EXPECT_FALSE(r.passed);
+}
+
+// The harness's own environment as the kernel shows it (/proc/self/environ holds the initial
+// block, so setenv() here would not put a marker there): every entry the sandboxed program's
+// own clean environment does not also have.
+std::vector<std::string> harness_only_environment() {
+  std::ifstream in("/proc/self/environ", std::ios::binary);
+  std::vector<std::string> out;
+  for (std::string e; std::getline(in, e, '\0');)
+    if (e.size() > 8 && e.rfind("PATH=", 0) != 0 && e.rfind("LANG=", 0) != 0) out.push_back(e);
+  return out;
+}
+
+// The program owns its directory; what it does there must not change what the harness reads.
+// Before: the harness reopened `stderr` by path and read its own /proc/self/environ (an API key
+// in the environment of `junction eval` showed up in samples.jsonl).
+TEST(Sandbox, ReplacingTheOutputFilesWithSymlinksLeaksNothingOfTheHarness) {
+  REQUIRE_PYTHON();
+  const std::vector<std::string> secrets = harness_only_environment();
+  if (secrets.empty()) GTEST_SKIP() << "the test process has no environment to leak";
+  const auto r = run_python_sandboxed(
+      "import os\n"
+      "for name in ('stdout', 'stderr'):\n"
+      "    try:\n        os.remove(name)\n    except OSError:\n        pass\n"
+      "    os.symlink('/proc/self/environ', name)\n"
+      "raise SystemExit(1)\n",
+      quick());
+  EXPECT_FALSE(r.passed);
+  for (const std::string* text : {&r.stdout_head, &r.stderr_head, &r.verdict})
+    for (const std::string& secret : secrets)
+      if (text->find(secret) != std::string::npos) {
+        ADD_FAILURE() << "the harness's environment leaked into the result: " << secret;
+        break;
+      }
+}
+
+// Before: a FIFO in place of `stdout` blocked the harness in open() forever. After 15 s the
+// test opens the FIFO for writing itself, which lets a hung harness go on, and fails.
+TEST(Sandbox, AFifoInPlaceOfStdoutDoesNotHang) {
+  REQUIRE_PYTHON();
+  ScratchRoot root;
+  auto run = std::async(std::launch::async, [&] {
+    return run_python_sandboxed(
+        "import os\n"
+        "try:\n    os.remove('stdout')\nexcept OSError:\n    pass\n"
+        "os.mkfifo('stdout')\n"
+        "print('done')\n",
+        quick(), root.path);
+  });
+  if (run.wait_for(std::chrono::seconds(15)) != std::future_status::ready) {
+    ADD_FAILURE() << "the harness hangs on a FIFO the program left in its directory";
+    for (const auto& d : std::filesystem::directory_iterator(root.path)) {
+      const int fd = open((d.path() / "stdout").c_str(), O_WRONLY | O_NONBLOCK);
+      if (fd >= 0) close(fd);
+    }
+  }
+  const auto r = run.get();
+  EXPECT_TRUE(r.passed) << r.verdict;
+  EXPECT_EQ(r.stdout_head, "done\n");
+}
+
+// A pass means the program ran to its last line, not that the process exited with status 0.
+TEST(Sandbox, ExitingWithStatusZeroBeforeTheEndIsAFailure) {
+  REQUIRE_PYTHON();
+  for (const char* exit : {"import os\nos._exit(0)\n", "import sys\nsys.exit(0)\n",
+                           "raise SystemExit\n", "import os\nos.close(1)\nos._exit(0)\n"}) {
+    const auto r =
+        run_python_sandboxed(std::string(exit) + "assert False, 'the test ran'\n", quick());
+    EXPECT_FALSE(r.passed) << exit;
+    EXPECT_NE(r.verdict.find("before"), std::string::npos) << exit << ": " << r.verdict;
+  }
+  const auto ok = run_python_sandboxed("import sys\nprint('done')\nsys.stdout.flush()\n", quick());
+  EXPECT_TRUE(ok.passed) << ok.verdict;
+}
+
+// PATH, HOME (the scratch directory), TMPDIR and LANG; none of the harness's variables.
+TEST(Sandbox, TheProgramGetsAMinimalEnvironment) {
+  REQUIRE_PYTHON();
+  const auto r = run_python_sandboxed(
+      "import os\nprint(' '.join(sorted(os.environ)))\nassert os.environ['HOME'] == os.getcwd()\n",
+      quick());
+  EXPECT_TRUE(r.passed) << r.verdict;
+  EXPECT_EQ(r.stdout_head, "HOME LANG PATH TMPDIR\n");
+}
+
+// no_new_privs (a setuid binary cannot raise the program's privileges) and a parent-death
+// signal; the program runs as a uid of its own only when the harness is root.
+TEST(Sandbox, TheProgramCannotGainPrivilegesAndSaysWhoItRunsAs) {
+  REQUIRE_PYTHON();
+  const auto r = run_python_sandboxed(
+      "import ctypes\n"
+      "status = open('/proc/self/status').read()\n"
+      "print([l for l in status.splitlines() if l.startswith('NoNewPrivs')][0].split()[1])\n"
+      "sig = ctypes.c_int(0)\n"
+      "ctypes.CDLL(None).prctl(2, ctypes.byref(sig), 0, 0, 0)  # PR_GET_PDEATHSIG\n"
+      "print(sig.value)\n",
+      quick());
+  EXPECT_TRUE(r.passed) << r.verdict;
+  EXPECT_EQ(r.stdout_head, "1\n9\n");
+  EXPECT_EQ(r.user_isolated, geteuid() == 0);
+}
+
+// Pids of the processes whose cwd is under `root`.
+std::vector<pid_t> processes_under(const std::filesystem::path& root) {
+  std::vector<pid_t> out;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.empty() || name[0] < '1' || name[0] > '9') continue;
+    const auto cwd = std::filesystem::read_symlink(e.path() / "cwd", ec);
+    if (!ec && cwd.string().rfind(root.string(), 0) == 0) out.push_back(std::stoi(name));
+  }
+  return out;
+}
+
+// A harness killed mid-run (SIGKILL: no destructors, no timeout) takes the program with it.
+TEST(Sandbox, TheProgramDiesWithTheHarness) {
+  REQUIRE_PYTHON();
+  ScratchRoot root;
+  SandboxLimits l = quick();
+  l.wall_seconds = 60;
+  const pid_t harness = fork();
+  ASSERT_GE(harness, 0);
+  if (harness == 0)
+    _exit(run_python_sandboxed("import time\nwhile True:\n    time.sleep(0.05)\n", l, root.path)
+              .passed);
+  // Running: a python process has its cwd in the scratch directory.
+  const auto t0 = std::chrono::steady_clock::now();
+  while (processes_under(root.path).empty() &&
+         std::chrono::steady_clock::now() - t0 < std::chrono::seconds(10))
+    usleep(20'000);
+  EXPECT_FALSE(processes_under(root.path).empty()) << "the program never started";
+  kill(harness, SIGKILL);
+  waitpid(harness, nullptr, 0);
+  const auto t1 = std::chrono::steady_clock::now();
+  while (!processes_under(root.path).empty() &&
+         std::chrono::steady_clock::now() - t1 < std::chrono::seconds(3))
+    usleep(20'000);
+  const std::vector<pid_t> left = processes_under(root.path);
+  EXPECT_TRUE(left.empty()) << left.size() << " process(es) outlived the harness";
+  for (const pid_t p : left) kill(p, SIGKILL);  // ours: they run in the test's scratch root
 }
 
 }  // namespace
