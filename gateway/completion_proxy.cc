@@ -14,6 +14,7 @@
 #include "gateway/json_members.h"
 #include "gateway/key_hash.h"
 #include "gateway/request_shape.h"
+#include "gateway/reservation.h"
 #include "gateway/retry_policy.h"
 #include "http/api_error.h"
 #include "http/sse.h"
@@ -175,17 +176,11 @@ class CompletionCall {
   }
 
   void reserve() {
-    const RoutedModel& primary = *models_.front();
-    int64_t max_tokens = shape_.max_tokens.value_or(
-        primary.context_length > 0
-            ? std::max<int64_t>(1, primary.context_length - shape_.prompt_tokens_upper_bound)
-            : 4096);
-    if (primary.context_length > 0) max_tokens = std::min(max_tokens, primary.context_length);
-    max_output_tokens_ = max_tokens * shape_.n;
-    for (const RoutedModel* m : models_)
-      reserved_ = std::max(reserved_, worst_case_cost(m->price, shape_.prompt_tokens_upper_bound,
-                                                      max_output_tokens_));
-    reserved_tokens_ = shape_.prompt_tokens_upper_bound + max_output_tokens_;
+    std::vector<Price> prices;
+    for (const RoutedModel* m : models_) prices.push_back(m->price);
+    reservation_ = size_reservation(shape_, models_.front()->context_length, prices);
+    reserved_ = reservation_.cost;
+    reserved_tokens_ = reservation_.total_tokens;
     const RateDecision rate = g_.limiter().acquire(key_.id, key_.rpm, key_.tpm, reserved_tokens_,
                                                    g_.clock().monotonic_ms());
     if (!rate.allowed) {
@@ -207,7 +202,7 @@ class CompletionCall {
         reserved_ = 0;
         throw ApiError(402,
                        "Insufficient credits: this request may cost up to $" +
-                           std::to_string(nano_to_usd(worst_case_reserve())) +
+                           std::to_string(nano_to_usd(reservation_.cost)) +
                            " (prompt and max_tokens at the model's price); lower max_tokens or add "
                            "credits",
                        "insufficient_quota", "", "insufficient_credits");
@@ -223,14 +218,6 @@ class CompletionCall {
         reserved_ = 0;
         throw ApiError(401, "Invalid API key", "authentication_error", "", "invalid_api_key");
     }
-  }
-
-  NanoUsd worst_case_reserve() const {
-    NanoUsd w = 0;
-    for (const RoutedModel* m : models_)
-      w = std::max(w,
-                   worst_case_cost(m->price, shape_.prompt_tokens_upper_bound, max_output_tokens_));
-    return w;
   }
 
   void route() {
@@ -280,9 +267,9 @@ class CompletionCall {
       if (auto text = upstream_body_text(req_.body, d.upstream_model, shape_.stream)) return *text;
       return upstream_body(body_, d.upstream_model, shape_.stream);
     }
-    const int64_t reserved_per_choice = max_output_tokens_ / std::max<int64_t>(1, shape_.n);
-    return anthropic_request(body_, {d.upstream_model, shape_.stream,
-                                     std::min(d.provider->default_max_tokens, reserved_per_choice)})
+    return anthropic_request(body_,
+                             {d.upstream_model, shape_.stream,
+                              std::min(d.provider->default_max_tokens, reservation_.max_tokens)})
         .dump(-1, ' ', false, Json::error_handler_t::replace);
   }
 
@@ -352,7 +339,7 @@ class CompletionCall {
 
   void charge(const RoutedModel& model, const TokenUsage& usage) {
     record_.tokens = usage;
-    record_.cost = std::min(cost_of(model.price, usage), reserved_);
+    record_.cost = std::min(cost_of(model.price, usage).value_or(reserved_), reserved_);
   }
 
   TokenUsage estimated_usage() const {
@@ -615,8 +602,8 @@ class CompletionCall {
   Json body_;
   RequestShape shape_;
   std::vector<const RoutedModel*> models_;  // the requested model, then fallbacks
-  int64_t max_output_tokens_ = 0;
-  NanoUsd reserved_ = 0;
+  Reservation reservation_;
+  NanoUsd reserved_ = 0;  // reservation_.cost once the store took it
   int64_t reserved_tokens_ = 0;
   bool reserve_taken_ = false;
   bool done_ = false, settled_ = false;

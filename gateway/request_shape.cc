@@ -88,6 +88,7 @@ RequestShape read_request_shape(const Json& body, bool chat) {
     if (!body[field].is_number_integer() || body[field].get<int64_t>() < 0)
       throw invalid_param(field, std::string("'") + field + "' must be a non-negative integer");
     r.max_tokens = body[field].get<int64_t>();
+    r.max_tokens_field = field;
     break;
   }
   if (body.contains("n")) {
@@ -107,7 +108,10 @@ RequestShape read_request_shape(const Json& body, bool chat) {
     if (!body.contains("prompt"))
       throw invalid_param("prompt", "'prompt' is required", "missing_required_parameter");
     const Json& prompt = body["prompt"];
-    // Token-id prompts: each number is one token.
+    // A string, a list of token ids (one prompt), or a list of strings or id lists (one prompt
+    // each, n choices each). Token-id prompts: each number is one token.
+    const bool one = !prompt.is_array() || prompt.empty() || prompt.front().is_number();
+    r.n_prompts = one ? 1 : static_cast<int64_t>(prompt.size());
     int64_t ids = 0;
     if (prompt.is_array())
       for (const auto& p : prompt) {
@@ -115,7 +119,7 @@ RequestShape read_request_shape(const Json& body, bool chat) {
         if (p.is_array()) ids += static_cast<int64_t>(p.size());
       }
     r.prompt_chars = text_bytes(prompt);
-    r.prompt_tokens_upper_bound = r.prompt_chars + ids + kPerMessageTokens;
+    r.prompt_tokens_upper_bound = r.prompt_chars + ids + kPerMessageTokens * r.n_prompts;
   }
   return r;
 }

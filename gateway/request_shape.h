@@ -23,10 +23,12 @@ struct RequestShape {
   std::vector<std::string> models;  // OpenRouter's fallback list, in order
   ProviderPreferences provider;
   bool stream = false;
-  bool include_usage = false;         // stream_options.include_usage
-  std::optional<int64_t> max_tokens;  // max_completion_tokens or max_tokens
-  int64_t n = 1;                      // choices
-  int64_t prompt_tokens_upper_bound = 0;
+  bool include_usage = false;             // stream_options.include_usage
+  std::optional<int64_t> max_tokens;      // max_completion_tokens or max_tokens
+  std::string max_tokens_field;           // which of the two it came from
+  int64_t n = 1;                          // choices per prompt
+  int64_t n_prompts = 1;                  // completions: a list of prompts answers n choices each
+  int64_t prompt_tokens_upper_bound = 0;  // all prompts together
   int64_t prompt_chars = 0;  // for the fallback estimate when an upstream reports no usage
 };
 

@@ -328,6 +328,10 @@ models:
     context_length: 256
     price: {input_per_mtok: 0.05, output_per_mtok: 0.10}
     deployments: [{provider: engine-a, model: tiny}, {provider: engine-b, model: tiny}]
+  - name: tiny-batch
+    context_length: 256
+    price: {input_per_mtok: 0, output_per_mtok: 1000}
+    deployments: [{provider: engine-a, model: tiny}, {provider: engine-b, model: tiny}]
   - name: gpt-test
     aliases: [gpt]
     context_length: 8192
@@ -659,12 +663,12 @@ TEST_P(GatewayE2E, KeysModelsAndLimits) {
 
   // 402: the worst case (prompt bound + max_tokens at the price) exceeds the balance.
   const auto [poor_id, poor] = new_key(0.00001);
-  const Reply broke = post("/v1/chat/completions", chat("gpt", 10000), poor);
+  const Reply broke = post("/v1/chat/completions", chat("gpt", 8000), poor);
   EXPECT_EQ(broke.status, 402);
   EXPECT_EQ(broke.json()["error"]["code"], "insufficient_credits");
   EXPECT_EQ(post("/admin/keys/" + poor_id + "/credits", {{"amount", 1.0}}, "admin-secret").status,
             200);
-  EXPECT_EQ(post("/v1/chat/completions", only(chat("gpt", 10000), {"openai"}), poor).status, 200);
+  EXPECT_EQ(post("/v1/chat/completions", only(chat("gpt", 8000), {"openai"}), poor).status, 200);
   const Json usage = get("/admin/usage?key_id=" + poor_id, "admin-secret").json();
   EXPECT_EQ(usage["data"].size(), 1u);
 }
@@ -1019,6 +1023,71 @@ TEST_P(GatewayE2E, DeepSeekReasonerStreamPassesReasoningThrough) {
   EXPECT_EQ(c.finish_reason, "stop");
   EXPECT_EQ(c.usage["completion_tokens_details"]["reasoning_tokens"], 22);
   EXPECT_NEAR(c.usage["cost"].get<double>(), (4 * 550 + 16 * 140 + 30 * 2190) * 1e-9, 1e-15);
+}
+
+}  // namespace
+}  // namespace junction::gateway
+
+// Money that adds up whatever the request says: every prompt of a batch is reserved and
+// charged, and sizes that would overflow the reservation are refused.
+namespace junction::gateway {
+namespace {
+
+TEST_P(GatewayE2E, EveryPromptOfABatchIsCharged) {
+  if (engine_port_[0] == 0 || engine_port_[1] == 0)
+    FAIL() << "the junction binary is missing or its engines did not start";
+  const auto [id, key] = new_key(10.0);
+  const Json body = {{"model", "tiny-batch"},
+                     {"prompt", std::vector<std::string>(16, "hello")},
+                     {"max_tokens", 50},
+                     {"ignore_eos", true}};
+  // 800 tokens on the tiny model, one thread, four sequences at a time: slow on a loaded machine.
+  http::HttpClientOptions patient;
+  patient.connect_timeout = patient.read_timeout = 120s;
+  auto [head, text] = http::HttpClient(patient).post_text(url("/v1/completions"),
+                                                          {{"Authorization", "Bearer " + key}},
+                                                          body.dump(), "application/json");
+  const Reply r{head.status, head, text};
+  ASSERT_EQ(r.status, 200) << r.head.error_body;
+  EXPECT_EQ(r.json()["choices"].size(), 16u);
+  EXPECT_EQ(r.json()["usage"]["completion_tokens"], 16 * 50);
+  // $1000 per million output tokens = 1e6 nano-USD a token; prompts are free.
+  constexpr NanoUsd kCharge = 16 * 50 * 1'000'000LL;
+  Store& store = gateway().state().store();
+  EXPECT_EQ(store.key_by_id(id)->credits, usd_to_nano(10.0) - kCharge);
+  const auto records = store.usage(id, 0, 10);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].cost, kCharge);
+  EXPECT_EQ(records[0].tokens.completion_tokens, 16 * 50);
+}
+
+TEST_P(GatewayE2E, SizesThatWouldOverflowTheReservationAreRefused) {
+  const auto [id, key] = new_key(1.0);
+  const auto refused = [&](const std::string& path, const Json& body, const std::string& param) {
+    const Reply r = post(path, body, key);
+    EXPECT_EQ(r.status, 400) << path << " with too large '" << param << "'";
+    if (r.status == 400) {
+      EXPECT_EQ(r.json()["error"]["param"], param) << r.head.error_body;
+    }
+  };
+  Json huge_n = only(chat("gpt", 8), {"openai"});
+  huge_n["n"] = int64_t{1} << 62;
+  refused("/v1/chat/completions", huge_n, "n");
+  huge_n["n"] = 129;
+  refused("/v1/chat/completions", huge_n, "n");
+  // Over the model's context_length (8192), and with no context_length known, over 1 << 20.
+  refused("/v1/chat/completions", only(chat("gpt", 8193), {"openai"}), "max_tokens");
+  Json huge_max = chat("gpt-stream", 8);
+  huge_max["max_completion_tokens"] = int64_t{1} << 62;
+  refused("/v1/chat/completions", huge_max, "max_completion_tokens");
+  refused("/v1/completions",
+          only({{"model", "gpt-test"},
+                {"prompt", std::vector<std::string>(2049, "a")},
+                {"max_tokens", 1}},
+               {"openai"}),
+          "prompt");
+  // Nothing was reserved or charged.
+  EXPECT_EQ(gateway().state().store().key_by_id(id)->credits, usd_to_nano(1.0));
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, GatewayE2E, ::testing::Values("sqlite", "postgres"),

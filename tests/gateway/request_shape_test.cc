@@ -42,6 +42,21 @@ TEST(RequestShape, CompletionsWithTokenIds) {
   EXPECT_EQ(r.max_tokens, 5);
 }
 
+TEST(RequestShape, EveryPromptOfAListIsCounted) {
+  const auto shape = [](const char* body) { return read_request_shape(Json::parse(body), false); };
+  RequestShape r = shape(R"({"model": "m", "prompt": ["hello", "hello", "hello"], "n": 2})");
+  EXPECT_EQ(r.n_prompts, 3);
+  EXPECT_EQ(r.n, 2);
+  EXPECT_EQ(r.prompt_tokens_upper_bound, 3 * 5 + 3 * 8);  // bytes, and 8 a prompt
+  r = shape(R"({"model": "m", "prompt": [[1, 2], [3], [4, 5, 6]]})");
+  EXPECT_EQ(r.n_prompts, 3);
+  EXPECT_EQ(r.prompt_tokens_upper_bound, 6 + 3 * 8);
+  EXPECT_EQ(shape(R"({"model": "m", "prompt": [1, 2, 3]})").n_prompts, 1);  // one id prompt
+  EXPECT_EQ(shape(R"({"model": "m", "prompt": "hello"})").n_prompts, 1);
+  EXPECT_EQ(shape(R"({"model": "m", "prompt": "x", "max_completion_tokens": 3})").max_tokens_field,
+            "max_completion_tokens");
+}
+
 TEST(RequestShape, Errors) {
   EXPECT_THROW(read_request_shape(Json::parse(R"({"messages": []})"), true), http::ApiError);
   EXPECT_THROW(read_request_shape(Json::parse(R"({"model": "m"})"), true), http::ApiError);
