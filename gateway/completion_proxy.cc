@@ -11,6 +11,7 @@
 #include "gateway/anthropic_request.h"
 #include "gateway/anthropic_response.h"
 #include "gateway/anthropic_stream.h"
+#include "gateway/checked_math.h"
 #include "gateway/json_members.h"
 #include "gateway/key_hash.h"
 #include "gateway/request_shape.h"
@@ -337,9 +338,24 @@ class CompletionCall {
     return Outcome::kDone;
   }
 
+  // Usage as the upstream reported it, held within the reservation (negative counts would be
+  // a credit, huge ones overflow); a clamp is logged with both sides.
   void charge(const RoutedModel& model, const TokenUsage& usage) {
-    record_.tokens = usage;
-    record_.cost = std::min(cost_of(model.price, usage).value_or(reserved_), reserved_);
+    bool clamped = false;
+    record_.tokens = clamp_usage(usage, reservation_, &clamped);
+    record_.cost = charge_for(model.price, record_.tokens, reservation_, &clamped);
+    if (clamped)
+      std::fprintf(stderr,
+                   "junction gateway: %s: usage clamped to the reservation: reported prompt %lld "
+                   "(cached %lld) completion %lld (reasoning %lld); charged prompt %lld "
+                   "completion %lld, %lld of %lld nano-USD reserved\n",
+                   record_.request_id.c_str(), static_cast<long long>(usage.prompt_tokens),
+                   static_cast<long long>(usage.cached_tokens),
+                   static_cast<long long>(usage.completion_tokens),
+                   static_cast<long long>(usage.reasoning_tokens),
+                   static_cast<long long>(record_.tokens.prompt_tokens),
+                   static_cast<long long>(record_.tokens.completion_tokens),
+                   static_cast<long long>(record_.cost), static_cast<long long>(reserved_));
   }
 
   TokenUsage estimated_usage() const {
@@ -585,10 +601,13 @@ class CompletionCall {
     if (reserve_taken_) {
       g_.store().settle(reserved_, record_);
     }
-    if (reserved_tokens_ > 0)
-      g_.limiter().adjust_tokens(
-          key_.id, key_.tpm,
-          record_.tokens.prompt_tokens + record_.tokens.completion_tokens - reserved_tokens_, now);
+    if (reserved_tokens_ > 0) {
+      // Clamped usage is at most twice the reservation's tokens: the sum is checked all the same.
+      const auto used =
+          (Checked(record_.tokens.prompt_tokens) + record_.tokens.completion_tokens).value();
+      g_.limiter().adjust_tokens(key_.id, key_.tpm,
+                                 used.value_or(reserved_tokens_) - reserved_tokens_, now);
+    }
     g_.metrics().request_done(record_.model, record_.http_status, record_.tokens.prompt_tokens,
                               record_.tokens.completion_tokens, record_.cost, added_ms_ / 1000.0);
   }

@@ -57,4 +57,25 @@ Reservation size_reservation(const RequestShape& shape, int64_t context_length,
   return r;
 }
 
+TokenUsage clamp_usage(const TokenUsage& u, const Reservation& r, bool* clamped) {
+  const auto within = [](int64_t v, int64_t hi) { return std::clamp<int64_t>(v, 0, hi); };
+  TokenUsage c;
+  c.prompt_tokens = within(u.prompt_tokens, r.total_tokens);
+  c.completion_tokens = within(u.completion_tokens, r.total_tokens);
+  c.cached_tokens = within(u.cached_tokens, c.prompt_tokens);
+  c.reasoning_tokens = within(u.reasoning_tokens, c.completion_tokens);
+  if (c.prompt_tokens != u.prompt_tokens || c.completion_tokens != u.completion_tokens ||
+      c.cached_tokens != u.cached_tokens || c.reasoning_tokens != u.reasoning_tokens)
+    *clamped = true;
+  return c;
+}
+
+NanoUsd charge_for(const Price& price, const TokenUsage& usage, const Reservation& r,
+                   bool* clamped) {
+  const auto cost = cost_of(price, usage);
+  if (cost && *cost <= r.cost) return std::max<NanoUsd>(0, *cost);
+  *clamped = true;
+  return r.cost;
+}
+
 }  // namespace junction::gateway

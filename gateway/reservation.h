@@ -1,6 +1,7 @@
-// The credit reservation of a completion request: how many tokens it may use at most (every
-// prompt of a batch, n choices each) and what that costs at the highest price among the models
-// that may answer. Every step on tokens and money is overflow-checked
+// The credit reservation of a completion request, and the clamp on what an upstream reports:
+// how many tokens the request may use at most (every prompt of a batch, n choices each) and
+// what that costs at the highest price among the models that may answer; then the upstream's
+// usage held within [0, that]. Every step on tokens and money is overflow-checked
 // (checked_math.h), and sizes are capped: a request over a cap, or whose worst case does not
 // fit in int64 nano-USD, is refused with a 400 naming the parameter. Pure: no I/O, no clock.
 #pragma once
@@ -34,5 +35,17 @@ struct Reservation {
 Reservation size_reservation(const RequestShape& shape, int64_t context_length,
                              const std::vector<Price>& prices,
                              const ReservationLimits& limits = {});
+
+// Usage as reported, held within what was reserved: negative counts become 0, prompt and
+// completion each at most the reservation's total tokens (an upstream may count a prompt above
+// the gateway's byte bound, e.g. Anthropic's tool-use system prompt, so neither part is held to
+// its own bound: the cost cap of charge_for is what binds), cached within prompt, reasoning
+// within completion. `*clamped` is set when anything changed.
+TokenUsage clamp_usage(const TokenUsage& usage, const Reservation& reservation, bool* clamped);
+
+// What is charged for usage already clamped: its cost at `price`, at most the reservation.
+// `*clamped` is set when the cost was cut.
+NanoUsd charge_for(const Price& price, const TokenUsage& usage, const Reservation& reservation,
+                   bool* clamped);
 
 }  // namespace junction::gateway

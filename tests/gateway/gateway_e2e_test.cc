@@ -232,6 +232,8 @@ class GatewayE2E : public ::testing::TestWithParam<std::string> {
     location ^~ /anthropic-529/ { return 529 '{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}'; }
     location ^~ /anthropic-400/ { return 400 '{"type":"error","error":{"type":"invalid_request_error","message":"messages: roles must alternate between user and assistant"},"request_id":"req_011CSHoEeqs5C35K2UUqR7Fy"}'; }
     location ^~ /e500/ { return 500 '{"error":{"message":"boom"}}'; }
+    location ^~ /negative-usage/ { default_type application/json; return 200 '{"id":"x","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}],"usage":{"prompt_tokens":-1000000000,"completion_tokens":-5,"total_tokens":-1000000005,"prompt_tokens_details":{"cached_tokens":-7}}}'; }
+    location ^~ /huge-usage/ { default_type application/json; return 200 '{"id":"x","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}],"usage":{"prompt_tokens":9223372036854775807,"completion_tokens":9223372036854775807,"total_tokens":0}}'; }
     location ^~ /e429/ { add_header Retry-After 1 always; return 429 '{"error":{"message":"slow down"}}'; }
   }
 )";
@@ -287,6 +289,10 @@ providers:
                        nginx("e500") + R"("}
   - {name: e429, kind: openai, base_url: ")" +
                        nginx("e429") + R"("}
+  - {name: negative-usage, kind: openai, base_url: ")" +
+                       nginx("negative-usage") + R"("}
+  - {name: huge-usage, kind: openai, base_url: ")" +
+                       nginx("huge-usage") + R"("}
   - {name: hang, kind: openai, base_url: ")" +
                        local(hang_->port()) + R"(", first_byte_timeout_ms: 500}
   - {name: cut, kind: openai, base_url: ")" +
@@ -332,6 +338,12 @@ models:
     context_length: 256
     price: {input_per_mtok: 0, output_per_mtok: 1000}
     deployments: [{provider: engine-a, model: tiny}, {provider: engine-b, model: tiny}]
+  - name: negative-usage
+    price: {input_per_mtok: 1.0, output_per_mtok: 2.0}
+    deployments: [{provider: negative-usage}]
+  - name: huge-usage
+    price: {input_per_mtok: 1.0, output_per_mtok: 2.0}
+    deployments: [{provider: huge-usage}]
   - name: gpt-test
     aliases: [gpt]
     context_length: 8192
@@ -1028,8 +1040,9 @@ TEST_P(GatewayE2E, DeepSeekReasonerStreamPassesReasoningThrough) {
 }  // namespace
 }  // namespace junction::gateway
 
-// Money that adds up whatever the request says: every prompt of a batch is reserved and
-// charged, and sizes that would overflow the reservation are refused.
+// Money that adds up whatever the request or the upstream says: every prompt of a batch is
+// reserved and charged, sizes that would overflow the reservation are refused, and usage an
+// upstream reports is clamped to what was reserved.
 namespace junction::gateway {
 namespace {
 
@@ -1088,6 +1101,28 @@ TEST_P(GatewayE2E, SizesThatWouldOverflowTheReservationAreRefused) {
           "prompt");
   // Nothing was reserved or charged.
   EXPECT_EQ(gateway().state().store().key_by_id(id)->credits, usd_to_nano(1.0));
+}
+
+TEST_P(GatewayE2E, UpstreamUsageIsClampedToTheReservation) {
+  const auto [id, key] = new_key(1.0);
+  Store& store = gateway().state().store();
+  // Negative counts would have been a refund larger than the reservation: a credit.
+  Reply r = post("/v1/chat/completions", chat("negative-usage", 16), key);
+  ASSERT_EQ(r.status, 200) << r.head.error_body;
+  EXPECT_EQ(store.key_by_id(id)->credits, usd_to_nano(1.0));
+  // Counts near INT64_MAX overflowed the cost; now it is the reservation: 29 prompt tokens
+  // (13 bytes + 2 * 8) at $1/M and 16 max_tokens at $2/M = 61000 nano-USD.
+  r = post("/v1/chat/completions", chat("huge-usage", 16), key);
+  ASSERT_EQ(r.status, 200) << r.head.error_body;
+  EXPECT_EQ(store.key_by_id(id)->credits, usd_to_nano(1.0) - 61000);
+  NanoUsd spent = 0;
+  for (const auto& u : store.usage(id, 0, 10)) {
+    EXPECT_GE(u.tokens.prompt_tokens, 0);
+    EXPECT_GE(u.tokens.completion_tokens, 0);
+    EXPECT_GE(u.tokens.cached_tokens, 0);
+    spent += u.cost;
+  }
+  EXPECT_EQ(spent, 61000);
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, GatewayE2E, ::testing::Values("sqlite", "postgres"),

@@ -84,5 +84,49 @@ TEST(Reservation, OverflowAnywhereIsRefusedNotWrapped) {
   EXPECT_EQ(refused_param(shape(10, 1 << 20, 128, 2048), 0, {Price{}}), "");  // free
 }
 
+TEST(Reservation, UsageIsClampedToWhatWasReserved) {
+  const Reservation r = size_reservation(shape(30, 20), 0, {Price{1, 2}});  // 50 tokens
+  bool clamped = false;
+  TokenUsage u = clamp_usage({12, 5, 0, 4}, r, &clamped);
+  EXPECT_FALSE(clamped);
+  EXPECT_EQ(u.prompt_tokens, 12);
+  EXPECT_EQ(u.cached_tokens, 4);
+
+  u = clamp_usage({-1'000'000'000, -5, -3, -7}, r, &clamped);
+  EXPECT_TRUE(clamped);
+  EXPECT_EQ(u.prompt_tokens, 0);
+  EXPECT_EQ(u.completion_tokens, 0);
+  EXPECT_EQ(u.reasoning_tokens, 0);
+  EXPECT_EQ(u.cached_tokens, 0);
+
+  clamped = false;
+  u = clamp_usage({INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX}, r, &clamped);
+  EXPECT_TRUE(clamped);
+  EXPECT_EQ(u.prompt_tokens, 50);
+  EXPECT_EQ(u.completion_tokens, 50);
+  EXPECT_EQ(u.cached_tokens, 50);
+  EXPECT_EQ(u.reasoning_tokens, 50);
+  EXPECT_EQ(charge_for(Price{1, 2}, u, r, &clamped), r.cost);  // the cost cap binds
+
+  // A prompt counted above the byte bound (tool definitions) is kept while the total fits.
+  clamped = false;
+  u = clamp_usage({40, 10, 0, 0}, r, &clamped);
+  EXPECT_FALSE(clamped);
+  EXPECT_EQ(u.prompt_tokens, 40);
+}
+
+TEST(Reservation, TheChargeIsTheCostAtMostTheReservation) {
+  const Reservation r = size_reservation(shape(30, 20), 0, {Price{1, 2}});
+  EXPECT_EQ(r.cost, 30 * 1000 + 20 * 2000);
+  bool clamped = false;
+  EXPECT_EQ(charge_for(Price{1, 2}, {12, 5, 0, 0}, r, &clamped), 12 * 1000 + 5 * 2000);
+  EXPECT_FALSE(clamped);
+  EXPECT_EQ(charge_for(Price{1, 2}, {0, 50, 0, 0}, r, &clamped), r.cost);
+  EXPECT_TRUE(clamped);
+  clamped = false;
+  EXPECT_EQ(charge_for(Price{1, 2}, {0, 0, 0, 0}, r, &clamped), 0);
+  EXPECT_FALSE(clamped);
+}
+
 }  // namespace
 }  // namespace junction::gateway
