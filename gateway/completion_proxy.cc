@@ -261,12 +261,14 @@ class CompletionCall {
     return chat_ ? "/chat/completions" : "/completions";
   }
 
-  // The body sent to this deployment: the client's, or its Anthropic Messages translation
-  // with max_tokens defaulting to what was reserved.
+  // The body sent to this deployment: the client's with the reserved bound written in, or its
+  // Anthropic Messages translation with max_tokens defaulting to what was reserved.
   std::string upstream_request(const Deployment& d) const {
     if (!is_anthropic(d)) {
-      if (auto text = upstream_body_text(req_.body, d.upstream_model, shape_.stream)) return *text;
-      return upstream_body(body_, d.upstream_model, shape_.stream);
+      const TokenBound bound{reservation_.max_tokens, reservation_.write_max_tokens};
+      if (auto text = upstream_body_text(req_.body, d.upstream_model, shape_.stream, bound))
+        return *text;
+      return upstream_body(body_, d.upstream_model, shape_.stream, bound);
     }
     return anthropic_request(body_,
                              {d.upstream_model, shape_.stream,

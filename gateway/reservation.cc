@@ -38,6 +38,7 @@ Reservation size_reservation(const RequestShape& shape, int64_t context_length,
     // reserve it whole. Its part past the prompt cannot be known here, the prompt bound being
     // bytes, not tokens (context minus the bound would be less than the upstream may use).
     r.max_tokens = context_length > 0 ? context_length : limits.default_max_tokens;
+    r.write_max_tokens = context_length <= 0;
   }
   const auto completion = (Checked(r.max_tokens) * shape.n * shape.n_prompts).value();
   const auto total = completion ? (Checked(r.prompt_tokens) + *completion).value() : std::nullopt;

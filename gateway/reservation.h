@@ -24,6 +24,8 @@ struct ReservationLimits {
 struct Reservation {
   int64_t max_tokens = 0;         // per choice: asked, or the context, or the default
   bool max_tokens_asked = false;  // false: the gateway chose max_tokens (see the .cc)
+  // The upstream must be told max_tokens: none asked and no context_length bounds it.
+  bool write_max_tokens = false;
   int64_t prompt_tokens = 0;      // bound over all prompts
   int64_t completion_tokens = 0;  // max_tokens x n x prompts
   int64_t total_tokens = 0;       // prompt + completion (the rate limiter's tokens)

@@ -64,6 +64,11 @@ class FaultServer {
   int port() const { return port_; }
   void set_mode(Mode m) { mode_ = m; }
   int requests() const { return requests_; }
+  // The body of the last request read.
+  std::string last_body() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return last_body_;
+  }
 
  private:
   void loop() {
@@ -98,6 +103,10 @@ class FaultServer {
       if (need != std::string::npos && in.size() >= need) break;
     }
     ++requests_;
+    if (const size_t end = in.find("\r\n\r\n"); end != std::string::npos) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      last_body_ = in.substr(end + 4);
+    }
     const Mode mode = mode_;
     if (mode == kHang) {
       while (!stop_) std::this_thread::sleep_for(20ms);
@@ -129,6 +138,8 @@ class FaultServer {
   std::atomic<Mode> mode_;
   std::atomic<bool> stop_{false};
   std::atomic<int> requests_{0};
+  std::mutex mutex_;
+  std::string last_body_;
   std::thread thread_;
   std::vector<std::thread> connections_;
 };
@@ -151,6 +162,7 @@ class GatewayE2E : public ::testing::TestWithParam<std::string> {
     hang_ = std::make_unique<FaultServer>(FaultServer::kHang);
     cut_ = std::make_unique<FaultServer>(FaultServer::kCut);
     flaky_ = std::make_unique<FaultServer>(FaultServer::kFail);
+    recorder_ = std::make_unique<FaultServer>(FaultServer::kOk);
     if (fs::exists(JUNCTION_BINARY)) {
       for (int i = 0; i < 2; ++i) start_engine(i);
       for (int i = 0; i < 2; ++i) engine_port_[i] = wait_for_engine(i);
@@ -252,6 +264,7 @@ class GatewayE2E : public ::testing::TestWithParam<std::string> {
     hang_.reset();
     cut_.reset();
     flaky_.reset();
+    recorder_.reset();
     nginx_.reset();
     fs::remove_all(dir_);
   }
@@ -299,6 +312,8 @@ providers:
                        local(cut_->port()) + R"("}
   - {name: flaky, kind: openai, base_url: ")" +
                        local(flaky_->port()) + R"("}
+  - {name: recorder, kind: openai, base_url: ")" +
+                       local(recorder_->port()) + R"("}
   - {name: down, kind: openai, base_url: ")" +
                        local(free_port()) + R"(", connect_timeout_ms: 500}
   - {name: deepseek-sse, kind: openai, base_url: ")" +
@@ -334,6 +349,13 @@ models:
     context_length: 256
     price: {input_per_mtok: 0.05, output_per_mtok: 0.10}
     deployments: [{provider: engine-a, model: tiny}, {provider: engine-b, model: tiny}]
+  - name: recorded
+    price: {input_per_mtok: 1.0, output_per_mtok: 2.0}
+    deployments: [{provider: recorder}]
+  - name: recorded-context
+    context_length: 1000
+    price: {input_per_mtok: 1.0, output_per_mtok: 2.0}
+    deployments: [{provider: recorder}]
   - name: tiny-batch
     context_length: 256
     price: {input_per_mtok: 0, output_per_mtok: 1000}
@@ -486,7 +508,7 @@ models:
   static inline fs::path dir_;
   static inline std::unique_ptr<test::NginxServer> nginx_;
   static inline int nginx_port_ = 0;
-  static inline std::unique_ptr<FaultServer> hang_, cut_, flaky_;
+  static inline std::unique_ptr<FaultServer> hang_, cut_, flaky_, recorder_;
   static inline std::unique_ptr<test::PostgresServer> postgres_;
   static inline std::map<std::string, RunningGateway> gateways_;
   static inline test::ChildProcess engine_[2];
@@ -1123,6 +1145,41 @@ TEST_P(GatewayE2E, UpstreamUsageIsClampedToTheReservation) {
     spent += u.cost;
   }
   EXPECT_EQ(spent, 61000);
+}
+
+TEST_P(GatewayE2E, TheReservedBoundIsWrittenIntoTheUpstreamBody) {
+  const auto [id, key] = new_key(1.0);
+  const auto sent = [&](Json body) {
+    const Reply r = post("/v1/chat/completions", body, key);
+    EXPECT_EQ(r.status, 200) << r.head.error_body;
+    return Json::parse(recorder_->last_body());
+  };
+  Json body = chat("recorded");
+  body.erase("max_tokens");
+  // No max_tokens and no context_length known: the gateway reserved 4096 a choice, and says so.
+  EXPECT_EQ(sent(body)["max_tokens"], 4096);
+  Json asked = body;
+  asked["max_completion_tokens"] = 20;
+  EXPECT_FALSE(sent(asked).contains("max_tokens"));
+  EXPECT_EQ(sent(chat("recorded", 16))["max_tokens"], 16);
+  // llama.cpp's n_predict wins over max_tokens there: above the bound, or unlimited, it is lowered.
+  for (int64_t n_predict : {int64_t{100000}, int64_t{-1}}) {
+    Json llama = body;
+    llama["n_predict"] = n_predict;
+    const Json up = sent(llama);
+    EXPECT_EQ(up["n_predict"], 4096) << n_predict;
+    EXPECT_EQ(up["max_tokens"], 4096) << n_predict;
+  }
+  Json llama = chat("recorded", 16);
+  llama["n_predict"] = 8;
+  EXPECT_EQ(sent(llama)["n_predict"], 8);
+  // With a context_length, the context bounds the upstream: nothing is added (a max_tokens of
+  // the whole context would be refused with the prompt by OpenAI-style upstreams).
+  Json in_context = body;
+  in_context["model"] = "recorded-context";
+  EXPECT_FALSE(sent(in_context).contains("max_tokens"));
+  in_context["n_predict"] = 5000;
+  EXPECT_EQ(sent(in_context)["n_predict"], 1000);
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, GatewayE2E, ::testing::Values("sqlite", "postgres"),

@@ -80,5 +80,26 @@ TEST(RequestShape, UpstreamBodyReplacesModelAndForcesUsage) {
   EXPECT_FALSE(Json::parse(upstream_body(body, "tiny", false)).contains("stream_options"));
 }
 
+TEST(RequestShape, UpstreamBodyCarriesTheReservedBound) {
+  const auto both = [](const std::string& text, TokenBound bound) {
+    const auto edited = upstream_body_text(text, "m", false, bound);
+    EXPECT_TRUE(edited);
+    const Json tree = Json::parse(upstream_body(Json::parse(text), "m", false, bound));
+    EXPECT_EQ(Json::parse(edited.value_or("{}")), tree);
+    return tree;
+  };
+  EXPECT_EQ(both(R"({"model":"p","messages":[]})", {4096, true})["max_tokens"], 4096);
+  EXPECT_FALSE(both(R"({"model":"p","messages":[]})", {4096, false}).contains("max_tokens"));
+  EXPECT_FALSE(both(R"({"model":"p","messages":[]})", {}).contains("max_tokens"));
+  EXPECT_EQ(both(R"({"model":"p","max_tokens":null})", {64, true})["max_tokens"], 64);
+  for (const char* n_predict : {"-1", "100000", "1e9", "18446744073709551615", "\"x\""}) {
+    const Json up =
+        both(std::string(R"({"model":"p","n_predict":)") + n_predict + "}", {64, false});
+    EXPECT_EQ(up["n_predict"], 64) << n_predict;
+  }
+  EXPECT_EQ(both(R"({"model":"p","n_predict":8})", {64, false})["n_predict"], 8);
+  EXPECT_EQ(both(R"({"model":"p","n_predict":64})", {64, false})["n_predict"], 64);
+}
+
 }  // namespace
 }  // namespace junction::gateway

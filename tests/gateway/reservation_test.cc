@@ -57,7 +57,10 @@ TEST(Reservation, WithoutMaxTokensTheContextOrTheDefaultIsReserved) {
   EXPECT_EQ(r.completion_tokens, 2 * 8192);
   r = size_reservation(shape(100, std::nullopt), 0, {Price{}});
   EXPECT_EQ(r.max_tokens, 4096);
+  EXPECT_TRUE(r.write_max_tokens);  // nothing else bounds the upstream
+  EXPECT_FALSE(size_reservation(shape(100, std::nullopt), 8192, {Price{}}).write_max_tokens);
   EXPECT_TRUE(size_reservation(shape(1, 7), 0, {Price{}}).max_tokens_asked);
+  EXPECT_FALSE(size_reservation(shape(1, 7), 0, {Price{}}).write_max_tokens);
 }
 
 TEST(Reservation, SizesOverTheCapsAreRefusedNamingTheParam) {
