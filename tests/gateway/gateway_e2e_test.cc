@@ -1125,6 +1125,19 @@ TEST_P(GatewayE2E, SizesThatWouldOverflowTheReservationAreRefused) {
   EXPECT_EQ(gateway().state().store().key_by_id(id)->credits, usd_to_nano(1.0));
 }
 
+TEST_P(GatewayE2E, AdminAmountsOutsideInt64NanoUsdAreRefused) {
+  Reply r = post("/admin/keys", {{"name", "x"}, {"credits", 1e20}}, "admin-secret");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.json()["error"]["param"], "credits");
+  r = post("/admin/keys", {{"name", "x"}, {"daily_limit", 1e20}}, "admin-secret");
+  EXPECT_EQ(r.status, 400);
+  const auto [id, key] = new_key(1.0);
+  r = post("/admin/keys/" + id + "/credits", {{"amount", 1e20}}, "admin-secret");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.json()["error"]["param"], "amount");
+  EXPECT_EQ(gateway().state().store().key_by_id(id)->credits, usd_to_nano(1.0));
+}
+
 TEST_P(GatewayE2E, UpstreamUsageIsClampedToTheReservation) {
   const auto [id, key] = new_key(1.0);
   Store& store = gateway().state().store();
