@@ -43,16 +43,24 @@ double number(const Json& j, const char* field, double fallback) {
   return j[field].get<double>();
 }
 
+// An amount in USD as int64 nano-USD; a 400 for one outside it (about +-9.2e9 USD).
+NanoUsd money(const Json& j, const char* field) {
+  const auto nano = usd_to_nano_checked(number(j, field, 0));
+  if (!nano)
+    throw invalid_param(field, std::string("'") + field + "' is out of range (USD, at most 9e9)");
+  return *nano;
+}
+
 void create_key(GatewayState& g, const http::HttpRequest& req, http::HttpResponder& res) {
   const Json body = parse_body(req);
   ApiKeyRecord k;
   k.id = "key_" + random_hex(8);
   k.name = body.value("name", "");
-  k.credits = usd_to_nano(number(body, "credits", 0));
+  k.credits = money(body, "credits");
   k.rpm = static_cast<int64_t>(number(body, "rpm", 0));
   k.tpm = static_cast<int64_t>(number(body, "tpm", 0));
-  k.daily_limit = usd_to_nano(number(body, "daily_limit", 0));
-  k.monthly_limit = usd_to_nano(number(body, "monthly_limit", 0));
+  k.daily_limit = money(body, "daily_limit");
+  k.monthly_limit = money(body, "monthly_limit");
   if (k.credits < 0 || k.rpm < 0 || k.tpm < 0 || k.daily_limit < 0 || k.monthly_limit < 0)
     throw ApiError(400, "credits, rpm, tpm, daily_limit and monthly_limit cannot be negative");
   if (body.contains("models")) {
@@ -123,7 +131,7 @@ void handle_admin(GatewayState& g, const http::HttpRequest& req, http::HttpRespo
       const Json body = parse_body(req);
       if (!body.contains("amount") || !body["amount"].is_number())
         throw invalid_param("amount", "'amount' (USD) is required");
-      const auto balance = g.store().add_credits(rest, usd_to_nano(body["amount"].get<double>()));
+      const auto balance = g.store().add_credits(rest, money(body, "amount"));
       g.keys().clear();
       if (!balance)
         throw ApiError(404, "No key '" + rest + "'", "invalid_request_error", "", "not_found");

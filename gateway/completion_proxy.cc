@@ -11,9 +11,11 @@
 #include "gateway/anthropic_request.h"
 #include "gateway/anthropic_response.h"
 #include "gateway/anthropic_stream.h"
+#include "gateway/checked_math.h"
 #include "gateway/json_members.h"
 #include "gateway/key_hash.h"
 #include "gateway/request_shape.h"
+#include "gateway/reservation.h"
 #include "gateway/retry_policy.h"
 #include "http/api_error.h"
 #include "http/sse.h"
@@ -175,17 +177,11 @@ class CompletionCall {
   }
 
   void reserve() {
-    const RoutedModel& primary = *models_.front();
-    int64_t max_tokens = shape_.max_tokens.value_or(
-        primary.context_length > 0
-            ? std::max<int64_t>(1, primary.context_length - shape_.prompt_tokens_upper_bound)
-            : 4096);
-    if (primary.context_length > 0) max_tokens = std::min(max_tokens, primary.context_length);
-    max_output_tokens_ = max_tokens * shape_.n;
-    for (const RoutedModel* m : models_)
-      reserved_ = std::max(reserved_, worst_case_cost(m->price, shape_.prompt_tokens_upper_bound,
-                                                      max_output_tokens_));
-    reserved_tokens_ = shape_.prompt_tokens_upper_bound + max_output_tokens_;
+    std::vector<Price> prices;
+    for (const RoutedModel* m : models_) prices.push_back(m->price);
+    reservation_ = size_reservation(shape_, models_.front()->context_length, prices);
+    reserved_ = reservation_.cost;
+    reserved_tokens_ = reservation_.total_tokens;
     const RateDecision rate = g_.limiter().acquire(key_.id, key_.rpm, key_.tpm, reserved_tokens_,
                                                    g_.clock().monotonic_ms());
     if (!rate.allowed) {
@@ -207,7 +203,7 @@ class CompletionCall {
         reserved_ = 0;
         throw ApiError(402,
                        "Insufficient credits: this request may cost up to $" +
-                           std::to_string(nano_to_usd(worst_case_reserve())) +
+                           std::to_string(nano_to_usd(reservation_.cost)) +
                            " (prompt and max_tokens at the model's price); lower max_tokens or add "
                            "credits",
                        "insufficient_quota", "", "insufficient_credits");
@@ -223,14 +219,6 @@ class CompletionCall {
         reserved_ = 0;
         throw ApiError(401, "Invalid API key", "authentication_error", "", "invalid_api_key");
     }
-  }
-
-  NanoUsd worst_case_reserve() const {
-    NanoUsd w = 0;
-    for (const RoutedModel* m : models_)
-      w = std::max(w,
-                   worst_case_cost(m->price, shape_.prompt_tokens_upper_bound, max_output_tokens_));
-    return w;
   }
 
   void route() {
@@ -273,16 +261,18 @@ class CompletionCall {
     return chat_ ? "/chat/completions" : "/completions";
   }
 
-  // The body sent to this deployment: the client's, or its Anthropic Messages translation
-  // with max_tokens defaulting to what was reserved.
+  // The body sent to this deployment: the client's with the reserved bound written in, or its
+  // Anthropic Messages translation with max_tokens defaulting to what was reserved.
   std::string upstream_request(const Deployment& d) const {
     if (!is_anthropic(d)) {
-      if (auto text = upstream_body_text(req_.body, d.upstream_model, shape_.stream)) return *text;
-      return upstream_body(body_, d.upstream_model, shape_.stream);
+      const TokenBound bound{reservation_.max_tokens, reservation_.write_max_tokens};
+      if (auto text = upstream_body_text(req_.body, d.upstream_model, shape_.stream, bound))
+        return *text;
+      return upstream_body(body_, d.upstream_model, shape_.stream, bound);
     }
-    const int64_t reserved_per_choice = max_output_tokens_ / std::max<int64_t>(1, shape_.n);
-    return anthropic_request(body_, {d.upstream_model, shape_.stream,
-                                     std::min(d.provider->default_max_tokens, reserved_per_choice)})
+    return anthropic_request(body_,
+                             {d.upstream_model, shape_.stream,
+                              std::min(d.provider->default_max_tokens, reservation_.max_tokens)})
         .dump(-1, ' ', false, Json::error_handler_t::replace);
   }
 
@@ -350,9 +340,24 @@ class CompletionCall {
     return Outcome::kDone;
   }
 
+  // Usage as the upstream reported it, held within the reservation (negative counts would be
+  // a credit, huge ones overflow); a clamp is logged with both sides.
   void charge(const RoutedModel& model, const TokenUsage& usage) {
-    record_.tokens = usage;
-    record_.cost = std::min(cost_of(model.price, usage), reserved_);
+    bool clamped = false;
+    record_.tokens = clamp_usage(usage, reservation_, &clamped);
+    record_.cost = charge_for(model.price, record_.tokens, reservation_, &clamped);
+    if (clamped)
+      std::fprintf(stderr,
+                   "junction gateway: %s: usage clamped to the reservation: reported prompt %lld "
+                   "(cached %lld) completion %lld (reasoning %lld); charged prompt %lld "
+                   "completion %lld, %lld of %lld nano-USD reserved\n",
+                   record_.request_id.c_str(), static_cast<long long>(usage.prompt_tokens),
+                   static_cast<long long>(usage.cached_tokens),
+                   static_cast<long long>(usage.completion_tokens),
+                   static_cast<long long>(usage.reasoning_tokens),
+                   static_cast<long long>(record_.tokens.prompt_tokens),
+                   static_cast<long long>(record_.tokens.completion_tokens),
+                   static_cast<long long>(record_.cost), static_cast<long long>(reserved_));
   }
 
   TokenUsage estimated_usage() const {
@@ -598,10 +603,13 @@ class CompletionCall {
     if (reserve_taken_) {
       g_.store().settle(reserved_, record_);
     }
-    if (reserved_tokens_ > 0)
-      g_.limiter().adjust_tokens(
-          key_.id, key_.tpm,
-          record_.tokens.prompt_tokens + record_.tokens.completion_tokens - reserved_tokens_, now);
+    if (reserved_tokens_ > 0) {
+      // Clamped usage is at most twice the reservation's tokens: the sum is checked all the same.
+      const auto used =
+          (Checked(record_.tokens.prompt_tokens) + record_.tokens.completion_tokens).value();
+      g_.limiter().adjust_tokens(key_.id, key_.tpm,
+                                 used.value_or(reserved_tokens_) - reserved_tokens_, now);
+    }
     g_.metrics().request_done(record_.model, record_.http_status, record_.tokens.prompt_tokens,
                               record_.tokens.completion_tokens, record_.cost, added_ms_ / 1000.0);
   }
@@ -615,8 +623,8 @@ class CompletionCall {
   Json body_;
   RequestShape shape_;
   std::vector<const RoutedModel*> models_;  // the requested model, then fallbacks
-  int64_t max_output_tokens_ = 0;
-  NanoUsd reserved_ = 0;
+  Reservation reservation_;
+  NanoUsd reserved_ = 0;  // reservation_.cost once the store took it
   int64_t reserved_tokens_ = 0;
   bool reserve_taken_ = false;
   bool done_ = false, settled_ = false;

@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cmath>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -80,6 +81,9 @@ class Reader {
     if (n["output_per_mtok"]) p.output_per_mtok = number(n["output_per_mtok"], "output_per_mtok");
     if (n["cached_input_per_mtok"])
       p.cached_input_per_mtok = number(n["cached_input_per_mtok"], "cached_input_per_mtok");
+    if (!std::isfinite(p.input_per_mtok) || !std::isfinite(p.output_per_mtok) ||
+        !std::isfinite(p.cached_input_per_mtok))
+      fail(n, "prices must be finite numbers");
     if (p.input_per_mtok < 0 || p.output_per_mtok < 0) fail(n, "prices cannot be negative");
     return p;
   }

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "gateway/checked_math.h"
+
 namespace junction::gateway {
 namespace {
 
@@ -11,31 +13,39 @@ long double nano_per_token(double usd_per_mtok) {
   return static_cast<long double>(usd_per_mtok) * 1e3L;
 }
 
-NanoUsd round_up(long double nano) {
-  // Prices like 0.1 are not exact in binary; shave the representation error before ceil.
-  return static_cast<NanoUsd>(std::ceil(nano - 1e-6L));
+double cached_price(const Price& p) {
+  return p.cached_input_per_mtok < 0 ? p.input_per_mtok : p.cached_input_per_mtok;
 }
 
 }  // namespace
 
-NanoUsd cost_of(const Price& price, const TokenUsage& u) {
-  const double cached_price =
-      price.cached_input_per_mtok < 0 ? price.input_per_mtok : price.cached_input_per_mtok;
-  const int64_t uncached = u.prompt_tokens - std::min(u.cached_tokens, u.prompt_tokens);
+std::optional<NanoUsd> cost_of(const Price& price, const TokenUsage& u) {
+  if (u.prompt_tokens < 0 || u.completion_tokens < 0 || u.cached_tokens < 0) return std::nullopt;
+  const int64_t cached = std::min(u.cached_tokens, u.prompt_tokens);
+  // int64 counts are exact in long double's 64-bit mantissa; the sum cannot overflow its range.
   const long double nano =
-      uncached * nano_per_token(price.input_per_mtok) +
-      std::min(u.cached_tokens, u.prompt_tokens) * nano_per_token(cached_price) +
-      u.completion_tokens * nano_per_token(price.output_per_mtok);
-  return round_up(nano);
+      static_cast<long double>(u.prompt_tokens - cached) * nano_per_token(price.input_per_mtok) +
+      static_cast<long double>(cached) * nano_per_token(cached_price(price)) +
+      static_cast<long double>(u.completion_tokens) * nano_per_token(price.output_per_mtok);
+  return to_nano_checked(nano);
 }
 
-NanoUsd worst_case_cost(const Price& price, int64_t prompt_tokens, int64_t max_tokens) {
-  return round_up(prompt_tokens * nano_per_token(price.input_per_mtok) +
-                  max_tokens * nano_per_token(price.output_per_mtok));
+std::optional<NanoUsd> worst_case_cost(const Price& price, int64_t prompt_tokens,
+                                       int64_t max_tokens) {
+  if (prompt_tokens < 0 || max_tokens < 0) return std::nullopt;
+  const double input = std::max(price.input_per_mtok, cached_price(price));
+  return to_nano_checked(static_cast<long double>(prompt_tokens) * nano_per_token(input) +
+                         static_cast<long double>(max_tokens) *
+                             nano_per_token(price.output_per_mtok));
 }
 
+std::optional<NanoUsd> usd_to_nano_checked(double usd) {
+  const long double nano = std::round(static_cast<long double>(usd) * 1e9L);
+  if (!(nano >= -9223372036854775808.0L && nano < 9223372036854775808.0L)) return std::nullopt;
+  return static_cast<NanoUsd>(nano);
+}
 NanoUsd usd_to_nano(double usd) {
-  return static_cast<NanoUsd>(std::llround(usd * 1e9));
+  return usd_to_nano_checked(usd).value_or(0);
 }
 double nano_to_usd(NanoUsd n) {
   return static_cast<double>(n) / 1e9;

@@ -61,6 +61,13 @@ ProviderPreferences read_provider(const Json& p) {
   return prefs;
 }
 
+// llama.cpp's n_predict allows more than `bound` tokens: above it, negative (unlimited), or not
+// an integer it could read otherwise.
+bool n_predict_over(const Json& n_predict, int64_t bound) {
+  return !n_predict.is_number_integer() || n_predict.get<int64_t>() < 0 ||
+         n_predict.get<int64_t>() > bound;
+}
+
 }  // namespace
 
 RequestShape read_request_shape(const Json& body, bool chat) {
@@ -88,6 +95,7 @@ RequestShape read_request_shape(const Json& body, bool chat) {
     if (!body[field].is_number_integer() || body[field].get<int64_t>() < 0)
       throw invalid_param(field, std::string("'") + field + "' must be a non-negative integer");
     r.max_tokens = body[field].get<int64_t>();
+    r.max_tokens_field = field;
     break;
   }
   if (body.contains("n")) {
@@ -107,7 +115,10 @@ RequestShape read_request_shape(const Json& body, bool chat) {
     if (!body.contains("prompt"))
       throw invalid_param("prompt", "'prompt' is required", "missing_required_parameter");
     const Json& prompt = body["prompt"];
-    // Token-id prompts: each number is one token.
+    // A string, a list of token ids (one prompt), or a list of strings or id lists (one prompt
+    // each, n choices each). Token-id prompts: each number is one token.
+    const bool one = !prompt.is_array() || prompt.empty() || prompt.front().is_number();
+    r.n_prompts = one ? 1 : static_cast<int64_t>(prompt.size());
     int64_t ids = 0;
     if (prompt.is_array())
       for (const auto& p : prompt) {
@@ -115,13 +126,19 @@ RequestShape read_request_shape(const Json& body, bool chat) {
         if (p.is_array()) ids += static_cast<int64_t>(p.size());
       }
     r.prompt_chars = text_bytes(prompt);
-    r.prompt_tokens_upper_bound = r.prompt_chars + ids + kPerMessageTokens;
+    r.prompt_tokens_upper_bound = r.prompt_chars + ids + kPerMessageTokens * r.n_prompts;
   }
   return r;
 }
 
-std::string upstream_body(const Json& body, const std::string& upstream_model, bool stream) {
+std::string upstream_body(const Json& body, const std::string& upstream_model, bool stream,
+                          const TokenBound& bound) {
   Json out = body;
+  if (bound.max_tokens >= 0) {
+    if (bound.add_max_tokens) out["max_tokens"] = bound.max_tokens;
+    if (out.contains("n_predict") && n_predict_over(out["n_predict"], bound.max_tokens))
+      out["n_predict"] = bound.max_tokens;
+  }
   out["model"] = upstream_model;
   out.erase("models");
   out.erase("provider");
@@ -132,16 +149,22 @@ std::string upstream_body(const Json& body, const std::string& upstream_model, b
 }
 
 std::optional<std::string> upstream_body_text(std::string_view body_text,
-                                              const std::string& upstream_model, bool stream) {
+                                              const std::string& upstream_model, bool stream,
+                                              const TokenBound& bound) {
   const auto members = top_level_members(body_text);
   if (!members) return std::nullopt;
   const JsonMember* stream_options = nullptr;
+  bool lower_n_predict = false;
   for (const JsonMember& m : *members) {
     if (m.key_escaped) return std::nullopt;
     if (m.key == "stream_options") {
       if (stream_options) return std::nullopt;
       stream_options = &m;
     }
+    if (m.key == "n_predict" && bound.max_tokens >= 0)
+      lower_n_predict |=
+          n_predict_over(Json::parse(body_text.substr(m.value_begin, m.value_end - m.value_begin)),
+                         bound.max_tokens);
   }
   const std::string model = Json(upstream_model).dump();
   std::vector<MemberEdit> edits = {{"model", model},
@@ -149,6 +172,9 @@ std::optional<std::string> upstream_body_text(std::string_view body_text,
                                    {"provider", std::nullopt},
                                    {"route", std::nullopt},
                                    {"transforms", std::nullopt}};
+  const std::string max_tokens = std::to_string(bound.max_tokens);
+  if (bound.max_tokens >= 0 && bound.add_max_tokens) edits.emplace_back("max_tokens", max_tokens);
+  if (lower_n_predict) edits.emplace_back("n_predict", max_tokens);
   std::string options;
   if (stream) {
     Json o = Json::object();

@@ -122,6 +122,20 @@ TEST(GatewayConfig, ErrorsNameTheLine) {
             "postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE");
 }
 
+TEST(GatewayConfig, PricesMustBeFinite) {
+  for (const char* bad : {"nan", "inf", "-inf", "NAN", "1e400"}) {
+    const std::string yaml =
+        "providers:\n  - {name: a, kind: openai, base_url: 'http://x'}\nmodels:\n"
+        "  - name: m\n    price: {input_per_mtok: 1, output_per_mtok: " +
+        std::string(bad) + "}\n    deployments: [{provider: a}]\n";
+    EXPECT_NE(error_of(yaml).find("g.yaml:5:"), std::string::npos) << bad << ": " << error_of(yaml);
+  }
+  EXPECT_EQ(error_of("providers:\n  - {name: a, kind: openai, base_url: 'http://x'}\nmodels:\n"
+                     "  - name: m\n    price: {cached_input_per_mtok: nan}\n"
+                     "    deployments: [{provider: a}]\n"),
+            "g.yaml:5: prices must be finite numbers");
+}
+
 TEST(GatewayConfig, PostgresStoreUrlIsKeptAsWritten) {
   const EnvLookup e = env({{"PGPASS", "s3cret"}});
   const GatewayConfig c = parse_gateway_config(

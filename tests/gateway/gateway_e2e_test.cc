@@ -64,6 +64,11 @@ class FaultServer {
   int port() const { return port_; }
   void set_mode(Mode m) { mode_ = m; }
   int requests() const { return requests_; }
+  // The body of the last request read.
+  std::string last_body() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return last_body_;
+  }
 
  private:
   void loop() {
@@ -98,6 +103,10 @@ class FaultServer {
       if (need != std::string::npos && in.size() >= need) break;
     }
     ++requests_;
+    if (const size_t end = in.find("\r\n\r\n"); end != std::string::npos) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      last_body_ = in.substr(end + 4);
+    }
     const Mode mode = mode_;
     if (mode == kHang) {
       while (!stop_) std::this_thread::sleep_for(20ms);
@@ -129,6 +138,8 @@ class FaultServer {
   std::atomic<Mode> mode_;
   std::atomic<bool> stop_{false};
   std::atomic<int> requests_{0};
+  std::mutex mutex_;
+  std::string last_body_;
   std::thread thread_;
   std::vector<std::thread> connections_;
 };
@@ -151,6 +162,7 @@ class GatewayE2E : public ::testing::TestWithParam<std::string> {
     hang_ = std::make_unique<FaultServer>(FaultServer::kHang);
     cut_ = std::make_unique<FaultServer>(FaultServer::kCut);
     flaky_ = std::make_unique<FaultServer>(FaultServer::kFail);
+    recorder_ = std::make_unique<FaultServer>(FaultServer::kOk);
     if (fs::exists(JUNCTION_BINARY)) {
       for (int i = 0; i < 2; ++i) start_engine(i);
       for (int i = 0; i < 2; ++i) engine_port_[i] = wait_for_engine(i);
@@ -232,6 +244,8 @@ class GatewayE2E : public ::testing::TestWithParam<std::string> {
     location ^~ /anthropic-529/ { return 529 '{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}'; }
     location ^~ /anthropic-400/ { return 400 '{"type":"error","error":{"type":"invalid_request_error","message":"messages: roles must alternate between user and assistant"},"request_id":"req_011CSHoEeqs5C35K2UUqR7Fy"}'; }
     location ^~ /e500/ { return 500 '{"error":{"message":"boom"}}'; }
+    location ^~ /negative-usage/ { default_type application/json; return 200 '{"id":"x","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}],"usage":{"prompt_tokens":-1000000000,"completion_tokens":-5,"total_tokens":-1000000005,"prompt_tokens_details":{"cached_tokens":-7}}}'; }
+    location ^~ /huge-usage/ { default_type application/json; return 200 '{"id":"x","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}],"usage":{"prompt_tokens":9223372036854775807,"completion_tokens":9223372036854775807,"total_tokens":0}}'; }
     location ^~ /e429/ { add_header Retry-After 1 always; return 429 '{"error":{"message":"slow down"}}'; }
   }
 )";
@@ -250,6 +264,7 @@ class GatewayE2E : public ::testing::TestWithParam<std::string> {
     hang_.reset();
     cut_.reset();
     flaky_.reset();
+    recorder_.reset();
     nginx_.reset();
     fs::remove_all(dir_);
   }
@@ -287,12 +302,18 @@ providers:
                        nginx("e500") + R"("}
   - {name: e429, kind: openai, base_url: ")" +
                        nginx("e429") + R"("}
+  - {name: negative-usage, kind: openai, base_url: ")" +
+                       nginx("negative-usage") + R"("}
+  - {name: huge-usage, kind: openai, base_url: ")" +
+                       nginx("huge-usage") + R"("}
   - {name: hang, kind: openai, base_url: ")" +
                        local(hang_->port()) + R"(", first_byte_timeout_ms: 500}
   - {name: cut, kind: openai, base_url: ")" +
                        local(cut_->port()) + R"("}
   - {name: flaky, kind: openai, base_url: ")" +
                        local(flaky_->port()) + R"("}
+  - {name: recorder, kind: openai, base_url: ")" +
+                       local(recorder_->port()) + R"("}
   - {name: down, kind: openai, base_url: ")" +
                        local(free_port()) + R"(", connect_timeout_ms: 500}
   - {name: deepseek-sse, kind: openai, base_url: ")" +
@@ -328,6 +349,23 @@ models:
     context_length: 256
     price: {input_per_mtok: 0.05, output_per_mtok: 0.10}
     deployments: [{provider: engine-a, model: tiny}, {provider: engine-b, model: tiny}]
+  - name: recorded
+    price: {input_per_mtok: 1.0, output_per_mtok: 2.0}
+    deployments: [{provider: recorder}]
+  - name: recorded-context
+    context_length: 1000
+    price: {input_per_mtok: 1.0, output_per_mtok: 2.0}
+    deployments: [{provider: recorder}]
+  - name: tiny-batch
+    context_length: 256
+    price: {input_per_mtok: 0, output_per_mtok: 1000}
+    deployments: [{provider: engine-a, model: tiny}, {provider: engine-b, model: tiny}]
+  - name: negative-usage
+    price: {input_per_mtok: 1.0, output_per_mtok: 2.0}
+    deployments: [{provider: negative-usage}]
+  - name: huge-usage
+    price: {input_per_mtok: 1.0, output_per_mtok: 2.0}
+    deployments: [{provider: huge-usage}]
   - name: gpt-test
     aliases: [gpt]
     context_length: 8192
@@ -470,7 +508,7 @@ models:
   static inline fs::path dir_;
   static inline std::unique_ptr<test::NginxServer> nginx_;
   static inline int nginx_port_ = 0;
-  static inline std::unique_ptr<FaultServer> hang_, cut_, flaky_;
+  static inline std::unique_ptr<FaultServer> hang_, cut_, flaky_, recorder_;
   static inline std::unique_ptr<test::PostgresServer> postgres_;
   static inline std::map<std::string, RunningGateway> gateways_;
   static inline test::ChildProcess engine_[2];
@@ -662,12 +700,12 @@ TEST_P(GatewayE2E, KeysModelsAndLimits) {
 
   // 402: the worst case (prompt bound + max_tokens at the price) exceeds the balance.
   const auto [poor_id, poor] = new_key(0.00001);
-  const Reply broke = post("/v1/chat/completions", chat("gpt", 10000), poor);
+  const Reply broke = post("/v1/chat/completions", chat("gpt", 8000), poor);
   EXPECT_EQ(broke.status, 402);
   EXPECT_EQ(broke.json()["error"]["code"], "insufficient_credits");
   EXPECT_EQ(post("/admin/keys/" + poor_id + "/credits", {{"amount", 1.0}}, "admin-secret").status,
             200);
-  EXPECT_EQ(post("/v1/chat/completions", only(chat("gpt", 10000), {"openai"}), poor).status, 200);
+  EXPECT_EQ(post("/v1/chat/completions", only(chat("gpt", 8000), {"openai"}), poor).status, 200);
   const Json usage = get("/admin/usage?key_id=" + poor_id, "admin-secret").json();
   EXPECT_EQ(usage["data"].size(), 1u);
 }
@@ -1022,6 +1060,142 @@ TEST_P(GatewayE2E, DeepSeekReasonerStreamPassesReasoningThrough) {
   EXPECT_EQ(c.finish_reason, "stop");
   EXPECT_EQ(c.usage["completion_tokens_details"]["reasoning_tokens"], 22);
   EXPECT_NEAR(c.usage["cost"].get<double>(), (4 * 550 + 16 * 140 + 30 * 2190) * 1e-9, 1e-15);
+}
+
+}  // namespace
+}  // namespace junction::gateway
+
+// Money that adds up whatever the request or the upstream says: every prompt of a batch is
+// reserved and charged, sizes that would overflow the reservation are refused, and usage an
+// upstream reports is clamped to what was reserved.
+namespace junction::gateway {
+namespace {
+
+TEST_P(GatewayE2E, EveryPromptOfABatchIsCharged) {
+  if (engine_port_[0] == 0 || engine_port_[1] == 0)
+    FAIL() << "the junction binary is missing or its engines did not start";
+  const auto [id, key] = new_key(10.0);
+  const Json body = {{"model", "tiny-batch"},
+                     {"prompt", std::vector<std::string>(16, "hello")},
+                     {"max_tokens", 50},
+                     {"ignore_eos", true}};
+  // 800 tokens on the tiny model, one thread, four sequences at a time: slow on a loaded machine.
+  http::HttpClientOptions patient;
+  patient.connect_timeout = patient.read_timeout = 120s;
+  auto [head, text] = http::HttpClient(patient).post_text(url("/v1/completions"),
+                                                          {{"Authorization", "Bearer " + key}},
+                                                          body.dump(), "application/json");
+  const Reply r{head.status, head, text};
+  ASSERT_EQ(r.status, 200) << r.head.error_body;
+  EXPECT_EQ(r.json()["choices"].size(), 16u);
+  EXPECT_EQ(r.json()["usage"]["completion_tokens"], 16 * 50);
+  // $1000 per million output tokens = 1e6 nano-USD a token; prompts are free.
+  constexpr NanoUsd kCharge = 16 * 50 * 1'000'000LL;
+  Store& store = gateway().state().store();
+  EXPECT_EQ(store.key_by_id(id)->credits, usd_to_nano(10.0) - kCharge);
+  const auto records = store.usage(id, 0, 10);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].cost, kCharge);
+  EXPECT_EQ(records[0].tokens.completion_tokens, 16 * 50);
+}
+
+TEST_P(GatewayE2E, SizesThatWouldOverflowTheReservationAreRefused) {
+  const auto [id, key] = new_key(1.0);
+  const auto refused = [&](const std::string& path, const Json& body, const std::string& param) {
+    const Reply r = post(path, body, key);
+    EXPECT_EQ(r.status, 400) << path << " with too large '" << param << "'";
+    if (r.status == 400) {
+      EXPECT_EQ(r.json()["error"]["param"], param) << r.head.error_body;
+    }
+  };
+  Json huge_n = only(chat("gpt", 8), {"openai"});
+  huge_n["n"] = int64_t{1} << 62;
+  refused("/v1/chat/completions", huge_n, "n");
+  huge_n["n"] = 129;
+  refused("/v1/chat/completions", huge_n, "n");
+  // Over the model's context_length (8192), and with no context_length known, over 1 << 20.
+  refused("/v1/chat/completions", only(chat("gpt", 8193), {"openai"}), "max_tokens");
+  Json huge_max = chat("gpt-stream", 8);
+  huge_max["max_completion_tokens"] = int64_t{1} << 62;
+  refused("/v1/chat/completions", huge_max, "max_completion_tokens");
+  refused("/v1/completions",
+          only({{"model", "gpt-test"},
+                {"prompt", std::vector<std::string>(2049, "a")},
+                {"max_tokens", 1}},
+               {"openai"}),
+          "prompt");
+  // Nothing was reserved or charged.
+  EXPECT_EQ(gateway().state().store().key_by_id(id)->credits, usd_to_nano(1.0));
+}
+
+TEST_P(GatewayE2E, AdminAmountsOutsideInt64NanoUsdAreRefused) {
+  Reply r = post("/admin/keys", {{"name", "x"}, {"credits", 1e20}}, "admin-secret");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.json()["error"]["param"], "credits");
+  r = post("/admin/keys", {{"name", "x"}, {"daily_limit", 1e20}}, "admin-secret");
+  EXPECT_EQ(r.status, 400);
+  const auto [id, key] = new_key(1.0);
+  r = post("/admin/keys/" + id + "/credits", {{"amount", 1e20}}, "admin-secret");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.json()["error"]["param"], "amount");
+  EXPECT_EQ(gateway().state().store().key_by_id(id)->credits, usd_to_nano(1.0));
+}
+
+TEST_P(GatewayE2E, UpstreamUsageIsClampedToTheReservation) {
+  const auto [id, key] = new_key(1.0);
+  Store& store = gateway().state().store();
+  // Negative counts would have been a refund larger than the reservation: a credit.
+  Reply r = post("/v1/chat/completions", chat("negative-usage", 16), key);
+  ASSERT_EQ(r.status, 200) << r.head.error_body;
+  EXPECT_EQ(store.key_by_id(id)->credits, usd_to_nano(1.0));
+  // Counts near INT64_MAX overflowed the cost; now it is the reservation: 29 prompt tokens
+  // (13 bytes + 2 * 8) at $1/M and 16 max_tokens at $2/M = 61000 nano-USD.
+  r = post("/v1/chat/completions", chat("huge-usage", 16), key);
+  ASSERT_EQ(r.status, 200) << r.head.error_body;
+  EXPECT_EQ(store.key_by_id(id)->credits, usd_to_nano(1.0) - 61000);
+  NanoUsd spent = 0;
+  for (const auto& u : store.usage(id, 0, 10)) {
+    EXPECT_GE(u.tokens.prompt_tokens, 0);
+    EXPECT_GE(u.tokens.completion_tokens, 0);
+    EXPECT_GE(u.tokens.cached_tokens, 0);
+    spent += u.cost;
+  }
+  EXPECT_EQ(spent, 61000);
+}
+
+TEST_P(GatewayE2E, TheReservedBoundIsWrittenIntoTheUpstreamBody) {
+  const auto [id, key] = new_key(1.0);
+  const auto sent = [&](Json body) {
+    const Reply r = post("/v1/chat/completions", body, key);
+    EXPECT_EQ(r.status, 200) << r.head.error_body;
+    return Json::parse(recorder_->last_body());
+  };
+  Json body = chat("recorded");
+  body.erase("max_tokens");
+  // No max_tokens and no context_length known: the gateway reserved 4096 a choice, and says so.
+  EXPECT_EQ(sent(body)["max_tokens"], 4096);
+  Json asked = body;
+  asked["max_completion_tokens"] = 20;
+  EXPECT_FALSE(sent(asked).contains("max_tokens"));
+  EXPECT_EQ(sent(chat("recorded", 16))["max_tokens"], 16);
+  // llama.cpp's n_predict wins over max_tokens there: above the bound, or unlimited, it is lowered.
+  for (int64_t n_predict : {int64_t{100000}, int64_t{-1}}) {
+    Json llama = body;
+    llama["n_predict"] = n_predict;
+    const Json up = sent(llama);
+    EXPECT_EQ(up["n_predict"], 4096) << n_predict;
+    EXPECT_EQ(up["max_tokens"], 4096) << n_predict;
+  }
+  Json llama = chat("recorded", 16);
+  llama["n_predict"] = 8;
+  EXPECT_EQ(sent(llama)["n_predict"], 8);
+  // With a context_length, the context bounds the upstream: nothing is added (a max_tokens of
+  // the whole context would be refused with the prompt by OpenAI-style upstreams).
+  Json in_context = body;
+  in_context["model"] = "recorded-context";
+  EXPECT_FALSE(sent(in_context).contains("max_tokens"));
+  in_context["n_predict"] = 5000;
+  EXPECT_EQ(sent(in_context)["n_predict"], 1000);
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, GatewayE2E, ::testing::Values("sqlite", "postgres"),

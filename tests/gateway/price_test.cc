@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <climits>
+#include <cmath>
+
 namespace junction::gateway {
 namespace {
 
@@ -26,8 +29,32 @@ TEST(Price, WorstCaseIsPromptPlusMaxTokens) {
   EXPECT_GE(worst_case_cost(p, 100, 50), cost_of(p, {100, 50, 0, 20}));
 }
 
+TEST(Price, CostsOutsideInt64AreNulloptNotWrapped) {
+  constexpr int64_t kMax = INT64_MAX;
+  const Price p{1.0, 2.0};  // 1000 and 2000 nano-USD a token
+  EXPECT_EQ(worst_case_cost(p, 0, kMax), std::nullopt);
+  EXPECT_EQ(worst_case_cost(p, kMax, 0), std::nullopt);
+  EXPECT_EQ(worst_case_cost(p, 0, kMax / 2000), kMax / 2000 * 2000);  // the largest that fits
+  EXPECT_EQ(worst_case_cost(Price{}, kMax, kMax), 0);                 // free is free, however much
+  EXPECT_EQ(cost_of(p, {kMax, kMax, 0, 0}), std::nullopt);
+  EXPECT_EQ(cost_of(p, {-1000, 0, 0, 0}), std::nullopt);  // never a negative cost: a credit
+  EXPECT_EQ(cost_of(p, {0, -1, 0, 0}), std::nullopt);
+  EXPECT_EQ(cost_of(Price{1e300, 1}, {1, 0, 0, 0}), std::nullopt);
+}
+
+TEST(Price, WorstCaseCountsACachedPriceAboveTheInputPrice) {
+  const Price p{1.0, 0, 3.0};  // a cached price above the input price (config allows it)
+  EXPECT_EQ(worst_case_cost(p, 10, 0), 30'000);
+  EXPECT_GE(worst_case_cost(p, 10, 0), cost_of(p, {10, 0, 0, 10}));
+}
+
 TEST(Price, UsdConversions) {
   EXPECT_EQ(usd_to_nano(1.5), 1'500'000'000);
+  EXPECT_EQ(usd_to_nano_checked(0.0002), 200'000);
+  EXPECT_EQ(usd_to_nano_checked(1e10), std::nullopt);  // over int64 nano-USD
+  EXPECT_EQ(usd_to_nano_checked(-1e10), std::nullopt);
+  EXPECT_EQ(usd_to_nano_checked(std::nan("")), std::nullopt);
+  EXPECT_EQ(usd_to_nano_checked(INFINITY), std::nullopt);
   EXPECT_DOUBLE_EQ(nano_to_usd(250), 2.5e-7);
 }
 

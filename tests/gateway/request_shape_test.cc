@@ -42,6 +42,21 @@ TEST(RequestShape, CompletionsWithTokenIds) {
   EXPECT_EQ(r.max_tokens, 5);
 }
 
+TEST(RequestShape, EveryPromptOfAListIsCounted) {
+  const auto shape = [](const char* body) { return read_request_shape(Json::parse(body), false); };
+  RequestShape r = shape(R"({"model": "m", "prompt": ["hello", "hello", "hello"], "n": 2})");
+  EXPECT_EQ(r.n_prompts, 3);
+  EXPECT_EQ(r.n, 2);
+  EXPECT_EQ(r.prompt_tokens_upper_bound, 3 * 5 + 3 * 8);  // bytes, and 8 a prompt
+  r = shape(R"({"model": "m", "prompt": [[1, 2], [3], [4, 5, 6]]})");
+  EXPECT_EQ(r.n_prompts, 3);
+  EXPECT_EQ(r.prompt_tokens_upper_bound, 6 + 3 * 8);
+  EXPECT_EQ(shape(R"({"model": "m", "prompt": [1, 2, 3]})").n_prompts, 1);  // one id prompt
+  EXPECT_EQ(shape(R"({"model": "m", "prompt": "hello"})").n_prompts, 1);
+  EXPECT_EQ(shape(R"({"model": "m", "prompt": "x", "max_completion_tokens": 3})").max_tokens_field,
+            "max_completion_tokens");
+}
+
 TEST(RequestShape, Errors) {
   EXPECT_THROW(read_request_shape(Json::parse(R"({"messages": []})"), true), http::ApiError);
   EXPECT_THROW(read_request_shape(Json::parse(R"({"model": "m"})"), true), http::ApiError);
@@ -63,6 +78,27 @@ TEST(RequestShape, UpstreamBodyReplacesModelAndForcesUsage) {
   EXPECT_FALSE(up.contains("provider"));
   EXPECT_EQ(up["stream_options"]["include_usage"], true);
   EXPECT_FALSE(Json::parse(upstream_body(body, "tiny", false)).contains("stream_options"));
+}
+
+TEST(RequestShape, UpstreamBodyCarriesTheReservedBound) {
+  const auto both = [](const std::string& text, TokenBound bound) {
+    const auto edited = upstream_body_text(text, "m", false, bound);
+    EXPECT_TRUE(edited);
+    const Json tree = Json::parse(upstream_body(Json::parse(text), "m", false, bound));
+    EXPECT_EQ(Json::parse(edited.value_or("{}")), tree);
+    return tree;
+  };
+  EXPECT_EQ(both(R"({"model":"p","messages":[]})", {4096, true})["max_tokens"], 4096);
+  EXPECT_FALSE(both(R"({"model":"p","messages":[]})", {4096, false}).contains("max_tokens"));
+  EXPECT_FALSE(both(R"({"model":"p","messages":[]})", {}).contains("max_tokens"));
+  EXPECT_EQ(both(R"({"model":"p","max_tokens":null})", {64, true})["max_tokens"], 64);
+  for (const char* n_predict : {"-1", "100000", "1e9", "18446744073709551615", "\"x\""}) {
+    const Json up =
+        both(std::string(R"({"model":"p","n_predict":)") + n_predict + "}", {64, false});
+    EXPECT_EQ(up["n_predict"], 64) << n_predict;
+  }
+  EXPECT_EQ(both(R"({"model":"p","n_predict":8})", {64, false})["n_predict"], 8);
+  EXPECT_EQ(both(R"({"model":"p","n_predict":64})", {64, false})["n_predict"], 64);
 }
 
 }  // namespace
