@@ -20,9 +20,8 @@ ApiError error_of(const std::string& body) {
 }
 
 TEST(JsonBody, A400000DeepBodyIsA400JsonTooDeep) {
-  const std::string deep =
-      R"({"messages":[{"role":"user","content":"Hi","extra":)" + std::string(400'000, '[') +
-      std::string(400'000, ']') + "}]}";
+  const std::string deep = R"({"messages":[{"role":"user","content":"Hi","extra":)" +
+                           std::string(400'000, '[') + std::string(400'000, ']') + "}]}";
   const ApiError e = error_of(deep);
   EXPECT_EQ(e.status, 400);
   EXPECT_EQ(e.type, "invalid_request_error");
