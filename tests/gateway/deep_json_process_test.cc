@@ -2,7 +2,9 @@
 // a field nested 400,000 arrays deep overflowed the stack of `junction serve` (the body was
 // copied and walked recursively before any check) and, sent with a client key, of the gateway.
 // Both are real processes here: the engine on the qwen3-e2e fixture, the gateway in front of it.
-// Each answers 400 json_too_deep and then a normal request.
+// Each answers 400 json_too_deep and then a normal request. Upstream answers are hostile too: a
+// gateway whose upstream (nginx serving files) answers or streams JSON nested 400,000 deep fails
+// that request and keeps serving.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -12,6 +14,8 @@
 #include <string>
 
 #include "http/http_client.h"
+#include "tests/support/loopback.h"
+#include "tests/support/nginx_server.h"
 #include "tests/support/serve_process.h"
 
 namespace junction {
@@ -132,6 +136,81 @@ TEST(DeepJson, GatewayRefusesA400000DeepBodyFromAClientKeyAndKeepsServing) {
   ASSERT_EQ(key_head.status, 201) << key_head.error_body;
   const std::string key = Json::parse(key_text)["key"];
   expect_refused_and_alive(gateway.url(), key, (dir / "gateway.log").string());
+  fs::remove_all(dir);
+}
+
+// Upstreams that answer or stream JSON nested 400,000 deep (in usage, which the gateway reads
+// and rewrites), each behind its own model, and one that answers normally.
+TEST(DeepJson, GatewaySurvivesUpstreamAnswersAndEventsNested400000Deep) {
+  if (!test::NginxServer::installed()) GTEST_SKIP() << "nginx is not installed";
+  const fs::path dir = temp_dir("upstream");
+  const std::string deep = nested_arrays(kDepth);
+  std::ofstream(dir / "deep.json")
+      << R"({"id":"x","object":"chat.completion","choices":[{"index":0,"message":)"
+      << R"({"role":"assistant","content":"Hi"},"finish_reason":"stop"}],"usage":{"x":)" << deep
+      << "}}";
+  std::ofstream(dir / "deep.sse")
+      << R"(data: {"id":"x","object":"chat.completion.chunk","choices":[{"index":0,"delta":)"
+      << R"({"content":"Hi"},"finish_reason":null}],"usage":{"x":)" << deep
+      << "}}\n\ndata: [DONE]\n\n";
+  std::ofstream(dir / "deep_anthropic.sse")
+      << "event: message_start\n"
+      << R"(data: {"type":"message_start","message":{"id":"m","usage":{"x":)" << deep << "}}}\n\n";
+  const int port = test::free_port();
+  auto location = [&](const std::string& path, const std::string& type, const fs::path& file) {
+    return "    location = " + path + " { default_type " + type + "; alias " + file.string() +
+           "; }\n";
+  };
+  test::NginxServer nginx(
+      dir,
+      "  access_log off;\n  server {\n    listen 127.0.0.1:" + std::to_string(port) +
+          ";\n    error_page 405 =200 $uri;\n" +
+          location("/deep/v1/chat/completions", "application/json", dir / "deep.json") +
+          location("/deep-sse/v1/chat/completions", "text/event-stream", dir / "deep.sse") +
+          location("/deep-anthropic/v1/messages", "text/event-stream", dir / "deep_anthropic.sse") +
+          location("/ok/v1/chat/completions", "application/json",
+                   fs::path(GATEWAY_TEST_DATA) / "openai_chat.json") +
+          "  }\n",
+      port);
+  ASSERT_TRUE(nginx.running()) << testing::read_file(dir / "nginx-error.log");
+  const std::string base = "http://127.0.0.1:" + std::to_string(port);
+  std::ofstream(dir / "gateway.yaml")
+      << "listen: 127.0.0.1:0\nadmin_key: admin-secret\nstore: sqlite://"
+      << (dir / "gateway.db").string() << "\nproviders:\n"
+      << "  - {name: deep, kind: openai, base_url: \"" << base << "/deep/v1\"}\n"
+      << "  - {name: deep-sse, kind: openai, base_url: \"" << base << "/deep-sse/v1\"}\n"
+      << "  - {name: deep-anthropic, kind: anthropic, base_url: \"" << base
+      << "/deep-anthropic\", api_key: k}\n"
+      << "  - {name: ok, kind: openai, base_url: \"" << base << "/ok/v1\"}\n"
+      << "models:\n"
+      << "  - {name: deep, deployments: [{provider: deep, model: m}]}\n"
+      << "  - {name: deep-sse, deployments: [{provider: deep-sse, model: m}]}\n"
+      << "  - {name: deep-anthropic, deployments: [{provider: deep-anthropic, model: m}]}\n"
+      << "  - {name: ok, deployments: [{provider: ok, model: m}]}\n";
+  testing::ServeProcess gateway(
+      JUNCTION_BINARY, {"serve", "--config", (dir / "gateway.yaml").string()}, dir / "gateway.log");
+  ASSERT_GT(gateway.port(), 0) << gateway.log();
+  const auto [key_head, key_text] =
+      client().post_text(gateway.url() + "/admin/keys", {{"Authorization", "Bearer admin-secret"}},
+                         R"({"name":"deep","credits":1})", "application/json");
+  ASSERT_EQ(key_head.status, 201) << key_head.error_body;
+  const std::string key = Json::parse(key_text)["key"];
+  for (const auto& [model, stream] : std::vector<std::pair<std::string, bool>>{
+           {"deep", false}, {"deep-sse", true}, {"deep-anthropic", true}}) {
+    SCOPED_TRACE(model);
+    const Json body = {{"model", model},
+                       {"stream", stream},
+                       {"max_tokens", 2},
+                       {"messages", {{{"role", "user"}, {"content", "Hi"}}}}};
+    http::HttpResponseHead head;
+    ASSERT_NO_THROW(head = post_chat(gateway.url(), key, body.dump()).first) << gateway.log();
+    if (!stream) {
+      EXPECT_GE(head.status, 500) << head.error_body;
+    }
+    const Json ok = {{"model", "ok"}, {"messages", {{{"role", "user"}, {"content", "Hi"}}}}};
+    const auto [ok_head, ok_text] = post_chat(gateway.url(), key, ok.dump());
+    EXPECT_EQ(ok_head.status, 200) << ok_head.error_body;
+  }
   fs::remove_all(dir);
 }
 
