@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/json_depth.h"
 
 namespace junction::chat {
 namespace {
@@ -39,7 +40,7 @@ TemplateSource find_chat_template(const std::string& model_dir, const std::strin
   nlohmann::json config;
   std::string config_text;
   if (read_file(config_path, config_text)) {
-    config = nlohmann::json::parse(config_text, nullptr, false);
+    config = junction::parse_json(config_text);
     if (config.is_discarded()) throw junction::Error(config_path.string() + " is not valid JSON");
     src.bos_token = token_text(config, "bos_token");
     src.eos_token = token_text(config, "eos_token");

@@ -5,6 +5,7 @@
 #include <random>
 
 #include "chat/tag_scan.h"
+#include "core/json_depth.h"
 
 namespace junction::chat {
 namespace {
@@ -29,7 +30,7 @@ bool starts_with(std::string_view s, std::string_view p) {
 
 // A JSON object's compact serialization; false if `text` is not one.
 bool json_object(std::string_view text, std::string& out) {
-  auto j = nlohmann::ordered_json::parse(text, nullptr, /*allow_exceptions=*/false);
+  auto j = parse_json<nlohmann::ordered_json>(text);
   if (j.is_discarded() || !j.is_object()) return false;
   out = j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
   return true;
@@ -38,7 +39,7 @@ bool json_object(std::string_view text, std::string& out) {
 }  // namespace
 
 bool parse_hermes_call(std::string_view body, std::string& name, std::string& arguments) {
-  auto j = nlohmann::ordered_json::parse(trim(body), nullptr, false);
+  auto j = parse_json<nlohmann::ordered_json>(trim(body));
   if (j.is_discarded() || !j.is_object()) return false;
   auto n = j.find("name");
   if (n == j.end() || !n->is_string() || n->get<std::string>().empty()) return false;

@@ -13,6 +13,7 @@
 #include "compare/bench_prompts.h"
 #include "compare/memory_footprint.h"
 #include "core/error.h"
+#include "core/json_depth.h"
 
 namespace junction::compare {
 namespace {
@@ -123,7 +124,7 @@ Json server_memory(const BenchOptions& o) {
   try {
     const auto [head, body] = client.get_text(o.endpoint.base_url + "/v1/models", headers, 4 << 20);
     if (head.status == 200) {
-      const Json j = Json::parse(body, nullptr, false);
+      const Json j = parse_json<Json>(body);
       if (j.is_object() && j.contains("data") && j["data"].is_array())
         for (const Json& m : j["data"])
           if (m.is_object() && m.value("id", "") == o.endpoint.model) {

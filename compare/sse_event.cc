@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_depth.h"
+
 namespace junction::compare {
 namespace {
 
@@ -23,7 +25,7 @@ SseEvent parse_sse_line(std::string_view line) {
     e.kind = SseEvent::Kind::kDone;
     return e;
   }
-  const Json j = Json::parse(payload, nullptr, /*allow_exceptions=*/false);
+  const Json j = parse_json<Json>(payload);
   if (!j.is_object()) return e;
   if (const auto err = j.find("error"); err != j.end()) {
     e.kind = SseEvent::Kind::kError;

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/json_depth.h"
 #include "pull/sha256.h"
 
 namespace junction::eval {
@@ -99,6 +100,7 @@ std::vector<Json> parse_jsonl(const std::string& text, const std::string& where)
     const std::string_view line(text.data() + pos, end - pos);
     pos = end + 1;
     if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+    check_json_depth(line, where + ":" + std::to_string(line_no));
     try {
       out.push_back(Json::parse(line));
     } catch (const nlohmann::json::exception& e) {

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "core/error.h"
+#include "core/json_depth.h"
 #include "http/http_client.h"
 
 namespace junction::eval {
@@ -23,7 +24,7 @@ std::string strip_base(std::string url) {
 // "error": {"message": ...} or the body itself, shortened.
 std::string server_message(const std::string& body) {
   try {
-    const Json j = Json::parse(body);
+    const Json j = parse_json<Json>(body);
     if (j.contains("error")) {
       const Json& e = j["error"];
       if (e.is_object() && e.contains("message")) return e["message"].get<std::string>();
@@ -61,11 +62,11 @@ Json OpenAiCompletionsBackend::post(const std::string& path, const Json& body) {
       http::HttpClient client(http_options);
       auto [head, answer] = client.post_text(url, headers, text, "application/json");
       if (head.status >= 200 && head.status < 300) {
-        try {
-          return Json::parse(answer);
-        } catch (const nlohmann::json::exception& e) {
-          throw Error(url + " answered with something that is not JSON: " + answer.substr(0, 200));
-        }
+        Json j = parse_json<Json>(answer);
+        if (j.is_discarded())
+          throw Error(url + " answered with something that is not JSON (or nests deeper than " +
+                      std::to_string(kMaxJsonDepth) + " levels): " + answer.substr(0, 200));
+        return j;
       }
       failure = "HTTP " + std::to_string(head.status) + " from " + url + ": " +
                 server_message(head.error_body);

@@ -8,8 +8,10 @@
 #include <fstream>
 #include <limits>
 #include <set>
+#include <sstream>
 
 #include "core/error.h"
+#include "core/json_depth.h"
 
 namespace junction {
 namespace {
@@ -35,6 +37,7 @@ std::vector<SafetensorsTensor> parse_safetensors(const std::byte* data, size_t s
   if (header_len > kMaxHeaderBytes || header_len > size - 8)
     throw Error(what + ": header length " + std::to_string(header_len) + " exceeds the file");
   const char* header = reinterpret_cast<const char*>(data + 8);
+  check_json_depth(std::string_view(header, header_len), what + ": header");
   nlohmann::json json;
   try {
     json = nlohmann::json::parse(header, header + header_len);
@@ -94,9 +97,12 @@ std::unique_ptr<SafetensorsCheckpoint> SafetensorsCheckpoint::open(const std::st
   const fs::path index = dir / "model.safetensors.index.json";
   if (fs::exists(index)) {
     std::ifstream in(index);
+    std::stringstream text;
+    text << in.rdbuf();
+    check_json_depth(text.str(), index.string());
     nlohmann::json json;
     try {
-      json = nlohmann::json::parse(in);
+      json = nlohmann::json::parse(text.str());
     } catch (const nlohmann::json::exception& e) {
       throw Error(index.string() + " is not valid JSON (" + e.what() + ")");
     }

@@ -5,6 +5,7 @@
 #include "gateway/key_hash.h"
 #include "gateway/public_api.h"
 #include "http/api_error.h"
+#include "http/json_body.h"
 
 namespace junction::gateway {
 namespace {
@@ -27,13 +28,9 @@ Json key_json(const ApiKeyRecord& k) {
 }
 
 Json parse_body(const http::HttpRequest& req) {
-  try {
-    Json j = Json::parse(req.body.empty() ? "{}" : req.body);
-    if (!j.is_object()) throw ApiError(400, "the request body must be a JSON object");
-    return j;
-  } catch (const Json::parse_error& e) {
-    throw ApiError(400, std::string("the request body is not valid JSON: ") + e.what());
-  }
+  Json j = http::parse_json_body<Json>(req.body.empty() ? "{}" : req.body);
+  if (!j.is_object()) throw ApiError(400, "the request body must be a JSON object");
+  return j;
 }
 
 double number(const Json& j, const char* field, double fallback) {

@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/json_depth.h"
 #include "gateway/anthropic_response.h"
 #include "http/api_error.h"
 
@@ -93,7 +94,7 @@ Json tool_use_blocks(const Json& tool_calls, const std::string& param) {
     const Json& function = call["function"];
     if (function.contains("arguments") && function["arguments"].is_string() &&
         !function["arguments"].get_ref<const std::string&>().empty()) {
-      input = Json::parse(function["arguments"].get_ref<const std::string&>(), nullptr, false);
+      input = parse_json(function["arguments"].get_ref<const std::string&>());
       if (input.is_discarded() || !input.is_object())
         throw invalid_param(at + ".function.arguments",
                             at + ".function.arguments must be a JSON object in a string");

@@ -1,5 +1,6 @@
 #include "gateway/anthropic_response.h"
 
+#include "core/json_depth.h"
 #include "http/api_error.h"
 
 namespace junction::gateway {
@@ -102,7 +103,7 @@ Json openai_completion_from_anthropic(const Json& message, int64_t created) {
 }
 
 std::string openai_error_from_anthropic(int status, std::string_view body) {
-  const Json j = Json::parse(body, nullptr, false);
+  const Json j = parse_json(body);
   std::string type = status == 401   ? "authentication_error"
                      : status == 403 ? "permission_error"
                      : status == 404 ? "not_found_error"

@@ -1,5 +1,6 @@
 #include "gateway/anthropic_stream.h"
 
+#include "core/json_depth.h"
 #include "gateway/anthropic_response.h"
 
 namespace junction::gateway {
@@ -56,7 +57,7 @@ std::string AnthropicStream::upstream_error(const Json& e) {
 }
 
 std::vector<std::string> AnthropicStream::on_event(std::string_view data) {
-  const Json e = Json::parse(data, nullptr, false);
+  const Json e = parse_json(data);
   const std::string* type = string_at(e, "type");
   if (e.is_discarded() || !type)
     return {error_payload("upstream_error",

@@ -8,6 +8,7 @@
 #include <random>
 #include <thread>
 
+#include "core/json_depth.h"
 #include "gateway/anthropic_request.h"
 #include "gateway/anthropic_response.h"
 #include "gateway/anthropic_stream.h"
@@ -18,6 +19,7 @@
 #include "gateway/reservation.h"
 #include "gateway/retry_policy.h"
 #include "http/api_error.h"
+#include "http/json_body.h"
 #include "http/sse.h"
 
 namespace junction::gateway {
@@ -110,11 +112,7 @@ class CompletionCall {
   }
 
   void run_inner() {
-    try {
-      body_ = Json::parse(req_.body);
-    } catch (const Json::parse_error& e) {
-      throw ApiError(400, std::string("the request body is not valid JSON: ") + e.what());
-    }
+    body_ = http::parse_json_body(req_.body);
     shape_ = read_request_shape(body_, chat_);
     record_.streamed = shape_.stream;
     choose_models();
@@ -390,7 +388,7 @@ class CompletionCall {
     }
     if (n_choices != 1 || n_id > 1 || n_model > 1 || n_provider > 1 || n_usage != 1)
       return std::nullopt;
-    Json u = Json::parse(std::string_view(text).substr(
+    Json u = parse_json(std::string_view(text).substr(
         usage_member->value_begin, usage_member->value_end - usage_member->value_begin));
     if (!u.is_object()) return std::nullopt;
     usage = read_usage(u);
@@ -430,12 +428,8 @@ class CompletionCall {
   // The same through a parsed tree: any answer, Anthropic ones translated. Throws
   // UpstreamBroken for what is not a completion.
   std::string rewrite_answer_tree(Deployment& d, const std::string& text, TokenUsage& usage) {
-    Json j;
-    try {
-      j = Json::parse(text);
-    } catch (const Json::parse_error&) {
-      throw UpstreamBroken{"upstream answered with invalid JSON"};
-    }
+    Json j = parse_json(text);
+    if (j.is_discarded()) throw UpstreamBroken{"upstream answered with invalid JSON"};
     if (is_anthropic(d)) {
       if (!j.is_object() || !j.contains("type") || j["type"] != "message")
         throw UpstreamBroken{"upstream answer is not an Anthropic message"};
@@ -470,12 +464,8 @@ class CompletionCall {
       saw_done_ = true;
       return;
     }
-    Json j;
-    try {
-      j = Json::parse(data);
-    } catch (const Json::parse_error&) {
-      throw UpstreamBroken{"upstream sent an event that is not JSON"};
-    }
+    Json j = parse_json(data);
+    if (j.is_discarded()) throw UpstreamBroken{"upstream sent an event that is not JSON"};
     if (j.contains("error")) {
       const Json& e = j["error"];
       throw UpstreamBroken{"upstream error event: " +

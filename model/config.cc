@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/json_depth.h"
 #include "formats/gguf.h"
 
 namespace junction {
@@ -111,6 +112,7 @@ RopeScaling parse_rope_scaling(const json& j, const ModelConfig& c, const std::s
 }  // namespace
 
 ModelConfig parse_model_config(const std::string& json_text, const std::string& what) {
+  check_json_depth(json_text, what);
   json j;
   try {
     j = json::parse(json_text);

@@ -7,10 +7,12 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/json_depth.h"
 
 namespace junction {
 
 GenerationConfig parse_generation_config(const std::string& json_text, const std::string& what) {
+  check_json_depth(json_text, what);
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(json_text);

@@ -6,6 +6,7 @@
 #include <cctype>
 
 #include "core/error.h"
+#include "core/json_depth.h"
 
 namespace junction::pull {
 namespace {
@@ -25,7 +26,7 @@ std::string lower(std::string_view s) {
 }  // namespace
 
 std::vector<RemoteFile> parse_tree_listing(std::string_view text) {
-  const auto json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  const auto json = parse_json(text);
   if (!json.is_array())
     throw Error("the hub's file list is not a JSON array (starts with '" +
                 std::string(text.substr(0, 80)) + "')");

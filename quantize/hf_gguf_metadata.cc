@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/json_depth.h"
 #include "formats/gguf_writer.h"
 
 namespace junction {
@@ -22,8 +23,11 @@ using json = nlohmann::json;
 json read_json_file(const std::filesystem::path& path) {
   std::ifstream in(path);
   if (!in) throw Error("cannot read " + path.string());
+  std::stringstream text;
+  text << in.rdbuf();
+  check_json_depth(text.str(), path.string());
   try {
-    return json::parse(in);
+    return json::parse(text.str());
   } catch (const json::exception& e) {
     throw Error(path.string() + ": " + e.what());
   }

@@ -3,7 +3,9 @@
 #include <cmath>
 #include <limits>
 
+#include "core/json_depth.h"
 #include "http/api_error.h"
+#include "http/json_body.h"
 
 namespace junction::server {
 
@@ -38,14 +40,7 @@ http::ApiError wrong_type(const std::string& param, const char* expected, const 
 }
 
 Json parse_object(std::string_view body) {
-  Json j = Json::parse(body, nullptr, false);
-  if (j.is_discarded())
-    throw http::ApiError(
-        400,
-        "We could not parse the JSON body of your request. (HINT: This likely means "
-        "you aren't using your HTTP library correctly. The OpenAI API expects a JSON "
-        "payload, but what was sent was not valid JSON.)",
-        "invalid_request_error", "", "invalid_json");
+  Json j = http::parse_json_body<Json>(body);
   if (!j.is_object())
     throw http::ApiError(400, "The request body must be a JSON object.", "invalid_request_error",
                          "", "invalid_json");
@@ -297,7 +292,7 @@ Json parse_messages(const Json& j, const char* name) {
           throw http::invalid_param(param + ".tool_calls", "Each tool call needs a function name.");
         // Templates iterate arguments as a mapping (Qwen3 accepts both); give them one.
         if (fn.contains("arguments") && fn["arguments"].is_string()) {
-          Json args = Json::parse(fn["arguments"].get<std::string>(), nullptr, false);
+          Json args = parse_json<Json>(fn["arguments"].get_ref<const std::string&>());
           if (!args.is_discarded() && args.is_object()) fn["arguments"] = args;
         }
       }

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/json_depth.h"
 #include "tokenizer/bpe.h"
 #include "tokenizer/decoder.h"
 #include "tokenizer/normalizer.h"
@@ -37,6 +38,7 @@ Tokenizer Tokenizer::load(const std::string& path) {
 
 Tokenizer Tokenizer::from_json(std::string_view tokenizer_json, TokenizerConfig config,
                                const std::string& where) {
+  check_json_depth(tokenizer_json, where);
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(tokenizer_json);

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/json_depth.h"
 
 namespace junction::tokenizer {
 namespace {
@@ -48,7 +49,9 @@ TokenizerConfig load_tokenizer_config(const std::string& dir) {
     const std::string file = config_path.string();
     nlohmann::json config;
     try {
-      config = nlohmann::json::parse(read_file(config_path));
+      const std::string text = read_file(config_path);
+      check_json_depth(text, file);
+      config = nlohmann::json::parse(text);
     } catch (const nlohmann::json::exception& e) {
       throw Error(file + ": not valid JSON: " + e.what());
     }

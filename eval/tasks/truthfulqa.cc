@@ -6,6 +6,7 @@
 #include <random>
 
 #include "core/error.h"
+#include "core/json_depth.h"
 #include "eval/data_files.h"
 #include "eval/tasks/multiple_choice_tasks.h"
 
@@ -47,9 +48,11 @@ MultipleChoiceTask load_truthfulqa_mc2(const std::filesystem::path& data_dir,
     throw Error("truthfulqa_mc2 is 0-shot (its 6-QA preamble is the prompt); drop --num-fewshot");
   const auto path = data_dir / "truthfulqa" / "v0" / "mc_task.json";
   task.files.push_back(path);
+  const std::string text = read_data_file(path);
+  check_json_depth(text, path.string());
   Json items;
   try {
-    items = Json::parse(read_data_file(path));
+    items = Json::parse(text);
   } catch (const nlohmann::json::exception& e) {
     throw Error(path.string() + ": not JSON: " + e.what());
   }

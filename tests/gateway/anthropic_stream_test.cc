@@ -241,5 +241,16 @@ TEST(AnthropicStream, ErrorPayloadsNameWhatWentWrong) {
   EXPECT_FALSE(s.finished());
 }
 
+// An upstream event nested 400,000 deep (a usage object the stream keeps a copy of) is an error
+// payload, not a stack overflow in the gateway.
+TEST(AnthropicStream, AnEventNested400000DeepIsAnErrorPayload) {
+  AnthropicStream s(1);
+  const std::string deep = std::string(400'000, '[') + std::string(400'000, ']');
+  const auto out =
+      s.on_event(R"({"type":"message_start","message":{"id":"m","usage":{"x":)" + deep + "}}}");
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_TRUE(Json::parse(out[0]).contains("error"));
+}
+
 }  // namespace
 }  // namespace junction::gateway
