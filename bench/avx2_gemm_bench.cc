@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_timing.h"
 #include "core/tensor.h"
 #include "kernels/cpu/isa_kernels.h"
 #include "kernels/cpu/packed_k_quant.h"
@@ -55,16 +56,8 @@ namespace {
 
 using namespace junction;
 
-double thread_seconds() {
-  timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
+using bench::median;
+using bench::thread_seconds;
 
 struct Candidate {
   const char* name;

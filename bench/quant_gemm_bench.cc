@@ -19,6 +19,7 @@
 #include <random>
 #include <vector>
 
+#include "bench/bench_timing.h"
 #include "core/tensor.h"
 #include "core/thread_pool.h"
 #include "kernels/cpu/packed_k_quant.h"
@@ -48,16 +49,8 @@ using namespace junction;
 using Kernel = void (*)(const std::byte*, size_t, int64_t, const WeightView&, int64_t, int64_t,
                         float*);
 
-double thread_seconds() {
-  timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
+using bench::median;
+using bench::thread_seconds;
 
 }  // namespace
 

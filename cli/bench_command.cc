@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/output_file.h"
 #include "compare/arrival_schedule.h"
 #include "compare/bench_runner.h"
 #include "core/error.h"
@@ -79,13 +80,8 @@ int run_bench_command(const BenchCliOptions& o) {
 
   const compare::Json result = compare::run_bench(options);
   if (!o.out.empty()) {
-    const std::string tmp = o.out + ".tmp";
-    {
-      std::ofstream out(tmp, std::ios::binary);
-      out << result.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
-      if (!out) throw Error("cannot write " + tmp);
-    }
-    std::filesystem::rename(tmp, o.out);
+    write_file_atomically(
+        o.out, result.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
   }
   print_table(result);
   if (!o.out.empty()) std::fprintf(stderr, "bench: wrote %s\n", o.out.c_str());

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "cli/output_file.h"
 #include "compare/comparison.h"
 #include "compare/report_html.h"
 #include "compare/report_markdown.h"
@@ -19,12 +20,6 @@ struct CompareCliOptions {
   std::vector<std::string> files;
   std::string markdown, html, title = "Model comparison";
 };
-
-void write_file(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-  if (!out) throw Error("cannot write " + path);
-}
 
 int run_compare_command(const CompareCliOptions& o) {
   std::vector<std::pair<std::string, compare::Json>> files;
@@ -44,14 +39,14 @@ int run_compare_command(const CompareCliOptions& o) {
   if (o.markdown.empty() || o.markdown == "-")
     std::fputs(markdown.c_str(), stdout);
   else
-    write_file(o.markdown, markdown);
+    write_file_atomically(o.markdown, markdown);
   if (!o.html.empty()) {
     const std::time_t t = std::time(nullptr);
     std::tm tm{};
     gmtime_r(&t, &tm);
     char when[32];
     std::strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", &tm);
-    write_file(o.html, compare::render_html(c, {o.title, when}));
+    write_file_atomically(o.html, compare::render_html(c, {o.title, when}));
     std::fprintf(stderr, "compare: wrote %s\n", o.html.c_str());
   }
   return 0;

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "cli/output_file.h"
 #include "core/error.h"
 #include "eval/dataset_download.h"
 #include "eval/local_engine_backend.h"
@@ -133,13 +134,8 @@ int run_eval_command(const EvalCliOptions& o) {
 
   eval::Json result = eval::run_eval(*model, judge.get(), options);
   if (judge) result["judge_model"] = o.judge_model;
-  const std::string tmp = o.out + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary);
-    out << result.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
-    if (!out) throw Error("cannot write " + tmp);
-  }
-  std::filesystem::rename(tmp, o.out);
+  write_file_atomically(
+      o.out, result.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
   print_summary(result);
   std::fprintf(stderr, "eval: wrote %s (%.1f s)\n", o.out.c_str(),
                result["wall_time_s"].get<double>());

@@ -18,6 +18,7 @@
 #include "chat/template_source.h"
 #include "cli/commands.h"
 #include "core/error.h"
+#include "core/shutdown_signals.h"
 #include "engine/engine_loop.h"
 #include "engine/json_constraint.h"
 #include "gateway/gateway.h"
@@ -71,18 +72,6 @@ int serve_gateway(const ServeOptions& o) {
   return gateway::run_gateway(o.config,
                               o.host_given ? std::optional<std::string>(o.host) : std::nullopt,
                               o.port_given ? std::optional<int>(o.port) : std::nullopt);
-}
-
-// Signals are taken by one thread with sigwait; every other thread (started after this, the
-// model's thread pool included) blocks them.
-sigset_t block_shutdown_signals() {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
-  return signals;
 }
 
 // --model, else the default model; says on stderr what the model lacks.

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "core/error.h"
+#include "core/shutdown_signals.h"
 #include "gateway/admin_api.h"
 #include "gateway/completion_proxy.h"
 #include "gateway/key_hash.h"
@@ -121,12 +122,7 @@ void Gateway::stop() {
 
 int run_gateway(const std::string& config_path, const std::optional<std::string>& host,
                 const std::optional<int>& port) {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  const sigset_t signals = block_shutdown_signals();
 
   GatewayConfig config = load_gateway_config(config_path);
   if (host) config.host = *host;

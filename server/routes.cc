@@ -16,12 +16,16 @@ void check_model(const ServingContext& c, const std::string& model) {
         "invalid_request_error", "model", "model_not_found");
 }
 
-void handle_tokenize(const ServingContext& c, const http::HttpRequest& http,
-                     http::HttpResponder& out) {
-  TokenizeRequest req = parse_tokenize_request(http.body);
+void require_tokenizer(const ServingContext& c) {
   if (!c.tokenizer)
     throw http::ApiError(400, "This model has no tokenizer.", "invalid_request_error", "",
                          "no_tokenizer");
+}
+
+void handle_tokenize(const ServingContext& c, const http::HttpRequest& http,
+                     http::HttpResponder& out) {
+  TokenizeRequest req = parse_tokenize_request(http.body);
+  require_tokenizer(c);
   std::vector<int32_t> ids;
   if (req.prompt) {
     ids = c.tokenizer->encode(*req.prompt, req.add_special_tokens);
@@ -46,9 +50,7 @@ void handle_tokenize(const ServingContext& c, const http::HttpRequest& http,
 void handle_detokenize(const ServingContext& c, const http::HttpRequest& http,
                        http::HttpResponder& out) {
   DetokenizeRequest req = parse_detokenize_request(http.body);
-  if (!c.tokenizer)
-    throw http::ApiError(400, "This model has no tokenizer.", "invalid_request_error", "",
-                         "no_tokenizer");
+  require_tokenizer(c);
   for (int32_t id : req.tokens)
     if (id >= c.vocab_size && id >= static_cast<int32_t>(c.tokenizer->vocab_size()))
       throw http::invalid_param("tokens",
