@@ -1,6 +1,9 @@
 #include "http/url.h"
 
+#include <arpa/inet.h>
+
 #include <cctype>
+#include <string>
 
 #include "core/error.h"
 
@@ -71,7 +74,12 @@ Url resolve_location(const Url& base, std::string_view location) {
 }
 
 bool is_loopback_host(std::string_view host) {
-  return host == "localhost" || host == "::1" || host.starts_with("127.");
+  if (host == "localhost" || host == "::1") return true;
+  // Only a dotted-quad address in 127.0.0.0/8: "127.evil.example" is a DNS name that can
+  // resolve anywhere.
+  in_addr addr{};
+  if (inet_pton(AF_INET, std::string(host).c_str(), &addr) != 1) return false;
+  return (ntohl(addr.s_addr) >> 24) == 127;
 }
 
 }  // namespace junction::http

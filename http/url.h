@@ -26,7 +26,7 @@ Url parse_url(std::string_view text);
 // The URL a Location header points to, seen from `base`.
 Url resolve_location(const Url& base, std::string_view location);
 
-// 127.0.0.0/8, ::1 and localhost: where plain http is allowed.
+// A dotted-quad address in 127.0.0.0/8, ::1 or localhost: where plain http is allowed.
 bool is_loopback_host(std::string_view host);
 
 }  // namespace junction::http

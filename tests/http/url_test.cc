@@ -45,6 +45,13 @@ TEST(Url, Loopback) {
   EXPECT_TRUE(is_loopback_host("localhost"));
   EXPECT_FALSE(is_loopback_host("huggingface.co"));
   EXPECT_FALSE(is_loopback_host("10.0.0.1"));
+  EXPECT_TRUE(is_loopback_host("127.1.2.3"));
+  // DNS names that only start like a loopback address resolve anywhere: plain http to them is
+  // not loopback traffic.
+  EXPECT_FALSE(is_loopback_host("127.evil.example"));
+  EXPECT_FALSE(is_loopback_host("127.0.0.1.nip.io"));
+  EXPECT_FALSE(is_loopback_host("127."));
+  EXPECT_FALSE(is_loopback_host("127.0.0.256"));
 }
 
 }  // namespace
