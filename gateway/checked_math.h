@@ -38,13 +38,17 @@ class Checked {
   bool overflow_ = false;
 };
 
+// A whole number as int64; nullopt for NaN or a value outside int64. 2^63 is exact in long
+// double, and every value below it converts without overflow.
+inline std::optional<int64_t> whole_to_int64(long double whole) {
+  if (!(whole >= -9223372036854775808.0L && whole < 9223372036854775808.0L)) return std::nullopt;
+  return static_cast<int64_t>(whole);
+}
+
 // `nano` rounded up to a whole nano-USD; nullopt for NaN or a value outside int64.
 inline std::optional<int64_t> to_nano_checked(long double nano) {
   // Prices like 0.1 are not exact in binary; shave the representation error before ceil.
-  const long double up = std::ceil(nano - 1e-6L);
-  // 2^63 is exact in long double; every value below it converts without overflow.
-  if (!(up >= -9223372036854775808.0L && up < 9223372036854775808.0L)) return std::nullopt;
-  return static_cast<int64_t>(up);
+  return whole_to_int64(std::ceil(nano - 1e-6L));
 }
 
 }  // namespace junction::gateway

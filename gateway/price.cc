@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 
+#include "core/error.h"
 #include "gateway/checked_math.h"
 
 namespace junction::gateway {
@@ -40,12 +42,13 @@ std::optional<NanoUsd> worst_case_cost(const Price& price, int64_t prompt_tokens
 }
 
 std::optional<NanoUsd> usd_to_nano_checked(double usd) {
-  const long double nano = std::round(static_cast<long double>(usd) * 1e9L);
-  if (!(nano >= -9223372036854775808.0L && nano < 9223372036854775808.0L)) return std::nullopt;
-  return static_cast<NanoUsd>(nano);
+  return whole_to_int64(std::round(static_cast<long double>(usd) * 1e9L));
 }
 NanoUsd usd_to_nano(double usd) {
-  return usd_to_nano_checked(usd).value_or(0);
+  const auto nano = usd_to_nano_checked(usd);
+  // Never a silent 0 for an amount that does not fit: that would move money.
+  if (!nano) throw Error("amount outside int64 nano-USD: " + std::to_string(usd) + " USD");
+  return *nano;
 }
 double nano_to_usd(NanoUsd n) {
   return static_cast<double>(n) / 1e9;

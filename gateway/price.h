@@ -35,7 +35,8 @@ std::optional<NanoUsd> worst_case_cost(const Price& price, int64_t prompt_tokens
 
 // nullopt for NaN, infinities and amounts outside int64 (about +-9.2e9 USD).
 std::optional<NanoUsd> usd_to_nano_checked(double usd);
-// The same for an amount known to fit (a literal, a checked config value).
+// The same for an amount known to fit (a literal, a checked config value); throws
+// junction::Error when it does not.
 NanoUsd usd_to_nano(double usd);
 double nano_to_usd(NanoUsd n);
 

@@ -5,6 +5,8 @@
 #include <climits>
 #include <cmath>
 
+#include "core/error.h"
+
 namespace junction::gateway {
 namespace {
 
@@ -50,6 +52,9 @@ TEST(Price, WorstCaseCountsACachedPriceAboveTheInputPrice) {
 
 TEST(Price, UsdConversions) {
   EXPECT_EQ(usd_to_nano(1.5), 1'500'000'000);
+  // An amount that does not fit is an error, never a silent 0.
+  EXPECT_THROW(usd_to_nano(1e20), Error);
+  EXPECT_THROW(usd_to_nano(std::nan("")), Error);
   EXPECT_EQ(usd_to_nano_checked(0.0002), 200'000);
   EXPECT_EQ(usd_to_nano_checked(1e10), std::nullopt);  // over int64 nano-USD
   EXPECT_EQ(usd_to_nano_checked(-1e10), std::nullopt);
