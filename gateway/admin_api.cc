@@ -100,10 +100,39 @@ void providers(GatewayState& g, http::HttpResponder& res) {
 
 }  // namespace
 
+std::string audit_json(const std::vector<KeyAudit>& keys) {
+  Json list = Json::array();
+  int64_t drifting = 0, open = 0;
+  for (const KeyAudit& a : keys) {
+    const bool ok = a.drift && *a.drift == 0;
+    drifting += !ok;
+    open += a.open_reservations;
+    list.push_back({{"key_id", a.key_id},
+                    {"granted_nano", a.granted},
+                    {"balance_nano", a.balance},
+                    {"settled_nano", a.settled},
+                    {"reserved_nano", a.reserved},
+                    {"open_reservations", a.open_reservations},
+                    {"oldest_reservation_ms",
+                     a.oldest_reservation_ms ? Json(a.oldest_reservation_ms) : Json()},
+                    {"drift_nano", a.drift ? Json(*a.drift) : Json()},
+                    {"ok", ok}});
+  }
+  return Json{{"ok", drifting == 0},
+              {"keys_checked", keys.size()},
+              {"keys_drifting", drifting},
+              {"open_reservations", open},
+              {"rule", "granted - balance = settled + reserved, per key"},
+              {"data", list}}
+      .dump();
+}
+
 void handle_admin(GatewayState& g, const http::HttpRequest& req, http::HttpResponder& res) {
   const std::string& p = req.path;
   if (p == "/admin/keys" && req.method == "POST") return create_key(g, req, res);
   if (p == "/admin/providers" && req.method == "GET") return providers(g, res);
+  if (p == "/admin/audit" && req.method == "GET")
+    return res.send(200, "application/json", audit_json(g.store().audit()));
   if (p == "/admin/usage" && req.method == "GET") {
     const std::string since = query_param(req.query, "since");
     const std::string limit = query_param(req.query, "limit");
@@ -128,12 +157,30 @@ void handle_admin(GatewayState& g, const http::HttpRequest& req, http::HttpRespo
       const Json body = parse_body(req);
       if (!body.contains("amount") || !body["amount"].is_number())
         throw invalid_param("amount", "'amount' (USD) is required");
-      const auto balance = g.store().add_credits(rest, money(body, "amount"));
+      // An Idempotency-Key makes a retried top-up (the answer was lost) apply once.
+      const std::string idempotency = req.header("idempotency-key");
+      if (idempotency.size() > 200)
+        throw ApiError(400, "Idempotency-Key is longer than 200 characters");
+      CreditGrant grant;
+      grant.key_id = rest;
+      grant.id = idempotency.empty() ? "grant-" + random_hex(12) : rest + ":" + idempotency;
+      grant.amount = money(body, "amount");
+      grant.created_ms = g.clock().unix_ms();
+      grant.note = body.contains("note") && body["note"].is_string()
+                       ? body["note"].get<std::string>().substr(0, 500)
+                       : "top-up";
+      NanoUsd balance = 0;
+      const GrantResult result = g.store().add_credits(grant, &balance);
       g.keys().clear();
-      if (!balance)
+      if (result == GrantResult::kNoSuchKey)
         throw ApiError(404, "No key '" + rest + "'", "invalid_request_error", "", "not_found");
-      return res.send(200, "application/json",
-                      Json{{"id", rest}, {"credits", nano_to_usd(*balance)}}.dump());
+      if (result == GrantResult::kOverflow)
+        throw invalid_param("amount",
+                            "the balance would leave the gateway's money range (int64 "
+                            "nano-USD, about 9.2e9 USD)");
+      return res.send(
+          200, "application/json",
+          Json{{"id", rest}, {"credits", nano_to_usd(balance)}, {"grant_id", grant.id}}.dump());
     }
     if (!credits && req.method == "GET") {
       const auto k = g.store().key_by_id(rest);

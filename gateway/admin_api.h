@@ -2,17 +2,26 @@
 //   POST   /admin/keys               {name, credits, rpm, tpm, models, daily_limit,
 //                                     monthly_limit} -> {id, key}
 //   GET    /admin/keys/{id}
-//   POST   /admin/keys/{id}/credits  {amount}   (USD; negative removes)
+//   POST   /admin/keys/{id}/credits  {amount, note}   (USD; negative removes; recorded as a
+//                                     grant; an Idempotency-Key header makes a resend apply once)
 //   DELETE /admin/keys/{id}          disables the key; its usage stays
 //   GET    /admin/usage?key_id=&since=&limit=  (since: Unix ms)
 //   GET    /admin/providers          health, latency, circuit state per deployment
+//   GET    /admin/audit              the ledger per key (store.h): granted - balance =
+//                                     settled + reserved; "ok" when every key's drift is 0
 // The key itself is returned once, at creation; only its hash is stored.
 #pragma once
+
+#include <string>
+#include <vector>
 
 #include "gateway/gateway_state.h"
 #include "http/http_server.h"
 
 namespace junction::gateway {
+
+// GET /admin/audit's body (also `junction admin audit`'s output), nano-USD as integers.
+std::string audit_json(const std::vector<KeyAudit>& keys);
 
 void handle_admin(GatewayState& g, const http::HttpRequest& req, http::HttpResponder& res);
 

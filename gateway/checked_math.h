@@ -26,6 +26,12 @@ class Checked {
         a.overflow_ || b.overflow_ || __builtin_add_overflow(a.value_, b.value_, &r.value_);
     return r;
   }
+  friend Checked operator-(Checked a, Checked b) {
+    Checked r(0);
+    r.overflow_ =
+        a.overflow_ || b.overflow_ || __builtin_sub_overflow(a.value_, b.value_, &r.value_);
+    return r;
+  }
   friend Checked operator*(Checked a, Checked b) {
     Checked r(0);
     r.overflow_ =

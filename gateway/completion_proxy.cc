@@ -17,6 +17,7 @@
 #include "gateway/key_hash.h"
 #include "gateway/request_shape.h"
 #include "gateway/reservation.h"
+#include "gateway/reservation_size.h"
 #include "gateway/retry_policy.h"
 #include "http/api_error.h"
 #include "http/json_body.h"
@@ -85,14 +86,11 @@ class CompletionCall {
       run_inner();
     } catch (const ApiError& e) {
       fail(e);
-    } catch (...) {
-      // Anything else (the store failing, a bug): give the reservation back before the
-      // HTTP layer answers 500.
-      record_.status = "error";
-      record_.http_status = 500;
-      if (!settled_) finish();
-      throw;
+    } catch (const SettleFailed& e) {
+      store_failed(e);
     }
+    // Anything else (a bug) reaches the HTTP layer's 500; reservation_'s destructor has
+    // refunded the key in full by then.
   }
 
  private:
@@ -107,8 +105,43 @@ class CompletionCall {
     if (retry_after_s >= 0) h.emplace_back("retry-after", std::to_string(retry_after_s));
     record_.status = "error";
     record_.http_status = e.status;
-    finish();
+    try {
+      finish();
+    } catch (const SettleFailed& f) {
+      // Nothing was charged; the reservation stays open until the sweep closes it.
+      log_settle_failed(f);
+    }
     res_.send(e.status, "application/json", e.to_json(), h);
+  }
+
+  void log_settle_failed(const SettleFailed& f) const {
+    std::fprintf(stderr,
+                 "junction gateway: %s: recording usage failed, the reservation stays open "
+                 "until the sweep closes it: %s\n",
+                 record_.request_id.c_str(), f.message.c_str());
+  }
+
+  // The store failed to record an answer the upstream gave: the answer is withheld (no client
+  // holds an answer without its usage record), no other deployment is tried (it would be paid
+  // a second time), and nothing is charged.
+  void store_failed(const SettleFailed& f) {
+    log_settle_failed(f);
+    const std::string message =
+        "The gateway could not record this request's usage (its store failed), so the answer "
+        "is withheld and nothing is charged; retry later";
+    if (started_) {
+      Json e = stream_chunk_base(*models_.front());
+      e["choices"] = Json::array();
+      e["error"] = {{"message", message},
+                    {"type", "server_error"},
+                    {"param", nullptr},
+                    {"code", "store_unavailable"}};
+      res_.write(http::sse_data(e.dump()));
+      res_.end();
+      return;
+    }
+    res_.send(503, "application/json",
+              ApiError(503, message, "server_error", "", "store_unavailable").to_json(), headers());
   }
 
   void run_inner() {
@@ -177,45 +210,11 @@ class CompletionCall {
   void reserve() {
     std::vector<Price> prices;
     for (const RoutedModel* m : models_) prices.push_back(m->price);
-    reservation_ = size_reservation(shape_, models_.front()->context_length, prices);
-    reserved_ = reservation_.cost;
-    reserved_tokens_ = reservation_.total_tokens;
-    const RateDecision rate = g_.limiter().acquire(key_.id, key_.rpm, key_.tpm, reserved_tokens_,
-                                                   g_.clock().monotonic_ms());
-    if (!rate.allowed) {
-      reserved_tokens_ = 0;
-      const int64_t after_s = (rate.retry_after_ms + 999) / 1000;
-      fail(ApiError(429,
-                    "Rate limit reached for this key (" + rate.limit + "); retry after " +
-                        std::to_string(after_s) + " s",
-                    "rate_limit_error", "", "rate_limit_exceeded"),
-           after_s);
+    size_ = size_reservation(shape_, models_.front()->context_length, prices);
+    if (auto refused = reservation_.take(size_, record_.request_id, record_.model,
+                                         g_.clock().unix_ms(), g_.clock().monotonic_ms())) {
+      fail(refused->error, refused->retry_after_s);
       done_ = true;
-      return;
-    }
-    switch (g_.store().reserve(key_.id, reserved_, g_.clock().unix_ms())) {
-      case ReserveResult::kOk:
-        reserve_taken_ = true;
-        return;
-      case ReserveResult::kInsufficientCredits:
-        reserved_ = 0;
-        throw ApiError(402,
-                       "Insufficient credits: this request may cost up to $" +
-                           std::to_string(nano_to_usd(reservation_.cost)) +
-                           " (prompt and max_tokens at the model's price); lower max_tokens or add "
-                           "credits",
-                       "insufficient_quota", "", "insufficient_credits");
-      case ReserveResult::kDailyLimit:
-        reserved_ = 0;
-        throw ApiError(402, "This key's daily spend limit is reached", "insufficient_quota", "",
-                       "daily_limit_reached");
-      case ReserveResult::kMonthlyLimit:
-        reserved_ = 0;
-        throw ApiError(402, "This key's monthly spend limit is reached", "insufficient_quota", "",
-                       "monthly_limit_reached");
-      case ReserveResult::kNoSuchKey:
-        reserved_ = 0;
-        throw ApiError(401, "Invalid API key", "authentication_error", "", "invalid_api_key");
     }
   }
 
@@ -263,14 +262,13 @@ class CompletionCall {
   // Anthropic Messages translation with max_tokens defaulting to what was reserved.
   std::string upstream_request(const Deployment& d) const {
     if (!is_anthropic(d)) {
-      const TokenBound bound{reservation_.max_tokens, reservation_.write_max_tokens};
+      const TokenBound bound{size_.max_tokens, size_.write_max_tokens};
       if (auto text = upstream_body_text(req_.body, d.upstream_model, shape_.stream, bound))
         return *text;
       return upstream_body(body_, d.upstream_model, shape_.stream, bound);
     }
-    return anthropic_request(body_,
-                             {d.upstream_model, shape_.stream,
-                              std::min(d.provider->default_max_tokens, reservation_.max_tokens)})
+    return anthropic_request(body_, {d.upstream_model, shape_.stream,
+                                     std::min(d.provider->default_max_tokens, size_.max_tokens)})
         .dump(-1, ' ', false, Json::error_handler_t::replace);
   }
 
@@ -293,8 +291,16 @@ class CompletionCall {
         end_stream_with_error(d, std::string("upstream failed mid-stream: ") + e.what());
         return Outcome::kDone;
       }
-      const std::string what = e.what();
-      upstream_failed(d, what, what.find("timed out") != std::string::npos);
+      upstream_failed(d, e.what(), e.timed_out());
+      // Sent, then no answer in time: the upstream may still be generating it, and bills it.
+      // Another deployment would be paid for the same answer a second time (and the client,
+      // who gets none, pays for neither): a 504 instead.
+      if (e.request_sent() && e.timed_out())
+        throw ApiError(504,
+                       "The upstream " + d.provider->name +
+                           " did not answer in time; not retried on another deployment, which "
+                           "would pay for the same answer twice. Nothing was charged.",
+                       "server_error", "", "upstream_timeout");
       return Outcome::kRetry;
     } catch (const UpstreamBroken& e) {
       if (started_) {
@@ -342,8 +348,8 @@ class CompletionCall {
   // a credit, huge ones overflow); a clamp is logged with both sides.
   void charge(const RoutedModel& model, const TokenUsage& usage) {
     bool clamped = false;
-    record_.tokens = clamp_usage(usage, reservation_, &clamped);
-    record_.cost = charge_for(model.price, record_.tokens, reservation_, &clamped);
+    record_.tokens = clamp_usage(usage, size_, &clamped);
+    record_.cost = charge_for(model.price, record_.tokens, size_, &clamped);
     if (clamped)
       std::fprintf(stderr,
                    "junction gateway: %s: usage clamped to the reservation: reported prompt %lld "
@@ -355,7 +361,7 @@ class CompletionCall {
                    static_cast<long long>(usage.reasoning_tokens),
                    static_cast<long long>(record_.tokens.prompt_tokens),
                    static_cast<long long>(record_.tokens.completion_tokens),
-                   static_cast<long long>(record_.cost), static_cast<long long>(reserved_));
+                   static_cast<long long>(record_.cost), static_cast<long long>(size_.cost));
   }
 
   TokenUsage estimated_usage() const {
@@ -583,23 +589,15 @@ class CompletionCall {
   }
 
   // Settles the reservation once and commits the usage record, before the last bytes of the
-  // answer are written: a client never holds a complete answer whose record is missing.
+  // answer are written: a client never holds a complete answer whose record is missing. Throws
+  // SettleFailed when the store fails (see run()).
   void finish() {
     if (settled_) return;
     settled_ = true;
     done_ = true;
     const int64_t now = g_.clock().monotonic_ms();
     record_.latency_ms = static_cast<double>(now - t0_);
-    if (reserve_taken_) {
-      g_.store().settle(reserved_, record_);
-    }
-    if (reserved_tokens_ > 0) {
-      // Clamped usage is at most twice the reservation's tokens: the sum is checked all the same.
-      const auto used =
-          (Checked(record_.tokens.prompt_tokens) + record_.tokens.completion_tokens).value();
-      g_.limiter().adjust_tokens(key_.id, key_.tpm,
-                                 used.value_or(reserved_tokens_) - reserved_tokens_, now);
-    }
+    reservation_.settle(record_, now);
     g_.metrics().request_done(record_.model, record_.http_status, record_.tokens.prompt_tokens,
                               record_.tokens.completion_tokens, record_.cost, added_ms_ / 1000.0);
   }
@@ -613,12 +611,11 @@ class CompletionCall {
   Json body_;
   RequestShape shape_;
   std::vector<const RoutedModel*> models_;  // the requested model, then fallbacks
-  Reservation reservation_;
-  NanoUsd reserved_ = 0;  // reservation_.cost once the store took it
-  int64_t reserved_tokens_ = 0;
-  bool reserve_taken_ = false;
-  bool done_ = false, settled_ = false;
+  ReservationSize size_;
   UsageRecord record_;
+  // Declared after record_ and key_: destroyed first, refunding in full if never settled.
+  Reservation reservation_{g_.store(), g_.limiter(), key_, g_.instance()};
+  bool done_ = false, settled_ = false;
 
   int64_t t0_ = 0, t_upstream_ = 0, t_first_ = 0;  // monotonic ms
   double added_ms_ = -1;

@@ -61,7 +61,8 @@ class Reader {
 
   int64_t integer(const YAML::Node& n, const std::string& key, int64_t min) const {
     const double v = number(n, key);
-    if (v != static_cast<double>(static_cast<int64_t>(v)) || v < static_cast<double>(min))
+    // Range first: casting a double outside int64 is undefined behaviour.
+    if (!(v >= static_cast<double>(min) && v < 9223372036854775808.0) || v != std::floor(v))
       fail(n, "'" + key + "' must be an integer >= " + std::to_string(min));
     return static_cast<int64_t>(v);
   }
@@ -99,6 +100,20 @@ class Reader {
       fail(n, "'listen' port must be a number, got '" + s + "'");
     }
     if (c.port < 0 || c.port > 65535) fail(n, "'listen' port out of range");
+  }
+
+  LedgerConfig ledger(const YAML::Node& n) const {
+    expect_map(n, "ledger");
+    only_keys(n, {"instance", "abandon_after_s", "sweep_every_s"}, "ledger");
+    LedgerConfig l;
+    if (n["instance"]) l.instance = str(n["instance"], "instance");
+    if (n["abandon_after_s"])
+      l.abandon_after_s = integer(n["abandon_after_s"], "abandon_after_s", 1);
+    if (n["sweep_every_s"]) l.sweep_every_s = integer(n["sweep_every_s"], "sweep_every_s", 1);
+    constexpr int64_t kTenYears = int64_t{10} * 366 * 86400;
+    if (l.abandon_after_s > kTenYears || l.sweep_every_s > kTenYears)
+      fail(n, "'abandon_after_s' and 'sweep_every_s' must be at most ten years");
+    return l;
   }
 
   RoutingConfig routing(const YAML::Node& n) const {
@@ -233,7 +248,7 @@ class Reader {
     expect_map(root, "the configuration");
     only_keys(root,
               {"listen", "admin_key", "store", "store_sync", "key_pepper", "redis", "routing",
-               "providers", "models"},
+               "ledger", "providers", "models"},
               "the configuration");
     GatewayConfig c;
     if (root["listen"]) listen(root["listen"], c);
@@ -256,6 +271,7 @@ class Reader {
         fail(root["redis"], "'redis' must be redis://HOST:PORT or unix:///PATH/TO/SOCKET");
     }
     if (root["routing"]) c.routing = routing(root["routing"]);
+    if (root["ledger"]) c.ledger = ledger(root["ledger"]);
     const YAML::Node ps = root["providers"];
     if (!ps || !ps.IsSequence()) fail(ps ? ps : root, "'providers' must be a list");
     std::set<std::string> provider_names;

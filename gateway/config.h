@@ -75,6 +75,18 @@ struct RoutingConfig {
   BreakerConfig breaker;
 };
 
+// How reservations that nothing settled are found and closed (store.h abandon_reservations).
+struct LedgerConfig {
+  // This gateway's name in the reservations it takes; when it starts again under the same
+  // name, its predecessor's open reservations are closed at once (that process is gone).
+  // Replicas sharing a database need names of their own. Empty: "HOSTNAME:PORT".
+  std::string instance;
+  // Any open reservation older than this is closed, whichever gateway took it (a replica that
+  // died and never came back). Longer than any request may run.
+  int64_t abandon_after_s = 6 * 3600;
+  int64_t sweep_every_s = 60;
+};
+
 struct GatewayConfig {
   std::string host = "127.0.0.1";
   int port = 8080;
@@ -87,6 +99,7 @@ struct GatewayConfig {
   // Redis (rate_limiter_redis.h); empty: limits per process.
   std::string redis;
   RoutingConfig routing;
+  LedgerConfig ledger;
   std::vector<ProviderConfig> providers;
   std::vector<RoutedModel> models;
 };

@@ -109,6 +109,14 @@ Gateway::Gateway(GatewayConfig config, std::unique_ptr<Store> store, GatewayCloc
   http.host = state_.config().host;
   http.port = static_cast<uint16_t>(state_.config().port);
   server_ = std::make_unique<http::HttpServer>(http, make_gateway_handler(state_));
+  if (state_.instance().empty()) {
+    char host[256] = "localhost";
+    gethostname(host, sizeof host - 1);
+    state_.set_instance(std::string(host) + ":" + std::to_string(server_->port()));
+  }
+  // Before the first request is served: what a predecessor under this name left open is closed.
+  sweeper_ = std::make_unique<ReservationSweeper>(state_.store(), state_.config().ledger,
+                                                  state_.clock(), state_.instance());
 }
 
 Gateway::~Gateway() {

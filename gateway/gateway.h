@@ -9,6 +9,7 @@
 #include <string>
 
 #include "gateway/gateway_state.h"
+#include "gateway/reservation_sweeper.h"
 #include "http/http_server.h"
 
 namespace junction::gateway {
@@ -33,6 +34,7 @@ class Gateway {
  private:
   GatewayState state_;
   std::unique_ptr<http::HttpServer> server_;
+  std::unique_ptr<ReservationSweeper> sweeper_;
 };
 
 // Loads the config, serves until SIGTERM/SIGINT, returns the exit code. host/port override

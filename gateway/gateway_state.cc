@@ -24,7 +24,8 @@ GatewayState::GatewayState(GatewayConfig config, std::unique_ptr<Store> store, G
     : config_(std::move(config)),
       store_(std::move(store)),
       clock_(std::move(clock)),
-      seed_(std::stoull(random_hex(8), nullptr, 16)) {
+      seed_(std::stoull(random_hex(8), nullptr, 16)),
+      instance_(config_.ledger.instance) {
   if (config_.redis.empty())
     limiter_ = std::make_unique<RateLimiter>();
   else

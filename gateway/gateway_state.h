@@ -52,6 +52,10 @@ class GatewayState {
   // Key records read in the last second (see key_cache.h for what that trades).
   KeyCache& keys() { return keys_; }
   std::vector<Deployment>& deployments() { return deployments_; }
+  // This gateway's name in the reservations it takes (config.ledger.instance, else set by
+  // Gateway once it knows its port); fixed before the first request.
+  const std::string& instance() const { return instance_; }
+  void set_instance(std::string name) { instance_ = std::move(name); }
 
   // A model by public name or alias; nullptr if none.
   const RoutedModel* find_model(const std::string& name) const;
@@ -70,6 +74,7 @@ class GatewayState {
   KeyCache keys_{1000};  // ms
   std::vector<Deployment> deployments_;
   std::atomic<uint64_t> seed_;
+  std::string instance_;
 };
 
 }  // namespace junction::gateway

@@ -2,8 +2,11 @@
 
 #include <libpq-fe.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <regex>
+#include <string_view>
+#include <thread>
 
 #include "core/error.h"
 
@@ -104,8 +107,23 @@ PostgresPool::PostgresPool(std::string conninfo, std::string setup_sql,
 PostgresPool::~PostgresPool() = default;
 
 std::unique_ptr<PostgresPool::Connection> PostgresPool::connect() {
+  // Bounds on a database that stops answering, so that it fails the callers instead of holding
+  // their threads: connecting, a statement running on the server, and a dead peer or network
+  // (TCP keepalives, and unacknowledged data for 15 s). They come before the URL in the list,
+  // so a URL that sets any of them wins.
+  static const char* const keywords[] = {"connect_timeout",
+                                         "keepalives",
+                                         "keepalives_idle",
+                                         "keepalives_interval",
+                                         "keepalives_count",
+                                         "tcp_user_timeout",
+                                         "options",
+                                         "dbname",
+                                         nullptr};
+  const char* const values[] = {
+      "5", "1", "10", "5", "3", "15000", "-c statement_timeout=15000", conninfo_.c_str(), nullptr};
   auto c = std::make_unique<Connection>();
-  c->conn = PQconnectdb(conninfo_.c_str());
+  c->conn = PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
   if (!c->conn) throw Error("postgres store: out of memory");
   if (PQstatus(c->conn) != CONNECTION_OK)
     throw Error("cannot connect to the postgres store " + redacted(conninfo_) + ": " +
@@ -116,10 +134,20 @@ std::unique_ptr<PostgresPool::Connection> PostgresPool::connect() {
 
 void PostgresPool::prepare(Connection& c) {
   for (const PreparedSql& s : statements_) {
-    PGresult* r = PQprepare(c.conn, s.name.c_str(), s.sql.c_str(), 0, nullptr);
-    const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-    PQclear(r);
-    if (!ok) throw Error("postgres: preparing " + s.name + ": " + message(c.conn));
+    // Preparing a statement locks the tables it names, one after the other; a gateway
+    // creating the schema at the same moment locks them in its own order, and PostgreSQL
+    // then breaks the deadlock by failing one of the two. Preparing again is harmless.
+    for (int attempt = 0;; ++attempt) {
+      PGresult* r = PQprepare(c.conn, s.name.c_str(), s.sql.c_str(), 0, nullptr);
+      const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+      const char* state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+      const bool deadlock = state && std::string_view(state) == "40P01";
+      PQclear(r);
+      if (ok) break;
+      if (!deadlock || attempt == 10)
+        throw Error("postgres: preparing " + s.name + ": " + message(c.conn));
+      std::this_thread::sleep_for(std::chrono::milliseconds(10 * (attempt + 1)));
+    }
   }
 }
 

@@ -1,8 +1,11 @@
 // Connections to one PostgreSQL database for the store: a bounded pool of libpq connections,
 // one per concurrent caller and reused, each with the store's statements prepared once. A
 // connection found broken (server restarted, network cut) is re-established and the statement
-// sent again, once. Parameters always travel apart from the SQL text (PQexecPrepared), so no
-// value can change a statement. Not a general client: text results, no COPY, no async.
+// sent again, once: it may have committed before the connection broke, so every statement the
+// store sends is idempotent (postgres_store.cc). Connecting, statements and a silent peer are
+// bounded in time (connect_timeout, statement_timeout, TCP keepalives and user timeout). Parameters
+// always travel apart from the SQL text (PQexecPrepared), so no value can change a statement. Not a
+// general client: text results, no COPY, no async.
 #pragma once
 
 #include <condition_variable>

@@ -2,10 +2,10 @@
 // once. A bounded pool of connections (postgres_pool.h) serves concurrent callers in parallel;
 // each Store call is one statement, so one transaction, and reserve() is a conditional UPDATE
 // that PostgreSQL re-checks on the row's newest version under its row lock: concurrent
-// requests from any number of processes cannot overspend. settle() writes the usage record and
-// refunds in one statement and is idempotent per request id, so resending it after a lost
-// connection cannot refund twice. A usage record is durable once settle() returns (the server's
-// synchronous_commit decides against what: on by default, power loss included).
+// requests from any number of processes cannot overspend. Every money-moving statement is
+// idempotent on its request or grant id (store.h), so the pool resending one after a lost
+// connection cannot take, refund or grant twice. A usage record is durable once settle() returns
+// (the server's synchronous_commit decides against what: on by default, power loss included).
 //
 // The schema is created on first use under an advisory lock, so gateways starting together do
 // not race on it.
@@ -32,9 +32,12 @@ class PostgresStore : public Store {
   std::optional<ApiKeyRecord> key_by_hash(const std::string& key_hash) override;
   std::optional<ApiKeyRecord> key_by_id(const std::string& id) override;
   bool disable_key(const std::string& id) override;
-  std::optional<NanoUsd> add_credits(const std::string& id, NanoUsd amount) override;
-  ReserveResult reserve(const std::string& key_id, NanoUsd amount, int64_t now_ms) override;
-  void settle(NanoUsd reserved, UsageRecord record) override;
+  GrantResult add_credits(const CreditGrant& grant, NanoUsd* balance) override;
+  ReserveResult reserve(const ReservationRecord& r) override;
+  SettleResult settle(UsageRecord record) override;
+  int64_t abandon_reservations(const std::string& owner, int64_t created_before_ms,
+                               int64_t now_ms) override;
+  std::vector<KeyAudit> audit() override;
   std::vector<UsageRecord> usage(const std::string& key_id, int64_t since_ms,
                                  int64_t limit) override;
   std::optional<UsageRecord> usage_by_request(const std::string& request_id) override;

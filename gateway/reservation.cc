@@ -1,82 +1,110 @@
 #include "gateway/reservation.h"
 
-#include <algorithm>
+#include <cstdio>
+#include <exception>
 
 #include "gateway/checked_math.h"
-#include "http/api_error.h"
 
 namespace junction::gateway {
-namespace {
 
-using http::invalid_param;
+using http::ApiError;
 
-std::string max_tokens_param(const RequestShape& shape) {
-  return shape.max_tokens_field.empty() ? "max_tokens" : shape.max_tokens_field;
-}
+Reservation::Reservation(Store& store, RateLimits& limits, const ApiKeyRecord& key,
+                         std::string owner)
+    : store_(store), limits_(limits), key_(key), owner_(std::move(owner)) {}
 
-}  // namespace
-
-Reservation size_reservation(const RequestShape& shape, int64_t context_length,
-                             const std::vector<Price>& prices, const ReservationLimits& limits) {
-  if (shape.n < 1 || shape.n > limits.max_n)
-    throw invalid_param("n", "'n' must be between 1 and " + std::to_string(limits.max_n));
-  if (shape.n_prompts > limits.max_prompts)
-    throw invalid_param(
-        "prompt", "'prompt' may hold at most " + std::to_string(limits.max_prompts) + " prompts");
-  Reservation r;
-  r.prompt_tokens = std::max<int64_t>(0, shape.prompt_tokens_upper_bound);
-  if (shape.max_tokens) {
-    const int64_t cap = context_length > 0 ? context_length : limits.max_tokens_cap;
-    const std::string param = max_tokens_param(shape);
-    if (*shape.max_tokens < 0 || *shape.max_tokens > cap)
-      throw invalid_param(param, "'" + param + "' must be at most " + std::to_string(cap) +
-                                     (context_length > 0 ? " (the model's context length)" : ""));
-    r.max_tokens = *shape.max_tokens;
-    r.max_tokens_asked = true;
-  } else {
-    // A known context bounds what any choice can generate (the prompt takes at least a token):
-    // reserve it whole. Its part past the prompt cannot be known here, the prompt bound being
-    // bytes, not tokens (context minus the bound would be less than the upstream may use).
-    r.max_tokens = context_length > 0 ? context_length : limits.default_max_tokens;
-    r.write_max_tokens = context_length <= 0;
+Reservation::~Reservation() {
+  if (!held()) return;
+  // Unsettled: refund in full. A destructor must not throw; a store failure here leaves the
+  // reservation open for the sweep (abandon_reservations), which refunds it the same way.
+  UsageRecord record;
+  record.status = "error";
+  record.http_status = 500;
+  try {
+    settle(record, -1);
+  } catch (const SettleFailed& e) {
+    std::fprintf(stderr, "junction gateway: %s: the reservation stays open: %s\n",
+                 request_id_.c_str(), e.message.c_str());
   }
-  const auto completion = (Checked(r.max_tokens) * shape.n * shape.n_prompts).value();
-  const auto total = completion ? (Checked(r.prompt_tokens) + *completion).value() : std::nullopt;
-  if (!total)
-    throw invalid_param(max_tokens_param(shape),
-                        "this request's tokens (prompts, and max_tokens x n x prompts) overflow");
-  r.completion_tokens = *completion;
-  r.total_tokens = *total;
-  for (const Price& p : prices) {
-    const auto cost = worst_case_cost(p, r.prompt_tokens, r.completion_tokens);
-    if (!cost)
-      throw invalid_param(max_tokens_param(shape),
-                          "this request's worst-case cost does not fit in the gateway's money "
-                          "(int64 nano-USD): lower max_tokens or n");
-    r.cost = std::max(r.cost, *cost);
+}
+
+std::optional<Reservation::Refusal> Reservation::take(const ReservationSize& size,
+                                                      const std::string& request_id,
+                                                      const std::string& model, int64_t unix_ms,
+                                                      int64_t monotonic_ms) {
+  request_id_ = request_id;
+  model_ = model;
+  const RateDecision rate =
+      limits_.acquire(key_.id, key_.rpm, key_.tpm, size.total_tokens, monotonic_ms);
+  if (!rate.allowed) {
+    const int64_t after_s = (rate.retry_after_ms + 999) / 1000;
+    return Refusal{ApiError(429,
+                            "Rate limit reached for this key (" + rate.limit + "); retry after " +
+                                std::to_string(after_s) + " s",
+                            "rate_limit_error", "", "rate_limit_exceeded"),
+                   after_s};
   }
-  return r;
+  ReservationRecord r;
+  r.request_id = request_id;
+  r.key_id = key_.id;
+  r.model = model;
+  r.owner = owner_;
+  r.amount = size.cost;
+  r.created_ms = unix_ms;
+  ReserveResult result = ReserveResult::kNoSuchKey;
+  try {
+    result = store_.reserve(r);
+  } catch (...) {
+    limits_.adjust_tokens(key_.id, key_.tpm, -size.total_tokens, monotonic_ms);
+    throw;
+  }
+  if (result == ReserveResult::kOk) {
+    held_ = true;
+    tokens_ = size.total_tokens;
+    return std::nullopt;
+  }
+  limits_.adjust_tokens(key_.id, key_.tpm, -size.total_tokens, monotonic_ms);
+  switch (result) {
+    case ReserveResult::kInsufficientCredits:
+      return Refusal{ApiError(402,
+                              "Insufficient credits: this request may cost up to $" +
+                                  std::to_string(nano_to_usd(size.cost)) +
+                                  " (prompt and max_tokens at the model's price); lower "
+                                  "max_tokens or add credits",
+                              "insufficient_quota", "", "insufficient_credits")};
+    case ReserveResult::kDailyLimit:
+      return Refusal{ApiError(402, "This key's daily spend limit is reached", "insufficient_quota",
+                              "", "daily_limit_reached")};
+    case ReserveResult::kMonthlyLimit:
+      return Refusal{ApiError(402, "This key's monthly spend limit is reached",
+                              "insufficient_quota", "", "monthly_limit_reached")};
+    default:
+      return Refusal{
+          ApiError(401, "Invalid API key", "authentication_error", "", "invalid_api_key")};
+  }
 }
 
-TokenUsage clamp_usage(const TokenUsage& u, const Reservation& r, bool* clamped) {
-  const auto within = [](int64_t v, int64_t hi) { return std::clamp<int64_t>(v, 0, hi); };
-  TokenUsage c;
-  c.prompt_tokens = within(u.prompt_tokens, r.total_tokens);
-  c.completion_tokens = within(u.completion_tokens, r.total_tokens);
-  c.cached_tokens = within(u.cached_tokens, c.prompt_tokens);
-  c.reasoning_tokens = within(u.reasoning_tokens, c.completion_tokens);
-  if (c.prompt_tokens != u.prompt_tokens || c.completion_tokens != u.completion_tokens ||
-      c.cached_tokens != u.cached_tokens || c.reasoning_tokens != u.reasoning_tokens)
-    *clamped = true;
-  return c;
-}
-
-NanoUsd charge_for(const Price& price, const TokenUsage& usage, const Reservation& r,
-                   bool* clamped) {
-  const auto cost = cost_of(price, usage);
-  if (cost && *cost <= r.cost) return std::max<NanoUsd>(0, *cost);
-  *clamped = true;
-  return r.cost;
+void Reservation::settle(UsageRecord& record, int64_t monotonic_ms) {
+  if (!held()) return;
+  settled_ = true;
+  record.request_id = request_id_;
+  record.key_id = key_.id;
+  if (record.model.empty()) record.model = model_;
+  if (tokens_ > 0 && monotonic_ms >= 0) {
+    // Clamped usage is at most twice the reservation's tokens: the sum is checked all the same.
+    const auto used =
+        (Checked(record.tokens.prompt_tokens) + record.tokens.completion_tokens).value();
+    limits_.adjust_tokens(key_.id, key_.tpm, used.value_or(tokens_) - tokens_, monotonic_ms);
+  }
+  try {
+    if (store_.settle(record) == SettleResult::kNotOpen)
+      std::fprintf(stderr,
+                   "junction gateway: %s: settled after its reservation was closed (abandoned "
+                   "as too old): nothing charged\n",
+                   request_id_.c_str());
+  } catch (const std::exception& e) {
+    throw SettleFailed{e.what()};
+  }
 }
 
 }  // namespace junction::gateway

@@ -1,53 +1,66 @@
-// The credit reservation of a completion request, and the clamp on what an upstream reports:
-// how many tokens the request may use at most (every prompt of a batch, n choices each) and
-// what that costs at the highest price among the models that may answer; then the upstream's
-// usage held within [0, that]. Every step on tokens and money is overflow-checked
-// (checked_math.h), and sizes are capped: a request over a cap, or whose worst case does not
-// fit in int64 nano-USD, is refused with a 400 naming the parameter. Pure: no I/O, no clock.
+// A request's hold on its key's rate limits and credits, from admission to settlement, as one
+// object: take() acquires the rate-limit tokens and reserves the worst-case cost in the store
+// (both or neither); settle() records what the request used, exactly once, and gives back the
+// rate-limit tokens it did not use. A Reservation destroyed unsettled (a path that returned or
+// threw without settling) refunds in full: nothing is charged that the gateway did not account
+// for. Should the store fail then, or in settle(), the reservation stays open in the database,
+// where the audit counts it and abandon_reservations() later closes it: the ledger adds up
+// either way.
 #pragma once
 
 #include <cstdint>
-#include <vector>
+#include <optional>
+#include <string>
 
-#include "gateway/price.h"
-#include "gateway/request_shape.h"
+#include "gateway/rate_limiter.h"
+#include "gateway/reservation_size.h"
+#include "gateway/store.h"
+#include "http/api_error.h"
 
 namespace junction::gateway {
 
-struct ReservationLimits {
-  int64_t max_n = 128;                        // choices per prompt (OpenAI's cap)
-  int64_t max_prompts = 2048;                 // prompts in one /v1/completions list (OpenAI's cap)
-  int64_t max_tokens_cap = int64_t{1} << 20;  // max_tokens when no context_length is known
-  int64_t default_max_tokens = 4096;          // none asked and no context_length known
+// The store failed while settling: not an upstream failure (the caller must not try another
+// deployment, which would be paid for a second time), and the answer must not reach the client
+// without its usage record.
+struct SettleFailed {
+  std::string message;
 };
 
-struct Reservation {
-  int64_t max_tokens = 0;         // per choice: asked, or the context, or the default
-  bool max_tokens_asked = false;  // false: the gateway chose max_tokens (see the .cc)
-  // The upstream must be told max_tokens: none asked and no context_length bounds it.
-  bool write_max_tokens = false;
-  int64_t prompt_tokens = 0;      // bound over all prompts
-  int64_t completion_tokens = 0;  // max_tokens x n x prompts
-  int64_t total_tokens = 0;       // prompt + completion (the rate limiter's tokens)
-  NanoUsd cost = 0;               // the worst case at the highest of the prices
+class Reservation {
+ public:
+  // Why take() held nothing: the client's error, with Retry-After seconds for a rate limit.
+  struct Refusal {
+    http::ApiError error;
+    int64_t retry_after_s = -1;  // < 0: none
+  };
+
+  // `owner`: this gateway instance's name (store.h ReservationRecord::owner).
+  Reservation(Store& store, RateLimits& limits, const ApiKeyRecord& key, std::string owner);
+  ~Reservation();
+  Reservation(const Reservation&) = delete;
+  Reservation& operator=(const Reservation&) = delete;
+
+  // Takes `size`'s tokens from the key's rate limits and its cost from its credits, for the
+  // request `request_id` of public model `model`; nullopt once both are held, else the
+  // refusal (nothing held). Times: Unix ms (the spend periods), monotonic ms (rate limits).
+  std::optional<Refusal> take(const ReservationSize& size, const std::string& request_id,
+                              const std::string& model, int64_t unix_ms, int64_t monotonic_ms);
+  bool held() const { return held_ && !settled_; }
+
+  // Settles once: `record` (its request id and key set by take()) is stored with its cost,
+  // which the store holds within the reservation, and the rest refunded; the rate-limit tokens
+  // move to what the record used. Later calls, and calls on a reservation never taken, store
+  // nothing. Throws SettleFailed when the store fails.
+  void settle(UsageRecord& record, int64_t monotonic_ms);
+
+ private:
+  Store& store_;
+  RateLimits& limits_;
+  const ApiKeyRecord& key_;
+  std::string owner_;
+  std::string request_id_, model_;
+  int64_t tokens_ = 0;  // rate-limit tokens held
+  bool held_ = false, settled_ = false;
 };
-
-// `context_length`: the primary model's, 0 when unknown. `prices`: of every model that may
-// answer. Throws http::ApiError(400) naming the parameter over a cap.
-Reservation size_reservation(const RequestShape& shape, int64_t context_length,
-                             const std::vector<Price>& prices,
-                             const ReservationLimits& limits = {});
-
-// Usage as reported, held within what was reserved: negative counts become 0, prompt and
-// completion each at most the reservation's total tokens (an upstream may count a prompt above
-// the gateway's byte bound, e.g. Anthropic's tool-use system prompt, so neither part is held to
-// its own bound: the cost cap of charge_for is what binds), cached within prompt, reasoning
-// within completion. `*clamped` is set when anything changed.
-TokenUsage clamp_usage(const TokenUsage& usage, const Reservation& reservation, bool* clamped);
-
-// What is charged for usage already clamped: its cost at `price`, at most the reservation.
-// `*clamped` is set when the cost was cut.
-NanoUsd charge_for(const Price& price, const TokenUsage& usage, const Reservation& reservation,
-                   bool* clamped);
 
 }  // namespace junction::gateway

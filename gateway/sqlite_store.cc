@@ -55,6 +55,37 @@ CREATE TABLE IF NOT EXISTS usage (
   created_ms INTEGER NOT NULL
 ) WITHOUT ROWID;  -- records live in the request_id b-tree: one page less written per record
 CREATE INDEX IF NOT EXISTS usage_by_key ON usage (key_id, created_ms);
+CREATE TABLE IF NOT EXISTS reservations (  -- open ones only: settle deletes the row
+  request_id TEXT PRIMARY KEY,
+  key_id TEXT NOT NULL,
+  model TEXT NOT NULL,
+  owner TEXT NOT NULL,
+  amount INTEGER NOT NULL,  -- nano-USD taken from the balance
+  day INTEGER NOT NULL,     -- utc_day / utc_month of created_ms: the periods it counts in
+  month INTEGER NOT NULL,
+  created_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS reservations_by_key ON reservations (key_id);
+CREATE TABLE IF NOT EXISTS credit_grants (
+  grant_id TEXT PRIMARY KEY,
+  key_id TEXT NOT NULL,
+  amount INTEGER NOT NULL,
+  created_ms INTEGER NOT NULL,
+  note TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS credit_grants_by_key ON credit_grants (key_id);
+)sql";
+
+// A key from before the ledger has no grants: what it was granted is taken to be its balance
+// plus what it spent, so that its audit starts at zero drift. Keys created since always have
+// their creation grant, so this finds only keys from before the upgrade. (Reservations open in
+// an older gateway during the upgrade cannot be known: stop old gateways first.)
+constexpr const char* kOpeningGrants = R"sql(
+INSERT INTO credit_grants (grant_id, key_id, amount, created_ms, note)
+SELECT 'opening-' || k.id, k.id,
+       k.credits + COALESCE((SELECT SUM(cost) FROM usage u WHERE u.key_id = k.id), 0),
+       k.created_ms, 'balance and spend when the ledger began'
+FROM api_keys k WHERE NOT EXISTS (SELECT 1 FROM credit_grants g WHERE g.key_id = k.id)
 )sql";
 
 // Columns added after the first release: ALTERed into databases created before them.
@@ -191,7 +222,7 @@ SqliteStore::SqliteStore(const std::string& path, bool full_sync, WalCheckpointL
   set_wal_mode(db_);
   exec(db_, full_sync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
   exec(db_, kSchema);
-  add_missing_columns();
+  migrate();
   // Key look-ups (every request) read through a second connection: in WAL mode a reader sees
   // the last commit without waiting for the writer, so authentication does not queue behind a
   // batch being committed. An in-memory database is private to one connection: no reader.
@@ -270,7 +301,7 @@ void SqliteStore::checkpoint_loop() {
   }
 }
 
-void SqliteStore::add_missing_columns() {
+void SqliteStore::migrate() {
   // One transaction: another gateway opening the same old database at once sees all columns
   // added or none (and then adds none twice: its own check runs after this commit).
   exec(db_, "BEGIN IMMEDIATE");
@@ -285,6 +316,7 @@ void SqliteStore::add_missing_columns() {
         exec(db_, (std::string("ALTER TABLE api_keys ADD COLUMN ") + column +
                    " INTEGER NOT NULL DEFAULT 0")
                       .c_str());
+    exec(db_, kOpeningGrants);
     exec(db_, "COMMIT");
   } catch (...) {
     sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
@@ -309,15 +341,22 @@ SqliteStore::~SqliteStore() {
 }
 
 void SqliteStore::create_key(const ApiKeyRecord& k, const std::string& key_hash) {
-  std::lock_guard lock(mutex_);
-  Statement s(db_,
-              "INSERT INTO api_keys (id, key_hash, name, credits, rpm, tpm, daily_limit, models, "
-              "disabled, created_ms, monthly_limit) "
-              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
-  s.bind(1, k.id).bind(2, key_hash).bind(3, k.name).bind(4, k.credits).bind(5, k.rpm);
-  s.bind(6, k.tpm).bind(7, k.daily_limit).bind(8, nlohmann::json(k.models).dump());
-  s.bind(9, int64_t{k.disabled}).bind(10, k.created_ms).bind(11, k.monthly_limit);
-  s.step();
+  static const std::string insert =
+      "INSERT INTO api_keys (id, key_hash, name, credits, rpm, tpm, daily_limit, models, "
+      "disabled, created_ms, monthly_limit) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+  static const std::string grant =
+      "INSERT INTO credit_grants (grant_id, key_id, amount, created_ms, note) "
+      "VALUES ('created-' || ?1, ?1, ?2, ?3, 'key created')";
+  write_batched([&] {
+    Statement s(db_, prepared(insert));
+    s.bind(1, k.id).bind(2, key_hash).bind(3, k.name).bind(4, k.credits).bind(5, k.rpm);
+    s.bind(6, k.tpm).bind(7, k.daily_limit).bind(8, nlohmann::json(k.models).dump());
+    s.bind(9, int64_t{k.disabled}).bind(10, k.created_ms).bind(11, k.monthly_limit);
+    s.step();
+    Statement g(db_, prepared(grant));
+    g.bind(1, k.id).bind(2, k.credits).bind(3, k.created_ms).step();
+  });
 }
 
 std::optional<ApiKeyRecord> SqliteStore::key_where(const char* column, const std::string& value) {
@@ -356,12 +395,44 @@ bool SqliteStore::disable_key(const std::string& id) {
   return sqlite3_changes(db_) > 0;
 }
 
-std::optional<NanoUsd> SqliteStore::add_credits(const std::string& id, NanoUsd amount) {
-  std::lock_guard lock(mutex_);
-  Statement s(db_, "UPDATE api_keys SET credits = credits + ?2 WHERE id = ?1 RETURNING credits");
-  s.bind(1, id).bind(2, amount);
-  if (!s.step()) return std::nullopt;
-  return s.i64(0);
+// SQLite turns an integer sum that overflows into a float: every sum on money is guarded so
+// that it cannot overflow (the amount's sign picks the bound it must stay within).
+GrantResult SqliteStore::add_credits(const CreditGrant& grant, NanoUsd* balance) {
+  static const std::string seen = "SELECT 1 FROM credit_grants WHERE grant_id = ?1";
+  static const std::string add =
+      "UPDATE api_keys SET credits = credits + ?2 WHERE id = ?1 AND "
+      "((?2 >= 0 AND credits <= 9223372036854775807 - ?2) OR "
+      "(?2 < 0 AND credits >= -9223372036854775807 - 1 - ?2)) RETURNING credits";
+  static const std::string record =
+      "INSERT INTO credit_grants (grant_id, key_id, amount, created_ms, note) "
+      "VALUES (?1, ?2, ?3, ?4, ?5)";
+  static const std::string current = "SELECT credits FROM api_keys WHERE id = ?1";
+  GrantResult result = GrantResult::kOk;
+  write_batched([&] {
+    Statement c(db_, prepared(current));
+    c.bind(1, grant.key_id);
+    if (!c.step()) {
+      result = GrantResult::kNoSuchKey;
+      return;
+    }
+    *balance = c.i64(0);
+    {
+      Statement q(db_, prepared(seen));
+      q.bind(1, grant.id);
+      if (q.step()) return;  // resent: already applied
+    }
+    Statement u(db_, prepared(add));
+    u.bind(1, grant.key_id).bind(2, grant.amount);
+    if (!u.step()) {
+      result = GrantResult::kOverflow;
+      return;
+    }
+    *balance = u.i64(0);
+    Statement r(db_, prepared(record));
+    r.bind(1, grant.id).bind(2, grant.key_id).bind(3, grant.amount).bind(4, grant.created_ms);
+    r.bind(5, grant.note).step();
+  });
+  return result;
 }
 
 sqlite3_stmt* SqliteStore::prepared(const std::string& sql) {
@@ -463,28 +534,47 @@ void SqliteStore::write_batch(const std::vector<PendingWrite*>& batch) {
   }
 }
 
-ReserveResult SqliteStore::reserve(const std::string& key_id, NanoUsd amount, int64_t now_ms) {
-  // The CASEs read the day's and month's spend so far: zero once the period rolled over.
+ReserveResult SqliteStore::reserve(const ReservationRecord& r) {
+  // The CASEs read the day's and month's spend so far: zero once the period rolled over. Each
+  // limit is compared as "spend <= limit - amount" and the spends are bounded, so no sum here
+  // can overflow (amount >= 0, limits >= 0).
+  static const std::string seen = "SELECT 1 FROM reservations WHERE request_id = ?1";
   static const std::string take =
       "UPDATE api_keys SET credits = credits - ?2, "
       "day_spent = (CASE WHEN day = ?3 THEN day_spent ELSE 0 END) + ?2, day = ?3, "
       "month_spent = (CASE WHEN month = ?4 THEN month_spent ELSE 0 END) + ?2, month = ?4 "
-      "WHERE id = ?1 AND disabled = 0 AND credits >= ?2 AND (daily_limit = 0 OR "
-      "(CASE WHEN day = ?3 THEN day_spent ELSE 0 END) + ?2 <= daily_limit) AND "
-      "(monthly_limit = 0 OR "
-      "(CASE WHEN month = ?4 THEN month_spent ELSE 0 END) + ?2 <= monthly_limit)";
+      "WHERE id = ?1 AND disabled = 0 AND credits >= ?2 AND "
+      "(CASE WHEN day = ?3 THEN day_spent ELSE 0 END) <= 9223372036854775807 - ?2 AND "
+      "(CASE WHEN month = ?4 THEN month_spent ELSE 0 END) <= 9223372036854775807 - ?2 AND "
+      "(daily_limit = 0 OR (CASE WHEN day = ?3 THEN day_spent ELSE 0 END) <= daily_limit - ?2) "
+      "AND (monthly_limit = 0 OR "
+      "(CASE WHEN month = ?4 THEN month_spent ELSE 0 END) <= monthly_limit - ?2)";
+  static const std::string record =
+      "INSERT INTO reservations (request_id, key_id, model, owner, amount, day, month, "
+      "created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
   static const std::string why =
       "SELECT disabled, credits < ?2, daily_limit <> 0 AND "
-      "(CASE WHEN day = ?3 THEN day_spent ELSE 0 END) + ?2 > daily_limit "
+      "(CASE WHEN day = ?3 THEN day_spent ELSE 0 END) > daily_limit - ?2 "
       "FROM api_keys WHERE id = ?1";
-  const int64_t day = utc_day(now_ms), month = utc_month(now_ms);
+  if (r.amount < 0) throw Error("store: a reservation cannot be negative");
+  const int64_t day = utc_day(r.created_ms), month = utc_month(r.created_ms);
   ReserveResult result = ReserveResult::kOk;
   write_batched([&] {
+    {
+      Statement q(db_, prepared(seen));
+      q.bind(1, r.request_id);
+      if (q.step()) return;  // resent: already taken
+    }
     Statement s(db_, prepared(take));
-    s.bind(1, key_id).bind(2, amount).bind(3, day).bind(4, month).step();
-    if (sqlite3_changes(db_) > 0) return;
+    s.bind(1, r.key_id).bind(2, r.amount).bind(3, day).bind(4, month).step();
+    if (sqlite3_changes(db_) > 0) {
+      Statement w(db_, prepared(record));
+      w.bind(1, r.request_id).bind(2, r.key_id).bind(3, r.model).bind(4, r.owner);
+      w.bind(5, r.amount).bind(6, day).bind(7, month).bind(8, r.created_ms).step();
+      return;
+    }
     Statement q(db_, prepared(why));
-    q.bind(1, key_id).bind(2, amount).bind(3, day);
+    q.bind(1, r.key_id).bind(2, r.amount).bind(3, day);
     if (!q.step() || q.i64(0) != 0)
       result = ReserveResult::kNoSuchKey;
     else if (q.i64(1) != 0)
@@ -495,26 +585,105 @@ ReserveResult SqliteStore::reserve(const std::string& key_id, NanoUsd amount, in
   return result;
 }
 
-void SqliteStore::settle(NanoUsd reserved, UsageRecord u) {
+SettleResult SqliteStore::settle_open(UsageRecord u) {
+  static const std::string open =
+      "SELECT key_id, amount, day, month FROM reservations WHERE request_id = ?1";
   static const std::string refund_sql =
       "UPDATE api_keys SET credits = credits + ?2, "
-      "day_spent = MAX(0, day_spent - ?2), month_spent = MAX(0, month_spent - ?2) WHERE id = ?1";
+      "day_spent = CASE WHEN day = ?3 THEN MAX(0, day_spent - ?2) ELSE day_spent END, "
+      "month_spent = CASE WHEN month = ?4 THEN MAX(0, month_spent - ?2) ELSE month_spent END "
+      "WHERE id = ?1";
+  static const std::string close = "DELETE FROM reservations WHERE request_id = ?1";
   static const std::string insert =
       std::string("INSERT INTO usage (") + kUsageColumns +
       ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
-  u.cost = std::min(u.cost, reserved);
-  const NanoUsd refund = reserved - u.cost;
+  NanoUsd amount = 0;
+  int64_t day = 0, month = 0;
+  {
+    Statement q(db_, prepared(open));
+    q.bind(1, u.request_id);
+    if (!q.step()) return SettleResult::kNotOpen;
+    u.key_id = q.text(0);
+    amount = q.i64(1);
+    day = q.i64(2);
+    month = q.i64(3);
+  }
+  u.cost = std::clamp<NanoUsd>(u.cost, 0, amount);
+  const NanoUsd refund = amount - u.cost;
+  Statement k(db_, prepared(refund_sql));
+  k.bind(1, u.key_id).bind(2, refund).bind(3, day).bind(4, month).step();
+  Statement(db_, prepared(close)).bind(1, u.request_id).step();
+  Statement s(db_, prepared(insert));
+  s.bind(1, u.request_id).bind(2, u.key_id).bind(3, u.model).bind(4, u.provider);
+  s.bind(5, u.tokens.prompt_tokens).bind(6, u.tokens.completion_tokens);
+  s.bind(7, u.tokens.reasoning_tokens).bind(8, u.tokens.cached_tokens).bind(9, u.cost);
+  s.bind(10, u.latency_ms).bind(11, u.ttft_ms).bind(12, u.status);
+  s.bind(13, int64_t{u.http_status}).bind(14, int64_t{u.streamed}).bind(15, u.created_ms);
+  s.step();
+  return SettleResult::kSettled;
+}
+
+SettleResult SqliteStore::settle(UsageRecord u) {
+  SettleResult result = SettleResult::kSettled;
+  write_batched([&] { result = settle_open(u); });
+  return result;
+}
+
+int64_t SqliteStore::abandon_reservations(const std::string& owner, int64_t created_before_ms,
+                                          int64_t now_ms) {
+  static const std::string stranded =
+      "SELECT request_id, key_id, model FROM reservations "
+      "WHERE (?1 <> '' AND owner = ?1) OR created_ms < ?2";
+  int64_t closed = 0;
   write_batched([&] {
-    Statement k(db_, prepared(refund_sql));
-    k.bind(1, u.key_id).bind(2, refund).step();
-    Statement s(db_, prepared(insert));
-    s.bind(1, u.request_id).bind(2, u.key_id).bind(3, u.model).bind(4, u.provider);
-    s.bind(5, u.tokens.prompt_tokens).bind(6, u.tokens.completion_tokens);
-    s.bind(7, u.tokens.reasoning_tokens).bind(8, u.tokens.cached_tokens).bind(9, u.cost);
-    s.bind(10, u.latency_ms).bind(11, u.ttft_ms).bind(12, u.status);
-    s.bind(13, int64_t{u.http_status}).bind(14, int64_t{u.streamed}).bind(15, u.created_ms);
-    s.step();
+    std::vector<UsageRecord> records;
+    {
+      Statement q(db_, prepared(stranded));
+      q.bind(1, owner).bind(2, created_before_ms);
+      while (q.step()) {
+        UsageRecord u;
+        u.request_id = q.text(0);
+        u.key_id = q.text(1);
+        u.model = q.text(2);
+        u.status = "abandoned";
+        u.http_status = 0;
+        u.created_ms = now_ms;
+        records.push_back(std::move(u));
+      }
+    }
+    closed = 0;
+    for (const UsageRecord& u : records) closed += settle_open(u) == SettleResult::kSettled;
   });
+  return closed;
+}
+
+std::vector<KeyAudit> SqliteStore::audit() {
+  // One statement: one snapshot of the database. SQLite's SUM fails on an integer overflow
+  // rather than turning it into a float.
+  static const std::string sql =
+      "SELECT k.id, k.credits, "
+      "COALESCE((SELECT SUM(amount) FROM credit_grants g WHERE g.key_id = k.id), 0), "
+      "COALESCE((SELECT SUM(cost) FROM usage u WHERE u.key_id = k.id), 0), "
+      "COALESCE((SELECT SUM(amount) FROM reservations r WHERE r.key_id = k.id), 0), "
+      "(SELECT COUNT(*) FROM reservations r WHERE r.key_id = k.id), "
+      "COALESCE((SELECT MIN(created_ms) FROM reservations r WHERE r.key_id = k.id), 0) "
+      "FROM api_keys k ORDER BY k.id";
+  std::lock_guard lock(mutex_);
+  Statement s(db_, sql.c_str());
+  std::vector<KeyAudit> out;
+  while (s.step()) {
+    KeyAudit a;
+    a.key_id = s.text(0);
+    a.balance = s.i64(1);
+    a.granted = s.i64(2);
+    a.settled = s.i64(3);
+    a.reserved = s.i64(4);
+    a.open_reservations = s.i64(5);
+    a.oldest_reservation_ms = s.i64(6);
+    a.drift = ledger_drift(a.granted, a.balance, a.settled, a.reserved);
+    out.push_back(std::move(a));
+  }
+  return out;
 }
 
 std::vector<UsageRecord> SqliteStore::usage(const std::string& key_id, int64_t since_ms,

@@ -55,9 +55,12 @@ class SqliteStore : public Store {
   std::optional<ApiKeyRecord> key_by_hash(const std::string& key_hash) override;
   std::optional<ApiKeyRecord> key_by_id(const std::string& id) override;
   bool disable_key(const std::string& id) override;
-  std::optional<NanoUsd> add_credits(const std::string& id, NanoUsd amount) override;
-  ReserveResult reserve(const std::string& key_id, NanoUsd amount, int64_t now_ms) override;
-  void settle(NanoUsd reserved, UsageRecord record) override;
+  GrantResult add_credits(const CreditGrant& grant, NanoUsd* balance) override;
+  ReserveResult reserve(const ReservationRecord& r) override;
+  SettleResult settle(UsageRecord record) override;
+  int64_t abandon_reservations(const std::string& owner, int64_t created_before_ms,
+                               int64_t now_ms) override;
+  std::vector<KeyAudit> audit() override;
   std::vector<UsageRecord> usage(const std::string& key_id, int64_t since_ms,
                                  int64_t limit) override;
   std::optional<UsageRecord> usage_by_request(const std::string& request_id) override;
@@ -65,7 +68,9 @@ class SqliteStore : public Store {
  private:
   std::optional<ApiKeyRecord> key_where(const char* column, const std::string& value);
   // Brings a database created by an older junction up to this schema.
-  void add_missing_columns();
+  void migrate();
+  // settle()'s work inside a transaction already open (mutex_ held).
+  SettleResult settle_open(UsageRecord u);
   // The cached statement for `sql` (a string that lives as long as the store; keyed by its
   // address). mutex_ held.
   sqlite3_stmt* prepared(const std::string& sql);

@@ -153,7 +153,8 @@ void UpstreamConnection::set_receive_timeout(std::chrono::milliseconds t) {
 
 void UpstreamConnection::fail(std::string_view step, const std::string& what) const {
   throw http::NetworkError(host_,
-                           std::string(step) + " " + host_ + ":" + port_ + " failed: " + what);
+                           std::string(step) + " " + host_ + ":" + port_ + " failed: " + what,
+                           step.starts_with("reading"));
 }
 
 UpstreamConnection::End UpstreamConnection::exchange(

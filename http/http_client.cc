@@ -60,7 +60,8 @@ std::string describe(const beast::error_code& ec) {
   if (what.find("certificate verify failed") != std::string::npos)
     what += " (is the system CA store installed? Debian: ca-certificates)";
   throw NetworkError(url.host,
-                     std::string(step) + " " + url.host + ":" + url.port + " failed: " + what);
+                     std::string(step) + " " + url.host + ":" + url.port + " failed: " + what,
+                     step.starts_with("reading"));
 }
 
 // One request/response exchange on a connected stream (plain or TLS).

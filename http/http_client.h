@@ -42,11 +42,17 @@ struct HttpResponseHead {
 // The host could not be reached: name resolution, connection, TLS handshake or a timeout.
 class NetworkError : public Error {
  public:
-  NetworkError(const std::string& host, const std::string& message) : Error(message), host_(host) {}
+  NetworkError(const std::string& host, const std::string& message, bool request_sent = false)
+      : Error(message), host_(host), request_sent_(request_sent) {}
   const std::string& host() const { return host_; }
+  // The whole request had been sent when it failed (reading the answer): the server may still
+  // be working on it, and a paid API may bill it.
+  bool request_sent() const { return request_sent_; }
+  bool timed_out() const { return std::string_view(what()).ends_with("timed out"); }
 
  private:
   std::string host_;
+  bool request_sent_ = false;
 };
 
 struct HttpClientOptions {

@@ -104,7 +104,11 @@ TEST(GatewayConfig, ErrorsNameTheLine) {
       "g.yaml:3: model 'm': unknown provider 'nope'");
   EXPECT_EQ(error_of("listen: 1.2.3.4:80\nbogus: 1\nproviders: []\nmodels: []\n"),
             "g.yaml:2: unknown key 'bogus' in the configuration (known: admin_key, key_pepper, "
-            "listen, models, providers, redis, routing, store, store_sync)");
+            "ledger, listen, models, providers, redis, routing, store, store_sync)");
+  EXPECT_EQ(error_of("ledger: {abandon_after_s: 0}\nproviders: []\nmodels: []\n"),
+            "g.yaml:1: 'abandon_after_s' must be an integer >= 1");
+  EXPECT_EQ(error_of("ledger: {abandon_after_s: 1e300}\nproviders: []\nmodels: []\n"),
+            "g.yaml:1: 'abandon_after_s' must be an integer >= 1");
   EXPECT_EQ(error_of("providers:\n  - {name: a, kind: openai, base_url: ftp://x}\nmodels: []\n"),
             "g.yaml:2: 'base_url' must start with http:// or https://");
   EXPECT_EQ(error_of("routing: {strategy: fastest}\nproviders: []\nmodels: []\n"),

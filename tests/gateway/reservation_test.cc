@@ -1,134 +1,155 @@
+// The request path's hold on credits and rate limits (gateway/reservation.h) against a real
+// SQLite store and the in-process rate limiter: taken whole or not at all, settled once, and
+// refunded in full when a path forgets to settle; a store failing mid-settle is SettleFailed,
+// not an upstream failure, and leaves the reservation open for the sweep.
 #include "gateway/reservation.h"
 
 #include <gtest/gtest.h>
 
-#include <climits>
+#include <memory>
+#include <stdexcept>
 
-#include "http/api_error.h"
+#include "gateway/sqlite_store.h"
 
 namespace junction::gateway {
 namespace {
 
-RequestShape shape(int64_t prompt_bound, std::optional<int64_t> max_tokens, int64_t n = 1,
-                   int64_t n_prompts = 1) {
-  RequestShape s;
-  s.model = "m";
-  s.prompt_tokens_upper_bound = prompt_bound;
-  s.max_tokens = max_tokens;
-  if (max_tokens) s.max_tokens_field = "max_tokens";
-  s.n = n;
-  s.n_prompts = n_prompts;
+ReservationSize size_of(NanoUsd cost, int64_t tokens) {
+  ReservationSize s;
+  s.cost = cost;
+  s.total_tokens = tokens;
+  s.completion_tokens = tokens;
+  s.max_tokens = tokens;
   return s;
 }
 
-// The param a 400 names, or "" when there was none.
-std::string refused_param(const RequestShape& s, int64_t context_length,
-                          const std::vector<Price>& prices = {Price{1, 2}}) {
-  try {
-    size_reservation(s, context_length, prices);
-  } catch (const http::ApiError& e) {
-    EXPECT_EQ(e.status, 400);
-    return e.param;
+// The store the gateway uses, except that settle() can be made to fail, as a store whose
+// database went away does.
+class SettleCanFail final : public Store {
+ public:
+  explicit SettleCanFail(Store& real) : real_(real) {}
+  bool fail_settle = false;
+  void create_key(const ApiKeyRecord& k, const std::string& h) override { real_.create_key(k, h); }
+  std::optional<ApiKeyRecord> key_by_hash(const std::string& h) override {
+    return real_.key_by_hash(h);
   }
-  return "";
+  std::optional<ApiKeyRecord> key_by_id(const std::string& id) override {
+    return real_.key_by_id(id);
+  }
+  bool disable_key(const std::string& id) override { return real_.disable_key(id); }
+  GrantResult add_credits(const CreditGrant& g, NanoUsd* b) override {
+    return real_.add_credits(g, b);
+  }
+  ReserveResult reserve(const ReservationRecord& r) override { return real_.reserve(r); }
+  SettleResult settle(UsageRecord u) override {
+    if (fail_settle) throw std::runtime_error("database is gone");
+    return real_.settle(std::move(u));
+  }
+  int64_t abandon_reservations(const std::string& o, int64_t before, int64_t now) override {
+    return real_.abandon_reservations(o, before, now);
+  }
+  std::vector<KeyAudit> audit() override { return real_.audit(); }
+  std::vector<UsageRecord> usage(const std::string& k, int64_t s, int64_t l) override {
+    return real_.usage(k, s, l);
+  }
+  std::optional<UsageRecord> usage_by_request(const std::string& id) override {
+    return real_.usage_by_request(id);
+  }
+
+ private:
+  Store& real_;
+};
+
+class ReservationTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    key_.id = "key_r";
+    key_.name = "t";
+    key_.credits = 1000;
+    key_.rpm = 2;
+    store_.create_key(key_, "h");
+  }
+  NanoUsd balance() { return store_.key_by_id(key_.id)->credits; }
+  NanoUsd drift() {
+    const auto a = store_.audit();
+    return a.at(0).drift.value_or(-1);
+  }
+
+  SqliteStore store_{":memory:"};
+  RateLimiter limits_;
+  ApiKeyRecord key_;
+};
+
+TEST_F(ReservationTest, TakesBothAndSettlesOnce) {
+  Reservation r(store_, limits_, key_, "gw");
+  ASSERT_FALSE(r.take(size_of(700, 100), "gen-1", "m", 0, 0));
+  EXPECT_TRUE(r.held());
+  EXPECT_EQ(balance(), 300);
+  UsageRecord u;
+  u.cost = 200;
+  u.status = "ok";
+  u.tokens.completion_tokens = 40;
+  r.settle(u, 1);
+  EXPECT_EQ(u.request_id, "gen-1");
+  EXPECT_EQ(balance(), 800);
+  u.cost = 700;
+  r.settle(u, 2);  // a second settle stores nothing
+  EXPECT_EQ(balance(), 800);
+  EXPECT_EQ(store_.usage_by_request("gen-1")->cost, 200);
+  EXPECT_EQ(drift(), 0);
 }
 
-TEST(Reservation, EveryPromptTimesNIsReserved) {
-  const Price p{0, 1000};  // 1e6 nano-USD an output token
-  const Reservation r = size_reservation(shape(208, 50, 1, 16), 256, {p});
-  EXPECT_EQ(r.max_tokens, 50);
-  EXPECT_EQ(r.completion_tokens, 16 * 50);
-  EXPECT_EQ(r.prompt_tokens, 208);
-  EXPECT_EQ(r.total_tokens, 208 + 800);
-  EXPECT_EQ(r.cost, 800 * 1'000'000);
-  EXPECT_EQ(size_reservation(shape(10, 50, 3, 4), 0, {p}).completion_tokens, 50 * 3 * 4);
+TEST_F(ReservationTest, AnUnsettledReservationRefundsInFull) {
+  {
+    Reservation r(store_, limits_, key_, "gw");
+    ASSERT_FALSE(r.take(size_of(700, 100), "gen-1", "m", 0, 0));
+    EXPECT_EQ(balance(), 300);
+  }  // a path that returned without settling
+  EXPECT_EQ(balance(), 1000);
+  const auto u = store_.usage_by_request("gen-1");
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->cost, 0);
+  EXPECT_EQ(u->status, "error");
+  EXPECT_EQ(u->model, "m");
+  EXPECT_EQ(drift(), 0);
 }
 
-TEST(Reservation, TheHighestPriceAmongTheModelsIsReserved) {
-  const Reservation r =
-      size_reservation(shape(100, 10), 0, {Price{1, 2}, Price{3, 1}, Price{0, 4}});
-  EXPECT_EQ(r.cost, std::max({100 * 1000 + 10 * 2000, 100 * 3000 + 10 * 1000, 10 * 4000}));
+TEST_F(ReservationTest, ARefusalHoldsNothing) {
+  Reservation poor(store_, limits_, key_, "gw");
+  const auto refused = poor.take(size_of(5000, 10), "gen-1", "m", 0, 0);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->error.status, 402);
+  EXPECT_EQ(refused->error.code, "insufficient_credits");
+  EXPECT_FALSE(poor.held());
+  // rpm 2: the refused request took a request token; the next one still fits, the one after
+  // is rate limited with a Retry-After.
+  Reservation ok(store_, limits_, key_, "gw");
+  EXPECT_FALSE(ok.take(size_of(10, 10), "gen-2", "m", 0, 0));
+  Reservation limited(store_, limits_, key_, "gw");
+  const auto r = limited.take(size_of(10, 10), "gen-3", "m", 0, 0);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->error.status, 429);
+  EXPECT_GT(r->retry_after_s, 0);
+  EXPECT_EQ(balance(), 990);
 }
 
-TEST(Reservation, WithoutMaxTokensTheContextOrTheDefaultIsReserved) {
-  Reservation r = size_reservation(shape(100, std::nullopt, 2), 8192, {Price{}});
-  EXPECT_EQ(r.max_tokens, 8192);  // the prompt bound is bytes: context minus it could be short
-  EXPECT_FALSE(r.max_tokens_asked);
-  EXPECT_EQ(r.completion_tokens, 2 * 8192);
-  r = size_reservation(shape(100, std::nullopt), 0, {Price{}});
-  EXPECT_EQ(r.max_tokens, 4096);
-  EXPECT_TRUE(r.write_max_tokens);  // nothing else bounds the upstream
-  EXPECT_FALSE(size_reservation(shape(100, std::nullopt), 8192, {Price{}}).write_max_tokens);
-  EXPECT_TRUE(size_reservation(shape(1, 7), 0, {Price{}}).max_tokens_asked);
-  EXPECT_FALSE(size_reservation(shape(1, 7), 0, {Price{}}).write_max_tokens);
-}
-
-TEST(Reservation, SizesOverTheCapsAreRefusedNamingTheParam) {
-  EXPECT_EQ(refused_param(shape(10, 8, int64_t{1} << 62), 0), "n");
-  EXPECT_EQ(refused_param(shape(10, 8, 129), 0), "n");
-  EXPECT_EQ(refused_param(shape(10, 8, 128), 0), "");
-  EXPECT_EQ(refused_param(shape(10, 8, 1, 2049), 0), "prompt");
-  EXPECT_EQ(refused_param(shape(10, 8, 1, 2048), 0), "");
-  EXPECT_EQ(refused_param(shape(10, 8193), 8192), "max_tokens");
-  EXPECT_EQ(refused_param(shape(10, 8192), 8192), "");
-  EXPECT_EQ(refused_param(shape(10, (int64_t{1} << 20) + 1), 0), "max_tokens");
-  RequestShape s = shape(10, int64_t{1} << 62);
-  s.max_tokens_field = "max_completion_tokens";
-  EXPECT_EQ(refused_param(s, 0), "max_completion_tokens");
-}
-
-TEST(Reservation, OverflowAnywhereIsRefusedNotWrapped) {
-  // A context_length near int64 from the config: max_tokens x n x prompts overflows.
-  EXPECT_EQ(refused_param(shape(10, INT64_MAX / 2, 128, 2048), INT64_MAX), "max_tokens");
-  // The prompt bound plus the completion overflows.
-  EXPECT_EQ(refused_param(shape(INT64_MAX, 1), 0), "max_tokens");
-  // The tokens fit but their cost does not.
-  EXPECT_EQ(refused_param(shape(10, 1 << 20, 128, 2048), 0, {Price{1, 1e9}}), "max_tokens");
-  EXPECT_EQ(refused_param(shape(10, 1 << 20, 128, 2048), 0, {Price{}}), "");  // free
-}
-
-TEST(Reservation, UsageIsClampedToWhatWasReserved) {
-  const Reservation r = size_reservation(shape(30, 20), 0, {Price{1, 2}});  // 50 tokens
-  bool clamped = false;
-  TokenUsage u = clamp_usage({12, 5, 0, 4}, r, &clamped);
-  EXPECT_FALSE(clamped);
-  EXPECT_EQ(u.prompt_tokens, 12);
-  EXPECT_EQ(u.cached_tokens, 4);
-
-  u = clamp_usage({-1'000'000'000, -5, -3, -7}, r, &clamped);
-  EXPECT_TRUE(clamped);
-  EXPECT_EQ(u.prompt_tokens, 0);
-  EXPECT_EQ(u.completion_tokens, 0);
-  EXPECT_EQ(u.reasoning_tokens, 0);
-  EXPECT_EQ(u.cached_tokens, 0);
-
-  clamped = false;
-  u = clamp_usage({INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX}, r, &clamped);
-  EXPECT_TRUE(clamped);
-  EXPECT_EQ(u.prompt_tokens, 50);
-  EXPECT_EQ(u.completion_tokens, 50);
-  EXPECT_EQ(u.cached_tokens, 50);
-  EXPECT_EQ(u.reasoning_tokens, 50);
-  EXPECT_EQ(charge_for(Price{1, 2}, u, r, &clamped), r.cost);  // the cost cap binds
-
-  // A prompt counted above the byte bound (tool definitions) is kept while the total fits.
-  clamped = false;
-  u = clamp_usage({40, 10, 0, 0}, r, &clamped);
-  EXPECT_FALSE(clamped);
-  EXPECT_EQ(u.prompt_tokens, 40);
-}
-
-TEST(Reservation, TheChargeIsTheCostAtMostTheReservation) {
-  const Reservation r = size_reservation(shape(30, 20), 0, {Price{1, 2}});
-  EXPECT_EQ(r.cost, 30 * 1000 + 20 * 2000);
-  bool clamped = false;
-  EXPECT_EQ(charge_for(Price{1, 2}, {12, 5, 0, 0}, r, &clamped), 12 * 1000 + 5 * 2000);
-  EXPECT_FALSE(clamped);
-  EXPECT_EQ(charge_for(Price{1, 2}, {0, 50, 0, 0}, r, &clamped), r.cost);
-  EXPECT_TRUE(clamped);
-  clamped = false;
-  EXPECT_EQ(charge_for(Price{1, 2}, {0, 0, 0, 0}, r, &clamped), 0);
-  EXPECT_FALSE(clamped);
+TEST_F(ReservationTest, AStoreFailingMidSettleIsSettleFailedAndLeavesItOpen) {
+  SettleCanFail failing(store_);
+  {
+    Reservation r(failing, limits_, key_, "gw");
+    ASSERT_FALSE(r.take(size_of(700, 100), "gen-1", "m", 0, 0));
+    failing.fail_settle = true;
+    UsageRecord u;
+    u.cost = 100;
+    EXPECT_THROW(r.settle(u, 1), SettleFailed);
+  }  // no second try from the destructor: settle ran once
+  // Open in the database, so the audit still adds up, until the sweep closes it.
+  EXPECT_EQ(balance(), 300);
+  EXPECT_EQ(store_.audit().at(0).open_reservations, 1);
+  EXPECT_EQ(drift(), 0);
+  EXPECT_EQ(store_.abandon_reservations("gw", 0, 5), 1);
+  EXPECT_EQ(balance(), 1000);
+  EXPECT_EQ(drift(), 0);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -70,6 +71,42 @@ class StoreTest : public ::testing::TestWithParam<std::string> {
     return k;
   }
 
+  // A reservation of `amount` for request `request_id` at `now_ms`.
+  static ReservationRecord hold(const std::string& request_id, const std::string& key_id,
+                                NanoUsd amount, int64_t now_ms = 0,
+                                const std::string& owner = "gw-a") {
+    ReservationRecord r;
+    r.request_id = request_id;
+    r.key_id = key_id;
+    r.model = "m";
+    r.owner = owner;
+    r.amount = amount;
+    r.created_ms = now_ms;
+    return r;
+  }
+
+  static CreditGrant grant(const std::string& id, const std::string& key_id, NanoUsd amount) {
+    CreditGrant g;
+    g.id = id;
+    g.key_id = key_id;
+    g.amount = amount;
+    g.note = "test";
+    return g;
+  }
+
+  // The key's audit line; fails the test if the ledger does not add up.
+  static KeyAudit audited(Store& s, const std::string& key_id) {
+    for (const KeyAudit& a : s.audit())
+      if (a.key_id == key_id) {
+        EXPECT_EQ(a.drift, std::optional<NanoUsd>(0))
+            << "granted " << a.granted << " balance " << a.balance << " settled " << a.settled
+            << " reserved " << a.reserved;
+        return a;
+      }
+    ADD_FAILURE() << "no audit line for " << key_id;
+    return {};
+  }
+
   static UsageRecord record(const std::string& request_id, const std::string& key_id,
                             NanoUsd cost) {
     UsageRecord u;
@@ -99,13 +136,15 @@ TEST_P(StoreTest, KeysAreFoundByHashOnly) {
   EXPECT_EQ(back->name, "t");
   EXPECT_EQ(back->models, std::vector<std::string>{"m"});
   EXPECT_FALSE(back->disabled);
-  EXPECT_EQ(s->add_credits(k.id, 50), 150);
-  EXPECT_EQ(s->add_credits("key_nope", 50), std::nullopt);
+  NanoUsd balance = 0;
+  EXPECT_EQ(s->add_credits(grant("g1", k.id, 50), &balance), GrantResult::kOk);
+  EXPECT_EQ(balance, 150);
+  EXPECT_EQ(s->add_credits(grant("g2", "key_nope", 50), &balance), GrantResult::kNoSuchKey);
   EXPECT_TRUE(s->disable_key(k.id));
   EXPECT_FALSE(s->disable_key("key_nope"));
   EXPECT_TRUE(s->key_by_id(k.id)->disabled);
-  EXPECT_EQ(s->reserve(k.id, 1, 0), ReserveResult::kNoSuchKey);
-  EXPECT_EQ(s->reserve("key_nope", 1, 0), ReserveResult::kNoSuchKey);
+  EXPECT_EQ(s->reserve(hold("gen-1", k.id, 1)), ReserveResult::kNoSuchKey);
+  EXPECT_EQ(s->reserve(hold("gen-2", "key_nope", 1)), ReserveResult::kNoSuchKey);
 }
 
 TEST_P(StoreTest, ValuesNeverBecomeSql) {
@@ -124,8 +163,8 @@ TEST_P(StoreTest, ReserveRefusesWhatTheBalanceCannotCoverAndSettleRefunds) {
   auto s = open();
   const ApiKeyRecord k = key(1000);
   s->create_key(k, "h");
-  EXPECT_EQ(s->reserve(k.id, 1001, 0), ReserveResult::kInsufficientCredits);
-  EXPECT_EQ(s->reserve(k.id, 700, 0), ReserveResult::kOk);
+  EXPECT_EQ(s->reserve(hold("gen-0", k.id, 1001)), ReserveResult::kInsufficientCredits);
+  EXPECT_EQ(s->reserve(hold("gen-1", k.id, 700)), ReserveResult::kOk);
   EXPECT_EQ(s->key_by_id(k.id)->credits, 300);
   UsageRecord u = record("gen-1", k.id, 200);
   u.provider = "p";
@@ -136,7 +175,7 @@ TEST_P(StoreTest, ReserveRefusesWhatTheBalanceCannotCoverAndSettleRefunds) {
   u.http_status = 200;
   u.streamed = true;
   u.created_ms = 1234;
-  s->settle(700, u);
+  EXPECT_EQ(s->settle(u), SettleResult::kSettled);
   EXPECT_EQ(s->key_by_id(k.id)->credits, 800);
   const auto r = s->usage_by_request("gen-1");
   ASSERT_TRUE(r);
@@ -158,10 +197,16 @@ TEST_P(StoreTest, ReserveRefusesWhatTheBalanceCannotCoverAndSettleRefunds) {
   EXPECT_EQ(s->usage("", 0, 10).size(), 1u);
   EXPECT_TRUE(s->usage(k.id, 1235, 10).empty());
   // A cost above the reservation is clamped to it.
-  EXPECT_EQ(s->reserve(k.id, 100, 0), ReserveResult::kOk);
-  s->settle(100, record("gen-2", k.id, 150));
+  EXPECT_EQ(s->reserve(hold("gen-2", k.id, 100)), ReserveResult::kOk);
+  EXPECT_EQ(s->settle(record("gen-2", k.id, 150)), SettleResult::kSettled);
   EXPECT_EQ(s->usage_by_request("gen-2")->cost, 100);
   EXPECT_EQ(s->key_by_id(k.id)->credits, 700);
+  // A negative cost is no credit.
+  EXPECT_EQ(s->reserve(hold("gen-3", k.id, 100)), ReserveResult::kOk);
+  EXPECT_EQ(s->settle(record("gen-3", k.id, -50)), SettleResult::kSettled);
+  EXPECT_EQ(s->usage_by_request("gen-3")->cost, 0);
+  EXPECT_EQ(s->key_by_id(k.id)->credits, 700);
+  audited(*s, k.id);
 }
 
 TEST_P(StoreTest, DailyLimit) {
@@ -170,12 +215,12 @@ TEST_P(StoreTest, DailyLimit) {
   k.daily_limit = 500;
   s->create_key(k, "h");
   const int64_t day = 86'400'000;
-  EXPECT_EQ(s->reserve(k.id, 400, 5 * day), ReserveResult::kOk);
-  EXPECT_EQ(s->reserve(k.id, 200, 5 * day + 10), ReserveResult::kDailyLimit);
+  EXPECT_EQ(s->reserve(hold("gen-a", k.id, 400, 5 * day)), ReserveResult::kOk);
+  EXPECT_EQ(s->reserve(hold("gen-b", k.id, 200, 5 * day + 10)), ReserveResult::kDailyLimit);
   // What settle returns leaves the day's spend: 400 reserved, 100 used.
-  s->settle(400, record("gen-a", k.id, 100));
-  EXPECT_EQ(s->reserve(k.id, 400, 5 * day + 20), ReserveResult::kOk);
-  EXPECT_EQ(s->reserve(k.id, 200, 6 * day), ReserveResult::kOk);  // a new UTC day
+  s->settle(record("gen-a", k.id, 100));
+  EXPECT_EQ(s->reserve(hold("gen-c", k.id, 400, 5 * day + 20)), ReserveResult::kOk);
+  EXPECT_EQ(s->reserve(hold("gen-d", k.id, 200, 6 * day)), ReserveResult::kOk);  // a new UTC day
   EXPECT_EQ(s->key_by_id(k.id)->credits, 10'000 - 100 - 400 - 200);
 }
 
@@ -187,23 +232,27 @@ TEST_P(StoreTest, MonthlyLimitRollsOverOnTheCalendarMonth) {
   k.daily_limit = 800;
   s->create_key(k, "h");
   EXPECT_EQ(s->key_by_id(k.id)->monthly_limit, 1000);
-  EXPECT_EQ(s->reserve(k.id, 700, unix_ms(sys_days{2026y / January / 30}, 12)), ReserveResult::kOk);
+  EXPECT_EQ(s->reserve(hold("gen-1", k.id, 700, unix_ms(sys_days{2026y / January / 30}, 12))),
+            ReserveResult::kOk);
   // Another day, the same month: the daily limit allows it, the monthly one does not.
-  EXPECT_EQ(s->reserve(k.id, 400, unix_ms(sys_days{2026y / January / 31}, 23)),
+  EXPECT_EQ(s->reserve(hold("gen-2", k.id, 400, unix_ms(sys_days{2026y / January / 31}, 23))),
             ReserveResult::kMonthlyLimit);
-  EXPECT_EQ(s->reserve(k.id, 300, unix_ms(sys_days{2026y / January / 31}, 23)), ReserveResult::kOk);
+  EXPECT_EQ(s->reserve(hold("gen-3", k.id, 300, unix_ms(sys_days{2026y / January / 31}, 23))),
+            ReserveResult::kOk);
   // February: a new month (and day).
-  EXPECT_EQ(s->reserve(k.id, 800, unix_ms(sys_days{2026y / February / 1}, 0)), ReserveResult::kOk);
-  EXPECT_EQ(s->reserve(k.id, 300, unix_ms(sys_days{2026y / February / 2}, 0)),
+  EXPECT_EQ(s->reserve(hold("gen-m", k.id, 800, unix_ms(sys_days{2026y / February / 1}, 0))),
+            ReserveResult::kOk);
+  EXPECT_EQ(s->reserve(hold("gen-4", k.id, 300, unix_ms(sys_days{2026y / February / 2}, 0))),
             ReserveResult::kMonthlyLimit);
   // Refunds leave the month's spend: 800 reserved, 100 used.
-  s->settle(800, record("gen-m", k.id, 100));
-  EXPECT_EQ(s->reserve(k.id, 300, unix_ms(sys_days{2026y / February / 2}, 0)), ReserveResult::kOk);
+  s->settle(record("gen-m", k.id, 100));
+  EXPECT_EQ(s->reserve(hold("gen-5", k.id, 300, unix_ms(sys_days{2026y / February / 2}, 0))),
+            ReserveResult::kOk);
   // The daily limit still applies on its own.
-  EXPECT_EQ(s->reserve(k.id, 600, unix_ms(sys_days{2026y / February / 2}, 1)),
+  EXPECT_EQ(s->reserve(hold("gen-6", k.id, 600, unix_ms(sys_days{2026y / February / 2}, 1))),
             ReserveResult::kDailyLimit);
   // Credits are checked first.
-  EXPECT_EQ(s->reserve(k.id, 200'000, unix_ms(sys_days{2026y / March / 2}, 1)),
+  EXPECT_EQ(s->reserve(hold("gen-7", k.id, 200'000, unix_ms(sys_days{2026y / March / 2}, 1))),
             ReserveResult::kInsufficientCredits);
 }
 
@@ -216,13 +265,18 @@ void spend_concurrently(std::vector<Store*> stores, const std::string& key_id, i
     for (int t = 0; t < n_threads; ++t)
       threads.emplace_back([&, s] {
         for (int i = 0; i < 20; ++i) {
-          if (s->reserve(key_id, 300, 0) != ReserveResult::kOk) continue;
+          ReservationRecord r;
+          r.request_id = "gen-" + std::to_string(next++);
+          r.key_id = key_id;
+          r.model = "m";
+          r.amount = 300;
+          if (s->reserve(r) != ReserveResult::kOk) continue;
           UsageRecord u;
-          u.request_id = "gen-" + std::to_string(next++);
+          u.request_id = r.request_id;
           u.key_id = key_id;
           u.model = "m";
           u.cost = 100 + (i % 3) * 50;
-          s->settle(300, u);
+          s->settle(u);
         }
       });
   for (auto& t : threads) t.join();
@@ -239,6 +293,7 @@ TEST_P(StoreTest, ConcurrentReservationsNeverOverspend) {
   EXPECT_GE(left, 0);
   EXPECT_EQ(left + spent, 10'000);
   EXPECT_LT(left, 300);  // it ran until no reservation fit
+  EXPECT_EQ(audited(*s, k.id).reserved, 0);
 }
 
 TEST_P(StoreTest, StoresSharingTheDatabaseNeverOverspend) {
@@ -274,6 +329,128 @@ TEST_P(StoreTest, StoresOpeningANewDatabaseTogetherAllStart) {
                               << errors[5];
 }
 
+// The ledger's rule after each kind of step: granted - balance = settled + reserved, with each
+// sum worked out by hand.
+TEST_P(StoreTest, AuditAddsUpAfterEveryStep) {
+  auto s = open();
+  const ApiKeyRecord k = key(1000);
+  s->create_key(k, "h");
+  KeyAudit a = audited(*s, k.id);
+  EXPECT_EQ(a.granted, 1000);
+  NanoUsd balance = 0;
+  ASSERT_EQ(s->add_credits(grant("g-1", k.id, 500), &balance), GrantResult::kOk);
+  ASSERT_EQ(s->add_credits(grant("g-2", k.id, -200), &balance), GrantResult::kOk);
+  EXPECT_EQ(balance, 1300);
+  ASSERT_EQ(s->reserve(hold("gen-1", k.id, 400, 10)), ReserveResult::kOk);
+  ASSERT_EQ(s->reserve(hold("gen-2", k.id, 300, 20)), ReserveResult::kOk);
+  a = audited(*s, k.id);
+  EXPECT_EQ(a.granted, 1300);
+  EXPECT_EQ(a.balance, 600);
+  EXPECT_EQ(a.reserved, 700);
+  EXPECT_EQ(a.open_reservations, 2);
+  EXPECT_EQ(a.oldest_reservation_ms, 10);
+  ASSERT_EQ(s->settle(record("gen-1", k.id, 150)), SettleResult::kSettled);
+  a = audited(*s, k.id);
+  EXPECT_EQ(a.balance, 850);
+  EXPECT_EQ(a.settled, 150);
+  EXPECT_EQ(a.reserved, 300);
+  EXPECT_EQ(s->abandon_reservations("", 21, 99), 1);
+  a = audited(*s, k.id);
+  EXPECT_EQ(a.balance, 1150);
+  EXPECT_EQ(a.reserved, 0);
+  EXPECT_EQ(a.open_reservations, 0);
+  const auto abandoned = s->usage_by_request("gen-2");
+  ASSERT_TRUE(abandoned);
+  EXPECT_EQ(abandoned->status, "abandoned");
+  EXPECT_EQ(abandoned->cost, 0);
+  EXPECT_EQ(abandoned->created_ms, 99);
+}
+
+// The PostgreSQL pool sends a statement again when its connection broke, and it may have
+// committed the first time: every money-moving call, made twice, acts once.
+TEST_P(StoreTest, ResentCallsActOnce) {
+  auto s = open();
+  const ApiKeyRecord k = key(1000);
+  s->create_key(k, "h");
+  NanoUsd balance = 0;
+  ASSERT_EQ(s->add_credits(grant("top-up-7", k.id, 500), &balance), GrantResult::kOk);
+  ASSERT_EQ(s->add_credits(grant("top-up-7", k.id, 500), &balance), GrantResult::kOk);
+  EXPECT_EQ(balance, 1500);
+  ASSERT_EQ(s->reserve(hold("gen-1", k.id, 400)), ReserveResult::kOk);
+  ASSERT_EQ(s->reserve(hold("gen-1", k.id, 400)), ReserveResult::kOk);
+  EXPECT_EQ(s->key_by_id(k.id)->credits, 1100);
+  ASSERT_EQ(s->settle(record("gen-1", k.id, 100)), SettleResult::kSettled);
+  EXPECT_EQ(s->settle(record("gen-1", k.id, 100)), SettleResult::kNotOpen);
+  EXPECT_EQ(s->key_by_id(k.id)->credits, 1400);
+  // Settling what was never reserved changes nothing either.
+  EXPECT_EQ(s->settle(record("gen-x", k.id, 100)), SettleResult::kNotOpen);
+  EXPECT_FALSE(s->usage_by_request("gen-x"));
+  const KeyAudit a = audited(*s, k.id);
+  EXPECT_EQ(a.granted, 1500);
+  EXPECT_EQ(a.settled, 100);
+}
+
+// A refund belongs to the day its reservation counted in: one taken before midnight and
+// settled after it must not lower the new day's spend (it used to: "day_spent - refund" on
+// whatever day the key was in).
+TEST_P(StoreTest, ARefundLeavesOnlyItsOwnDaysSpend) {
+  auto s = open();
+  ApiKeyRecord k = key(10'000);
+  k.daily_limit = 500;
+  s->create_key(k, "h");
+  const int64_t day = 86'400'000;
+  ASSERT_EQ(s->reserve(hold("gen-late", k.id, 400, 6 * day - 1)), ReserveResult::kOk);
+  ASSERT_EQ(s->reserve(hold("gen-new", k.id, 300, 6 * day + 1)), ReserveResult::kOk);
+  ASSERT_EQ(s->settle(record("gen-late", k.id, 0)), SettleResult::kSettled);
+  // Day 6 has 300 reserved: another 300 is over its limit of 500.
+  EXPECT_EQ(s->reserve(hold("gen-more", k.id, 300, 6 * day + 2)), ReserveResult::kDailyLimit);
+  EXPECT_EQ(s->reserve(hold("gen-fits", k.id, 200, 6 * day + 3)), ReserveResult::kOk);
+  audited(*s, k.id);
+}
+
+TEST_P(StoreTest, AbandonsAnInstancesOwnAndTooOldReservations) {
+  auto s = open();
+  const ApiKeyRecord k = key(1000);
+  s->create_key(k, "h");
+  ASSERT_EQ(s->reserve(hold("gen-a1", k.id, 100, 500, "gw-a")), ReserveResult::kOk);
+  ASSERT_EQ(s->reserve(hold("gen-a2", k.id, 100, 600, "gw-a")), ReserveResult::kOk);
+  ASSERT_EQ(s->reserve(hold("gen-b1", k.id, 100, 550, "gw-b")), ReserveResult::kOk);
+  ASSERT_EQ(s->reserve(hold("gen-b2", k.id, 100, 900, "gw-b")), ReserveResult::kOk);
+  EXPECT_EQ(s->abandon_reservations("gw-a", 0, 1000), 2);  // gw-a restarted
+  EXPECT_EQ(s->abandon_reservations("", 600, 1000), 1);    // older than 600: gen-b1
+  EXPECT_EQ(s->key_by_id(k.id)->credits, 900);
+  EXPECT_TRUE(s->usage_by_request("gen-b1"));
+  EXPECT_FALSE(s->usage_by_request("gen-b2"));
+  // A settle that comes after its reservation was abandoned charges nothing.
+  EXPECT_EQ(s->settle(record("gen-a1", k.id, 50)), SettleResult::kNotOpen);
+  EXPECT_EQ(s->usage_by_request("gen-a1")->status, "abandoned");
+  EXPECT_EQ(s->settle(record("gen-b2", k.id, 50)), SettleResult::kSettled);
+  EXPECT_EQ(s->key_by_id(k.id)->credits, 950);
+  audited(*s, k.id);
+}
+
+// int64 nano-USD is about 9.2e9 USD: a grant that would leave it is refused and changes
+// nothing (SQLite would have turned the sum into a float; PostgreSQL failed the statement).
+TEST_P(StoreTest, AGrantPastInt64IsRefused) {
+  auto s = open();
+  const ApiKeyRecord k = key(int64_t{1} << 62);
+  s->create_key(k, "h");
+  NanoUsd balance = 0;
+  EXPECT_EQ(s->add_credits(grant("g-big", k.id, int64_t{1} << 62), &balance),
+            GrantResult::kOverflow);
+  EXPECT_EQ(s->key_by_id(k.id)->credits, int64_t{1} << 62);
+  EXPECT_EQ(s->add_credits(grant("g-ok", k.id, (int64_t{1} << 62) - 1), &balance),
+            GrantResult::kOk);
+  EXPECT_EQ(balance, std::numeric_limits<int64_t>::max());
+  EXPECT_EQ(s->add_credits(grant("g-one", k.id, 1), &balance), GrantResult::kOverflow);
+  const ApiKeyRecord low = key(0);
+  s->create_key(low, "h2");
+  EXPECT_EQ(s->add_credits(grant("g-neg", low.id, std::numeric_limits<int64_t>::min()), &balance),
+            GrantResult::kOk);
+  EXPECT_EQ(s->add_credits(grant("g-neg2", low.id, -1), &balance), GrantResult::kOverflow);
+  EXPECT_EQ(s->key_by_id(low.id)->credits, std::numeric_limits<int64_t>::min());
+}
+
 INSTANTIATE_TEST_SUITE_P(Stores, StoreTest, ::testing::Values("sqlite", "postgres"),
                          [](const auto& info) { return info.param; });
 
@@ -283,11 +460,11 @@ TEST_P(PostgresStoreTest, ReconnectsAfterTheServerRestarts) {
   auto s = open();
   const ApiKeyRecord k = key(1000);
   s->create_key(k, "h");
-  ASSERT_EQ(s->reserve(k.id, 300, 0), ReserveResult::kOk);
+  ASSERT_EQ(s->reserve(hold("gen-r", k.id, 300)), ReserveResult::kOk);
   // Every pooled connection is cut; the next calls reconnect and prepare their statements again.
   postgres_->restart();
   EXPECT_EQ(s->key_by_id(k.id)->credits, 700);
-  s->settle(300, record("gen-r", k.id, 100));
+  s->settle(record("gen-r", k.id, 100));
   EXPECT_EQ(s->key_by_id(k.id)->credits, 900);
   EXPECT_TRUE(s->usage_by_request("gen-r"));
 }
@@ -347,13 +524,18 @@ TEST(SqliteStoreWal, StartsOverUnderUnbrokenWriting) {
   for (int t = 0; t < 4; ++t)
     threads.emplace_back([&, t] {
       for (int i = 0; i < kMaxPerThread && !restarted; ++i) {
-        ASSERT_EQ(s.reserve(k.id, 10, 0), ReserveResult::kOk);
+        ReservationRecord r;
+        r.request_id = "gen-" + std::to_string(t) + "-" + std::to_string(100000 + i);
+        r.key_id = k.id;
+        r.model = "m";
+        r.amount = 10;
+        ASSERT_EQ(s.reserve(r), ReserveResult::kOk);
         UsageRecord u;
-        u.request_id = "gen-" + std::to_string(t) + "-" + std::to_string(100000 + i);
+        u.request_id = r.request_id;
         u.key_id = k.id;
         u.model = "m";
         u.cost = 5;
-        s.settle(10, u);
+        s.settle(u);
         if (t == 0 && i % 50 == 49 && restarts() >= 2) restarted = true;
       }
     });
@@ -392,10 +574,20 @@ TEST(SqliteStoreUpgrade, OpensADatabaseFromBeforeMonthlyLimits) {
     ASSERT_TRUE(k);
     EXPECT_EQ(k->credits, 1000);
     EXPECT_EQ(k->monthly_limit, 0);
-    EXPECT_EQ(s.reserve("key_old", 400, 0), ReserveResult::kOk);
+    ReservationRecord r;
+    r.request_id = "gen-new";
+    r.key_id = "key_old";
+    r.amount = 400;
+    EXPECT_EQ(s.reserve(r), ReserveResult::kOk);
   }
   SqliteStore again(path.string());  // a second open finds nothing to add
   EXPECT_EQ(again.key_by_id("key_old")->credits, 600);
+  // The ledger begins with the old key's balance: granted 1000, 400 reserved, zero drift.
+  const auto audit = again.audit();
+  ASSERT_EQ(audit.size(), 1u);
+  EXPECT_EQ(audit[0].granted, 1000);
+  EXPECT_EQ(audit[0].reserved, 400);
+  EXPECT_EQ(audit[0].drift, std::optional<NanoUsd>(0));
   for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path.string() + suffix);
 }
 
