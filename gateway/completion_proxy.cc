@@ -65,6 +65,10 @@ bool is_anthropic(const Deployment& d) {
   return d.provider->kind == "anthropic";
 }
 
+// Content chunks allowed past the reserved completion tokens before a stream is cut (a chunk
+// may carry no whole token, e.g. a role-only first delta in some dialects).
+constexpr int64_t kChunkSlack = 16;
+
 enum class Outcome {
   kDone,   // the client got an answer (or left); the call is over
   kRetry,  // failed before the first byte reached the client: try the next deployment
@@ -318,6 +322,10 @@ class CompletionCall {
       finish();
       return Outcome::kDone;
     } catch (const Error& e) {
+      if (started_) {  // e.g. a line over max_event_bytes, after events went out
+        end_stream_with_error(d, e.what());
+        return Outcome::kDone;
+      }
       upstream_failed(d, e.what(), false);
       return Outcome::kRetry;
     }
@@ -495,6 +503,11 @@ class CompletionCall {
            !c["text"].get_ref<const std::string&>().empty()))
         ++n_content_chunks_;
     }
+    // Each content chunk carries at least one token: an upstream streaming well past what was
+    // reserved (max_tokens is written into its request) is broken or hostile, and is cut.
+    if (n_content_chunks_ > size_.completion_tokens + kChunkSlack)
+      throw UpstreamBroken{"upstream streamed past the " + std::to_string(size_.completion_tokens) +
+                           " tokens reserved for this request"};
     j["id"] = record_.request_id;
     j["model"] = d.model->name;
     if (!started_) {
@@ -520,6 +533,9 @@ class CompletionCall {
     };
     const auto head =
         g_.upstream().post_stream(*d.provider, path(d), body, [&](std::string_view line) {
+          if (g_.clock().monotonic_ms() - t_upstream_ > d.provider->stream_deadline_ms)
+            throw UpstreamBroken{"upstream stream ran past its deadline (stream_deadline_ms " +
+                                 std::to_string(d.provider->stream_deadline_ms) + ")"};
           if (line.empty()) {
             if (has_data) dispatch(data);
             data.clear();

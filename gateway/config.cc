@@ -162,7 +162,8 @@ class Reader {
     only_keys(
         n,
         {"name", "kind", "base_url", "api_key", "model_path", "serve_args", "connect_timeout_ms",
-         "first_byte_timeout_ms", "stall_timeout_ms", "max_idle_connections", "default_max_tokens"},
+         "first_byte_timeout_ms", "stall_timeout_ms", "stream_deadline_ms", "max_event_bytes",
+         "max_idle_connections", "default_max_tokens"},
         "a provider");
     ProviderConfig p;
     p.line = line(n);
@@ -199,6 +200,13 @@ class Reader {
       p.first_byte_timeout_ms = integer(n["first_byte_timeout_ms"], "first_byte_timeout_ms", 1);
     if (n["stall_timeout_ms"])
       p.stall_timeout_ms = integer(n["stall_timeout_ms"], "stall_timeout_ms", 1);
+    if (n["stream_deadline_ms"])
+      p.stream_deadline_ms = integer(n["stream_deadline_ms"], "stream_deadline_ms", 1);
+    if (n["max_event_bytes"]) {
+      p.max_event_bytes = integer(n["max_event_bytes"], "max_event_bytes", 1024);
+      if (p.max_event_bytes > (int64_t{1} << 30))
+        fail(n["max_event_bytes"], "'max_event_bytes' must be at most 1 GiB");
+    }
     if (n["max_idle_connections"])
       p.max_idle_connections = integer(n["max_idle_connections"], "max_idle_connections", 0);
     if (n["default_max_tokens"]) {

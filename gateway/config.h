@@ -30,7 +30,11 @@ struct ProviderConfig {
   int64_t connect_timeout_ms = 2000;      // TCP (and TLS) connection set up
   int64_t first_byte_timeout_ms = 60000;  // request sent -> head and first body byte (token)
   int64_t stall_timeout_ms = 30000;       // once the body flows: the longest gap between bytes
-  int64_t max_idle_connections = 32;      // kept-alive connections to this upstream; 0: none
+  // A stream: its whole length from the request sent (an upstream that streams keep-alive
+  // comments or events forever is cut there), and the longest line it may send.
+  int64_t stream_deadline_ms = 30 * 60 * 1000;
+  int64_t max_event_bytes = 4 << 20;
+  int64_t max_idle_connections = 32;  // kept-alive connections to this upstream; 0: none
   // anthropic: max_tokens sent when a request has none (the Messages API requires it), capped
   // by what the gateway reserved for the request
   int64_t default_max_tokens = 4096;

@@ -171,7 +171,7 @@ http::HttpResponseHead UpstreamClient::post_stream(const ProviderConfig& provide
                                                    const std::string& path, const std::string& body,
                                                    const http::HttpClient::LineSink& on_line) {
   if (is_plain(provider)) {
-    http::LineSplitter lines;
+    http::LineSplitter lines(static_cast<size_t>(provider.max_event_bytes));
     auto head = exchange_plain(provider, path, body,
                                [&](std::string_view piece) { lines.feed(piece, on_line); });
     if (!lines.rest().empty() && head.status >= 200 && head.status < 300) on_line(lines.rest());
@@ -179,8 +179,9 @@ http::HttpResponseHead UpstreamClient::post_stream(const ProviderConfig& provide
   }
   auto client = take(provider);
   const int64_t reused_before = client->reused_connections();
-  auto head = client->post_lines(provider.base_url + path, headers(provider), body,
-                                 "application/json", on_line);
+  auto head =
+      client->post_lines(provider.base_url + path, headers(provider), body, "application/json",
+                         on_line, static_cast<size_t>(provider.max_event_bytes));
   give_back(provider, std::move(client), reused_before);
   return head;
 }

@@ -399,12 +399,12 @@ std::pair<HttpResponseHead, std::string> HttpClient::post_text(const std::string
 
 HttpResponseHead HttpClient::post_lines(const std::string& url_text, const HttpHeaders& headers,
                                         const std::string& body, const std::string& content_type,
-                                        const LineSink& on_line) {
+                                        const LineSink& on_line, size_t max_line) {
   const Url url = parse_url(url_text);
   if (!url.is_https() && !is_loopback_host(url.host) && !impl_->options.allow_plain_http)
     throw Error("refusing plain http to " + url.host + " (" + url.str() +
                 "): use https; plain http is only allowed to this machine");
-  LineSplitter lines;
+  LineSplitter lines(max_line);
   HttpResponseHead head;
   impl_->run(
       url, headers, [](const HttpResponseHead&) { return true; },

@@ -112,9 +112,10 @@ class HttpClient {
   // pieces. Redirects are not followed; a non-2xx answer is returned with its error_body and
   // no lines. Exceptions thrown by `on_line` propagate.
   using LineSink = std::function<void(std::string_view line)>;
+  // A line longer than `max_line` bytes throws LineTooLong (line_splitter.h).
   HttpResponseHead post_lines(const std::string& url, const HttpHeaders& headers,
                               const std::string& body, const std::string& content_type,
-                              const LineSink& on_line);
+                              const LineSink& on_line, size_t max_line = static_cast<size_t>(-1));
 
   // Whether a connection is kept for reuse now (keep_alive), and how many requests so far went
   // out on a reused connection (for tests and metrics).

@@ -46,10 +46,11 @@ std::string read_file(const fs::path& p) {
 }
 
 // A TCP server for faults nginx cannot make: it reads one request per connection, then
-// hangs, cuts an SSE stream after one event, answers 500, or answers a valid completion.
+// hangs, cuts an SSE stream after one event, answers 500, answers a valid completion, streams
+// content events without end, or streams one 10 MB line.
 class FaultServer {
  public:
-  enum Mode { kHang, kCut, kFail, kOk };
+  enum Mode { kHang, kCut, kFail, kOk, kEndless, kHugeLine };
 
   explicit FaultServer(Mode mode) : mode_(mode) {
     fd_ = test::listen_on_loopback(&port_, 64);
@@ -119,6 +120,21 @@ class FaultServer {
           R"({"id":"x","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4}})";
       send_all(c, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
                       std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body);
+    } else if (mode == kEndless || mode == kHugeLine) {
+      // Close-delimited SSE (no chunking): events until the gateway hangs up, or one line of
+      // 10 MB that never ends.
+      send_all(c,
+               "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n");
+      if (mode == kHugeLine) {
+        send_all(c, "data: {\"x\":\"" + std::string(10 << 20, 'a'));
+      } else {
+        const std::string event =
+            "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,"
+            "\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"la\"},"
+            "\"finish_reason\":null}]}\n\n";
+        for (int i = 0; i < 1'000'000 && !stop_; ++i)
+          if (::send(c, event.data(), event.size(), MSG_NOSIGNAL) < 0) break;
+      }
     } else {  // kCut: a chunked SSE stream that stops after one event, without the last chunk
       const std::string event =
           "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\","
@@ -163,6 +179,8 @@ class GatewayE2E : public ::testing::TestWithParam<std::string> {
     cut_ = std::make_unique<FaultServer>(FaultServer::kCut);
     flaky_ = std::make_unique<FaultServer>(FaultServer::kFail);
     recorder_ = std::make_unique<FaultServer>(FaultServer::kOk);
+    endless_ = std::make_unique<FaultServer>(FaultServer::kEndless);
+    huge_line_ = std::make_unique<FaultServer>(FaultServer::kHugeLine);
     if (fs::exists(JUNCTION_BINARY)) {
       for (int i = 0; i < 2; ++i) start_engine(i);
       for (int i = 0; i < 2; ++i) engine_port_[i] = wait_for_engine(i);
@@ -262,6 +280,8 @@ class GatewayE2E : public ::testing::TestWithParam<std::string> {
     postgres_.reset();
     for (auto& engine : engine_) engine.kill();
     hang_.reset();
+    endless_.reset();
+    huge_line_.reset();
     cut_.reset();
     flaky_.reset();
     recorder_.reset();
@@ -314,6 +334,12 @@ providers:
                        local(flaky_->port()) + R"("}
   - {name: recorder, kind: openai, base_url: ")" +
                        local(recorder_->port()) + R"("}
+  - {name: endless, kind: openai, base_url: ")" +
+                       local(endless_->port()) + R"("}
+  - {name: endless-slow, kind: openai, base_url: ")" +
+                       local(endless_->port()) + R"(", stream_deadline_ms: 300}
+  - {name: huge-line, kind: openai, base_url: ")" +
+                       local(huge_line_->port()) + R"("}
   - {name: down, kind: openai, base_url: ")" +
                        local(free_port()) + R"(", connect_timeout_ms: 500}
   - {name: deepseek-sse, kind: openai, base_url: ")" +
@@ -366,6 +392,15 @@ models:
   - name: huge-usage
     price: {input_per_mtok: 1.0, output_per_mtok: 2.0}
     deployments: [{provider: huge-usage}]
+  - name: endless
+    price: {input_per_mtok: 1.0, output_per_mtok: 2.0}
+    deployments: [{provider: endless}]
+  - name: endless-deadline
+    price: {input_per_mtok: 1.0, output_per_mtok: 2.0}
+    deployments: [{provider: endless-slow}]
+  - name: huge-line
+    price: {input_per_mtok: 1.0, output_per_mtok: 2.0}
+    deployments: [{provider: huge-line}]
   - name: gpt-test
     aliases: [gpt]
     context_length: 8192
@@ -508,7 +543,14 @@ models:
   static inline fs::path dir_;
   static inline std::unique_ptr<test::NginxServer> nginx_;
   static inline int nginx_port_ = 0;
-  static inline std::unique_ptr<FaultServer> hang_, cut_, flaky_, recorder_;
+  static inline std::unique_ptr<FaultServer> hang_, cut_, flaky_, recorder_, endless_, huge_line_;
+
+  // GET /admin/audit: every key's granted - balance = settled + reserved, nothing left open.
+  void expect_ledger_adds_up() {
+    const Json audit = get("/admin/audit", "admin-secret").json();
+    EXPECT_EQ(audit["ok"], true) << audit.dump(1);
+    EXPECT_EQ(audit["open_reservations"], 0) << audit.dump(1);
+  }
   static inline std::unique_ptr<test::PostgresServer> postgres_;
   static inline std::map<std::string, RunningGateway> gateways_;
   static inline test::ChildProcess engine_[2];
@@ -1173,6 +1215,41 @@ TEST_P(GatewayE2E, UpstreamUsageIsClampedToTheReservation) {
     spent += u.cost;
   }
   EXPECT_EQ(spent, 61000);
+  expect_ledger_adds_up();
+}
+
+// Streams that would never end or fill memory: cut with the error event once past what was
+// reserved or past the provider's deadline, and a 10 MB line refused at max_event_bytes (4 MiB)
+// before anything reached the client. Each is recorded and charged at most its reservation,
+// and the ledger adds up.
+TEST_P(GatewayE2E, EndlessAndHugeStreamsAreCutAndTheLedgerAddsUp) {
+  const auto [id, key] = new_key(1.0);
+  for (const char* model : {"endless", "endless-deadline"}) {
+    Json body = chat(model, 16);
+    body["stream"] = true;
+    if (std::string(model) == "endless-deadline") body["max_tokens"] = 100'000;
+    http::HttpResponseHead head;
+    const auto events = stream(body, key, &head);
+    ASSERT_FALSE(events.empty()) << model;
+    const Json last = Json::parse(events.back());
+    EXPECT_EQ(last["choices"][0]["finish_reason"], "error") << model;
+    EXPECT_NE(last["error"]["message"].get<std::string>().find(
+                  std::string(model) == "endless" ? "reserved" : "deadline"),
+              std::string::npos)
+        << last.dump();
+    if (std::string(model) == "endless") {
+      EXPECT_LE(events.size(), 16u + 16u + 3u);
+    }
+    const Json g = get("/v1/generation?id=" + head.header("x-request-id"), key).json()["data"];
+    EXPECT_EQ(g["status"], "upstream_error") << model;
+  }
+  Json body = chat("huge-line", 16);
+  body["stream"] = true;
+  const Reply r = post("/v1/chat/completions", body, key);
+  EXPECT_EQ(r.status, 502) << r.head.error_body;
+  EXPECT_NE(r.json()["error"]["message"].get<std::string>().find("longer than"), std::string::npos)
+      << r.head.error_body;
+  expect_ledger_adds_up();
 }
 
 TEST_P(GatewayE2E, TheReservedBoundIsWrittenIntoTheUpstreamBody) {
