@@ -75,15 +75,19 @@ void print_summary(const eval::Json& result) {
   for (const auto& [task, r] : result["tasks"].items()) {
     if (!r.contains("reasoning")) continue;
     const auto& l = r["reasoning"]["tokens_per_sample"];
+    const bool counted = r["reasoning"].value("tokens_source", "") == "usage";
     std::printf(
-        "%-16s reasoning tokens per sample: mean %.0f, p10 %.0f, p50 %.0f, p90 %.0f, max %.0f; "
-        "%.1f%% cut off at %lld tokens (k=%lld, T=%g, top-p %g)\n",
-        task.c_str(), l["mean"].get<double>(), l["p10"].get<double>(), l["p50"].get<double>(),
-        l["p90"].get<double>(), l["max"].get<double>(),
-        100 * r["reasoning"]["cut_off_share"].get<double>(),
+        "%-16s reasoning tokens per sample%s: mean %.0f, p10 %.0f, p50 %.0f, p90 %.0f, max %.0f; "
+        "%.1f%% cut off at %lld tokens (k=%lld, T=%g, top-p %g)",
+        task.c_str(), counted ? "" : " (estimated from characters)", l["mean"].get<double>(),
+        l["p10"].get<double>(), l["p50"].get<double>(), l["p90"].get<double>(),
+        l["max"].get<double>(), 100 * r["reasoning"]["cut_off_share"].get<double>(),
         static_cast<long long>(r["max_tokens"].get<int64_t>()),
         static_cast<long long>(r["samples_per_problem"].get<int64_t>()),
         r["temperature"].get<double>(), r["top_p"].get<double>());
+    if (r.contains("cost_usd") && r["cost_usd"].is_number())
+      std::printf("; cost $%.4f", r["cost_usd"].get<double>());
+    std::printf("\n");
   }
 }
 

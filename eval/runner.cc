@@ -516,6 +516,16 @@ struct TaskRun {
                     done->value("top_p", Json()).dump() + ", max_tokens " +
                     done->value("max_tokens", Json()).dump() +
                     "; this run asks for other settings: use another --samples file");
+      const bool well_formed = done->contains("correct") && (*done)["correct"].is_boolean() &&
+                               done->contains("vote_key") &&
+                               ((*done)["vote_key"].is_string() || (*done)["vote_key"].is_null()) &&
+                               done->contains("reasoning_tokens") &&
+                               (*done)["reasoning_tokens"].is_number_integer() &&
+                               done->contains("cut_off") && (*done)["cut_off"].is_boolean();
+      if (!well_formed)
+        throw Error("the samples file's line for " + key(i) +
+                    " lacks correct, vote_key, reasoning_tokens or cut_off: remove that line (it "
+                    "is sampled again) or use another --samples file");
       lines[static_cast<size_t>(i)] = *done;
     }
     const std::vector<int64_t> todo = pending(total, key);

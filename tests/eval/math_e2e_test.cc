@@ -3,7 +3,8 @@
 // known mixture of right, wrong, unanswered and cut-off samples chosen by the request's seed),
 // pass@1 / cons@k / pass@k / reasoning length / cost against values worked out by hand; killed
 // half way and restarted, it sends only the samples the file lacks and ends with the same
-// numbers; two endpoints share the work; --max-cost refuses a request that could pass it.
+// numbers; two endpoints share the work; --max-cost refuses a request that could pass it; a
+// samples file from other settings, or with a broken line, is refused.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
@@ -337,6 +338,31 @@ TEST(EvalMath, MaxCostRefusesARequestThatCouldPassIt) {
   args.resize(args.size() - 4);
   EXPECT_NE(run_command(args, (dir / "run2.log").string()), 0);
   EXPECT_NE(read_file(dir / "run2.log").find("--max-cost needs"), std::string::npos);
+  fs::remove_all(dir);
+}
+
+// A samples file is resumed only when its samples were drawn the way this run draws them, and a
+// line without the fields the metrics need is an error that names it, not a crash.
+TEST(EvalMath, ResumeRefusesSamplesFromOtherSettingsAndBrokenLines) {
+  const fs::path dir = scratch_dir("settings");
+  CannedEndpoint endpoint(/*list_prices=*/false);
+  std::vector<std::string> args = eval_args(endpoint.url(), dir);
+  ASSERT_EQ(run_command(args, (dir / "run.log").string()), 0) << read_file(dir / "run.log");
+  endpoint.clear();
+  args.push_back("--temperature");
+  args.push_back("0.7");
+  EXPECT_NE(run_command(args, (dir / "run2.log").string()), 0);
+  EXPECT_NE(read_file(dir / "run2.log").find("this run asks for other settings"), std::string::npos)
+      << read_file(dir / "run2.log");
+  EXPECT_TRUE(endpoint.requests().empty());
+
+  std::ofstream(dir / "samples.jsonl", std::ios::trunc)
+      << R"({"key":"amc23|0#0","temperature":0.6,"top_p":0.95,"max_tokens":2000})"
+      << "\n";
+  args.resize(args.size() - 2);
+  EXPECT_NE(run_command(args, (dir / "run3.log").string()), 0);
+  EXPECT_NE(read_file(dir / "run3.log").find("line for amc23|0#0 lacks"), std::string::npos)
+      << read_file(dir / "run3.log");
   fs::remove_all(dir);
 }
 
