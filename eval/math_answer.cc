@@ -69,6 +69,7 @@ std::string normalize(std::string s, bool keep_text) {
   for (const char* noise : {"\\left", "\\right", "\\!", "\\,", "\\;", "\\:", "\\displaystyle",
                             "^{\\circ}", "^\\circ", "\\circ", "\\%", "%", "\\$", "$"})
     replace_all(s, noise, "");
+  replace_all(s, "\xe2\x88\x92", "-");  // U+2212 MINUS SIGN
   replace_all(s, "\\dfrac", "\\frac");
   replace_all(s, "\\tfrac", "\\frac");
   std::string compact;
@@ -183,7 +184,11 @@ std::optional<std::string> last_number(const std::string& text) {
 std::optional<std::string> extract_math_answer(const std::string& output, bool cut_off,
                                                bool last_number_fallback) {
   const std::string region = final_answer_region(output, cut_off);
-  if (auto boxed = last_boxed(region)) return boxed;
+  if (auto boxed = last_boxed(region)) {
+    // An empty box answers nothing (and must not win a vote as "").
+    if (boxed->find_first_not_of(" \t\r\n") == std::string::npos) return std::nullopt;
+    return boxed;
+  }
   if (last_number_fallback) return last_number(region);
   return std::nullopt;
 }

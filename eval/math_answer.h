@@ -26,14 +26,14 @@ std::optional<std::string> last_boxed(const std::string& text);
 // The last number written in `text` ("-3", "1,234.5", ".5"), as written; nullopt if none.
 std::optional<std::string> last_number(const std::string& text);
 
-// The answer of a whole output: last_boxed of final_answer_region, else (with
-// `last_number_fallback`) last_number of it.
+// The answer of a whole output: last_boxed of final_answer_region (an empty box: none), else
+// (with `last_number_fallback`) last_number of it.
 std::optional<std::string> extract_math_answer(const std::string& output, bool cut_off,
                                                bool last_number_fallback);
 
 // The answer without what only formats it: spaces, surrounding $, `\left`/`\right`, `\!`,
-// `\dfrac`/`\tfrac` -> `\frac`, `\text{}`/`\mbox{}` units, degrees, percent, thousands commas,
-// a trailing period, and a leading "x =".
+// `\dfrac`/`\tfrac` -> `\frac`, U+2212 -> '-', `\text{}`/`\mbox{}` units, degrees, percent,
+// thousands commas, a trailing period, and a leading "x =".
 std::string normalize_math_answer(const std::string& answer);
 
 // The value of a numeric answer: a decimal ("1,000", "-0.5", "18 \text{dollars}"), `\frac{a}{b}`

@@ -36,6 +36,7 @@ TEST(MathAnswer, OddPlacesAndForms) {
   EXPECT_EQ(boxed("</think>\\boxed{18\\text{ dollars}}"), "18\\text{ dollars}");
   EXPECT_EQ(boxed("</think>\\boxed"), std::nullopt);  // a command with no argument
   EXPECT_EQ(boxed("no box at all: 42"), std::nullopt);
+  EXPECT_EQ(boxed("</think>\\boxed{ }"), std::nullopt);  // an empty box answers nothing
 }
 
 TEST(MathAnswer, ThinkMissing) {
@@ -107,6 +108,10 @@ TEST(MathAnswer, FormattingIsNotTheAnswer) {
   EXPECT_TRUE(math_answers_equal("x = 5", "5"));
   EXPECT_TRUE(math_answers_equal("90^\\circ", "90"));
   EXPECT_TRUE(math_answers_equal("18.", "18"));
+  EXPECT_TRUE(
+      math_answers_equal("\xe2\x88\x92"
+                         "3",
+                         "-3"));  // U+2212 MINUS SIGN
   EXPECT_TRUE(math_answers_equal("\\text{12}", "12"));
   // Symbolic answers: normalized text.
   EXPECT_TRUE(math_answers_equal("\\frac{3}{\\sqrt{4}}", "\\dfrac{3}{\\sqrt{4}}"));
