@@ -72,6 +72,11 @@ void fill_sampled(Cell& cell, const QualityColumn& col, const Json& task) {
     settings += ", up to " + fmt("%.0f", *m) + " generated tokens";
   settings += ".";
   add_note(cell.notes, settings);
+  if (const Json* source = find(task, {"reasoning", "tokens_source"});
+      source && source->is_string() && *source != "usage")
+    add_note(cell.notes, col.header +
+                             ": reasoning tokens estimated from the reasoning's share of the "
+                             "characters (the endpoint did not count them).");
   if (const auto p50 = number(task, {"reasoning", "tokens_per_sample", "p50"}))
     if (const auto p90 = number(task, {"reasoning", "tokens_per_sample", "p90"}))
       add_note(cell.notes, col.header + " reasoning tokens per sample: median " +
