@@ -15,9 +15,11 @@
 #include "cli/output_file.h"
 #include "core/error.h"
 #include "eval/dataset_download.h"
+#include "eval/endpoint_pool.h"
 #include "eval/local_engine_backend.h"
 #include "eval/openai_completions_backend.h"
 #include "eval/runner.h"
+#include "eval/tasks/math_problems.h"
 #include "session/model_text.h"
 #include "session/open_model.h"
 
@@ -36,6 +38,9 @@ struct EvalCliOptions {
   int humaneval_samples = 1;
   int64_t max_gen_tokens = -1;
   double humaneval_temperature = 0;
+  int samples_per_problem = 1;
+  double temperature = 0.6, top_p = 0.95;
+  double max_cost = -1, price_input = -1, price_output = -1;  // USD; per million tokens
 };
 
 std::vector<std::string> split_commas(const std::string& s) {
@@ -50,8 +55,12 @@ std::vector<std::string> split_commas(const std::string& s) {
 bool needs_loglikelihood(const std::vector<std::string>& tasks, const std::string& mode) {
   if (mode != "loglikelihood") return false;
   for (const auto& t : tasks)
-    if (t != "humaneval" && t != "mt_bench") return true;
+    if (t != "humaneval" && t != "mt_bench" && !eval::is_math_task(t)) return true;
   return false;
+}
+
+bool has_math_task(const std::vector<std::string>& tasks) {
+  return std::any_of(tasks.begin(), tasks.end(), eval::is_math_task);
 }
 
 void print_summary(const eval::Json& result) {
@@ -63,6 +72,23 @@ void print_summary(const eval::Json& result) {
                   m["value"].get<double>(), m.value("stderr", 0.0),
                   static_cast<long long>(m.value("n", int64_t{0})));
     }
+  for (const auto& [task, r] : result["tasks"].items()) {
+    if (!r.contains("reasoning")) continue;
+    const auto& l = r["reasoning"]["tokens_per_sample"];
+    const bool counted = r["reasoning"].value("tokens_source", "") == "usage";
+    std::printf(
+        "%-16s reasoning tokens per sample%s: mean %.0f, p10 %.0f, p50 %.0f, p90 %.0f, max %.0f; "
+        "%.1f%% cut off at %lld tokens (k=%lld, T=%g, top-p %g)",
+        task.c_str(), counted ? "" : " (estimated from characters)", l["mean"].get<double>(),
+        l["p10"].get<double>(), l["p50"].get<double>(), l["p90"].get<double>(),
+        l["max"].get<double>(), 100 * r["reasoning"]["cut_off_share"].get<double>(),
+        static_cast<long long>(r["max_tokens"].get<int64_t>()),
+        static_cast<long long>(r["samples_per_problem"].get<int64_t>()),
+        r["temperature"].get<double>(), r["top_p"].get<double>());
+    if (r.contains("cost_usd") && r["cost_usd"].is_number())
+      std::printf("; cost $%.4f", r["cost_usd"].get<double>());
+    std::printf("\n");
+  }
 }
 
 int run_eval_command(const EvalCliOptions& o) {
@@ -90,6 +116,17 @@ int run_eval_command(const EvalCliOptions& o) {
   options.humaneval_n = std::max(1, o.humaneval_samples);
   options.humaneval_temperature = o.humaneval_temperature;
   options.sandbox.python = o.python;
+  options.samples_per_problem = std::max(1, o.samples_per_problem);
+  if (o.temperature < 0 || !(o.top_p > 0 && o.top_p <= 1))
+    throw Error("--temperature must be >= 0 and --top-p in (0, 1]");
+  options.math_temperature = o.temperature;
+  options.math_top_p = o.top_p;
+  // The math tasks take --max-gen-tokens as their budget (the R1 card: 65536); the others as a cap.
+  if (o.max_gen_tokens > 0) options.math_max_tokens = o.max_gen_tokens;
+  if (o.max_cost >= 0) options.max_cost = o.max_cost;
+  if ((o.price_input >= 0) != (o.price_output >= 0))
+    throw Error("give both --price-input and --price-output (USD per million tokens)");
+  if (o.price_input >= 0) options.price = eval::TokenPrice{o.price_input, o.price_output};
   if (o.max_gen_tokens > 0)
     for (int64_t* cap : {&options.generative_max_tokens, &options.humaneval_max_tokens,
                          &options.mt_bench_max_tokens, &options.judge_max_tokens})
@@ -117,12 +154,37 @@ int run_eval_command(const EvalCliOptions& o) {
       tok = session::load_model_text(session::resolve_model(tok_model)).tokenizer;
       if (!tok) throw Error(tok_model + " has no tokenizer (tokenizer.json or GGUF vocabulary)");
     }
-    auto http = std::make_unique<eval::OpenAiCompletionsBackend>(
-        eval::OpenAiEndpoint{o.endpoint, o.model, api_key}, std::move(tok));
-    if (needs_loglikelihood(options.tasks, options.mode)) http->probe_loglikelihood();
-    model = std::move(http);
+    // Several endpoints (comma-separated): generations spread over them; scoring uses the first.
+    std::vector<std::unique_ptr<eval::ScoringBackend>> endpoints;
+    for (const std::string& url : split_commas(o.endpoint)) {
+      auto http = std::make_unique<eval::OpenAiCompletionsBackend>(
+          eval::OpenAiEndpoint{url, o.model, api_key},
+          endpoints.empty() ? std::move(tok) : nullptr);
+      if (endpoints.empty() && needs_loglikelihood(options.tasks, options.mode))
+        http->probe_loglikelihood();
+      // A gateway lists its prices: the estimate's cost, and what --max-cost counts. With
+      // several endpoints, the dearest.
+      if (o.price_input < 0 && has_math_task(options.tasks))
+        if (const auto listing = http->list_models())
+          if (const auto p = eval::price_from_models_listing(*listing, o.model)) {
+            eval::TokenPrice worst = options.price.value_or(*p);
+            worst.input_per_mtok = std::max(worst.input_per_mtok, p->input_per_mtok);
+            worst.output_per_mtok = std::max(worst.output_per_mtok, p->output_per_mtok);
+            options.price = worst;
+          }
+      endpoints.push_back(std::move(http));
+    }
+    if (endpoints.empty()) throw Error("--endpoint needs a URL");
+    if (endpoints.size() == 1)
+      model = std::move(endpoints.front());
+    else
+      model = std::make_unique<eval::EndpointPool>(std::move(endpoints));
     options.model = o.model;
   }
+  if (options.max_cost && !options.price)
+    throw Error(
+        "--max-cost needs the endpoint's prices: a gateway lists them at GET /v1/models; "
+        "elsewhere give --price-input and --price-output (USD per million tokens)");
   std::unique_ptr<eval::ScoringBackend> judge;
   if (!o.judge_endpoint.empty()) {
     if (o.judge_model.empty()) throw Error("--judge-endpoint needs --judge-model NAME");
@@ -149,13 +211,16 @@ Command add_eval_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "eval",
       "Quality benchmarks (MMLU, HellaSwag, ARC, TruthfulQA mc2, HumanEval, MT-Bench) as "
-      "lm-evaluation-harness / FastChat compute them, against an OpenAI-compatible endpoint");
+      "lm-evaluation-harness / FastChat compute them, and sampled math reasoning (AIME 2024, AMC "
+      "2023, GSM8K) as reasoning-model cards report it, against an OpenAI-compatible endpoint");
   cmd->add_option("--endpoint", o->endpoint,
-                  "Base URL of an OpenAI-compatible server (http://host:port[/v1])");
+                  "Base URL of an OpenAI-compatible server (http://host:port[/v1]); several, "
+                  "comma-separated, share the generations (fewest in flight first)");
   cmd->add_option("--model", o->model, "Model name sent with each request and recorded");
   cmd->add_option("--task", o->tasks,
                   "Tasks, comma-separated: "
-                  "mmlu,hellaswag,arc_challenge,arc_easy,truthfulqa_mc2,humaneval,mt_bench")
+                  "mmlu,hellaswag,arc_challenge,arc_easy,truthfulqa_mc2,humaneval,mt_bench,"
+                  "aime24,amc23,gsm8k")
       ->required();
   cmd->add_option("--data", o->data, "Dataset folder laid out like shared/datasets/")->required();
   cmd->add_option("--limit", o->limit, "At most N documents per task (per subject for MMLU)");
@@ -189,8 +254,21 @@ Command add_eval_command(CLI::App& app) {
   cmd->add_option("--humaneval-temperature", o->humaneval_temperature,
                   "Sampling temperature for HumanEval (Codex: 0.8 for pass@10/100)");
   cmd->add_option("--max-gen-tokens", o->max_gen_tokens,
-                  "Cap on every generation's max_tokens (defaults: generative multiple choice "
-                  "8192, HumanEval 512, MT-Bench 1024, judge 2048); recorded in the result");
+                  "Math tasks: each sample's max_tokens (default 32768; the R1 card uses 65536). "
+                  "Others: a cap on their max_tokens (defaults: generative multiple choice 8192, "
+                  "HumanEval 512, MT-Bench 1024, judge 2048). Recorded in the result");
+  cmd->add_option("--samples-per-problem", o->samples_per_problem,
+                  "Math tasks: samples per problem k, for pass@1 (mean over k), cons@k and "
+                  "pass@k (the R1 card: 16)");
+  cmd->add_option("--temperature", o->temperature,
+                  "Math tasks: sampling temperature (default 0.6, the R1 card's)");
+  cmd->add_option("--top-p", o->top_p, "Math tasks: nucleus sampling top-p (default 0.95)");
+  cmd->add_option("--max-cost", o->max_cost,
+                  "USD: no request is sent that could take the run past it (needs prices: a "
+                  "gateway's /v1/models, or --price-input/--price-output)");
+  cmd->add_option("--price-input", o->price_input, "USD per million prompt tokens (cost estimate)");
+  cmd->add_option("--price-output", o->price_output,
+                  "USD per million completion tokens (cost estimate)");
   cmd->add_flag("--download", o->download,
                 "First fetch the tasks' data from the original releases into --data (skipping "
                 "files download.json says are there); without --endpoint/--model-path, only that");

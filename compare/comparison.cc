@@ -47,6 +47,42 @@ void add_note(std::vector<std::string>& notes, const std::string& note) {
   if (std::find(notes.begin(), notes.end(), note) == notes.end()) notes.push_back(note);
 }
 
+// A sampled math cell: pass@1 is the value; cons@k, pass@k and the reasoning length follow it,
+// and a note says how the run sampled (runs with other settings are different measurements).
+void fill_sampled(Cell& cell, const QualityColumn& col, const Json& task) {
+  const auto k = number(task, {"samples_per_problem"});
+  if (!k) return;
+  const std::string ks = fmt("%.0f", *k);
+  std::string detail;
+  if (const auto cons = number(task, {"metrics", ("cons@" + ks).c_str(), "value"}))
+    detail += "cons@" + ks + " " + fmt("%.1f", *cons * col.scale);
+  if (*k > 1)
+    if (const auto pass = number(task, {"metrics", ("pass@" + ks).c_str(), "value"}))
+      detail += std::string(detail.empty() ? "" : ", ") + "pass@" + ks + " " +
+                fmt("%.1f", *pass * col.scale);
+  if (const auto mean = number(task, {"reasoning", "tokens_per_sample", "mean"}))
+    detail += std::string(detail.empty() ? "" : "; ") + fmt("%.0f", *mean) + " reasoning tok";
+  if (const auto cut = number(task, {"reasoning", "cut_off_share"}))
+    detail += std::string(detail.empty() ? "" : ", ") + fmt("%.1f", 100 * *cut) + "% cut off";
+  cell.detail = detail;
+  std::string settings = col.header + ": " + ks + " sample" + (*k == 1 ? "" : "s") + " per problem";
+  if (const auto t = number(task, {"temperature"})) settings += " at T=" + fmt("%g", *t);
+  if (const auto p = number(task, {"top_p"})) settings += ", top-p " + fmt("%g", *p);
+  if (const auto m = number(task, {"max_tokens"}))
+    settings += ", up to " + fmt("%.0f", *m) + " generated tokens";
+  settings += ".";
+  add_note(cell.notes, settings);
+  if (const Json* source = find(task, {"reasoning", "tokens_source"});
+      source && source->is_string() && *source != "usage")
+    add_note(cell.notes, col.header +
+                             ": reasoning tokens estimated from the reasoning's share of the "
+                             "characters (the endpoint did not count them).");
+  if (const auto p50 = number(task, {"reasoning", "tokens_per_sample", "p50"}))
+    if (const auto p90 = number(task, {"reasoning", "tokens_per_sample", "p90"}))
+      add_note(cell.notes, col.header + " reasoning tokens per sample: median " +
+                               fmt("%.0f", *p50) + ", p90 " + fmt("%.0f", *p90) + ".");
+}
+
 void fill_quality(ModelRow& row, const Json& file, const std::string& path) {
   const Json* tasks = find(file, {"tasks"});
   if (!tasks || !tasks->is_object()) return;
@@ -84,6 +120,7 @@ void fill_quality(ModelRow& row, const Json& file, const std::string& path) {
                "Generative columns: simple-evals zero-shot prompt through chat, the answer letter "
                "extracted after </think>; a different measurement from lm-evaluation-harness "
                "loglikelihood scoring, not comparable with the published columns.");
+    if (col.mode == "sampled") fill_sampled(cell, col, *task);
     if (col.task == "mt_bench") {
       const Json* self = find(*task, {"self_judged"});
       if (self && self->is_boolean() && self->get<bool>())
@@ -209,6 +246,11 @@ void fill_serving(ModelRow& row, const Json& file, const std::string& path) {
 
 }  // namespace
 
+constexpr const char* kSampledSetting =
+    "zero-shot chat in the DeepSeek-R1 card's form, the last \\boxed{} after </think>; pass@1 "
+    "the mean over k samples per problem, then cons@k (majority vote) and pass@k (unbiased "
+    "estimator), mean reasoning tokens per sample and the share cut off by the token limit";
+
 const std::vector<QualityColumn>& quality_columns() {
   static const std::vector<QualityColumn> columns = {
       {"mmlu", "MMLU", "mmlu", "acc", 100, "5-shot acc, unweighted mean over the 57 subjects", 5,
@@ -232,6 +274,10 @@ const std::vector<QualityColumn>& quality_columns() {
       {"truthfulqa_gen", "TruthfulQA mc1 (generative)", "truthfulqa_mc2", "acc", 100,
        "zero-shot chat over the single-answer mc1 targets, answer after </think>", -1,
        "generative"},
+      {"aime24", "AIME 2024 pass@1", "aime24", "pass@1", 100, kSampledSetting, -1, "sampled"},
+      {"amc23", "AMC 2023 pass@1", "amc23", "pass@1", 100, kSampledSetting, -1, "sampled"},
+      {"gsm8k", "GSM8K pass@1", "gsm8k", "pass@1", 100,
+       std::string(kSampledSetting) + "; without a box, the last number", -1, "sampled"},
   };
   return columns;
 }
@@ -285,7 +331,7 @@ Comparison build_comparison(const std::vector<std::pair<std::string, Json>>& fil
   const auto& all_columns = quality_columns();
   std::vector<size_t> shown;
   for (size_t c = 0; c < all_columns.size(); ++c) {
-    bool filled = all_columns[c].mode != "generative";
+    bool filled = all_columns[c].mode != "generative" && all_columns[c].mode != "sampled";
     for (const ModelRow& row : out.rows) filled = filled || row.quality[c].value.has_value();
     if (filled) shown.push_back(c);
   }

@@ -31,11 +31,12 @@ struct QualityColumn {
   std::string setting;   // what published numbers use ("5-shot acc")
   int standard_fewshot;  // -1: not a few-shot task
   // Which scoring fills it: "loglikelihood" or "generative" (multiple-choice tasks are scored
-  // either way, and the two measurements get separate columns); "" for any.
+  // either way, and the two measurements get separate columns), "sampled" (the math tasks: k
+  // samples per problem); "" for any.
   std::string mode;
 };
 // Every quality column junction knows, in table order: the published loglikelihood columns,
-// HumanEval, MT-Bench, then the generative multiple-choice ones.
+// HumanEval, MT-Bench, the generative multiple-choice ones, then the sampled math ones.
 const std::vector<QualityColumn>& quality_columns();
 
 // One level of a bench sweep, for the latency-vs-throughput curves.
@@ -62,8 +63,8 @@ struct ModelRow {
 };
 
 struct Comparison {
-  // The quality columns shown: the published ones always, a generative one only when some row
-  // has a value in it. ModelRow::quality is parallel to this.
+  // The quality columns shown: the published ones always, a generative or sampled one only when
+  // some row has a value in it. ModelRow::quality is parallel to this.
   std::vector<QualityColumn> columns;
   std::vector<ModelRow> rows;
   std::vector<std::string> notes;   // every distinct footnote, numbered from 1 in this order

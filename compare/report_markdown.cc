@@ -39,7 +39,10 @@ std::string cell_text(const Comparison& c, const ModelRow& row, size_t column) {
   if (column < n_quality) {
     const Cell& cell = row.quality[column];
     if (!cell.value) return kMissing;
-    return fmt(c.columns[column].scale == 1 ? "%.2f" : "%.1f", *cell.value);
+    return fmt(c.columns[column].scale == 1 ? "%.2f" : "%.1f", *cell.value) +
+           (cell.stderr_value && !cell.detail.empty() ? " ± " + fmt("%.1f", *cell.stderr_value)
+                                                      : "") +
+           (cell.detail.empty() ? "" : " (" + cell.detail + ")");
   }
   switch (column - n_quality) {
     case 0:

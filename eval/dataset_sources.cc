@@ -9,6 +9,10 @@ namespace {
 
 const std::string kGithub = "https://raw.githubusercontent.com/";
 const std::string kFastChat = kGithub + "lm-sys/FastChat/main/";
+// The math tasks as Qwen2.5-Math's evaluation packages them, at the commit shared/datasets
+// records (the files' sha256 there match it).
+const std::string kQwenMath =
+    kGithub + "QwenLM/Qwen2.5-Math/a45202bd16f1ec06f433442dc1152d0074773465/";
 
 std::vector<DatasetSource> sources_of(const std::string& family) {
   if (family == "mmlu")
@@ -83,13 +87,21 @@ std::vector<DatasetSource> sources_of(const std::string& family) {
              "",
              {}},
             {"mt_bench", kFastChat + "LICENSE", "mt_bench/LICENSE", "", {}, true}};
+  if (family == "aime24" || family == "amc23" || family == "gsm8k")
+    return {{family,
+             kQwenMath + "evaluation/data/" + family + "/test.jsonl",
+             family + "/test.jsonl",
+             "",
+             {}},
+            {family, kQwenMath + "LICENSE", family + "/LICENSE", "", {}, true}};
   return {};
 }
 
 std::string family_of(const std::string& task) {
   if (task == "arc_challenge" || task == "arc_easy") return "arc";
   if (task == "truthfulqa_mc2") return "truthfulqa";
-  if (task == "mmlu" || task == "hellaswag" || task == "humaneval" || task == "mt_bench")
+  if (task == "mmlu" || task == "hellaswag" || task == "humaneval" || task == "mt_bench" ||
+      task == "aime24" || task == "amc23" || task == "gsm8k")
     return task;
   throw Error("unknown task \"" + task + "\" to download data for");
 }

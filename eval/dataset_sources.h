@@ -14,9 +14,9 @@ struct ArchiveExtract {
 };
 
 struct DatasetSource {
-  std::string
-      task;         // the tasks' data family: mmlu, arc, hellaswag, truthfulqa, humaneval, mt_bench
-  std::string url;  // the original release
+  std::string task;  // the tasks' data family: mmlu, arc, hellaswag, truthfulqa, humaneval,
+                     // mt_bench, aime24, amc23, gsm8k
+  std::string url;                      // the original release
   std::string dest;                     // a plain file: its path under --data; "" for an archive
   std::string archive;                  // "tar", "zip" or ""
   std::vector<ArchiveExtract> extract;  // for an archive

@@ -79,6 +79,7 @@ Generation LocalEngineBackend::generate_from(const std::vector<int32_t>& prompt,
   request.prompt = prompt;
   request.max_tokens = params.max_tokens;
   request.sampling.temperature = static_cast<float>(params.temperature);
+  request.sampling.top_p = static_cast<float>(params.top_p);
   request.sampling.seed = params.seed.value_or(0);
   request.eos_ids = model_.eos_ids;
 

@@ -79,6 +79,25 @@ Json OpenAiCompletionsBackend::post(const std::string& path, const Json& body) {
   }
 }
 
+std::optional<Json> OpenAiCompletionsBackend::list_models() {
+  http::HttpClientOptions http_options;
+  http_options.read_timeout = std::chrono::seconds(30);
+  http_options.allow_plain_http = true;
+  http_options.user_agent = "junction-eval/0.1";
+  http::HttpHeaders headers = {{"Accept", "application/json"}};
+  if (!options_.api_key.empty()) headers.push_back({"Authorization", "Bearer " + options_.api_key});
+  try {
+    http::HttpClient client(http_options);
+    auto [head, answer] = client.get_text(base_url_ + "/v1/models", headers, size_t{16} << 20);
+    if (head.status < 200 || head.status >= 300) return std::nullopt;
+    Json j = parse_json<Json>(answer);
+    if (j.is_discarded()) return std::nullopt;
+    return j;
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+}
+
 std::vector<int32_t> OpenAiCompletionsBackend::tokenize(const std::string& text) {
   if (tokenizer_) return tokenizer_->encode(text, false);
   {
@@ -210,6 +229,12 @@ Generation parse_generation(const Json& answer, bool chat) {
   if (answer.contains("usage") && answer["usage"].is_object()) {
     g.prompt_tokens = answer["usage"].value("prompt_tokens", int64_t{0});
     g.completion_tokens = answer["usage"].value("completion_tokens", int64_t{0});
+    const Json& details = answer["usage"].contains("completion_tokens_details")
+                              ? answer["usage"]["completion_tokens_details"]
+                              : Json();
+    if (details.is_object() && details.contains("reasoning_tokens") &&
+        details["reasoning_tokens"].is_number_integer())
+      g.reasoning_tokens = details["reasoning_tokens"].get<int64_t>();
   }
   return g;
 }
@@ -217,6 +242,7 @@ Generation parse_generation(const Json& answer, bool chat) {
 void add_params(Json& body, const GenerationParams& params) {
   body["max_tokens"] = params.max_tokens;
   body["temperature"] = params.temperature;
+  if (params.top_p < 1) body["top_p"] = params.top_p;
   if (!params.stop.empty()) body["stop"] = params.stop;
   if (params.seed) body["seed"] = *params.seed;
 }

@@ -9,6 +9,7 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -48,6 +49,10 @@ class OpenAiCompletionsBackend : public ScoringBackend {
                   const GenerationParams& params) override;
 
   int echo_max_tokens() const { return echo_max_tokens_; }
+
+  // GET /v1/models (a gateway lists each model's prices there); nullopt when the endpoint does
+  // not answer it with JSON. Once, without retries: only the cost estimate depends on it.
+  std::optional<nlohmann::ordered_json> list_models();
 
  private:
   // POSTs JSON to base_url_ + path; returns the parsed answer. Retries transient failures;

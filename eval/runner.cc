@@ -13,10 +13,13 @@
 
 #include "core/error.h"
 #include "eval/generative_choice.h"
+#include "eval/math_answer.h"
 #include "eval/metrics.h"
 #include "eval/multiple_choice.h"
 #include "eval/progress.h"
+#include "eval/sampled_metrics.h"
 #include "eval/tasks/humaneval.h"
+#include "eval/tasks/math_problems.h"
 #include "eval/tasks/mt_bench.h"
 #include "eval/tasks/multiple_choice_tasks.h"
 
@@ -135,6 +138,7 @@ struct TaskRun {
   ScoringBackend& model;
   ScoringBackend* judge;
   SamplesFile& samples;
+  CostCap cost{o.price, o.max_cost};
   std::atomic<int64_t> prompt_tokens{0}, completion_tokens{0};
 
   void note(const std::string& text) const {
@@ -476,6 +480,283 @@ struct TaskRun {
             {"metrics", metrics}};
   }
 
+  // The sampled math tasks: k chat samples per problem in the R1 card's zero-shot form, the last
+  // \boxed{} after </think> (GSM8K: else the last number), pass@1 / cons@k / pass@k and the
+  // reasoning length. Each sample is a line of its own, so a killed run resumes sample by sample;
+  // a question's line (its accuracy) follows its last sample.
+  Json math(const std::string& name) {
+    MathTask task = load_math_task(o.data_dir, name);
+    if (o.limit && static_cast<int64_t>(task.problems.size()) > *o.limit)
+      task.problems.resize(static_cast<size_t>(*o.limit));
+    const int64_t k = std::max(1, o.samples_per_problem);
+    const auto n_problems = static_cast<int64_t>(task.problems.size());
+    const int64_t total = n_problems * k;
+    const auto problem = [&](int64_t i) -> const MathProblem& {
+      return task.problems[static_cast<size_t>(i / k)];
+    };
+    const auto key = [&](int64_t i) {
+      return name + "|" + problem(i).id + "#" + std::to_string(i % k);
+    };
+    const auto question_key = [&](int64_t q) {
+      return name + "|question|" + task.problems[static_cast<size_t>(q)].id;
+    };
+    if (k > 1 && o.math_temperature == 0)
+      note(name + ": " + std::to_string(k) +
+           " samples at temperature 0 are the same answer; the R1 card samples at 0.6");
+    std::vector<Json> lines(static_cast<size_t>(total));
+    for (int64_t i = 0; i < total; ++i) {
+      const Json* done = samples.find(key(i));
+      if (!done) continue;
+      // A sample drawn under other settings would make the mean a mixture: refuse it.
+      if (done->value("temperature", -1.0) != o.math_temperature ||
+          done->value("top_p", -1.0) != o.math_top_p ||
+          done->value("max_tokens", int64_t{-1}) != o.math_max_tokens)
+        throw Error("the samples file has " + key(i) + " drawn with temperature " +
+                    done->value("temperature", Json()).dump() + ", top_p " +
+                    done->value("top_p", Json()).dump() + ", max_tokens " +
+                    done->value("max_tokens", Json()).dump() +
+                    "; this run asks for other settings: use another --samples file");
+      const bool well_formed = done->contains("correct") && (*done)["correct"].is_boolean() &&
+                               done->contains("vote_key") &&
+                               ((*done)["vote_key"].is_string() || (*done)["vote_key"].is_null()) &&
+                               done->contains("reasoning_tokens") &&
+                               (*done)["reasoning_tokens"].is_number_integer() &&
+                               done->contains("cut_off") && (*done)["cut_off"].is_boolean();
+      if (!well_formed)
+        throw Error("the samples file's line for " + key(i) +
+                    " lacks correct, vote_key, reasoning_tokens or cut_off: remove that line (it "
+                    "is sampled again) or use another --samples file");
+      lines[static_cast<size_t>(i)] = *done;
+    }
+    const std::vector<int64_t> todo = pending(total, key);
+
+    // Before the first request: how much this will generate, and (prices known) cost.
+    int64_t prompt_chars = 0;
+    for (const int64_t i : todo)
+      prompt_chars += static_cast<int64_t>(math_prompt(problem(i)).size());
+    const auto n_todo = static_cast<int64_t>(todo.size());
+    const int64_t est_prompt = n_todo * 8 + estimate_prompt_tokens(prompt_chars) - 8;
+    const int64_t max_generated = n_todo * o.math_max_tokens;
+    Json estimate = {{"requests", n_todo},
+                     {"prompt_tokens", n_todo == 0 ? 0 : est_prompt},
+                     {"max_generated_tokens", max_generated}};
+    std::string estimate_text =
+        name + ": " + std::to_string(n_problems) + " problems x " + std::to_string(k) +
+        " samples, " + std::to_string(n_todo) + " requests to send, ~" +
+        std::to_string(n_todo == 0 ? 0 : est_prompt) + " prompt tokens, at most " +
+        std::to_string(max_generated) + " generated tokens (" + std::to_string(o.math_max_tokens) +
+        " each)";
+    if (o.price) {
+      const double worst = cost_usd(*o.price, n_todo == 0 ? 0 : est_prompt, max_generated);
+      estimate["worst_case_usd"] = worst;
+      estimate_text += ", at most $" + format_g(worst) + " at $" +
+                       format_g(o.price->input_per_mtok) + "/$" +
+                       format_g(o.price->output_per_mtok) + " per million tokens";
+    }
+    if (o.max_cost) estimate_text += "; --max-cost $" + format_g(*o.max_cost);
+    note(estimate_text);
+
+    // Samples still missing per question: the one that finishes a question writes its line.
+    std::vector<std::atomic<int64_t>> missing(static_cast<size_t>(n_problems));
+    for (const int64_t i : todo) ++missing[static_cast<size_t>(i / k)];
+    std::set<int64_t> summarized;
+    std::mutex summarized_mutex;
+    const auto write_question = [&](int64_t q) {
+      const Json line = question_line(task, q, k, lines, question_key(q));
+      samples.append(line);
+      std::lock_guard<std::mutex> lock(summarized_mutex);
+      summarized.insert(q);
+    };
+
+    EvalProgress progress(o.log, o.terminal, name, total, total - n_todo);
+    std::atomic<bool> capped{false};
+    parallel_for_each(n_todo, o.concurrency, [&](int64_t t) {
+      const int64_t i = todo[static_cast<size_t>(t)];
+      const MathProblem& p = problem(i);
+      const std::string prompt = math_prompt(p);
+      const int64_t reserve_prompt = prompt_tokens_upper_bound(static_cast<int64_t>(prompt.size()));
+      if (capped || !cost.reserve(reserve_prompt, o.math_max_tokens)) {
+        capped = true;
+        return;
+      }
+      GenerationParams gp;
+      gp.max_tokens = o.math_max_tokens;
+      gp.temperature = o.math_temperature;
+      gp.top_p = o.math_top_p;
+      gp.seed = static_cast<uint64_t>(i % k);
+      Generation g;
+      try {
+        g = model.chat({{"user", prompt}}, gp);
+      } catch (...) {
+        cost.settle(reserve_prompt, o.math_max_tokens, 0, 0);
+        throw;
+      }
+      cost.settle(reserve_prompt, o.math_max_tokens, g.prompt_tokens, g.completion_tokens);
+      prompt_tokens += g.prompt_tokens;
+      completion_tokens += g.completion_tokens;
+      const bool cut_off = g.finish_reason == "length";
+      // parse_generation split the reasoning off at </think>: the answer is what follows it.
+      const std::string answer_text = g.reasoning.empty() ? g.text : "</think>" + g.text;
+      const auto extracted = extract_math_answer(answer_text, cut_off, task.last_number_fallback);
+      const bool correct = extracted && math_answers_equal(*extracted, p.gold);
+      int64_t reasoning_tokens = g.reasoning_tokens;
+      const char* reasoning_source = "usage";
+      if (reasoning_tokens < 0) {
+        reasoning_source = "estimated";
+        const bool unclosed =
+            g.reasoning.empty() && (g.text.find("<think>") != std::string::npos ||
+                                    (cut_off && g.text.find("</think>") == std::string::npos));
+        const double chars = static_cast<double>(g.reasoning.size() + g.text.size());
+        reasoning_tokens = unclosed    ? g.completion_tokens
+                           : chars > 0 ? static_cast<int64_t>(std::llround(
+                                             static_cast<double>(g.completion_tokens) *
+                                             static_cast<double>(g.reasoning.size()) / chars))
+                                       : 0;
+      }
+      Json s = {{"key", key(i)},
+                {"task", name},
+                {"doc_id", p.id},
+                {"sample_index", i % k},
+                {"seed", i % k},
+                {"temperature", o.math_temperature},
+                {"top_p", o.math_top_p},
+                {"max_tokens", o.math_max_tokens},
+                {"gold", p.gold},
+                {"output", g.text},
+                {"reasoning_chars", g.reasoning.size()},
+                {"reasoning_tokens", reasoning_tokens},
+                {"reasoning_tokens_source", reasoning_source},
+                {"finish_reason", g.finish_reason},
+                {"cut_off", cut_off},
+                {"extracted", extracted ? Json(*extracted) : Json()},
+                {"vote_key", extracted ? Json(math_answer_vote_key(*extracted)) : Json()},
+                {"correct", correct},
+                {"prompt_tokens", g.prompt_tokens},
+                {"completion_tokens", g.completion_tokens}};
+      samples.append(s);
+      lines[static_cast<size_t>(i)] = std::move(s);
+      progress.advance(1, g.completion_tokens);
+      if (--missing[static_cast<size_t>(i / k)] == 0) write_question(i / k);
+    });
+    progress.finish();
+    if (capped) {
+      int64_t left = 0;
+      for (const Json& l : lines) left += l.is_null();
+      throw Error(name + ": stopped before --max-cost $" + format_g(*o.max_cost) + " (spent $" +
+                  format_g(cost.spent_usd()) + "); " + std::to_string(left) +
+                  " samples not drawn. The samples file keeps the finished ones: rerun with a "
+                  "higher --max-cost to resume");
+    }
+    // Questions finished in an earlier run whose line was lost with it.
+    for (int64_t q = 0; q < n_problems; ++q) {
+      const Json* old = samples.find(question_key(q));
+      const Json now = question_line(task, q, k, lines, question_key(q));
+      if (!summarized.count(q) && (!old || old->value("samples", int64_t{0}) != k ||
+                                   old->value("correct", int64_t{-1}) != now["correct"]))
+        samples.append(now);
+    }
+
+    std::vector<QuestionTally> tallies;
+    std::vector<double> per_sample, per_question;
+    int64_t cut = 0, unanswered = 0;
+    std::set<std::string> sources;
+    for (int64_t q = 0; q < n_problems; ++q) {
+      std::vector<SampleVerdict> verdicts;
+      double sum = 0;
+      for (int64_t s = 0; s < k; ++s) {
+        const Json& l = lines[static_cast<size_t>(q * k + s)];
+        const Json& vk = l.at("vote_key");
+        verdicts.push_back(
+            {vk.is_string() ? std::optional<std::string>(vk.get<std::string>()) : std::nullopt,
+             l.at("correct").get<bool>()});
+        const auto r = static_cast<double>(l.at("reasoning_tokens").get<int64_t>());
+        per_sample.push_back(r);
+        sum += r;
+        cut += l.at("cut_off").get<bool>();
+        unanswered += vk.is_null();
+        sources.insert(l.value("reasoning_tokens_source", "usage"));
+      }
+      tallies.push_back(tally_question(verdicts));
+      per_question.push_back(sum / static_cast<double>(k));
+    }
+    const SampledMetrics sm = sampled_metrics(tallies);
+    const auto metric_of = [&](const ValueWithStderr& v) {
+      return Json{{"value", v.value}, {"stderr", v.stderr_value}, {"n", n_problems}};
+    };
+    Json metrics = Json::object();
+    metrics["pass@1"] = metric_of(sm.pass_at_1);
+    metrics["cons@" + std::to_string(k)] = metric_of(sm.cons_at_k);
+    for (const auto& [j, v] : sm.pass_at) metrics["pass@" + std::to_string(j)] = metric_of(v);
+    const auto lengths = [](const LengthSummary& l) {
+      return Json{{"n", l.n},     {"mean", l.mean}, {"p10", l.p10},
+                  {"p50", l.p50}, {"p90", l.p90},   {"max", l.max}};
+    };
+    std::string source;
+    for (const std::string& s : sources) source += (source.empty() ? "" : "+") + s;
+    return {{"mode", "sampled"},
+            {"problems", n_problems},
+            {"samples", total},
+            {"samples_per_problem", k},
+            {"resumed_samples", total - n_todo},
+            {"unanswered", unanswered},
+            {"temperature", o.math_temperature},
+            {"top_p", o.math_top_p},
+            {"max_tokens", o.math_max_tokens},
+            {"seeds", "sample index (0..k-1)"},
+            {"prompt",
+             "zero-shot chat, no system prompt: the problem, then \"Please reason step by step, "
+             "and put your final answer within \\boxed{}.\" (DeepSeek-R1 card)"},
+            {"extraction", task.last_number_fallback
+                               ? "last \\boxed{} after </think>, else the last number"
+                               : "last \\boxed{} after </think>"},
+            {"comparison", "integers exactly, other numbers within relative 1e-4"},
+            {"reasoning",
+             {{"tokens_per_sample", lengths(summarize_lengths(per_sample))},
+              {"mean_tokens_per_question", lengths(summarize_lengths(per_question))},
+              {"cut_off", cut},
+              {"cut_off_share",
+               total > 0 ? static_cast<double>(cut) / static_cast<double>(total) : 0.0},
+              {"tokens_source", source}}},
+            {"estimate", estimate},
+            {"cost_usd", o.price ? Json(cost.spent_usd()) : Json()},
+            {"data_files", hash_files(task.files, o.data_dir)},
+            {"metrics", metrics}};
+  }
+
+  // A question's line in the samples file: its accuracy over its k samples and their vote.
+  static Json question_line(const MathTask& task, int64_t q, int64_t k,
+                            const std::vector<Json>& lines, const std::string& key) {
+    const MathProblem& p = task.problems[static_cast<size_t>(q)];
+    std::vector<SampleVerdict> verdicts;
+    double reasoning = 0;
+    int64_t cut = 0;
+    for (int64_t s = 0; s < k; ++s) {
+      const Json& l = lines[static_cast<size_t>(q * k + s)];
+      if (l.is_null()) continue;
+      const Json& vk = l.at("vote_key");
+      verdicts.push_back(
+          {vk.is_string() ? std::optional<std::string>(vk.get<std::string>()) : std::nullopt,
+           l.at("correct").get<bool>()});
+      reasoning += static_cast<double>(l.at("reasoning_tokens").get<int64_t>());
+      cut += l.at("cut_off").get<bool>();
+    }
+    const QuestionTally t = tally_question(verdicts);
+    const double n = std::max<double>(1, static_cast<double>(t.n));
+    return {{"key", key},
+            {"type", "question"},
+            {"task", task.name},
+            {"doc_id", p.id},
+            {"prompt", math_prompt(p)},
+            {"gold", p.gold},
+            {"samples", t.n},
+            {"correct", t.correct},
+            {"accuracy", static_cast<double>(t.correct) / n},
+            {"majority_answer", t.majority ? Json(*t.majority) : Json()},
+            {"majority_correct", t.majority_correct},
+            {"reasoning_tokens_mean", reasoning / n},
+            {"cut_off", cut}};
+  }
+
   Json mt_bench() {
     MtBenchData data = load_mt_bench(o.data_dir);
     if (o.limit && static_cast<int64_t>(data.questions.size()) > *o.limit)
@@ -565,7 +846,8 @@ struct TaskRun {
 
 const std::vector<std::string>& known_tasks() {
   static const std::vector<std::string> tasks = {
-      "mmlu", "hellaswag", "arc_challenge", "arc_easy", "truthfulqa_mc2", "humaneval", "mt_bench"};
+      "mmlu",      "hellaswag", "arc_challenge", "arc_easy", "truthfulqa_mc2",
+      "humaneval", "mt_bench",  "aime24",        "amc23",    "gsm8k"};
   return tasks;
 }
 
@@ -574,7 +856,7 @@ Json run_eval(ScoringBackend& model, ScoringBackend* judge, const EvalOptions& o
     if (std::find(known_tasks().begin(), known_tasks().end(), t) == known_tasks().end())
       throw Error("unknown task \"" + t +
                   "\" (known: mmlu, hellaswag, arc_challenge, arc_easy, "
-                  "truthfulqa_mc2, humaneval, mt_bench)");
+                  "truthfulqa_mc2, humaneval, mt_bench, aime24, amc23, gsm8k)");
   if (o.mode != "loglikelihood" && o.mode != "generative")
     throw Error("--mode is loglikelihood or generative, not " + o.mode);
   const auto t0 = Clock::now();
@@ -585,7 +867,9 @@ Json run_eval(ScoringBackend& model, ScoringBackend* judge, const EvalOptions& o
     const auto t_task = Clock::now();
     const int64_t p0 = run.prompt_tokens, c0 = run.completion_tokens;
     Json r;
-    if (name == "humaneval") {
+    if (is_math_task(name)) {
+      r = run.math(name);
+    } else if (name == "humaneval") {
       r = run.humaneval();
     } else if (name == "mt_bench") {
       r = run.mt_bench();
@@ -611,7 +895,13 @@ Json run_eval(ScoringBackend& model, ScoringBackend* judge, const EvalOptions& o
              {{"generative", o.generative_max_tokens},
               {"humaneval", o.humaneval_max_tokens},
               {"mt_bench", o.mt_bench_max_tokens},
-              {"judge", o.judge_max_tokens}}},
+              {"judge", o.judge_max_tokens},
+              {"math", o.math_max_tokens}}},
+            {"sampling",
+             {{"samples_per_problem", std::max(1, o.samples_per_problem)},
+              {"temperature", o.math_temperature},
+              {"top_p", o.math_top_p},
+              {"max_cost_usd", o.max_cost ? Json(*o.max_cost) : Json()}}},
             {"tokenization",
              "lm-eval: context+continuation tokenized whole, context tokens cut off, no BOS"},
             {"data_dir", o.data_dir.string()}}},

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "eval/data_files.h"
+#include "eval/run_cost.h"
 #include "eval/sandbox.h"
 #include "eval/scoring_backend.h"
 
@@ -19,7 +20,7 @@ namespace junction::eval {
 struct EvalOptions {
   std::string model;               // the name recorded (and sent as "model")
   std::vector<std::string> tasks;  // mmlu, hellaswag, arc_challenge, arc_easy, truthfulqa_mc2,
-                                   // humaneval, mt_bench
+                                   // humaneval, mt_bench, aime24, amc23, gsm8k
   std::filesystem::path data_dir;
   std::optional<int64_t> limit;        // documents per task (per subject for MMLU)
   std::optional<int> num_fewshot;      // default: each task's published setting
@@ -33,6 +34,14 @@ struct EvalOptions {
   int64_t judge_max_tokens = 2048;       // FastChat's judge call
   int64_t generative_max_tokens = 8192;  // multiple choice in --mode generative: room to reason
   double generative_temperature = 0;     // greedy (simple-evals samples at 0.5)
+  // The sampled math tasks (aime24, amc23, gsm8k), the DeepSeek-R1 card's protocol: k samples
+  // per problem at temperature 0.6, top-p 0.95, up to 32768 generated tokens (the card: 64K).
+  int samples_per_problem = 1;
+  double math_temperature = 0.6;
+  double math_top_p = 0.95;
+  int64_t math_max_tokens = 32768;
+  std::optional<TokenPrice> price;  // the endpoint's, when known: the estimate's cost
+  std::optional<double> max_cost;   // USD: no request is sent that could pass it
   SandboxLimits sandbox;
   std::FILE* log = stderr;  // progress and notes; null: silent
   bool terminal = false;    // progress as a redrawn bar

@@ -21,6 +21,7 @@ struct TokenScore {
 struct GenerationParams {
   int64_t max_tokens = 512;
   double temperature = 0;  // 0: greedy
+  double top_p = 1;        // nucleus sampling; 1: off (not sent)
   std::vector<std::string> stop;
   std::optional<uint64_t> seed;
 };
@@ -31,6 +32,8 @@ struct Generation {
   std::string finish_reason;
   int64_t prompt_tokens = 0;
   int64_t completion_tokens = 0;
+  // usage.completion_tokens_details.reasoning_tokens when the endpoint counts them; -1 unknown.
+  int64_t reasoning_tokens = -1;
 };
 
 struct ChatMessage {

@@ -93,6 +93,57 @@ TEST(Comparison, GenerativeScoresGetColumnsOfTheirOwn) {
       << md;
 }
 
+// One reasoning model through two providers, each run with its own sampling settings: the
+// sampled columns appear (AMC, which neither ran, does not), each cell pass@1 ± stderr followed
+// by cons@k, pass@k, mean reasoning tokens and the share cut off, and a note per run with its
+// k, temperature, top-p and token limit. Cell texts worked out by hand from the two files.
+TEST(Comparison, SampledMathColumnsWithTheSettingsEachRunUsed) {
+  const Comparison c =
+      build_comparison({{"a.json", Json::parse(read(kData + "eval-r1-provider-a.json"))},
+                        {"b.json", Json::parse(read(kData + "eval-r1-provider-b.json"))}});
+  std::vector<std::string> headers;
+  for (const QualityColumn& col : c.columns) headers.push_back(col.header);
+  EXPECT_EQ(headers,
+            (std::vector<std::string>{"MMLU", "HellaSwag", "ARC", "TruthfulQA", "HumanEval pass@1",
+                                      "MT-Bench", "AIME 2024 pass@1", "GSM8K pass@1"}));
+  ASSERT_EQ(c.rows.size(), 2u);
+  EXPECT_DOUBLE_EQ(*c.rows[0].quality[6].value, 86.0);
+  EXPECT_DOUBLE_EQ(*c.rows[0].quality[6].stderr_value, 5.0);
+  EXPECT_DOUBLE_EQ(*c.rows[1].quality[6].value, 77.5);
+  EXPECT_FALSE(c.rows[1].quality[7].value.has_value());
+  EXPECT_EQ(c.notes,
+            (std::vector<std::string>{
+                "AIME 2024 pass@1: 16 samples per problem at T=0.6, top-p 0.95, up to "
+                "65536 generated tokens.",
+                "AIME 2024 pass@1 reasoning tokens per sample: median 13800, p90 24000.",
+                "GSM8K pass@1: 1 sample per problem at T=0.6, top-p 0.95, up to 32768 "
+                "generated tokens.",
+                "GSM8K pass@1 reasoning tokens per sample: median 700, p90 1500.",
+                "AIME 2024 pass@1: 4 samples per problem at T=0.6, top-p 0.95, up to "
+                "32768 generated tokens.",
+                "AIME 2024 pass@1 reasoning tokens per sample: median 11000, p90 20000."}));
+  const std::string md = render_markdown(c);
+  EXPECT_NE(md.find("| Model | MMLU | HellaSwag | ARC | TruthfulQA | HumanEval pass@1 | MT-Bench | "
+                    "AIME 2024 pass@1 | GSM8K pass@1 | Latency TTFT / TPOT (ms) | Throughput "
+                    "(tok/s) | Memory |"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("| r1-0528-qwen3-8b @ http://10.0.0.5:4000 | — | — | — | — | — | — | 86.0 ± "
+                    "5.0 (cons@16 90.0, pass@16 93.3; 14523 reasoning tok, 1.9% cut off) [1,2] | "
+                    "95.5 ± 0.6 (cons@1 95.5; 812 reasoning tok, 0.0% cut off) [3,4] | — | — | — "
+                    "|"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("| r1-0528-qwen3-8b @ http://10.0.0.6:4000 | 70.0 | — | — | — | — | — | 77.5 "
+                    "± 6.0 (cons@4 83.3, pass@4 90.0; 12001 reasoning tok, 5.0% cut off) [5,6] | "
+                    "— | — | — | — |"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("- AIME 2024 pass@1: zero-shot chat in the DeepSeek-R1 card's form"),
+            std::string::npos)
+      << md;
+}
+
 TEST(Comparison, RefusesFilesOfNeitherFormat) {
   EXPECT_THROW(build_comparison({{"x.json", Json{{"model", "m"}}}}), Error);
 }

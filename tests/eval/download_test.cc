@@ -1,9 +1,9 @@
 // `junction eval --download` against a local nginx that serves the original releases' URL
 // layout (MIRROR/HOST/PATH): MMLU's data.tar (a tar made by Python's tarfile, with members
 // that must be skipped and a GNU long name), AI2's ARC zip (deflated by Python's zipfile), and
-// the plain files of HellaSwag, TruthfulQA, HumanEval and MT-Bench. The folder it fills must
-// hold the same bytes and load with every task loader; a second run fetches nothing; a missing
-// required file fails naming its URL; a missing licence is skipped.
+// the plain files of HellaSwag, TruthfulQA, HumanEval, MT-Bench and the math tasks. The folder it
+// fills must hold the same bytes and load with every task loader; a second run fetches nothing; a
+// missing required file fails naming its URL; a missing licence is skipped.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "eval/tasks/humaneval.h"
+#include "eval/tasks/math_problems.h"
 #include "eval/tasks/mt_bench.h"
 #include "eval/tasks/multiple_choice_tasks.h"
 #include "tests/support/nginx_process.h"
@@ -68,6 +69,9 @@ fc = gh + 'lm-sys/FastChat/main/fastchat/llm_judge/data/'
 put(fc + 'mt_bench/question.jsonl', src('mt_bench/question.jsonl'))
 put(fc + 'mt_bench/reference_answer/gpt-4.jsonl', src('mt_bench/reference_answer/gpt-4.jsonl'))
 put(fc + 'judge_prompts.jsonl', src('mt_bench/judge_prompts.jsonl'))
+qm = gh + 'QwenLM/Qwen2.5-Math/a45202bd16f1ec06f433442dc1152d0074773465/evaluation/data/'
+for t in ['aime24', 'amc23', 'gsm8k']:
+    put(qm + t + '/test.jsonl', src(t + '/test.jsonl'))
 )PY";
 
 TEST(EvalDownload, FetchesTheOriginalReleasesLayoutFromAMirror) {
@@ -89,7 +93,7 @@ TEST(EvalDownload, FetchesTheOriginalReleasesLayoutFromAMirror) {
   const std::string download =
       std::string(JUNCTION_BINARY) +
       " eval --download --task mmlu,arc_challenge,arc_easy,hellaswag,truthfulqa_mc2,humaneval,"
-      "mt_bench --data " +
+      "mt_bench,aime24,amc23,gsm8k --data " +
       out.string() + " --download-mirror " + nginx.url() + " > " + (dir / "out.txt").string() +
       " 2>&1";
   ASSERT_EQ(run_command(download), 0) << read_file(dir / "out.txt");
@@ -99,7 +103,8 @@ TEST(EvalDownload, FetchesTheOriginalReleasesLayoutFromAMirror) {
        {"mmlu/dev/abstract_algebra_dev.csv", "mmlu/test/college_biology_test.csv",
         "arc/ARC-Challenge-Train.jsonl", "arc/ARC-Easy-Test.jsonl", "truthfulqa/v0/mc_task.json",
         "truthfulqa/LICENSE", "humaneval/HumanEval.jsonl.gz", "mt_bench/question.jsonl",
-        "mt_bench/reference_answer/gpt-4.jsonl", "mt_bench/judge_prompts.jsonl"})
+        "mt_bench/reference_answer/gpt-4.jsonl", "mt_bench/judge_prompts.jsonl",
+        "aime24/test.jsonl", "amc23/test.jsonl", "gsm8k/test.jsonl"})
     EXPECT_EQ(read_file(out / rel), read_file(fs::path(kData) / rel)) << rel;
   EXPECT_FALSE(fs::exists(out / "mmlu" / "val"));
   EXPECT_FALSE(fs::exists(out / "arc" / "ARC-Challenge-Test.csv"));
@@ -128,6 +133,8 @@ TEST(EvalDownload, FetchesTheOriginalReleasesLayoutFromAMirror) {
   EXPECT_EQ(load_truthfulqa_mc2(out, 0).docs.size(), 3u);
   EXPECT_EQ(load_humaneval(out / "humaneval" / "HumanEval.jsonl.gz").size(), 3u);
   EXPECT_EQ(load_mt_bench(out).questions.size(), 8u);
+  for (const char* task : {"aime24", "amc23", "gsm8k"})
+    EXPECT_EQ(load_math_task(out, task).problems.size(), 3u) << task;
 
   // Again: download.json says every file is there, so nothing is fetched (only the missing
   // optional licence is asked for again).
