@@ -290,8 +290,23 @@ GgufMetadata hf_tokenizer_metadata(const std::string& model_dir) {
   const json tc = std::filesystem::exists(dir / "tokenizer_config.json")
                       ? read_json_file(dir / "tokenizer_config.json")
                       : json::object();
-  const json& model = tok.at("model");
-  if (model.value("type", "") != "BPE") return m;  // SentencePiece vocabularies are not converted
+  if (!tok.is_object() || !tok.contains("model") || !tok["model"].is_object())
+    throw Error((dir / "tokenizer.json").string() + " has no \"model\" object");
+  const json& model = tok["model"];
+  // Byte-level BPE (GPT-2 style: Qwen, Llama 3) is what this writes. SentencePiece vocabularies
+  // (Llama 2, Mistral, Gemma, Phi-3: a BPE with byte fallback and the U+2581 word marker, or a
+  // Unigram) become llama.cpp's "llama" tokenizer with scores from tokenizer.model, which is not
+  // converted here; writing them as GPT-2 BPE would tokenize wrongly, so they are refused.
+  auto mentions = [&](const char* key, const std::string& what) {
+    return tok.contains(key) && tok[key].dump().find(what) != std::string::npos;
+  };
+  if (model.value("type", "") != "BPE" || model.value("byte_fallback", false) ||
+      mentions("pre_tokenizer", "Metaspace") || mentions("decoder", "Metaspace") ||
+      mentions("normalizer", "\xe2\x96\x81"))
+    throw Error((dir / "tokenizer.json").string() +
+                ": a SentencePiece-style vocabulary is not converted to GGUF (junction writes "
+                "byte-level BPE ones); pass --tokenizer-from FILE.gguf with this model's "
+                "vocabulary (a GGUF of it from llama.cpp's converter, e.g. --vocab-only)");
   const std::string model_type = config.value("model_type", "");
 
   // id -> token over the model vocabulary and the added tokens.

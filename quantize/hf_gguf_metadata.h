@@ -2,8 +2,8 @@
 // junction converts (qwen3, qwen2, llama/mistral, gemma, phi3): GGUF tensor names for HF tensor
 // names, the general.* and <arch>.* metadata from config.json, and tokenizer.* from tokenizer.json
 // and tokenizer_config.json (BPE tokenizers; gguf-py's SpecialVocab rules). Keys come in the
-// converter's order. Not covered: SentencePiece tokenizers, the pre-tokenizer hash check (the
-// `pre` name comes from the architecture), MoE and vision keys.
+// converter's order. Not covered: SentencePiece tokenizers (refused), the pre-tokenizer hash check
+// (the `pre` name comes from the architecture), MoE and vision keys.
 #pragma once
 
 #include <cstdint>
@@ -33,7 +33,8 @@ GgufMetadata hf_model_metadata(const std::string& model_dir, uint64_t n_params);
 // computes it; empty for other configs.
 std::vector<float> llama3_rope_freq_factors(const std::string& model_dir);
 
-// tokenizer.* keys; empty when the folder has no tokenizer.json.
+// tokenizer.* keys of a byte-level BPE vocabulary; throws for SentencePiece-style ones (the
+// caller passes --tokenizer-from instead); empty when the folder has no tokenizer.json.
 GgufMetadata hf_tokenizer_metadata(const std::string& model_dir);
 
 // gguf-py's size label: 3671552 -> "3.7M", 8190735360 -> "8.2B".

@@ -274,7 +274,7 @@ QuantizeResult quantize_model(const std::string& in, const std::string& out,
           s.row_of = llama_rope_permutation(s.ne[1], n_kv_heads);
       }
     }
-    tokenizer = hf_tokenizer_metadata(in);
+    if (options.tokenizer_from.empty()) tokenizer = hf_tokenizer_metadata(in);
   }
   if (!options.tokenizer_from.empty()) {
     const auto vocab = GgufFile::open(options.tokenizer_from);

@@ -214,6 +214,34 @@ TEST(QuantizeLlama3, WritesRopeFreqsAsTheConverterDoes) {
   std::filesystem::remove(q.path);
 }
 
+// A SentencePiece-style tokenizer.json (Llama 2, Mistral, Gemma, Phi-3: BPE with byte fallback
+// and the U+2581 marker) is refused with a pointer to --tokenizer-from, never written as GPT-2
+// BPE; with --tokenizer-from the folder converts.
+TEST(QuantizeTokenizer, SentencePieceStyleVocabularyIsRefusedUnlessOneIsGiven) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("junction_qf_spm_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  for (const char* name : {"config.json", "model.safetensors"})
+    std::filesystem::copy_file(kModels + "mistral-tiny-bf16/" + name, dir / name,
+                               std::filesystem::copy_options::overwrite_existing);
+  std::ofstream(dir / "tokenizer.json")
+      << R"({"model":{"type":"BPE","byte_fallback":true,"vocab":{"<unk>":0},"merges":[]},)"
+      << R"("pre_tokenizer":{"type":"Metaspace","replacement":"▁"}})";
+  const std::string out = temp_path("spm.gguf");
+  QuantizeOptions options;
+  options.type = "q8_0";
+  try {
+    quantize_model(dir.string(), out, options);
+    ADD_FAILURE() << "a SentencePiece-style tokenizer.json was converted";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("--tokenizer-from"), std::string::npos) << e.what();
+  }
+  options.tokenizer_from = std::string(JUNCTION_TEST_DATA) + "/gguf/qwen3-vocab-only.gguf";
+  EXPECT_NO_THROW(quantize_model(dir.string(), out, options));
+  std::filesystem::remove(out);
+  std::filesystem::remove_all(dir);
+}
+
 // A copy of `from` with extra keys and F32 vectors added and the named tensors left out.
 void copy_gguf(const std::string& from, const std::string& to,
                const std::vector<std::pair<std::string, GgufValue>>& keys,
