@@ -229,6 +229,12 @@ GgufMetadata hf_model_metadata(const std::string& model_dir, uint64_t n_params) 
             ? c["head_dim"].get<int64_t>()
             : c.at("hidden_size").get<int64_t>() / c.at("num_attention_heads").get<int64_t>();
     m.emplace_back(p + "rope.dimension_count", gguf_uint32(static_cast<uint32_t>(rope_dim)));
+    // Mistral 7B v0.1's 4096-token sliding window: the converter drops it (llama.cpp runs such
+    // files with full attention); it is kept here so the file computes what config.json says.
+    // llama.cpp ignores the key.
+    if (model_type == "mistral" && c.contains("sliding_window") &&
+        c["sliding_window"].is_number_integer() && c["sliding_window"].get<int64_t>() > 0)
+      u32("sliding_window", "attention.sliding_window");
   }
   if (c.contains("rope_scaling") && c["rope_scaling"].is_object()) {
     const json& r = c["rope_scaling"];
