@@ -96,7 +96,9 @@ session::OpenModel open_served_model(const ServeOptions& o) {
     std::fprintf(stderr, "junction serve: %s has no tokenizer; only token-id prompts will work\n",
                  model_path.c_str());
   else if (!m.chat_template)
-    std::fprintf(stderr, "junction serve: %s has no chat template; /v1/chat/completions is off\n",
+    std::fprintf(stderr,
+                 "junction serve: %s has no chat template (a base model?); /v1/completions and "
+                 "/tokenize work, /v1/chat/completions answers 400 (pass --chat-template FILE)\n",
                  model_path.c_str());
   return m;
 }

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -217,6 +219,41 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
   return c;
 }
 
+namespace {
+
+// The <arch>.* keys junction reads (suffixes after "<arch>."), and those llama.cpp's converters
+// write that do not change what is computed here. Any other <arch>.* key is refused by name: a
+// key we do not know may change the math (experts, soft-capping, other rope variants).
+bool known_gguf_arch_key(const std::string& suffix) {
+  static const char* const kKnown[] = {
+      "context_length", "embedding_length", "block_count", "feed_forward_length",
+      "attention.head_count", "attention.head_count_kv", "attention.key_length",
+      "attention.value_length", "attention.layer_norm_rms_epsilon", "attention.sliding_window",
+      "rope.freq_base", "rope.dimension_count", "rope.scaling.type", "rope.scaling.factor",
+      "rope.scaling.original_context_length", "rope.scaling.attn_factor",
+      "rope.scaling.yarn_beta_fast", "rope.scaling.yarn_beta_slow", "vocab_size",
+      // informational: how old converters described the files (no effect on the computation)
+      "rope.scaling.finetuned", "tensor_data_layout"};
+  for (const char* k : kKnown)
+    if (suffix == k) return true;
+  return false;
+}
+
+// llama.cpp's per-dimension rope factors (rope_freqs.weight): F32, one per rotated pair.
+std::vector<float> gguf_rope_factors(const GgufTensor& t, int64_t n, const std::string& what) {
+  if (t.dtype != DType::F32 || t.ne != std::vector<int64_t>{n})
+    throw Error(what + ": tensor '" + t.name + "' must be F32 of " + std::to_string(n) +
+                " elements (rope.dimension_count / 2)");
+  std::vector<float> out(n);
+  std::memcpy(out.data(), t.data, n * sizeof(float));
+  for (float f : out)
+    if (!(f > 0) || !std::isfinite(f))
+      throw Error(what + ": tensor '" + t.name + "' holds a factor that is not positive");
+  return out;
+}
+
+}  // namespace
+
 ModelConfig config_from_gguf(const GgufFile& g, const std::string& what) {
   ModelConfig c;
   const std::string arch = g.get_string("general.architecture").value_or("");
@@ -232,9 +269,22 @@ ModelConfig config_from_gguf(const GgufFile& g, const std::string& what) {
     c.family = ModelFamily::kLlama;
   } else if (arch == "gemma") {
     c.family = ModelFamily::kGemma;
+  } else if (arch == "phi3") {
+    c.family = ModelFamily::kPhi3;
   } else {
     throw Error(what + ": general.architecture '" + arch +
-                "' is not supported in GGUF files (junction reads qwen3, qwen2, llama, gemma)");
+                "' is not supported in GGUF files (junction reads qwen3, qwen2, llama, gemma, "
+                "phi3)");
+  }
+  for (const auto& [key, value] : g.metadata()) {
+    if (key.rfind(p, 0) != 0) continue;
+    const std::string suffix = key.substr(p.size());
+    // An MoE key of zero experts (some converters write it for dense models) changes nothing.
+    if ((suffix == "expert_count" || suffix == "expert_used_count") && value.is_integer() &&
+        value.as_int() == 0)
+      continue;
+    if (!known_gguf_arch_key(suffix))
+      throw Error(what + ": metadata '" + key + "' is not understood by junction");
   }
   c.num_hidden_layers = required("block_count");
   c.hidden_size = required("embedding_length");
@@ -249,6 +299,8 @@ ModelConfig config_from_gguf(const GgufFile& g, const std::string& what) {
     throw Error(what + ": attention.key_length must be positive and even");
   if (const auto v = g.get_int(p + "attention.value_length"); v && *v != c.head_dim)
     throw Error(what + ": attention.value_length different from key_length is not supported");
+  // llama.cpp's own defaults where its converters leave a key out (Gemma's writes no
+  // rope.freq_base: 10000 is what both llama.cpp and transformers use for it).
   c.max_position_embeddings = g.get_int(p + "context_length").value_or(4096);
   c.rms_norm_eps = g.get_double(p + "attention.layer_norm_rms_epsilon").value_or(1e-6);
   c.rope_theta = g.get_double(p + "rope.freq_base").value_or(10000.0);
@@ -265,15 +317,31 @@ ModelConfig config_from_gguf(const GgufFile& g, const std::string& what) {
     r.original_max_position_embeddings =
         g.get_int(p + "rope.scaling.original_context_length").value_or(c.max_position_embeddings);
     if (const auto a = g.get_double(p + "rope.scaling.attn_factor")) r.attention_factor = *a;
+    if (const auto b = g.get_double(p + "rope.scaling.yarn_beta_fast")) r.beta_fast = *b;
+    if (const auto b = g.get_double(p + "rope.scaling.yarn_beta_slow")) r.beta_slow = *b;
     if (r.factor <= 0) throw Error(what + ": rope.scaling.factor must be positive");
   } else if (scaling != "none") {
     throw Error(what + ": rope.scaling.type '" + scaling + "' is not supported");
+  }
+  // Phi-3's long-context variants (su / longrope) come as two factor tensors chosen by context
+  // length; junction does not compute them.
+  for (const char* name : {"rope_factors_long.weight", "rope_factors_short.weight"})
+    if (g.tensor(name))
+      throw Error(what + ": tensor '" + std::string(name) +
+                  "' (Phi-3 longrope scaling) is not supported");
+  if (const GgufTensor* freqs = g.tensor("rope_freqs.weight")) {
+    if (c.rope_scaling.type != RopeScaling::Type::kNone)
+      throw Error(what + ": rope_freqs.weight together with rope.scaling.type '" + scaling +
+                  "' is not supported");
+    c.rope_scaling.type = RopeScaling::Type::kFreqFactors;
+    c.rope_scaling.freq_factors = gguf_rope_factors(*freqs, c.rotary_dim() / 2, what);
   }
   c.qk_norm = arch == "qwen3";
   c.rope_interleaved = arch == "llama";
   c.hidden_act = c.family == ModelFamily::kGemma ? Activation::kGeluTanh : Activation::kSilu;
   c.tie_word_embeddings = g.tensor("output.weight") == nullptr;
   c.sliding_window = g.get_int(p + "attention.sliding_window").value_or(0);
+  if (c.sliding_window < 0) throw Error(what + ": attention.sliding_window must not be negative");
   const GgufTensor* embd = g.tensor("token_embd.weight");
   if (!embd || embd->ne.size() != 2) throw Error(what + ": no 2-D token_embd.weight tensor");
   c.vocab_size = g.get_int(p + "vocab_size").value_or(embd->ne[1]);

@@ -19,7 +19,9 @@ enum class ModelFamily {
 enum class Activation { kSilu, kGeluTanh };
 
 struct RopeScaling {
-  enum class Type { kNone, kLinear, kLlama3, kYarn } type = Type::kNone;
+  // kFreqFactors: llama.cpp's rope_freqs.weight (how its converter stores Llama 3.1's llama3
+  // scaling): the angle of pair i is divided by freq_factors[i].
+  enum class Type { kNone, kLinear, kLlama3, kYarn, kFreqFactors } type = Type::kNone;
   double factor = 1.0;
   // llama3
   double low_freq_factor = 1.0;
@@ -32,6 +34,7 @@ struct RopeScaling {
   std::optional<double> mscale, mscale_all_dim;
   double attn_factor = 1.0;  // DeepSeek's key: multiplies the magnitude, as vLLM and SGLang do
   bool truncate = true;
+  std::vector<float> freq_factors;  // [rotary_dim / 2], kFreqFactors only
 };
 
 struct ModelConfig {

@@ -54,6 +54,10 @@ Rope::Rope(const ModelConfig& c) : rotary_dim_(c.rotary_dim()) {
       }
       break;
     }
+    case RopeScaling::Type::kFreqFactors:
+      // ggml_rope_ext: theta_i = pos * base^(-2i/d) / freq_factors[i], one float32 division.
+      for (int64_t i = 0; i < dim / 2; ++i) inv_freq_[i] /= s.freq_factors.at(i);
+      break;
     case RopeScaling::Type::kYarn: {
       double attention = 0;
       if (s.attention_factor) {

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <set>
 
 #include "core/error.h"
 #include "kernels/quant/quant_ref.h"
@@ -117,9 +118,10 @@ class GgufLoader {
 
   const GgufTensor* find(const std::string& name) const { return f_.tensor(name); }
 
-  const GgufTensor& tensor(const std::string& name, std::vector<int64_t> ne) const {
+  const GgufTensor& tensor(const std::string& name, std::vector<int64_t> ne) {
     const GgufTensor* t = f_.tensor(name);
     if (!t) throw Error("GGUF file has no tensor '" + name + "' (is it a complete model file?)");
+    used_.insert(name);
     if (t->ne != ne)
       throw Error("GGUF tensor '" + name + "' has shape " + shape_string(t->ne) +
                   ", the metadata implies " + shape_string(ne));
@@ -130,13 +132,12 @@ class GgufLoader {
     bytes += t.bytes;
     return WeightView{t.data, t.dtype, rows, cols};
   }
-  std::vector<float> vector(const std::string& name, int64_t n, float add = 0.0f) const {
+  std::vector<float> vector(const std::string& name, int64_t n) {
     const GgufTensor& t = tensor(name, {n});
     if (n % block_elements(t.dtype) != 0)
       throw Error("GGUF tensor '" + name + "' is not whole blocks");
     std::vector<float> out(n);
     quant::dequantize_row(t.dtype, t.data, out.data(), n);
-    for (float& f : out) f += add;
     return out;
   }
   Linear linear(const std::string& prefix, int64_t out, int64_t in) {
@@ -145,10 +146,14 @@ class GgufLoader {
     return l;
   }
 
+  void mark_used(const std::string& name) { used_.insert(name); }
+  bool used(const std::string& name) const { return used_.count(name) != 0; }
+
   size_t bytes = 0;
 
  private:
   const GgufFile& f_;
+  std::set<std::string> used_;
 };
 
 }  // namespace
@@ -158,19 +163,33 @@ ModelWeights load_gguf_weights(const ModelConfig& c, std::unique_ptr<GgufFile> g
   ModelWeights w;
   const int64_t H = c.hidden_size, I = c.intermediate_size, D = c.head_dim;
   const int64_t q_dim = c.num_attention_heads * D, kv_dim = c.num_key_value_heads * D;
-  const float norm_offset = c.family == ModelFamily::kGemma ? 1.0f : 0.0f;
+  // Gemma's norms are stored as (1 + w) already: llama.cpp's converter adds the 1.
   w.embed_tokens = load.matrix("token_embd.weight", c.vocab_size, H);
   for (int64_t l = 0; l < c.num_hidden_layers; ++l) {
     const std::string p = "blk." + std::to_string(l);
     LayerWeights L;
-    L.input_layernorm = load.vector(p + ".attn_norm.weight", H, norm_offset);
-    L.post_attention_layernorm = load.vector(p + ".ffn_norm.weight", H, norm_offset);
-    L.q_proj = load.linear(p + ".attn_q", q_dim, H);
-    L.k_proj = load.linear(p + ".attn_k", kv_dim, H);
-    L.v_proj = load.linear(p + ".attn_v", kv_dim, H);
+    L.input_layernorm = load.vector(p + ".attn_norm.weight", H);
+    L.post_attention_layernorm = load.vector(p + ".ffn_norm.weight", H);
+    if (load.find(p + ".attn_qkv.weight")) {  // Phi-3: q, k and v rows in one matrix
+      const WeightView qkv = load.matrix(p + ".attn_qkv.weight", q_dim + 2 * kv_dim, H);
+      L.q_proj.weight = qkv.slice_rows(0, q_dim);
+      L.k_proj.weight = qkv.slice_rows(q_dim, kv_dim);
+      L.v_proj.weight = qkv.slice_rows(q_dim + kv_dim, kv_dim);
+    } else {
+      L.q_proj = load.linear(p + ".attn_q", q_dim, H);
+      L.k_proj = load.linear(p + ".attn_k", kv_dim, H);
+      L.v_proj = load.linear(p + ".attn_v", kv_dim, H);
+    }
     L.o_proj = load.linear(p + ".attn_output", H, q_dim);
-    L.gate_proj = load.linear(p + ".ffn_gate", I, H);
-    L.up_proj = load.linear(p + ".ffn_up", I, H);
+    if (c.family == ModelFamily::kPhi3 && !load.find(p + ".ffn_gate.weight")) {
+      // Phi-3's ffn_up is gate_up_proj: the gate's rows, then up's (ggml_swiglu's halves).
+      const WeightView gate_up = load.matrix(p + ".ffn_up.weight", 2 * I, H);
+      L.gate_proj.weight = gate_up.slice_rows(0, I);
+      L.up_proj.weight = gate_up.slice_rows(I, I);
+    } else {
+      L.gate_proj = load.linear(p + ".ffn_gate", I, H);
+      L.up_proj = load.linear(p + ".ffn_up", I, H);
+    }
     L.down_proj = load.linear(p + ".ffn_down", H, I);
     if (c.qk_norm) {
       L.q_norm = load.vector(p + ".attn_q_norm.weight", D);
@@ -178,9 +197,15 @@ ModelWeights load_gguf_weights(const ModelConfig& c, std::unique_ptr<GgufFile> g
     }
     w.layers.push_back(std::move(L));
   }
-  w.norm = load.vector("output_norm.weight", H, norm_offset);
+  w.norm = load.vector("output_norm.weight", H);
   w.lm_head =
       load.find("output.weight") ? load.matrix("output.weight", c.vocab_size, H) : w.embed_tokens;
+  if (c.rope_scaling.type == RopeScaling::Type::kFreqFactors) load.mark_used("rope_freqs.weight");
+  // A tensor nothing above read would be part of the model junction does not compute.
+  for (const GgufTensor& t : gguf->tensors())
+    if (!load.used(t.name))
+      throw Error("GGUF tensor '" + t.name + "' is not understood by junction (architecture '" +
+                  c.model_type + "')");
   w.matrix_bytes = load.bytes;
   w.gguf = std::move(gguf);
   return w;

@@ -1,6 +1,7 @@
 // A model's weights by their HF checkpoint names, as views into the mapped safetensors files.
 // Matrices stay in their stored dtype; the small vectors (norm weights, biases) are converted to
-// float32 once at load, with Gemma's (1 + w) norm folded in there rather than in the hot loop.
+// float32 once at load, with Gemma's (1 + w) norm folded in there rather than in the hot loop
+// (GGUF files hold 1 + w already: llama.cpp's converter adds the 1).
 #pragma once
 
 #include <memory>
@@ -54,7 +55,9 @@ size_t prepare_weights(ModelWeights& weights, kernels::Backend& backend);
 // Weights of a Hugging Face checkpoint, by HF tensor names.
 ModelWeights load_weights(const ModelConfig& config,
                           std::unique_ptr<SafetensorsCheckpoint> checkpoint);
-// Weights of a GGUF file, by llama.cpp's tensor names (blk.N.attn_q.weight, ...).
+// Weights of a GGUF file, by llama.cpp's tensor names (blk.N.attn_q.weight, ...; Phi-3's fused
+// attn_qkv and double-width ffn_up are split into views). Throws naming any tensor it does not
+// read.
 ModelWeights load_gguf_weights(const ModelConfig& config, std::unique_ptr<GgufFile> gguf);
 
 }  // namespace junction

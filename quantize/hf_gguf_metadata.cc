@@ -82,10 +82,12 @@ bool looks_special(const std::string& t) {
 }  // namespace
 
 std::string gguf_architecture(const std::string& model_type) {
-  if (model_type == "qwen3" || model_type == "qwen2") return model_type;
+  if (model_type == "qwen3" || model_type == "qwen2" || model_type == "gemma" ||
+      model_type == "phi3")
+    return model_type;
   if (model_type == "llama" || model_type == "mistral") return "llama";
   throw Error("converting '" + model_type +
-              "' models to GGUF is not supported (qwen3, qwen2, llama, mistral are)");
+              "' models to GGUF is not supported (qwen3, qwen2, llama, mistral, gemma, phi3 are)");
 }
 
 std::string gguf_tensor_name(const std::string& hf) {
@@ -96,12 +98,20 @@ std::string gguf_tensor_name(const std::string& hf) {
   };
   if (auto it = top.find(hf); it != top.end()) return it->second;
   static const std::map<std::string, std::string> layer = {
-      {"input_layernorm", "attn_norm"},    {"self_attn.q_proj", "attn_q"},
-      {"self_attn.k_proj", "attn_k"},      {"self_attn.v_proj", "attn_v"},
-      {"self_attn.o_proj", "attn_output"}, {"self_attn.q_norm", "attn_q_norm"},
-      {"self_attn.k_norm", "attn_k_norm"}, {"post_attention_layernorm", "ffn_norm"},
-      {"mlp.gate_proj", "ffn_gate"},       {"mlp.up_proj", "ffn_up"},
+      {"input_layernorm", "attn_norm"},
+      {"self_attn.q_proj", "attn_q"},
+      {"self_attn.k_proj", "attn_k"},
+      {"self_attn.v_proj", "attn_v"},
+      {"self_attn.o_proj", "attn_output"},
+      {"self_attn.q_norm", "attn_q_norm"},
+      {"self_attn.k_norm", "attn_k_norm"},
+      {"post_attention_layernorm", "ffn_norm"},
+      {"mlp.gate_proj", "ffn_gate"},
+      {"mlp.up_proj", "ffn_up"},
       {"mlp.down_proj", "ffn_down"},
+      // Phi-3's fused projections keep their layout: q, k, v rows; gate rows then up rows.
+      {"self_attn.qkv_proj", "attn_qkv"},
+      {"mlp.gate_up_proj", "ffn_up"},
   };
   static const std::regex pattern(R"(^model\.layers\.(\d+)\.(.+)\.(weight|bias)$)");
   std::smatch m;
@@ -157,6 +167,49 @@ GgufMetadata hf_model_metadata(const std::string& model_dir, uint64_t n_params) 
     if (c.contains(hf_key) && c[hf_key].is_number())
       m.emplace_back(p + key, gguf_float32(c[hf_key].get<float>()));
   };
+  auto integer = [&](const char* hf_key) {
+    if (!c.contains(hf_key) || !c[hf_key].is_number_integer())
+      throw Error(model_dir + "/config.json: '" + std::string(hf_key) +
+                  "' is missing or not an integer (the GGUF needs it)");
+    return c[hf_key].get<int64_t>();
+  };
+  if (arch == "gemma") {  // GemmaModel.set_gguf_parameters: its own keys, no rope keys
+    u32("max_position_embeddings", "context_length");
+    u32("hidden_size", "embedding_length");
+    u32("num_hidden_layers", "block_count");
+    u32("intermediate_size", "feed_forward_length");
+    u32("num_attention_heads", "attention.head_count");
+    m.emplace_back(p + "attention.head_count_kv",
+                   gguf_uint32(static_cast<uint32_t>(c.contains("num_key_value_heads")
+                                                         ? integer("num_key_value_heads")
+                                                         : integer("num_attention_heads"))));
+    f32("rms_norm_eps", "attention.layer_norm_rms_epsilon");
+    m.emplace_back(p + "attention.key_length", gguf_uint32(integer("head_dim")));
+    m.emplace_back(p + "attention.value_length", gguf_uint32(integer("head_dim")));
+    return m;
+  }
+  if (arch == "phi3") {  // Phi3MiniModel.set_gguf_parameters
+    const int64_t n_embd = integer("hidden_size"), n_head = integer("num_attention_heads");
+    const double rot_pct =
+        c.contains("partial_rotary_factor") ? c["partial_rotary_factor"].get<double>() : 1.0;
+    u32("max_position_embeddings", "context_length");
+    m.emplace_back(p + "rope.scaling.original_context_length",
+                   gguf_uint32(static_cast<uint32_t>(integer("original_max_position_embeddings"))));
+    u32("hidden_size", "embedding_length");
+    u32("intermediate_size", "feed_forward_length");
+    u32("num_hidden_layers", "block_count");
+    u32("num_attention_heads", "attention.head_count");
+    u32("num_key_value_heads", "attention.head_count_kv");
+    f32("rms_norm_eps", "attention.layer_norm_rms_epsilon");
+    m.emplace_back(p + "rope.dimension_count",
+                   gguf_uint32(static_cast<uint32_t>(
+                       static_cast<int64_t>(rot_pct * static_cast<double>(n_embd)) / n_head)));
+    m.emplace_back(p + "rope.freq_base", gguf_float32(c.value("rope_theta", 10000.0f)));
+    const json window = c.value("sliding_window", json());
+    m.emplace_back(p + "attention.sliding_window",
+                   gguf_uint32(window.is_number_integer() ? window.get<uint32_t>() : 0));
+    return m;
+  }
   u32("num_hidden_layers", "block_count");
   u32("max_position_embeddings", "context_length");
   u32("hidden_size", "embedding_length");
@@ -176,6 +229,12 @@ GgufMetadata hf_model_metadata(const std::string& model_dir, uint64_t n_params) 
             ? c["head_dim"].get<int64_t>()
             : c.at("hidden_size").get<int64_t>() / c.at("num_attention_heads").get<int64_t>();
     m.emplace_back(p + "rope.dimension_count", gguf_uint32(static_cast<uint32_t>(rope_dim)));
+    // Mistral 7B v0.1's 4096-token sliding window: the converter drops it (llama.cpp runs such
+    // files with full attention); it is kept here so the file computes what config.json says.
+    // llama.cpp ignores the key.
+    if (model_type == "mistral" && c.contains("sliding_window") &&
+        c["sliding_window"].is_number_integer() && c["sliding_window"].get<int64_t>() > 0)
+      u32("sliding_window", "attention.sliding_window");
   }
   if (c.contains("rope_scaling") && c["rope_scaling"].is_object()) {
     const json& r = c["rope_scaling"];
@@ -187,8 +246,45 @@ GgufMetadata hf_model_metadata(const std::string& model_dir, uint64_t n_params) 
         m.emplace_back(p + "rope.scaling.original_context_length",
                        gguf_uint32(r["original_max_position_embeddings"].get<uint32_t>()));
     }
+    // llama3 scaling is no key: the converter writes the rope_freqs.weight tensor instead.
   }
   return m;
+}
+
+std::vector<float> llama3_rope_freq_factors(const std::string& model_dir) {
+  const json c = read_json_file(std::filesystem::path(model_dir) / "config.json");
+  const json r = c.value("rope_scaling", json());
+  if (!r.is_object() || r.value("rope_type", r.value("type", "")) != "llama3") return {};
+  // LlamaModel.generate_extra_tensors, in torch's float32 where it computes in tensors.
+  const double base = c.value("rope_theta", 10000.0);
+  const int64_t dim =
+      c.contains("head_dim") && c["head_dim"].is_number_integer()
+          ? c["head_dim"].get<int64_t>()
+          : c.at("hidden_size").get<int64_t>() / c.at("num_attention_heads").get<int64_t>();
+  const double factor = r.value("factor", 8.0);
+  const double low_freq_factor = r.value("low_freq_factor", 1.0);
+  const double high_freq_factor = r.value("high_freq_factor", 4.0);
+  const double old_context_len = r.value("original_max_position_embeddings", 8192.0);
+  const double low_freq_wavelen = old_context_len / low_freq_factor;
+  const double high_freq_wavelen = old_context_len / high_freq_factor;
+  std::vector<float> factors;
+  for (int64_t i = 0; i < dim; i += 2) {
+    // freqs = 1.0 / (base ** (arange(0, dim, 2, dtype=float32) / dim)): float32 throughout
+    const float exponent = static_cast<float>(i) / static_cast<float>(dim);
+    const float freq = 1.0f / std::pow(static_cast<float>(base), exponent);
+    const float wavelen = static_cast<float>(6.283185307179586) / freq;  // 2 * math.pi / freq
+    if (wavelen < high_freq_wavelen) {
+      factors.push_back(1.0f);
+    } else if (wavelen > low_freq_wavelen) {
+      factors.push_back(static_cast<float>(factor));
+    } else {
+      const float smooth =
+          (static_cast<float>(old_context_len) / wavelen - static_cast<float>(low_freq_factor)) /
+          static_cast<float>(high_freq_factor - low_freq_factor);
+      factors.push_back(1.0f / ((1.0f - smooth) / static_cast<float>(factor) + smooth));
+    }
+  }
+  return factors;
 }
 
 GgufMetadata hf_tokenizer_metadata(const std::string& model_dir) {
@@ -200,8 +296,23 @@ GgufMetadata hf_tokenizer_metadata(const std::string& model_dir) {
   const json tc = std::filesystem::exists(dir / "tokenizer_config.json")
                       ? read_json_file(dir / "tokenizer_config.json")
                       : json::object();
-  const json& model = tok.at("model");
-  if (model.value("type", "") != "BPE") return m;  // SentencePiece vocabularies are not converted
+  if (!tok.is_object() || !tok.contains("model") || !tok["model"].is_object())
+    throw Error((dir / "tokenizer.json").string() + " has no \"model\" object");
+  const json& model = tok["model"];
+  // Byte-level BPE (GPT-2 style: Qwen, Llama 3) is what this writes. SentencePiece vocabularies
+  // (Llama 2, Mistral, Gemma, Phi-3: a BPE with byte fallback and the U+2581 word marker, or a
+  // Unigram) become llama.cpp's "llama" tokenizer with scores from tokenizer.model, which is not
+  // converted here; writing them as GPT-2 BPE would tokenize wrongly, so they are refused.
+  auto mentions = [&](const char* key, const std::string& what) {
+    return tok.contains(key) && tok[key].dump().find(what) != std::string::npos;
+  };
+  if (model.value("type", "") != "BPE" || model.value("byte_fallback", false) ||
+      mentions("pre_tokenizer", "Metaspace") || mentions("decoder", "Metaspace") ||
+      mentions("normalizer", "\xe2\x96\x81"))
+    throw Error((dir / "tokenizer.json").string() +
+                ": a SentencePiece-style vocabulary is not converted to GGUF (junction writes "
+                "byte-level BPE ones); pass --tokenizer-from FILE.gguf with this model's "
+                "vocabulary (a GGUF of it from llama.cpp's converter, e.g. --vocab-only)");
   const std::string model_type = config.value("model_type", "");
 
   // id -> token over the model vocabulary and the added tokens.

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -16,6 +17,7 @@
 #include "formats/gguf_writer.h"
 #include "formats/safetensors.h"
 #include "kernels/quant/quant_ref.h"
+#include "model/config.h"
 #include "quantize/hf_gguf_metadata.h"
 #include "quantize/quantize_row.h"
 
@@ -164,7 +166,8 @@ DType tensor_quant_type(const QuantizeTarget& target, const std::string& name,
     }
   } else if (name == "token_embd.weight") {
     // keeps the base type
-  } else if (contains(name, "attn_v.weight")) {
+  } else if (contains(name, "attn_v.weight") || contains(name, "attn_qkv.weight")) {
+    // llama.cpp counts Phi-3's fused attn_qkv among the attn_v-like tensors
     if (k_m && use_more_bits(layer, n_layers))
       t = DType::Q6_K;
     else if (ft == "q4_k_s" && layer < 4)
@@ -203,6 +206,7 @@ QuantizeResult quantize_model(const std::string& in, const std::string& out,
   std::unique_ptr<SafetensorsCheckpoint> checkpoint;
   std::unique_ptr<GgufFile> gguf;
   std::vector<Source> sources;
+  std::deque<std::vector<float>> owned;  // tensors the converter computes (not in the input)
   GgufMetadata head, tokenizer;  // everything before general.file_type, and the tokenizer keys
   const bool from_gguf = !std::filesystem::is_directory(in);
 
@@ -220,34 +224,49 @@ QuantizeResult quantize_model(const std::string& in, const std::string& out,
     });
   } else {
     checkpoint = SafetensorsCheckpoint::open(in);
-    std::ifstream config_file(std::filesystem::path(in) / "config.json");
-    const std::string arch = [&] {
-      std::string text((std::istreambuf_iterator<char>(config_file)),
-                       std::istreambuf_iterator<char>());
-      const auto pos = text.find("\"model_type\"");
-      if (pos == std::string::npos) throw Error(in + "/config.json has no model_type");
-      const auto q1 = text.find('"', text.find(':', pos) + 1), q2 = text.find('"', q1 + 1);
-      return gguf_architecture(text.substr(q1 + 1, q2 - q1 - 1));
-    }();
+    // Refuses what junction could not run from the GGUF either (unknown rope types, Phi-3's
+    // longrope, soft-capping), naming the field.
+    const ModelConfig config = load_model_config(in);
+    const std::string arch = gguf_architecture(config.model_type);
     uint64_t n_params = 0;
-    int64_t n_heads = 0, n_kv_heads = 0;
+    // The converter's generate_extra_tensors come before the checkpoint's tensors.
+    if (std::vector<float> factors = llama3_rope_freq_factors(in); !factors.empty()) {
+      const int64_t n = static_cast<int64_t>(factors.size());
+      const auto& data = owned.emplace_back(std::move(factors));
+      sources.push_back({"rope_freqs.weight",
+                         {n},
+                         DType::F32,
+                         reinterpret_cast<const std::byte*>(data.data()),
+                         {}});
+    }
     for (const auto& [hf_name, t] : checkpoint->tensors()) {  // sorted by HF name, as the converter
       if (contains(hf_name, "rotary_emb.inv_freq")) continue;
+      // GemmaModel skips lm_head (Gemma ties it to the embedding).
+      if (arch == "gemma" && hf_name == "lm_head.weight") continue;
       const std::string name = gguf_tensor_name(hf_name);
       if (name.empty()) throw Error(in + ": tensor '" + hf_name + "' has no GGUF name");
       Source s{name, std::vector<int64_t>(t.shape.rbegin(), t.shape.rend()), t.dtype, t.data, {}};
       int64_t n = 1;
       for (int64_t d : t.shape) n *= d;
       n_params += static_cast<uint64_t>(n);
+      if (arch == "gemma" && contains(hf_name, "norm.weight")) {
+        // GemmaModel.modify_tensors stores (1 + w), so runtimes use the norm weight as it is.
+        // The converter adds in the tensor's dtype after turning BF16 into F32: F16 rounds.
+        std::vector<float> w(static_cast<size_t>(n));
+        quant::dequantize_row(t.dtype, t.data, w.data(), n);
+        for (float& f : w) {
+          f += 1.0f;
+          if (t.dtype == DType::F16) f = f16_to_f32(f32_to_f16(f));
+        }
+        const auto& data = owned.emplace_back(std::move(w));
+        s.dtype = DType::F32;
+        s.data = reinterpret_cast<const std::byte*>(data.data());
+      }
       sources.push_back(std::move(s));
     }
     head = hf_model_metadata(in, n_params);
     if (arch == "llama") {
-      for (const auto& [key, value] : head) {
-        if (key == "llama.attention.head_count") n_heads = value.as_int();
-        if (key == "llama.attention.head_count_kv") n_kv_heads = value.as_int();
-      }
-      if (n_kv_heads == 0) n_kv_heads = n_heads;
+      const int64_t n_heads = config.num_attention_heads, n_kv_heads = config.num_key_value_heads;
       for (auto& s : sources) {
         if (s.ne.size() != 2) continue;
         if (contains(s.name, "attn_q.weight")) s.row_of = llama_rope_permutation(s.ne[1], n_heads);
@@ -255,7 +274,7 @@ QuantizeResult quantize_model(const std::string& in, const std::string& out,
           s.row_of = llama_rope_permutation(s.ne[1], n_kv_heads);
       }
     }
-    tokenizer = hf_tokenizer_metadata(in);
+    if (options.tokenizer_from.empty()) tokenizer = hf_tokenizer_metadata(in);
   }
   if (!options.tokenizer_from.empty()) {
     const auto vocab = GgufFile::open(options.tokenizer_from);

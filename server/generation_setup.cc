@@ -57,14 +57,24 @@ EngineRequest make_engine_request(const ServingContext& c, const GenerationOptio
   return r;
 }
 
+http::ApiError no_chat_template_error(const ServingContext& c) {
+  if (!c.tokenizer)
+    return http::ApiError(
+        400, "This model has no tokenizer or chat template; use /v1/completions with token ids.",
+        "invalid_request_error", "messages", "no_chat_template");
+  return http::ApiError(400,
+                        "This model has no chat template (base models ship none), so chat "
+                        "messages cannot be rendered: start the server with --chat-template "
+                        "FILE to use them; /v1/completions and /tokenize with a prompt work "
+                        "without one.",
+                        "invalid_request_error", "messages", "no_chat_template");
+}
+
 namespace {
 
 // The chat template's text for the messages (and tools, unless tool_choice is "none").
 std::string render_chat_prompt(const ServingContext& c, const ChatRequest& req, bool use_tools) {
-  if (!c.tokenizer || !c.chat_template)
-    throw http::ApiError(
-        400, "This model has no tokenizer or chat template; use /v1/completions with token ids.",
-        "invalid_request_error", "messages", "no_chat_template");
+  if (!c.tokenizer || !c.chat_template) throw no_chat_template_error(c);
   try {
     return c.chat_template->render(req.messages, use_tools ? req.tools : Json(),
                                    req.add_generation_prompt, req.chat_template_kwargs);

@@ -13,6 +13,7 @@
 #include "chat/output_parser.h"
 #include "engine/json_constraint.h"
 #include "engine/request.h"
+#include "http/api_error.h"
 #include "server/openai_request.h"
 #include "server/serving_context.h"
 
@@ -35,6 +36,10 @@ struct ChatSetup {
   std::string tool_prefix;
   chat::ChatParserOptions parser_options;  // reasoning and tool-call parsing of the output
 };
+
+// The 400 for a chat request (or /tokenize messages) to a model without a chat template, as
+// base checkpoints ship: it names the --chat-template flag, and /v1/completions still works.
+http::ApiError no_chat_template_error(const ServingContext& context);
 
 // Throws ApiError 400: no tokenizer or chat template, a template error, an unsupported schema,
 // a tool_choice that cannot be enforced.

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "http/api_error.h"
+#include "server/generation_setup.h"
 #include "server/handlers.h"
 #include "server/openai_request.h"
 #include "server/openai_response.h"
@@ -30,9 +31,7 @@ void handle_tokenize(const ServingContext& c, const http::HttpRequest& http,
   if (req.prompt) {
     ids = c.tokenizer->encode(*req.prompt, req.add_special_tokens);
   } else {
-    if (!c.chat_template)
-      throw http::ApiError(400, "This model has no chat template.", "invalid_request_error",
-                           "messages");
+    if (!c.chat_template) throw no_chat_template_error(c);
     std::string text;
     try {
       text = c.chat_template->render(req.messages, Json(), req.add_generation_prompt,

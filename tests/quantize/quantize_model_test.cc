@@ -295,6 +295,26 @@ TEST(QuantizeRecipe, FollowsLlamaCpp) {
   EXPECT_FALSE(find_quantize_target("q3_k_m").has_value());
 }
 
+// Mistral 7B v0.1's sliding window survives conversion (the converter drops it), so the GGUF
+// computes what config.json says; v0.3's null window writes nothing.
+TEST(HfGgufMetadata, MistralSlidingWindowIsKept) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("junction_q_mistral_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  auto config =
+      nlohmann::json::parse(std::ifstream(kData + "/models/mistral-tiny-bf16/config.json"));
+  auto window = [&] {
+    std::ofstream(dir / "config.json") << config.dump();
+    for (const auto& [key, value] : hf_model_metadata(dir.string(), 1000))
+      if (key == "llama.attention.sliding_window") return value.as_int();
+    return int64_t{0};
+  };
+  EXPECT_EQ(window(), 0);  // null
+  config["sliding_window"] = 4096;
+  EXPECT_EQ(window(), 4096);
+  std::filesystem::remove_all(dir);
+}
+
 TEST(HfGgufMetadata, NamesAndSizeLabels) {
   EXPECT_EQ(gguf_tensor_name("model.layers.12.mlp.down_proj.weight"), "blk.12.ffn_down.weight");
   EXPECT_EQ(gguf_tensor_name("model.layers.0.self_attn.q_proj.bias"), "blk.0.attn_q.bias");
