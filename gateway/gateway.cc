@@ -58,13 +58,25 @@ std::shared_ptr<const ApiKeyRecord> authenticate(GatewayState& g, const http::Ht
   return record;
 }
 
+void check_admin_key(const GatewayState& g, const http::HttpRequest& req) {
+  if (g.config().admin_key.empty() || !equal_constant_time(bearer(req), g.config().admin_key))
+    throw ApiError(401, "Invalid admin key", "authentication_error", "", "invalid_api_key");
+}
+
+// On the request's head, before its body is read: a client without a valid key cannot make
+// the gateway read (and hold a thread for) a body of up to 16 MiB.
+void admit(GatewayState& g, const http::HttpRequest& head) {
+  const std::string& p = head.path;
+  if (p.rfind("/admin/", 0) == 0) return check_admin_key(g, head);
+  if (p == "/v1/chat/completions" || p == "/v1/completions") authenticate(g, head);
+}
+
 void dispatch(GatewayState& g, const http::HttpRequest& req, http::HttpResponder& res) {
   const std::string& p = req.path;
   if (p == "/health") return res.send(200, "application/json", R"({"status":"ok"})");
   if (p == "/metrics") return res.send(200, "text/plain; version=0.0.4", g.metrics().render());
   if (p.rfind("/admin/", 0) == 0) {
-    if (g.config().admin_key.empty() || !equal_constant_time(bearer(req), g.config().admin_key))
-      throw ApiError(401, "Invalid admin key", "authentication_error", "", "invalid_api_key");
+    check_admin_key(g, req);
     return handle_admin(g, req, res);
   }
   const bool chat = p == "/v1/chat/completions";
@@ -108,6 +120,7 @@ Gateway::Gateway(GatewayConfig config, std::unique_ptr<Store> store, GatewayCloc
   http::HttpOptions http;
   http.host = state_.config().host;
   http.port = static_cast<uint16_t>(state_.config().port);
+  http.admit = [this](const http::HttpRequest& head) { admit(state_, head); };
   server_ = std::make_unique<http::HttpServer>(http, make_gateway_handler(state_));
   if (state_.instance().empty()) {
     char host[256] = "localhost";

@@ -2,14 +2,18 @@
 
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
+#include <algorithm>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <chrono>
 #include <condition_variable>
 #include <unordered_map>
 
 #include "core/error.h"
+#include "http/api_error.h"
 
 namespace junction::http {
 
@@ -34,18 +38,90 @@ struct HttpServer::Impl {
   std::condition_variable all_closed;
   int n_connections = 0;
   uint64_t next_connection = 0;
-  std::unordered_map<uint64_t, int> sockets;  // connection -> fd, for close_connections
+  std::unordered_map<uint64_t, int> sockets;      // connection -> fd, for close_connections
+  std::unordered_map<std::string, int> per_peer;  // remote address -> connections open
 
   void accept();
-  void serve(tcp::socket socket, uint64_t id);
+  void serve(tcp::socket socket, uint64_t id, std::string peer);
 };
 
 namespace {
 
+// Blocking reads and writes straight on the socket's descriptor. Asio's synchronous operations
+// answer EAGAIN by polling with no timeout, which makes SO_RCVTIMEO and SO_SNDTIMEO useless;
+// these return beast::error::timeout instead, so the socket timeouts bound a slow or stalled
+// client. A SyncReadStream and SyncWriteStream for Beast.
+class SocketStream {
+ public:
+  explicit SocketStream(tcp::socket& socket) : fd_(socket.native_handle()) {}
+
+  template <class MutableBuffers>
+  size_t read_some(const MutableBuffers& buffers, error_code& ec) {
+    ec = {};
+    const net::mutable_buffer b = *net::buffer_sequence_begin(buffers);
+    for (;;) {
+      const ssize_t n = ::recv(fd_, b.data(), b.size(), 0);
+      if (n > 0) return static_cast<size_t>(n);
+      if (n == 0) {
+        ec = net::error::eof;
+        return 0;
+      }
+      if (errno == EINTR) continue;
+      ec = errno == EAGAIN || errno == EWOULDBLOCK
+               ? error_code(boost::beast::error::timeout)
+               : error_code(errno, boost::system::system_category());
+      return 0;
+    }
+  }
+  template <class MutableBuffers>
+  size_t read_some(const MutableBuffers& buffers) {
+    error_code ec;
+    const size_t n = read_some(buffers, ec);
+    if (ec) throw boost::system::system_error(ec);
+    return n;
+  }
+
+  template <class ConstBuffers>
+  size_t write_some(const ConstBuffers& buffers, error_code& ec) {
+    ec = {};
+    iovec iov[16];
+    size_t n_iov = 0;
+    for (auto it = net::buffer_sequence_begin(buffers);
+         it != net::buffer_sequence_end(buffers) && n_iov < 16; ++it) {
+      const net::const_buffer b = *it;
+      if (b.size() == 0) continue;
+      iov[n_iov++] = {const_cast<void*>(b.data()), b.size()};
+    }
+    if (n_iov == 0) return 0;
+    msghdr msg{};
+    msg.msg_iov = iov;
+    msg.msg_iovlen = n_iov;
+    for (;;) {
+      const ssize_t n = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
+      if (n >= 0) return static_cast<size_t>(n);
+      if (errno == EINTR) continue;
+      ec = errno == EAGAIN || errno == EWOULDBLOCK
+               ? error_code(boost::beast::error::timeout)
+               : error_code(errno, boost::system::system_category());
+      return 0;
+    }
+  }
+  template <class ConstBuffers>
+  size_t write_some(const ConstBuffers& buffers) {
+    error_code ec;
+    const size_t n = write_some(buffers, ec);
+    if (ec) throw boost::system::system_error(ec);
+    return n;
+  }
+
+ private:
+  int fd_;
+};
+
 class SocketResponder : public HttpResponder {
  public:
   SocketResponder(tcp::socket& socket, bool keep_alive)
-      : socket_(socket), keep_alive_(keep_alive) {}
+      : socket_(socket), stream_(socket), keep_alive_(keep_alive) {}
 
   void send(int status, std::string_view content_type, std::string body,
             const std::vector<std::pair<std::string, std::string>>& headers) override {
@@ -57,7 +133,7 @@ class SocketResponder : public HttpResponder {
     res.body() = std::move(body);
     res.prepare_payload();
     error_code ec;
-    bhttp::write(socket_, res, ec);
+    bhttp::write(stream_, res, ec);
     answered_ = true;
     if (ec) broken_ = true;
   }
@@ -73,7 +149,7 @@ class SocketResponder : public HttpResponder {
     res.chunked(true);
     bhttp::response_serializer<bhttp::empty_body> serializer(res);
     error_code ec;
-    bhttp::write_header(socket_, serializer, ec);
+    bhttp::write_header(stream_, serializer, ec);
     answered_ = true;
     if (ec) broken_ = true;
     return !broken_;
@@ -83,7 +159,7 @@ class SocketResponder : public HttpResponder {
     if (broken_) return false;
     if (data.empty()) return true;
     error_code ec;
-    net::write(socket_, bhttp::make_chunk(net::const_buffer(data.data(), data.size())), ec);
+    net::write(stream_, bhttp::make_chunk(net::const_buffer(data.data(), data.size())), ec);
     if (ec) broken_ = true;
     return !broken_;
   }
@@ -91,7 +167,7 @@ class SocketResponder : public HttpResponder {
   void end() override {
     if (broken_) return;
     error_code ec;
-    net::write(socket_, bhttp::make_chunk_last(), ec);
+    net::write(stream_, bhttp::make_chunk_last(), ec);
     if (ec) broken_ = true;
   }
 
@@ -109,6 +185,7 @@ class SocketResponder : public HttpResponder {
 
  private:
   tcp::socket& socket_;
+  SocketStream stream_;
   bool keep_alive_;
   bool answered_ = false;
   bool broken_ = false;
@@ -122,8 +199,13 @@ void send_plain_error(tcp::socket& socket, bhttp::status status, std::string_vie
   res.body() = std::string(R"({"error":{"message":")") + std::string(message) +
                R"(","type":"invalid_request_error","param":null,"code":null}})";
   res.prepare_payload();
+  // A client that does not read its error must not hold the thread (the accepting one, for
+  // "too many connections"): a second at most.
+  const timeval tv{1, 0};
+  ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  SocketStream stream(socket);
   error_code ec;
-  bhttp::write(socket, res, ec);
+  bhttp::write(stream, res, ec);
 }
 
 }  // namespace
@@ -190,6 +272,8 @@ void HttpServer::Impl::accept() {
       return;
     }
     uint64_t id;
+    error_code no_peer;
+    std::string peer = blocking.remote_endpoint(no_peer).address().to_string();
     {
       std::lock_guard lock(mutex);
       if (n_connections >= options.max_connections) {
@@ -197,12 +281,19 @@ void HttpServer::Impl::accept() {
         if (!stopping) accept();
         return;
       }
+      if (per_peer[peer] >= options.max_connections_per_peer) {
+        send_plain_error(blocking, bhttp::status::service_unavailable,
+                         "too many connections from this address");
+        if (!stopping) accept();
+        return;
+      }
+      ++per_peer[peer];
       ++n_connections;
       id = next_connection++;
       sockets[id] = blocking.native_handle();
     }
-    std::thread([this, s = std::move(blocking), id]() mutable {
-      serve(std::move(s), id);
+    std::thread([this, s = std::move(blocking), id, peer = std::move(peer)]() mutable {
+      serve(std::move(s), id, std::move(peer));
     }).detach();
     if (!stopping) accept();
   });
@@ -220,27 +311,118 @@ void linger_before_close(tcp::socket& socket) {
   ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   char sink[16384];
   size_t drained = 0;
-  while (drained < (64u << 20)) {
-    const size_t n = socket.read_some(net::buffer(sink), ec);
+  SocketStream stream(socket);
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  while (drained < (64u << 20) && std::chrono::steady_clock::now() < until) {
+    const size_t n = stream.read_some(net::buffer(sink), ec);
     if (ec || n == 0) break;
     drained += n;
   }
 }
 }  // namespace
 
-void HttpServer::Impl::serve(tcp::socket socket, uint64_t id) {
-  timeval tv{options.idle_timeout_s, 0};
-  ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+namespace {
+
+// SO_RCVTIMEO, set only when it changes (a syscall per read otherwise).
+class ReceiveTimeout {
+ public:
+  explicit ReceiveTimeout(int fd) : fd_(fd) {}
+  void set(std::chrono::milliseconds t) {
+    t = std::max(t, std::chrono::milliseconds(1));
+    if (t == current_) return;
+    const timeval tv{static_cast<time_t>(t.count() / 1000),
+                     static_cast<suseconds_t>(t.count() % 1000 * 1000)};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    current_ = t;
+  }
+
+ private:
+  int fd_;
+  std::chrono::milliseconds current_{-1};
+};
+
+bool timed_out(const error_code& ec) {
+  return ec == boost::beast::error::timeout || ec == net::error::would_block ||
+         ec == net::error::try_again || ec == net::error::timed_out;
+}
+
+HttpRequest request_head(const bhttp::request<bhttp::string_body>& msg) {
+  HttpRequest req;
+  req.method = std::string(msg.method_string());
+  const std::string_view target = msg.target();
+  const size_t q = target.find('?');
+  req.path = std::string(target.substr(0, q));
+  if (q != std::string_view::npos) req.query = std::string(target.substr(q + 1));
+  for (const auto& field : msg) {
+    std::string name(field.name_string());
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    req.headers[name] = std::string(field.value());
+  }
+  return req;
+}
+
+}  // namespace
+
+void HttpServer::Impl::serve(tcp::socket socket, uint64_t id, std::string peer) {
+  using Clock = std::chrono::steady_clock;
+  ReceiveTimeout receive_timeout(socket.native_handle());
+  const timeval send_tv{options.send_timeout_s, 0};
+  ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &send_tv, sizeof send_tv);
   error_code ec;
   socket.set_option(tcp::no_delay(true), ec);
+  SocketStream stream(socket);
   boost::beast::flat_buffer buffer;
   buffer.reserve(16 * 1024);  // a typical request in one recv (Beast starts at 512 bytes)
   for (;;) {
+    ec = {};
     bhttp::request_parser<bhttp::string_body> parser;
     parser.body_limit(options.max_body_bytes);
     parser.header_limit(static_cast<uint32_t>(options.max_header_bytes));
-    bhttp::read(socket, buffer, parser, ec);
+    // Idle (keep-alive) until the request's first byte; from there the whole request must come
+    // within request_timeout_s, however slowly its bytes trickle.
+    if (buffer.size() == 0) {
+      receive_timeout.set(std::chrono::seconds(options.idle_timeout_s));
+      const size_t n = stream.read_some(buffer.prepare(16 * 1024), ec);
+      if (ec) break;  // closed, or idle too long
+      buffer.commit(n);
+    }
+    const auto deadline = Clock::now() + std::chrono::seconds(options.request_timeout_s);
+    bool admitted = !options.admit;
+    HttpRequest head;
+    bool refused = false;
+    while (!parser.is_done()) {
+      if (parser.is_header_done() && !admitted) {
+        admitted = true;
+        head = request_head(parser.get());
+        try {
+          options.admit(head);
+        } catch (const ApiError& e) {
+          SocketResponder(socket, false).send(e.status, "application/json", e.to_json(), {});
+          refused = true;
+          break;
+        }
+      }
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+      if (left.count() <= 0) {
+        ec = net::error::timed_out;
+        break;
+      }
+      receive_timeout.set(left);
+      bhttp::read_some(stream, buffer, parser, ec);
+      if (ec) break;
+    }
+    if (refused) {
+      linger_before_close(socket);
+      break;
+    }
     if (ec == bhttp::error::end_of_stream || ec == net::error::eof) break;
+    if (timed_out(ec)) {
+      send_plain_error(socket, bhttp::status::request_timeout,
+                       "the request did not arrive whole within " +
+                           std::to_string(options.request_timeout_s) + " s");
+      break;
+    }
     if (ec == bhttp::error::body_limit) {
       send_plain_error(socket, bhttp::status::payload_too_large,
                        "the request body exceeds the server's limit of " +
@@ -262,17 +444,7 @@ void HttpServer::Impl::serve(tcp::socket socket, uint64_t id) {
       break;
     }
     auto& msg = parser.get();
-    HttpRequest req;
-    req.method = std::string(msg.method_string());
-    const std::string_view target = msg.target();
-    const size_t q = target.find('?');
-    req.path = std::string(target.substr(0, q));
-    if (q != std::string_view::npos) req.query = std::string(target.substr(q + 1));
-    for (const auto& field : msg) {
-      std::string name(field.name_string());
-      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      req.headers[name] = std::string(field.value());
-    }
+    HttpRequest req = admitted && options.admit ? std::move(head) : request_head(msg);
     req.body = std::move(msg.body());
     const bool keep_alive = msg.keep_alive() && !stopping;
     SocketResponder responder(socket, keep_alive);
@@ -294,6 +466,7 @@ void HttpServer::Impl::serve(tcp::socket socket, uint64_t id) {
   }
   socket.shutdown(tcp::socket::shutdown_both, ec);
   std::lock_guard lock(mutex);
+  if (--per_peer[peer] <= 0) per_peer.erase(peer);
   sockets.erase(id);
   socket.close(ec);
   --n_connections;

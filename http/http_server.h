@@ -49,13 +49,26 @@ class HttpResponder {
 
 using HttpHandler = std::function<void(const HttpRequest&, HttpResponder&)>;
 
+// Called with a request's line and headers (its body not read yet); throwing http::ApiError
+// refuses it at once, so a client without a valid key cannot make the server read (and hold)
+// a large body.
+using HttpAdmission = std::function<void(const HttpRequest& head)>;
+
 struct HttpOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 8080;  // 0: any free port (see HttpServer::port)
   int64_t max_body_bytes = 16 << 20;
   int64_t max_header_bytes = 64 << 10;
   int max_connections = 512;
+  // Connections from one IP address at most: one client cannot take every slot.
+  int max_connections_per_peer = 256;
   int idle_timeout_s = 120;  // keep-alive connections idle longer are closed
+  // From a request's first byte to its last: a client that trickles it (one byte per read
+  // timeout) is answered 408 and closed, instead of holding a thread.
+  int request_timeout_s = 30;
+  // A client that stops reading the answer for this long is dropped (a blocked write fails).
+  int send_timeout_s = 60;
+  HttpAdmission admit;  // empty: every request is read whole
 };
 
 class HttpServer {

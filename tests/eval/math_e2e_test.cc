@@ -67,13 +67,20 @@ Canned canned_answer(int p, int s) {
 }
 
 // An OpenAI-compatible chat endpoint with canned answers; optionally lists prices at
+http::HttpOptions loopback_any_port() {
+  http::HttpOptions o;
+  o.host = "127.0.0.1";
+  o.port = 0;
+  return o;
+}
+
 // GET /v1/models as a gateway does (1 and 2 USD per million prompt / completion tokens).
 class CannedEndpoint {
  public:
   explicit CannedEndpoint(bool list_prices)
       : questions_(amc_questions()),
         list_prices_(list_prices),
-        server_(http::HttpOptions{"127.0.0.1", 0},
+        server_(loopback_any_port(),
                 [this](const http::HttpRequest& r, http::HttpResponder& w) { handle(r, w); }) {
     thread_ = std::thread([this] { server_.run(); });
   }
