@@ -298,6 +298,7 @@ TEST_P(GatewayProcessPostgres, TheLedgerAddsUpAfterPostgresRestartsUnderLoad) {
   std::mutex mutex;
   std::vector<std::string> completed;
   std::atomic<int> failed{0};
+  std::string first_failure;
   std::atomic<bool> stop{false};
   std::vector<std::thread> threads;
   for (int t = 0; t < 16; ++t)
@@ -313,10 +314,13 @@ TEST_P(GatewayProcessPostgres, TheLedgerAddsUpAfterPostgresRestartsUnderLoad) {
             std::lock_guard lock(mutex);
             completed.push_back(j["id"]);
           } else {
-            ++failed;
+            std::lock_guard lock(mutex);
+            if (failed++ == 0)
+              first_failure = std::to_string(head.status) + " " + text + head.error_body;
           }
-        } catch (const std::exception&) {
-          ++failed;
+        } catch (const std::exception& e) {
+          std::lock_guard lock(mutex);
+          if (failed++ == 0) first_failure = e.what();
         }
       }
     });
@@ -325,8 +329,8 @@ TEST_P(GatewayProcessPostgres, TheLedgerAddsUpAfterPostgresRestartsUnderLoad) {
   std::this_thread::sleep_for(1000ms);
   stop = true;
   for (auto& t : threads) t.join();
-  std::fprintf(stderr, "postgres restart under load: %zu answers whole, %d failed\n",
-               completed.size(), failed.load());
+  std::fprintf(stderr, "postgres restart under load: %zu answers whole, %d failed (first: %s)\n",
+               completed.size(), failed.load(), first_failure.c_str());
   ASSERT_GT(completed.size(), 10u);
   auto store = open_store_directly();
   for (const std::string& id : completed)
