@@ -28,6 +28,7 @@ namespace {
 
 struct EvalCliOptions {
   std::string endpoint, model, tasks, data, mode = "loglikelihood", api_key, out, samples;
+  bool unsafe_sandbox = false;
   std::string model_path, isa, tokenizer, judge_endpoint, judge_model, judge_api_key, python;
   bool download = false;
   std::string download_mirror;
@@ -116,6 +117,7 @@ int run_eval_command(const EvalCliOptions& o) {
   options.humaneval_n = std::max(1, o.humaneval_samples);
   options.humaneval_temperature = o.humaneval_temperature;
   options.sandbox.python = o.python;
+  options.sandbox.allow_unisolated = o.unsafe_sandbox;
   options.samples_per_problem = std::max(1, o.samples_per_problem);
   if (o.temperature < 0 || !(o.top_p > 0 && o.top_p <= 1))
     throw Error("--temperature must be >= 0 and --top-p in (0, 1]");
@@ -277,6 +279,9 @@ Command add_eval_command(CLI::App& app) {
                   "(default: $JUNCTION_EVAL_DOWNLOAD_MIRROR)");
   cmd->add_option("--python", o->python,
                   "python3 for the HumanEval sandbox (must be runnable by an unprivileged uid)");
+  cmd->add_flag("--unsafe-sandbox", o->unsafe_sandbox,
+                "run HumanEval's model-written code even where it cannot be isolated (not root, "
+                "or no network namespace): as your user, able to read your files");
   return {cmd, [o] { return run_eval_command(*o); }};
 }
 

@@ -173,6 +173,7 @@ struct ChildPlan {
   int report_fd;
   pid_t harness_pid;
   bool as_root;
+  bool require_isolation;  // not isolated: exit before the program runs
   uid_t uid;
   SandboxLimits limits;
   rlim_t nproc;
@@ -210,6 +211,11 @@ void install_fds(const int* from, int n) {
   _exit(127);
 }
 
+// A network namespace, and a uid of its own: root outside any user namespace (run_program).
+bool isolated(char isolation, bool as_root) {
+  return (isolation & 2) != 0 && as_root && (isolation & 4) == 0;
+}
+
 [[noreturn]] void run_a(const ChildPlan& p) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);            // fires when the harness thread that forked A ends
   if (getppid() != p.harness_pid) _exit(125);  // it ended before the line above
@@ -226,6 +232,7 @@ void install_fds(const int* from, int n) {
   (void)!write(p.report_fd, &isolation, 1);
   close(p.report_fd);
   const bool userns = (isolation & 4) != 0;
+  if (p.require_isolation && !isolated(isolation, p.as_root)) _exit(125);  // fail closed
   const pid_t b = fork();
   if (b < 0) _exit(125);
   if (b == 0) {
@@ -341,6 +348,7 @@ SandboxResult run_python_sandboxed(const std::string& program, const SandboxLimi
                        .report_fd = report[1],
                        .harness_pid = getpid(),
                        .as_root = as_root,
+                       .require_isolation = !limits.allow_unisolated,
                        .uid = uid,
                        .limits = limits,
                        .nproc = nproc};
@@ -355,6 +363,19 @@ SandboxResult run_python_sandboxed(const std::string& program, const SandboxLimi
   if (read(report[0], &isolation, 1) != 1) isolation = 0;
   fds.close_one(report[0]);
 
+  if (!limits.allow_unisolated && !isolated(isolation, as_root)) {
+    kill(-a, SIGKILL);
+    while (waitpid(a, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    throw SandboxUnavailable(
+        std::string("refusing to run model-written code without isolation: ") +
+        (as_root ? "the kernel refused a network namespace (unshare(CLONE_NEWNET))"
+                 : "the harness is not root, so the program cannot get a uid of its own (it "
+                   "could read your files" +
+                       std::string((isolation & 2) ? ")" : " and reach the network)")) +
+        ". Run junction eval as root (e.g. in a container), or pass --unsafe-sandbox to run it "
+        "as your user anyway");
+  }
   SandboxResult r;
   r.network_isolated = (isolation & 2) != 0;
   r.user_isolated = as_root && !(isolation & 4);  // see run_program

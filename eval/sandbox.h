@@ -4,9 +4,10 @@
 // Layers, each for one threat:
 // - a new PID namespace (unshare(CLONE_NEWPID)) whose init is a reaper we control: killing it
 //   tears down every process the program started, even ones that called setsid();
-// - a new network namespace (no interfaces but a down loopback) when the kernel allows it
-//   (root, or an unprivileged user namespace); otherwise the result says `network_isolated:
-//   false` and the program can reach the network: run the harness in a container then;
+// - a new network namespace (no interfaces but a down loopback) and a uid of its own (the
+//   harness runs as root): without both the sandbox fails closed, the program is not run and
+//   SandboxUnavailable says why, unless `allow_unisolated` (`--unsafe-sandbox`) accepts running
+//   it as the harness's user, with its files and possibly the network;
 // - rlimits: CPU seconds, address space, no core files, a small process count (applies once
 //   the program runs as `nobody`, which it does when we are root), per-file size;
 // - stdout and stderr through pipes the harness holds, capped (infinite output is killed);
@@ -20,6 +21,8 @@
 #include <filesystem>
 #include <string>
 
+#include "core/error.h"
+
 namespace junction::eval {
 
 struct SandboxLimits {
@@ -32,6 +35,15 @@ struct SandboxLimits {
   // The interpreter; empty: /usr/bin/python3, /usr/local/bin/python3, then PATH. It must be
   // executable by the sandbox's unprivileged uid (a pyenv shim under /root is not).
   std::string python;
+  // Run even where the program cannot get a network namespace and a uid of its own (the
+  // harness is not root, or the kernel refuses namespaces); the result says what it lacked.
+  bool allow_unisolated = false;
+};
+
+// The program was not run: this machine cannot isolate it, and allow_unisolated is off.
+class SandboxUnavailable : public Error {
+ public:
+  using Error::Error;
 };
 
 struct SandboxResult {

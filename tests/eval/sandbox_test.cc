@@ -28,6 +28,9 @@ SandboxLimits quick() {
   SandboxLimits l;
   l.cpu_seconds = 2;
   l.wall_seconds = 5;
+  // These tests are about limits; run as a user, they accept what isolation there is (the
+  // refusal itself is tested below).
+  l.allow_unisolated = geteuid() != 0;
   return l;
 }
 
@@ -48,6 +51,41 @@ struct ScratchRoot {
     std::filesystem::remove_all(path, ec);
   }
 };
+
+// Without a uid of its own (the harness is not root) the program is not run at all unless
+// allow_unisolated says so: it could read the harness user's files. As root, the check runs in
+// a child that dropped to `nobody`.
+TEST(Sandbox, FailsClosedWithoutIsolation) {
+  REQUIRE_PYTHON();
+  const auto check = [] {
+    SandboxLimits l = quick();
+    l.allow_unisolated = false;
+    try {
+      run_python_sandboxed("open('ran', 'w').write('x')\n", l);
+      return 1;  // it ran
+    } catch (const SandboxUnavailable& e) {
+      if (std::string(e.what()).find("--unsafe-sandbox") == std::string::npos) return 2;
+    }
+    l.allow_unisolated = true;
+    return run_python_sandboxed("assert 1 + 1 == 2\n", l).passed ? 0 : 3;
+  };
+  if (geteuid() != 0) {
+    EXPECT_EQ(check(), 0);
+    return;
+  }
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    if (setgid(65534) != 0 || setuid(65534) != 0) _exit(4);
+    _exit(check());
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0)
+      << "1: ran without isolation, 2: refused without saying what to do, 3: did not run when "
+         "allowed, 4: could not become nobody";
+}
 
 TEST(Sandbox, CorrectAndIncorrectSolutions) {
   REQUIRE_PYTHON();
