@@ -233,6 +233,8 @@ void HttpServer::Impl::serve(tcp::socket socket, uint64_t id) {
   ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   error_code ec;
   socket.set_option(tcp::no_delay(true), ec);
+  const auto remote = socket.remote_endpoint(ec);
+  const std::string peer = ec ? std::string() : remote.address().to_string();
   boost::beast::flat_buffer buffer;
   buffer.reserve(16 * 1024);  // a typical request in one recv (Beast starts at 512 bytes)
   for (;;) {
@@ -263,6 +265,7 @@ void HttpServer::Impl::serve(tcp::socket socket, uint64_t id) {
     }
     auto& msg = parser.get();
     HttpRequest req;
+    req.peer = peer;
     req.method = std::string(msg.method_string());
     const std::string_view target = msg.target();
     const size_t q = target.find('?');
