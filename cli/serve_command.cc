@@ -208,7 +208,8 @@ void serve_until_signal(const sigset_t& signals, int drain_timeout_s,
   std::fprintf(stderr, "junction serve: stopped\n");
 }
 
-// The API key from --api-key, else --api-key-file (its first line), else $JUNCTION_API_KEY.
+// The API key from --api-key or --api-key-file (its first line; not both), else
+// $JUNCTION_API_KEY.
 // Any user on the machine can read a process's arguments (/proc/PID/cmdline); a file or the
 // environment (/proc/PID/environ is the owner's only) keeps the key from them. The gateway
 // hands its local engines their keys through the environment.

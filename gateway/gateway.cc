@@ -81,8 +81,8 @@ void dispatch(GatewayState& g, AuthFailureLimiter& failures, const http::HttpReq
               http::HttpResponder& res) {
   const std::string& p = req.path;
   if (p == "/health") return res.send(200, "application/json", R"({"status":"ok"})");
-  // Metrics name every model, provider and key-less traffic figure: an operator's, so the admin
-  // key's (there is one listener).
+  // Metrics name every model and provider and show their traffic and failures: the operator's,
+  // so behind the admin key (there is one listener).
   if (p == "/metrics") {
     check_admin_key(g, failures, req);
     return res.send(200, "text/plain; version=0.0.4", g.metrics().render());
