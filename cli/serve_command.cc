@@ -5,10 +5,13 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
@@ -50,6 +53,7 @@ struct ServeOptions {
   bool no_prefix_cache = false;
   std::string served_model_name;
   std::string api_key;
+  std::string api_key_file;
   std::string chat_template;
   std::string isa;
   std::optional<float> temperature, top_p, min_p, repetition_penalty;
@@ -206,8 +210,30 @@ void serve_until_signal(const sigset_t& signals, int drain_timeout_s,
   std::fprintf(stderr, "junction serve: stopped\n");
 }
 
-int serve(const ServeOptions& o) {
-  if (!o.config.empty()) return serve_gateway(o);
+// The API key from --api-key or --api-key-file (its first line; not both), else
+// $JUNCTION_API_KEY.
+// Any user on the machine can read a process's arguments (/proc/PID/cmdline); a file or the
+// environment (/proc/PID/environ is the owner's only) keeps the key from them. The gateway
+// hands its local engines their keys through the environment.
+std::string resolve_api_key(const ServeOptions& o) {
+  if (!o.api_key_file.empty()) {
+    if (!o.api_key.empty()) throw Error("give --api-key or --api-key-file, not both");
+    std::ifstream in(o.api_key_file);
+    std::string key;
+    if (!in || !std::getline(in, key)) throw Error("cannot read --api-key-file " + o.api_key_file);
+    while (!key.empty() && std::isspace(static_cast<unsigned char>(key.back()))) key.pop_back();
+    if (key.empty()) throw Error("--api-key-file " + o.api_key_file + " holds no key");
+    return key;
+  }
+  if (!o.api_key.empty()) return o.api_key;
+  const char* env = std::getenv("JUNCTION_API_KEY");
+  return env != nullptr ? env : "";
+}
+
+int serve(const ServeOptions& options) {
+  if (!options.config.empty()) return serve_gateway(options);
+  ServeOptions o = options;
+  o.api_key = resolve_api_key(options);
   const sigset_t signals = block_shutdown_signals();
   const auto t_start = std::chrono::steady_clock::now();
   session::OpenModel m = open_served_model(o);
@@ -267,7 +293,11 @@ Command add_serve_command(CLI::App& app) {
                 "Do not reuse KV of shared prompt prefixes");
   cmd->add_option("--served-model-name", o->served_model_name,
                   "Model name clients use (default: the folder name)");
-  cmd->add_option("--api-key", o->api_key, "Require 'Authorization: Bearer KEY'");
+  cmd->add_option("--api-key", o->api_key,
+                  "Require 'Authorization: Bearer KEY' (other users can read a command line: "
+                  "prefer --api-key-file or $JUNCTION_API_KEY)");
+  cmd->add_option("--api-key-file", o->api_key_file,
+                  "Require the key on the first line of FILE (default: $JUNCTION_API_KEY)");
   cmd->add_option("--chat-template", o->chat_template,
                   "Jinja chat template file overriding the model's");
   cmd->add_option("--temperature", o->temperature, "Default temperature (requests override)");

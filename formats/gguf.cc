@@ -14,6 +14,12 @@ constexpr uint64_t kMaxMetadata = 1u << 20;
 constexpr uint64_t kMaxArray = 1ull << 28;   // elements (a 152k-token vocab is far below)
 constexpr uint64_t kMaxString = 1ull << 26;  // bytes (chat templates are kilobytes)
 constexpr int kMaxDims = 4;                  // GGML_MAX_DIMS
+// Memory the parsed metadata may take. Each value is a GgufValue (~80 bytes) whatever its size
+// in the file, so an array of int8 or of empty strings grows 10-80x once parsed: a 10 MB file
+// would take 800 MB. The largest real metadata (a 262k-token vocab with scores and types, or a
+// vocab with a million merges) takes ~100 MB; this leaves room and still refuses a hostile file
+// before it exhausts memory. bytes
+constexpr uint64_t kMaxMetadataMemory = 256ull << 20;
 
 class Reader {
  public:
@@ -37,6 +43,14 @@ class Reader {
     return s;
   }
   size_t pos() const { return pos_; }
+  // Counts `bytes` of parsed metadata against kMaxMetadataMemory.
+  void account(uint64_t bytes) {
+    if (bytes > kMaxMetadataMemory - metadata_memory_)
+      fail("metadata would take more than " + std::to_string(kMaxMetadataMemory >> 20) +
+           " MiB in memory once parsed (each value takes ~" + std::to_string(sizeof(GgufValue)) +
+           " bytes, whatever its size in the file)");
+    metadata_memory_ += bytes;
+  }
   [[noreturn]] void fail(const std::string& what) const {
     throw Error(what_ + ": invalid GGUF at byte " + std::to_string(pos_) + ": " + what);
   }
@@ -49,10 +63,18 @@ class Reader {
   size_t size_;
   size_t pos_ = 0;
   const std::string& what_;
+  uint64_t metadata_memory_ = 0;  // bytes, <= kMaxMetadataMemory
 };
+
+// Heap bytes a std::string of `n` bytes holds beyond its own object (libstdc++ keeps up to 15
+// bytes inline).
+uint64_t string_heap_bytes(uint64_t n) {
+  return n > 15 ? n + 1 : 0;
+}
 
 GgufValue read_value(Reader& r, GgufValue::Type type, int depth) {
   using T = GgufValue::Type;
+  if (depth == 0) r.account(sizeof(GgufValue));  // elements are counted with their array
   GgufValue v;
   v.type = type;
   switch (type) {
@@ -94,6 +116,7 @@ GgufValue read_value(Reader& r, GgufValue::Type type, int depth) {
     }
     case T::kString:
       v.scalar = r.read_string();
+      r.account(string_heap_bytes(v.as_string().size()));
       break;
     case T::kArray: {
       if (depth > 0) r.fail("nested arrays");
@@ -103,6 +126,8 @@ GgufValue read_value(Reader& r, GgufValue::Type type, int depth) {
       v.array_type = static_cast<T>(element);
       const uint64_t n = r.read<uint64_t>();
       if (n > kMaxArray) r.fail("an array of " + std::to_string(n) + " elements");
+      // Counted before any element is read, so a hostile count fails at once.
+      r.account(n * sizeof(GgufValue));
       v.array.reserve(std::min<uint64_t>(n, 1u << 20));
       for (uint64_t i = 0; i < n; ++i) v.array.push_back(read_value(r, v.array_type, depth + 1));
       break;
@@ -227,6 +252,7 @@ std::unique_ptr<GgufFile> GgufFile::parse(const std::byte* data, size_t size,
 
   for (uint64_t i = 0; i < n_kv; ++i) {
     std::string key = r.read_string();
+    r.account(string_heap_bytes(key.size()) + 64);  // the key and its map node
     const uint32_t type = r.read<uint32_t>();
     if (type > static_cast<uint32_t>(GgufValue::Type::kFloat64))
       r.fail("key '" + key + "' has unknown type");

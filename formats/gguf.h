@@ -1,6 +1,8 @@
 // GGUF files (llama.cpp's format, versions 2 and 3): a header, typed metadata, tensor infos, and
 // aligned tensor data. The file is untrusted: every count, length, dimension and offset is
-// checked against the file size before anything is read, and problems become junction::Error.
+// checked against the file size before anything is read, the parsed metadata may take at most
+// 256 MiB (each value is a GgufValue of ~80 bytes, so a file of int8 arrays inflates up to 80x),
+// and problems become junction::Error.
 #pragma once
 
 #include <cstddef>

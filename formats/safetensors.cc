@@ -83,6 +83,15 @@ std::vector<SafetensorsTensor> parse_safetensors(const std::byte* data, size_t s
       throw Error(where + " has " + std::to_string(end - begin) +
                   " bytes of data but its shape needs " +
                   std::to_string(elements * dtype_size(t.dtype)));
+    // The model reads the mapped bytes in place as F32/F16/BF16 elements (the map starts on a
+    // page), so a tensor off its element alignment would be a misaligned load. safetensors pads
+    // the header to 8 bytes and every writer keeps offsets element-aligned; a file that does not
+    // is refused.
+    const uint64_t file_offset = 8 + header_len + begin;
+    if (file_offset % dtype_size(t.dtype) != 0)
+      throw Error(where + " starts at byte " + std::to_string(file_offset) +
+                  " of the file, not a multiple of its " + std::to_string(dtype_size(t.dtype)) +
+                  "-byte elements (misaligned data)");
     t.data = body + begin;
     t.bytes = end - begin;
     tensors.push_back(std::move(t));

@@ -17,19 +17,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace junction::server;
   try {
     parse_chat_request(body);
-  } catch (const ApiError&) {
+  } catch (const junction::http::ApiError&) {
   }
   try {
     parse_completion_request(body);
-  } catch (const ApiError&) {
+  } catch (const junction::http::ApiError&) {
   }
   try {
     parse_tokenize_request(body);
-  } catch (const ApiError&) {
+  } catch (const junction::http::ApiError&) {
   }
   try {
     parse_detokenize_request(body);
-  } catch (const ApiError&) {
+  } catch (const junction::http::ApiError&) {
   }
   return 0;
 }

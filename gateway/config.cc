@@ -272,7 +272,11 @@ class Reader {
       if (c.store_sync != "normal" && c.store_sync != "full")
         fail(root["store_sync"], "'store_sync' must be normal or full");
     }
-    if (root["key_pepper"]) c.key_pepper = str(root["key_pepper"], "key_pepper");
+    if (root["key_pepper"]) {
+      c.key_pepper = str(root["key_pepper"], "key_pepper");
+      if (c.key_pepper.empty()) fail(root["key_pepper"], "'key_pepper' cannot be empty");
+      c.key_pepper_configured = true;
+    }
     if (root["redis"]) {
       c.redis = str(root["redis"], "redis");
       if (!c.redis.empty() && c.redis.rfind("redis://", 0) != 0 && c.redis.rfind("unix://", 0) != 0)

@@ -98,7 +98,10 @@ struct GatewayConfig {
   std::string store = "sqlite://junction.db";  // or postgres://USER[:PASS]@HOST[:PORT]/DB
   std::string store_sync =
       "normal";  // sqlite: "normal" survives process crashes, "full" power loss
-  std::string key_pepper = "junction-gateway";  // mixed into every key hash
+  // Mixed into every key hash. Unless the config sets one, run_gateway() replaces this public
+  // default with a random pepper kept beside a new SQLite database (gateway/key_pepper.h).
+  std::string key_pepper = "junction-gateway";
+  bool key_pepper_configured = false;  // the config file set key_pepper
   // redis://HOST:PORT or unix:///PATH: rpm/tpm limits shared by every gateway using the same
   // Redis (rate_limiter_redis.h); empty: limits per process.
   std::string redis;

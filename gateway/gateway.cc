@@ -11,8 +11,10 @@
 #include "core/error.h"
 #include "core/shutdown_signals.h"
 #include "gateway/admin_api.h"
+#include "gateway/auth_failure_limiter.h"
 #include "gateway/completion_proxy.h"
 #include "gateway/key_hash.h"
+#include "gateway/key_pepper.h"
 #include "gateway/local_engine.h"
 #include "gateway/postgres_pool.h"
 #include "gateway/postgres_store.h"
@@ -58,9 +60,22 @@ std::shared_ptr<const ApiKeyRecord> authenticate(GatewayState& g, const http::Ht
   return record;
 }
 
-void check_admin_key(const GatewayState& g, const http::HttpRequest& req) {
-  if (g.config().admin_key.empty() || !equal_constant_time(bearer(req), g.config().admin_key))
+// The admin key checked, with failed attempts limited per peer address (10 a minute, then 429
+// until the oldest leaves the minute): the admin key moves money, and one listener serves it
+// to the same internet as the client API.
+void check_admin_key(GatewayState& g, const http::HttpRequest& req) {
+  AuthFailureLimiter& failures = g.auth_failures();
+  const int64_t now = g.clock().monotonic_ms();
+  if (const int64_t wait_ms = failures.blocked_for_ms(req.peer, now); wait_ms > 0)
+    throw ApiError(429,
+                   "Too many failed admin-key attempts from your address; retry in " +
+                       std::to_string((wait_ms + 999) / 1000) + " s.",
+                   "rate_limit_error", "", "too_many_failed_attempts");
+  if (g.config().admin_key.empty() || !equal_constant_time(bearer(req), g.config().admin_key)) {
+    failures.record_failure(req.peer, now);
     throw ApiError(401, "Invalid admin key", "authentication_error", "", "invalid_api_key");
+  }
+  failures.record_success(req.peer);
 }
 
 // On the request's head, before its body is read: a client without a valid key cannot make
@@ -74,7 +89,12 @@ void admit(GatewayState& g, const http::HttpRequest& head) {
 void dispatch(GatewayState& g, const http::HttpRequest& req, http::HttpResponder& res) {
   const std::string& p = req.path;
   if (p == "/health") return res.send(200, "application/json", R"({"status":"ok"})");
-  if (p == "/metrics") return res.send(200, "text/plain; version=0.0.4", g.metrics().render());
+  // Metrics name every model and provider and show their traffic and failures: the operator's,
+  // so behind the admin key (there is one listener).
+  if (p == "/metrics") {
+    check_admin_key(g, req);
+    return res.send(200, "text/plain; version=0.0.4", g.metrics().render());
+  }
   if (p.rfind("/admin/", 0) == 0) {
     check_admin_key(g, req);
     return handle_admin(g, req, res);
@@ -151,6 +171,10 @@ int run_gateway(const std::string& config_path, const std::optional<std::string>
   if (config.admin_key.empty())
     std::fprintf(stderr, "junction gateway: no admin_key in %s: the admin API is off\n",
                  config_path.c_str());
+  std::string pepper_warning;
+  config.key_pepper = resolve_key_pepper(config, pepper_warning);
+  if (!pepper_warning.empty())
+    std::fprintf(stderr, "junction gateway: %s\n", pepper_warning.c_str());
   auto store = open_store(config);
   // Local engines first: the gateway listens once every model it routes to is loaded.
   char self[4096];

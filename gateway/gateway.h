@@ -1,7 +1,8 @@
 // The unified endpoint: one HTTP listener (http/http_server.h) in front of every configured
 // model. Routes: /v1/chat/completions, /v1/completions, /v1/models, /v1/generation (client
-// keys), /admin/... (the admin key), /health and /metrics (open). `junction serve --config`
-// calls run_gateway(); tests build a Gateway directly on port 0.
+// keys), /admin/... and /metrics (the admin key; failed attempts limited per peer), /health
+// (open). `junction serve --config` calls run_gateway(); tests build a Gateway directly on
+// port 0.
 #pragma once
 
 #include <memory>

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "gateway/auth_failure_limiter.h"
 #include "gateway/config.h"
 #include "gateway/deployment_health.h"
 #include "gateway/gateway_metrics.h"
@@ -51,6 +52,8 @@ class GatewayState {
   UpstreamClient& upstream() { return upstream_; }
   // Key records read in the last second (see key_cache.h for what that trades).
   KeyCache& keys() { return keys_; }
+  // Failed admin-key attempts per peer address (auth_failure_limiter.h).
+  AuthFailureLimiter& auth_failures() { return auth_failures_; }
   std::vector<Deployment>& deployments() { return deployments_; }
   // This gateway's name in the reservations it takes (config.ledger.instance, else set by
   // Gateway once it knows its port); fixed before the first request.
@@ -72,6 +75,7 @@ class GatewayState {
   GatewayMetrics metrics_;
   UpstreamClient upstream_;
   KeyCache keys_{1000};  // ms
+  AuthFailureLimiter auth_failures_;
   std::vector<Deployment> deployments_;
   std::atomic<uint64_t> seed_;
   std::string instance_;

@@ -14,6 +14,7 @@
 
 #include "core/error.h"
 #include "gateway/config.h"
+#include "gateway/key_hash.h"
 
 extern char** environ;
 
@@ -44,8 +45,17 @@ pid_t LocalEngine::spawn(int out_fd) const {
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, out_fd, STDOUT_FILENO);
   posix_spawn_file_actions_adddup2(&actions, out_fd, STDERR_FILENO);
+  // The gateway's environment, with JUNCTION_API_KEY set to the child's key (or removed).
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (std::strncmp(*e, "JUNCTION_API_KEY=", 17) != 0) env_strings.emplace_back(*e);
+  }
+  if (!options_.api_key.empty()) env_strings.push_back("JUNCTION_API_KEY=" + options_.api_key);
+  std::vector<char*> envp;
+  for (auto& e : env_strings) envp.push_back(e.data());
+  envp.push_back(nullptr);
   pid_t pid = -1;
-  const int rc = posix_spawn(&pid, args[0].c_str(), &actions, nullptr, argv.data(), environ);
+  const int rc = posix_spawn(&pid, args[0].c_str(), &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0)
     throw Error("cannot start " + args[0] + " for local provider '" + options_.name +
@@ -192,6 +202,8 @@ std::vector<std::unique_ptr<LocalEngine>> start_local_engines(GatewayConfig& con
     o.model_path = p.model_path;
     o.served_model_name = served;
     o.args = p.serve_args;
+    if (p.api_key.empty()) p.api_key = "sk-jn-local-" + random_hex(24);
+    o.api_key = p.api_key;
     engines.push_back(std::make_unique<LocalEngine>(std::move(o)));
     providers.push_back(&p);
   }

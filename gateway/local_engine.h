@@ -23,6 +23,9 @@ struct LocalEngineOptions {
   std::string model_path;
   std::string served_model_name;
   std::vector<std::string> args;  // extra `junction serve` flags (--ctx-size, --parallel, ...)
+  // The key the child requires, handed over in its environment ($JUNCTION_API_KEY), not its
+  // command line, which any local user can read.
+  std::string api_key;
   std::chrono::seconds start_timeout{600};  // loading an 8B model from a cold disk takes a while
 };
 
@@ -63,7 +66,10 @@ class LocalEngine {
 struct GatewayConfig;
 
 // Starts a LocalEngine for every `kind: local` provider with a model_path (in parallel: each
-// loads its model), fills in their base_url, and returns them; they stop when destroyed.
+// loads its model), fills in their base_url, and returns them; they stop when destroyed. Each
+// child requires an API key, the provider's api_key or else a random one set into it: the
+// child listens on a loopback port that any local process could otherwise use, bypassing the
+// gateway's keys and credits.
 // Every deployment of such a provider must name the same upstream model (the child serves one
 // name). Throws junction::Error if one cannot start.
 std::vector<std::unique_ptr<LocalEngine>> start_local_engines(GatewayConfig& config,

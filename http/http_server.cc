@@ -346,8 +346,9 @@ bool timed_out(const error_code& ec) {
          ec == net::error::try_again || ec == net::error::timed_out;
 }
 
-HttpRequest request_head(const bhttp::request<bhttp::string_body>& msg) {
+HttpRequest request_head(const bhttp::request<bhttp::string_body>& msg, const std::string& peer) {
   HttpRequest req;
+  req.peer = peer;
   req.method = std::string(msg.method_string());
   const std::string_view target = msg.target();
   const size_t q = target.find('?');
@@ -393,7 +394,7 @@ void HttpServer::Impl::serve(tcp::socket socket, uint64_t id, std::string peer) 
     while (!parser.is_done()) {
       if (parser.is_header_done() && !admitted) {
         admitted = true;
-        head = request_head(parser.get());
+        head = request_head(parser.get(), peer);
         try {
           options.admit(head);
         } catch (const ApiError& e) {
@@ -444,7 +445,7 @@ void HttpServer::Impl::serve(tcp::socket socket, uint64_t id, std::string peer) 
       break;
     }
     auto& msg = parser.get();
-    HttpRequest req = admitted && options.admit ? std::move(head) : request_head(msg);
+    HttpRequest req = admitted && options.admit ? std::move(head) : request_head(msg, peer);
     req.body = std::move(msg.body());
     const bool keep_alive = msg.keep_alive() && !stopping;
     SocketResponder responder(socket, keep_alive);

@@ -24,6 +24,7 @@ struct HttpRequest {
   std::string query;
   std::map<std::string, std::string> headers;  // names lowercased
   std::string body;
+  std::string peer;  // the client's IP address ("127.0.0.1", "::1"); empty if unknown
 
   std::string header(const std::string& lowercase_name) const {
     auto it = headers.find(lowercase_name);

@@ -19,4 +19,13 @@ ApiError json_too_deep_error(int max_depth) {
                   "invalid_request_error", "", "json_too_deep");
 }
 
+ApiError duplicate_key_error(const std::string& key) {
+  // The key is the client's own text; a long one is cut so the answer stays small.
+  const std::string shown = key.size() > 64 ? key.substr(0, 64) + "..." : key;
+  return ApiError(400,
+                  "The JSON body of your request names the key '" + shown +
+                      "' twice in one object; each key may appear only once.",
+                  "invalid_request_error", "", "duplicate_key");
+}
+
 }  // namespace junction::http

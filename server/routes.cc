@@ -94,13 +94,15 @@ http::HttpHandler make_router(const ServingContext& c) {
         out.send(200, "application/json", "{}");
         return;
       }
+      // Everything past /health needs the key when one is set, /metrics included: it names the
+      // model and tells a stranger the server's load and traffic.
+      if (!authorized(c, http))
+        throw http::ApiError(401, "Incorrect API key provided.", "authentication_error", "",
+                             "invalid_api_key");
       if (p == "/metrics" && get) {
         out.send(200, "text/plain; version=0.0.4", c.metrics->render(c.engine->stats()));
         return;
       }
-      if (!authorized(c, http))
-        throw http::ApiError(401, "Incorrect API key provided.", "authentication_error", "",
-                             "invalid_api_key");
       if (!c.ready)
         throw http::ApiError(503, "The model is loading.", "server_error", "", "loading");
       if ((p == "/v1/models" || p == "/models") && get)

@@ -3,6 +3,8 @@
 // scope, so only namespace attributes carry values out of a loop.
 #include "chat/jinja/interpreter.h"
 
+#include <algorithm>
+
 #include "chat/jinja/builtins.h"
 #include "chat/jinja/error.h"
 #include "chat/jinja/operators.h"
@@ -151,6 +153,49 @@ void Interpreter::check_items(size_t n) {
   charge(static_cast<int64_t>(n / 16));
 }
 
+void Interpreter::charge_built(size_t bytes) {
+  if (bytes > limits_.max_bytes_built - std::min(bytes_built_, limits_.max_bytes_built))
+    throw ValueError("template built more than " + std::to_string(limits_.max_bytes_built) +
+                     " bytes of strings, lists and output (the render's memory budget)");
+  bytes_built_ += bytes;
+}
+
+namespace {
+
+// Expressions whose value may be new: what they return is charged to max_bytes_built. Names,
+// literals and attribute or item access return what exists already (shared, not copied).
+bool builds(Expr::Kind k) {
+  switch (k) {
+    case Expr::Kind::kList:
+    case Expr::Kind::kTuple:
+    case Expr::Kind::kDict:
+    case Expr::Kind::kSlice:
+    case Expr::Kind::kCall:
+    case Expr::Kind::kFilter:
+    case Expr::Kind::kBinary:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Bytes a value built by an expression holds of its own: text, or list and dict slots (the
+// items are shared with whatever they came from).
+size_t own_bytes(const Value& v) {
+  switch (v.kind()) {
+    case Value::Kind::kString:
+      return v.as_string().size();
+    case Value::Kind::kArray:
+      return v.as_array().items.size() * sizeof(Value);
+    case Value::Kind::kObject:
+      return v.as_object().map.size() * sizeof(std::pair<std::string, Value>);
+    default:
+      return 0;
+  }
+}
+
+}  // namespace
+
 Value Interpreter::make_namespace(ObjectMap attrs) {
   auto ns = std::make_shared<Namespace>();
   ns->attrs = std::move(attrs);
@@ -179,6 +224,7 @@ std::string Interpreter::render(const Body& body, const ObjectMap& context) {
 void Interpreter::write(std::string& out, std::string_view text) {
   if (out.size() + text.size() > limits_.max_output_bytes)
     throw ValueError("output exceeds " + std::to_string(limits_.max_output_bytes) + " bytes");
+  charge_built(text.size());
   out += text;
   charge(static_cast<int64_t>(text.size() / 256));
 }
@@ -430,7 +476,9 @@ Value Interpreter::call_macro(const Callable& c, CallArgs& args) {
 Value Interpreter::eval(const Expr& e, const std::shared_ptr<Scope>& scope) {
   try {
     charge(1);
-    return eval_inner(e, scope);
+    Value v = eval_inner(e, scope);
+    if (builds(e.kind)) charge_built(own_bytes(v));
+    return v;
   } catch (const ValueError& err) {
     throw TemplateError(e.line, e.column, err.what());
   }

@@ -34,6 +34,8 @@ class Interpreter {
   void charge(int64_t steps);
   void charge_bytes(size_t bytes);  // also checks the size against max_output_bytes
   void check_items(size_t n);
+  // Counts `bytes` against max_bytes_built; throws ValueError past it.
+  void charge_built(size_t bytes);
   std::tm now() const { return now_(); }
   const Limits& limits() const { return limits_; }
   Value make_namespace(ObjectMap attrs);
@@ -61,6 +63,7 @@ class Interpreter {
   std::vector<std::weak_ptr<Namespace>> namespaces_;  // cleared after the render (cycles)
   int64_t steps_ = 0;
   int64_t iterations_ = 0;
+  size_t bytes_built_ = 0;  // against limits_.max_bytes_built
   int call_depth_ = 0;
 };
 

@@ -85,7 +85,14 @@ void escape_string(std::string& out, const std::string& s) {
   out += '"';
 }
 
+[[noreturn]] void too_long() {
+  throw ValueError("tojson output grows past " + std::to_string(kMaxStringBytes) + " bytes");
+}
+
+// Checked before each value is written, so the text passes kMaxStringBytes by at most one
+// separator and one value (a string, itself checked before it is escaped).
 void dump(std::string& out, const Value& v, const DumpOptions& o, int level) {
+  if (out.size() > kMaxStringBytes) too_long();
   const std::string& item_sep =
       o.custom_item_separator ? o.item_separator : (o.indent >= 0 ? "," : ", ");
   auto newline = [&](int lvl) {
@@ -114,6 +121,7 @@ void dump(std::string& out, const Value& v, const DumpOptions& o, int level) {
       return;
     }
     case Value::Kind::kString:
+      if (v.as_string().size() > kMaxStringBytes - out.size()) too_long();
       escape_string(out, v.as_string());
       return;
     case Value::Kind::kArray: {

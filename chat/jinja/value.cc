@@ -1,6 +1,7 @@
 // Value: construction with depth tracking, Python truthiness, str/repr, equality and ordering.
 #include "chat/jinja/value.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -199,6 +200,17 @@ std::string string_repr(std::string_view s) {
   return out;
 }
 
+namespace {
+
+// `out += piece`, or ValueError once the result would pass kMaxStringBytes.
+void append_bounded(std::string& out, std::string_view piece) {
+  if (piece.size() > kMaxStringBytes - std::min(out.size(), kMaxStringBytes))
+    throw ValueError("a value prints to more than " + std::to_string(kMaxStringBytes) + " bytes");
+  out += piece;
+}
+
+}  // namespace
+
 std::string Value::str() const {
   switch (kind()) {
     case Kind::kUndefined:
@@ -218,7 +230,7 @@ std::string Value::str() const {
       std::string out = a.is_tuple ? "(" : "[";
       for (size_t i = 0; i < a.items.size(); ++i) {
         if (i) out += ", ";
-        out += a.items[i].repr();
+        append_bounded(out, a.items[i].repr());
       }
       if (a.is_tuple && a.items.size() == 1) out += ",";
       out += a.is_tuple ? ")" : "]";
@@ -230,7 +242,7 @@ std::string Value::str() const {
       for (const auto& [k, v] : as_object().map.items()) {
         if (!first) out += ", ";
         first = false;
-        out += string_repr(k) + ": " + v.repr();
+        append_bounded(out, string_repr(k) + ": " + v.repr());
       }
       return out + "}";
     }

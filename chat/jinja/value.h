@@ -2,7 +2,9 @@
 // dict (insertion ordered, string keys), callables (builtins, bound methods, macros) and
 // namespaces, plus jinja2's Undefined. Lists and dicts are immutable once built (the HF sandbox
 // forbids mutating methods), which is what lets every container record its nesting depth.
-// Namespaces are the one mutable container; see Namespace.
+// Namespaces are the one mutable container; see Namespace. Strings are immutable and shared:
+// copying a Value never copies text, so `[s] * 1000000` or a loop over a list of long strings
+// costs pointers, not a copy of `s` per item (the interpreter charges what is built; limits.h).
 #pragma once
 
 #include <cstdint>
@@ -14,6 +16,8 @@
 #include <utility>
 #include <variant>
 #include <vector>
+
+#include "chat/jinja/limits.h"
 
 namespace junction::jinja {
 
@@ -63,8 +67,8 @@ class Value {
   Value(int64_t i) : v_(i) {}
   Value(int i) : v_(static_cast<int64_t>(i)) {}
   Value(double d) : v_(d) {}
-  Value(std::string s) : v_(std::move(s)) {}
-  Value(const char* s) : v_(std::string(s)) {}
+  Value(std::string s) : v_(std::make_shared<const std::string>(std::move(s))) {}
+  Value(const char* s) : Value(std::string(s)) {}
   // Throws ValueError when the result would nest deeper than kMaxNesting.
   static Value array(std::vector<Value> items, bool is_tuple = false);
   static Value object(std::vector<std::pair<std::string, Value>> items);
@@ -91,7 +95,7 @@ class Value {
   // bool, int or float as a double / int (bool -> 0/1).
   double to_double() const;
   int64_t to_int() const;
-  const std::string& as_string() const { return std::get<std::string>(v_); }
+  const std::string& as_string() const { return *std::get<std::shared_ptr<const std::string>>(v_); }
   const Array& as_array() const { return *std::get<std::shared_ptr<const Array>>(v_); }
   const Object& as_object() const { return *std::get<std::shared_ptr<const Object>>(v_); }
   const Callable& as_callable() const { return *std::get<std::shared_ptr<const Callable>>(v_); }
@@ -104,9 +108,11 @@ class Value {
 
   // Python truthiness; undefined is false.
   bool truthy() const;
-  // Python str(): what `{{ x }}` prints. Undefined prints as "".
+  // Python str(): what `{{ x }}` prints. Undefined prints as "". Throws ValueError when a list
+  // or dict would print to more than kMaxStringBytes (a list of a million references to one
+  // long string is small in memory and enormous in print).
   std::string str() const;
-  // Python repr(): how items print inside a list or dict.
+  // Python repr(): how items print inside a list or dict. Bounded like str().
   std::string repr() const;
   // Python type name, for error messages.
   std::string type_name() const;
@@ -119,7 +125,7 @@ class Value {
   explicit Value(std::shared_ptr<const Callable> c) : v_(std::move(c)) {}
   explicit Value(std::shared_ptr<Namespace> n) : v_(std::move(n)) {}
 
-  std::variant<Undefined, std::nullptr_t, bool, int64_t, double, std::string,
+  std::variant<Undefined, std::nullptr_t, bool, int64_t, double, std::shared_ptr<const std::string>,
                std::shared_ptr<const Array>, std::shared_ptr<const Object>,
                std::shared_ptr<const Callable>, std::shared_ptr<Namespace>>
       v_;

@@ -414,6 +414,57 @@ TEST(Jinja, UntrustedInputBounds) {
   EXPECT_THROW(R("{{ x }}", {{"x", deep}}), TemplateError);
 }
 
+// What a template from a downloaded GGUF can make a render hold, under the default limits (issue
+// 16). Each of these exhausted memory before: list repetition copied the string per item,
+// printing or tojson of such a list built the whole text before any limit looked at it, and a
+// loop could keep up to ~80 strings of 64 MB alive (only the step limit bounded it).
+TEST(Jinja, RepetitionAndConcatenationAreBoundedByTheDefaultLimits) {
+  auto error = [](const std::string& src) { return std::string(E(src).what()); };
+  const std::string big = "{% set s = 'x' * 1000000 %}";
+  // A million references to one 1 MB string print to 1 TB.
+  EXPECT_NE(error(big + "{{ [s] * 1000000 }}").find("more than 67108864 bytes"), std::string::npos);
+  EXPECT_NE(error(big + "{{ ([s] * 1000000) | tojson }}").find("grows past 67108864 bytes"),
+            std::string::npos);
+  EXPECT_NE(error(big + "{{ ([s] * 1000000) | join }}").find("67108864 bytes"), std::string::npos);
+  EXPECT_NE(error(big + "{{ ([s] * 1000000) ~ '' }}").find("67108864 bytes"), std::string::npos);
+  EXPECT_NE(error("{{ 'x' * 10**9 }}").find("output limit"), std::string::npos);
+  // Strings of 60 MB kept alive in a list, one per iteration: 100 of them would be 6 GB.
+  EXPECT_NE(error("{% set ns = namespace(l=[]) %}{% set s = 'x' * 60000000 %}"
+                  "{% for i in range(100) %}{% set ns.l = ns.l + [s ~ i] %}{% endfor %}"
+                  "{{ ns.l | length }}")
+                .find("memory budget"),
+            std::string::npos);
+  // The same through string `+` and through captured blocks.
+  EXPECT_NE(error("{% set ns = namespace(l=[]) %}{% set s = 'x' * 60000000 %}"
+                  "{% for i in range(100) %}{% set ns.l = ns.l + [s + 'y'] %}{% endfor %}")
+                .find("memory budget"),
+            std::string::npos);
+  EXPECT_NE(error("{% set ns = namespace(l=[]) %}{% set s = 'x' * 60000000 %}"
+                  "{% for i in range(100) %}{% set b %}{{ s }}{% endset %}"
+                  "{% set ns.l = ns.l + [b] %}{% endfor %}")
+                .find("memory budget"),
+            std::string::npos);
+}
+
+TEST(Jinja, SharedStringsMakeRepetitionCheapAndTheBudgetFitsRealPrompts) {
+  // A thousand references to a 1 MB string are a thousand pointers.
+  EXPECT_EQ(R("{% set s = 'x' * 1000000 %}{% set l = [s] * 1000 %}{{ l | length }} "
+              "{{ l[999] | length }}"),
+            "1000 1000000");
+  // A 1 MB prompt built in 1000 pieces with `+` (quadratic copying, ~500 MB) stays under the
+  // default budget.
+  EXPECT_EQ(R("{% set ns = namespace(s='') %}{% set piece = 'y' * 1000 %}"
+              "{% for i in range(1000) %}{% set ns.s = ns.s + piece %}{% endfor %}"
+              "{{ ns.s | length }}")
+                .size(),
+            7u);
+  Limits tight;
+  tight.max_bytes_built = 1 << 20;
+  EXPECT_NE(std::string(E("{{ 'x' * 600000 }}{{ 'y' * 600000 }}", {}, tight).what())
+                .find("memory budget"),
+            std::string::npos);
+}
+
 TEST(Jinja, ErrorsAreJunctionErrors) {
   try {
     R("{{ x.y }}");

@@ -12,7 +12,9 @@
 #include <thread>
 #include <vector>
 
+#include "http/http_client.h"
 #include "tests/support/child_process.h"
+#include "tests/support/serve_process.h"
 
 namespace junction {
 namespace {
@@ -41,6 +43,63 @@ std::string serve_then_signal(std::vector<std::string> args, int sig, int* statu
   std::filesystem::remove(log);
   text = std::regex_replace(text, std::regex("loaded in [0-9]+ ms"), "loaded in N ms");
   return std::regex_replace(text, std::regex("127\\.0\\.0\\.1:[0-9]+"), "127.0.0.1:PORT");
+}
+
+// Status of GET `path` on `base_url`, with `key` as a bearer token when not empty.
+int get_status(const std::string& base_url, const std::string& path, const std::string& key) {
+  http::HttpClientOptions o;
+  o.connect_timeout = o.read_timeout = std::chrono::seconds(30);
+  http::HttpClient client(o);
+  http::HttpHeaders headers;
+  if (!key.empty()) headers.emplace_back("Authorization", "Bearer " + key);
+  return client.get_text(base_url + path, headers).first.status;
+}
+
+// A key from --api-key-file or $JUNCTION_API_KEY (never on the command line, which every local
+// user can read in /proc/PID/cmdline) guards every route but /health, /metrics included: the
+// metrics name the model and show its traffic.
+TEST(ServeCommand, TheApiKeyComesFromAFileOrTheEnvironmentAndGuardsMetrics) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("junction_serve_key_" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "key") << "file-key-123\n";
+  {
+    testing::ServeProcess serve(
+        JUNCTION_BINARY,
+        {"serve", "--model", kModel, "--host", "127.0.0.1", "--port", "0", "--threads", "1",
+         "--ctx-size", "256", "--api-key-file", (dir / "key").string()},
+        dir / "file.log");
+    ASSERT_GT(serve.port(), 0) << serve.log();
+    EXPECT_EQ(get_status(serve.url(), "/metrics", ""), 401);
+    EXPECT_EQ(get_status(serve.url(), "/metrics", "wrong"), 401);
+    EXPECT_EQ(get_status(serve.url(), "/metrics", "file-key-123"), 200);
+    EXPECT_EQ(get_status(serve.url(), "/v1/models", "file-key-123"), 200);
+    EXPECT_EQ(get_status(serve.url(), "/health", ""), 200);
+    EXPECT_EQ(read_file("/proc/" + std::to_string(serve.pid()) + "/cmdline").find("file-key-123"),
+              std::string::npos);
+  }
+  ::setenv("JUNCTION_API_KEY", "env-key-456", 1);  // inherited by the child started next
+  {
+    testing::ServeProcess serve(JUNCTION_BINARY,
+                                {"serve", "--model", kModel, "--host", "127.0.0.1", "--port", "0",
+                                 "--threads", "1", "--ctx-size", "256"},
+                                dir / "env.log");
+    ::unsetenv("JUNCTION_API_KEY");
+    ASSERT_GT(serve.port(), 0) << serve.log();
+    EXPECT_EQ(get_status(serve.url(), "/v1/models", ""), 401);
+    EXPECT_EQ(get_status(serve.url(), "/metrics", ""), 401);
+    EXPECT_EQ(get_status(serve.url(), "/metrics", "env-key-456"), 200);
+  }
+  // Without a key, /metrics stays open as before (a local server, `make run`).
+  {
+    testing::ServeProcess serve(JUNCTION_BINARY,
+                                {"serve", "--model", kModel, "--host", "127.0.0.1", "--port", "0",
+                                 "--threads", "1", "--ctx-size", "256"},
+                                dir / "open.log");
+    ASSERT_GT(serve.port(), 0) << serve.log();
+    EXPECT_EQ(get_status(serve.url(), "/metrics", ""), 200);
+  }
+  std::filesystem::remove_all(dir);
 }
 
 TEST(ServeCommand, SummarisesItsSettingsAndDrainsOnSigterm) {

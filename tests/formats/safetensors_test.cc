@@ -70,6 +70,32 @@ TEST(Safetensors, RejectsHostileHeaders) {
     EXPECT_THROW(parse(file_image(header, data)), Error) << header;
 }
 
+// Tensors are read in place from the mapped file: data off its element alignment would be a
+// misaligned load (UndefinedBehaviorSanitizer reports it), so it is refused.
+TEST(Safetensors, RejectsDataOffItsElementAlignment) {
+  // `header` padded with spaces (as safetensors writes it) so that the data starts at a multiple
+  // of 8 bytes in the file, plus `extra` spaces.
+  auto padded = [](std::string header, size_t extra) {
+    header.append((8 - (8 + header.size()) % 8) % 8 + extra, ' ');
+    return header;
+  };
+  const std::string f32_at_2 = R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[2,6]}})";
+  try {
+    parse(file_image(padded(f32_at_2, 0), 8));
+    ADD_FAILURE() << "a misaligned F32 tensor parsed";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("misaligned"), std::string::npos) << e.what();
+  }
+  // An aligned offset parses; the same tensor behind an unpadded header (data at an odd byte)
+  // does not.
+  const std::string f32_at_4 = R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})";
+  EXPECT_EQ(parse(file_image(padded(f32_at_4, 0), 8)).size(), 1u);
+  EXPECT_THROW(parse(file_image(padded(f32_at_4, 1), 8)), Error);
+  const std::string bf16 = R"({"a":{"dtype":"BF16","shape":[1],"data_offsets":[2,4]}})";
+  EXPECT_EQ(parse(file_image(padded(bf16, 0), 4)).size(), 1u);
+  EXPECT_THROW(parse(file_image(padded(bf16, 3), 4)), Error);
+}
+
 TEST(Safetensors, RejectsHeaderLengthBeyondFile) {
   auto image = file_image(kGood, 20);
   const uint64_t huge = ~0ull;

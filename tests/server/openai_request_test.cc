@@ -114,6 +114,19 @@ TEST(OpenAiRequest, TokenizeShapes) {
   EXPECT_THROW(parse_detokenize_request(R"({"tokens":"x"})"), http::ApiError);
 }
 
+// A body naming a field twice is refused whole: which value wins differs between parsers, and
+// the gateway forwards the body as it came.
+TEST(OpenAiRequest, ADuplicatedFieldIsA400DuplicateKey) {
+  const http::ApiError e = error_of(
+      R"({"model":"m","max_tokens":1,"messages":[{"role":"user","content":"a"}],"max_tokens":9})");
+  EXPECT_EQ(e.status, 400);
+  const auto j = nlohmann::json::parse(e.to_json());
+  EXPECT_EQ(j["error"]["type"], "invalid_request_error");
+  EXPECT_EQ(j["error"]["code"], "duplicate_key");
+  EXPECT_THROW(parse_completion_request(R"({"model":"m","prompt":"a","model":"n"})"),
+               http::ApiError);
+}
+
 TEST(OpenAiRequest, ErrorJsonShape) {
   const auto j = nlohmann::json::parse(http::invalid_param("n", "bad").to_json());
   EXPECT_EQ(j["error"]["message"], "bad");
