@@ -1,6 +1,7 @@
 #include "http/http_server.h"
 
 #include <poll.h>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 
@@ -10,6 +11,7 @@
 #include <boost/beast/http.hpp>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <unordered_map>
 
 #include "core/error.h"
@@ -256,6 +258,33 @@ void HttpServer::close_connections() {
                              [&] { return impl_->n_connections == 0; });
 }
 
+namespace {
+
+// Starts `work` on a thread created detached. Not std::thread + detach(): when the thread ends
+// at once (a client that connects and leaves), glibc can free its stack between detach's two
+// reads of the thread's descriptor, and the caller faults on it (seen under load: SIGSEGV in
+// pthread_detach on the accepting thread). False when no thread could be made.
+bool spawn_detached(std::unique_ptr<std::function<void()>> work) {
+  pthread_attr_t attr;
+  if (pthread_attr_init(&attr) != 0) return false;
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  pthread_t thread;
+  auto* raw = work.release();
+  const int rc = pthread_create(
+      &thread, &attr,
+      [](void* arg) -> void* {
+        std::unique_ptr<std::function<void()>> run(static_cast<std::function<void()>*>(arg));
+        (*run)();
+        return nullptr;
+      },
+      raw);
+  pthread_attr_destroy(&attr);
+  if (rc != 0) delete raw;
+  return rc == 0;
+}
+
+}  // namespace
+
 void HttpServer::Impl::accept() {
   acceptor.async_accept([this](error_code ec, tcp::socket socket) {
     if (ec) {
@@ -292,9 +321,17 @@ void HttpServer::Impl::accept() {
       id = next_connection++;
       sockets[id] = blocking.native_handle();
     }
-    std::thread([this, s = std::move(blocking), id, peer = std::move(peer)]() mutable {
-      serve(std::move(s), id, std::move(peer));
-    }).detach();
+    auto work = std::make_unique<std::function<void()>>(
+        [this, s = std::make_shared<tcp::socket>(std::move(blocking)), id, peer]() mutable {
+          serve(std::move(*s), id, std::move(peer));
+        });
+    if (!spawn_detached(std::move(work))) {
+      // No thread to serve it: give the slot back (the socket closes with the closure).
+      std::lock_guard lock(mutex);
+      if (--per_peer[peer] <= 0) per_peer.erase(peer);
+      sockets.erase(id);
+      --n_connections;
+    }
     if (!stopping) accept();
   });
 }
