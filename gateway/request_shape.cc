@@ -12,11 +12,25 @@ using Json = nlohmann::json;
 using http::invalid_param;
 
 constexpr int64_t kPerMessageTokens = 8;  // role markers and separators a template adds
+// What one image may cost as prompt tokens, whatever its URL's length: OpenAI's high-detail
+// images come to at most ~1,500 tokens (gpt-4o: 85 + 170 per 512 px tile of a 768 x 2048
+// image; ~2,500 for the patch-based mini models), Anthropic's ~1,600, Gemini's 258 per tile.
+// A short https URL would otherwise reserve a few dozen.
+constexpr int64_t kImageTokens = 4096;
 
+bool is_image_part(const Json& v) {
+  if (!v.is_object()) return false;
+  const auto type = v.find("type");
+  if (type == v.end() || !type->is_string()) return false;
+  const std::string& t = type->get_ref<const std::string&>();
+  return t == "image_url" || t == "input_image" || t == "image";
+}
+
+// Bytes of text (each at most a token) plus a bound for each image part.
 int64_t text_bytes(const Json& v) {
   if (v.is_string()) return static_cast<int64_t>(v.get_ref<const std::string&>().size());
   if (v.is_array() || v.is_object()) {
-    int64_t n = 0;
+    int64_t n = is_image_part(v) ? kImageTokens : 0;
     for (const auto& item : v) n += text_bytes(item);
     return n;
   }

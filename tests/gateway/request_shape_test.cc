@@ -57,6 +57,21 @@ TEST(RequestShape, EveryPromptOfAListIsCounted) {
             "max_completion_tokens");
 }
 
+// An image is not as cheap as its URL is short: each image part reserves a fixed bound
+// (4,096 tokens), where it used to count the URL's ~30 bytes.
+TEST(RequestShape, ImagesAreCountedAtTheirBoundNotTheirUrl) {
+  const Json body = Json::parse(R"({"model": "m", "messages": [{"role": "user", "content": [
+      {"type": "text", "text": "What is this?"},
+      {"type": "image_url", "image_url": {"url": "https://e.com/a.png"}},
+      {"type": "image_url", "image_url": {"url": "https://e.com/b.png", "detail": "high"}}]}]})");
+  const RequestShape r = read_request_shape(body, true);
+  // 13 text bytes + the two parts' strings ("user", "text", 2 x "image_url", the URLs, "high")
+  // stay counted as bytes; each image adds 4096.
+  const int64_t strings = 4 + 4 + 13 + 9 + 19 + 9 + 19 + 4;
+  EXPECT_EQ(r.prompt_chars, strings + 2 * 4096);
+  EXPECT_EQ(r.prompt_tokens_upper_bound, strings + 2 * 4096 + 8 * 2);
+}
+
 TEST(RequestShape, Errors) {
   EXPECT_THROW(read_request_shape(Json::parse(R"({"messages": []})"), true), http::ApiError);
   EXPECT_THROW(read_request_shape(Json::parse(R"({"model": "m"})"), true), http::ApiError);
