@@ -249,6 +249,38 @@ TEST(Sandbox, TheProgramCannotGainPrivilegesAndSaysWhoItRunsAs) {
   EXPECT_EQ(r.user_isolated, geteuid() == 0);
 }
 
+// The machine's and the harness's secrets stay out of reach: /etc/shadow, the harness's
+// environment through /proc (an API key set there), and a setuid binary (no_new_privs keeps
+// the sandbox uid). Each attempt prints what it got; none may succeed.
+TEST(Sandbox, TheMachinesAndTheHarnesssSecretsAreOutOfReach) {
+  REQUIRE_PYTHON();
+  if (geteuid() != 0) GTEST_SKIP() << "needs root: only then does the program get a uid of its own";
+  ::setenv("JUNCTION_SANDBOX_TEST_SECRET", "sk-secret-4242", 1);
+  const std::string harness = std::to_string(getpid());
+  const auto r = run_python_sandboxed(
+      "import os, subprocess\n"
+      "def attempt(name, f):\n"
+      "    try:\n"
+      "        got = f()\n"
+      "        print(name, 'READ', 'sk-secret-4242' in got if isinstance(got, str) else got)\n"
+      "    except Exception as e:\n"
+      "        print(name, 'denied', type(e).__name__)\n"
+      "attempt('shadow', lambda: open('/etc/shadow').read())\n"
+      "attempt('environ', lambda: open('/proc/" +
+          harness +
+          "/environ', errors='replace').read())\n"
+          "attempt('su', lambda: subprocess.run(['su', '-c', 'id -u'], capture_output=True, "
+          "text=True, timeout=3, stdin=subprocess.DEVNULL).stdout.strip() or 'nothing')\n",
+      quick());
+  ::unsetenv("JUNCTION_SANDBOX_TEST_SECRET");
+  EXPECT_TRUE(r.passed) << r.verdict << r.stderr_head;
+  EXPECT_NE(r.stdout_head.find("shadow denied"), std::string::npos) << r.stdout_head;
+  EXPECT_NE(r.stdout_head.find("environ denied"), std::string::npos) << r.stdout_head;
+  // su either cannot run or prints nothing as root; it never answers 0.
+  EXPECT_EQ(r.stdout_head.find("su READ 0"), std::string::npos) << r.stdout_head;
+  EXPECT_EQ(r.stdout_head.find("sk-secret-4242"), std::string::npos) << r.stdout_head;
+}
+
 // Pids of the processes whose cwd is under `root`.
 std::vector<pid_t> processes_under(const std::filesystem::path& root) {
   std::vector<pid_t> out;
