@@ -19,9 +19,11 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/mount.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -216,6 +218,49 @@ bool isolated(char isolation, bool as_root) {
   return (isolation & 2) != 0 && as_root && (isolation & 4) == 0;
 }
 
+// In a mount namespace of A's own (root only): every mount read-only, a private tmpfs on /tmp
+// and /dev/shm (the program can neither plant files for later runs nor fill the machine's),
+// and the scratch directory bound back, writable, at its own path. True when all of it held.
+// Async-signal-safe (after fork): system calls on stack buffers only.
+bool isolate_filesystem(const char* dir) {
+  if (unshare(CLONE_NEWNS) != 0) return false;
+  const int dir_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd < 0) return false;
+  if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return false;
+  mount_attr read_only{};
+  read_only.attr_set = MOUNT_ATTR_RDONLY;
+  if (syscall(SYS_mount_setattr, AT_FDCWD, "/", AT_RECURSIVE, &read_only, sizeof read_only) != 0)
+    return false;
+  if (mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=1777") != 0)
+    return false;
+  mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "size=16m,mode=1777");
+  // The scratch directory's path again (it may lie under the new /tmp), then the directory.
+  char path[4096];
+  size_t n = 0;
+  while (dir[n] && n + 1 < sizeof path) path[n] = dir[n], ++n;
+  path[n] = 0;
+  for (size_t i = 1; i <= n; ++i)
+    if (path[i] == '/' || path[i] == 0) {
+      const char c = path[i];
+      path[i] = 0;
+      mkdir(path, 0755);  // EEXIST, or EROFS outside /tmp where it exists already
+      path[i] = c;
+    }
+  char from[64] = "/proc/self/fd/";
+  size_t at = 14;
+  char digits[16];
+  int d = 0;
+  for (int v = dir_fd; v > 0 || d == 0; v /= 10) digits[d++] = static_cast<char>('0' + v % 10);
+  while (d > 0) from[at++] = digits[--d];
+  from[at] = 0;
+  if (mount(from, dir, nullptr, MS_BIND, nullptr) != 0) return false;
+  close(dir_fd);
+  // A bind mount keeps its source's read-only flag: cleared on this one mount.
+  mount_attr writable{};
+  writable.attr_clr = MOUNT_ATTR_RDONLY;
+  return syscall(SYS_mount_setattr, AT_FDCWD, dir, 0, &writable, sizeof writable) == 0;
+}
+
 [[noreturn]] void run_a(const ChildPlan& p) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);            // fires when the harness thread that forked A ends
   if (getppid() != p.harness_pid) _exit(125);  // it ended before the line above
@@ -229,6 +274,8 @@ bool isolated(char isolation, bool as_root) {
   } else if (unshare(CLONE_NEWNET) == 0) {
     isolation = 2;
   }
+  // 8: a read-only file system with private /tmp and /dev/shm (root outside a user namespace).
+  if (p.as_root && !(isolation & 4) && isolate_filesystem(p.dir)) isolation |= 8;
   (void)!write(p.report_fd, &isolation, 1);
   close(p.report_fd);
   const bool userns = (isolation & 4) != 0;
@@ -238,6 +285,8 @@ bool isolated(char isolation, bool as_root) {
   if (b == 0) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);  // A, if killed, takes B (and B's namespace) along
     if (!(isolation & 1)) run_program(p, userns);
+    // PID 1 of the new namespace: a /proc of its own shows only the program's processes.
+    if (isolation & 8) mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr);
     const pid_t c = fork();  // B is PID 1 here: C is the program, B reaps
     if (c < 0) _exit(125);
     if (c == 0) run_program(p, userns);
@@ -378,6 +427,7 @@ SandboxResult run_python_sandboxed(const std::string& program, const SandboxLimi
   }
   SandboxResult r;
   r.network_isolated = (isolation & 2) != 0;
+  r.filesystem_isolated = (isolation & 8) != 0;
   r.user_isolated = as_root && !(isolation & 4);  // see run_program
   const auto cap = static_cast<size_t>(limits.max_file_bytes);
   Capture stdout_capture{out[0], cap}, stderr_capture{err[0], cap};

@@ -8,6 +8,8 @@
 //   harness runs as root): without both the sandbox fails closed, the program is not run and
 //   SandboxUnavailable says why, unless `allow_unisolated` (`--unsafe-sandbox`) accepts running
 //   it as the harness's user, with its files and possibly the network;
+// - a mount namespace (root): every mount read-only, private tmpfs /tmp and /dev/shm, a /proc
+//   showing only its own processes, the scratch directory its one writable place on disk;
 // - rlimits: CPU seconds, address space, no core files, a small process count (applies once
 //   the program runs as `nobody`, which it does when we are root), per-file size;
 // - stdout and stderr through pipes the harness holds, capped (infinite output is killed);
@@ -53,6 +55,8 @@ struct SandboxResult {
   int signal = 0;          // when a signal ended it (SIGXCPU, SIGKILL, ...)
   bool network_isolated = false;
   bool user_isolated = false;  // ran as a uid of its own; false: as the user running the harness
+  // Saw a read-only file system with private /tmp, /dev/shm and /proc (root only).
+  bool filesystem_isolated = false;
   double wall_seconds = 0;
   std::string stdout_head, stderr_head;  // the first output_keep bytes
   std::string verdict;                   // "passed", "failed: AssertionError...", "timed out", ...

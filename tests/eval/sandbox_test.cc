@@ -281,6 +281,45 @@ TEST(Sandbox, TheMachinesAndTheHarnesssSecretsAreOutOfReach) {
   EXPECT_EQ(r.stdout_head.find("sk-secret-4242"), std::string::npos) << r.stdout_head;
 }
 
+// The file system is the program's to read, not to change: every mount read-only, /tmp and
+// /dev/shm private (what it writes there is gone with it, never seen by the machine or a later
+// run), /proc showing only its own processes, its scratch directory still writable.
+TEST(Sandbox, TheFileSystemIsReadOnlyButForItsOwnDirectoryAndPrivateTmp) {
+  REQUIRE_PYTHON();
+  if (geteuid() != 0) GTEST_SKIP() << "needs root: the mount namespace is made as root";
+  const std::string marker = "junction-escape-" + std::to_string(getpid());
+  const auto r = run_python_sandboxed(
+      "import os\n"
+      "def attempt(name, f):\n"
+      "    try:\n"
+      "        f()\n"
+      "        print(name, 'wrote')\n"
+      "    except OSError as e:\n"
+      "        print(name, 'denied', e.errno)\n"
+      "attempt('usr', lambda: open('/usr/" +
+          marker +
+          "', 'w').write('x'))\n"
+          "attempt('var', lambda: open('/var/tmp/" +
+          marker +
+          "', 'w').write('x'))\n"
+          "attempt('tmp', lambda: open('/tmp/" +
+          marker +
+          "', 'w').write('x'))\n"
+          "attempt('cwd', lambda: open('here', 'w').write('x'))\n"
+          "print('pids', len([p for p in os.listdir('/proc') if p.isdigit()]))\n",
+      quick());
+  EXPECT_TRUE(r.passed) << r.verdict << r.stderr_head;
+  EXPECT_TRUE(r.filesystem_isolated);
+  EXPECT_NE(r.stdout_head.find("usr denied"), std::string::npos) << r.stdout_head;
+  EXPECT_NE(r.stdout_head.find("var denied"), std::string::npos) << r.stdout_head;
+  EXPECT_NE(r.stdout_head.find("tmp wrote"), std::string::npos) << r.stdout_head;
+  EXPECT_NE(r.stdout_head.find("cwd wrote"), std::string::npos) << r.stdout_head;
+  // B (the namespace's reaper) and the program; a python may start no helper processes.
+  EXPECT_NE(r.stdout_head.find("pids 2"), std::string::npos) << r.stdout_head;
+  EXPECT_FALSE(std::filesystem::exists("/tmp/" + marker)) << "the program's /tmp is the machine's";
+  EXPECT_FALSE(std::filesystem::exists("/var/tmp/" + marker));
+}
+
 // Pids of the processes whose cwd is under `root`.
 std::vector<pid_t> processes_under(const std::filesystem::path& root) {
   std::vector<pid_t> out;
