@@ -181,20 +181,23 @@ http::HttpOptions http_options(const ServeOptions& o) {
   return http;
 }
 
-// The start-up summary; tests read the port from its last line.
+// The start-up summary, with the line saying how the context was chosen; tests read the port
+// from its last line.
 void print_listening(const ServeOptions& o, const session::OpenModel& m,
-                     const server::ServingContext& context, const EngineOptions& eo, double load_ms,
-                     uint16_t port) {
+                     const server::ServingContext& context, const EngineOptions& eo,
+                     const std::string& context_reason, double load_ms, uint16_t port) {
   const ModelConfig& config = m.model->config();
   std::fprintf(
       stderr,
       "junction serve: %s (%s, %lld layers, %s kernels, %d threads) loaded in %.0f ms\n"
+      "junction serve: %s\n"
       "junction serve: model '%s', context %lld tokens, %lld parallel, queue %lld, KV cache "
       "k %s v %s%s\n"
       "junction serve: listening on http://%s:%u\n",
       m.path.c_str(), config.model_type.c_str(), static_cast<long long>(config.num_hidden_layers),
-      std::string(m.backend->name()).c_str(), m.n_threads, load_ms, context.model_name.c_str(),
-      static_cast<long long>(context.n_ctx), static_cast<long long>(eo.scheduler.max_running),
+      std::string(m.backend->name()).c_str(), m.n_threads, load_ms, context_reason.c_str(),
+      context.model_name.c_str(), static_cast<long long>(context.n_ctx),
+      static_cast<long long>(eo.scheduler.max_running),
       static_cast<long long>(eo.scheduler.max_waiting), kv_cache_type_name(eo.kv_type.k).c_str(),
       kv_cache_type_name(eo.kv_type.v).c_str(), o.api_key.empty() ? "" : ", API key required",
       o.host.c_str(), port);
@@ -233,7 +236,6 @@ int serve(const ServeOptions& o) {
   const ContextFit fit = context_size(o, m, available, kv_type);
   const int64_t ctx = fit.n_ctx;
   const EngineOptions eo = engine_options(o, fit.n_pool_tokens);
-  std::fprintf(stderr, "junction serve: %s\n", fit.reason.c_str());
 
   server::ServingContext context;
   fill_serving_context(context, o, m, ctx);
@@ -246,7 +248,7 @@ int serve(const ServeOptions& o) {
   context.ready = true;
   const double load_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t_start).count();
-  print_listening(o, m, context, eo, load_ms, listener.port());
+  print_listening(o, m, context, eo, fit.reason, load_ms, listener.port());
   serve_until_signal(signals, o.drain_timeout_s, context, engine, listener);
   return 0;
 }
