@@ -378,15 +378,23 @@ bool attention_values_fast(float correction, const float* p, const AttentionShap
 
 // One cache row of n elements of `type` (F16, BF16, Q8_0) as the floats it holds. Exact, so any
 // level and any order give the same floats: a Q8_0 scale (an f16) times an int8 code fits a
-// float's 24 bits.
+// float's 24 bits. Levels with S::load_i8 (AVX-512, AVX2) convert 16 codes per step; a plain
+// loop elsewhere (measured on the 0.6B shape at depth 4096, 2 threads, AVX-512: the loop made a
+// q8_0 cache decode at 7.3 tok/s against f16's 12.7).
 template <class S>
 void load_kv_row(const std::byte* row, DType type, int64_t n, float* out) {
   if (type == DType::Q8_0) {
     const auto* b = reinterpret_cast<const quant::BlockQ8_0*>(row);
     for (int64_t i = 0; i < n / quant::kQK; ++i) {
       const float d = f16_to_f32(b[i].d);
-      for (int j = 0; j < quant::kQK; ++j)
-        out[i * quant::kQK + j] = d * static_cast<float>(b[i].qs[j]);
+      float* o = out + i * quant::kQK;
+      if constexpr (requires(const int8_t* p) { S::load_i8(p); }) {
+        const auto vd = S::set1(d);
+        for (int j = 0; j < quant::kQK; j += 16)
+          S::store(o + j, S::mul(vd, S::load_i8(b[i].qs + j)));
+      } else {
+        for (int j = 0; j < quant::kQK; ++j) o[j] = d * static_cast<float>(b[i].qs[j]);
+      }
     }
     return;
   }
