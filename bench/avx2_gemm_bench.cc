@@ -232,7 +232,7 @@ int main(int argc, char** argv) {
     sh.n_heads = 16;
     sh.n_kv_heads = 8;
     sh.head_dim = 128;
-    sh.head_stride = T * sh.head_dim;
+    sh.head_rows = T;
     sh.scale = 1.0f / std::sqrt(128.0f);
     std::vector<float> q(static_cast<size_t>(T * 16 * 128)), k(static_cast<size_t>(8 * T * 128)),
         v(k.size()), out(q.size());

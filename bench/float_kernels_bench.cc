@@ -133,7 +133,7 @@ int main(int argc, char** argv) {
         s.n_kv_heads = n_kv;
         s.head_dim = head_dim;
         s.scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
-        s.head_stride = max_pos * head_dim;
+        s.head_rows = max_pos;
         const auto q = random_floats(c.n_tok * n_heads * head_dim, rng);
         std::vector<float> out(c.n_tok * n_heads * head_dim);
         const int64_t group = n_heads / n_kv;

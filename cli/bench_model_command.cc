@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/kv_cache_flags.h"
 #include "core/error.h"
 #include "core/memory_bandwidth.h"
 #include "core/thread_pool.h"
@@ -48,10 +49,13 @@ struct BenchModelOptions {
   std::string model, isa;
   int threads = 2, repeats = 3;
   int64_t n_decode = 128, n_prompt = 512;
+  int64_t depth = 0;  // tokens already in the context before each test (llama-bench's -d)
+  KvCacheFlags kv;
 };
 
 int run_bench_model(const BenchModelOptions* o) {
   try {
+    const KvCacheType kv_type = kv_cache_type(o->kv);
     session::OpenOptions open;
     open.n_threads = o->threads;
     open.isa = o->isa;
@@ -76,41 +80,54 @@ int run_bench_model(const BenchModelOptions* o) {
            {&L.q_proj, &L.k_proj, &L.v_proj, &L.o_proj, &L.gate_proj, &L.up_proj, &L.down_proj})
         step_bytes += l->weight.bytes();
 
-    std::vector<int32_t> prompt(static_cast<size_t>(o->n_prompt));
+    // At least 8 tokens: the first-token test and the depth's filler read them.
+    std::vector<int32_t> prompt(static_cast<size_t>(std::max<int64_t>(o->n_prompt, 8)));
     for (size_t i = 0; i < prompt.size(); ++i)
       prompt[i] = static_cast<int32_t>((i * 7919 + 13) % c.vocab_size);
 
     // Time to first token of a short prompt, straight after load (pages fault in here).
     const auto t_first = Clock::now();
     {
-      Sequence seq(*model, 16);
-      const std::vector<int32_t> short_prompt(prompt.begin(),
-                                              prompt.begin() + std::min<int64_t>(8, o->n_prompt));
+      Sequence seq(*model, 16, kv_type);
+      const std::vector<int32_t> short_prompt(prompt.begin(), prompt.begin() + 8);
       argmax(seq.feed(*backend, short_prompt));
     }
     const double first_token_s = seconds_since(t_first);
     const size_t rss_after_first = resident_bytes();
 
+    // A context of o->depth tokens before the timed part, as llama-bench's -d fills it (not
+    // timed; the same tokens repeated).
+    auto sequence_at_depth = [&](int64_t more) {
+      auto seq = std::make_unique<Sequence>(*model, o->depth + more, kv_type);
+      if (o->depth > 0) {
+        std::vector<int32_t> fill(static_cast<size_t>(o->depth));
+        for (size_t i = 0; i < fill.size(); ++i) fill[i] = prompt[i % prompt.size()];
+        seq->feed(*backend, fill);
+      }
+      return seq;
+    };
     std::vector<double> decode_rates, prefill_rates;
     for (int r = 0; r < o->repeats; ++r) {
-      {
-        Sequence seq(*model, o->n_prompt);
+      if (o->n_prompt > 0) {
+        auto seq = sequence_at_depth(o->n_prompt);
         const auto t_prefill = Clock::now();
-        seq.feed(*backend, prompt);
+        seq->feed(*backend, std::span<const int32_t>(prompt.data(), o->n_prompt));
         prefill_rates.push_back(o->n_prompt / seconds_since(t_prefill));
       }
-      // Generation from an empty context, as llama-bench's tg test measures it.
-      Sequence seq(*model, o->n_decode + 1);
-      auto logits = seq.feed(*backend, std::span<const int32_t>(prompt.data(), 1));
+      // Generation after the depth's context (from an empty one at -d 0), as llama-bench's tg
+      // test measures it.
+      auto seq = sequence_at_depth(o->n_decode + 1);
+      auto logits = seq->feed(*backend, std::span<const int32_t>(prompt.data(), 1));
       const auto t_decode = Clock::now();
       for (int64_t i = 0; i < o->n_decode; ++i) {
         const int32_t next[1] = {argmax(logits)};
-        logits = seq.feed(*backend, next);
+        logits = seq->feed(*backend, next);
       }
       decode_rates.push_back(o->n_decode / seconds_since(t_decode));
     }
     const double bandwidth = measure_read_bandwidth(pool, size_t{1} << 30, 5);
-    const double decode = median(decode_rates), prefill = median(prefill_rates);
+    const double decode = median(decode_rates);
+    const double prefill = prefill_rates.empty() ? 0.0 : median(prefill_rates);
     const double achieved = decode * static_cast<double>(step_bytes) / 1e9;
     std::printf("model            %s (%s, %lld layers, hidden %lld, vocab %lld, %s)\n",
                 o->model.c_str(), c.model_type.c_str(), (long long)c.num_hidden_layers,
@@ -118,6 +135,9 @@ int run_bench_model(const BenchModelOptions* o) {
                 std::string(dtype_name(w.embed_tokens.dtype)).c_str());
     std::printf("kernels          %s, %d threads\n", std::string(backend->name()).c_str(),
                 o->threads);
+    std::printf("KV cache         k %s, v %s; depth %lld tokens\n",
+                kv_cache_type_name(kv_type.k).c_str(), kv_cache_type_name(kv_type.v).c_str(),
+                (long long)o->depth);
     std::printf(
         "load             %.3f s + prepare %.3f s (%.2f GB repacked), resident after load %.2f "
         "GB, after first token %.2f GB (files %.2f GB)\n",
@@ -152,7 +172,13 @@ Command add_bench_model_command(CLI::App& app) {
       ->required();
   cmd->add_option("-t,--threads", o->threads, "Compute threads (default 2)");
   cmd->add_option("-n,--n-gen", o->n_decode, "Tokens generated per repetition (default 128)");
-  cmd->add_option("-p,--n-prompt", o->n_prompt, "Prompt tokens of the prefill test (default 512)");
+  cmd->add_option("-p,--n-prompt", o->n_prompt,
+                  "Prompt tokens of the prefill test (default 512; 0 skips it)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("-d,--n-depth", o->depth,
+                  "Tokens of context before each test, as llama-bench's -d (default 0)")
+      ->check(CLI::NonNegativeNumber);
+  add_kv_cache_flags(cmd, o->kv);
   cmd->add_option("-r,--repetitions", o->repeats, "Repetitions; medians are reported (default 3)");
   cmd->add_option("--isa", o->isa,
                   "Force a kernel level: avx512, avx2 or scalar (default: $JUNCTION_ISA, else the "

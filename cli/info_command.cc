@@ -55,13 +55,15 @@ int run_info(const InfoArgs& a) {
                 both(w.bytes).c_str());
   std::printf("%-6s %8zu %16llu %24s\n\n", "all", inv.tensors.size(),
               static_cast<unsigned long long>(f.n_params), both(f.weight_bytes).c_str());
-  std::printf("KV cache per token   f16 %s, f32 %s\n",
-              binary_bytes(f.kv_bytes_per_token_f16).c_str(),
-              binary_bytes(f.kv_bytes_per_token_f32).c_str());
-  std::printf("KV cache, %lld tokens f16 %s, f32 %s\n", static_cast<long long>(n_ctx),
-              both(f.kv_bytes_f16).c_str(), both(f.kv_bytes_f32).c_str());
-  std::printf("total                weights + f16 KV %s; weights + f32 KV %s\n",
-              both(f.total_bytes_f16_kv).c_str(), both(f.total_bytes_f32_kv).c_str());
+  std::printf("KV cache (--cache-type-k/-v), per token and for %lld tokens:\n",
+              static_cast<long long>(n_ctx));
+  for (const KvTypeBytes& k : f.kv_by_type)
+    std::printf("  %-5s %10s/token %24s   weights + KV %s\n", kv_cache_type_name(k.type).c_str(),
+                binary_bytes(k.bytes_per_token).c_str(), both(k.bytes).c_str(),
+                both(f.weight_bytes + k.bytes).c_str());
+  if (c.head_dim % 32 != 0)
+    std::printf("  (no q8_0: head_dim %lld is not a multiple of 32)\n",
+                static_cast<long long>(c.head_dim));
   return 0;
 }
 

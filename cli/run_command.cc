@@ -16,6 +16,7 @@
 #include "chat/chat_template.h"
 #include "chat/output_parser.h"
 #include "cli/commands.h"
+#include "cli/kv_cache_flags.h"
 #include "core/error.h"
 #include "engine/engine_loop.h"
 #include "engine/run_one.h"
@@ -45,6 +46,7 @@ struct RunOptions {
   std::optional<int64_t> top_k;
   float presence_penalty = 0, frequency_penalty = 0;
   uint64_t seed = 0;
+  KvCacheFlags kv;
 };
 
 std::vector<int32_t> parse_ids(const std::string& text) {
@@ -132,6 +134,7 @@ std::vector<int32_t> prompt_tokens(const RunOptions& o, const session::OpenModel
 
 int run(const RunOptions& o) {
   const auto t_start = std::chrono::steady_clock::now();
+  const KvCacheType kv_type = kv_cache_type(o.kv);  // before loading: a bad name fails at once
   session::OpenOptions open;
   open.n_threads = o.threads;
   open.isa = o.isa;
@@ -145,7 +148,9 @@ int run(const RunOptions& o) {
 
   const int64_t ctx =
       o.ctx_size > 0 ? o.ctx_size : static_cast<int64_t>(prompt.size()) + o.max_tokens;
-  EngineLoop engine(*m.model, *m.backend, one_sequence_options(ctx));
+  EngineOptions engine_options = one_sequence_options(ctx);
+  engine_options.kv_type = kv_type;
+  EngineLoop engine(*m.model, *m.backend, engine_options);
 
   EngineRequest request;
   request.prompt = prompt;
@@ -235,6 +240,7 @@ Command add_run_command(CLI::App& app) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("-c,--ctx-size", o->ctx_size,
                   "Context size in tokens (default: prompt + max tokens)");
+  add_kv_cache_flags(cmd, o->kv);
   cmd->add_option("--temperature", o->temperature, "0 for greedy");
   cmd->add_option("--top-k", o->top_k);
   cmd->add_option("--top-p", o->top_p);

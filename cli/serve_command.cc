@@ -20,12 +20,16 @@
 #include "chat/chat_template.h"
 #include "chat/template_source.h"
 #include "cli/commands.h"
+#include "cli/kv_cache_flags.h"
 #include "core/error.h"
+#include "core/memory_available.h"
 #include "core/shutdown_signals.h"
 #include "engine/engine_loop.h"
 #include "engine/json_constraint.h"
 #include "gateway/gateway.h"
 #include "http/http_server.h"
+#include "model/context_fit.h"
+#include "model/memory_footprint.h"
 #include "server/metrics.h"
 #include "server/routes.h"
 #include "server/serving_context.h"
@@ -58,6 +62,7 @@ struct ServeOptions {
   std::string isa;
   std::optional<float> temperature, top_p, min_p, repetition_penalty;
   std::optional<int64_t> top_k;
+  KvCacheFlags kv;
 };
 
 server::SamplingDefaults sampling_defaults(const ServeOptions& o, const GenerationConfig& g) {
@@ -107,26 +112,38 @@ session::OpenModel open_served_model(const ServeOptions& o) {
   return m;
 }
 
-// Tokens of context per request: --ctx-size, else the model's, at most 4096.
-int64_t context_size(const ServeOptions& o, const ModelConfig& config) {
-  return o.ctx_size > 0
-             ? o.ctx_size
-             : std::min<int64_t>(
-                   config.max_position_embeddings > 0 ? config.max_position_embeddings : 4096,
-                   4096);
+// Tokens of context per request and of the KV pool: --ctx-size (a full context for every
+// running sequence), else the model's maximum fitted to the memory that was available before the
+// model loaded (model/context_fit.h), with the reason.
+ContextFit context_size(const ServeOptions& o, const session::OpenModel& m,
+                        std::optional<uint64_t> available, KvCacheType kv_type) {
+  const ModelConfig& config = m.model->config();
+  const int64_t n_seq = std::max<int64_t>(1, o.parallel);
+  if (o.ctx_size > 0)
+    return ContextFit{o.ctx_size, o.ctx_size * n_seq,
+                      "context " + std::to_string(o.ctx_size) + " tokens (--ctx-size)"};
+  ContextFitInput in;
+  in.model_max_ctx = config.max_position_embeddings;
+  in.n_sequences = n_seq;
+  in.weight_bytes = m.model->weights().file_bytes();
+  in.work_bytes =
+      forward_work_bytes(config, std::max<int64_t>(1, o.step_tokens), std::max<int64_t>(64, n_seq));
+  in.kv_bytes_per_token = kv_bytes_per_token(config, kv_type);
+  in.available_bytes = available;
+  return fit_context(in);
 }
 
-// The engine's limits from the flags, with KV blocks for a full context in every running
-// sequence.
-EngineOptions engine_options(const ServeOptions& o, int64_t ctx) {
+// The engine's limits from the flags, with a KV pool of pool_tokens.
+EngineOptions engine_options(const ServeOptions& o, int64_t pool_tokens) {
   EngineOptions eo;
   eo.scheduler.max_running = std::max<int64_t>(1, o.parallel);
   eo.scheduler.max_waiting = std::max<int64_t>(1, o.max_queue);
   eo.scheduler.block_size = 16;
-  eo.scheduler.n_blocks = (ctx * eo.scheduler.max_running + 15) / 16;
+  eo.scheduler.n_blocks = (pool_tokens + 15) / 16;
   eo.scheduler.step_token_budget = std::max<int64_t>(1, o.step_tokens);
   eo.prefix_caching = !o.no_prefix_cache;
   eo.itl_target_s = static_cast<double>(o.itl_target_ms) / 1000.0;
+  eo.kv_type = kv_cache_type(o.kv);
   return eo;
 }
 
@@ -170,21 +187,26 @@ http::HttpOptions http_options(const ServeOptions& o) {
   return http;
 }
 
-// The start-up summary; tests read the port from its last line.
+// The start-up summary, with the line saying how the context was chosen; tests read the port
+// from its last line.
 void print_listening(const ServeOptions& o, const session::OpenModel& m,
-                     const server::ServingContext& context, const EngineOptions& eo, double load_ms,
-                     uint16_t port) {
+                     const server::ServingContext& context, const EngineOptions& eo,
+                     const std::string& context_reason, double load_ms, uint16_t port) {
   const ModelConfig& config = m.model->config();
   std::fprintf(
       stderr,
       "junction serve: %s (%s, %lld layers, %s kernels, %d threads) loaded in %.0f ms\n"
-      "junction serve: model '%s', context %lld tokens, %lld parallel, queue %lld%s\n"
+      "junction serve: %s\n"
+      "junction serve: model '%s', context %lld tokens, %lld parallel, queue %lld, KV cache "
+      "k %s v %s%s\n"
       "junction serve: listening on http://%s:%u\n",
       m.path.c_str(), config.model_type.c_str(), static_cast<long long>(config.num_hidden_layers),
-      std::string(m.backend->name()).c_str(), m.n_threads, load_ms, context.model_name.c_str(),
-      static_cast<long long>(context.n_ctx), static_cast<long long>(eo.scheduler.max_running),
-      static_cast<long long>(eo.scheduler.max_waiting),
-      o.api_key.empty() ? "" : ", API key required", o.host.c_str(), port);
+      std::string(m.backend->name()).c_str(), m.n_threads, load_ms, context_reason.c_str(),
+      context.model_name.c_str(), static_cast<long long>(context.n_ctx),
+      static_cast<long long>(eo.scheduler.max_running),
+      static_cast<long long>(eo.scheduler.max_waiting), kv_cache_type_name(eo.kv_type.k).c_str(),
+      kv_cache_type_name(eo.kv_type.v).c_str(), o.api_key.empty() ? "" : ", API key required",
+      o.host.c_str(), port);
 }
 
 // Answers requests until SIGTERM/SIGINT, then drains: stop accepting, let in-flight requests
@@ -236,9 +258,12 @@ int serve(const ServeOptions& options) {
   o.api_key = resolve_api_key(options);
   const sigset_t signals = block_shutdown_signals();
   const auto t_start = std::chrono::steady_clock::now();
+  const KvCacheType kv_type = kv_cache_type(o.kv);  // before loading: a bad name fails at once
+  const std::optional<uint64_t> available = mem_available_bytes();  // before the weights load
   session::OpenModel m = open_served_model(o);
-  const int64_t ctx = context_size(o, m.model->config());
-  const EngineOptions eo = engine_options(o, ctx);
+  const ContextFit fit = context_size(o, m, available, kv_type);
+  const int64_t ctx = fit.n_ctx;
+  const EngineOptions eo = engine_options(o, fit.n_pool_tokens);
 
   server::ServingContext context;
   fill_serving_context(context, o, m, ctx);
@@ -251,7 +276,7 @@ int serve(const ServeOptions& options) {
   context.ready = true;
   const double load_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t_start).count();
-  print_listening(o, m, context, eo, load_ms, listener.port());
+  print_listening(o, m, context, eo, fit.reason, load_ms, listener.port());
   serve_until_signal(signals, o.drain_timeout_s, context, engine, listener);
   return 0;
 }
@@ -273,7 +298,9 @@ Command add_serve_command(CLI::App& app) {
   cmd->add_option("-t,--threads", o->threads, "Compute threads (default: all cores)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("-c,--ctx-size", o->ctx_size,
-                  "Context per request in tokens (default: the model's, at most 4096)");
+                  "Context per request in tokens (default: the model's maximum, cut to fit the "
+                  "memory available: weights + KV cache + work buffers)");
+  add_kv_cache_flags(cmd, o->kv);
   cmd->add_option("--parallel", o->parallel, "Sequences decoded together")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--max-queue", o->max_queue, "Requests waiting beyond --parallel before 429")

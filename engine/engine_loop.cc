@@ -35,7 +35,8 @@ EngineLoop::EngineLoop(const Model& model, kernels::Backend& backend, EngineOpti
       step_budget_(StepBudgetConfig{.target_s = options.itl_target_s,
                                     .min_chunk = options.scheduler.block_size,
                                     .max_tokens = options.scheduler.step_token_budget}),
-      pool_(model.config(), options.scheduler.n_blocks, scheduler_.config().block_size) {
+      pool_(model.config(), options.scheduler.n_blocks, scheduler_.config().block_size,
+            options.kv_type) {
   stats_.n_total_blocks = options_.scheduler.n_blocks;
   thread_ = std::thread([this] { run(); });
 }

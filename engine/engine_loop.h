@@ -38,6 +38,8 @@ struct EngineOptions {
   // Step time aimed at while sequences decode: prefill chunks are cut to fit (step_budget.h).
   // 0: no limit beyond scheduler.step_token_budget.
   double itl_target_s = 0.2;
+  // Element types of the KV pool's keys and values (the CLI defaults to f16, as llama.cpp).
+  KvCacheType kv_type = kKvCacheF32;
 };
 
 // A snapshot for /metrics; written by the engine thread after every step.

@@ -7,8 +7,8 @@
 
 namespace junction {
 
-Sequence::Sequence(const Model& model, int64_t capacity)
-    : model_(model), cache_(model.config(), capacity) {}
+Sequence::Sequence(const Model& model, int64_t capacity, KvCacheType type)
+    : model_(model), cache_(model.config(), capacity, 16, type) {}
 
 std::span<float> Sequence::feed(kernels::Backend& backend, std::span<const int32_t> tokens,
                                 int64_t chunk, std::vector<float>* all_logits) {

@@ -15,7 +15,8 @@ namespace junction {
 
 class Sequence {
  public:
-  Sequence(const Model& model, int64_t capacity);  // capacity: tokens of context
+  // capacity: tokens of context; type: the KV cache's key and value types.
+  Sequence(const Model& model, int64_t capacity, KvCacheType type = kKvCacheF32);
 
   // Appends tokens, computing them `chunk` at a time; returns the logits after the last one:
   // [vocab]. If all_logits is given, it receives the logits of every fed token: [n, vocab].

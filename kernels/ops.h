@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/dtype.h"
 #include "core/tensor.h"
 
 namespace junction {
@@ -28,24 +29,39 @@ struct AttentionShape {
   int64_t sliding_window = 0;  // 0: none; else a query at p sees keys k with p - k < window
   float scale = 1.0f;          // multiplies q.k before the softmax
 
-  // Where key/value rows live. The cache is paged: position p of kv head h is row (p mod
-  // block_size) of head h in block block_table[p / block_size], and a block holds
-  // [n_kv_heads, block_size, head_dim] floats at block_table[b] * block_stride. Without a
-  // block table the cache is one contiguous block: [n_kv_heads, head_stride / head_dim,
-  // head_dim].
+  // Where key/value rows live. A row is one position of one kv head: head_dim elements of
+  // k_type / v_type (F32, F16, BF16, or Q8_0 blocks: kv_cache_row_bytes). The cache is paged:
+  // position p of kv head h is row (p mod block_size) of head h in block block_table[p /
+  // block_size], and a block holds [n_kv_heads, block_size] rows, block_rows rows after the
+  // previous block of the pool. Without a block table the cache is one contiguous block:
+  // [n_kv_heads, head_rows] rows.
+  DType k_type = DType::F32;
+  DType v_type = DType::F32;
   const int32_t* block_table = nullptr;
-  int block_shift = 0;       // log2(block_size); block sizes are powers of two
-  int64_t block_stride = 0;  // floats between consecutive blocks of the pool
-  int64_t head_stride = 0;   // floats between two kv heads inside a block
+  int block_shift = 0;     // log2(block_size); block sizes are powers of two
+  int64_t block_rows = 0;  // rows between consecutive blocks of the pool
+  int64_t head_rows = 0;   // rows between two kv heads inside a block
 
-  // The first float of position `pos`'s row for kv head `kv_head`.
-  const float* kv_row(const float* cache, int64_t kv_head, int64_t pos) const {
-    if (block_table == nullptr) return cache + kv_head * head_stride + pos * head_dim;
+  // Index of position `pos`'s row for kv head `kv_head`, in rows from the cache's start.
+  int64_t row_index(int64_t kv_head, int64_t pos) const {
+    if (block_table == nullptr) return kv_head * head_rows + pos;
     const int64_t mask = (int64_t{1} << block_shift) - 1;
-    return cache + block_table[pos >> block_shift] * block_stride + kv_head * head_stride +
-           (pos & mask) * head_dim;
+    return block_table[pos >> block_shift] * block_rows + kv_head * head_rows + (pos & mask);
+  }
+  // The first byte of that row in a cache whose rows are `row_bytes` long.
+  static const std::byte* row_at(const void* cache, size_t row_bytes, int64_t index) {
+    return static_cast<const std::byte*>(cache) + static_cast<size_t>(index) * row_bytes;
   }
 };
+
+// The element types a KV cache may hold (llama.cpp's --cache-type-k/-v f32, f16, bf16, q8_0).
+inline constexpr bool is_kv_cache_type(DType t) {
+  return t == DType::F32 || t == DType::F16 || t == DType::BF16 || t == DType::Q8_0;
+}
+// Bytes of one cache row of n elements (n a multiple of 32 for Q8_0).
+inline constexpr size_t kv_cache_row_bytes(DType t, int64_t n) {
+  return row_size(t, n);
+}
 
 // A weight matrix relaid out for one backend's kernels, made once at load by
 // Backend::prepare_weight and immutable afterwards (the CPU backend's interleaved Q4_K / Q6_K
@@ -84,10 +100,15 @@ class Backend {
   // rot_dim / 2].
   virtual void rope(float* x, int64_t n_tokens, int64_t n_heads, int64_t head_dim, int64_t rot_dim,
                     bool interleaved, const float* cos, const float* sin) = 0;
-  // Causal softmax attention over a (paged) cache laid out as AttentionShape describes.
+  // Causal softmax attention over a (paged) cache laid out as AttentionShape describes, of the
+  // values its rows hold (F16 / BF16 / Q8_0 rows are read as the floats they encode exactly).
   // q: [n_tokens, n_heads, head_dim]; out: [n_tokens, n_heads * head_dim].
-  virtual void attention(const float* q, const float* k_cache, const float* v_cache,
+  virtual void attention(const float* q, const void* k_cache, const void* v_cache,
                          const AttentionShape& shape, float* out) = 0;
+  // One cache row from float32: x[0, n) copied (F32), rounded to nearest even (F16, BF16), or
+  // quantized to Q8_0 blocks as ggml's quantize_row_q8_0 does (n a multiple of 32); out holds
+  // kv_cache_row_bytes(type, n) bytes.
+  virtual void store_kv_row(const float* x, int64_t n, DType type, std::byte* out) = 0;
   // gate[i] = act(gate[i]) * up[i] over n elements; act is SiLU or tanh-approximated GELU.
   virtual void silu_mul(float* gate, const float* up, int64_t n) = 0;
   virtual void gelu_tanh_mul(float* gate, const float* up, int64_t n) = 0;

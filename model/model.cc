@@ -115,7 +115,7 @@ void Model::forward(kernels::Backend& be, std::span<const BatchSlice> slices, fl
     int64_t row = 0;
     for (const BatchSlice& b : slices) {
       const int64_t n = static_cast<int64_t>(b.ids.size());
-      b.cache->write(l, b.pos0, n, s.k.data() + row * n_kv * D, s.v.data() + row * n_kv * D);
+      b.cache->write(be, l, b.pos0, n, s.k.data() + row * n_kv * D, s.v.data() + row * n_kv * D);
       kernels::AttentionShape shape = attention_shape(n, b.pos0);
       b.cache->describe(shape);
       be.attention(s.q.data() + row * n_heads * D, b.cache->keys(l), b.cache->values(l), shape,

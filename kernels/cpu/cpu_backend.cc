@@ -131,7 +131,7 @@ class CpuBackend final : public Backend {
     }
   }
 
-  void attention(const float* q, const float* k_cache, const float* v_cache,
+  void attention(const float* q, const void* k_cache, const void* v_cache,
                  const AttentionShape& shape, float* out) override {
     const int64_t group = shape.n_heads / shape.n_kv_heads;
     // Query rows per block: the whole group for several tokens, about 16 rows, so a key block
@@ -154,6 +154,10 @@ class CpuBackend final : public Backend {
                            out);
       }
     });
+  }
+
+  void store_kv_row(const float* x, int64_t n, DType type, std::byte* out) override {
+    k_.store_kv_row(x, n, type, out);
   }
 
   void silu_mul(float* gate, const float* up, int64_t n) override {

@@ -42,9 +42,11 @@ struct IsaKernels {
   // Attention for the query rows of kv head `kv_head` and tokens [t0, t1): all heads of the group
   // at once, so each cached key and value is read once per group (online softmax over key blocks).
   // scratch: attention_scratch_floats(...) floats.
-  void (*attention_block)(const float* q, const float* k_cache, const float* v_cache,
+  void (*attention_block)(const float* q, const void* k_cache, const void* v_cache,
                           const AttentionShape& shape, int64_t kv_head, int64_t t0, int64_t t1,
                           float* scratch, float* out);
+  // One K or V cache row from float32, as ref::store_kv_row writes it, byte for byte.
+  void (*store_kv_row)(const float* x, int64_t n, DType type, std::byte* out);
   void (*silu_mul)(float* gate, const float* up, int64_t n);
   void (*gelu_tanh_mul)(float* gate, const float* up, int64_t n);
   // Whether the backend packs Q8_0 matrices at load for this level (packed_q8_0_matmul_rows), or
@@ -54,9 +56,10 @@ struct IsaKernels {
 
 inline constexpr int64_t kAttentionKeyBlock = 64;  // keys per online-softmax step
 
-// Floats of scratch one attention_block call needs for `rows` query rows.
+// Floats of scratch one attention_block call needs for `rows` query rows: their softmax state
+// and scores, and one key block's keys and values converted from a non-F32 cache.
 inline int64_t attention_scratch_floats(int64_t rows, int64_t head_dim) {
-  return rows * (2 + head_dim + kAttentionKeyBlock);
+  return rows * (2 + head_dim + kAttentionKeyBlock) + 2 * kAttentionKeyBlock * head_dim;
 }
 
 // The table of a level this CPU runs (resolve_isa(isa): empty picks as make_cpu_backend does).

@@ -307,11 +307,11 @@ void rms_norm(const float* x, int64_t n_rows, int64_t dim, const float* weight, 
 // One query row's scores against keys [kb, kb + kAttentionKeyBlock), for head_dim = 16 * C on
 // 16-lane vectors: the row stays in C registers, 16 keys' dot products are summed across lanes
 // together (S::sum_lanes_of_16), and keys outside [lo, hi) score -inf. Keys past hi are never
-// read (the cache may end there): their loads repeat key hi - 1. Rows come through s.kv_row, so
-// a paged cache works the same.
+// read (the cache may end there): their loads repeat key hi - 1. keys[key - kb] is the key's row
+// as floats (in the cache or converted into scratch: attention_block).
 template <class S, int C>
-void attention_scores16(const float* qr, const AttentionShape& s, const float* k_cache,
-                        int64_t kv_head, int64_t kb, int64_t lo, int64_t hi, float* pr) {
+void attention_scores16(const float* qr, const AttentionShape& s, const float* const* keys,
+                        int64_t kb, int64_t lo, int64_t hi, float* pr) {
   constexpr float kNegInf = -std::numeric_limits<float>::infinity();
   typename S::V q[C];
   for (int c = 0; c < C; ++c) q[c] = S::load(qr + 16 * c);
@@ -322,7 +322,7 @@ void attention_scores16(const float* qr, const AttentionShape& s, const float* k
     }
     typename S::V acc[16];
     for (int j = 0; j < 16; ++j) {
-      const float* kr = s.kv_row(k_cache, kv_head, std::min(kb + g + j, hi - 1));
+      const float* kr = keys[std::min(kb + g + j, hi - 1) - kb];
       typename S::V a = S::mul(q[0], S::load(kr));
       for (int c = 1; c < C; ++c) a = S::fmadd(q[c], S::load(kr + 16 * c), a);
       acc[j] = a;
@@ -336,17 +336,16 @@ void attention_scores16(const float* qr, const AttentionShape& s, const float* k
 // acc = acc * correction + sum over keys [lo, hi) of p[key - kb] * V[key], with the row's
 // accumulator in C registers across the keys (the same operations as scale_axpy per key).
 template <class S, int C>
-void attention_values16(float correction, const float* p, const AttentionShape& s,
-                        const float* v_cache, int64_t kv_head, int64_t kb, int64_t lo, int64_t hi,
-                        float* acc) {
+void attention_values16(float correction, const float* p, const float* const* values, int64_t kb,
+                        int64_t lo, int64_t hi, float* acc) {
   typename S::V o[C];
   const auto first = S::set1(p[lo - kb]), corr = S::set1(correction);
-  const float* v0 = s.kv_row(v_cache, kv_head, lo);
+  const float* v0 = values[lo - kb];
   for (int c = 0; c < C; ++c)
     o[c] = S::fmadd(first, S::load(v0 + 16 * c), S::mul(corr, S::load(acc + 16 * c)));
   for (int64_t key = lo + 1; key < hi; ++key) {
     const auto pk = S::set1(p[key - kb]);
-    const float* vk = s.kv_row(v_cache, kv_head, key);
+    const float* vk = values[key - kb];
     for (int c = 0; c < C; ++c) o[c] = S::fmadd(pk, S::load(vk + 16 * c), o[c]);
   }
   for (int c = 0; c < C; ++c) S::store(acc + 16 * c, o[c]);
@@ -355,32 +354,73 @@ void attention_values16(float correction, const float* p, const AttentionShape& 
 // The register-blocked paths where they apply (16-lane vectors, head_dim 128 or 64 as in Qwen3
 // and Llama); false: the caller takes the generic one.
 template <class S>
-bool attention_scores_fast(const float* qr, const AttentionShape& s, const float* k_cache,
-                           int64_t kv_head, int64_t kb, int64_t lo, int64_t hi, float* pr) {
+bool attention_scores_fast(const float* qr, const AttentionShape& s, const float* const* keys,
+                           int64_t kb, int64_t lo, int64_t hi, float* pr) {
   if constexpr (S::kWidth == 16) {
-    if (s.head_dim == 128)
-      return attention_scores16<S, 8>(qr, s, k_cache, kv_head, kb, lo, hi, pr), true;
-    if (s.head_dim == 64)
-      return attention_scores16<S, 4>(qr, s, k_cache, kv_head, kb, lo, hi, pr), true;
+    if (s.head_dim == 128) return attention_scores16<S, 8>(qr, s, keys, kb, lo, hi, pr), true;
+    if (s.head_dim == 64) return attention_scores16<S, 4>(qr, s, keys, kb, lo, hi, pr), true;
   }
   return false;
 }
 
 template <class S>
 bool attention_values_fast(float correction, const float* p, const AttentionShape& s,
-                           const float* v_cache, int64_t kv_head, int64_t kb, int64_t lo,
-                           int64_t hi, float* acc) {
+                           const float* const* values, int64_t kb, int64_t lo, int64_t hi,
+                           float* acc) {
   if constexpr (S::kWidth == 16) {
     if (s.head_dim == 128)
-      return attention_values16<S, 8>(correction, p, s, v_cache, kv_head, kb, lo, hi, acc), true;
+      return attention_values16<S, 8>(correction, p, values, kb, lo, hi, acc), true;
     if (s.head_dim == 64)
-      return attention_values16<S, 4>(correction, p, s, v_cache, kv_head, kb, lo, hi, acc), true;
+      return attention_values16<S, 4>(correction, p, values, kb, lo, hi, acc), true;
   }
   return false;
 }
 
+// One cache row of n elements of `type` (F16, BF16, Q8_0) as the floats it holds. Exact, so any
+// level and any order give the same floats: a Q8_0 scale (an f16) times an int8 code fits a
+// float's 24 bits. Levels with S::load_i8 (AVX-512, AVX2) convert 16 codes per step; a plain
+// loop elsewhere (measured on the 0.6B shape at depth 4096, 2 threads, AVX-512: the loop made a
+// q8_0 cache decode at 7.3 tok/s against f16's 12.7).
 template <class S>
-void attention_block(const float* q, const float* k_cache, const float* v_cache,
+void load_kv_row(const std::byte* row, DType type, int64_t n, float* out) {
+  if (type == DType::Q8_0) {
+    const auto* b = reinterpret_cast<const quant::BlockQ8_0*>(row);
+    for (int64_t i = 0; i < n / quant::kQK; ++i) {
+      const float d = f16_to_f32(b[i].d);
+      float* o = out + i * quant::kQK;
+      if constexpr (requires(const int8_t* p) { S::load_i8(p); }) {
+        const auto vd = S::set1(d);
+        for (int j = 0; j < quant::kQK; j += 16)
+          S::store(o + j, S::mul(vd, S::load_i8(b[i].qs + j)));
+      } else {
+        for (int j = 0; j < quant::kQK; ++j) o[j] = d * static_cast<float>(b[i].qs[j]);
+      }
+    }
+    return;
+  }
+  convert_row<S>(row, type, n, out);
+}
+
+// The rows of keys [kb, ke) of one kv head as float pointers: into the cache where it holds
+// F32, else converted into `buffer` ([kAttentionKeyBlock, head_dim]) once for all the query
+// rows that read them, so the score and value loops below run on floats in L1 for every type.
+template <class S>
+void key_block_rows(const void* cache, DType type, size_t row_bytes, const AttentionShape& s,
+                    int64_t kv_head, int64_t kb, int64_t ke, float* buffer, const float** rows) {
+  for (int64_t key = kb; key < ke; ++key) {
+    const std::byte* row = AttentionShape::row_at(cache, row_bytes, s.row_index(kv_head, key));
+    if (type == DType::F32) {
+      rows[key - kb] = reinterpret_cast<const float*>(row);
+    } else {
+      float* out = buffer + (key - kb) * s.head_dim;
+      load_kv_row<S>(row, type, s.head_dim, out);
+      rows[key - kb] = out;
+    }
+  }
+}
+
+template <class S>
+void attention_block(const float* q, const void* k_cache, const void* v_cache,
                      const AttentionShape& s, int64_t kv_head, int64_t t0, int64_t t1,
                      float* scratch, float* out) {
   constexpr int64_t kBk = kAttentionKeyBlock;
@@ -388,10 +428,15 @@ void attention_block(const float* q, const float* k_cache, const float* v_cache,
   const int64_t group = s.n_heads / s.n_kv_heads;
   const int64_t D = s.head_dim;
   const int64_t rows = (t1 - t0) * group;
-  float* m = scratch;         // [rows] running max
-  float* l = m + rows;        // [rows] running sum of exp
-  float* acc = l + rows;      // [rows, D] running weighted values
-  float* p = acc + rows * D;  // [rows, kBk] this block's scores, then probabilities
+  const size_t k_bytes = kv_cache_row_bytes(s.k_type, D), v_bytes = kv_cache_row_bytes(s.v_type, D);
+  float* m = scratch;                    // [rows] running max
+  float* l = m + rows;                   // [rows] running sum of exp
+  float* acc = l + rows;                 // [rows, D] running weighted values
+  float* p = acc + rows * D;             // [rows, kBk] this block's scores, then probabilities
+  float* k_floats = p + rows * kBk;      // [kBk, D] the block's keys, unless the cache is F32
+  float* v_floats = k_floats + kBk * D;  // [kBk, D] its values
+  const float* keys[kBk];
+  const float* values[kBk];
   std::fill(m, m + rows, kNegInf);
   std::fill(l, l + rows, 0.0f);
   std::fill(acc, acc + rows * D, 0.0f);
@@ -407,6 +452,8 @@ void attention_block(const float* q, const float* k_cache, const float* v_cache,
   };
   for (int64_t kb = key_begin; kb < key_end; kb += kBk) {
     const int64_t ke = std::min(key_end, kb + kBk);
+    key_block_rows<S>(k_cache, s.k_type, k_bytes, s, kv_head, kb, ke, k_floats, keys);
+    key_block_rows<S>(v_cache, s.v_type, v_bytes, s, kv_head, kb, ke, v_floats, values);
     // Every row's scores first, then every row's softmax step and values: each row does the
     // same operations as before, but the block's keys and then its values are read by all rows
     // while they are in L1 (at head_dim 128 the two together, 64 KiB, are larger than L1).
@@ -417,11 +464,10 @@ void attention_block(const float* q, const float* k_cache, const float* v_cache,
       if (lo >= hi) continue;
       const float* qr = q + (t * s.n_heads + h) * D;
       float* pr = p + r * kBk;
-      if (!attention_scores_fast<S>(qr, s, k_cache, kv_head, kb, lo, hi, pr)) {
+      if (!attention_scores_fast<S>(qr, s, keys, kb, lo, hi, pr)) {
         for (int64_t j = 0; j < kBk; ++j) {
           const int64_t key = kb + j;
-          pr[j] = (key >= lo && key < hi) ? dot<S>(qr, s.kv_row(k_cache, kv_head, key), D) * s.scale
-                                          : kNegInf;
+          pr[j] = (key >= lo && key < hi) ? dot<S>(qr, keys[j], D) * s.scale : kNegInf;
         }
       }
     }
@@ -446,10 +492,10 @@ void attention_block(const float* q, const float* k_cache, const float* v_cache,
       }
       l[r] = std::fma(l[r], correction, S::reduce_add(vsum));
       float* ar = acc + r * D;
-      if (!attention_values_fast<S>(correction, pr, s, v_cache, kv_head, kb, lo, hi, ar)) {
-        scale_axpy<S>(correction, pr[lo - kb], s.kv_row(v_cache, kv_head, lo), ar, D);
+      if (!attention_values_fast<S>(correction, pr, s, values, kb, lo, hi, ar)) {
+        scale_axpy<S>(correction, pr[lo - kb], values[lo - kb], ar, D);
         for (int64_t key = lo + 1; key < hi; ++key)
-          scale_axpy<S>(1.0f, pr[key - kb], s.kv_row(v_cache, kv_head, key), ar, D);
+          scale_axpy<S>(1.0f, pr[key - kb], values[key - kb], ar, D);
       }
     }
   }
@@ -459,6 +505,26 @@ void attention_block(const float* q, const float* k_cache, const float* v_cache,
     float* o = out + (t * s.n_heads + h) * D;
     const float inv = 1.0f / l[r];
     for (int64_t d = 0; d < D; ++d) o[d] = acc[r * D + d] * inv;
+  }
+}
+
+// One K or V cache row from float32, byte for byte as ref::store_kv_row writes it: Q8_0 through
+// this level's activation quantizer (byte-identical to the reference), F16 / BF16 by the exact
+// rounding of core/dtype.h (a few hundred elements per token and layer: not worth intrinsics).
+template <class S>
+void store_kv_row(const float* x, int64_t n, DType type, std::byte* out) {
+  switch (type) {
+    case DType::Q8_0:
+      return quantize_activations<S>(DType::Q8_0, x, n, out);
+    case DType::F16:
+    case DType::BF16:
+      for (int64_t i = 0; i < n; ++i) {
+        const uint16_t h = type == DType::F16 ? f32_to_f16(x[i]) : f32_to_bf16(x[i]);
+        std::memcpy(out + 2 * i, &h, 2);
+      }
+      return;
+    default:
+      std::memcpy(out, x, static_cast<size_t>(n) * sizeof(float));
   }
 }
 
@@ -510,6 +576,7 @@ IsaKernels make_isa_kernels(const char* name) {
                     &convert_row<S>,
                     &rms_norm<S>,
                     &attention_block<S>,
+                    &store_kv_row<S>,
                     &silu_mul<S>,
                     &gelu_tanh_mul<S>,
                     kPacksQ8_0};

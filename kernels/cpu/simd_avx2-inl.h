@@ -47,6 +47,8 @@ struct Avx2 {
   }
   static V load_bf16(const std::byte* p) { return {bf16x8(p), bf16x8(p + 16)}; }
   static V load_f16(const std::byte* p) { return {f16x8(p), f16x8(p + 16)}; }
+  // 16 signed bytes as floats (exact).
+  static V load_i8(const int8_t* p) { return {i8x8(p), i8x8(p + 8)}; }
   static V fmadd(V a, V b, V c) {
     return {_mm256_fmadd_ps(a.lo, b.lo, c.lo), _mm256_fmadd_ps(a.hi, b.hi, c.hi)};
   }
@@ -91,6 +93,10 @@ struct Avx2 {
     const __m256i wide =
         _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
     return _mm256_castsi256_ps(_mm256_slli_epi32(wide, 16));
+  }
+  static __m256 i8x8(const int8_t* p) {
+    return _mm256_cvtepi32_ps(
+        _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p))));
   }
   static __m256 f16x8(const std::byte* p) {
     return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));

@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <string>
 #include <vector>
 
+#include "core/error.h"
 #include "kernels/quant/quant_ref.h"
 
 namespace junction::kernels::ref {
@@ -103,10 +105,19 @@ void rope(float* x, int64_t n_tokens, int64_t n_heads, int64_t head_dim, int64_t
   }
 }
 
-void attention(const float* q, const float* k_cache, const float* v_cache, const AttentionShape& s,
+void attention(const float* q, const void* k_cache, const void* v_cache, const AttentionShape& s,
                float* out) {
   const int64_t group = s.n_heads / s.n_kv_heads;
-  std::vector<double> scores;
+  const size_t k_bytes = kv_cache_row_bytes(s.k_type, s.head_dim);
+  const size_t v_bytes = kv_cache_row_bytes(s.v_type, s.head_dim);
+  // A cache row as the floats it holds exactly.
+  std::vector<float> row(static_cast<size_t>(s.head_dim));
+  auto load = [&](const void* cache, size_t bytes, DType type, int64_t kv_head, int64_t pos) {
+    quant::dequantize_row(type, AttentionShape::row_at(cache, bytes, s.row_index(kv_head, pos)),
+                          row.data(), s.head_dim);
+    return row.data();
+  };
+  std::vector<double> scores, acc(static_cast<size_t>(s.head_dim));
   for (int64_t t = 0; t < s.n_tokens; ++t) {
     const int64_t pos = s.pos0 + t;
     const int64_t first =
@@ -117,21 +128,40 @@ void attention(const float* q, const float* k_cache, const float* v_cache, const
       double max_score = -INFINITY;
       for (int64_t j = first; j <= pos; ++j) {
         double dot = 0.0;
-        const float* kj = s.kv_row(k_cache, h / group, j);
+        const float* kj = load(k_cache, k_bytes, s.k_type, h / group, j);
         for (int64_t d = 0; d < s.head_dim; ++d) dot += double{qh[d]} * kj[d];
         scores[j - first] = dot * s.scale;
         max_score = std::max(max_score, scores[j - first]);
       }
       double total = 0.0;
       for (double& score : scores) total += (score = std::exp(score - max_score));
-      float* o = out + (t * s.n_heads + h) * s.head_dim;
-      for (int64_t d = 0; d < s.head_dim; ++d) {
-        double acc = 0.0;
-        for (int64_t j = first; j <= pos; ++j)
-          acc += scores[j - first] * s.kv_row(v_cache, h / group, j)[d];
-        o[d] = static_cast<float>(acc / total);
+      std::fill(acc.begin(), acc.end(), 0.0);
+      for (int64_t j = first; j <= pos; ++j) {
+        const float* vj = load(v_cache, v_bytes, s.v_type, h / group, j);
+        for (int64_t d = 0; d < s.head_dim; ++d) acc[d] += scores[j - first] * vj[d];
       }
+      float* o = out + (t * s.n_heads + h) * s.head_dim;
+      for (int64_t d = 0; d < s.head_dim; ++d) o[d] = static_cast<float>(acc[d] / total);
     }
+  }
+}
+
+void store_kv_row(const float* x, int64_t n, DType type, std::byte* out) {
+  switch (type) {
+    case DType::F32:
+      std::memcpy(out, x, static_cast<size_t>(n) * 4);
+      return;
+    case DType::F16:
+    case DType::BF16:
+      for (int64_t i = 0; i < n; ++i) {
+        const uint16_t h = type == DType::F16 ? f32_to_f16(x[i]) : f32_to_bf16(x[i]);
+        std::memcpy(out + 2 * i, &h, 2);
+      }
+      return;
+    case DType::Q8_0:
+      return quant::quantize_row_q8_0(x, reinterpret_cast<quant::BlockQ8_0*>(out), n);
+    default:
+      throw Error("not a KV cache type: " + std::string(dtype_name(type)));
   }
 }
 

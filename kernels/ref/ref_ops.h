@@ -24,8 +24,10 @@ void rms_norm(const float* x, int64_t n_rows, int64_t dim, const float* weight, 
               float* y);
 void rope(float* x, int64_t n_tokens, int64_t n_heads, int64_t head_dim, int64_t rot_dim,
           bool interleaved, const float* cos, const float* sin);
-void attention(const float* q, const float* k_cache, const float* v_cache,
+// Over the floats the cache rows hold, in double.
+void attention(const float* q, const void* k_cache, const void* v_cache,
                const AttentionShape& shape, float* out);
+void store_kv_row(const float* x, int64_t n, DType type, std::byte* out);
 float silu(float x);
 float gelu_tanh(float x);
 void silu_mul(float* gate, const float* up, int64_t n);

@@ -25,9 +25,12 @@ class ReferenceBackend final : public Backend {
             bool interleaved, const float* cos, const float* sin) override {
     ref::rope(x, n_tokens, n_heads, head_dim, rot_dim, interleaved, cos, sin);
   }
-  void attention(const float* q, const float* k_cache, const float* v_cache,
+  void attention(const float* q, const void* k_cache, const void* v_cache,
                  const AttentionShape& shape, float* out) override {
     ref::attention(q, k_cache, v_cache, shape, out);
+  }
+  void store_kv_row(const float* x, int64_t n, DType type, std::byte* out) override {
+    ref::store_kv_row(x, n, type, out);
   }
   void silu_mul(float* gate, const float* up, int64_t n) override { ref::silu_mul(gate, up, n); }
   void gelu_tanh_mul(float* gate, const float* up, int64_t n) override {

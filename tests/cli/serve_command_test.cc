@@ -128,23 +128,29 @@ TEST(ServeCommand, SummarisesItsSettingsAndDrainsOnSigterm) {
   EXPECT_EQ(status, 0);
   EXPECT_EQ(log, "junction serve: " + kModel +
                      " (qwen3, 2 layers, scalar kernels, 1 threads) loaded in N ms\n"
+                     "junction serve: context 300 tokens (--ctx-size)\n"
                      "junction serve: model 'pinned', context 300 tokens, 2 parallel, queue 3, "
-                     "API key required\n"
+                     "KV cache k f16 v f16, API key required\n"
                      "junction serve: listening on http://127.0.0.1:PORT\n"
                      "junction serve: SIGTERM: draining\n"
                      "junction serve: stopped\n");
 }
 
-// Without flags: the model's context (at most 4096), 4 parallel, a queue of 64, no key, and
-// the model folder's name even when the path ends in a slash.
+// Without flags: the model's whole context (4096 here; it fits any machine's memory), an f16
+// KV cache, 4 parallel, a queue of 64, no key, and the model folder's name even when the path
+// ends in a slash.
 TEST(ServeCommand, DefaultsAndTheFolderNameAndSigint) {
   int status = -1;
   const std::string log = serve_then_signal(
       {"--model", kModel + "/", "--port", "0", "--threads", "1", "--isa", "scalar"}, SIGINT,
       &status);
   EXPECT_EQ(status, 0);
+  EXPECT_NE(log.find("junction serve: context 4096 tokens (the model's maximum 4096; KV pool "
+                     "16384 tokens for 4 sequences fits: "),
+            std::string::npos)
+      << log;
   EXPECT_NE(log.find("junction serve: model 'qwen3-e2e-bf16', context 4096 tokens, 4 parallel, "
-                     "queue 64\n"
+                     "queue 64, KV cache k f16 v f16\n"
                      "junction serve: listening on http://127.0.0.1:PORT\n"
                      "junction serve: SIGINT: draining\n"
                      "junction serve: stopped\n"),

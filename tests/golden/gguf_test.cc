@@ -94,7 +94,7 @@ INSTANTIATE_TEST_SUITE_P(Types, GgufDequant,
 // llama.cpp's where its top-2 log-probabilities are more than `gap` apart, and our log-probability
 // of each of llama.cpp's top-5 tokens must be within `tolerance` of its.
 void check_teacher_forced(const std::string& gguf, const std::string& reference, double gap,
-                          double tolerance) {
+                          double tolerance, KvCacheType kv_type = kKvCacheF32) {
   const auto model = Model::load(kGguf + gguf);
   const auto refs = read_json(kGguf + reference);
   const int64_t V = model->config().vocab_size;
@@ -109,7 +109,7 @@ void check_teacher_forced(const std::string& gguf, const std::string& reference,
     const auto generated = prompt["generated"].get<std::vector<int32_t>>();
     const size_t n_prompt = ids.size();
     ids.insert(ids.end(), generated.begin(), generated.end());
-    Sequence seq(*model, static_cast<int64_t>(ids.size()));
+    Sequence seq(*model, static_cast<int64_t>(ids.size()), kv_type);
     std::vector<float> logits;
     seq.feed(*backend, ids, 512, &logits);
     const auto& steps = prompt["steps"];
@@ -138,8 +138,11 @@ void check_teacher_forced(const std::string& gguf, const std::string& reference,
     }
   }
   EXPECT_GT(compared, 0);
-  std::printf("%s vs %s: top-5 log-probability difference worst %.2e mean %.2e over %d steps\n",
-              gguf.c_str(), reference.c_str(), worst, total_diff / std::max(diffs, 1), compared);
+  std::printf(
+      "%s (k %s v %s cache) vs %s: top-5 log-probability difference worst %.2e mean %.2e "
+      "over %d steps\n",
+      gguf.c_str(), kv_cache_type_name(kv_type.k).c_str(), kv_cache_type_name(kv_type.v).c_str(),
+      reference.c_str(), worst, total_diff / std::max(diffs, 1), compared);
 }
 
 // Against llama.cpp run with an f32 KV cache and flash attention off, which is what junction
@@ -179,6 +182,32 @@ TEST(GgufTeacherForced, FloatAgreeWithLlamaCppF32Cache) {
                        3e-2);
 }
 
+// With an f16 KV cache, against llama.cpp's default runs (`*.llamacpp.json`: an f16 cache and
+// flash attention). Both store the same f16 keys and values; llama.cpp's flash attention also
+// rounds each query to f16 and accumulates the weighted values in f16, which junction does not
+// (it reads the f16 rows as the floats they hold; the README's llama.cpp f16-vs-f32 runs differ
+// by up to 0.09 from that alone). Measured worst / mean top-5 log-probability differences:
+// qbase Q8_0 0.078 / 0.014, Q6_K 0.114 / 0.022, Q4_0 0.093 / 0.017, Q4_K_M 0.078 / 0.022,
+// Q5_K_M 0.100 / 0.025, F16 0.0068 / 0.0015; e2e Q8_0 0.063 / 0.015 and 0.068 / 0.014 (chat),
+// BF16 0.023 / 0.004 and 0.024 / 0.005. Bounds: 0.15 for the quantized files, with top-1 held
+// where llama.cpp's top-2 gap exceeds 0.25 (twice that bound's worst step moves a gap by less).
+TEST(GgufTeacherForced, F16CacheAgreesWithLlamaCppF16Cache) {
+  for (const char* type : {"Q8_0", "Q6_K", "Q4_0", "Q4_K_M", "Q5_K_M"})
+    check_teacher_forced(std::string("qwen3-qbase-") + type + ".gguf",
+                         std::string("qwen3-qbase-") + type + ".llamacpp.json", 0.25, 0.15,
+                         kKvCacheF16);
+  check_teacher_forced("qwen3-qbase-F16.gguf", "qwen3-qbase-F16.llamacpp.json", 2e-2, 1.5e-2,
+                       kKvCacheF16);
+  check_teacher_forced("qwen3-e2e-Q8_0.gguf", "qwen3-e2e-Q8_0.llamacpp.json", 0.25, 0.15,
+                       kKvCacheF16);
+  check_teacher_forced("qwen3-e2e-Q8_0.gguf", "qwen3-e2e-Q8_0.chat.llamacpp.json", 0.25, 0.15,
+                       kKvCacheF16);
+  check_teacher_forced("qwen3-e2e-BF16.gguf", "qwen3-e2e-BF16.llamacpp.json", 5e-2, 3e-2,
+                       kKvCacheF16);
+  check_teacher_forced("qwen3-e2e-BF16.gguf", "qwen3-e2e-BF16.chat.llamacpp.json", 5e-2, 3e-2,
+                       kKvCacheF16);
+}
+
 // Weights packed at load (Model::prepare_weights: Q4_K in kernels/cpu/packed_k_quant.h, Q8_0 in
 // kernels/cpu/packed_q8_0.h): the logits of every position equal the stored layout's bit for bit,
 // with the prompt in one batch (the prefill GEMM on packed rows) and token by token (the packed
@@ -202,7 +231,7 @@ void check_packed_logits_equal_stored(const std::string& type) {
   const auto generated = refs["prompts"][0]["generated"].get<std::vector<int32_t>>();
   ids.insert(ids.end(), generated.begin(), generated.end());
   auto logits = [&](const Model& m, int64_t chunk) {
-    Sequence seq(m, static_cast<int64_t>(ids.size()));
+    Sequence seq(m, static_cast<int64_t>(ids.size()), kKvCacheF32);
     std::vector<float> all;
     seq.feed(*backend, ids, chunk, &all);
     return all;
@@ -252,7 +281,7 @@ TEST(GgufModel, EveryLevelGivesTheSameLogits) {
       auto backend = kernels::make_cpu_backend(pool, level);
       model->prepare_weights(*backend);
       for (const int64_t chunk : {int64_t{512}, int64_t{1}}) {
-        Sequence seq(*model, static_cast<int64_t>(ids.size()));
+        Sequence seq(*model, static_cast<int64_t>(ids.size()), kKvCacheF32);
         std::vector<float> logits;
         seq.feed(*backend, ids, chunk, &logits);
         std::vector<float>& want = lowest[chunk == 1];
@@ -282,7 +311,7 @@ TEST(GgufModel, Bf16FileMatchesHuggingFaceReference) {
     std::ifstream in(hf + "/" + prompt["logits_file"].get<std::string>(), std::ios::binary);
     std::vector<float> want(ids.size() * V);
     in.read(reinterpret_cast<char*>(want.data()), static_cast<std::streamsize>(want.size() * 4));
-    Sequence seq(*model, static_cast<int64_t>(ids.size()));
+    Sequence seq(*model, static_cast<int64_t>(ids.size()), kKvCacheF32);
     std::vector<float> got;
     seq.feed(*backend, ids, 512, &got);
     double max_err = 0;

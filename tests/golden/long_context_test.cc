@@ -35,7 +35,7 @@ TEST(LongContext, YarnBeyondOriginalWindowMatchesReference) {
   ThreadPool pool(2);
   auto backend = kernels::make_cpu_backend(pool);
   const size_t n_greedy = prompt.contains("greedy") ? prompt["greedy"].size() : 0;
-  Sequence seq(*model, static_cast<int64_t>(ids.size() + n_greedy));
+  Sequence seq(*model, static_cast<int64_t>(ids.size() + n_greedy), kKvCacheF32);
   const std::span<const int32_t> all(ids);
   seq.feed(*backend, all.first(positions[0]), 512);
   std::vector<float> got;

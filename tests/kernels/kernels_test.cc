@@ -15,6 +15,7 @@
 #include "core/thread_pool.h"
 #include "kernels/cpu/isa_kernels.h"
 #include "kernels/ops.h"
+#include "kernels/quant/quant_ref.h"
 #include "kernels/ref/ref_ops.h"
 #include "tests/support/isa_levels.h"
 
@@ -182,7 +183,7 @@ TEST(Kernels, AttentionMatchesReference) {
       s.head_dim = c.head_dim;
       s.sliding_window = c.window;
       const int64_t capacity = c.pos0 + c.n_tokens + 3;
-      s.head_stride = capacity * c.head_dim;
+      s.head_rows = capacity;
       s.scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
       const auto q = random_floats(c.n_tokens * c.n_heads * c.head_dim, rng, 2.0f);
       const auto k = random_floats(c.n_kv_heads * capacity * c.head_dim, rng, 2.0f);
@@ -207,14 +208,14 @@ TEST(Kernels, AttentionMatchesReference) {
         AttentionShape p = s;
         p.block_table = table.data();
         p.block_shift = shift;
-        p.head_stride = bs * c.head_dim;
-        p.block_stride = c.n_kv_heads * bs * c.head_dim;
-        std::vector<float> kp(n_pool * p.block_stride, NAN), vp(kp.size(), NAN);
+        p.head_rows = bs;
+        p.block_rows = c.n_kv_heads * bs;
+        std::vector<float> kp(n_pool * p.block_rows * c.head_dim, NAN), vp(kp.size(), NAN);
         for (int64_t h = 0; h < c.n_kv_heads; ++h)
           for (int64_t pos = 0; pos < capacity; ++pos)
             for (int64_t d = 0; d < c.head_dim; ++d) {
-              const size_t dst = table[pos / bs] * p.block_stride + h * p.head_stride +
-                                 (pos % bs) * c.head_dim + d;
+              const size_t dst =
+                  (table[pos / bs] * p.block_rows + h * p.head_rows + pos % bs) * c.head_dim + d;
               kp[dst] = k[(h * capacity + pos) * c.head_dim + d];
               vp[dst] = v[(h * capacity + pos) * c.head_dim + d];
             }
@@ -226,6 +227,149 @@ TEST(Kernels, AttentionMatchesReference) {
           ASSERT_NEAR(paged_ref[i], want[i], 1e-6f) << "reference, paged, block size " << bs;
         }
       }
+    }
+  }
+}
+
+// Rows of floats ([n_rows, n] each) as a cache of `type` writes them (ref::store_kv_row).
+std::vector<std::byte> cache_rows(const std::vector<float>& x, int64_t n, DType type) {
+  const size_t row_bytes = kv_cache_row_bytes(type, n);
+  const int64_t n_rows = static_cast<int64_t>(x.size()) / n;
+  std::vector<std::byte> out(n_rows * row_bytes);
+  for (int64_t r = 0; r < n_rows; ++r)
+    ref::store_kv_row(x.data() + r * n, n, type, out.data() + r * row_bytes);
+  return out;
+}
+
+// The floats a cache of `type` holds for x (what attention over it must compute with).
+std::vector<float> cached_values(const std::vector<float>& x, int64_t n, DType type) {
+  const auto bytes = cache_rows(x, n, type);
+  std::vector<float> out(x.size());
+  const size_t row_bytes = kv_cache_row_bytes(type, n);
+  for (size_t r = 0; r < x.size() / n; ++r)
+    quant::dequantize_row(type, bytes.data() + r * row_bytes, out.data() + r * n, n);
+  return out;
+}
+
+TEST(Kernels, StoreKvRowMatchesReferenceByteForByte) {
+  std::mt19937 rng(9);
+  for (const IsaKernels* isa : testing::kernels_under_test()) {
+    for (DType type : {DType::F32, DType::F16, DType::BF16, DType::Q8_0}) {
+      for (int64_t n : {1, 7, 32, 33, 64, 96, 128, 160, 257}) {
+        if (type == DType::Q8_0 && n % 32 != 0) continue;
+        auto x = random_floats(n, rng, 3.0f);
+        x[0] = 0.0f;  // a zero and a far value in the first block
+        if (n > 2) x[2] = 1e4f;
+        std::vector<std::byte> want(kv_cache_row_bytes(type, n)), got(want.size(), std::byte{0x55});
+        ref::store_kv_row(x.data(), n, type, want.data());
+        isa->store_kv_row(x.data(), n, type, got.data());
+        EXPECT_EQ(std::memcmp(got.data(), want.data(), want.size()), 0)
+            << isa->name << " " << dtype_name(type) << " n=" << n;
+      }
+    }
+  }
+}
+
+// The cache rounds what is stored to its type, by at most: F16 2^-11 and BF16 2^-8 of the value,
+// Q8_0 half a step d = max|x| / 127 of its block plus the f16 rounding of d (2^-11 d) times the
+// largest code, 127.
+TEST(Kernels, StoredKvRowsRoundTripWithinTheTypesPrecision) {
+  std::mt19937 rng(10);
+  const int64_t n = 128;
+  const auto x = random_floats(4 * n, rng, 2.0f);
+  for (DType type : {DType::F32, DType::F16, DType::BF16, DType::Q8_0}) {
+    const auto back = cached_values(x, n, type);
+    for (size_t i = 0; i < x.size(); ++i) {
+      float amax = 0;
+      for (size_t j = i / 32 * 32; j < i / 32 * 32 + 32; ++j)
+        amax = std::max(amax, std::fabs(x[j]));
+      const double bound = type == DType::F32    ? 0.0
+                           : type == DType::F16  ? std::ldexp(std::fabs(x[i]), -11)
+                           : type == DType::BF16 ? std::ldexp(std::fabs(x[i]), -8)
+                                                 : 0.5 * amax / 127 + std::ldexp(amax, -11);
+      ASSERT_LE(std::fabs(back[i] - x[i]), bound) << dtype_name(type) << " i=" << i;
+    }
+  }
+}
+
+// Attention over F16, BF16 and Q8_0 caches (keys and values of different types too), contiguous
+// and paged: every level against the reference, which computes over the floats the rows hold;
+// and that reference equals itself over an F32 cache holding those floats.
+TEST(Kernels, AttentionOverEachCacheTypeMatchesReference) {
+  std::mt19937 rng(11);
+  struct TypedCase {
+    AttentionCase shape;
+    DType k, v;
+  };
+  const TypedCase cases[] = {
+      {{1, 9, 4, 1, 32, 0}, DType::F16, DType::F16},
+      {{5, 0, 4, 2, 20, 0}, DType::BF16, DType::BF16},
+      {{3, 70, 6, 2, 7, 0}, DType::F16, DType::BF16},
+      {{9, 130, 8, 2, 128, 0}, DType::Q8_0, DType::Q8_0},
+      {{1, 200, 4, 2, 128, 0}, DType::F16, DType::F16},
+      {{1, 200, 4, 2, 128, 0}, DType::Q8_0, DType::Q8_0},
+      {{12, 70, 4, 2, 64, 20}, DType::Q8_0, DType::F16},
+      {{17, 0, 2, 2, 64, 0}, DType::BF16, DType::Q8_0},
+      {{4, 66, 2, 1, 96, 0}, DType::Q8_0, DType::Q8_0},
+      {{2, 40, 4, 4, 32, 0}, DType::F32, DType::Q8_0},
+  };
+  ThreadPool pool(2);
+  for (const IsaKernels* isa : testing::kernels_under_test()) {
+    auto backend = make_cpu_backend(pool, isa->name);
+    for (const auto& tc : cases) {
+      const AttentionCase& c = tc.shape;
+      AttentionShape s;
+      s.n_tokens = c.n_tokens;
+      s.pos0 = c.pos0;
+      s.n_heads = c.n_heads;
+      s.n_kv_heads = c.n_kv_heads;
+      s.head_dim = c.head_dim;
+      s.sliding_window = c.window;
+      s.k_type = tc.k;
+      s.v_type = tc.v;
+      const int64_t capacity = c.pos0 + c.n_tokens + 3;
+      s.head_rows = capacity;
+      s.scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
+      const auto q = random_floats(c.n_tokens * c.n_heads * c.head_dim, rng, 2.0f);
+      const auto k = random_floats(c.n_kv_heads * capacity * c.head_dim, rng, 2.0f);
+      const auto v = random_floats(c.n_kv_heads * capacity * c.head_dim, rng);
+      const auto kc = cache_rows(k, c.head_dim, tc.k), vc = cache_rows(v, c.head_dim, tc.v);
+      const std::string label =
+          std::string(isa->name) + " k " + std::string(dtype_name(tc.k)) + " v " +
+          std::string(dtype_name(tc.v)) + " T=" + std::to_string(c.n_tokens) +
+          " pos0=" + std::to_string(c.pos0) + " d=" + std::to_string(c.head_dim);
+      std::vector<float> want(q.size()), got(q.size(), NAN), as_f32(q.size(), NAN);
+      ref::attention(q.data(), kc.data(), vc.data(), s, want.data());
+      backend->attention(q.data(), kc.data(), vc.data(), s, got.data());
+      for (size_t i = 0; i < want.size(); ++i) ASSERT_NEAR(got[i], want[i], 2e-5f) << label;
+      AttentionShape f = s;
+      f.k_type = f.v_type = DType::F32;
+      const auto kf = cached_values(k, c.head_dim, tc.k), vf = cached_values(v, c.head_dim, tc.v);
+      ref::attention(q.data(), kf.data(), vf.data(), f, as_f32.data());
+      ASSERT_EQ(std::memcmp(as_f32.data(), want.data(), want.size() * 4), 0) << label;
+
+      // Paged: blocks of 4 positions in reverse order with a spare block first.
+      const int64_t bs = 4, n_used = (capacity + bs - 1) / bs;
+      std::vector<int32_t> table(n_used);
+      for (int64_t b = 0; b < n_used; ++b) table[b] = static_cast<int32_t>(n_used - b);
+      AttentionShape p = s;
+      p.block_table = table.data();
+      p.block_shift = 2;
+      p.head_rows = bs;
+      p.block_rows = c.n_kv_heads * bs;
+      const size_t kb = kv_cache_row_bytes(tc.k, c.head_dim),
+                   vb = kv_cache_row_bytes(tc.v, c.head_dim);
+      std::vector<std::byte> kp((n_used + 1) * p.block_rows * kb, std::byte{0xff}),
+          vp((n_used + 1) * p.block_rows * vb, std::byte{0xff});
+      for (int64_t h = 0; h < c.n_kv_heads; ++h)
+        for (int64_t pos = 0; pos < capacity; ++pos) {
+          const int64_t dst = p.row_index(h, pos), src = h * capacity + pos;
+          std::memcpy(kp.data() + dst * kb, kc.data() + src * kb, kb);
+          std::memcpy(vp.data() + dst * vb, vc.data() + src * vb, vb);
+        }
+      std::vector<float> paged(q.size(), NAN);
+      backend->attention(q.data(), kp.data(), vp.data(), p, paged.data());
+      ASSERT_EQ(std::memcmp(paged.data(), got.data(), got.size() * 4), 0) << label << " paged";
     }
   }
 }
@@ -302,7 +446,7 @@ TEST(Kernels, EveryLevelGivesTheLowestLevelsNumbersBitForBit) {
     s.head_dim = c.head_dim;
     s.sliding_window = c.window;
     const int64_t capacity = c.pos0 + c.n_tokens;
-    s.head_stride = capacity * c.head_dim;
+    s.head_rows = capacity;
     s.scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
     const auto q = random_floats(c.n_tokens * c.n_heads * c.head_dim, rng, 2.0f);
     const auto k = random_floats(c.n_kv_heads * capacity * c.head_dim, rng, 2.0f);
@@ -313,6 +457,19 @@ TEST(Kernels, EveryLevelGivesTheLowestLevelsNumbersBitForBit) {
       make_cpu_backend(pool, isa.name)->attention(q.data(), k.data(), v.data(), s, out.data());
       return out;
     });
+    // The same over F16, BF16 and Q8_0 caches (Q8_0 needs head_dim a multiple of 32).
+    for (DType type : {DType::F16, DType::BF16, DType::Q8_0}) {
+      if (type == DType::Q8_0 && c.head_dim % 32 != 0) continue;
+      AttentionShape t = s;
+      t.k_type = t.v_type = type;
+      const auto kc = cache_rows(k, c.head_dim, type), vc = cache_rows(v, c.head_dim, type);
+      const std::string typed = what + " " + std::string(dtype_name(type)) + " cache";
+      on_every_level(typed.c_str(), [&](const IsaKernels& isa) {
+        std::vector<float> out(q.size());
+        make_cpu_backend(pool, isa.name)->attention(q.data(), kc.data(), vc.data(), t, out.data());
+        return out;
+      });
+    }
   }
 }
 

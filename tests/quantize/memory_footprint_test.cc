@@ -73,6 +73,18 @@ TEST(MemoryFootprint, Qwen3_8BAtBf16AndQ4_K_M) {
   EXPECT_EQ(bf16.kv_bytes_per_token_f32, 288u * 1024);
   EXPECT_EQ(bf16.kv_bytes_f16, 4096ull * 144 * 1024);
   EXPECT_EQ(bf16.total_bytes_f16_kv, bf16.weight_bytes + bf16.kv_bytes_f16);
+  // Every cache type: f32 288 KiB, f16 and bf16 144 KiB, q8_0 2 * 36 * 8 * (4 blocks x 34
+  // bytes) = 78,336 bytes per token.
+  ASSERT_EQ(bf16.kv_by_type.size(), 4u);
+  EXPECT_EQ(bf16.kv_by_type[0].type, DType::F32);
+  EXPECT_EQ(bf16.kv_by_type[0].bytes_per_token, 288u * 1024);
+  EXPECT_EQ(bf16.kv_by_type[1].bytes_per_token, 144u * 1024);
+  EXPECT_EQ(bf16.kv_by_type[2].type, DType::BF16);
+  EXPECT_EQ(bf16.kv_by_type[2].bytes_per_token, 144u * 1024);
+  EXPECT_EQ(bf16.kv_by_type[3].type, DType::Q8_0);
+  EXPECT_EQ(bf16.kv_by_type[3].bytes_per_token, 78336u);
+  EXPECT_EQ(bf16.kv_by_type[3].bytes, 4096u * 78336u);
+  EXPECT_EQ(kv_bytes_per_token(c, KvCacheType{DType::Q8_0, DType::F16}), 36u * 8 * (136 + 256));
   ASSERT_EQ(bf16.weights.size(), 2u);
   EXPECT_EQ(bf16.weights[0].dtype, DType::BF16);
   EXPECT_EQ(bf16.weights[1].dtype, DType::F32);
