@@ -18,7 +18,7 @@ fi
 log="$(mktemp)"
 "$junction" serve --model "$model" --host 127.0.0.1 --port 0 --threads 2 --ctx-size 512 \
   --parallel 4 --max-queue 16 --max-body-mb 1 --api-key e2e-key --served-model-name e2e-model \
-  >"$log" 2>&1 &
+  --cache-type-k f32 --cache-type-v f32 >"$log" 2>&1 &
 pid=$!
 cleanup() { kill -9 "$pid" 2>/dev/null || true; rm -f "$log"; }
 trap cleanup EXIT

@@ -182,6 +182,8 @@ before(async () => {
   thinker = spawn(process.env.JUNCTION_BIN, [
     'serve', '--model', modelDir, '--host', '127.0.0.1', '--port', '0', '--threads', '2',
     '--ctx-size', '1024', '--parallel', '2', '--served-model-name', 'thinker',
+    // f32 KV cache: the pinned answers and the fixture's references were made with one.
+    '--cache-type-k', 'f32', '--cache-type-v', 'f32',
     '--chat-template', path.join(here, 'data', 'think_template.jinja'),
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
   thinkerUrl = await new Promise((resolve, reject) => {

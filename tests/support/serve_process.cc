@@ -26,8 +26,11 @@ int run_command(const std::string& command) {
 }
 
 std::vector<std::string> engine_serve_args(const std::string& model_dir) {
-  return {"serve", "--model",   model_dir, "--host",     "127.0.0.1", "--port",
-          "0",     "--threads", "2",       "--parallel", "4"};
+  // An f32 KV cache: these servers are compared with references made in f32 (HF, the in-process
+  // engine); serve's default f16 cache moves log-probabilities by ~1e-3.
+  return {"serve", "--model",        model_dir, "--host",     "127.0.0.1", "--port",
+          "0",     "--threads",      "2",       "--parallel", "4",         "--cache-type-k",
+          "f32",   "--cache-type-v", "f32"};
 }
 
 ServeProcess::ServeProcess(const std::string& binary, const std::vector<std::string>& args,

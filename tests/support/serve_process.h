@@ -32,7 +32,8 @@ class ServeProcess {
   std::filesystem::path log_;
 };
 
-// `junction serve --model DIR --host 127.0.0.1 --port 0 --threads 2 --parallel 4`.
+// `junction serve --model DIR --host 127.0.0.1 --port 0 --threads 2 --parallel 4` with an f32
+// KV cache (the tests compare its numbers with references made in f32).
 std::vector<std::string> engine_serve_args(const std::string& model_dir);
 
 // The whole of a file ("" when it does not exist).
