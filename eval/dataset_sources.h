@@ -14,11 +14,11 @@ struct ArchiveExtract {
 };
 
 struct DatasetSource {
-  std::string task;  // the tasks' data family: mmlu, arc, hellaswag, truthfulqa, humaneval,
-                     // mt_bench, aime24, amc23, gsm8k
-  std::string url;                      // the original release
-  std::string dest;                     // a plain file: its path under --data; "" for an archive
-  std::string archive;                  // "tar", "zip" or ""
+  std::string task;     // the tasks' data family: mmlu, arc, hellaswag, truthfulqa, humaneval,
+                        // mt_bench, aime24, amc23, gsm8k
+  std::string url;      // the original release
+  std::string dest;     // a plain file: its path under --data; "" for an archive
+  std::string archive;  // "tar", "zip" or ""
   std::vector<ArchiveExtract> extract;  // for an archive
   bool optional = false;                // a licence file: a failure is reported, not fatal
 };

@@ -142,7 +142,8 @@ TEST(DeepJson, GatewayRefusesA400000DeepBodyFromAClientKeyAndKeepsServing) {
 // Upstreams that answer or stream JSON nested 400,000 deep (in usage, which the gateway reads
 // and rewrites), each behind its own model, and one that answers normally.
 TEST(DeepJson, GatewaySurvivesUpstreamAnswersAndEventsNested400000Deep) {
-  if (!test::NginxServer::installed()) GTEST_SKIP() << "nginx is not installed";
+  if (!test::NginxServer::installed())
+    GTEST_FAIL() << "nginx is not installed (scripts/install_deps.sh installs it)";
   const fs::path dir = temp_dir("upstream");
   const std::string deep = nested_arrays(kDepth);
   std::ofstream(dir / "deep.json")
