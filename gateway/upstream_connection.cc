@@ -1,6 +1,7 @@
 // The answer is parsed by Beast's HTTP parser over a minimal synchronous stream on the socket, so
 // chunked bodies, keep-alive rules and limits are Beast's; only the I/O is ours.
 #include "gateway/upstream_connection.h"
+#include "http/socket_stream.h"
 
 #include <fcntl.h>
 #include <netdb.h>
@@ -27,40 +28,6 @@ namespace bhttp = beast::http;
 
 constexpr size_t kChunk = 64 * 1024;    // bytes per body read
 constexpr size_t kErrorBodyMax = 4096;  // bytes of a non-2xx body kept for messages
-
-// A blocking socket as Beast's SyncReadStream: recv() waits at most SO_RCVTIMEO, reported as
-// beast::error::timeout.
-struct SocketReader {
-  int fd;
-
-  template <class MutableBuffers>
-  size_t read_some(const MutableBuffers& buffers, beast::error_code& ec) {
-    ec = {};
-    const net::mutable_buffer b = *net::buffer_sequence_begin(buffers);
-    for (;;) {
-      const ssize_t n = ::recv(fd, b.data(), b.size(), 0);
-      if (n > 0) return static_cast<size_t>(n);
-      if (n == 0) {
-        ec = net::error::eof;
-        return 0;
-      }
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK)
-        ec = beast::error::timeout;
-      else
-        ec = beast::error_code(errno, boost::system::system_category());
-      return 0;
-    }
-  }
-
-  template <class MutableBuffers>
-  size_t read_some(const MutableBuffers& buffers) {
-    beast::error_code ec;
-    const size_t n = read_some(buffers, ec);
-    if (ec) throw boost::system::system_error(ec);
-    return n;
-  }
-};
 
 std::string describe(const beast::error_code& ec) {
   if (ec == beast::error::timeout) return "timed out";
@@ -176,7 +143,7 @@ UpstreamConnection::End UpstreamConnection::exchange(
          err == EAGAIN || err == EWOULDBLOCK ? std::string("timed out") : std::strerror(err));
   }
 
-  SocketReader reader{fd_};
+  http::SocketStream reader(fd_);
   beast::flat_buffer buffer;
   buffer.reserve(16 * 1024);  // a typical answer in one recv (Beast starts at 512 bytes)
   bhttp::response_parser<bhttp::buffer_body> parser;

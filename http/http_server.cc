@@ -16,6 +16,7 @@
 
 #include "core/error.h"
 #include "http/api_error.h"
+#include "http/socket_stream.h"
 
 namespace junction::http {
 
@@ -49,81 +50,10 @@ struct HttpServer::Impl {
 
 namespace {
 
-// Blocking reads and writes straight on the socket's descriptor. Asio's synchronous operations
-// answer EAGAIN by polling with no timeout, which makes SO_RCVTIMEO and SO_SNDTIMEO useless;
-// these return beast::error::timeout instead, so the socket timeouts bound a slow or stalled
-// client. A SyncReadStream and SyncWriteStream for Beast.
-class SocketStream {
- public:
-  explicit SocketStream(tcp::socket& socket) : fd_(socket.native_handle()) {}
-
-  template <class MutableBuffers>
-  size_t read_some(const MutableBuffers& buffers, error_code& ec) {
-    ec = {};
-    const net::mutable_buffer b = *net::buffer_sequence_begin(buffers);
-    for (;;) {
-      const ssize_t n = ::recv(fd_, b.data(), b.size(), 0);
-      if (n > 0) return static_cast<size_t>(n);
-      if (n == 0) {
-        ec = net::error::eof;
-        return 0;
-      }
-      if (errno == EINTR) continue;
-      ec = errno == EAGAIN || errno == EWOULDBLOCK
-               ? error_code(boost::beast::error::timeout)
-               : error_code(errno, boost::system::system_category());
-      return 0;
-    }
-  }
-  template <class MutableBuffers>
-  size_t read_some(const MutableBuffers& buffers) {
-    error_code ec;
-    const size_t n = read_some(buffers, ec);
-    if (ec) throw boost::system::system_error(ec);
-    return n;
-  }
-
-  template <class ConstBuffers>
-  size_t write_some(const ConstBuffers& buffers, error_code& ec) {
-    ec = {};
-    iovec iov[16];
-    size_t n_iov = 0;
-    for (auto it = net::buffer_sequence_begin(buffers);
-         it != net::buffer_sequence_end(buffers) && n_iov < 16; ++it) {
-      const net::const_buffer b = *it;
-      if (b.size() == 0) continue;
-      iov[n_iov++] = {const_cast<void*>(b.data()), b.size()};
-    }
-    if (n_iov == 0) return 0;
-    msghdr msg{};
-    msg.msg_iov = iov;
-    msg.msg_iovlen = n_iov;
-    for (;;) {
-      const ssize_t n = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
-      if (n >= 0) return static_cast<size_t>(n);
-      if (errno == EINTR) continue;
-      ec = errno == EAGAIN || errno == EWOULDBLOCK
-               ? error_code(boost::beast::error::timeout)
-               : error_code(errno, boost::system::system_category());
-      return 0;
-    }
-  }
-  template <class ConstBuffers>
-  size_t write_some(const ConstBuffers& buffers) {
-    error_code ec;
-    const size_t n = write_some(buffers, ec);
-    if (ec) throw boost::system::system_error(ec);
-    return n;
-  }
-
- private:
-  int fd_;
-};
-
 class SocketResponder : public HttpResponder {
  public:
   SocketResponder(tcp::socket& socket, bool keep_alive)
-      : socket_(socket), stream_(socket), keep_alive_(keep_alive) {}
+      : socket_(socket), stream_(socket.native_handle()), keep_alive_(keep_alive) {}
 
   void send(int status, std::string_view content_type, std::string body,
             const std::vector<std::pair<std::string, std::string>>& headers) override {
@@ -205,7 +135,7 @@ void send_plain_error(tcp::socket& socket, bhttp::status status, std::string_vie
   // "too many connections"): a second at most.
   const timeval tv{1, 0};
   ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-  SocketStream stream(socket);
+  SocketStream stream(socket.native_handle());
   error_code ec;
   bhttp::write(stream, res, ec);
 }
@@ -348,7 +278,7 @@ void linger_before_close(tcp::socket& socket) {
   ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   char sink[16384];
   size_t drained = 0;
-  SocketStream stream(socket);
+  SocketStream stream(socket.native_handle());
   const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(2);
   while (drained < (64u << 20) && std::chrono::steady_clock::now() < until) {
     const size_t n = stream.read_some(net::buffer(sink), ec);
@@ -408,7 +338,7 @@ void HttpServer::Impl::serve(tcp::socket socket, uint64_t id, std::string peer) 
   ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &send_tv, sizeof send_tv);
   error_code ec;
   socket.set_option(tcp::no_delay(true), ec);
-  SocketStream stream(socket);
+  SocketStream stream(socket.native_handle());
   boost::beast::flat_buffer buffer;
   buffer.reserve(16 * 1024);  // a typical request in one recv (Beast starts at 512 bytes)
   for (;;) {
