@@ -13,11 +13,17 @@ namespace junction::gateway {
 namespace {
 
 // One transaction; the advisory lock makes gateways that start together create it one after the
-// other (CREATE ... IF NOT EXISTS alone races on the catalog). Money columns: nano-USD.
+// other (CREATE ... IF NOT EXISTS alone races on the catalog). Once the schema exists nothing
+// below runs: CREATE INDEX IF NOT EXISTS takes a share lock on its table before it looks for the
+// index, and a gateway starting beside running ones would then deadlock with their writes
+// (settle writes reservations and usage in the other order). The guard is the newest object; a
+// change to the schema adds its own. Money columns: nano-USD.
 constexpr const char* kSchema = R"sql(
 BEGIN;
 SET LOCAL client_min_messages = warning;
 SELECT pg_advisory_xact_lock(7403616923180155001);
+DO $schema$ BEGIN
+IF to_regclass('credit_grants_by_key') IS NOT NULL THEN RETURN; END IF;
 CREATE TABLE IF NOT EXISTS api_keys (
   id TEXT PRIMARY KEY,
   key_hash TEXT NOT NULL UNIQUE,
@@ -78,6 +84,7 @@ SELECT 'opening-' || k.id, k.id,
        k.credits + COALESCE((SELECT SUM(cost) FROM usage u WHERE u.key_id = k.id), 0),
        k.created_ms, 'balance and spend when the ledger began'
 FROM api_keys k WHERE NOT EXISTS (SELECT 1 FROM credit_grants g WHERE g.key_id = k.id);
+END $schema$;
 COMMIT;
 )sql";
 

@@ -4,6 +4,7 @@
 // the concurrency (threads, and several Store objects sharing the database, as several gateway
 // processes do), settle refunds and records together, day and month limits roll over.
 #include <gtest/gtest.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <limits>
 #include <memory>
 #include <thread>
@@ -482,6 +484,42 @@ TEST_P(PostgresStoreTest, AWrongUrlFailsAtStartWithoutItsPassword) {
   }
   EXPECT_EQ(PostgresPool::redacted("postgres://u:p%40ss@h:5/db"), "postgres://u:***@h:5/db");
   EXPECT_EQ(PostgresPool::redacted("postgres://u@h/db"), "postgres://u@h/db");
+}
+
+// A gateway starting beside a running one: its schema step must neither wait for the running
+// gateway's open transactions nor take locks that they wait for (CREATE INDEX IF NOT EXISTS on
+// an existing index took a share lock on the table, which deadlocked with settle's writes).
+TEST_P(PostgresStoreTest, AStoreOpensWhileAnotherWritesWithoutWaiting) {
+  auto running = open();
+  const ApiKeyRecord k = key(1000);
+  running->create_key(k, "h");
+  // An uncommitted write, as a settle in progress holds: row locks on reservations and usage.
+  std::unique_ptr<PGconn, decltype(&PQfinish)> c(PQconnectdb(url_.c_str()), PQfinish);
+  ASSERT_EQ(PQstatus(c.get()), CONNECTION_OK) << PQerrorMessage(c.get());
+  const auto exec = [&](const char* sql) {
+    PGresult* r = PQexec(c.get(), sql);
+    const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    return ok;
+  };
+  ASSERT_TRUE(exec("BEGIN"));
+  ASSERT_TRUE(
+      exec("INSERT INTO reservations (request_id, key_id, model, owner, amount, day, "
+           "month, created_ms) VALUES ('gen-w', 'k', 'm', 'o', 1, 0, 0, 0)"))
+      << PQerrorMessage(c.get());
+  auto starting = std::async(std::launch::async, [&] { return open(); });
+  const bool opened = starting.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+  // The write goes on into a table the schema step would have share-locked.
+  ASSERT_TRUE(
+      exec("INSERT INTO usage (request_id, key_id, model, provider, prompt_tokens, "
+           "completion_tokens, reasoning_tokens, cached_tokens, cost, latency_ms, "
+           "ttft_ms, status, http_status, streamed, created_ms) VALUES ('gen-w', 'k', "
+           "'m', 'p', 0, 0, 0, 0, 0, 0, 0, 'ok', 200, false, 0)"))
+      << PQerrorMessage(c.get());
+  ASSERT_TRUE(exec("ROLLBACK"));
+  EXPECT_TRUE(opened) << "the new store waited for another gateway's transaction";
+  auto s = starting.get();
+  EXPECT_EQ(s->key_by_id(k.id)->credits, 1000);
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, PostgresStoreTest, ::testing::Values("postgres"),
