@@ -44,6 +44,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "eval/syscall_filter.h"
 
 namespace junction::eval {
 namespace {
@@ -179,6 +180,7 @@ struct ChildPlan {
   uid_t uid;
   SandboxLimits limits;
   rlim_t nproc;
+  const SyscallFilter* filter;
 };
 
 // Makes `from[i]` the program's descriptor i, closing every other.
@@ -209,6 +211,9 @@ void install_fds(const int* from, int n) {
   // After setuid, which clears the parent-death signal.
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) _exit(126);
   prctl(PR_SET_PDEATHSIG, SIGKILL);
+  // Last: the filter also binds the execve below and python3 after it. A kernel without
+  // seccomp fails the run unless isolation is waived.
+  if (!p.filter->install() && p.require_isolation) _exit(126);
   execve(p.python, p.argv, p.envp);
   _exit(127);
 }
@@ -264,7 +269,9 @@ bool isolate_filesystem(const char* dir) {
 [[noreturn]] void run_a(const ChildPlan& p) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);            // fires when the harness thread that forked A ends
   if (getppid() != p.harness_pid) _exit(125);  // it ended before the line above
-  setpgid(0, 0);
+  // A session of its own: a process group the harness can kill, and no controlling terminal,
+  // so the program cannot type into the user's shell (TIOCSTI) or be stopped by it.
+  setsid();
   // 1: pid namespace, 2: network namespace, 4: inside a user namespace.
   char isolation = 0;
   if (unshare(CLONE_NEWPID | CLONE_NEWNET) == 0) {
@@ -385,6 +392,7 @@ SandboxResult run_python_sandboxed(const std::string& program, const SandboxLimi
     throw Error(std::string("cannot write the sandbox's nonce: ") + std::strerror(errno));
   fds.close_one(nonce[1]);
   const std::string dir_text = dir.string();
+  const SyscallFilter filter = SyscallFilter::for_python_programs();
   const ChildPlan plan{.python = python.c_str(),
                        .argv = argv.data(),
                        .envp = envp.data(),
@@ -400,13 +408,14 @@ SandboxResult run_python_sandboxed(const std::string& program, const SandboxLimi
                        .require_isolation = !limits.allow_unisolated,
                        .uid = uid,
                        .limits = limits,
-                       .nproc = nproc};
+                       .nproc = nproc,
+                       .filter = &filter};
 
   const auto t0 = Clock::now();
   const pid_t a = fork();
   if (a < 0) throw Error(std::string("fork failed: ") + std::strerror(errno));
   if (a == 0) run_a(plan);
-  setpgid(a, a);  // also from here, so the group exists before we might signal it
+  // A's process group exists from here on: A reports only after its setsid().
   for (int* fd : {&null_fd, &out[1], &err[1], &report[1], &nonce[0], &proof[1]}) fds.close_one(*fd);
   char isolation = 0;
   if (read(report[0], &isolation, 1) != 1) isolation = 0;

@@ -10,6 +10,9 @@
 //   it as the harness's user, with its files and possibly the network;
 // - a mount namespace (root): every mount read-only, private tmpfs /tmp and /dev/shm, a /proc
 //   showing only its own processes, the scratch directory its one writable place on disk;
+// - a seccomp allow-list of system calls (eval/syscall_filter.h): no new namespaces, ptrace,
+//   keyrings, BPF, perf events, io_uring, sockets, ...; and a session of its own, without the
+//   user's terminal;
 // - rlimits: CPU seconds, address space, no core files, a small process count (applies once
 //   the program runs as `nobody`, which it does when we are root), per-file size;
 // - stdout and stderr through pipes the harness holds, capped (infinite output is killed);

@@ -10,6 +10,7 @@ packages=(
   libhiredis-dev redis-server wrk
   python3  # runs HumanEval programs in the eval sandbox; makes the --download test's archives
   libpq-dev postgresql
+  libseccomp-dev  # the eval sandbox's system call allow-list
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -256,6 +256,57 @@ TEST(Sandbox, TheProgramCannotGainPrivilegesAndSaysWhoItRunsAs) {
   EXPECT_EQ(r.user_isolated, geteuid() == 0);
 }
 
+// The kernel interfaces a program under test has no use for are refused (the seccomp
+// allow-list), each with EPERM: creating a user namespace (unprivileged, it succeeds without
+// the filter, and with it a root of its own for the next kernel bug), ptrace, keyrings, BPF,
+// perf events, userfaultfd, io_uring and a network socket. Each line prints the errno.
+TEST(Sandbox, KernelInterfacesOutsideTheAllowListAreRefused) {
+  REQUIRE_PYTHON();
+  const auto r = run_python_sandboxed(
+      "import ctypes, os, platform\n"
+      "libc = ctypes.CDLL(None, use_errno=True)\n"
+      "x86 = platform.machine() == 'x86_64'\n"
+      "calls = {\n"
+      "  'unshare_user': (272 if x86 else 97, 0x10000000),\n"
+      "  'ptrace_traceme': (101 if x86 else 117, 0, 0, 0, 0),\n"
+      "  'keyctl': (250 if x86 else 219, 0, -3, 0),\n"
+      "  'bpf': (321 if x86 else 280, 0, 0, 0),\n"
+      "  'perf_event_open': (298 if x86 else 241, 0, 0, -1, -1, 0),\n"
+      "  'userfaultfd': (323 if x86 else 282, 0),\n"
+      "  'io_uring_setup': (425, 1, 0),\n"
+      "  'socket_inet': (41 if x86 else 198, 2, 1, 0),\n"
+      "}\n"
+      "for name, (nr, *args) in calls.items():\n"
+      "    rc = libc.syscall(nr, *[ctypes.c_long(a) for a in args])\n"
+      "    print(name, rc, os.strerror(ctypes.get_errno()) if rc < 0 else 'ALLOWED')\n",
+      quick());
+  EXPECT_TRUE(r.passed) << r.verdict << r.stderr_head;
+  for (const char* name : {"unshare_user", "ptrace_traceme", "keyctl", "bpf", "perf_event_open",
+                           "userfaultfd", "io_uring_setup", "socket_inet"})
+    EXPECT_NE(r.stdout_head.find(std::string(name) + " -1 Operation not permitted"),
+              std::string::npos)
+        << name << " was not refused with EPERM:\n"
+        << r.stdout_head;
+}
+
+// What ordinary programs do still works under the allow-list: threads, a subprocess, hashing,
+// decimals, the clock, writing and listing its own directory.
+TEST(Sandbox, OrdinaryProgramsRunUnderTheAllowList) {
+  REQUIRE_PYTHON();
+  const auto r = run_python_sandboxed(
+      "import threading, subprocess, hashlib, decimal, datetime, os, random, json, time\n"
+      "out = []\n"
+      "t = threading.Thread(target=lambda: out.append(hashlib.sha256(b'x').hexdigest()[:8]))\n"
+      "t.start(); t.join()\n"
+      "open('f.txt', 'w').write('x')\n"
+      "print(out[0], decimal.Decimal('1.1') + 1, 'f.txt' in os.listdir('.'),\n"
+      "      datetime.datetime.now().year > 2000, time.monotonic() > 0,\n"
+      "      subprocess.run(['/bin/echo', 'hi'], capture_output=True, text=True).stdout.strip())\n",
+      quick());
+  EXPECT_TRUE(r.passed) << r.verdict << r.stderr_head;
+  EXPECT_EQ(r.stdout_head, "2d711642 2.1 True True True hi\n");
+}
+
 // The machine's and the harness's secrets stay out of reach: /etc/shadow, the harness's
 // environment through /proc (an API key set there), and a setuid binary (no_new_privs keeps
 // the sandbox uid). Each attempt prints what it got; none may succeed.
