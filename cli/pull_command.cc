@@ -35,8 +35,12 @@ int list_catalog(const pull::PullSettings& settings) {
     const bool folder = pull::is_cached(
         settings.cache_root,
         pull::parse_model_ref(e.alias + ":" + std::string(pull::kSafetensorsQuantization)));
-    std::printf("%-26s %s/%s  |  %s%s%s\n", e.alias.c_str(), e.gguf_repo.str().c_str(),
-                e.gguf_file_pattern.c_str(), e.safetensors_repo.str().c_str(),
+    std::string missing;  // quantizations this entry's GGUF repository does not publish
+    for (const auto& q : pull::catalog_quantizations())
+      if (!pull::entry_offers(e, q)) missing += (missing.empty() ? "  [no " : ", ") + q;
+    if (!missing.empty()) missing += "]";
+    std::printf("%-26s %s/%s  |  %s%s%s%s\n", e.alias.c_str(), e.gguf_repo.str().c_str(),
+                e.gguf_file_pattern.c_str(), e.safetensors_repo.str().c_str(), missing.c_str(),
                 gguf ? "  [q4_k_m cached]" : "", folder ? "  [safetensors cached]" : "");
   }
   return 0;

@@ -1,5 +1,5 @@
-// Catalogue entries name public repositories as published on the hub in 2025; the GGUF ones are
-// the community quantizations llama.cpp users pull (unsloth, bartowski).
+// Catalogue entries name public repositories as published on the hub; the GGUF ones are the
+// community quantizations llama.cpp users pull (unsloth, bartowski).
 #include "pull/catalog.h"
 
 #include <algorithm>
@@ -60,37 +60,56 @@ std::string alias_list() {
 
 }  // namespace
 
+// Every repository and file name below was checked against copies of the hub's own listings (tree
+// pages, README file tables, download instructions); tests/pull/catalog_test.cc names the sources.
+// bartowski and unsloth both spell the quantization in upper case (Q4_K_M), after a '-'.
 const std::vector<CatalogEntry>& catalog() {
+  static const std::vector<std::string> kAllGguf = {"q4_0", "q4_k_m", "q5_k_m", "q6_k", "q8_0"};
   static const std::vector<CatalogEntry> entries = {
       {"deepseek-r1-0528-qwen3-8b",
        {"deepseek-r1-qwen3-8b"},
        {"unsloth", "DeepSeek-R1-0528-Qwen3-8B-GGUF"},
        "DeepSeek-R1-0528-Qwen3-8B-{Q}.gguf",
+       kAllGguf,
        {"deepseek-ai", "DeepSeek-R1-0528-Qwen3-8B"}},
+      // bartowski's newer repositories prefix the org: Qwen_Qwen3-8B-Q4_K_M.gguf.
       {"qwen3-8b",
        {},
        {"bartowski", "Qwen_Qwen3-8B-GGUF"},
        "Qwen_Qwen3-8B-{Q}.gguf",
+       kAllGguf,
        {"Qwen", "Qwen3-8B"}},
+      // meta-llama renamed Meta-Llama-3.1-8B-Instruct to Llama-3.1-8B-Instruct; the GGUF repo kept
+      // the old name.
       {"llama-3.1-8b-instruct",
        {"llama-3-8b-instruct", "llama3.1-8b-instruct"},
        {"bartowski", "Meta-Llama-3.1-8B-Instruct-GGUF"},
        "Meta-Llama-3.1-8B-Instruct-{Q}.gguf",
+       kAllGguf,
        {"meta-llama", "Llama-3.1-8B-Instruct"}},
+      // Quantized in May 2024 (llama.cpp b2965) without the legacy Q4_0: its file table goes
+      // Q4_K_S, IQ4_NL, IQ4_XS.
       {"mistral-7b-instruct",
        {"mistral-7b-instruct-v0.3"},
        {"bartowski", "Mistral-7B-Instruct-v0.3-GGUF"},
        "Mistral-7B-Instruct-v0.3-{Q}.gguf",
+       {"q4_k_m", "q5_k_m", "q6_k", "q8_0"},
        {"mistralai", "Mistral-7B-Instruct-v0.3"}},
+      // The GGUF files are Gemma 1.1, so the safetensors are too (google/gemma-7b-it is 1.0).
       {"gemma-7b-it",
-       {},
+       {"gemma-1.1-7b-it"},
        {"bartowski", "gemma-1.1-7b-it-GGUF"},
        "gemma-1.1-7b-it-{Q}.gguf",
-       {"google", "gemma-7b-it"}},
+       kAllGguf,
+       {"google", "gemma-1.1-7b-it"}},
+      // microsoft/Phi-3-mini-4k-instruct's main branch holds the July 2024 update, which bartowski
+      // published as Phi-3.1 (bartowski/Phi-3-mini-4k-instruct-GGUF is the April 2024 weights).
+      // Q4_0 is not in the parts of its listing on record, so it is not offered.
       {"phi-3-mini-4k-instruct",
-       {"phi-3-mini"},
-       {"bartowski", "Phi-3-mini-4k-instruct-GGUF"},
-       "Phi-3-mini-4k-instruct-{Q}.gguf",
+       {"phi-3-mini", "phi-3.1-mini-4k-instruct"},
+       {"bartowski", "Phi-3.1-mini-4k-instruct-GGUF"},
+       "Phi-3.1-mini-4k-instruct-{Q}.gguf",
+       {"q4_k_m", "q5_k_m", "q6_k", "q8_0"},
        {"microsoft", "Phi-3-mini-4k-instruct"}},
   };
   return entries;
@@ -100,6 +119,12 @@ const std::vector<std::string>& catalog_quantizations() {
   static const std::vector<std::string> q = {
       "q4_0", "q4_k_m", "q5_k_m", "q6_k", "q8_0", std::string(kSafetensorsQuantization)};
   return q;
+}
+
+bool entry_offers(const CatalogEntry& entry, std::string_view quant) {
+  return quant == kSafetensorsQuantization ||
+         std::find(entry.gguf_quantizations.begin(), entry.gguf_quantizations.end(), quant) !=
+             entry.gguf_quantizations.end();
 }
 
 bool looks_like_model_ref(std::string_view arg) {
@@ -148,6 +173,13 @@ ModelRef parse_model_ref(std::string_view arg) {
     for (const auto& q : quants) known += (known.empty() ? "" : ", ") + q;
     throw Error("unknown quantization '" + quant + "' for " + entry->alias + ": use one of " +
                 known);
+  }
+  if (!entry_offers(*entry, quant)) {
+    std::string offered;
+    for (const auto& q : entry->gguf_quantizations) offered += q + ", ";
+    throw Error(entry->gguf_repo.str() + " publishes no " + quant + " file for " + entry->alias +
+                ": use one of " + offered + std::string(kSafetensorsQuantization) +
+                ", or hf://ORG/REPO/FILE for another repository");
   }
   if (quant == kSafetensorsQuantization) {
     ref.repo = entry->safetensors_repo;

@@ -20,19 +20,25 @@ struct RepoId {
 };
 
 // One catalogue entry: a GGUF repository whose file names follow a pattern with "{Q}" for the
-// upper-case quantization (Q4_K_M), and the original safetensors repository.
+// upper-case quantization (Q4_K_M), the quantizations that repository publishes, and the original
+// safetensors repository the GGUF files were converted from (same weights, same revision of them).
 struct CatalogEntry {
   std::string alias;                  // lower case, as typed: "qwen3-8b"
   std::vector<std::string> synonyms;  // other accepted spellings
   RepoId gguf_repo;
   std::string gguf_file_pattern;  // "Qwen_Qwen3-8B-{Q}.gguf"
+  // Of catalog_quantizations(), the GGUF ones this repository's listing shows (lower case); a
+  // quantization missing here is refused by name instead of failing later with a 404.
+  std::vector<std::string> gguf_quantizations;
   RepoId safetensors_repo;
 };
 
 const std::vector<CatalogEntry>& catalog();
 
-// The quantizations an alias accepts after ':'; "safetensors" means the original checkpoint.
+// Every quantization some alias accepts after ':'; "safetensors" means the original checkpoint.
+// An entry accepts "safetensors" and its own gguf_quantizations.
 const std::vector<std::string>& catalog_quantizations();
+bool entry_offers(const CatalogEntry& entry, std::string_view quant);
 inline constexpr std::string_view kDefaultQuantization = "q4_k_m";
 inline constexpr std::string_view kSafetensorsQuantization = "safetensors";
 
