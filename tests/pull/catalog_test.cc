@@ -75,7 +75,12 @@ TEST(Catalog, EveryEntryParsesInEveryQuantizationItOffers) {
 // https://huggingface.co/bartowski/Phi-3.1-mini-4k-instruct-GGUF
 //   ("Original model: https://huggingface.co/microsoft/Phi-3-mini-4k-instruct"; Q8_0, Q6_K,
 //   Q5_K_M, Q4_K_M in its table). bartowski/Phi-3-mini-4k-instruct-GGUF holds the April 2024
-//   weights that microsoft/Phi-3-mini-4k-instruct no longer serves on main.
+//   weights that microsoft/Phi-3-mini-4k-instruct no longer serves on main: its tree
+//   https://huggingface.co/microsoft/Phi-3-mini-4k-instruct/tree/e5ef2ecae00bee901d5063bc86e1f86eba183702
+//   has the weights of "Update model (#77)", the June 2024 release.
+// - Safetensors trees: https://huggingface.co/Qwen/Qwen3-8B/tree/main,
+//   https://huggingface.co/mistralai/Mistral-7B-Instruct-v0.3/tree/main (gated: needs HF_TOKEN);
+//   meta-llama/Llama-3.1-8B-Instruct and google/gemma-1.1-7b-it are gated too.
 TEST(Catalog, NamesMatchTheHubListings) {
   const std::vector<std::pair<std::string, std::string>> want = {
       {"deepseek-r1-0528-qwen3-8b:q4_0",
