@@ -102,7 +102,7 @@ const std::vector<CatalogEntry>& catalog() {
        "gemma-1.1-7b-it-{Q}.gguf",
        kAllGguf,
        {"google", "gemma-1.1-7b-it"}},
-      // microsoft/Phi-3-mini-4k-instruct's main branch holds the July 2024 update, which bartowski
+      // microsoft/Phi-3-mini-4k-instruct's main branch holds the June 2024 update, which bartowski
       // published as Phi-3.1 (bartowski/Phi-3-mini-4k-instruct-GGUF is the April 2024 weights).
       // Q4_0 is not in the parts of its listing on record, so it is not offered.
       {"phi-3-mini-4k-instruct",
