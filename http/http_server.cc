@@ -1,9 +1,8 @@
 #include "http/http_server.h"
 
 #include <poll.h>
-#include <pthread.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <sys/uio.h>
 
 #include <algorithm>
 #include <boost/asio.hpp>
@@ -12,11 +11,13 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <optional>
 #include <unordered_map>
 
 #include "core/error.h"
 #include "http/api_error.h"
 #include "http/socket_stream.h"
+#include "http/worker_pool.h"
 
 namespace junction::http {
 
@@ -24,36 +25,42 @@ namespace net = boost::asio;
 namespace bhttp = boost::beast::http;
 using tcp = net::ip::tcp;
 using boost::system::error_code;
+using Clock = std::chrono::steady_clock;
 
-struct HttpServer::Impl {
+namespace {
+
+// What the listener shares with its connections (HttpServer::Impl is this).
+struct Listener {
+  explicit Listener(HttpOptions o, HttpHandler h)
+      : options(std::move(o)), handler(std::move(h)), workers(options.max_connections + 64) {}
+
+  // Declared before `io`, so that they outlive it: destroying `io` destroys the handlers still
+  // queued there, and with them the last references to connections, whose destructors count
+  // themselves out here.
   HttpOptions options;
   HttpHandler handler;
-  net::io_context io;
-  tcp::acceptor acceptor{io};
-  // Connections live here: an io_context nobody runs. A socket stays registered with the
-  // reactor of the io_context that accepted it, whose thread then wakes at every request on
-  // every connection for nothing (its blocking reads never use the reactor); here the
-  // registration costs nothing.
-  net::io_context connections_io;
-  std::atomic<bool> stopping{false};
-
   std::mutex mutex;
-  std::condition_variable all_closed;
+  std::condition_variable all_closed, stopped;
   int n_connections = 0;
   uint64_t next_connection = 0;
   std::unordered_map<uint64_t, int> sockets;      // connection -> fd, for close_connections
   std::unordered_map<std::string, int> per_peer;  // remote address -> connections open
+  std::atomic<bool> stopping{false};
+  WorkerPool workers;
+
+  // Accepting, and every connection's reads and timers: a few threads however many clients
+  // are connected, since waiting for a request costs no thread.
+  net::io_context io;
+  tcp::acceptor acceptor{io};
+  std::vector<std::thread> io_threads;
 
   void accept();
-  void serve(tcp::socket socket, uint64_t id, std::string peer);
+  void connection_closed(uint64_t id, const std::string& peer);
 };
-
-namespace {
 
 class SocketResponder : public HttpResponder {
  public:
-  SocketResponder(tcp::socket& socket, bool keep_alive)
-      : socket_(socket), stream_(socket.native_handle()), keep_alive_(keep_alive) {}
+  SocketResponder(int fd, bool keep_alive) : fd_(fd), stream_(fd), keep_alive_(keep_alive) {}
 
   void send(int status, std::string_view content_type, std::string body,
             const std::vector<std::pair<std::string, std::string>>& headers) override {
@@ -105,25 +112,27 @@ class SocketResponder : public HttpResponder {
 
   bool peer_closed() override {
     if (broken_) return true;
-    pollfd p{socket_.native_handle(), POLLIN | POLLRDHUP, 0};
+    pollfd p{fd_, POLLIN | POLLRDHUP, 0};
     if (::poll(&p, 1, 0) <= 0) return false;
     if (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) return true;
     char c;
-    return ::recv(socket_.native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
+    return ::recv(fd_, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
   }
 
   bool answered() const { return answered_; }
   bool broken() const { return broken_; }
 
  private:
-  tcp::socket& socket_;
+  int fd_;
   SocketStream stream_;
   bool keep_alive_;
   bool answered_ = false;
   bool broken_ = false;
 };
 
-void send_plain_error(tcp::socket& socket, bhttp::status status, std::string_view message) {
+// A short error answer on a blocking descriptor, then the connection is closed. A client that
+// does not read its error must not hold the worker: a second at most.
+void send_plain_error(int fd, bhttp::status status, std::string_view message) {
   bhttp::response<bhttp::string_body> res{status, 11};
   res.set(bhttp::field::server, "junction");
   res.set(bhttp::field::content_type, "application/json");
@@ -131,186 +140,31 @@ void send_plain_error(tcp::socket& socket, bhttp::status status, std::string_vie
   res.body() = std::string(R"({"error":{"message":")") + std::string(message) +
                R"(","type":"invalid_request_error","param":null,"code":null}})";
   res.prepare_payload();
-  // A client that does not read its error must not hold the thread (the accepting one, for
-  // "too many connections"): a second at most.
   const timeval tv{1, 0};
-  ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-  SocketStream stream(socket.native_handle());
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  SocketStream stream(fd);
   error_code ec;
   bhttp::write(stream, res, ec);
 }
 
-}  // namespace
-
-HttpServer::HttpServer(HttpOptions options, HttpHandler handler) : impl_(std::make_unique<Impl>()) {
-  impl_->options = std::move(options);
-  impl_->handler = std::move(handler);
-  error_code ec;
-  const auto address = net::ip::make_address(impl_->options.host, ec);
-  if (ec) throw Error("--host: '" + impl_->options.host + "' is not an IP address");
-  const tcp::endpoint endpoint(address, impl_->options.port);
-  impl_->acceptor.open(endpoint.protocol(), ec);
-  if (!ec) impl_->acceptor.set_option(net::socket_base::reuse_address(true), ec);
-  if (!ec) impl_->acceptor.bind(endpoint, ec);
-  if (!ec) impl_->acceptor.listen(net::socket_base::max_listen_connections, ec);
-  if (ec)
-    throw Error("cannot listen on " + impl_->options.host + ":" +
-                std::to_string(impl_->options.port) + ": " + ec.message());
-}
-
-HttpServer::~HttpServer() {
-  stop();
-  close_connections();
-}
-
-uint16_t HttpServer::port() const {
-  error_code ec;
-  return impl_->acceptor.local_endpoint(ec).port();
-}
-
-void HttpServer::run() {
-  impl_->accept();
-  impl_->io.run();
-}
-
-void HttpServer::stop() {
-  impl_->stopping = true;
-  net::post(impl_->io, [impl = impl_.get()] {
-    error_code ec;
-    impl->acceptor.close(ec);
-  });
-}
-
-void HttpServer::close_connections() {
-  std::unique_lock lock(impl_->mutex);
-  for (const auto& [id, fd] : impl_->sockets) ::shutdown(fd, SHUT_RDWR);
-  impl_->all_closed.wait_for(lock, std::chrono::seconds(10),
-                             [&] { return impl_->n_connections == 0; });
-}
-
-namespace {
-
-// Starts `work` on a thread created detached. Not std::thread + detach(): when the thread ends
-// at once (a client that connects and leaves), glibc can free its stack between detach's two
-// reads of the thread's descriptor, and the caller faults on it (seen under load: SIGSEGV in
-// pthread_detach on the accepting thread). False when no thread could be made.
-bool spawn_detached(std::unique_ptr<std::function<void()>> work) {
-  pthread_attr_t attr;
-  if (pthread_attr_init(&attr) != 0) return false;
-  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-  pthread_t thread;
-  auto* raw = work.release();
-  const int rc = pthread_create(
-      &thread, &attr,
-      [](void* arg) -> void* {
-        std::unique_ptr<std::function<void()>> run(static_cast<std::function<void()>*>(arg));
-        (*run)();
-        return nullptr;
-      },
-      raw);
-  pthread_attr_destroy(&attr);
-  if (rc != 0) delete raw;
-  return rc == 0;
-}
-
-}  // namespace
-
-void HttpServer::Impl::accept() {
-  acceptor.async_accept([this](error_code ec, tcp::socket socket) {
-    if (ec) {
-      if (acceptor.is_open() && !stopping) accept();
-      return;
-    }
-    // Off the accepting io_context (see connections_io); a socket that cannot move is dropped.
-    error_code moved;
-    const auto protocol = socket.local_endpoint(moved).protocol();
-    tcp::socket blocking(connections_io);
-    if (!moved) blocking.assign(protocol, socket.release(moved), moved);
-    if (moved) {
-      if (!stopping) accept();
-      return;
-    }
-    uint64_t id;
-    error_code no_peer;
-    std::string peer = blocking.remote_endpoint(no_peer).address().to_string();
-    {
-      std::lock_guard lock(mutex);
-      if (n_connections >= options.max_connections) {
-        send_plain_error(blocking, bhttp::status::service_unavailable, "too many connections");
-        if (!stopping) accept();
-        return;
-      }
-      if (per_peer[peer] >= options.max_connections_per_peer) {
-        send_plain_error(blocking, bhttp::status::service_unavailable,
-                         "too many connections from this address");
-        if (!stopping) accept();
-        return;
-      }
-      ++per_peer[peer];
-      ++n_connections;
-      id = next_connection++;
-      sockets[id] = blocking.native_handle();
-    }
-    auto work = std::make_unique<std::function<void()>>(
-        [this, s = std::make_shared<tcp::socket>(std::move(blocking)), id, peer]() mutable {
-          serve(std::move(*s), id, std::move(peer));
-        });
-    if (!spawn_detached(std::move(work))) {
-      // No thread to serve it: give the slot back (the socket closes with the closure).
-      std::lock_guard lock(mutex);
-      if (--per_peer[peer] <= 0) per_peer.erase(peer);
-      sockets.erase(id);
-      --n_connections;
-    }
-    if (!stopping) accept();
-  });
-}
-
-namespace {
 // After answering a request whose body we refuse to read (too large, malformed), the client may
 // still be sending it. Closing a socket with unread input makes the kernel send a reset, which can
 // destroy our response before the client reads it; so stop writing, then drain what arrives (up to
 // a bound in bytes and time) and only then close, as nginx's lingering_close does.
-void linger_before_close(tcp::socket& socket) {
-  error_code ec;
-  socket.shutdown(tcp::socket::shutdown_send, ec);
+void linger_before_close(int fd) {
+  ::shutdown(fd, SHUT_WR);
   timeval tv{2, 0};
-  ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   char sink[16384];
   size_t drained = 0;
-  SocketStream stream(socket.native_handle());
-  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-  while (drained < (64u << 20) && std::chrono::steady_clock::now() < until) {
+  SocketStream stream(fd);
+  error_code ec;
+  const auto until = Clock::now() + std::chrono::seconds(2);
+  while (drained < (64u << 20) && Clock::now() < until) {
     const size_t n = stream.read_some(net::buffer(sink), ec);
     if (ec || n == 0) break;
     drained += n;
   }
-}
-}  // namespace
-
-namespace {
-
-// SO_RCVTIMEO, set only when it changes (a syscall per read otherwise).
-class ReceiveTimeout {
- public:
-  explicit ReceiveTimeout(int fd) : fd_(fd) {}
-  void set(std::chrono::milliseconds t) {
-    t = std::max(t, std::chrono::milliseconds(1));
-    if (t == current_) return;
-    const timeval tv{static_cast<time_t>(t.count() / 1000),
-                     static_cast<suseconds_t>(t.count() % 1000 * 1000)};
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    current_ = t;
-  }
-
- private:
-  int fd_;
-  std::chrono::milliseconds current_{-1};
-};
-
-bool timed_out(const error_code& ec) {
-  return ec == boost::beast::error::timeout || ec == net::error::would_block ||
-         ec == net::error::try_again || ec == net::error::timed_out;
 }
 
 HttpRequest request_head(const bhttp::request<bhttp::string_body>& msg, const std::string& peer) {
@@ -329,116 +183,319 @@ HttpRequest request_head(const bhttp::request<bhttp::string_body>& msg, const st
   return req;
 }
 
-}  // namespace
+// One client connection. Waiting for a request and reading it are asynchronous, on the
+// connection's strand (so its read and its timer never run at once); a complete request, and
+// an admission check, go to a worker thread, which switches the descriptor to blocking mode
+// while the handler writes (SocketStream, bounded by SO_SNDTIMEO) and back before the next
+// asynchronous read. At most one of the two is active at a time.
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(Listener& server, tcp::socket socket, uint64_t id, std::string peer)
+      : server_(server),
+        socket_(std::move(socket)),
+        timer_(socket_.get_executor()),
+        id_(id),
+        peer_(std::move(peer)) {}
+  ~Connection() {
+    error_code ec;
+    socket_.shutdown(tcp::socket::shutdown_both, ec);
+    socket_.close(ec);
+    server_.connection_closed(id_, peer_);
+  }
 
-void HttpServer::Impl::serve(tcp::socket socket, uint64_t id, std::string peer) {
-  using Clock = std::chrono::steady_clock;
-  ReceiveTimeout receive_timeout(socket.native_handle());
-  const timeval send_tv{options.send_timeout_s, 0};
-  ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &send_tv, sizeof send_tv);
-  error_code ec;
-  socket.set_option(tcp::no_delay(true), ec);
-  SocketStream stream(socket.native_handle());
-  boost::beast::flat_buffer buffer;
-  buffer.reserve(16 * 1024);  // a typical request in one recv (Beast starts at 512 bytes)
-  for (;;) {
-    ec = {};
-    bhttp::request_parser<bhttp::string_body> parser;
-    parser.body_limit(options.max_body_bytes);
-    parser.header_limit(static_cast<uint32_t>(options.max_header_bytes));
-    // Idle (keep-alive) until the request's first byte; from there the whole request must come
-    // within request_timeout_s, however slowly its bytes trickle.
-    if (buffer.size() == 0) {
-      receive_timeout.set(std::chrono::seconds(options.idle_timeout_s));
-      const size_t n = stream.read_some(buffer.prepare(16 * 1024), ec);
-      if (ec) break;  // closed, or idle too long
-      buffer.commit(n);
+  void start() {
+    const timeval send_tv{server_.options.send_timeout_s, 0};
+    ::setsockopt(fd(), SOL_SOCKET, SO_SNDTIMEO, &send_tv, sizeof send_tv);
+    error_code ec;
+    socket_.set_option(tcp::no_delay(true), ec);
+    buffer_.reserve(16 * 1024);  // a typical request in one recv (Beast starts at 512 bytes)
+    next_request();
+  }
+
+  // Answers `status` on a worker and closes (connection limits, before any request).
+  void refuse(bhttp::status status, std::string message) {
+    auto self = shared_from_this();
+    server_.workers.post([self, status, message = std::move(message)] {
+      self->set_blocking(true);
+      send_plain_error(self->fd(), status, message);
+    });
+  }
+
+ private:
+  int fd() { return socket_.native_handle(); }
+
+  void set_blocking(bool blocking) {
+    int non_blocking = blocking ? 0 : 1;
+    ::ioctl(fd(), FIONBIO, &non_blocking);
+  }
+
+  // Idle (keep-alive) until the request's first byte; from there the whole request must come
+  // within request_timeout_s, however slowly its bytes trickle.
+  void next_request() {
+    parser_.emplace();
+    parser_->body_limit(server_.options.max_body_bytes);
+    parser_->header_limit(static_cast<uint32_t>(server_.options.max_header_bytes));
+    admitted_ = !server_.options.admit;
+    head_ = {};
+    if (buffer_.size() > 0) return begin_request();  // pipelined: already here
+    arm(std::chrono::seconds(server_.options.idle_timeout_s));
+    socket_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](error_code ec) {
+      if (ec || self->deadline_passed_) return self->disarm();  // closed, or idle too long
+      self->begin_request();
+    });
+  }
+
+  void begin_request() {
+    arm(std::chrono::seconds(server_.options.request_timeout_s));
+    read_more();
+  }
+
+  void read_more() {
+    if (deadline_passed_) return fail(bhttp::status::request_timeout, timeout_message(), false);
+    if (parser_->is_header_done() && !admitted_) {
+      admitted_ = true;
+      head_ = request_head(parser_->get(), peer_);
+      return admit();
     }
-    const auto deadline = Clock::now() + std::chrono::seconds(options.request_timeout_s);
-    bool admitted = !options.admit;
-    HttpRequest head;
-    bool refused = false;
-    while (!parser.is_done()) {
-      if (parser.is_header_done() && !admitted) {
-        admitted = true;
-        head = request_head(parser.get(), peer);
-        try {
-          options.admit(head);
-        } catch (const ApiError& e) {
-          SocketResponder(socket, false).send(e.status, "application/json", e.to_json(), {});
-          refused = true;
-          break;
-        }
-      }
-      const auto left =
-          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-      if (left.count() <= 0) {
-        ec = net::error::timed_out;
-        break;
-      }
-      receive_timeout.set(left);
-      bhttp::read_some(stream, buffer, parser, ec);
-      if (ec) break;
+    if (parser_->is_done()) {
+      disarm();
+      return handle();
     }
-    if (refused) {
-      linger_before_close(socket);
-      break;
-    }
-    if (ec == bhttp::error::end_of_stream || ec == net::error::eof) break;
-    if (timed_out(ec)) {
-      send_plain_error(socket, bhttp::status::request_timeout,
-                       "the request did not arrive whole within " +
-                           std::to_string(options.request_timeout_s) + " s");
-      break;
-    }
-    if (ec == bhttp::error::body_limit) {
-      send_plain_error(socket, bhttp::status::payload_too_large,
-                       "the request body exceeds the server's limit of " +
-                           std::to_string(options.max_body_bytes) + " bytes");
-      linger_before_close(socket);
-      break;
-    }
-    if (ec == bhttp::error::header_limit) {
-      send_plain_error(socket, bhttp::status::request_header_fields_too_large,
-                       "request headers too large");
-      linger_before_close(socket);
-      break;
-    }
+    bhttp::async_read_some(socket_, buffer_, *parser_,
+                           [self = shared_from_this()](error_code ec, size_t) { self->read(ec); });
+  }
+
+  void read(error_code ec) {
+    if (deadline_passed_) return fail(bhttp::status::request_timeout, timeout_message(), false);
+    if (ec == bhttp::error::end_of_stream || ec == net::error::eof) return disarm();
+    if (ec == bhttp::error::body_limit)
+      return fail(bhttp::status::payload_too_large,
+                  "the request body exceeds the server's limit of " +
+                      std::to_string(server_.options.max_body_bytes) + " bytes",
+                  true);
+    if (ec == bhttp::error::header_limit)
+      return fail(bhttp::status::request_header_fields_too_large, "request headers too large",
+                  true);
     if (ec) {
-      if (parser.got_some() && ec != net::error::would_block && ec != net::error::try_again) {
-        send_plain_error(socket, bhttp::status::bad_request, "malformed HTTP request");
-        linger_before_close(socket);
-      }
-      break;
+      if (parser_->got_some() && ec != net::error::operation_aborted)
+        return fail(bhttp::status::bad_request, "malformed HTTP request", true);
+      return disarm();
     }
-    auto& msg = parser.get();
-    HttpRequest req = admitted && options.admit ? std::move(head) : request_head(msg, peer);
+    read_more();
+  }
+
+  std::string timeout_message() const {
+    return "the request did not arrive whole within " +
+           std::to_string(server_.options.request_timeout_s) + " s";
+  }
+
+  // The head is here, the body not yet read: the admission check (a key lookup that may wait
+  // for the store) runs on a worker; a refusal is answered there, otherwise reading goes on.
+  void admit() {
+    auto self = shared_from_this();
+    const bool posted = server_.workers.post([self] {
+      bool refused = true;
+      try {
+        self->server_.options.admit(self->head_);
+        refused = false;
+      } catch (const ApiError& e) {
+        self->set_blocking(true);
+        SocketResponder(self->fd(), false).send(e.status, "application/json", e.to_json(), {});
+        linger_before_close(self->fd());
+      } catch (const std::exception&) {
+        self->set_blocking(true);
+        send_plain_error(self->fd(), bhttp::status::internal_server_error, "internal error");
+      }
+      // Refused: the deadline's timer is all that still holds the connection open; stopping it
+      // closes the connection now rather than at the deadline.
+      net::post(self->socket_.get_executor(), [self, refused] {
+        if (refused)
+          self->disarm();
+        else
+          self->read_more();
+      });
+    });
+    if (!posted) disarm();
+  }
+
+  void handle() {
+    auto& msg = parser_->get();
+    HttpRequest req = server_.options.admit ? std::move(head_) : request_head(msg, peer_);
     req.body = std::move(msg.body());
-    const bool keep_alive = msg.keep_alive() && !stopping;
-    SocketResponder responder(socket, keep_alive);
-    try {
-      handler(req, responder);
-    } catch (const std::exception& e) {
+    const bool keep_alive = msg.keep_alive() && !server_.stopping;
+    auto self = shared_from_this();
+    server_.workers.post([self, req = std::move(req), keep_alive] {
+      self->set_blocking(true);
+      SocketResponder responder(self->fd(), keep_alive);
+      try {
+        self->server_.handler(req, responder);
+      } catch (const std::exception&) {
+        if (!responder.answered())
+          responder.send(
+              500, "application/json",
+              R"({"error":{"message":"internal error","type":"server_error","param":null,"code":null}})",
+              {});
+      }
       if (!responder.answered())
         responder.send(
             500, "application/json",
-            R"({"error":{"message":"internal error","type":"server_error","param":null,"code":null}})",
+            R"({"error":{"message":"no response","type":"server_error","param":null,"code":null}})",
             {});
-    }
-    if (!responder.answered())
-      responder.send(
-          500, "application/json",
-          R"({"error":{"message":"no response","type":"server_error","param":null,"code":null}})",
-          {});
-    if (!keep_alive || responder.broken() || stopping) break;
+      if (!keep_alive || responder.broken() || self->server_.stopping) return;
+      self->set_blocking(false);
+      net::post(self->socket_.get_executor(), [self] { self->next_request(); });
+    });
   }
-  socket.shutdown(tcp::socket::shutdown_both, ec);
+
+  // Answers an error on a worker and closes; `linger`: the client may still be sending.
+  void fail(bhttp::status status, std::string message, bool linger) {
+    disarm();
+    auto self = shared_from_this();
+    server_.workers.post([self, status, message = std::move(message), linger] {
+      self->set_blocking(true);
+      send_plain_error(self->fd(), status, message);
+      if (linger) linger_before_close(self->fd());
+    });
+  }
+
+  // The deadline cancels the pending read or wait; its handler then sees deadline_passed_.
+  // A generation number ignores an expiry that was already queued when the timer was re-armed.
+  // The armed timer holds the connection: every path that ends it disarms.
+  void arm(Clock::duration after) {
+    const uint64_t generation = ++timer_generation_;
+    deadline_passed_ = false;
+    timer_.expires_after(after);
+    timer_.async_wait([self = shared_from_this(), generation](error_code ec) {
+      if (ec || generation != self->timer_generation_) return;
+      self->deadline_passed_ = true;
+      error_code ignored;
+      self->socket_.cancel(ignored);
+    });
+  }
+  void disarm() {
+    ++timer_generation_;
+    timer_.cancel();
+  }
+
+  Listener& server_;
+  tcp::socket socket_;
+  net::steady_timer timer_;
+  uint64_t timer_generation_ = 0;
+  bool deadline_passed_ = false;
+  boost::beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  bool admitted_ = false;
+  HttpRequest head_;
+  const uint64_t id_;
+  const std::string peer_;
+};
+
+}  // namespace
+
+struct HttpServer::Impl : Listener {
+  using Listener::Listener;
+};
+
+HttpServer::HttpServer(HttpOptions options, HttpHandler handler)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler))) {
+  error_code ec;
+  const auto address = net::ip::make_address(impl_->options.host, ec);
+  if (ec) throw Error("--host: '" + impl_->options.host + "' is not an IP address");
+  const tcp::endpoint endpoint(address, impl_->options.port);
+  impl_->acceptor.open(endpoint.protocol(), ec);
+  if (!ec) impl_->acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) impl_->acceptor.bind(endpoint, ec);
+  if (!ec) impl_->acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec)
+    throw Error("cannot listen on " + impl_->options.host + ":" +
+                std::to_string(impl_->options.port) + ": " + ec.message());
+}
+
+HttpServer::~HttpServer() {
+  stop();
+  close_connections();
+  // Handlers that outlived close_connections' wait, then the reactor.
+  impl_->workers.stop_and_wait(std::chrono::seconds(10));
+  impl_->io.stop();
+  for (auto& t : impl_->io_threads) t.join();
+}
+
+uint16_t HttpServer::port() const {
+  error_code ec;
+  return impl_->acceptor.local_endpoint(ec).port();
+}
+
+void HttpServer::run() {
+  impl_->accept();
+  {
+    std::lock_guard lock(impl_->mutex);
+    const int n = std::max(1, impl_->options.io_threads);
+    for (int i = 0; i < n; ++i)
+      impl_->io_threads.emplace_back([impl = impl_.get()] {
+        // The reactor runs until the server is destroyed, not until it runs out of work.
+        auto guard = net::make_work_guard(impl->io);
+        impl->io.run();
+      });
+  }
+  std::unique_lock lock(impl_->mutex);
+  impl_->stopped.wait(lock, [&] { return impl_->stopping.load(); });
+}
+
+void HttpServer::stop() {
+  {
+    std::lock_guard lock(impl_->mutex);
+    impl_->stopping = true;
+  }
+  impl_->stopped.notify_all();
+  net::post(impl_->io, [impl = impl_.get()] {
+    error_code ec;
+    impl->acceptor.close(ec);
+  });
+}
+
+void HttpServer::close_connections() {
+  std::unique_lock lock(impl_->mutex);
+  for (const auto& [id, fd] : impl_->sockets) ::shutdown(fd, SHUT_RDWR);
+  impl_->all_closed.wait_for(lock, std::chrono::seconds(10),
+                             [&] { return impl_->n_connections == 0; });
+}
+
+void Listener::connection_closed(uint64_t id, const std::string& peer) {
   std::lock_guard lock(mutex);
   if (--per_peer[peer] <= 0) per_peer.erase(peer);
   sockets.erase(id);
-  socket.close(ec);
   --n_connections;
   all_closed.notify_all();
+}
+
+void Listener::accept() {
+  acceptor.async_accept(net::make_strand(io), [this](error_code ec, tcp::socket socket) {
+    if (ec) {
+      if (acceptor.is_open() && !stopping) accept();
+      return;
+    }
+    error_code no_peer;
+    std::string peer = socket.remote_endpoint(no_peer).address().to_string();
+    std::optional<std::string> refusal;
+    uint64_t id;
+    {
+      std::lock_guard lock(mutex);
+      if (n_connections >= options.max_connections)
+        refusal = "too many connections";
+      else if (per_peer[peer] >= options.max_connections_per_peer)
+        refusal = "too many connections from this address";
+      ++per_peer[peer];  // counted out by the connection's destructor, refused or not
+      ++n_connections;
+      id = next_connection++;
+      sockets[id] = socket.native_handle();
+    }
+    auto connection = std::make_shared<Connection>(*this, std::move(socket), id, peer);
+    if (refusal)
+      connection->refuse(bhttp::status::service_unavailable, *refusal);
+    else
+      connection->start();
+    if (!stopping) accept();
+  });
 }
 
 }  // namespace junction::http

@@ -1,7 +1,9 @@
 // The HTTP/1.1 listener (Boost.Beast over Asio): accepts on one address, reads each request
 // with size limits, hands it to a Handler and writes what the handler sends, keep-alive
-// included. One thread per connection with blocking I/O (bounded by max_connections): a
-// handler may block while it waits for the engine, and a streaming response writes chunked
+// included. Waiting for a request and reading it are asynchronous, on a few threads
+// (io_threads), so idle keep-alive connections and slow clients hold no thread; a complete
+// request runs its handler on a worker thread (http/worker_pool.h), because a handler blocks
+// while it waits for the engine or an upstream, and a streaming response writes chunked
 // Server-Sent Events as tokens come. Knows nothing of OpenAI or the engine.
 #pragma once
 
@@ -69,6 +71,8 @@ struct HttpOptions {
   int request_timeout_s = 30;
   // A client that stops reading the answer for this long is dropped (a blocked write fails).
   int send_timeout_s = 60;
+  // Threads that accept and read requests (handlers run on threads of their own).
+  int io_threads = 2;
   HttpAdmission admit;  // empty: every request is read whole
 };
 
@@ -79,7 +83,8 @@ class HttpServer {
   ~HttpServer();
 
   uint16_t port() const;
-  // Accepts connections until stop(); call from one thread.
+  // Accepts and serves connections; returns once stop() was called (connections already open
+  // go on until close_connections). Call from one thread.
   void run();
   // Stops accepting; connections finish their current request and close. Thread-safe.
   void stop();

@@ -11,8 +11,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "http/api_error.h"
 #include "http/http_server.h"
@@ -163,6 +165,34 @@ TEST(HttpServerLimits, ARefusedHeadIsAnsweredBeforeItsBody) {
   ::close(fd);
   EXPECT_NE(ok.find("{\"bytes\":3}"), std::string::npos) << ok;
   EXPECT_EQ(handled.load(), 1);
+}
+
+// Threads in this process now.
+int64_t thread_count() {
+  int64_t n = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/task")) ++n;
+  return n;
+}
+
+// Clients that connect and send nothing, or half a request head, cost the server no thread:
+// waiting for a request is asynchronous (with a thread per connection, 64 such clients held 64
+// threads, and 512 of them every slot).
+TEST(HttpServerLimits, IdleAndTricklingClientsHoldNoThread) {
+  Server s(HttpOptions{}, answer_ok);
+  const int64_t before = thread_count();
+  std::vector<int> fds;
+  for (int i = 0; i < 64; ++i) {
+    const int fd = connect_to(s.port());
+    ASSERT_GE(fd, 0);
+    if (i % 2) send_text(fd, "POST /v1/chat/completions HTTP/1.1\r\nHost: a\r\n");
+    fds.push_back(fd);
+  }
+  std::this_thread::sleep_for(300ms);  // every connection accepted and waiting
+  EXPECT_LT(thread_count() - before, 8);
+  // They are still served when they go on.
+  send_text(fds[0], "GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(read_for(fds[0], 1500ms).rfind("HTTP/1.1 200", 0), 0u);
+  for (int fd : fds) ::close(fd);
 }
 
 TEST(HttpServerLimits, OneAddressHoldsAtMostItsShareOfConnections) {
