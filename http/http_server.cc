@@ -232,11 +232,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Idle (keep-alive) until the request's first byte; from there the whole request must come
   // within request_timeout_s, however slowly its bytes trickle.
   void next_request() {
-    parser_.emplace();
-    parser_->body_limit(server_.options.max_body_bytes);
-    parser_->header_limit(static_cast<uint32_t>(server_.options.max_header_bytes));
-    admitted_ = !server_.options.admit;
-    head_ = {};
+    new_parser();
     if (buffer_.size() > 0) return begin_request();  // pipelined: already here
     arm(std::chrono::seconds(server_.options.idle_timeout_s));
     socket_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](error_code ec) {
@@ -251,7 +247,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void read_more() {
-    if (deadline_passed_) return fail(bhttp::status::request_timeout, timeout_message(), false);
+    if (deadline_passed_) return fail({bhttp::status::request_timeout, timeout_message(), false});
     if (parser_->is_header_done() && !admitted_) {
       admitted_ = true;
       head_ = request_head(parser_->get(), peer_);
@@ -266,22 +262,31 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void read(error_code ec) {
-    if (deadline_passed_) return fail(bhttp::status::request_timeout, timeout_message(), false);
-    if (ec == bhttp::error::end_of_stream || ec == net::error::eof) return disarm();
+    if (deadline_passed_) return fail({bhttp::status::request_timeout, timeout_message(), false});
+    if (!ec) return read_more();
+    if (const auto failure = failure_for(ec)) return fail(*failure);
+    disarm();  // the client closed, or the read was cancelled: nothing to answer
+  }
+
+  // What to answer when reading a request failed with `ec`; nullopt: nothing, just close.
+  struct Failure {
+    bhttp::status status;
+    std::string message;
+    bool linger;  // the client may still be sending
+  };
+  std::optional<Failure> failure_for(error_code ec) const {
     if (ec == bhttp::error::body_limit)
-      return fail(bhttp::status::payload_too_large,
-                  "the request body exceeds the server's limit of " +
-                      std::to_string(server_.options.max_body_bytes) + " bytes",
-                  true);
+      return Failure{bhttp::status::payload_too_large,
+                     "the request body exceeds the server's limit of " +
+                         std::to_string(server_.options.max_body_bytes) + " bytes",
+                     true};
     if (ec == bhttp::error::header_limit)
-      return fail(bhttp::status::request_header_fields_too_large, "request headers too large",
-                  true);
-    if (ec) {
-      if (parser_->got_some() && ec != net::error::operation_aborted)
-        return fail(bhttp::status::bad_request, "malformed HTTP request", true);
-      return disarm();
-    }
-    read_more();
+      return Failure{bhttp::status::request_header_fields_too_large, "request headers too large",
+                     true};
+    if (ec == bhttp::error::end_of_stream || ec == net::error::eof ||
+        ec == net::error::operation_aborted || !parser_->got_some())
+      return std::nullopt;
+    return Failure{bhttp::status::bad_request, "malformed HTTP request", true};
   }
 
   std::string timeout_message() const {
@@ -294,41 +299,62 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void admit() {
     auto self = shared_from_this();
     const bool posted = server_.workers.post([self] {
-      bool refused = true;
-      try {
-        self->server_.options.admit(self->head_);
-        refused = false;
-      } catch (const ApiError& e) {
-        self->set_blocking(true);
-        SocketResponder(self->fd(), false).send(e.status, "application/json", e.to_json(), {});
-        linger_before_close(self->fd());
-      } catch (const std::exception&) {
-        self->set_blocking(true);
-        send_plain_error(self->fd(), bhttp::status::internal_server_error, "internal error");
-      }
+      const bool admitted = self->admit_here();
       // Refused: the deadline's timer is all that still holds the connection open; stopping it
       // closes the connection now rather than at the deadline.
-      net::post(self->socket_.get_executor(), [self, refused] {
-        if (refused)
-          self->disarm();
-        else
+      net::post(self->socket_.get_executor(), [self, admitted] {
+        if (admitted)
           self->read_more();
+        else
+          self->disarm();
       });
     });
     if (!posted) disarm();
   }
 
-  void handle() {
+  // On a worker: the admission check on head_; a refusal is answered (false).
+  bool admit_here() {
+    try {
+      server_.options.admit(head_);
+      return true;
+    } catch (const ApiError& e) {
+      set_blocking(true);
+      SocketResponder(fd(), false).send(e.status, "application/json", e.to_json(), {});
+      linger_before_close(fd());
+    } catch (const std::exception&) {
+      set_blocking(true);
+      send_plain_error(fd(), bhttp::status::internal_server_error, "internal error");
+    }
+    return false;
+  }
+
+  // The parsed request, for its handler.
+  HttpRequest take_request() {
     auto& msg = parser_->get();
     HttpRequest req = server_.options.admit ? std::move(head_) : request_head(msg, peer_);
     req.body = std::move(msg.body());
-    const bool keep_alive = msg.keep_alive() && !server_.stopping;
+    return req;
+  }
+
+  void handle() {
+    const bool keep_alive = parser_->get().keep_alive() && !server_.stopping;
     auto self = shared_from_this();
-    server_.workers.post([self, req = std::move(req), keep_alive] {
-      self->set_blocking(true);
-      SocketResponder responder(self->fd(), keep_alive);
+    server_.workers.post([self, req = take_request(), keep_alive]() mutable {
+      self->serve_here(std::move(req), keep_alive);
+    });
+  }
+
+  // On a worker: runs the handler, then the connection's next requests for as long as they
+  // follow at once. A busy keep-alive client sends its next request as soon as it has read an
+  // answer; reading it here saves the two thread switches of going back to the reactor and
+  // out again (measured: ~35% of the gateway's CPU per request). A connection quiet for
+  // kBusyWait goes back to the reactor, which holds it without a thread.
+  void serve_here(HttpRequest req, bool keep_alive) {
+    set_blocking(true);
+    for (;;) {
+      SocketResponder responder(fd(), keep_alive);
       try {
-        self->server_.handler(req, responder);
+        server_.handler(req, responder);
       } catch (const std::exception&) {
         if (!responder.answered())
           responder.send(
@@ -341,21 +367,72 @@ class Connection : public std::enable_shared_from_this<Connection> {
             500, "application/json",
             R"({"error":{"message":"no response","type":"server_error","param":null,"code":null}})",
             {});
-      if (!keep_alive || responder.broken() || self->server_.stopping) return;
-      self->set_blocking(false);
-      net::post(self->socket_.get_executor(), [self] { self->next_request(); });
-    });
+      if (!keep_alive || responder.broken() || server_.stopping) return;
+      if (buffer_.size() == 0) {
+        pollfd p{fd(), POLLIN, 0};
+        if (::poll(&p, 1, kBusyWaitMs) != 1) break;
+      }
+      if (!read_request_here()) return;
+      keep_alive = parser_->get().keep_alive() && !server_.stopping;
+      req = take_request();
+    }
+    set_blocking(false);
+    net::post(socket_.get_executor(), [self = shared_from_this()] { self->next_request(); });
+  }
+  static constexpr int kBusyWaitMs = 2;
+
+  // On a worker, blocking: reads the next request whole within request_timeout_s, admission
+  // included. False when the connection ends (closed, or an error was answered).
+  bool read_request_here() {
+    new_parser();
+    SocketStream stream(fd());
+    const auto deadline = Clock::now() + std::chrono::seconds(server_.options.request_timeout_s);
+    for (;;) {
+      if (parser_->is_header_done() && !admitted_) {
+        admitted_ = true;
+        head_ = request_head(parser_->get(), peer_);
+        if (!admit_here()) return false;
+      }
+      if (parser_->is_done()) return true;
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+      error_code ec = net::error::timed_out;
+      if (left.count() > 0) {
+        const timeval tv{static_cast<time_t>(left.count() / 1000),
+                         static_cast<suseconds_t>(left.count() % 1000 * 1000)};
+        ::setsockopt(fd(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        bhttp::read_some(stream, buffer_, *parser_, ec);
+        if (!ec) continue;
+      }
+      std::optional<Failure> failure =
+          ec == boost::beast::error::timeout || ec == net::error::timed_out
+              ? Failure{bhttp::status::request_timeout, timeout_message(), false}
+              : failure_for(ec);
+      if (failure) answer_failure(*failure);
+      return false;
+    }
   }
 
-  // Answers an error on a worker and closes; `linger`: the client may still be sending.
-  void fail(bhttp::status status, std::string message, bool linger) {
+  void new_parser() {
+    parser_.emplace();
+    parser_->body_limit(server_.options.max_body_bytes);
+    parser_->header_limit(static_cast<uint32_t>(server_.options.max_header_bytes));
+    admitted_ = !server_.options.admit;
+    head_ = {};
+  }
+
+  // On a worker: the error answer, then (if the client may still be sending) a lingering close.
+  void answer_failure(const Failure& f) {
+    set_blocking(true);
+    send_plain_error(fd(), f.status, f.message);
+    if (f.linger) linger_before_close(fd());
+  }
+
+  // Answers an error on a worker and closes.
+  void fail(Failure failure) {
     disarm();
     auto self = shared_from_this();
-    server_.workers.post([self, status, message = std::move(message), linger] {
-      self->set_blocking(true);
-      send_plain_error(self->fd(), status, message);
-      if (linger) linger_before_close(self->fd());
-    });
+    server_.workers.post([self, failure = std::move(failure)] { self->answer_failure(failure); });
   }
 
   // The deadline cancels the pending read or wait; its handler then sees deadline_passed_.

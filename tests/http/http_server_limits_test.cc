@@ -167,6 +167,43 @@ TEST(HttpServerLimits, ARefusedHeadIsAnsweredBeforeItsBody) {
   EXPECT_EQ(handled.load(), 1);
 }
 
+// A request that follows its predecessor at once is read on the handler's thread (the busy
+// keep-alive path, not the reactor): the same deadline, admission and body limit hold there.
+TEST(HttpServerLimits, ARequestFollowingAtOnceIsHeldToTheSameBounds) {
+  HttpOptions o;
+  o.request_timeout_s = 1;
+  o.max_body_bytes = 100;
+  o.admit = [](const HttpRequest& head) {
+    if (head.header("authorization") != "Bearer good")
+      throw ApiError(401, "Invalid API key", "authentication_error", "", "invalid_api_key");
+  };
+  Server s(o, answer_ok);
+  const std::string first = "GET / HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer good\r\n\r\n";
+  const auto answers = [&](const std::string& second) {
+    const int fd = connect_to(s.port());
+    send_text(fd, first + second);
+    std::string out = read_for(fd, 3s);
+    ::close(fd);
+    return out;
+  };
+  // Trickled: its head, two bytes of a 10-byte body, then nothing.
+  const auto t0 = Clock::now();
+  std::string out = answers(
+      "POST /x HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer good\r\nContent-Length: "
+      "10\r\n\r\n01");
+  EXPECT_EQ(out.rfind("HTTP/1.1 200", 0), 0u) << out;
+  EXPECT_NE(out.find("HTTP/1.1 408"), std::string::npos) << out;
+  EXPECT_LT(Clock::now() - t0, 2900ms);  // answered at the deadline, not at read_for's end
+  out = answers("POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc");
+  EXPECT_EQ(out.rfind("HTTP/1.1 200", 0), 0u) << out;
+  EXPECT_NE(out.find("HTTP/1.1 401"), std::string::npos) << out;
+  out = answers(
+      "POST /x HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer good\r\nContent-Length: "
+      "1000\r\n\r\n");
+  EXPECT_EQ(out.rfind("HTTP/1.1 200", 0), 0u) << out;
+  EXPECT_NE(out.find("HTTP/1.1 413"), std::string::npos) << out;
+}
+
 // Threads in this process now.
 int64_t thread_count() {
   int64_t n = 0;
