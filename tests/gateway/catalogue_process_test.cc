@@ -207,7 +207,7 @@ TEST_F(CatalogueProcess, ThreeLineConfigListsTheCatalogueAndChargesItsPrices) {
           {"messages", {{{"role", "user"}, {"content", "Say hello"}}}}}
           .dump(),
       "application/json");
-  EXPECT_EQ(head.status, 400);
+  ASSERT_EQ(head.status, 400) << text;
   const Json error = Json::parse(head.error_body.empty() ? text : head.error_body)["error"];
   EXPECT_EQ(error["code"], "unsupported_capability");
   EXPECT_EQ(error["param"], "response_format");
