@@ -23,5 +23,6 @@ Command add_bench_command(CLI::App& app);
 Command add_bench_model_command(CLI::App& app);
 Command add_compare_command(CLI::App& app);
 Command add_admin_command(CLI::App& app);
+Command add_models_command(CLI::App& app);
 
 }  // namespace junction::cli

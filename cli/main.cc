@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
       junction::cli::add_info_command(app),    junction::cli::add_eval_command(app),
       junction::cli::add_bench_command(app),   junction::cli::add_bench_model_command(app),
       junction::cli::add_compare_command(app), junction::cli::add_admin_command(app),
+      junction::cli::add_models_command(app),
   };
   CLI11_PARSE(app, argc, argv);
   try {

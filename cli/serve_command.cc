@@ -41,7 +41,8 @@ namespace junction::cli {
 namespace {
 
 struct ServeOptions {
-  std::string config;  // a gateway config: serve the unified endpoint instead of one model
+  std::string config;   // a gateway config: serve the unified endpoint instead of one model
+  std::string catalog;  // with --config: a catalogue file instead of the built-in one
   bool host_given = false, port_given = false;
   std::string model;
   std::string host = "127.0.0.1";
@@ -80,7 +81,7 @@ server::SamplingDefaults sampling_defaults(const ServeOptions& o, const Generati
 int serve_gateway(const ServeOptions& o) {
   return gateway::run_gateway(o.config,
                               o.host_given ? std::optional<std::string>(o.host) : std::nullopt,
-                              o.port_given ? std::optional<int>(o.port) : std::nullopt);
+                              o.port_given ? std::optional<int>(o.port) : std::nullopt, o.catalog);
 }
 
 // --model, else the default model; says on stderr what the model lacks.
@@ -293,6 +294,9 @@ Command add_serve_command(CLI::App& app) {
   cmd->add_option("--config", o->config,
                   "Gateway YAML config: one endpoint routing over many models and providers "
                   "(see gateway/README.md); --host/--port override its listen");
+  cmd->add_option("--catalog", o->catalog,
+                  "With --config: a provider and model catalogue (JSON, the schema of "
+                  "gateway/catalogue.json) instead of the built-in one");
   cmd->add_option("--host", o->host, "Address to listen on");
   cmd->add_option("--port", o->port, "Port (0: any free port)")->check(CLI::Range(0, 65535));
   cmd->add_option("-t,--threads", o->threads, "Compute threads (default: all cores)")

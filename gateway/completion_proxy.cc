@@ -153,6 +153,7 @@ class CompletionCall {
     shape_ = read_request_shape(body_, chat_);
     record_.streamed = shape_.stream;
     choose_models();
+    check_capabilities();
     if (!chat_ && only_anthropic())
       throw ApiError(400,
                      "The model '" + record_.model +
@@ -197,6 +198,21 @@ class CompletionCall {
     }
   }
 
+  // A request using tools, json_schema or images that no deployment of any model that may
+  // answer supports is refused before anything is reserved (router.h).
+  void check_capabilities() {
+    needs_ = request_needs(body_);
+    if (!needs_.any()) return;
+    std::vector<std::vector<DeploymentView>> per_model;
+    for (const RoutedModel* m : models_) per_model.push_back(g_.views(*m));
+    const std::string field = unservable_field(per_model, needs_);
+    if (!field.empty())
+      throw ApiError(400,
+                     "No deployment of '" + record_.model + "' supports " + capability_name(field) +
+                         ", which this request uses",
+                     "invalid_request_error", field, "unsupported_capability");
+  }
+
   // Every deployment of every model that may answer is of kind anthropic.
   bool only_anthropic() const {
     for (const RoutedModel* m : models_)
@@ -226,6 +242,7 @@ class CompletionCall {
     if (done_) return;
     std::vector<std::vector<DeploymentView>> per_model;
     for (const RoutedModel* m : models_) per_model.push_back(g_.views(*m));
+    if (needs_.any()) per_model = capable_deployments(per_model, needs_);
     const uint64_t seed = g_.next_seed();
     const std::vector<size_t> plan =
         plan_route(per_model, g_.config().routing.strategy, shape_.provider, seed);
@@ -627,6 +644,7 @@ class CompletionCall {
   Json body_;
   RequestShape shape_;
   std::vector<const RoutedModel*> models_;  // the requested model, then fallbacks
+  RequestNeeds needs_;                      // capabilities the request uses
   ReservationSize size_;
   UsageRecord record_;
   // Declared after record_ and key_: destroyed first, refunding in full if never settled.

@@ -158,6 +158,13 @@ class Reader {
   }
 
   ProviderConfig provider(const YAML::Node& n) const {
+    if (n.IsScalar()) {  // `- openai`: a catalogue provider, filled in by catalogue_config.h
+      ProviderConfig p;
+      p.line = line(n);
+      p.name = str(n, "name");
+      p.from_catalogue = true;
+      return p;
+    }
     expect_map(n, "a provider");
     only_keys(
         n,
@@ -169,10 +176,13 @@ class Reader {
     p.line = line(n);
     if (!n["name"]) fail(n, "a provider needs a 'name'");
     p.name = str(n["name"], "name");
-    if (!n["kind"]) fail(n, "provider '" + p.name + "' needs a 'kind' (openai, anthropic, local)");
-    p.kind = str(n["kind"], "kind");
-    if (p.kind != "openai" && p.kind != "anthropic" && p.kind != "local")
-      fail(n["kind"], "unknown provider kind '" + p.kind + "' (openai, anthropic, local)");
+    // Without a kind the name is a catalogue provider's and these keys override its entry.
+    p.from_catalogue = !n["kind"];
+    if (!p.from_catalogue) {
+      p.kind = str(n["kind"], "kind");
+      if (p.kind != "openai" && p.kind != "anthropic" && p.kind != "local")
+        fail(n["kind"], "unknown provider kind '" + p.kind + "' (openai, anthropic, local)");
+    }
     if (n["model_path"]) {
       if (p.kind != "local") fail(n["model_path"], "'model_path' applies to kind 'local' only");
       if (n["base_url"]) fail(n["model_path"], "give either 'model_path' or 'base_url', not both");
@@ -184,7 +194,7 @@ class Reader {
         fail(n["serve_args"], "'serve_args' must be a list of `junction serve` flags");
       for (const auto& a : n["serve_args"]) p.serve_args.push_back(str(a, "serve_args"));
     }
-    if (p.model_path.empty()) {
+    if (p.model_path.empty() && !(p.from_catalogue && !n["base_url"])) {
       if (!n["base_url"])
         fail(n, "provider '" + p.name + "' needs a 'base_url'" +
                     (p.kind == "local" ? std::string(" or a 'model_path'") : std::string()));
@@ -210,7 +220,7 @@ class Reader {
     if (n["max_idle_connections"])
       p.max_idle_connections = integer(n["max_idle_connections"], "max_idle_connections", 0);
     if (n["default_max_tokens"]) {
-      if (p.kind != "anthropic")
+      if (p.kind != "anthropic" && !p.from_catalogue)
         fail(n["default_max_tokens"], "'default_max_tokens' applies to kind 'anthropic' only");
       p.default_max_tokens = integer(n["default_max_tokens"], "default_max_tokens", 1);
     }
@@ -292,8 +302,10 @@ class Reader {
       if (!provider_names.insert(c.providers.back().name).second)
         fail(p, "provider '" + c.providers.back().name + "' is defined twice");
     }
-    const YAML::Node ms = root["models"];
-    if (!ms || !ms.IsSequence()) fail(ms ? ms : root, "'models' must be a list");
+    // `models` may be left out when catalogue providers bring theirs (catalogue_config.h
+    // says so when no model results).
+    const YAML::Node ms = root["models"] ? root["models"] : YAML::Node(YAML::NodeType::Sequence);
+    if (!ms.IsSequence()) fail(ms, "'models' must be a list");
     std::set<std::string> model_names;
     for (const auto& m : ms) {
       RoutedModel model_config = model(m);

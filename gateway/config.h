@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "gateway/capabilities.h"
 #include "gateway/env_expand.h"
 #include "gateway/price.h"
 
@@ -39,6 +40,9 @@ struct ProviderConfig {
   // by what the gateway reserved for the request
   int64_t default_max_tokens = 4096;
   int line = 0;  // 1-based line in the config file
+  // Named without a kind (`providers: [openai]` or `{name: openai, ...}`): the catalogue's
+  // provider of that name, which apply_catalogue() (catalogue_config.h) fills in.
+  bool from_catalogue = false;
 };
 
 struct DeploymentConfig {
@@ -47,6 +51,9 @@ struct DeploymentConfig {
   double weight = 1;     // for strategy "weighted"
   bool has_price = false;
   Price price;  // overrides the model's price for this deployment (what this upstream costs)
+  // Of the upstream model, from the catalogue when it lists it; unknown otherwise (then the
+  // router sends it any request).
+  Capabilities capabilities;
 };
 
 // A model name clients ask for (not the engine's ModelConfig, which is a config.json): its
@@ -54,8 +61,9 @@ struct DeploymentConfig {
 struct RoutedModel {
   std::string name;
   std::vector<std::string> aliases;
-  int64_t context_length = 0;  // tokens; 0: unknown
-  Price price;                 // what a key is charged
+  int64_t context_length = 0;     // tokens; 0: unknown
+  int64_t max_output_tokens = 0;  // tokens; 0: unknown
+  Price price;                    // what a key is charged
   std::vector<DeploymentConfig> deployments;
   std::vector<std::string> fallbacks;  // other model names tried when every deployment failed
   int line = 0;

@@ -12,6 +12,7 @@
 #include "core/shutdown_signals.h"
 #include "gateway/admin_api.h"
 #include "gateway/auth_failure_limiter.h"
+#include "gateway/catalogue_config.h"
 #include "gateway/completion_proxy.h"
 #include "gateway/key_hash.h"
 #include "gateway/key_pepper.h"
@@ -162,10 +163,11 @@ void Gateway::stop() {
 }
 
 int run_gateway(const std::string& config_path, const std::optional<std::string>& host,
-                const std::optional<int>& port) {
+                const std::optional<int>& port, const std::string& catalog_path) {
   const sigset_t signals = block_shutdown_signals();
 
   GatewayConfig config = load_gateway_config(config_path);
+  apply_catalogue(config, load_catalogue(catalog_path), process_env());
   if (host) config.host = *host;
   if (port) config.port = *port;
   if (config.admin_key.empty())

@@ -38,9 +38,10 @@ class Gateway {
   std::unique_ptr<ReservationSweeper> sweeper_;
 };
 
-// Loads the config, serves until SIGTERM/SIGINT, returns the exit code. host/port override
-// the config's `listen` when set.
+// Loads the config, fills in its catalogue providers (catalogue_config.h) from the catalogue at
+// `catalog_path` (empty: the built-in one), serves until SIGTERM/SIGINT, returns the exit code.
+// host/port override the config's `listen` when set.
 int run_gateway(const std::string& config_path, const std::optional<std::string>& host,
-                const std::optional<int>& port);
+                const std::optional<int>& port, const std::string& catalog_path = "");
 
 }  // namespace junction::gateway

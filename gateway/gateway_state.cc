@@ -40,6 +40,7 @@ GatewayState::GatewayState(GatewayConfig config, std::unique_ptr<Store> store, G
       dep.upstream_model = d.model.empty() ? m.name : d.model;
       dep.weight = d.weight;
       dep.price = d.has_price ? d.price : m.price;
+      dep.capabilities = d.capabilities;
       dep.health = std::make_unique<DeploymentHealth>(config_.routing.breaker);
       deployments_.push_back(std::move(dep));
     }
@@ -61,7 +62,7 @@ std::vector<DeploymentView> GatewayState::views(const RoutedModel& model) {
     if (d.model != &model) continue;
     const HealthSnapshot h = d.health->snapshot(now);
     out.push_back({d.id, model.name, d.provider->name, d.weight, d.price, h.outstanding,
-                   h.latency_ms, h.tokens_per_s, h.available});
+                   h.latency_ms, h.tokens_per_s, h.available, d.capabilities});
   }
   return out;
 }

@@ -37,6 +37,7 @@ struct Deployment {
   std::string upstream_model;  // the name sent upstream
   double weight = 1;
   Price price;  // the deployment's own price (for routing by price); keys pay the model's
+  Capabilities capabilities;  // of the upstream model (catalogue); unknown: not checked
   std::unique_ptr<DeploymentHealth> health;
 };
 

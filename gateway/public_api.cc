@@ -5,18 +5,13 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "gateway/model_listing.h"
 #include "http/api_error.h"
 
 namespace junction::gateway {
 namespace {
 
 using Json = nlohmann::ordered_json;
-
-std::string per_token(double usd_per_mtok) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.12g", usd_per_mtok / 1e6);
-  return buf;
-}
 
 Json usage_object(const UsageRecord& u) {
   return {{"id", u.request_id},
@@ -78,22 +73,7 @@ void handle_models(GatewayState& g, const http::HttpRequest&, http::HttpResponde
     if (!key.models.empty() &&
         std::find(key.models.begin(), key.models.end(), m.name) == key.models.end())
       continue;
-    Json providers = Json::array();
-    for (const auto& d : m.deployments) providers.push_back(d.provider);
-    const double cached =
-        m.price.cached_input_per_mtok < 0 ? m.price.input_per_mtok : m.price.cached_input_per_mtok;
-    data.push_back({{"id", m.name},
-                    {"object", "model"},
-                    {"created", 0},
-                    {"owned_by", "junction"},
-                    {"aliases", m.aliases},
-                    {"context_length", m.context_length},
-                    {"pricing",
-                     {{"prompt", per_token(m.price.input_per_mtok)},
-                      {"completion", per_token(m.price.output_per_mtok)},
-                      {"input_cache_read", per_token(cached)}}},
-                    {"providers", providers},
-                    {"fallbacks", m.fallbacks}});
+    data.push_back(model_listing_entry(m));
   }
   res.send(200, "application/json", Json{{"object", "list"}, {"data", data}}.dump());
 }

@@ -94,4 +94,25 @@ std::vector<size_t> plan_route(const std::vector<std::vector<DeploymentView>>& p
   return plan;
 }
 
+std::vector<std::vector<DeploymentView>> capable_deployments(
+    const std::vector<std::vector<DeploymentView>>& per_model, const RequestNeeds& needs) {
+  std::vector<std::vector<DeploymentView>> out(per_model.size());
+  for (size_t i = 0; i < per_model.size(); ++i)
+    for (const DeploymentView& d : per_model[i])
+      if (missing_capability(d.capabilities, needs).empty()) out[i].push_back(d);
+  return out;
+}
+
+std::string unservable_field(const std::vector<std::vector<DeploymentView>>& per_model,
+                             const RequestNeeds& needs) {
+  std::string first;
+  for (const auto& model : per_model)
+    for (const DeploymentView& d : model) {
+      const std::string missing = missing_capability(d.capabilities, needs);
+      if (missing.empty()) return "";
+      if (first.empty()) first = missing;
+    }
+  return first;
+}
+
 }  // namespace junction::gateway

@@ -102,3 +102,68 @@ TEST(Router, ModelFallbacksComeAfterThePrimary) {
 
 }  // namespace
 }  // namespace junction::gateway
+
+namespace junction::gateway {
+namespace {
+
+// Capability-aware routing (router.h): hand-written deployments, the expected survivors listed.
+DeploymentView capable(size_t id, bool tools, bool json_schema, bool vision) {
+  DeploymentView d = dep(id, "p" + std::to_string(id));
+  d.capabilities = {true, tools, json_schema, false, vision};
+  return d;
+}
+
+std::vector<size_t> ids(const std::vector<DeploymentView>& v) {
+  std::vector<size_t> out;
+  for (const auto& d : v) out.push_back(d.id);
+  return out;
+}
+
+TEST(CapabilityRouting, KeepsOnlyDeploymentsWithEveryNeededCapability) {
+  DeploymentView unknown = dep(9, "hand-written");  // capabilities unknown: never filtered
+  const std::vector<std::vector<DeploymentView>> m = {
+      {capable(0, true, false, false), capable(1, false, true, true), unknown},
+      {capable(2, true, true, true)}};
+  RequestNeeds tools;
+  tools.tools = true;
+  auto out = capable_deployments(m, tools);
+  EXPECT_EQ(ids(out[0]), (std::vector<size_t>{0, 9}));
+  EXPECT_EQ(ids(out[1]), (std::vector<size_t>{2}));
+  RequestNeeds schema_and_image;
+  schema_and_image.json_schema = schema_and_image.vision = true;
+  out = capable_deployments(m, schema_and_image);
+  EXPECT_EQ(ids(out[0]), (std::vector<size_t>{1, 9}));
+  RequestNeeds all;
+  all.tools = all.json_schema = all.vision = true;
+  out = capable_deployments(m, all);
+  EXPECT_EQ(ids(out[0]), (std::vector<size_t>{9}));
+  EXPECT_EQ(ids(out[1]), (std::vector<size_t>{2}));
+  // Nothing needed: everything stays, in order.
+  out = capable_deployments(m, RequestNeeds{});
+  EXPECT_EQ(ids(out[0]), (std::vector<size_t>{0, 1, 9}));
+}
+
+TEST(CapabilityRouting, UnservableNamesTheFieldNoDeploymentSupports) {
+  const std::vector<std::vector<DeploymentView>> no_tools = {{capable(0, false, true, true)},
+                                                             {capable(1, false, false, false)}};
+  RequestNeeds tools;
+  tools.tools = true;
+  EXPECT_EQ(unservable_field(no_tools, tools), "tools");
+  // A fallback model that can serve it makes the request servable.
+  const std::vector<std::vector<DeploymentView>> fallback_can = {{capable(0, false, true, true)},
+                                                                 {capable(1, true, false, false)}};
+  EXPECT_EQ(unservable_field(fallback_can, tools), "");
+  RequestNeeds image;
+  image.vision = true;
+  EXPECT_EQ(unservable_field(no_tools, image), "");
+  EXPECT_EQ(unservable_field({{capable(1, true, true, false)}}, image), "messages");
+  RequestNeeds schema;
+  schema.json_schema = true;
+  EXPECT_EQ(unservable_field({{capable(1, true, false, true)}}, schema), "response_format");
+  // No deployments at all is not the request's fault.
+  EXPECT_EQ(unservable_field({{}}, tools), "");
+  EXPECT_EQ(unservable_field({{dep(3, "hand-written")}}, tools), "");
+}
+
+}  // namespace
+}  // namespace junction::gateway
