@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import OpenAI from 'openai';
+import Anthropic from '@anthropic-ai/sdk';
 import { modelDir } from './helpers.mjs';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
@@ -98,4 +99,36 @@ test('the next turn, with the reasoning dropped from history, reuses blocks up t
   const want = Math.floor(Math.min(common, computed, b.length - 1) / 16) * 16;
   assert.ok(want >= 16, `the test prompt shares at least one block (common ${common})`);
   assert.equal(r.usage.prompt_tokens_details.cached_tokens, want);
+});
+
+test('Anthropic Messages: reasoning is a thinking block, streamed as thinking_delta', async () => {
+  const chat = await client.chat.completions.create({
+    model: 'thinker', messages: question, temperature: 0, max_tokens: 8,
+  });
+  const reasoning = chat.choices[0].message.reasoning_content;
+  assert.ok(reasoning.length > 0);
+  const anthropic = new Anthropic({ baseURL, apiKey: 'none', maxRetries: 0 });
+  const body = {
+    model: 'thinker', messages: question, temperature: 0, max_tokens: 8,
+    thinking: { type: 'enabled', budget_tokens: 1024 },
+  };
+  const m = await anthropic.messages.create(body);
+  assert.equal(m.content[0].type, 'thinking');
+  assert.equal(m.content[0].thinking, reasoning);
+  assert.equal(m.usage.output_tokens, chat.usage.completion_tokens);
+  assert.equal(m.usage.input_tokens + m.usage.cache_read_input_tokens, chat.usage.prompt_tokens);
+
+  const stream = anthropic.messages.stream(body);
+  let thinking = '';
+  stream.on('thinking', (delta) => { thinking += delta; });
+  const final = await stream.finalMessage();
+  assert.equal(thinking, reasoning);
+  assert.deepEqual(final.content, m.content);
+  assert.equal(final.usage.output_tokens, m.usage.output_tokens);
+  // A later turn may send the thinking block back (it becomes the message's reasoning).
+  const next = await anthropic.messages.create({
+    ...body, max_tokens: 2,
+    messages: [...question, { role: 'assistant', content: m.content }, { role: 'user', content: 'Go on.' }],
+  });
+  assert.ok(next.usage.output_tokens >= 1);
 });
