@@ -21,6 +21,7 @@
 #include "gateway/postgres_pool.h"
 #include "gateway/postgres_store.h"
 #include "gateway/public_api.h"
+#include "gateway/responses_api.h"
 #include "gateway/sqlite_store.h"
 #include "http/api_error.h"
 
@@ -85,8 +86,16 @@ void check_admin_key(GatewayState& g, const http::HttpRequest& req) {
 void admit(GatewayState& g, const http::HttpRequest& head) {
   const std::string& p = head.path;
   if (p.rfind("/admin/", 0) == 0) return check_admin_key(g, head);
-  if (p == "/v1/chat/completions" || p == "/v1/completions" || p == "/v1/messages")
+  if (p == "/v1/chat/completions" || p == "/v1/completions" || p == "/v1/responses")
     authenticate(g, head);
+  if (p == "/v1/messages" || p == "/v1/messages/count_tokens") {
+    try {
+      authenticate(g, head);
+    } catch (ApiError& e) {
+      e.body = api::messages_error_json(e);  // Anthropic's clients read their own shape
+      throw;
+    }
+  }
 }
 
 void dispatch(GatewayState& g, const http::HttpRequest& req, http::HttpResponder& res) {
@@ -112,6 +121,15 @@ void dispatch(GatewayState& g, const http::HttpRequest& req, http::HttpResponder
     if (req.method != "POST") throw ApiError(405, "Use POST for " + p);
     const auto key = authenticate(g, req);
     return handle_messages(g, req, res, *key);
+  }
+  if (p == "/v1/responses") {
+    if (req.method != "POST") throw ApiError(405, "Use POST for " + p);
+    const auto key = authenticate(g, req);
+    return handle_responses(g, req, res, *key);
+  }
+  if (p == "/v1/messages/count_tokens") {
+    if (req.method != "POST") throw ApiError(405, "Use POST for " + p);
+    return handle_count_tokens(g, req, res, *authenticate(g, req));
   }
   if (p == "/v1/models" && req.method == "GET")
     return handle_models(g, req, res, *authenticate(g, req));
@@ -140,7 +158,7 @@ http::HttpHandler make_gateway_handler(GatewayState& g) {
     } catch (const ApiError& e) {
       // Anthropic's clients read errors in the Messages shape.
       res.send(e.status, "application/json",
-               req.path == "/v1/messages" ? api::messages_error_json(e) : e.to_json());
+               req.path.starts_with("/v1/messages") ? api::messages_error_json(e) : e.to_json());
     }
   };
 }

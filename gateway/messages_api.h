@@ -15,5 +15,7 @@ namespace junction::gateway {
 
 void handle_messages(GatewayState& g, const http::HttpRequest& req, http::HttpResponder& res,
                      const ApiKeyRecord& key);
+void handle_count_tokens(GatewayState& g, const http::HttpRequest& req, http::HttpResponder& res,
+                         const ApiKeyRecord& key);
 
 }  // namespace junction::gateway

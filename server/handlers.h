@@ -18,6 +18,9 @@ void handle_messages(const ServingContext& context, const http::HttpRequest& req
                      http::HttpResponder& out);
 void handle_count_tokens(const ServingContext& context, const http::HttpRequest& request,
                          http::HttpResponder& out);
+// OpenAI's Responses API over the chat path (responses.cc).
+void handle_responses(const ServingContext& context, const http::HttpRequest& request,
+                      http::HttpResponder& out);
 void handle_tokenize(const ServingContext& context, const http::HttpRequest& request,
                      http::HttpResponder& out);
 void handle_detokenize(const ServingContext& context, const http::HttpRequest& request,

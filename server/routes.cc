@@ -124,7 +124,8 @@ http::HttpHandler make_router(const ServingContext& c) {
         return out.send(200, "application/json", dump(model_json(c)));
       }
       const bool known = p == "/v1/chat/completions" || p == "/v1/completions" ||
-                         messages_route(http) || p == "/tokenize" || p == "/detokenize";
+                         messages_route(http) || p == "/v1/responses" || p == "/tokenize" ||
+                         p == "/detokenize";
       if (known && !post)
         throw http::ApiError(405,
                              "Method " + http.method + " is not allowed on " + p + "; use POST.",
@@ -139,6 +140,7 @@ http::HttpHandler make_router(const ServingContext& c) {
       if (p == "/v1/chat/completions") return handle_chat_completions(c, http, out);
       if (p == "/v1/completions") return handle_completions(c, http, out);
       if (p == "/v1/messages") return handle_messages(c, http, out);
+      if (p == "/v1/responses") return handle_responses(c, http, out);
       if (p == "/v1/messages/count_tokens") return handle_count_tokens(c, http, out);
       if (p == "/tokenize") return handle_tokenize(c, http, out);
       return handle_detokenize(c, http, out);

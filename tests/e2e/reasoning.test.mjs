@@ -132,3 +132,22 @@ test('Anthropic Messages: reasoning is a thinking block, streamed as thinking_de
   });
   assert.ok(next.usage.output_tokens >= 1);
 });
+
+test('OpenAI Responses: reasoning is a reasoning item, streamed as reasoning_text deltas', async () => {
+  const chat = await client.chat.completions.create({
+    model: 'thinker', messages: question, temperature: 0, max_tokens: 8,
+  });
+  const body = { model: 'thinker', input: question[0].content, temperature: 0, max_output_tokens: 8 };
+  const r = await client.responses.create(body);
+  assert.equal(r.output[0].type, 'reasoning');
+  assert.equal(r.output[0].content[0].text, chat.choices[0].message.reasoning_content);
+  assert.equal(r.usage.output_tokens, chat.usage.completion_tokens);
+  assert.equal(r.usage.output_tokens_details.reasoning_tokens,
+    chat.usage.completion_tokens_details.reasoning_tokens);
+  let streamed = '';
+  const stream = client.responses.stream(body);
+  stream.on('response.reasoning_text.delta', (e) => { streamed += e.delta; });
+  const final = await stream.finalResponse();
+  assert.equal(streamed, r.output[0].content[0].text);
+  assert.deepEqual(final.output[0].content, r.output[0].content);
+});

@@ -90,10 +90,20 @@ test('engine behind the gateway: a forced tool call and its result', async () =>
     costNano(first.usage, tinyPrice) + costNano(second.usage, tinyPrice));
 });
 
+test('count_tokens through the gateway is the engine\'s count, and free', async () => {
+  const before = await balanceNano();
+  const r = await client.messages.countTokens({ model: 'tiny', messages: ref.messages });
+  assert.deepEqual(r, { input_tokens: ref.prompt_ids.length });
+  assert.equal(await balanceNano(), before);
+  await assert.rejects(client.messages.countTokens({ model: 'no-such-model', messages: ref.messages }),
+    (e) => e instanceof Anthropic.NotFoundError);
+});
+
 test('errors through the gateway are the SDK typed errors', async () => {
   const stranger = new Anthropic({ baseURL: url, apiKey: 'sk-jn-nope', maxRetries: 0 });
   await assert.rejects(stranger.messages.create({ model: 'tiny', max_tokens: 4, messages: ref.messages }),
-    (e) => e instanceof Anthropic.AuthenticationError && e.error.error.type === 'authentication_error');
+    (e) => e instanceof Anthropic.AuthenticationError && e.error.type === 'error' &&
+      e.error.error.type === 'authentication_error');
   await assert.rejects(client.messages.create({ model: 'no-such-model', max_tokens: 4, messages: ref.messages }),
     (e) => e instanceof Anthropic.NotFoundError && e.error.type === 'error');
   await assert.rejects(client.messages.create({ model: 'tiny', messages: ref.messages }),
