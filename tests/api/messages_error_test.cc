@@ -42,5 +42,13 @@ TEST(MessagesError, AnApiErrorUsesItsStatusAndText) {
   EXPECT_EQ(j["error"]["message"], "too big");
 }
 
+TEST(MessagesError, AnApiErrorCarryingABodyAnswersIt) {
+  // What the gateway sets on a Messages request refused at its head (before its body is read).
+  http::ApiError e(401, "Invalid API key", "authentication_error");
+  e.body = messages_error_json(e);
+  EXPECT_EQ(Json::parse(e.to_json()), Json::parse(R"({"type":"error","error":{
+      "type":"authentication_error","message":"Invalid API key"}})"));
+}
+
 }  // namespace
 }  // namespace junction::api

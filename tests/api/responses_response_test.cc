@@ -80,5 +80,13 @@ TEST(ResponseStore, KeepsTheNewestAndOnlyForTheirOwner) {
   EXPECT_FALSE(store.get("big", "k1"));  // larger than the bound: not kept
 }
 
+TEST(ResponseStore, TheTotalSizeIsBounded) {
+  ResponseStore store(100, 1000, 40);  // "[\"xxxxxxxxxx\"]" is 14 bytes: two fit in 40
+  for (const char* id : {"a", "b", "c"}) store.put(id, "", Json::array({std::string(10, 'x')}));
+  EXPECT_FALSE(store.get("a", ""));
+  EXPECT_TRUE(store.get("b", ""));
+  EXPECT_TRUE(store.get("c", ""));
+}
+
 }  // namespace
 }  // namespace junction::api
