@@ -8,6 +8,7 @@
 #include <memory>
 #include <thread>
 
+#include "api/messages_error.h"
 #include "core/error.h"
 #include "core/shutdown_signals.h"
 #include "gateway/admin_api.h"
@@ -17,9 +18,11 @@
 #include "gateway/key_hash.h"
 #include "gateway/key_pepper.h"
 #include "gateway/local_engine.h"
+#include "gateway/messages_api.h"
 #include "gateway/postgres_pool.h"
 #include "gateway/postgres_store.h"
 #include "gateway/public_api.h"
+#include "gateway/responses_api.h"
 #include "gateway/sqlite_store.h"
 #include "http/api_error.h"
 
@@ -44,8 +47,8 @@ bool equal_constant_time(const std::string& a, const std::string& b) {
 std::shared_ptr<const ApiKeyRecord> authenticate(GatewayState& g, const http::HttpRequest& req) {
   const std::string key = bearer(req);
   if (key.empty())
-    throw ApiError(401, "Missing API key: send 'Authorization: Bearer KEY'", "authentication_error",
-                   "", "invalid_api_key");
+    throw ApiError(401, "Missing API key: send 'Authorization: Bearer KEY' or 'x-api-key: KEY'",
+                   "authentication_error", "", "invalid_api_key");
   const std::string hash = hash_api_key(g.config().key_pepper, key);
   const int64_t now = g.clock().monotonic_ms();
   std::shared_ptr<const ApiKeyRecord> record = g.keys().get(hash, now);
@@ -84,7 +87,16 @@ void check_admin_key(GatewayState& g, const http::HttpRequest& req) {
 void admit(GatewayState& g, const http::HttpRequest& head) {
   const std::string& p = head.path;
   if (p.rfind("/admin/", 0) == 0) return check_admin_key(g, head);
-  if (p == "/v1/chat/completions" || p == "/v1/completions") authenticate(g, head);
+  if (p == "/v1/chat/completions" || p == "/v1/completions" || p == "/v1/responses")
+    authenticate(g, head);
+  if (p == "/v1/messages" || p == "/v1/messages/count_tokens") {
+    try {
+      authenticate(g, head);
+    } catch (ApiError& e) {
+      e.body = api::messages_error_json(e);  // Anthropic's clients read their own shape
+      throw;
+    }
+  }
 }
 
 void dispatch(GatewayState& g, const http::HttpRequest& req, http::HttpResponder& res) {
@@ -105,6 +117,20 @@ void dispatch(GatewayState& g, const http::HttpRequest& req, http::HttpResponder
     if (req.method != "POST") throw ApiError(405, "Use POST for " + p);
     const auto key = authenticate(g, req);
     return handle_completion(g, req, res, *key, chat);
+  }
+  if (p == "/v1/messages") {
+    if (req.method != "POST") throw ApiError(405, "Use POST for " + p);
+    const auto key = authenticate(g, req);
+    return handle_messages(g, req, res, *key);
+  }
+  if (p == "/v1/responses") {
+    if (req.method != "POST") throw ApiError(405, "Use POST for " + p);
+    const auto key = authenticate(g, req);
+    return handle_responses(g, req, res, *key);
+  }
+  if (p == "/v1/messages/count_tokens") {
+    if (req.method != "POST") throw ApiError(405, "Use POST for " + p);
+    return handle_count_tokens(g, req, res, *authenticate(g, req));
   }
   if (p == "/v1/models" && req.method == "GET")
     return handle_models(g, req, res, *authenticate(g, req));
@@ -131,7 +157,9 @@ http::HttpHandler make_gateway_handler(GatewayState& g) {
     try {
       dispatch(g, req, res);
     } catch (const ApiError& e) {
-      res.send(e.status, "application/json", e.to_json());
+      // Anthropic's clients read errors in the Messages shape.
+      res.send(e.status, "application/json",
+               req.path.starts_with("/v1/messages") ? api::messages_error_json(e) : e.to_json());
     }
   };
 }

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "api/response_store.h"
 #include "gateway/auth_failure_limiter.h"
 #include "gateway/config.h"
 #include "gateway/deployment_health.h"
@@ -56,6 +57,8 @@ class GatewayState {
   // Failed admin-key attempts per peer address (auth_failure_limiter.h).
   AuthFailureLimiter& auth_failures() { return auth_failures_; }
   std::vector<Deployment>& deployments() { return deployments_; }
+  // The Responses API's conversations for previous_response_id, per key (in memory).
+  api::ResponseStore& responses() { return responses_; }
   // This gateway's name in the reservations it takes (config.ledger.instance, else set by
   // Gateway once it knows its port); fixed before the first request.
   const std::string& instance() const { return instance_; }
@@ -80,6 +83,7 @@ class GatewayState {
   std::vector<Deployment> deployments_;
   std::atomic<uint64_t> seed_;
   std::string instance_;
+  api::ResponseStore responses_;
 };
 
 }  // namespace junction::gateway

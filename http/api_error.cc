@@ -5,6 +5,7 @@
 namespace junction::http {
 
 std::string ApiError::to_json() const {
+  if (!body.empty()) return body;
   nlohmann::ordered_json error = {
       {"message", what()},
       {"type", type},

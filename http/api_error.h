@@ -21,6 +21,9 @@ class ApiError : public std::runtime_error {
   std::string type;   // invalid_request_error, authentication_error, server_error, ...
   std::string param;  // the offending request field; empty: null
   std::string code;   // machine-readable; empty: null
+  // When set, the body answered instead of OpenAI's shape: for an API with an error shape of its
+  // own (Anthropic's Messages) refused where only this error travels (a request's head).
+  std::string body;
 
   std::string to_json() const;
 };

@@ -1,6 +1,7 @@
-// The OpenAI and vLLM endpoints, one function per route. Each parses its request (throwing
-// ApiError on bad input), talks to the engine only through a ChoiceLoop, and answers through the
-// HttpResponder. routes.cc maps paths to them and turns ApiError into error responses.
+// The OpenAI, Anthropic Messages and vLLM endpoints, one function per route. Each parses its
+// request (throwing ApiError on bad input), talks to the engine only through a ChoiceLoop, and
+// answers through the HttpResponder. routes.cc maps paths to them and turns ApiError into error
+// responses.
 #pragma once
 
 #include "http/http_server.h"
@@ -12,6 +13,14 @@ void handle_chat_completions(const ServingContext& context, const http::HttpRequ
                              http::HttpResponder& out);
 void handle_completions(const ServingContext& context, const http::HttpRequest& request,
                         http::HttpResponder& out);
+// The Anthropic Messages API over the chat path (anthropic_messages.cc).
+void handle_messages(const ServingContext& context, const http::HttpRequest& request,
+                     http::HttpResponder& out);
+void handle_count_tokens(const ServingContext& context, const http::HttpRequest& request,
+                         http::HttpResponder& out);
+// OpenAI's Responses API over the chat path (responses.cc).
+void handle_responses(const ServingContext& context, const http::HttpRequest& request,
+                      http::HttpResponder& out);
 void handle_tokenize(const ServingContext& context, const http::HttpRequest& request,
                      http::HttpResponder& out);
 void handle_detokenize(const ServingContext& context, const http::HttpRequest& request,

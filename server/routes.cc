@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "api/messages_error.h"
 #include "http/api_error.h"
 #include "server/generation_setup.h"
 #include "server/handlers.h"
@@ -60,21 +61,32 @@ void handle_detokenize(const ServingContext& c, const http::HttpRequest& http,
 
 namespace {
 
-bool authorized(const ServingContext& c, const http::HttpRequest& http) {
-  if (c.api_key.empty()) return true;
-  const std::string auth = http.header("authorization");
-  const std::string want = "Bearer " + c.api_key;
-  if (auth.size() != want.size()) return false;
+bool equal_constant_time(const std::string& have, const std::string& want) {
+  if (have.size() != want.size()) return false;
   unsigned diff = 0;  // constant time in the key's length
-  for (size_t i = 0; i < want.size(); ++i) diff |= static_cast<unsigned char>(auth[i] ^ want[i]);
+  for (size_t i = 0; i < want.size(); ++i) diff |= static_cast<unsigned char>(have[i] ^ want[i]);
   return diff == 0;
 }
 
-void send_error(const ServingContext& c, http::HttpResponder& out, const http::ApiError& e) {
+// "Authorization: Bearer KEY", or Anthropic's "x-api-key: KEY" (what its SDKs send).
+bool authorized(const ServingContext& c, const http::HttpRequest& http) {
+  if (c.api_key.empty()) return true;
+  return equal_constant_time(http.header("authorization"), "Bearer " + c.api_key) ||
+         equal_constant_time(http.header("x-api-key"), c.api_key);
+}
+
+// The Messages routes answer errors in Anthropic's shape, the others in OpenAI's.
+bool messages_route(const http::HttpRequest& http) {
+  return http.path == "/v1/messages" || http.path == "/v1/messages/count_tokens";
+}
+
+void send_error(const ServingContext& c, const http::HttpRequest& http, http::HttpResponder& out,
+                const http::ApiError& e) {
   std::vector<std::pair<std::string, std::string>> headers;
   if (e.status == 429) headers.emplace_back("Retry-After", "1");
   if (c.metrics) c.metrics->request_rejected(e.status);
-  out.send(e.status, "application/json", e.to_json(), headers);
+  out.send(e.status, "application/json",
+           messages_route(http) ? api::messages_error_json(e) : e.to_json(), headers);
 }
 
 }  // namespace
@@ -112,7 +124,8 @@ http::HttpHandler make_router(const ServingContext& c) {
         return out.send(200, "application/json", dump(model_json(c)));
       }
       const bool known = p == "/v1/chat/completions" || p == "/v1/completions" ||
-                         p == "/tokenize" || p == "/detokenize";
+                         messages_route(http) || p == "/v1/responses" || p == "/tokenize" ||
+                         p == "/detokenize";
       if (known && !post)
         throw http::ApiError(405,
                              "Method " + http.method + " is not allowed on " + p + "; use POST.",
@@ -126,14 +139,17 @@ http::HttpHandler make_router(const ServingContext& c) {
                              "invalid_request_error");
       if (p == "/v1/chat/completions") return handle_chat_completions(c, http, out);
       if (p == "/v1/completions") return handle_completions(c, http, out);
+      if (p == "/v1/messages") return handle_messages(c, http, out);
+      if (p == "/v1/responses") return handle_responses(c, http, out);
+      if (p == "/v1/messages/count_tokens") return handle_count_tokens(c, http, out);
       if (p == "/tokenize") return handle_tokenize(c, http, out);
       return handle_detokenize(c, http, out);
     } catch (const http::ApiError& e) {
-      send_error(c, out, e);
+      send_error(c, http, out, e);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "junction serve: internal error on %s: %s\n", http.path.c_str(),
                    e.what());
-      send_error(c, out, http::ApiError(500, "Internal server error.", "server_error"));
+      send_error(c, http, out, http::ApiError(500, "Internal server error.", "server_error"));
     }
   };
 }

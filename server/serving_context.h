@@ -1,7 +1,7 @@
 // Everything a request handler needs, built once by `junction serve`: the model's metadata,
 // its tokenizer and chat template (either may be absent: then only token-id prompts work), the
-// engine loop to submit to, and metrics. Immutable after start-up except the engine and metrics,
-// which are thread-safe.
+// engine loop to submit to, and metrics. Immutable after start-up except the engine, metrics and
+// the stored responses, which are thread-safe.
 #pragma once
 
 #include <atomic>
@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "api/response_store.h"
 #include "chat/chat_template.h"
 #include "engine/engine_loop.h"
 #include "engine/json_constraint.h"
@@ -40,6 +41,8 @@ struct ServingContext {
       token_texts;  // for constrained decoding; null without tokenizer
   EngineLoop* engine = nullptr;
   Metrics* metrics = nullptr;
+  // The Responses API's conversations for previous_response_id (thread-safe, bounded).
+  mutable api::ResponseStore responses;
   std::atomic<bool> ready{false};
   std::atomic<bool> draining{false};
 };

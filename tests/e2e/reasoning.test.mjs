@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import OpenAI from 'openai';
+import Anthropic from '@anthropic-ai/sdk';
 import { modelDir } from './helpers.mjs';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
@@ -98,4 +99,55 @@ test('the next turn, with the reasoning dropped from history, reuses blocks up t
   const want = Math.floor(Math.min(common, computed, b.length - 1) / 16) * 16;
   assert.ok(want >= 16, `the test prompt shares at least one block (common ${common})`);
   assert.equal(r.usage.prompt_tokens_details.cached_tokens, want);
+});
+
+test('Anthropic Messages: reasoning is a thinking block, streamed as thinking_delta', async () => {
+  const chat = await client.chat.completions.create({
+    model: 'thinker', messages: question, temperature: 0, max_tokens: 8,
+  });
+  const reasoning = chat.choices[0].message.reasoning_content;
+  assert.ok(reasoning.length > 0);
+  const anthropic = new Anthropic({ baseURL, apiKey: 'none', maxRetries: 0 });
+  const body = {
+    model: 'thinker', messages: question, temperature: 0, max_tokens: 8,
+    thinking: { type: 'enabled', budget_tokens: 1024 },
+  };
+  const m = await anthropic.messages.create(body);
+  assert.equal(m.content[0].type, 'thinking');
+  assert.equal(m.content[0].thinking, reasoning);
+  assert.equal(m.usage.output_tokens, chat.usage.completion_tokens);
+  assert.equal(m.usage.input_tokens + m.usage.cache_read_input_tokens, chat.usage.prompt_tokens);
+
+  const stream = anthropic.messages.stream(body);
+  let thinking = '';
+  stream.on('thinking', (delta) => { thinking += delta; });
+  const final = await stream.finalMessage();
+  assert.equal(thinking, reasoning);
+  assert.deepEqual(final.content, m.content);
+  assert.equal(final.usage.output_tokens, m.usage.output_tokens);
+  // A later turn may send the thinking block back (it becomes the message's reasoning).
+  const next = await anthropic.messages.create({
+    ...body, max_tokens: 2,
+    messages: [...question, { role: 'assistant', content: m.content }, { role: 'user', content: 'Go on.' }],
+  });
+  assert.ok(next.usage.output_tokens >= 1);
+});
+
+test('OpenAI Responses: reasoning is a reasoning item, streamed as reasoning_text deltas', async () => {
+  const chat = await client.chat.completions.create({
+    model: 'thinker', messages: question, temperature: 0, max_tokens: 8,
+  });
+  const body = { model: 'thinker', input: question[0].content, temperature: 0, max_output_tokens: 8 };
+  const r = await client.responses.create(body);
+  assert.equal(r.output[0].type, 'reasoning');
+  assert.equal(r.output[0].content[0].text, chat.choices[0].message.reasoning_content);
+  assert.equal(r.usage.output_tokens, chat.usage.completion_tokens);
+  assert.equal(r.usage.output_tokens_details.reasoning_tokens,
+    chat.usage.completion_tokens_details.reasoning_tokens);
+  let streamed = '';
+  const stream = client.responses.stream(body);
+  stream.on('response.reasoning_text.delta', (e) => { streamed += e.delta; });
+  const final = await stream.finalResponse();
+  assert.equal(streamed, r.output[0].content[0].text);
+  assert.deepEqual(final.output[0].content, r.output[0].content);
 });

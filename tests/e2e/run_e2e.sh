@@ -8,9 +8,10 @@ junction="$1"
 model="$2"
 
 # npm install only when the client is missing, so an installed tree works offline.
-if [ ! -f "$here/node_modules/openai/package.json" ]; then
+if [ ! -f "$here/node_modules/openai/package.json" ] ||
+  [ ! -f "$here/node_modules/@anthropic-ai/sdk/package.json" ]; then
   (cd "$here" && npm install --no-audit --no-fund --loglevel=error) || {
-    echo "e2e: npm install failed (offline?); install openai@6 in $here" >&2
+    echo "e2e: npm install failed (offline?); run npm install in $here" >&2
     exit 1
   }
 fi

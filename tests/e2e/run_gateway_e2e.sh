@@ -12,9 +12,10 @@ model="$2"
 data="$(cd "$3" && pwd)"
 nginx=/usr/sbin/nginx
 
-if [ ! -f "$here/node_modules/openai/package.json" ]; then
+if [ ! -f "$here/node_modules/openai/package.json" ] ||
+  [ ! -f "$here/node_modules/@anthropic-ai/sdk/package.json" ]; then
   (cd "$here" && npm install --no-audit --no-fund --loglevel=error) || {
-    echo "gateway e2e: npm install failed (offline?); install openai@6 in $here" >&2
+    echo "gateway e2e: npm install failed (offline?); run npm install in $here" >&2
     exit 1
   }
 fi

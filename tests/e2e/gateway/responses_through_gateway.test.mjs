@@ -1,0 +1,106 @@
+// The official openai npm client's Responses API through the gateway (run_gateway_e2e.sh starts
+// it): to the engine behind "tiny" and to the recorded Anthropic answers behind claude* (skipped
+// when nginx is missing). The answer must be the fixture's greedy reference or the recording,
+// the usage its token counts, and the key's balance must drop by exactly those tokens at the
+// model's prices (admin audit); previous_response_id continues a key's own responses only.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import OpenAI from 'openai';
+
+const url = process.env.GATEWAY_URL;
+const admin = process.env.GATEWAY_ADMIN_KEY;
+const anthropicUp = process.env.GATEWAY_ANTHROPIC === '1';
+const chatRefs = JSON.parse(
+  fs.readFileSync(path.join(process.env.JUNCTION_MODEL_DIR, 'chat_refs.json'), 'utf8'));
+const ref = chatRefs[0];
+
+async function newKey() {
+  const res = await fetch(`${url}/admin/keys`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'e2e-responses', credits: 10 }),
+  });
+  return res.json();
+}
+const created = await newKey();
+const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: created.key, maxRetries: 0, timeout: 120000 });
+
+async function balanceNano() {
+  const res = await fetch(`${url}/admin/audit`, { headers: { authorization: `Bearer ${admin}` } });
+  const row = (await res.json()).data.find((k) => k.key_id === created.id);
+  assert.ok(row.ok, JSON.stringify(row));
+  assert.equal(row.open_reservations, 0);
+  return row.balance_nano;
+}
+// nano-USD at per-million-token prices; the Responses usage counts cached tokens in input_tokens.
+function costNano(u, { input, output, cached = input }) {
+  const c = u.input_tokens_details?.cached_tokens ?? 0;
+  return (u.input_tokens - c) * input * 1000 + c * cached * 1000 + u.output_tokens * output * 1000;
+}
+const tinyPrice = { input: 1, output: 2 };
+
+test('engine behind the gateway: responses.create gives the reference, charged exactly', async () => {
+  const before = await balanceNano();
+  const r = await client.responses.create({
+    model: 'tiny', input: ref.messages[0].content, max_output_tokens: ref.greedy_ids.length, temperature: 0,
+  });
+  assert.equal(r.model, 'tiny');
+  assert.equal(r.output_text, ref.greedy_text);
+  assert.equal(r.usage.input_tokens, ref.prompt_ids.length);
+  assert.equal(r.usage.output_tokens, ref.greedy_ids.length);
+  assert.equal(before - await balanceNano(), ref.prompt_ids.length * 1000 + ref.greedy_ids.length * 2000);
+});
+
+test('engine behind the gateway: streamed, same text, usage and charge', async () => {
+  const before = await balanceNano();
+  const final = await client.responses.stream({
+    model: 'tiny', input: ref.messages[0].content, max_output_tokens: ref.greedy_ids.length, temperature: 0,
+  }).finalResponse();
+  assert.equal(final.output_text, ref.greedy_text);
+  assert.equal(final.status, 'incomplete');
+  assert.equal(final.usage.input_tokens, ref.prompt_ids.length);
+  assert.equal(final.usage.output_tokens, ref.greedy_ids.length);
+  assert.equal(before - await balanceNano(), ref.prompt_ids.length * 1000 + ref.greedy_ids.length * 2000);
+});
+
+test('engine behind the gateway: a function call round trip with previous_response_id', async () => {
+  const tools = [{ type: 'function', name: 'get_weather', strict: true,
+    parameters: { type: 'object', properties: { location: { type: 'string', enum: ['Paris', 'Rome'] } },
+      required: ['location'], additionalProperties: false } }];
+  const before = await balanceNano();
+  const first = await client.responses.create({
+    model: 'tiny', input: 'Weather in Paris?', tools, max_output_tokens: 48, temperature: 0,
+    tool_choice: { type: 'function', name: 'get_weather' },
+  });
+  const call = first.output.find((o) => o.type === 'function_call');
+  assert.ok(call, JSON.stringify(first.output));
+  const second = await client.responses.create({
+    model: 'tiny', previous_response_id: first.id, tools, max_output_tokens: 4, temperature: 0,
+    input: [{ type: 'function_call_output', call_id: call.call_id, output: '21 degrees' }],
+  });
+  assert.ok(second.usage.input_tokens > first.usage.input_tokens);
+  assert.equal(before - await balanceNano(), costNano(first.usage, tinyPrice) + costNano(second.usage, tinyPrice));
+
+  // Another key cannot continue this key's response.
+  const other = await newKey();
+  const stranger = new OpenAI({ baseURL: `${url}/v1`, apiKey: other.key, maxRetries: 0 });
+  await assert.rejects(stranger.responses.create({ model: 'tiny', previous_response_id: first.id, input: 'x' }),
+    (e) => e instanceof OpenAI.BadRequestError && e.param === 'previous_response_id');
+});
+
+test('Anthropic upstream: the recorded tool call as a function_call item, charged exactly', { skip: !anthropicUp && 'nginx missing' }, async () => {
+  const before = await balanceNano();
+  const r = await client.responses.create({
+    model: 'claude-tools', input: 'What is the weather like in San Francisco?',
+    tools: [{ type: 'function', name: 'get_weather', parameters: { type: 'object', properties: { location: { type: 'string' } } } }],
+  });
+  assert.equal(r.output_text, "I'll check the current weather in San Francisco for you.");
+  const call = r.output.find((o) => o.type === 'function_call');
+  assert.equal(call.call_id, 'toolu_01A09q90qw90lq917835lq9');
+  assert.deepEqual(JSON.parse(call.arguments), { location: 'San Francisco, CA', unit: 'celsius' });
+  assert.equal(r.usage.input_tokens, 472);
+  assert.equal(r.usage.output_tokens, 89);
+  assert.equal(before - await balanceNano(), 472 * 3000 + 89 * 15000);
+});
