@@ -62,6 +62,12 @@ function Message({ m }) {
     <article class="msg assistant" aria-label="Assistant" aria-busy={m.streaming ? 'true' : 'false'}>
       {p.reasoning && <Reasoning text={p.reasoning} thinking={p.thinking} stats={m.stats} />}
       {p.answer && <div class="text markdown" dangerouslySetInnerHTML={{ __html: renderMarkdown(p.answer) }} />}
+      {(m.toolCalls ?? []).map((t, i) => (
+        <div class="tool-call" key={i}>
+          <div>Tool call <code>{t.name}</code></div>
+          <pre>{t.arguments}</pre>
+        </div>
+      ))}
       {m.error && <div class="error" role="alert">{m.error}</div>}
       <Stats s={m.stats} stopped={m.stopped} />
     </article>
@@ -188,6 +194,9 @@ function App() {
     let finishReason = null;
     let content = '';
     let reasoning = '';
+    // Tool calls as the model writes them (the playground runs no tools): by index, their
+    // arguments arriving in pieces.
+    const toolCalls = [];
     const stats = (now) => {
       const tokens = usage?.completion_tokens ?? pieces;
       const s = { ttftMs: first == null ? null : first - t0, completionTokens: tokens, finishReason };
@@ -222,12 +231,21 @@ function App() {
               if (reasoning && thinkEnd == null) thinkEnd = now;
               if (s && s.answer && s.reasoning && thinkEnd == null) thinkEnd = now;
             }
+            for (const t of d.tool_calls ?? []) {
+              // A hostile index cannot make a huge sparse array.
+              const i = Number.isInteger(t.index) && t.index >= 0 && t.index <= toolCalls.length ? t.index : toolCalls.length;
+              toolCalls[i] ??= { name: '', arguments: '' };
+              toolCalls[i].name += t.function?.name ?? '';
+              toolCalls[i].arguments += t.function?.arguments ?? '';
+              pieces++;
+              if (first == null) first = now;
+            }
             if (d.reasoning_content || d.content) {
               pieces++;
               if (first == null) first = now;
             }
           }
-          patchLast(id, (m) => ({ ...m, content, reasoning, stats: stats(now) }));
+          patchLast(id, (m) => ({ ...m, content, reasoning, toolCalls: toolCalls.map((t) => ({ ...t })), stats: stats(now) }));
         },
       });
       patchLast(id, (m) => ({ ...m, streaming: false, stats: stats(performance.now()) }));
