@@ -179,6 +179,8 @@ const hostile = [
   '[click](javascript:window.pwned=3) <a href="javascript:window.pwned=4">raw</a>',
   '![remote](http://203.0.113.1/leak.png)',
   '```\n' + 'x'.repeat(400) + '\n```',
+  '```python\ndef f(x):\n    return "<b>" + x  # comment\n```',
+  '```html\n<script>window.pwned=5</script><img src=y onerror="window.pwned=6">\n```',
   'a'.repeat(300),
 ].join('\n\n');
 
@@ -200,6 +202,9 @@ test('hostile Markdown renders inert, and the page fits a phone', async () => {
     handlers: [...e.querySelectorAll('*')].filter((n) => [...n.attributes].some((a) => a.name.startsWith('on'))).length,
     jsLinks: [...e.querySelectorAll('a')].filter((a) => /^\s*javascript:/i.test(a.getAttribute('href') ?? '')).length,
     images: e.querySelectorAll('img').length,
+    keyword: e.querySelector('code.language-python .hljs-keyword')?.textContent,
+    pyString: e.querySelector('code.language-python .hljs-string')?.textContent,
+    html: e.querySelector('code.language-xml, code.language-html')?.textContent,
     imageLink: [...e.querySelectorAll('a')].find((a) => a.textContent === 'image: remote')?.getAttribute('href'),
     text: e.textContent,
   }));
@@ -209,6 +214,9 @@ test('hostile Markdown renders inert, and the page fits a phone', async () => {
   assert.equal(md.handlers, 0);
   assert.equal(md.jsLinks, 0);
   assert.equal(md.images, 0, 'no image is fetched');
+  assert.equal(md.keyword, 'def', 'code is highlighted');
+  assert.equal(md.pyString, '"<b>"');
+  assert.equal(md.html, '<script>window.pwned=5</script><img src=y onerror="window.pwned=6">', 'highlighted HTML is text');
   assert.equal(md.imageLink, 'http://203.0.113.1/leak.png');
   assert.match(md.text, /<script>window\.pwned=2<\/script>/, 'raw HTML shows as text');
   await new Promise((r) => setTimeout(r, 200));
