@@ -129,6 +129,7 @@ function App() {
   const [modelError, setModelError] = useState('');
   const [draft, setDraft] = useState('');
   const [showSettings, setShowSettings] = useState(false);
+  const [formError, setFormError] = useState('');
   const [showList, setShowList] = useState(false);
   const abort = useRef(null);
   const [busy, setBusy] = useState(false);
@@ -163,9 +164,10 @@ function App() {
       extra = extraFields(settings.extra);
     } catch (e) {
       setShowSettings(true);
-      alert(`More request fields: ${e.message}`);
+      setFormError(`More request fields: ${e.message}`);
       return;
     }
+    setFormError('');
     const id = current.id;
     const history = [...current.messages, { role: 'user', content: text }];
     const messages = [
@@ -291,6 +293,7 @@ function App() {
           onClick={() => setShowSettings(!showSettings)}>Settings</button>
       </header>
       {modelError && <div class="banner" role="alert">Models: {modelError}{/401/.test(modelError) ? ' Set the API key in Settings.' : ''}</div>}
+      {formError && <div class="banner" role="alert">{formError}</div>}
       {showSettings && <Settings settings={settings} update={update} />}
       <div class="body">
         <nav class={showList ? 'conversations shown' : 'conversations'} aria-label="Conversations">
