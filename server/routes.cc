@@ -8,6 +8,7 @@
 #include "server/handlers.h"
 #include "server/openai_request.h"
 #include "server/openai_response.h"
+#include "server/web_ui.h"
 
 namespace junction::server {
 
@@ -97,6 +98,7 @@ http::HttpHandler make_router(const ServingContext& c) {
       const std::string& p = http.path;
       const bool get = http.method == "GET" || http.method == "HEAD";
       const bool post = http.method == "POST";
+      if (serve_web_ui(http, out)) return;  // the playground: no key (see server/web_ui.h)
       if (p == "/health") {
         if (!c.ready)
           throw http::ApiError(503, "The model is loading.", "server_error", "", "loading");
