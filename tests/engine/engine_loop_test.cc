@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -190,6 +191,22 @@ TEST_F(EngineLoopTest, PromptLogprobRequestsComputeTheWholePrompt) {
   EXPECT_EQ(got.finish.n_cached_tokens, 0);
 }
 
+// A constraint whose state is the number of tokens it accepted: token k of the output must be
+// congruent to k modulo 5. If a preemption reset or replayed its state, the output would break
+// the rule.
+class CountingConstraint : public TokenConstraint {
+ public:
+  void mask(std::span<float> logits) override {
+    for (size_t t = 0; t < logits.size(); ++t)
+      if (static_cast<int64_t>(t % 5) != n_accepted_ % 5)
+        logits[t] = -std::numeric_limits<float>::infinity();
+  }
+  void accept(int32_t) override { ++n_accepted_; }
+
+ private:
+  int64_t n_accepted_ = 0;
+};
+
 // Preemption: a pool far smaller than the sum of prompt + max_tokens. The model's vocabulary is
 // small (512), so many long sequences stay cheap; its context (131,072) allows long ones.
 class EnginePreemptionTest : public ::testing::Test {
@@ -218,7 +235,7 @@ class EnginePreemptionTest : public ::testing::Test {
   }
 
   // Request i: greedy with logprobs, or seeded sampling with penalties (sampler state must
-  // survive a preemption), one with prompt logprobs.
+  // survive a preemption), one with prompt logprobs, one with a stateful constraint.
   static EngineRequest request(int i, int64_t max_tokens) {
     EngineRequest r;
     r.prompt = prompt(20 + 3 * i, i + 1);
@@ -234,7 +251,8 @@ class EnginePreemptionTest : public ::testing::Test {
       r.sampling.repetition_penalty = 1.1f;
       r.sampling.seed = 1000 + static_cast<uint64_t>(i);
     }
-    if (i == 2) r.prompt_logprobs = true;
+    if (i == 7) r.prompt_logprobs = true;  // the newest: preempted first
+    if (i == 5) r.constraint = std::make_unique<CountingConstraint>();
     return r;
   }
 
@@ -313,7 +331,13 @@ class EnginePreemptionTest : public ::testing::Test {
       expect_same_events(got[i].tokens, serial[i].tokens, what);
       expect_same_events(got[i].prompt_logprobs, serial[i].prompt_logprobs, what + " prompt");
     }
-    EXPECT_EQ(serial[2].prompt_logprobs.size(), 20u + 3 * 2 - 1);
+    if (n > 7) {
+      EXPECT_EQ(serial[7].prompt_logprobs.size(), 20u + 3 * 7 - 1);
+    }
+    if (n > 5) {
+      for (size_t k = 0; k < got[5].tokens.size(); ++k)
+        ASSERT_EQ(got[5].tokens[k].token % 5, static_cast<int32_t>(k % 5)) << "token " << k;
+    }
     for (int i = 0; i < 1000 && !(engine->idle() && engine->stats().n_used_blocks == 0); ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     stats_ = engine->stats();
@@ -334,6 +358,9 @@ TEST_F(EnginePreemptionTest, ManyRequestsInAPoolFarSmallerThanTheirMaxTokensAllF
   expect_concurrent_equals_serial(8, 160, 24, &max_running);
   EXPECT_GT(stats_.n_preemptions, 0);
   EXPECT_GE(max_running, 3);
+  std::printf("preemptions %lld, steps %lld, max running %lld\n",
+              static_cast<long long>(stats_.n_preemptions), static_cast<long long>(stats_.n_steps),
+              static_cast<long long>(max_running));
   EXPECT_EQ(stats_.n_used_blocks, 0);
   EXPECT_EQ(stats_.n_running + stats_.n_waiting, 0);
 }
