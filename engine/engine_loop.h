@@ -4,8 +4,8 @@
 // Scheduler for the step's slices, runs one Model::forward over all of them and pushes each
 // sampled token into its stream. When the KV pool runs out, the Scheduler preempts the newest
 // running sequence: it keeps its tokens, sampler, constraint and stream, and on re-admission
-// prefills its prompt and generated tokens again (mostly from its own cached blocks) and goes on
-// as if nothing happened.
+// prefills its prompt and generated tokens again (reusing those of its blocks still cached) and
+// goes on as if nothing happened.
 //
 // KV memory is one paged pool (model/kv_cache.h); the Scheduler's BlockManager says which
 // blocks each sequence holds. Prefix caching: after every step the sequences' newly filled
