@@ -297,14 +297,18 @@ class EnginePreemptionTest : public ::testing::Test {
       ASSERT_EQ(got[i].token, want[i].token) << what << " token " << i;
       EXPECT_NEAR(got[i].logprob, want[i].logprob, 1e-4) << what << " token " << i;
       ASSERT_EQ(got[i].top.size(), want[i].top.size()) << what << " token " << i;
-      // Alternatives within the tolerance of each other may come in either order.
+      // Alternatives within the tolerance of each other may come in either order, and one tied
+      // with the last alternative may take its place.
       for (size_t j = 0; j < want[i].top.size(); ++j) {
         EXPECT_NEAR(got[i].top[j].logprob, want[i].top[j].logprob, 1e-4) << what;
         const auto same = std::find_if(want[i].top.begin(), want[i].top.end(), [&](auto& w) {
           return w.token == got[i].top[j].token &&
                  std::abs(w.logprob - got[i].top[j].logprob) <= 1e-4f;
         });
-        EXPECT_NE(same, want[i].top.end()) << what << " token " << i << " alternative " << j;
+        const bool tied_at_cut =
+            std::abs(want[i].top.back().logprob - got[i].top[j].logprob) <= 1e-4f;
+        EXPECT_TRUE(same != want[i].top.end() || tied_at_cut)
+            << what << " token " << i << " alternative " << j;
       }
     }
   }
@@ -372,7 +376,11 @@ TEST_F(EnginePreemptionTest, ManyRequestsInAPoolFarSmallerThanTheirMaxTokensAllF
 }
 
 // The must-show, sized by environment (default: 8 requests of max_tokens 32,768 in a
-// pool for 2 of them). Slow on a laptop, so it runs only when asked:
+// pool for 2 of them). Slow on a laptop, so it runs only when asked. Token-for-token equality
+// with serial runs over 32,768 sampled tokens needs bitwise batch-invariant kernels, which we do
+// not have: a batched step's logits differ from a lone one's by ~1e-6, and at 32,768 one seeded
+// request (3) samples another token at 19,368 with or without preemption (seen on 2026-12-07
+// with JUNCTION_LONG_POOL_SEQUENCES=8 too); at 8,192 every token matched.
 //   JUNCTION_LONG_MAX_TOKENS=32768 engine_tests --gtest_also_run_disabled_tests
 //   --gtest_filter='*DISABLED_LongRequests*'
 TEST_F(EnginePreemptionTest, DISABLED_LongRequestsInAPoolForTwoAllFinishAsAlone) {
@@ -384,7 +392,9 @@ TEST_F(EnginePreemptionTest, DISABLED_LongRequestsInAPoolForTwoAllFinishAsAlone)
   const int64_t n_blocks = (n_seq ? std::atoll(n_seq) : 2) * ((41 + max_tokens + 15) / 16);
   int64_t max_running = 0;
   expect_concurrent_equals_serial(8, max_tokens, n_blocks, &max_running);
-  EXPECT_GT(stats_.n_preemptions, 0);
+  if (!n_seq) {
+    EXPECT_GT(stats_.n_preemptions, 0);
+  }
   std::printf(
       "max_tokens %lld, pool %lld blocks: preemptions %lld, steps %lld, max running %lld; "
       "8 serial runs %.1f s, 8 concurrent %.1f s\n",
