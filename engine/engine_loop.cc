@@ -17,12 +17,15 @@ struct EngineLoop::Active {
   std::unique_ptr<Sampler> sampler;
   std::vector<int32_t> tokens;  // prompt, then every sampled token
   int64_t n_prompt = 0;
+  int64_t n_prefill = 0;   // tokens prefilled on this admission: the prompt, then after a
+                           // preemption the prompt and what was generated
   int64_t n_computed = 0;  // tokens whose KV is in the cache
   int64_t n_generated = 0;
   int64_t n_cached = 0;                          // prompt tokens reused from the prefix cache
   int64_t n_published = 0;                       // leading blocks published for reuse
   uint64_t last_hash = BlockManager::kRootHash;  // chained hash of the last published block
   std::vector<TokenEvent> prompt_logprobs;
+  bool prompt_logprobs_sent = false;
   bool done = false;
 };
 
@@ -158,16 +161,24 @@ void EngineLoop::start_admitted() {
       continue;
     }
     // Prompt logprobs need every prompt row's logits, so those prompts are computed whole.
-    const bool reuse = options_.prefix_caching && !a->request.prompt_logprobs;
+    const bool reuse = options_.prefix_caching && !wants_prompt_logprobs(*a);
+    // After a preemption the prompt and what was generated so far are prefilled again.
+    const int64_t n_prefill = static_cast<int64_t>(a->tokens.size());
     PrefixMatch match;
-    if (reuse) match = scheduler_.block_manager().match(a->request.prompt, a->n_prompt - 1);
+    if (reuse) match = scheduler_.block_manager().match(a->tokens, n_prefill - 1);
     if (!scheduler_.admit(*id, match)) break;  // FIFO: wait for blocks
     n_pending_.fetch_sub(1);
-    a->sampler = std::make_unique<Sampler>(a->request.sampling, a->request.prompt);
-    a->cache = std::make_unique<KvCache>(pool_);
-    a->n_cached = a->n_computed = scheduler_.n_reused(*id);
-    a->n_published = a->n_cached / scheduler_.config().block_size;
-    if (a->n_published > 0) a->last_hash = match.hashes[a->n_published - 1];
+    const bool readmitted = a->sampler != nullptr;
+    if (!readmitted) {
+      a->sampler = std::make_unique<Sampler>(a->request.sampling, a->request.prompt);
+      a->cache = std::make_unique<KvCache>(pool_);
+    }
+    a->n_prefill = n_prefill;
+    a->n_computed = scheduler_.n_reused(*id);
+    a->n_published = a->n_computed / scheduler_.config().block_size;
+    a->last_hash = a->n_published > 0 ? match.hashes[a->n_published - 1] : BlockManager::kRootHash;
+    if (readmitted) continue;
+    a->n_cached = a->n_computed;
     if (reuse) {
       prefix_queried_ += a->n_prompt;
       prefix_hits_ += a->n_cached;
@@ -178,6 +189,7 @@ void EngineLoop::start_admitted() {
 }
 
 void EngineLoop::step() {
+  for (uint64_t id : scheduler_.grow()) requeue_preempted(*find(id));
   const std::vector<ScheduledSlice> plan = scheduler_.plan(step_budget_.prefill_budget());
   if (plan.empty()) return;
   int64_t n_decode = 0, n_prefill = 0;
@@ -193,8 +205,8 @@ void EngineLoop::step() {
     b.cache = a.cache.get();
     b.ids = std::span<const int32_t>(a.tokens).subspan(s.pos0, s.n_tokens);
     b.pos0 = s.pos0;
-    const bool reaches_end = s.pos0 + s.n_tokens >= a.n_prompt;
-    b.n_logits = (s.prefill && a.request.prompt_logprobs) ? s.n_tokens : (reaches_end ? 1 : 0);
+    const bool reaches_end = s.pos0 + s.n_tokens >= a.n_prefill;
+    b.n_logits = (s.prefill && wants_prompt_logprobs(a)) ? s.n_tokens : (reaches_end ? 1 : 0);
     rows += b.n_logits;
     slices.push_back(b);
     owners.push_back(&a);
@@ -226,8 +238,10 @@ void EngineLoop::step() {
         prompt_logprob_row(a, row, a.tokens[pos + 1]);
         continue;
       }
-      if (a.request.prompt_logprobs && s.prefill)
+      if (s.prefill && wants_prompt_logprobs(a)) {
         a.stream->push_prompt_logprobs(std::move(a.prompt_logprobs));
+        a.prompt_logprobs_sent = true;
+      }
       sample_row(a, row);
     }
   }
@@ -265,6 +279,18 @@ void EngineLoop::sample_row(Active& a, float* row) {
     finish(a, StopReason::kStop);
   else if (a.n_generated >= r.max_tokens)
     finish(a, StopReason::kLength);
+}
+
+bool EngineLoop::wants_prompt_logprobs(const Active& a) {
+  return a.request.prompt_logprobs && !a.prompt_logprobs_sent;
+}
+
+void EngineLoop::requeue_preempted(Active& a) {
+  // Its blocks are gone; everything else (tokens, sampler, constraint, stream) is kept, and the
+  // KV is recomputed on re-admission. Prompt logprob rows not yet sent are computed again.
+  a.n_computed = a.n_prefill = 0;
+  a.prompt_logprobs.clear();
+  n_pending_.fetch_add(1);
 }
 
 void EngineLoop::finish(Active& a, StopReason reason, std::string error) {
@@ -306,6 +332,7 @@ void EngineLoop::publish_stats() {
   stats_.prefix_queried_tokens = prefix_queried_;
   stats_.prefix_hit_tokens = prefix_hits_;
   stats_.n_steps = n_steps_;
+  stats_.n_preemptions = scheduler_.n_preemptions();
 }
 
 }  // namespace junction

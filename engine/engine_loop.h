@@ -2,7 +2,10 @@
 // continuous batching. HTTP threads only call submit() and read their RequestStream; each step
 // the loop takes new requests, drops cancelled ones (freeing their KV at once), asks the
 // Scheduler for the step's slices, runs one Model::forward over all of them and pushes each
-// sampled token into its stream.
+// sampled token into its stream. When the KV pool runs out, the Scheduler preempts the newest
+// running sequence: it keeps its tokens, sampler, constraint and stream, and on re-admission
+// prefills its prompt and generated tokens again (reusing those of its blocks still cached) and
+// goes on as if nothing happened.
 //
 // KV memory is one paged pool (model/kv_cache.h); the Scheduler's BlockManager says which
 // blocks each sequence holds. Prefix caching: after every step the sequences' newly filled
@@ -52,6 +55,7 @@ struct EngineStats {
   int64_t prefix_queried_tokens = 0;  // prompt tokens looked up in the prefix cache
   int64_t prefix_hit_tokens = 0;      // of those, found
   int64_t n_steps = 0;
+  int64_t n_preemptions = 0;  // running sequences sent back to the queue for lack of KV blocks
 };
 
 class EngineLoop {
@@ -87,6 +91,8 @@ class EngineLoop {
   void step();
   void sample_row(Active& a, float* row);
   void prompt_logprob_row(Active& a, const float* row, int32_t next_token);
+  static bool wants_prompt_logprobs(const Active& a);
+  void requeue_preempted(Active& a);
   void finish(Active& a, StopReason reason, std::string error = {});
   void reap_finished();
   void publish_blocks(Active& a);

@@ -10,6 +10,8 @@ Scheduler::Scheduler(SchedulerConfig config)
   config_.block_size = blocks_.block_size();
   config_.max_running = std::max<int64_t>(1, config_.max_running);
   config_.step_token_budget = std::max<int64_t>(1, config_.step_token_budget);
+  watermark_ = config_.watermark_blocks >= 0 ? config_.watermark_blocks
+                                             : std::max<int64_t>(1, config_.n_blocks / 100);
 }
 
 int64_t Scheduler::blocks_for(int64_t tokens) const {
@@ -39,13 +41,19 @@ bool Scheduler::admit(uint64_t id, const PrefixMatch& prefix) {
   // Reusing a cached block takes it out of the available ones just as allocating would.
   int64_t revived = 0;
   for (int32_t b : reused) revived += blocks_.ref_count(b) == 0;
-  const int64_t need = blocks_for(head.n_total) - reusable;
-  if (need + revived > n_free_blocks()) return false;
+  const int64_t need = blocks_for(head.n_prompt) - reusable;
+  // With nothing running the whole pool is this sequence's, and its prompt fits (add() checked
+  // prompt + max_tokens), so the head of the queue is never stuck behind the watermark.
+  const int64_t keep_free = running_.empty() ? 0 : watermark_;
+  if (need + revived + keep_free > blocks_.n_available()) return false;
   for (int32_t b : reused) blocks_.acquire(b);
   head.table.assign(reused.begin(), reused.end());
+  for (int64_t i = 0; i < need; ++i) {
+    const auto block = blocks_.allocate();
+    if (!block) throw std::logic_error("free KV blocks were counted but not available");
+    head.table.push_back(*block);
+  }
   head.n_computed = head.n_reused = reusable * config_.block_size;
-  head.promised = need;
-  promised_ += need;
   running_.push_back(std::move(head));
   waiting_.pop_front();
   return true;
@@ -80,18 +88,46 @@ std::vector<ScheduledSlice> Scheduler::plan(int64_t prefill_budget_while_decodin
   return slices;
 }
 
+std::vector<uint64_t> Scheduler::grow() {
+  std::vector<uint64_t> preempted;
+  for (size_t i = 0; i < running_.size(); ++i) {
+    // A sequence in its prompt got its prompt's blocks at admission.
+    if (running_[i].n_computed < running_[i].n_prompt) continue;
+    const int64_t want = blocks_for(std::min(running_[i].n_computed + 1, running_[i].n_total));
+    while (static_cast<int64_t>(running_[i].table.size()) < want) {
+      if (const auto block = blocks_.allocate()) {
+        running_[i].table.push_back(*block);
+        continue;
+      }
+      // The oldest sequence alone always fits: add() refused any prompt + max_tokens beyond the
+      // pool, and waiting sequences hold no blocks.
+      if (running_.size() == 1) throw std::logic_error("a lone sequence ran out of KV blocks");
+      const size_t newest = running_.size() - 1;
+      preempted.push_back(running_[newest].id);
+      preempt(newest);
+      if (newest == i) break;  // it preempted itself: nothing after it runs
+    }
+  }
+  return preempted;
+}
+
+void Scheduler::preempt(size_t i) {
+  Entry e = std::move(running_[i]);
+  running_.erase(running_.begin() + static_cast<std::ptrdiff_t>(i));
+  for (auto b = e.table.rbegin(); b != e.table.rend(); ++b) blocks_.release(*b);
+  // A decoding sequence has sampled the token at position n_computed: it prefills through it.
+  if (e.n_computed >= e.n_prompt) e.n_prompt = e.n_computed + 1;
+  e.n_computed = e.n_reused = 0;
+  e.table.clear();
+  waiting_.push_front(std::move(e));
+  ++n_preemptions_;
+}
+
 std::span<const int32_t> Scheduler::ensure_blocks(uint64_t id, int64_t n_tokens) {
   Entry* e = running(id);
   if (!e) return {};
-  while (static_cast<int64_t>(e->table.size()) < blocks_for(n_tokens)) {
-    // Beyond the promise (n_tokens past prompt + max_tokens) is the caller's bug.
-    if (e->promised <= 0) throw std::logic_error("a sequence grew past its promised KV blocks");
-    const auto block = blocks_.allocate();
-    if (!block) throw std::logic_error("promised KV blocks were not available");
-    e->table.push_back(*block);
-    --e->promised;
-    --promised_;
-  }
+  if (static_cast<int64_t>(e->table.size()) < blocks_for(n_tokens))
+    throw std::logic_error("a sequence was planned past its KV blocks");
   return e->table;
 }
 
@@ -106,7 +142,6 @@ void Scheduler::remove(uint64_t id) {
     // Last blocks first: among cached blocks released together, a prefix's tail is evicted
     // before its head, which more requests share.
     for (auto b = it->table.rbegin(); b != it->table.rend(); ++b) blocks_.release(*b);
-    promised_ -= it->promised;
     running_.erase(it);
     return;
   }
@@ -125,6 +160,11 @@ std::span<const int32_t> Scheduler::blocks_of(uint64_t id) const {
 int64_t Scheduler::n_reused(uint64_t id) const {
   const Entry* e = running(id);
   return e ? e->n_reused : 0;
+}
+
+int64_t Scheduler::n_prefill(uint64_t id) const {
+  const Entry* e = running(id);
+  return e ? e->n_prompt : 0;
 }
 
 Scheduler::Entry* Scheduler::running(uint64_t id) {

@@ -64,6 +64,9 @@ std::string Metrics::render(const EngineStats& engine) const {
   metric("vllm:prefix_cache_hits_total", "counter", "Prompt tokens found in the prefix cache.");
   out +=
       "vllm:prefix_cache_hits_total{" + l + "} " + std::to_string(engine.prefix_hit_tokens) + "\n";
+  metric("vllm:num_preemptions_total", "counter",
+         "Cumulative number of preemption from the engine.");
+  out += "vllm:num_preemptions_total{" + l + "} " + std::to_string(engine.n_preemptions) + "\n";
   metric("vllm:prompt_tokens_total", "counter", "Number of prefill tokens processed.");
   out += "vllm:prompt_tokens_total{" + l + "} " + std::to_string(prompt_tokens_) + "\n";
   metric("vllm:generation_tokens_total", "counter", "Number of generation tokens processed.");

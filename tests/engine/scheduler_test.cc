@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <numeric>
 
 namespace junction {
@@ -14,20 +15,21 @@ SchedulerConfig small() {
   c.block_size = 4;
   c.n_blocks = 10;
   c.step_token_budget = 8;
+  c.watermark_blocks = 1;
   return c;
 }
 
 TEST(Scheduler, AdmitsFifoWithinSlotsAndBlocks) {
   Scheduler s(small());
-  EXPECT_EQ(s.add(1, 4, 8), Scheduler::Admission::kQueued);    // 2 blocks
-  EXPECT_EQ(s.add(2, 10, 20), Scheduler::Admission::kQueued);  // 5 blocks
+  EXPECT_EQ(s.add(1, 4, 8), Scheduler::Admission::kQueued);    // prompt: 1 block
+  EXPECT_EQ(s.add(2, 10, 20), Scheduler::Admission::kQueued);  // prompt: 3 blocks
   EXPECT_EQ(s.add(3, 1, 2), Scheduler::Admission::kQueued);
   EXPECT_EQ(s.admit_all(), (std::vector<uint64_t>{1, 2}));  // slots: 2
-  EXPECT_EQ(s.n_free_blocks(), 3);                          // promised, not yet allocated
-  EXPECT_EQ(s.n_used_blocks(), 0);
+  EXPECT_EQ(s.n_free_blocks(), 6);                          // the prompts' blocks are allocated
+  EXPECT_EQ(s.n_used_blocks(), 4);
   EXPECT_EQ(s.n_waiting(), 1);
   s.remove(1);
-  EXPECT_EQ(s.n_free_blocks(), 5);
+  EXPECT_EQ(s.n_free_blocks(), 7);
   EXPECT_EQ(s.admit_all(), (std::vector<uint64_t>{3}));
 }
 
@@ -40,8 +42,8 @@ TEST(Scheduler, BoundedQueueAndTooLarge) {
 
 TEST(Scheduler, HeadOfLineWaitsForBlocks) {
   Scheduler s(small());
-  s.add(1, 20, 32);  // 8 blocks
-  s.add(2, 12, 16);  // 4 blocks: does not fit beside 1
+  s.add(1, 20, 32);  // prompt: 5 blocks
+  s.add(2, 20, 24);  // 5 blocks + the watermark: does not fit beside 1
   s.add(3, 1, 1);    // would fit, but may not overtake 2
   EXPECT_EQ(s.admit_all(), (std::vector<uint64_t>{1}));
   EXPECT_EQ(s.next_to_admit(), 2u);
@@ -92,15 +94,25 @@ TEST(Scheduler, PrefillBudgetWhileDecodingCutsChunksOnlyWhenSomethingDecodes) {
   EXPECT_FALSE(plan[0].prefill);
 }
 
-TEST(Scheduler, BlocksAreAllocatedAsTheSequenceGrowsWithinItsPromise) {
+TEST(Scheduler, PromptBlocksAtAdmissionThenOneBlockAtATimeAsItDecodes) {
   Scheduler s(small());
-  s.add(1, 6, 9);  // 3 blocks promised
+  s.add(1, 6, 13);
   s.admit_all();
-  EXPECT_EQ(s.ensure_blocks(1, 6).size(), 2u);
+  EXPECT_EQ(s.blocks_of(1).size(), 2u);  // the prompt's, not prompt + max_tokens
   EXPECT_EQ(s.n_used_blocks(), 2);
-  EXPECT_EQ(s.n_free_blocks(), 7);  // 10 - 2 allocated - 1 still promised
-  EXPECT_EQ(s.ensure_blocks(1, 9).size(), 3u);
-  EXPECT_THROW(s.ensure_blocks(1, 13), std::logic_error);  // past prompt + max_tokens
+  EXPECT_EQ(s.n_free_blocks(), 8);
+  std::vector<size_t> sizes;
+  for (int i = 0; i < 4; ++i) {  // prompt, then decodes at positions 6, 7, 8
+    EXPECT_TRUE(s.grow().empty());
+    const auto plan = s.plan();
+    s.ensure_blocks(1, plan[0].pos0 + plan[0].n_tokens);
+    s.complete(plan);
+    sizes.push_back(s.blocks_of(1).size());
+  }
+  // Position 8 (the third block) is first computed in the fourth step; grow() before it
+  // allocated the block.
+  EXPECT_EQ(sizes, (std::vector<size_t>{2, 2, 2, 3}));
+  EXPECT_THROW(s.ensure_blocks(1, 13), std::logic_error);  // planned past its blocks
   s.remove(1);
   EXPECT_EQ(s.n_used_blocks(), 0);
   EXPECT_EQ(s.n_free_blocks(), 10);
@@ -148,8 +160,8 @@ TEST(Scheduler, ReusesPublishedPrefixBlocksOfAFinishedSequence) {
   EXPECT_EQ(plan[0].pos0, 8);
   EXPECT_EQ(plan[0].n_tokens, 2);
   EXPECT_EQ(s.block_manager().n_cached(), 0);
-  EXPECT_EQ(s.n_used_blocks(), 2);
-  EXPECT_EQ(s.n_free_blocks(), 10 - 2 - 1);  // one more block promised
+  EXPECT_EQ(s.n_used_blocks(), 3);  // 2 reused, 1 new for the prompt's last 2 tokens
+  EXPECT_EQ(s.n_free_blocks(), 10 - 3);
 }
 
 TEST(Scheduler, TheLastPromptTokenIsAlwaysComputed) {
@@ -177,10 +189,10 @@ TEST(Scheduler, RunningSequencesShareBlocks) {
   ASSERT_EQ(m.blocks.size(), 2u);
   ASSERT_TRUE(s.admit(2, m));
   EXPECT_EQ(s.block_manager().ref_count(m.blocks[0]), 2);
-  EXPECT_EQ(s.n_used_blocks(), 3);  // shared blocks count once
+  EXPECT_EQ(s.n_used_blocks(), 4);  // shared blocks count once; 2's prompt has a third block
   s.remove(1);
   EXPECT_EQ(s.block_manager().ref_count(m.blocks[0]), 1);  // still in use by 2
-  EXPECT_EQ(s.n_used_blocks(), 2);
+  EXPECT_EQ(s.n_used_blocks(), 3);
 }
 
 TEST(Scheduler, RevivingCachedBlocksCountsAgainstAdmission) {
@@ -193,15 +205,156 @@ TEST(Scheduler, RevivingCachedBlocksCountsAgainstAdmission) {
   run_and_publish(s, 1, prompt);
   s.remove(1);
   EXPECT_EQ(s.block_manager().n_cached(), 3);
-  // 2 needs 4 blocks, 2 of them reused: it takes the 2 cached ones plus 2 new (evicting the
-  // third cached block). 3 then needs 2 blocks and must wait.
+  // 2's prompt needs 3 blocks, 2 of them reused: it takes the 2 cached ones plus the free one.
+  // 3 then needs 1 block plus the watermark and must wait.
   s.add(2, 9, 16);
   s.add(3, 2, 8);
   ASSERT_TRUE(s.admit(2, s.block_manager().match(prompt, 8)));
-  EXPECT_EQ(s.n_free_blocks(), 0);
+  EXPECT_EQ(s.n_free_blocks(), 1);  // the third cached block
   EXPECT_FALSE(s.admit(3));
-  s.ensure_blocks(2, 16);
-  EXPECT_EQ(s.block_manager().n_cached(), 0);  // the third was evicted for 2's growth
+  // 2 computes its prompt's last token, then decodes positions 9, 10, 11; the block for
+  // position 12 evicts the third cached block.
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_TRUE(s.grow().empty());
+    s.complete(s.plan());
+  }
+  EXPECT_EQ(s.blocks_of(2).size(), 4u);
+  EXPECT_EQ(s.block_manager().n_cached(), 0);
+}
+
+TEST(Scheduler, AdmitsByTheBlocksNeededNowNotByMaxTokens) {
+  // Each request may grow to the whole pool (prompt + max_tokens = 40 tokens = 10 blocks); each
+  // prompt needs 1 block now. Reserving max_tokens would run them one at a time.
+  Scheduler s(small());
+  EXPECT_EQ(s.add(1, 4, 40), Scheduler::Admission::kQueued);
+  EXPECT_EQ(s.add(2, 4, 40), Scheduler::Admission::kQueued);
+  EXPECT_EQ(s.admit_all(), (std::vector<uint64_t>{1, 2}));
+  EXPECT_EQ(s.n_used_blocks(), 2);
+  // Beyond the whole pool it can never finish: refused, not clamped.
+  EXPECT_EQ(s.add(3, 4, 41), Scheduler::Admission::kTooLarge);
+}
+
+TEST(Scheduler, TheWatermarkKeepsBlocksForTheRunningOnly) {
+  SchedulerConfig c = small();
+  c.watermark_blocks = 3;
+  Scheduler s(c);
+  s.add(1, 28, 40);  // 7 blocks: admitted alone although only 3 stay free
+  s.add(2, 4, 8);    // 1 block + 3 kept free > 3
+  EXPECT_EQ(s.admit_all(), (std::vector<uint64_t>{1}));
+  EXPECT_EQ(s.n_free_blocks(), 3);
+  s.remove(1);
+  EXPECT_EQ(s.admit_all(), (std::vector<uint64_t>{2}));
+  // The default is 1% of the pool, at least one block.
+  SchedulerConfig d;
+  d.n_blocks = 1000;
+  EXPECT_EQ(Scheduler(d).watermark_blocks(), 10);
+  d.n_blocks = 50;
+  EXPECT_EQ(Scheduler(d).watermark_blocks(), 1);
+}
+
+// The engine's side of the protocol: admit, grow, plan, run, and finish a sequence once it has
+// sampled its last token (after computing position n_total - 2).
+struct Sim {
+  explicit Sim(SchedulerConfig c) : s(c) {}
+  Scheduler s;
+  std::map<uint64_t, int64_t> n_total;
+  std::vector<uint64_t> finished, preempted;
+  int64_t steps = 0;
+
+  void add(uint64_t id, int64_t n_prompt, int64_t total) {
+    ASSERT_EQ(s.add(id, n_prompt, total), Scheduler::Admission::kQueued);
+    n_total[id] = total;
+  }
+  void step() {
+    s.admit_all();
+    for (uint64_t id : s.grow()) preempted.push_back(id);
+    const auto plan = s.plan();
+    for (const auto& slice : plan) s.ensure_blocks(slice.id, slice.pos0 + slice.n_tokens);
+    s.complete(plan);
+    for (const auto& slice : plan)
+      if (slice.pos0 + slice.n_tokens >= n_total[slice.id] - 1) {
+        s.remove(slice.id);
+        finished.push_back(slice.id);
+      }
+    ++steps;
+  }
+};
+
+TEST(Scheduler, PreemptsTheNewestAndRequeuesItFirstWithItsGeneratedTokens) {
+  SchedulerConfig c = small();
+  c.max_running = 3;
+  c.max_waiting = 4;
+  c.n_blocks = 4;
+  c.step_token_budget = 16;
+  Sim sim(c);
+  sim.add(1, 4, 16);
+  sim.add(2, 4, 16);
+  sim.add(3, 2, 8);
+  sim.add(4, 1, 4);
+  sim.step();  // 1, 2 and 3 are admitted (1 block each) and prefill; 4 has no slot
+  EXPECT_EQ(sim.s.n_running(), 3);
+  EXPECT_EQ(sim.s.n_free_blocks(), 1);
+  // 1 takes the last free block for position 4; 2 needs one too: 3, the newest, is preempted.
+  EXPECT_EQ(sim.s.grow(), (std::vector<uint64_t>{3}));
+  EXPECT_EQ(sim.s.n_preemptions(), 1);
+  EXPECT_EQ(sim.s.blocks_of(1).size(), 2u);
+  EXPECT_EQ(sim.s.blocks_of(2).size(), 2u);
+  EXPECT_FALSE(sim.s.is_running(3));
+  EXPECT_EQ(sim.s.next_to_admit(), 3u);  // ahead of 4, which was queued before it was preempted
+  EXPECT_EQ(sim.s.n_waiting(), 2);
+  // Re-admitted, 3 prefills its 2 prompt tokens and the token it sampled: 3 tokens.
+  sim.s.remove(2);
+  ASSERT_TRUE(sim.s.admit(3));
+  EXPECT_EQ(sim.s.n_prefill(3), 3);
+  const auto plan = sim.s.plan();
+  ASSERT_EQ(plan.size(), 2u);
+  EXPECT_EQ(plan[1].id, 3u);
+  EXPECT_TRUE(plan[1].prefill);
+  EXPECT_EQ(plan[1].pos0, 0);
+  EXPECT_EQ(plan[1].n_tokens, 3);
+}
+
+TEST(Scheduler, ASequenceThatCannotGrowPreemptsItselfWhenItIsTheNewest) {
+  SchedulerConfig c = small();
+  c.n_blocks = 3;
+  c.watermark_blocks = 0;
+  c.step_token_budget = 16;
+  Sim sim(c);
+  sim.add(1, 5, 12);  // 2 blocks; position 5 is in its second block
+  sim.add(2, 4, 12);  // 1 block; position 4 needs a second one
+  sim.step();
+  EXPECT_EQ(sim.s.n_free_blocks(), 0);
+  EXPECT_EQ(sim.s.grow(), (std::vector<uint64_t>{2}));
+  EXPECT_TRUE(sim.s.is_running(1));
+  EXPECT_EQ(sim.s.n_free_blocks(), 1);
+}
+
+TEST(Scheduler, APoolFarSmallerThanTheSumOfMaxTokensServesEveryoneOldestFirst) {
+  // 8 sequences that each grow to 40 tokens (10 blocks) in a pool of 20 blocks.
+  SchedulerConfig c = small();
+  c.max_running = 8;
+  c.max_waiting = 8;
+  c.n_blocks = 20;
+  c.step_token_budget = 64;
+  Sim sim(c);
+  for (uint64_t id = 1; id <= 8; ++id) sim.add(id, 4, 40);
+  sim.step();
+  EXPECT_EQ(sim.s.n_running(), 8);  // all admitted at once: 8 prompt blocks, 12 free
+  while (sim.finished.size() < 8 && sim.steps < 10000) {
+    // Admission is FIFO and the preempted go back to the front, so the oldest running sequence
+    // is the one with the smallest id; it is never preempted.
+    uint64_t oldest = 0;
+    for (uint64_t id = 8; id >= 1; --id)
+      if (sim.s.is_running(id)) oldest = id;
+    const size_t n_preempted = sim.preempted.size();
+    sim.step();
+    for (size_t i = n_preempted; i < sim.preempted.size(); ++i)
+      EXPECT_NE(sim.preempted[i], oldest) << "step " << sim.steps;
+  }
+  EXPECT_EQ(sim.finished, (std::vector<uint64_t>{1, 2, 3, 4, 5, 6, 7, 8}));
+  EXPECT_GT(sim.s.n_preemptions(), 0);
+  EXPECT_EQ(sim.s.n_used_blocks(), 0);
+  EXPECT_EQ(sim.s.n_waiting(), 0);
 }
 
 TEST(Scheduler, RemoveFromQueue) {

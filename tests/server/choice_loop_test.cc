@@ -127,6 +127,37 @@ TEST_F(ChoiceLoopTest, ARejectedSubmitCancelsTheChoicesBeforeIt) {
   EXPECT_LT(loop.n_generated(), 100);
 }
 
+TEST_F(ChoiceLoopTest, ChoicesBeyondThePoolArePreemptedAndStillGiveTheirWholeAnswer) {
+  // 4 greedy choices of 4 + 100 tokens (7 blocks each) share 8 blocks: admitted together, the
+  // newest are preempted and recomputed. Same prompt, greedy: every answer equals a lone one.
+  std::vector<int32_t> alone;
+  {
+    ChoiceLoop loop(context_, options_, std::chrono::steady_clock::now());
+    loop.submit(request(100), false);
+    loop.run(out_, 4, [&](size_t, ChoiceRun::Progress& p) {
+      for (const auto& t : p.tokens) alone.push_back(t.token);
+      return true;
+    });
+  }
+  ASSERT_EQ(alone.size(), 100u);
+  ChoiceLoop loop(context_, options_, std::chrono::steady_clock::now());
+  for (int i = 0; i < 4; ++i) loop.submit(request(100), false);
+  std::vector<std::vector<int32_t>> got(4);
+  EXPECT_TRUE(loop.run(out_, 4, [&](size_t i, ChoiceRun::Progress& p) {
+    for (const auto& t : p.tokens) got[i].push_back(t.token);
+    return true;
+  }));
+  for (size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(loop[i].finish_reason(), "length") << i;
+    EXPECT_EQ(got[i], alone) << i;
+  }
+  EXPECT_GT(engine_->stats().n_preemptions, 0);
+  const std::string text = metrics_.render(engine_->stats());
+  EXPECT_NE(text.find("vllm:num_preemptions_total{model_name=\"m\"} " +
+                      std::to_string(engine_->stats().n_preemptions)),
+            std::string::npos);
+}
+
 TEST_F(ChoiceLoopTest, AStreamEndsWithItsUsageChunkThenDone) {
   ChoiceLoop::end_stream(out_, Json{{"usage", 1}});
   ChoiceLoop::end_stream(out_, std::nullopt);
