@@ -96,7 +96,7 @@ Generation generate(const Model& model, kernels::Backend& backend, KvCacheType k
 void bench_speculative(const BenchModelOptions& o, const Model& model, kernels::Backend& backend,
                        KvCacheType kv_type, const SpeculativeOptions& spec,
                        std::span<const int32_t> prompt) {
-  for (const int64_t k : {int64_t{4}, int64_t{8}}) {
+  for (const int64_t k : {int64_t{1}, int64_t{4}, int64_t{8}}) {
     std::vector<double> decode_s, verify_s;
     Sequence seq(model, o.depth + 1 + o.repeats * (k + 2) * 4, kv_type);
     std::vector<int32_t> fill(static_cast<size_t>(o.depth + 1));

@@ -34,8 +34,10 @@ SpeculativeChoice speculative_choice(SparseDistribution p, std::span<const float
                                      double u_accept, double u_resample);
 
 struct DraftLengthConfig {
-  int64_t max_length = 8;    // --draft-max
-  int64_t start_length = 4;  // first draft, and again after a pause
+  int64_t max_length = 8;  // --draft-max
+  // The first draft: one token, so a drafter that is always wrong costs a two-token verify
+  // before it pauses (a verify of k tokens costs more than a decode step: see bench/README.md).
+  int64_t start_length = 1;
   // Acceptance (accepted / drafted) is tracked as an exponential moving average with this weight
   // on the newest round; when it drops below min_rate, drafting pauses.
   double ema_weight = 0.3;

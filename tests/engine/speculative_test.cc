@@ -123,7 +123,8 @@ TEST(DraftLength, AProbeThatHitsGrowsAgain) {
   DraftLengthConfig c;
   c.pause_steps = 1;
   DraftLength l(c);
-  l.observe(4, 0);
+  EXPECT_EQ(l.next(), 1);  // the default first draft: one token
+  l.observe(1, 0);
   l.observe(1, 0);         // 0.245: a pause of one step, over at the next call
   EXPECT_EQ(l.next(), 1);  // a one-token probe
   l.observe(1, 1);         // 0.58: hit, double
