@@ -12,13 +12,17 @@
 
 #include "cli/commands.h"
 #include "cli/kv_cache_flags.h"
+#include "cli/speculative_flags.h"
 #include "core/error.h"
 #include "core/memory_bandwidth.h"
 #include "core/thread_pool.h"
+#include "engine/engine_loop.h"
+#include "engine/run_one.h"
 #include "engine/sampler.h"
 #include "engine/sequence.h"
 #include "kernels/ops.h"
 #include "model/model.h"
+#include "session/draft_model.h"
 #include "session/open_model.h"
 
 namespace junction::cli {
@@ -51,7 +55,87 @@ struct BenchModelOptions {
   int64_t n_decode = 128, n_prompt = 512;
   int64_t depth = 0;  // tokens already in the context before each test (llama-bench's -d)
   KvCacheFlags kv;
+  std::string draft;  // --draft MODEL: speculative decoding with a draft model
+  bool ngram = false;
+  int64_t draft_max = 8;
 };
+
+// Generates n tokens greedily from `prompt` through the engine loop (the path serve and run
+// take); returns the tokens, the decode rate after the first token, and the draft counts.
+struct Generation {
+  std::vector<int32_t> tokens;
+  double rate = 0;  // tokens/s after the first
+  FinishInfo finish;
+};
+
+Generation generate(const Model& model, kernels::Backend& backend, KvCacheType kv_type,
+                    const SpeculativeOptions& spec, std::span<const int32_t> prompt, int64_t n) {
+  EngineOptions eo = one_sequence_options(static_cast<int64_t>(prompt.size()) + n);
+  eo.kv_type = kv_type;
+  eo.speculative = spec;
+  EngineLoop loop(model, backend, eo);
+  EngineRequest r;
+  r.prompt.assign(prompt.begin(), prompt.end());
+  r.max_tokens = n;
+  r.sampling.temperature = 0;
+  r.ignore_eos = true;
+  Generation g;
+  Clock::time_point t_first;
+  g.finish = run_one(loop, std::move(r), [&](const TokenEvent& e) {
+    if (g.tokens.empty()) t_first = Clock::now();
+    g.tokens.push_back(e.token);
+    return true;
+  });
+  g.rate = static_cast<double>(g.tokens.size() - 1) / std::max(1e-9, seconds_since(t_first));
+  return g;
+}
+
+// Speculative decoding's costs and gains (--ngram / --draft): a verify of k drafted tokens (one
+// forward of k + 1 tokens with every row's logits) against a decode step, and greedy generation
+// with and without drafting, alternated in one run.
+void bench_speculative(const BenchModelOptions& o, const Model& model, kernels::Backend& backend,
+                       KvCacheType kv_type, const SpeculativeOptions& spec,
+                       std::span<const int32_t> prompt) {
+  for (const int64_t k : {int64_t{1}, int64_t{4}, int64_t{8}}) {
+    std::vector<double> decode_s, verify_s;
+    Sequence seq(model, o.depth + 1 + o.repeats * (k + 2) * 4, kv_type);
+    std::vector<int32_t> fill(static_cast<size_t>(o.depth + 1));
+    for (size_t i = 0; i < fill.size(); ++i) fill[i] = prompt[i % prompt.size()];
+    seq.feed(backend, fill);
+    std::vector<float> all;
+    for (int r = 0; r < o.repeats * 4; ++r) {
+      const int32_t one[1] = {prompt[r % prompt.size()]};
+      auto t = Clock::now();
+      seq.feed(backend, one);
+      decode_s.push_back(seconds_since(t));
+      t = Clock::now();
+      seq.feed(backend, prompt.subspan(0, static_cast<size_t>(k + 1)), 512, &all);
+      verify_s.push_back(seconds_since(t));
+    }
+    std::printf("verify %lld        %.1f ms vs decode step %.1f ms: %.2fx (medians of %d)\n",
+                (long long)k, median(verify_s) * 1e3, median(decode_s) * 1e3,
+                median(verify_s) / median(decode_s), o.repeats * 4);
+  }
+  const std::vector<int32_t> short_prompt(prompt.begin(), prompt.begin() + 8);
+  std::vector<double> plain_rates, spec_rates;
+  Generation plain, fast;
+  for (int r = 0; r < o.repeats; ++r) {
+    plain = generate(model, backend, kv_type, SpeculativeOptions{}, short_prompt, o.n_decode);
+    fast = generate(model, backend, kv_type, spec, short_prompt, o.n_decode);
+    plain_rates.push_back(plain.rate);
+    spec_rates.push_back(fast.rate);
+  }
+  const double p = median(plain_rates), f = median(spec_rates);
+  std::printf(
+      "greedy plain     %.2f tok/s; speculative %.2f tok/s: %.2fx (medians of %d x %lld "
+      "tokens, alternated)\n",
+      p, f, f / p, o.repeats, (long long)o.n_decode);
+  std::printf(
+      "drafts           %lld drafted, %lld accepted (%.0f%%); tokens %s plain decoding\n",
+      (long long)fast.finish.n_draft_tokens, (long long)fast.finish.n_accepted_draft_tokens,
+      100.0 * fast.finish.n_accepted_draft_tokens / std::max<double>(1, fast.finish.n_draft_tokens),
+      fast.tokens == plain.tokens ? "equal to" : "DIFFER from");
+}
 
 int run_bench_model(const BenchModelOptions* o) {
   try {
@@ -80,8 +164,9 @@ int run_bench_model(const BenchModelOptions* o) {
            {&L.q_proj, &L.k_proj, &L.v_proj, &L.o_proj, &L.gate_proj, &L.up_proj, &L.down_proj})
         step_bytes += l->weight.bytes();
 
-    // At least 8 tokens: the first-token test and the depth's filler read them.
-    std::vector<int32_t> prompt(static_cast<size_t>(std::max<int64_t>(o->n_prompt, 8)));
+    // At least 16 tokens: the first-token test, the depth's filler and a verify of 8 drafts read
+    // them.
+    std::vector<int32_t> prompt(static_cast<size_t>(std::max<int64_t>(o->n_prompt, 16)));
     for (size_t i = 0; i < prompt.size(); ++i)
       prompt[i] = static_cast<int32_t>((i * 7919 + 13) % c.vocab_size);
 
@@ -153,6 +238,21 @@ int run_bench_model(const BenchModelOptions* o) {
     std::printf("memory bandwidth %.1f GB/s (%d threads, 1 GiB read, best of 5)\n", bandwidth,
                 o->threads);
     std::printf("ratio            %.0f%% of measured bandwidth\n", 100.0 * achieved / bandwidth);
+    if (!o->draft.empty() || o->ngram) {
+      SpeculativeOptions spec;
+      spec.ngram = o->ngram;
+      spec.length.max_length = o->draft_max;
+      spec.length.start_length = std::min<int64_t>(spec.length.start_length, o->draft_max);
+      std::unique_ptr<Model> draft;
+      if (!o->draft.empty()) {
+        draft = session::open_draft_model(o->draft, m);
+        spec.draft_model = draft.get();
+      }
+      std::printf("speculative      %s, up to %lld tokens a step\n",
+                  draft ? ("draft model " + o->draft).c_str() : "prompt lookup (n-grams 1-4)",
+                  (long long)o->draft_max);
+      bench_speculative(*o, *model, *backend, kv_type, spec, prompt);
+    }
   } catch (const Error& e) {
     std::fprintf(stderr, "junction bench-model: %s\n", e.what());
     return 1;
@@ -179,6 +279,12 @@ Command add_bench_model_command(CLI::App& app) {
                   "Tokens of context before each test, as llama-bench's -d (default 0)")
       ->check(CLI::NonNegativeNumber);
   add_kv_cache_flags(cmd, o->kv);
+  cmd->add_option("--draft", o->draft,
+                  "Also measure speculative decoding with this draft model: verify cost and "
+                  "greedy decode speed with and without it");
+  cmd->add_flag("--ngram", o->ngram, "Also measure speculative decoding by prompt lookup");
+  cmd->add_option("--draft-max", o->draft_max, "Tokens drafted per step at most (default 8)")
+      ->check(CLI::Range(1, 64));
   cmd->add_option("-r,--repetitions", o->repeats, "Repetitions; medians are reported (default 3)");
   cmd->add_option("--isa", o->isa,
                   "Force a kernel level: avx512, avx2 or scalar (default: $JUNCTION_ISA, else the "

@@ -17,6 +17,7 @@
 #include "chat/output_parser.h"
 #include "cli/commands.h"
 #include "cli/kv_cache_flags.h"
+#include "cli/speculative_flags.h"
 #include "core/error.h"
 #include "engine/engine_loop.h"
 #include "engine/run_one.h"
@@ -47,6 +48,7 @@ struct RunOptions {
   float presence_penalty = 0, frequency_penalty = 0;
   uint64_t seed = 0;
   KvCacheFlags kv;
+  SpeculativeFlags speculative;
 };
 
 std::vector<int32_t> parse_ids(const std::string& text) {
@@ -150,6 +152,8 @@ int run(const RunOptions& o) {
       o.ctx_size > 0 ? o.ctx_size : static_cast<int64_t>(prompt.size()) + o.max_tokens;
   EngineOptions engine_options = one_sequence_options(ctx);
   engine_options.kv_type = kv_type;
+  std::unique_ptr<Model> draft;  // outlives the engine
+  engine_options.speculative = speculative_options(o.speculative, m, &draft);
   EngineLoop engine(*m.model, *m.backend, engine_options);
 
   EngineRequest request;
@@ -191,6 +195,10 @@ int run(const RunOptions& o) {
     if (!rendered.empty()) out["prompt_text"] = rendered;
     out["output_ids"] = output;
     out["finish_reason"] = finish.reason == StopReason::kStop ? "stop" : "length";
+    if (engine_options.speculative.enabled()) {
+      out["draft_tokens"] = finish.n_draft_tokens;
+      out["accepted_draft_tokens"] = finish.n_accepted_draft_tokens;
+    }
     if (tok) {
       out["text"] = text;
       const auto parsed = chat::parse_chat_output(text);
@@ -211,6 +219,13 @@ int run(const RunOptions& o) {
       std::string(m.backend->name()).c_str(), m.n_threads, ms(t_start, t_loaded), prompt.size(),
       prompt.size() * 1000.0 / std::max(1e-9, ms(t_loaded, t_prefilled)), output.size(),
       output.size() > 1 ? (output.size() - 1) * 1000.0 / std::max(1e-9, decode_ms) : 0.0);
+  if (engine_options.speculative.enabled())
+    std::fprintf(stderr, "junction run: %s: drafted %lld, accepted %lld (%.0f%%)\n",
+                 describe(engine_options.speculative, o.speculative).c_str(),
+                 static_cast<long long>(finish.n_draft_tokens),
+                 static_cast<long long>(finish.n_accepted_draft_tokens),
+                 100.0 * static_cast<double>(finish.n_accepted_draft_tokens) /
+                     static_cast<double>(std::max<int64_t>(1, finish.n_draft_tokens)));
   return 0;
 }
 
@@ -241,6 +256,7 @@ Command add_run_command(CLI::App& app) {
   cmd->add_option("-c,--ctx-size", o->ctx_size,
                   "Context size in tokens (default: prompt + max tokens)");
   add_kv_cache_flags(cmd, o->kv);
+  add_speculative_flags(cmd, o->speculative);
   cmd->add_option("--temperature", o->temperature, "0 for greedy");
   cmd->add_option("--top-k", o->top_k);
   cmd->add_option("--top-p", o->top_p);

@@ -21,6 +21,7 @@
 #include "chat/template_source.h"
 #include "cli/commands.h"
 #include "cli/kv_cache_flags.h"
+#include "cli/speculative_flags.h"
 #include "core/error.h"
 #include "core/memory_available.h"
 #include "core/shutdown_signals.h"
@@ -64,6 +65,7 @@ struct ServeOptions {
   std::optional<float> temperature, top_p, min_p, repetition_penalty;
   std::optional<int64_t> top_k;
   KvCacheFlags kv;
+  SpeculativeFlags speculative;
 };
 
 server::SamplingDefaults sampling_defaults(const ServeOptions& o, const GenerationConfig& g) {
@@ -264,7 +266,9 @@ int serve(const ServeOptions& options) {
   session::OpenModel m = open_served_model(o);
   const ContextFit fit = context_size(o, m, available, kv_type);
   const int64_t ctx = fit.n_ctx;
-  const EngineOptions eo = engine_options(o, fit.n_pool_tokens);
+  EngineOptions eo = engine_options(o, fit.n_pool_tokens);
+  std::unique_ptr<Model> draft;  // outlives the engine
+  eo.speculative = speculative_options(o.speculative, m, &draft);
 
   server::ServingContext context;
   fill_serving_context(context, o, m, ctx);
@@ -277,6 +281,7 @@ int serve(const ServeOptions& options) {
   context.ready = true;
   const double load_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t_start).count();
+  std::fprintf(stderr, "junction serve: %s\n", describe(eo.speculative, o.speculative).c_str());
   print_listening(o, m, context, eo, fit.reason, load_ms, listener.port());
   serve_until_signal(signals, o.drain_timeout_s, context, engine, listener);
   return 0;
@@ -305,6 +310,7 @@ Command add_serve_command(CLI::App& app) {
                   "Context per request in tokens (default: the model's maximum, cut to fit the "
                   "memory available: weights + KV cache + work buffers)");
   add_kv_cache_flags(cmd, o->kv);
+  add_speculative_flags(cmd, o->speculative);
   cmd->add_option("--parallel", o->parallel, "Sequences decoded together")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--max-queue", o->max_queue, "Requests waiting beyond --parallel before 429")

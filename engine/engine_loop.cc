@@ -5,7 +5,9 @@
 #include <limits>
 
 #include "core/error.h"
+#include "engine/drafter_model.h"
 #include "engine/logprob.h"
+#include "engine/speculative.h"
 
 namespace junction {
 
@@ -26,6 +28,9 @@ struct EngineLoop::Active {
   uint64_t last_hash = BlockManager::kRootHash;  // chained hash of the last published block
   std::vector<TokenEvent> prompt_logprobs;
   bool prompt_logprobs_sent = false;
+  std::unique_ptr<SpeculativeSequence> spec;  // null: no speculative decoding
+  // Set while a draft is verified: a finish then waits for the round's counts.
+  std::optional<FinishInfo>* deferred_finish = nullptr;
   bool done = false;
 };
 
@@ -41,6 +46,8 @@ EngineLoop::EngineLoop(const Model& model, kernels::Backend& backend, EngineOpti
       pool_(model.config(), options.scheduler.n_blocks, scheduler_.config().block_size,
             options.kv_type) {
   stats_.n_total_blocks = options_.scheduler.n_blocks;
+  if (options_.speculative.draft_model)
+    check_draft_vocabulary(model.config(), options_.speculative.draft_model->config());
   thread_ = std::thread([this] { run(); });
 }
 
@@ -109,7 +116,7 @@ void EngineLoop::run() {
     if (!a->done) finish(*a, StopReason::kCancelled);
   {
     std::lock_guard lock(mutex_);
-    for (auto& [request, stream] : inbox_) stream->finish({StopReason::kCancelled, 0, 0, {}});
+    for (auto& [request, stream] : inbox_) stream->finish({StopReason::kCancelled, 0, 0, {}, 0, 0});
     inbox_.clear();
   }
   active_.clear();
@@ -132,7 +139,8 @@ void EngineLoop::take_new(
                          admission == Scheduler::Admission::kQueueFull
                              ? "the request queue is full"
                              : "the request needs more KV "
-                               "cache than the server has"});
+                               "cache than the server has",
+                         0, 0});
       n_pending_.fetch_sub(1);
       n_live_.fetch_sub(1);
       continue;
@@ -172,6 +180,10 @@ void EngineLoop::start_admitted() {
     if (!readmitted) {
       a->sampler = std::make_unique<Sampler>(a->request.sampling, a->request.prompt);
       a->cache = std::make_unique<KvCache>(pool_);
+      if (options_.speculative.enabled())
+        a->spec = std::make_unique<SpeculativeSequence>(options_.speculative, backend_,
+                                                        a->n_prompt + a->request.max_tokens,
+                                                        options_.kv_type, a->request.sampling);
     }
     a->n_prefill = n_prefill;
     a->n_computed = scheduler_.n_reused(*id);
@@ -190,16 +202,20 @@ void EngineLoop::start_admitted() {
 
 void EngineLoop::step() {
   for (uint64_t id : scheduler_.grow()) requeue_preempted(*find(id));
-  const std::vector<ScheduledSlice> plan = scheduler_.plan(step_budget_.prefill_budget());
+  std::vector<ScheduledSlice> plan = scheduler_.plan(step_budget_.prefill_budget());
   if (plan.empty()) return;
   int64_t n_decode = 0, n_prefill = 0;
   for (const ScheduledSlice& s : plan) (s.prefill ? n_prefill : n_decode) += s.n_tokens;
   std::vector<BatchSlice> slices;
   std::vector<Active*> owners;
+  std::vector<int64_t> n_drafts;  // per slice: drafted tokens appended to the decode token
   int64_t rows = 0;
-  for (const ScheduledSlice& s : plan) {
+  for (ScheduledSlice& s : plan) {
     auto it = std::find_if(active_.begin(), active_.end(), [&](auto& a) { return a->id == s.id; });
     Active& a = **it;
+    const int64_t n_draft = s.prefill || !a.spec ? 0 : propose_draft(a, s.pos0);
+    s.n_tokens += n_draft;
+    n_drafts.push_back(n_draft);
     a.cache->set_blocks(scheduler_.ensure_blocks(s.id, s.pos0 + s.n_tokens));
     BatchSlice b;
     b.cache = a.cache.get();
@@ -207,6 +223,7 @@ void EngineLoop::step() {
     b.pos0 = s.pos0;
     const bool reaches_end = s.pos0 + s.n_tokens >= a.n_prefill;
     b.n_logits = (s.prefill && wants_prompt_logprobs(a)) ? s.n_tokens : (reaches_end ? 1 : 0);
+    if (n_draft > 0) b.n_logits = 1 + n_draft;  // the decode token's row and each draft's
     rows += b.n_logits;
     slices.push_back(b);
     owners.push_back(&a);
@@ -223,11 +240,18 @@ void EngineLoop::step() {
       n_decode, n_prefill,
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   ++n_steps_;
-  scheduler_.complete(plan);
   float* row = logits_.data();
   for (size_t i = 0; i < plan.size(); ++i) {
     Active& a = *owners[i];
-    const ScheduledSlice& s = plan[i];
+    ScheduledSlice& s = plan[i];
+    if (n_drafts[i] > 0) {
+      // The KV of rejected drafts stays in the blocks until later tokens overwrite it.
+      s.n_tokens = 1 + verify_draft(a, row, n_drafts[i]);
+      row += (1 + n_drafts[i]) * vocab_;
+      a.n_computed = s.pos0 + s.n_tokens;
+      publish_blocks(a);
+      continue;
+    }
     a.n_computed = s.pos0 + s.n_tokens;
     publish_blocks(a);
     const int64_t first = s.pos0 + s.n_tokens - slices[i].n_logits;  // position of the first row
@@ -245,6 +269,48 @@ void EngineLoop::step() {
       sample_row(a, row);
     }
   }
+  scheduler_.complete(plan);
+}
+
+int64_t EngineLoop::propose_draft(Active& a, int64_t pos0) {
+  // Drafts never take the sequence past prompt + max_tokens (a round emits at most n_draft + 1
+  // tokens), nor past the KV blocks free for them now (grow() gave the decode token its own).
+  const int64_t free_positions =
+      scheduler_.extend_for_draft(a.id, pos0 + 1 + options_.speculative.length.max_length) -
+      (pos0 + 1);
+  const int64_t room = std::min(a.request.max_tokens - a.n_generated - 1, free_positions);
+  if (room <= 0 || static_cast<int64_t>(a.tokens.size()) != pos0 + 1) return 0;
+  const Draft& draft = a.spec->propose(a.tokens, room);
+  // Appended so the slice's ids are one span; verify_draft takes them off again.
+  a.tokens.insert(a.tokens.end(), draft.tokens.begin(), draft.tokens.end());
+  return static_cast<int64_t>(draft.tokens.size());
+}
+
+int64_t EngineLoop::verify_draft(Active& a, float* rows, int64_t n_draft) {
+  a.tokens.resize(a.tokens.size() - static_cast<size_t>(n_draft));
+  const Draft& draft = a.spec->draft();
+  std::optional<FinishInfo> finished;
+  a.deferred_finish = &finished;
+  int64_t n_accepted = 0;
+  for (int64_t r = 0; r <= n_draft && !a.done; ++r, rows += vocab_) {
+    if (r == n_draft) {  // every draft kept: the last row gives one more token
+      sample_row(a, rows);
+      break;
+    }
+    const float* q = draft.q.empty() ? nullptr : draft.q.data() + r * vocab_;
+    if (sample_row(a, rows, &draft.tokens[r], q) != draft.tokens[r]) break;
+    ++n_accepted;
+  }
+  a.spec->observe(n_accepted);
+  spec_drafted_ += n_draft;
+  spec_accepted_ += n_accepted;
+  a.deferred_finish = nullptr;
+  if (finished) {
+    finished->n_draft_tokens = a.spec->n_drafted();
+    finished->n_accepted_draft_tokens = a.spec->n_accepted();
+    a.stream->finish(std::move(*finished));
+  }
+  return n_accepted;
 }
 
 void EngineLoop::prompt_logprob_row(Active& a, const float* row, int32_t next_token) {
@@ -253,11 +319,11 @@ void EngineLoop::prompt_logprob_row(Active& a, const float* row, int32_t next_to
                      std::max(0, a.request.top_logprobs)));
 }
 
-void EngineLoop::sample_row(Active& a, float* row) {
+int32_t EngineLoop::sample_row(Active& a, float* row, const int32_t* draft, const float* q) {
   const EngineRequest& r = a.request;
   if (a.n_generated >= r.max_tokens) {  // max_tokens 0 with prompt logprobs
     finish(a, StopReason::kLength);
-    return;
+    return -1;
   }
   std::span<float> logits(row, static_cast<size_t>(vocab_));
   std::vector<float> raw;
@@ -266,7 +332,13 @@ void EngineLoop::sample_row(Active& a, float* row) {
   if (a.n_generated < r.min_tokens)
     for (int32_t id : r.eos_ids)
       if (id >= 0 && id < vocab_) logits[id] = -std::numeric_limits<float>::infinity();
-  const int32_t token = a.sampler->sample(logits);
+  // A point-mass draft d is kept iff a plain draw t ~ p gives d (engine/speculative.h).
+  const int32_t token =
+      draft && q ? speculative_choice(a.sampler->distribution(logits),
+                                      std::span<const float>(q, static_cast<size_t>(vocab_)),
+                                      *draft, a.sampler->uniform(), a.sampler->uniform())
+                       .token
+                 : a.sampler->sample(logits);
   a.sampler->accept(token);
   if (r.constraint) r.constraint->accept(token);
   TokenEvent event =
@@ -279,6 +351,7 @@ void EngineLoop::sample_row(Active& a, float* row) {
     finish(a, StopReason::kStop);
   else if (a.n_generated >= r.max_tokens)
     finish(a, StopReason::kLength);
+  return token;
 }
 
 bool EngineLoop::wants_prompt_logprobs(const Active& a) {
@@ -299,7 +372,16 @@ void EngineLoop::finish(Active& a, StopReason reason, std::string error) {
   const bool was_running = scheduler_.is_running(a.id);
   scheduler_.remove(a.id);  // its blocks are free at once; published ones stay cached
   if (!was_running) n_pending_.fetch_sub(1);
-  a.stream->finish({reason, a.n_prompt, a.n_cached, std::move(error)});
+  FinishInfo info{reason,
+                  a.n_prompt,
+                  a.n_cached,
+                  std::move(error),
+                  a.spec ? a.spec->n_drafted() : 0,
+                  a.spec ? a.spec->n_accepted() : 0};
+  if (a.deferred_finish)
+    *a.deferred_finish = std::move(info);
+  else
+    a.stream->finish(std::move(info));
   n_live_.fetch_sub(1);
   a.cache.reset();
 }
@@ -333,6 +415,8 @@ void EngineLoop::publish_stats() {
   stats_.prefix_hit_tokens = prefix_hits_;
   stats_.n_steps = n_steps_;
   stats_.n_preemptions = scheduler_.n_preemptions();
+  stats_.spec_draft_tokens = spec_drafted_;
+  stats_.spec_accepted_tokens = spec_accepted_;
 }
 
 }  // namespace junction

@@ -28,6 +28,7 @@
 
 #include "engine/request.h"
 #include "engine/scheduler.h"
+#include "engine/speculative_sequence.h"
 #include "engine/step_budget.h"
 #include "kernels/ops.h"
 #include "model/model.h"
@@ -43,6 +44,8 @@ struct EngineOptions {
   double itl_target_s = 0.2;
   // Element types of the KV pool's keys and values (the CLI defaults to f16, as llama.cpp).
   KvCacheType kv_type = kKvCacheF32;
+  // Speculative decoding (engine/speculative_sequence.h): off unless a drafter is given.
+  SpeculativeOptions speculative;
 };
 
 // A snapshot for /metrics; written by the engine thread after every step.
@@ -56,6 +59,8 @@ struct EngineStats {
   int64_t prefix_hit_tokens = 0;      // of those, found
   int64_t n_steps = 0;
   int64_t n_preemptions = 0;  // running sequences sent back to the queue for lack of KV blocks
+  int64_t spec_draft_tokens = 0;     // tokens drafted and verified (speculative decoding)
+  int64_t spec_accepted_tokens = 0;  // of those, kept by the target
 };
 
 class EngineLoop {
@@ -89,7 +94,13 @@ class EngineLoop {
   void drop_cancelled();
   void start_admitted();
   void step();
-  void sample_row(Active& a, float* row);
+  // Samples the next token from `row` and emits it; returns it, or -1 when none was emitted.
+  // With a drafted token (and the distribution q it was drawn from, [vocab], or null for a
+  // point mass) the choice follows the speculative rule: the drafted token when it is kept.
+  int32_t sample_row(Active& a, float* row, const int32_t* draft = nullptr,
+                     const float* q = nullptr);
+  int64_t propose_draft(Active& a, int64_t pos0);
+  int64_t verify_draft(Active& a, float* rows, int64_t n_draft);
   void prompt_logprob_row(Active& a, const float* row, int32_t next_token);
   static bool wants_prompt_logprobs(const Active& a);
   void requeue_preempted(Active& a);
@@ -123,6 +134,7 @@ class EngineLoop {
   ForwardScratch scratch_;
   std::vector<float> logits_;  // [rows, vocab]
   int64_t prefix_queried_ = 0, prefix_hits_ = 0, n_steps_ = 0;
+  int64_t spec_drafted_ = 0, spec_accepted_ = 0;
 
   std::thread thread_;
 };

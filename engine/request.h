@@ -59,6 +59,10 @@ struct FinishInfo {
   int64_t n_prompt_tokens = 0;
   int64_t n_cached_tokens = 0;  // prompt tokens whose KV came from the prefix cache
   std::string error;            // kError only
+  // Speculative decoding: drafted tokens the target verified, and how many of them it kept
+  // (OpenAI's accepted_prediction_tokens; rejected = drafted - accepted).
+  int64_t n_draft_tokens = 0;
+  int64_t n_accepted_draft_tokens = 0;
 };
 
 // What a reader takes out of a stream at once.

@@ -53,16 +53,21 @@ void Sampler::apply_penalties(std::span<float> logits) const {
     if (t >= 0 && t < V) logits[t] += bias;
 }
 
-int32_t Sampler::sample(std::span<float> logits) {
+std::span<const std::pair<float, int32_t>> Sampler::distribution(std::span<float> logits) {
   apply_penalties(logits);
-  if (params_.temperature <= 0.0f || params_.top_k == 1) return argmax(logits);
-
   candidates_.clear();
+  if (params_.temperature <= 0.0f || params_.top_k == 1) {
+    candidates_.emplace_back(1.0f, argmax(logits));
+    return candidates_;
+  }
   candidates_.reserve(logits.size());
   for (size_t i = 0; i < logits.size(); ++i)
     if (!std::isnan(logits[i]) && logits[i] != -std::numeric_limits<float>::infinity())
       candidates_.emplace_back(logits[i] / params_.temperature, static_cast<int32_t>(i));
-  if (candidates_.empty() || std::isinf(logits[argmax(logits)])) return argmax(logits);
+  if (candidates_.empty() || std::isinf(logits[argmax(logits)])) {
+    candidates_.assign(1, {1.0f, argmax(logits)});
+    return candidates_;
+  }
   auto by_logit = [](const auto& a, const auto& b) {
     return a.first > b.first || (a.first == b.first && a.second < b.second);
   };
@@ -94,16 +99,26 @@ int32_t Sampler::sample(std::span<float> logits) {
     while (n < candidates_.size() && candidates_[n].first >= threshold) ++n;
     candidates_.resize(n);
   }
+  return candidates_;
+}
+
+double Sampler::uniform() {
+  // 53 random bits -> uniform double in [0, 1).
+  return static_cast<double>(rng_() >> 11) * (1.0 / 9007199254740992.0);
+}
+
+int32_t Sampler::sample(std::span<float> logits) {
+  const auto dist = distribution(logits);
+  if (dist.size() == 1) return dist.front().second;
   double mass = 0.0;
-  for (const auto& c : candidates_) mass += c.first;
-  // 53 random bits -> uniform double in [0, mass).
-  const double r = static_cast<double>(rng_() >> 11) * (1.0 / 9007199254740992.0) * mass;
+  for (const auto& c : dist) mass += c.first;
+  const double r = uniform() * mass;
   double cumulative = 0.0;
-  for (const auto& [p, id] : candidates_) {
+  for (const auto& [p, id] : dist) {
     cumulative += p;
     if (r < cumulative) return id;
   }
-  return candidates_.back().second;
+  return dist.back().second;
 }
 
 }  // namespace junction

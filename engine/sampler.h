@@ -35,6 +35,12 @@ class Sampler {
 
   // Applies the penalties and filters to `logits` (modified in place) and returns the chosen id.
   int32_t sample(std::span<float> logits);
+  // What sample() draws from: the penalties and filters applied to `logits` (modified in place),
+  // as (probability, id) pairs, valid until the next call. Greedy: one pair, the argmax.
+  // Speculative decoding's accept rule needs it (engine/speculative.h).
+  std::span<const std::pair<float, int32_t>> distribution(std::span<float> logits);
+  // The next uniform draw in [0, 1) of the request's seeded generator.
+  double uniform();
   // Records a token produced by the model (for the penalties).
   void accept(int32_t token);
 

@@ -131,6 +131,18 @@ std::span<const int32_t> Scheduler::ensure_blocks(uint64_t id, int64_t n_tokens)
   return e->table;
 }
 
+int64_t Scheduler::extend_for_draft(uint64_t id, int64_t n_tokens) {
+  Entry* e = running(id);
+  if (!e) return 0;
+  const int64_t want = blocks_for(std::min(n_tokens, e->n_total));
+  while (static_cast<int64_t>(e->table.size()) < want && blocks_.n_available() > watermark_) {
+    const auto block = blocks_.allocate();
+    if (!block) break;
+    e->table.push_back(*block);
+  }
+  return static_cast<int64_t>(e->table.size()) * config_.block_size;
+}
+
 void Scheduler::complete(const std::vector<ScheduledSlice>& slices) {
   for (const ScheduledSlice& s : slices)
     if (Entry* e = running(s.id)) e->n_computed = std::min(e->n_total, s.pos0 + s.n_tokens);

@@ -76,6 +76,10 @@ class Scheduler {
   // A running sequence's block table, which must hold n_tokens positions (admit() and grow()
   // allocated every planned slice's blocks; anything else is the caller's bug: logic_error).
   std::span<const int32_t> ensure_blocks(uint64_t id, int64_t n_tokens);
+  // Speculative decoding: grows a running sequence's table towards n_tokens positions from
+  // blocks that are free beyond the watermark (a draft is optional: it never preempts anyone
+  // nor takes the blocks admission keeps back). Returns the positions the table holds now.
+  int64_t extend_for_draft(uint64_t id, int64_t n_tokens);
   // The step ran: advance each slice's sequence.
   void complete(const std::vector<ScheduledSlice>& slices);
   // A sequence finished, was cancelled or failed: free its slot and release its blocks (those

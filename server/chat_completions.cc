@@ -122,8 +122,8 @@ void handle_chat_completions(const ServingContext& c, const http::HttpRequest& h
       out, n_prompt, [&](size_t i, ChoiceRun::Progress& p) { return response.on_progress(i, p); });
   if (!finished || loop.engine_failed(out, stream)) return;
 
-  const Json usage =
-      usage_json(n_prompt, loop.n_generated(), loop.max_cached_tokens(), loop.n_reasoning_tokens());
+  const Json usage = usage_json(n_prompt, loop.n_generated(), loop.max_cached_tokens(),
+                                loop.n_reasoning_tokens(), loop.prediction_tokens());
   loop.record_finished(response.finish_reason(0), n_prompt);
   if (stream) return ChoiceLoop::end_stream(out, response.usage_chunk(usage));
   out.send(200, "application/json", dump(response.completion(usage)));

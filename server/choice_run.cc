@@ -185,6 +185,15 @@ int64_t ChoiceLoop::sum_cached_tokens() const {
   return n;
 }
 
+PredictionTokens ChoiceLoop::prediction_tokens() const {
+  PredictionTokens p;
+  for (auto& r : runs_) {
+    p.accepted += r->finish_info().n_accepted_draft_tokens;
+    p.rejected += r->finish_info().n_draft_tokens - r->finish_info().n_accepted_draft_tokens;
+  }
+  return p;
+}
+
 void ChoiceLoop::record_finished(const std::string& finish_reason, int64_t n_prompt) const {
   context_.metrics->request_finished(finish_reason, n_prompt, n_generated(),
                                      std::chrono::duration<double>(Clock::now() - start_).count());

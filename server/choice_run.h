@@ -124,6 +124,8 @@ class ChoiceLoop {
   // Cached prompt tokens: the most of any choice (chat: n choices of one prompt), or the sum.
   int64_t max_cached_tokens() const;
   int64_t sum_cached_tokens() const;
+  // Speculative decoding's drafted tokens over every choice.
+  PredictionTokens prediction_tokens() const;
   // Counts the request as finished in the metrics, with its first choice's finish_reason.
   void record_finished(const std::string& finish_reason, int64_t n_prompt_tokens) const;
   // A stream's end: the usage chunk (if any, with stream_options.include_usage), [DONE].

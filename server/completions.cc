@@ -162,8 +162,8 @@ void handle_completions(const ServingContext& c, const http::HttpRequest& http,
       out, n_prompt, [&](size_t i, ChoiceRun::Progress& p) { return response.on_progress(i, p); });
   if (!finished || loop.engine_failed(out, stream)) return;
 
-  const Json usage =
-      usage_json(n_prompt, loop.n_generated(), loop.sum_cached_tokens(), std::nullopt);
+  const Json usage = usage_json(n_prompt, loop.n_generated(), loop.sum_cached_tokens(),
+                                std::nullopt, loop.prediction_tokens());
   loop.record_finished(loop[0].finish_reason(), n_prompt);
   if (stream) return ChoiceLoop::end_stream(out, response.usage_chunk(usage));
   out.send(200, "application/json", dump(response.completion(usage)));

@@ -67,6 +67,15 @@ std::string Metrics::render(const EngineStats& engine) const {
   metric("vllm:num_preemptions_total", "counter",
          "Cumulative number of preemption from the engine.");
   out += "vllm:num_preemptions_total{" + l + "} " + std::to_string(engine.n_preemptions) + "\n";
+  // vLLM's speculative-decoding counters (v1 names).
+  metric("vllm:spec_decode_num_draft_tokens_total", "counter",
+         "Number of draft tokens proposed and verified.");
+  out += "vllm:spec_decode_num_draft_tokens_total{" + l + "} " +
+         std::to_string(engine.spec_draft_tokens) + "\n";
+  metric("vllm:spec_decode_num_accepted_tokens_total", "counter",
+         "Number of draft tokens accepted by the target model.");
+  out += "vllm:spec_decode_num_accepted_tokens_total{" + l + "} " +
+         std::to_string(engine.spec_accepted_tokens) + "\n";
   metric("vllm:prompt_tokens_total", "counter", "Number of prefill tokens processed.");
   out += "vllm:prompt_tokens_total{" + l + "} " + std::to_string(prompt_tokens_) + "\n";
   metric("vllm:generation_tokens_total", "counter", "Number of generation tokens processed.");

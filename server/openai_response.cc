@@ -79,12 +79,16 @@ Json CompletionLogprobs::to_json() const {
 }
 
 Json usage_json(int64_t prompt, int64_t completion, int64_t cached,
-                std::optional<int64_t> reasoning) {
+                std::optional<int64_t> reasoning, PredictionTokens predictions) {
   Json u = {{"prompt_tokens", prompt},
             {"completion_tokens", completion},
             {"total_tokens", prompt + completion}};
   u["prompt_tokens_details"] = {{"cached_tokens", cached}};
-  if (reasoning) u["completion_tokens_details"] = {{"reasoning_tokens", *reasoning}};
+  if (reasoning) u["completion_tokens_details"]["reasoning_tokens"] = *reasoning;
+  if (predictions.accepted + predictions.rejected > 0) {
+    u["completion_tokens_details"]["accepted_prediction_tokens"] = predictions.accepted;
+    u["completion_tokens_details"]["rejected_prediction_tokens"] = predictions.rejected;
+  }
   return u;
 }
 

@@ -43,8 +43,15 @@ struct CompletionLogprobs {
   Json to_json() const;
 };
 
+// Speculative decoding's drafted tokens the engine verified: kept and thrown away.
+struct PredictionTokens {
+  int64_t accepted = 0, rejected = 0;
+};
+
+// completion_tokens_details holds reasoning_tokens (chat) and, when speculative decoding drafted
+// anything, accepted_prediction_tokens and rejected_prediction_tokens (OpenAI's names).
 Json usage_json(int64_t prompt_tokens, int64_t completion_tokens, int64_t cached_tokens,
-                std::optional<int64_t> reasoning_tokens);
+                std::optional<int64_t> reasoning_tokens, PredictionTokens predictions = {});
 
 // What every object and chunk of one response repeats.
 struct ResponseHead {

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -101,6 +102,46 @@ TEST(RunCommand, StopsAtEveryEndOfSequenceTheModelFilesName) {
   EXPECT_EQ(got["output_ids"], nlohmann::json({ref["greedy_ids"][0], ref["greedy_ids"][1], third}));
   EXPECT_EQ(got["finish_reason"], "stop");
   std::filesystem::remove_all(dir);
+}
+
+// Speculative decoding changes no greedy token: prompt lookup, and the model as its own draft
+// (every draft kept), against the transformers reference.
+TEST(RunCommand, SpeculativeDecodingReproducesTransformers) {
+  std::ifstream in(kModel + "/chat_refs.json");
+  const auto refs = nlohmann::json::parse(in);
+  ASSERT_FALSE(refs.empty());
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("junction_run_spec_" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  for (const std::string& flags :
+       std::vector<std::string>{" --ngram", " --model-draft " + kModel + " --draft-max 4"}) {
+    int index = 0;
+    for (const auto& ref : refs) {
+      const auto messages_file = dir / ("messages_" + std::to_string(index++) + ".json");
+      std::ofstream(messages_file) << ref["messages"].dump();
+      const size_t n = ref["greedy_ids"].size();
+      const std::string out =
+          run_command(std::string(JUNCTION_BINARY) + " run --model " + kModel + " --messages @" +
+                      messages_file.string() + " --temperature 0 --ignore-eos -n " +
+                      std::to_string(n) + flags + " --json 2>/dev/null");
+      const auto got = nlohmann::json::parse(out);
+      EXPECT_EQ(got["output_ids"], ref["greedy_ids"]) << flags;
+      EXPECT_TRUE(got.contains("draft_tokens")) << flags;
+      if (flags != " --ngram") {
+        EXPECT_EQ(got["accepted_draft_tokens"], got["draft_tokens"]);
+      }
+    }
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST(RunCommand, ADraftModelOfAnotherVocabularyIsRefused) {
+  const std::string out = run_command(
+      std::string(JUNCTION_BINARY) + " run --model " + kModel + " --prompt-ids 1,2 -n 2" +
+      " --model-draft " + JUNCTION_TEST_DATA + "/models/qwen3-tiny-tied-f32 2>&1; true");
+  EXPECT_NE(out.find("the draft model's vocabulary has 2048 tokens but the target's has 151936"),
+            std::string::npos)
+      << out;
 }
 
 TEST(RunCommand, BadInputIsAnErrorNotACrash) {

@@ -169,3 +169,40 @@ TEST_F(ChoiceLoopTest, AStreamEndsWithItsUsageChunkThenDone) {
 
 }  // namespace
 }  // namespace junction::server
+
+namespace junction::server {
+namespace {
+
+// Speculative decoding's counts reach the response's usage (OpenAI's accepted / rejected
+// prediction tokens) and /metrics (vLLM's spec_decode counters), and agree with each other.
+TEST_F(ChoiceLoopTest, DraftCountsShowInUsageAndMetrics) {
+  EngineOptions o;
+  o.scheduler.max_running = 4;
+  o.scheduler.n_blocks = 16;
+  o.scheduler.block_size = 16;
+  o.speculative.ngram = true;
+  engine_ = std::make_unique<EngineLoop>(*model_, *backend_, o);
+  context_.engine = engine_.get();
+  ChoiceLoop loop(context_, options_, std::chrono::steady_clock::now());
+  EngineRequest r = request(40);
+  r.prompt = {100, 200, 300, 400, 100, 200, 300, 400, 100, 200};  // prompt lookup finds 300 ...
+  loop.submit(std::move(r), false);
+  ASSERT_TRUE(loop.run(out_, 10, [](size_t, ChoiceRun::Progress&) { return true; }));
+  const PredictionTokens p = loop.prediction_tokens();
+  EXPECT_GT(p.accepted + p.rejected, 0);
+  const Json usage = usage_json(10, loop.n_generated(), 0, std::nullopt, p);
+  EXPECT_EQ(usage["completion_tokens_details"]["accepted_prediction_tokens"], p.accepted);
+  EXPECT_EQ(usage["completion_tokens_details"]["rejected_prediction_tokens"], p.rejected);
+  wait_idle();
+  const std::string text = metrics_.render(engine_->stats());
+  EXPECT_NE(text.find("vllm:spec_decode_num_draft_tokens_total{model_name=\"m\"} " +
+                      std::to_string(p.accepted + p.rejected) + "\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("vllm:spec_decode_num_accepted_tokens_total{model_name=\"m\"} " +
+                      std::to_string(p.accepted) + "\n"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace junction::server

@@ -36,6 +36,19 @@ TEST(OpenAiResponse, ChatCompletionFieldsInWireOrder) {
       R"("completion_tokens_details":{"reasoning_tokens":0}}})");
 }
 
+TEST(OpenAiResponse, UsageCountsDraftedTokensAsOpenAiNamesThem) {
+  EXPECT_EQ(dump(usage_json(5, 6, 0, 1, PredictionTokens{4, 2})),
+            R"({"prompt_tokens":5,"completion_tokens":6,"total_tokens":11,)"
+            R"("prompt_tokens_details":{"cached_tokens":0},)"
+            R"("completion_tokens_details":{"reasoning_tokens":1,"accepted_prediction_tokens":4,)"
+            R"("rejected_prediction_tokens":2}})");
+  EXPECT_EQ(dump(usage_json(5, 6, 0, std::nullopt, PredictionTokens{0, 3})),
+            R"({"prompt_tokens":5,"completion_tokens":6,"total_tokens":11,)"
+            R"("prompt_tokens_details":{"cached_tokens":0},)"
+            R"("completion_tokens_details":{"accepted_prediction_tokens":0,)"
+            R"("rejected_prediction_tokens":3}})");
+}
+
 TEST(OpenAiResponse, AMessageOfOnlyToolCallsHasNullContentAndItsReasoning) {
   EXPECT_EQ(dump(chat_message_json(message_with_call())),
             R"({"role":"assistant","content":null,"reasoning_content":"hmm","tool_calls":[)"
