@@ -281,7 +281,8 @@ int serve(const ServeOptions& options) {
   context.ready = true;
   const double load_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t_start).count();
-  std::fprintf(stderr, "junction serve: %s\n", describe(eo.speculative, o.speculative).c_str());
+  if (eo.speculative.enabled())  // said only when on, like every other optional feature
+    std::fprintf(stderr, "junction serve: %s\n", describe(eo.speculative, o.speculative).c_str());
   print_listening(o, m, context, eo, fit.reason, load_ms, listener.port());
   serve_until_signal(signals, o.drain_timeout_s, context, engine, listener);
   return 0;

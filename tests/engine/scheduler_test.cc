@@ -118,6 +118,26 @@ TEST(Scheduler, PromptBlocksAtAdmissionThenOneBlockAtATimeAsItDecodes) {
   EXPECT_EQ(s.n_free_blocks(), 10);
 }
 
+// Drafted tokens take blocks only while more than the watermark is free, never past prompt +
+// max_tokens, and never preempt anyone: 10 blocks of 4, watermark 1.
+TEST(Scheduler, DraftsTakeOnlyBlocksFreeBeyondTheWatermark) {
+  Scheduler s(small());
+  s.add(1, 6, 40);   // 2 prompt blocks
+  s.add(2, 20, 24);  // 5 prompt blocks
+  EXPECT_EQ(s.admit_all(), (std::vector<uint64_t>{1, 2}));
+  EXPECT_EQ(s.n_free_blocks(), 3);
+  // Sequence 1 asks room for 12 more positions past its 8: two blocks come, the third is the
+  // watermark's.
+  EXPECT_EQ(s.extend_for_draft(1, 20), 16);
+  EXPECT_EQ(s.n_free_blocks(), 1);
+  EXPECT_EQ(s.extend_for_draft(1, 24), 16);
+  EXPECT_EQ(s.n_running(), 2);  // nobody preempted
+  // Never past prompt + max_tokens: sequence 2 holds its whole 24 already.
+  s.remove(1);
+  EXPECT_EQ(s.extend_for_draft(2, 40), 24);
+  EXPECT_EQ(s.extend_for_draft(3, 8), 0);  // not running
+}
+
 // Runs sequence `id` over `tokens` to the end and publishes its full blocks, as the engine does.
 void run_and_publish(Scheduler& s, uint64_t id, const std::vector<int32_t>& tokens) {
   const auto table = s.ensure_blocks(id, static_cast<int64_t>(tokens.size()));

@@ -55,10 +55,10 @@ class SpeculativeEngineTest : public ::testing::Test {
     delete other_;
   }
 
-  std::unique_ptr<EngineLoop> make(SpeculativeOptions spec = {}) {
+  std::unique_ptr<EngineLoop> make(SpeculativeOptions spec = {}, int64_t n_blocks = 256) {
     EngineOptions o;
     o.scheduler.max_running = 4;
-    o.scheduler.n_blocks = 256;
+    o.scheduler.n_blocks = n_blocks;
     o.scheduler.block_size = 16;
     o.scheduler.step_token_budget = 64;
     o.speculative = spec;
@@ -181,6 +181,22 @@ TEST_F(SpeculativeEngineTest, SampledRequestsRunToTheirLengthAndRepeatWithTheSee
   auto c = run_all(*make(spec), batch(0.8f));
   EXPECT_GT(drafted(c), 0);
   EXPECT_GT(accepted(c), drafted(c) * 95 / 100);  // up to rounding between the two paths
+}
+
+// In a pool too small for the batch (23 blocks of need, 14 blocks), sequences are preempted and
+// recomputed while they draft: drafts take only free blocks, and the tokens stay those of plain
+// decoding in a pool that holds everyone.
+TEST_F(SpeculativeEngineTest, DraftingInAPoolThatPreemptsGivesThePlainGreedyTokens) {
+  const auto want = run_all(*make(), batch());
+  SpeculativeOptions spec;
+  spec.ngram = true;
+  auto engine = make(spec, 14);
+  const auto got = run_all(*engine, batch());
+  expect_same(got, want);
+  EXPECT_GT(accepted(got), 0);
+  for (int i = 0; i < 100 && engine->stats().spec_draft_tokens != drafted(got); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_GT(engine->stats().n_preemptions, 0);
 }
 
 TEST_F(SpeculativeEngineTest, ADraftOfAnotherVocabularyIsRefused) {
