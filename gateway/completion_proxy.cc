@@ -230,7 +230,16 @@ class CompletionCall {
   void reserve() {
     std::vector<Price> prices;
     for (const RoutedModel* m : models_) prices.push_back(m->price);
-    size_ = size_reservation(shape_, models_.front()->context_length, prices);
+    // The output bound holds only if every model that may answer has one.
+    OutputBounds bounds{models_.front()->context_length, 0};
+    for (const RoutedModel* m : models_) {
+      if (m->max_output_tokens <= 0) {
+        bounds.max_output_tokens = 0;
+        break;
+      }
+      bounds.max_output_tokens = std::max(bounds.max_output_tokens, m->max_output_tokens);
+    }
+    size_ = size_reservation(shape_, bounds, prices);
     if (auto refused = reservation_.take(size_, record_.request_id, record_.model,
                                          g_.clock().unix_ms(), g_.clock().monotonic_ms())) {
       fail(refused->error, refused->retry_after_s);

@@ -16,7 +16,7 @@ std::string max_tokens_param(const RequestShape& shape) {
 
 }  // namespace
 
-ReservationSize size_reservation(const RequestShape& shape, int64_t context_length,
+ReservationSize size_reservation(const RequestShape& shape, const OutputBounds& bounds,
                                  const std::vector<Price>& prices,
                                  const ReservationLimits& limits) {
   if (shape.n < 1 || shape.n > limits.max_n)
@@ -24,6 +24,7 @@ ReservationSize size_reservation(const RequestShape& shape, int64_t context_leng
   if (shape.n_prompts > limits.max_prompts)
     throw invalid_param(
         "prompt", "'prompt' may hold at most " + std::to_string(limits.max_prompts) + " prompts");
+  const int64_t context_length = bounds.context_length;
   ReservationSize r;
   r.prompt_tokens = std::max<int64_t>(0, shape.prompt_tokens_upper_bound);
   if (shape.max_tokens) {
@@ -35,11 +36,17 @@ ReservationSize size_reservation(const RequestShape& shape, int64_t context_leng
     r.max_tokens = *shape.max_tokens;
     r.max_tokens_asked = true;
   } else {
-    // A known context bounds what any choice can generate (the prompt takes at least a token):
-    // reserve it whole. Its part past the prompt cannot be known here, the prompt bound being
-    // bytes, not tokens (context minus the bound would be less than the upstream may use).
-    r.max_tokens = context_length > 0 ? context_length : limits.default_max_tokens;
-    r.write_max_tokens = context_length <= 0;
+    // The model's own output limit bounds a choice (the upstream stops there; a catalogue model
+    // of 1M context and 128k output would otherwise hold 1M tokens' price per request). Else a
+    // known context does (the prompt takes at least a token): reserve it whole. Its part past
+    // the prompt cannot be known here, the prompt bound being bytes, not tokens (context minus
+    // the bound would be less than the upstream may use).
+    if (bounds.max_output_tokens > 0)
+      r.max_tokens = context_length > 0 ? std::min(bounds.max_output_tokens, context_length)
+                                        : bounds.max_output_tokens;
+    else
+      r.max_tokens = context_length > 0 ? context_length : limits.default_max_tokens;
+    r.write_max_tokens = context_length <= 0 && bounds.max_output_tokens <= 0;
   }
   const auto completion = (Checked(r.max_tokens) * shape.n * shape.n_prompts).value();
   const auto total = completion ? (Checked(r.prompt_tokens) + *completion).value() : std::nullopt;

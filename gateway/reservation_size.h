@@ -22,7 +22,7 @@ struct ReservationLimits {
 };
 
 struct ReservationSize {
-  int64_t max_tokens = 0;         // per choice: asked, or the context, or the default
+  int64_t max_tokens = 0;  // per choice: asked, or the max output, or the context, or the default
   bool max_tokens_asked = false;  // false: the gateway chose max_tokens (see the .cc)
   // The upstream must be told max_tokens: none asked and no context_length bounds it.
   bool write_max_tokens = false;
@@ -32,9 +32,15 @@ struct ReservationSize {
   NanoUsd cost = 0;               // the worst case at the highest of the prices
 };
 
-// `context_length`: the primary model's, 0 when unknown. `prices`: of every model that may
-// answer. Throws http::ApiError(400) naming the parameter over a cap.
-ReservationSize size_reservation(const RequestShape& shape, int64_t context_length,
+// What bounds a choice's tokens when the request sets no max_tokens.
+struct OutputBounds {
+  int64_t context_length = 0;     // the primary model's; 0: unknown
+  int64_t max_output_tokens = 0;  // the largest among the models that may answer; 0: unknown
+};
+
+// `prices`: of every model that may answer. Throws http::ApiError(400) naming the parameter
+// over a cap.
+ReservationSize size_reservation(const RequestShape& shape, const OutputBounds& bounds,
                                  const std::vector<Price>& prices,
                                  const ReservationLimits& limits = {});
 

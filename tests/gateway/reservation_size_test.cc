@@ -25,7 +25,7 @@ RequestShape shape(int64_t prompt_bound, std::optional<int64_t> max_tokens, int6
 std::string refused_param(const RequestShape& s, int64_t context_length,
                           const std::vector<Price>& prices = {Price{1, 2}}) {
   try {
-    size_reservation(s, context_length, prices);
+    size_reservation(s, {context_length, 0}, prices);
   } catch (const http::ApiError& e) {
     EXPECT_EQ(e.status, 400);
     return e.param;
@@ -35,32 +35,46 @@ std::string refused_param(const RequestShape& s, int64_t context_length,
 
 TEST(ReservationSize, EveryPromptTimesNIsReserved) {
   const Price p{0, 1000};  // 1e6 nano-USD an output token
-  const ReservationSize r = size_reservation(shape(208, 50, 1, 16), 256, {p});
+  const ReservationSize r = size_reservation(shape(208, 50, 1, 16), {256, 0}, {p});
   EXPECT_EQ(r.max_tokens, 50);
   EXPECT_EQ(r.completion_tokens, 16 * 50);
   EXPECT_EQ(r.prompt_tokens, 208);
   EXPECT_EQ(r.total_tokens, 208 + 800);
   EXPECT_EQ(r.cost, 800 * 1'000'000);
-  EXPECT_EQ(size_reservation(shape(10, 50, 3, 4), 0, {p}).completion_tokens, 50 * 3 * 4);
+  EXPECT_EQ(size_reservation(shape(10, 50, 3, 4), {0, 0}, {p}).completion_tokens, 50 * 3 * 4);
 }
 
 TEST(ReservationSize, TheHighestPriceAmongTheModelsIsReserved) {
   const ReservationSize r =
-      size_reservation(shape(100, 10), 0, {Price{1, 2}, Price{3, 1}, Price{0, 4}});
+      size_reservation(shape(100, 10), {0, 0}, {Price{1, 2}, Price{3, 1}, Price{0, 4}});
   EXPECT_EQ(r.cost, std::max({100 * 1000 + 10 * 2000, 100 * 3000 + 10 * 1000, 10 * 4000}));
 }
 
 TEST(ReservationSize, WithoutMaxTokensTheContextOrTheDefaultIsReserved) {
-  ReservationSize r = size_reservation(shape(100, std::nullopt, 2), 8192, {Price{}});
+  ReservationSize r = size_reservation(shape(100, std::nullopt, 2), {8192, 0}, {Price{}});
   EXPECT_EQ(r.max_tokens, 8192);  // the prompt bound is bytes: context minus it could be short
   EXPECT_FALSE(r.max_tokens_asked);
   EXPECT_EQ(r.completion_tokens, 2 * 8192);
-  r = size_reservation(shape(100, std::nullopt), 0, {Price{}});
+  r = size_reservation(shape(100, std::nullopt), {0, 0}, {Price{}});
   EXPECT_EQ(r.max_tokens, 4096);
   EXPECT_TRUE(r.write_max_tokens);  // nothing else bounds the upstream
-  EXPECT_FALSE(size_reservation(shape(100, std::nullopt), 8192, {Price{}}).write_max_tokens);
-  EXPECT_TRUE(size_reservation(shape(1, 7), 0, {Price{}}).max_tokens_asked);
-  EXPECT_FALSE(size_reservation(shape(1, 7), 0, {Price{}}).write_max_tokens);
+  EXPECT_FALSE(size_reservation(shape(100, std::nullopt), {8192, 0}, {Price{}}).write_max_tokens);
+  EXPECT_TRUE(size_reservation(shape(1, 7), {0, 0}, {Price{}}).max_tokens_asked);
+  EXPECT_FALSE(size_reservation(shape(1, 7), {0, 0}, {Price{}}).write_max_tokens);
+}
+
+// A model's own output limit bounds a request without max_tokens: GPT-5.4's 1,050,000 tokens of
+// context and 128,000 of output at $15/M output reserve $1.92 (plus the prompt), not $15.75.
+TEST(ReservationSize, WithoutMaxTokensTheModelsOutputLimitIsReserved) {
+  const Price p{2.5, 15};  // USD per 1e6 tokens in, out
+  ReservationSize r = size_reservation(shape(100, std::nullopt), {1'050'000, 128'000}, {p});
+  EXPECT_EQ(r.max_tokens, 128'000);
+  EXPECT_FALSE(r.write_max_tokens);  // the upstream stops at its own limit
+  EXPECT_EQ(r.cost, 1'920'250'000);  // nano-USD: 100 x 2,500 + 128,000 x 15,000
+  // Never above the context, and an asked max_tokens is what it is.
+  EXPECT_EQ(size_reservation(shape(100, std::nullopt), {8192, 128'000}, {p}).max_tokens, 8192);
+  EXPECT_EQ(size_reservation(shape(100, std::nullopt), {0, 16'384}, {p}).max_tokens, 16'384);
+  EXPECT_EQ(size_reservation(shape(100, 300), {1'050'000, 128'000}, {p}).max_tokens, 300);
 }
 
 TEST(ReservationSize, SizesOverTheCapsAreRefusedNamingTheParam) {
@@ -88,7 +102,7 @@ TEST(ReservationSize, OverflowAnywhereIsRefusedNotWrapped) {
 }
 
 TEST(ReservationSize, UsageIsClampedToWhatWasReserved) {
-  const ReservationSize r = size_reservation(shape(30, 20), 0, {Price{1, 2}});  // 50 tokens
+  const ReservationSize r = size_reservation(shape(30, 20), {0, 0}, {Price{1, 2}});  // 50 tokens
   bool clamped = false;
   TokenUsage u = clamp_usage({12, 5, 0, 4}, r, &clamped);
   EXPECT_FALSE(clamped);
@@ -119,7 +133,7 @@ TEST(ReservationSize, UsageIsClampedToWhatWasReserved) {
 }
 
 TEST(ReservationSize, TheChargeIsTheCostAtMostTheReservation) {
-  const ReservationSize r = size_reservation(shape(30, 20), 0, {Price{1, 2}});
+  const ReservationSize r = size_reservation(shape(30, 20), {0, 0}, {Price{1, 2}});
   EXPECT_EQ(r.cost, 30 * 1000 + 20 * 2000);
   bool clamped = false;
   EXPECT_EQ(charge_for(Price{1, 2}, {12, 5, 0, 0}, r, &clamped), 12 * 1000 + 5 * 2000);
