@@ -15,6 +15,7 @@
 #include "gateway/checked_math.h"
 #include "gateway/json_members.h"
 #include "gateway/key_hash.h"
+#include "gateway/quality_router.h"
 #include "gateway/request_shape.h"
 #include "gateway/reservation.h"
 #include "gateway/reservation_size.h"
@@ -99,8 +100,10 @@ class CompletionCall {
 
  private:
   Headers headers() const {
-    return {{"x-request-id", record_.request_id},
-            {"x-junction-provider", record_.provider.empty() ? "none" : record_.provider}};
+    Headers h = {{"x-request-id", record_.request_id},
+                 {"x-junction-provider", record_.provider.empty() ? "none" : record_.provider}};
+    if (!route_.empty()) h.emplace_back("x-junction-route", route_);
+    return h;
   }
 
   // Answers with an error; settles the reservation (nothing charged) if one was taken.
@@ -174,7 +177,59 @@ class CompletionCall {
     return false;
   }
 
+  // `model: "auto"`: the cheapest candidate meeting the quality bar (quality_router.h) takes
+  // its place, and the request goes on exactly as if the client had named it.
+  void choose_auto() {
+    const AutoRoutingConfig& cfg = g_.config().routing.auto_routing;
+    const QualityBar bar{shape_.quality_metric.empty() ? cfg.metric : shape_.quality_metric,
+                         shape_.quality_min_score.value_or(cfg.min_score)};
+    if (bar.metric.empty())
+      throw ApiError(400,
+                     "model 'auto' needs a quality metric: set quality.metric in the request or "
+                     "routing.auto.metric in the gateway config",
+                     "invalid_request_error", "quality", "quality_metric_missing");
+    std::vector<const RoutedModel*> pool;
+    if (cfg.candidates.empty()) {
+      for (const RoutedModel& m : g_.config().models) pool.push_back(&m);
+    } else {
+      for (const auto& name : cfg.candidates)
+        if (const RoutedModel* m = g_.find_model(name)) pool.push_back(m);
+    }
+    std::vector<const RoutedModel*> models;
+    std::vector<QualityCandidate> candidates;
+    for (const RoutedModel* m : pool) {
+      if (!allowed(*m)) continue;
+      QualityCandidate c;
+      c.model = m->name;
+      c.score = g_.quality().score(m->name, bar.metric);
+      for (const auto& a : m->aliases)
+        if (!c.score) c.score = g_.quality().score(a, bar.metric);
+      // The cheapest deployment the router could use, at this request's estimated size (the
+      // reservation's sizing: the same tokens the key is held for).
+      for (const DeploymentView& v : g_.views(*m)) {
+        if (!v.available) continue;
+        try {
+          const ReservationSize size = size_reservation(shape_, m->context_length, {v.price});
+          if (!c.cost || size.cost < *c.cost) c.cost = size.cost;
+        } catch (const ApiError&) {
+          // Too large for this model: it cannot be the choice.
+        }
+        if (v.latency_ms >= 0 && (c.latency_ms < 0 || v.latency_ms < c.latency_ms))
+          c.latency_ms = v.latency_ms;
+      }
+      models.push_back(m);
+      candidates.push_back(std::move(c));
+    }
+    const QualityChoice choice = choose_by_quality(candidates, bar);
+    if (!choice.index)
+      throw ApiError(400, "No model for 'auto' meets the quality bar: " + choice.reason,
+                     "invalid_request_error", "quality", "quality_bar_not_met");
+    shape_.model = models[*choice.index]->name;
+    route_ = "model=" + shape_.model + "; reason=" + choice.reason;
+  }
+
   void choose_models() {
+    if (shape_.model == "auto" && !g_.find_model("auto")) choose_auto();
     std::vector<std::string> names;
     if (!shape_.model.empty()) names.push_back(shape_.model);
     for (const auto& m : shape_.models) names.push_back(m);
@@ -653,6 +708,7 @@ class CompletionCall {
   Json body_;
   RequestShape shape_;
   std::vector<const RoutedModel*> models_;  // the requested model, then fallbacks
+  std::string route_;                       // x-junction-route: what `model: "auto"` chose and why
   RequestNeeds needs_;                      // capabilities the request uses
   ReservationSize size_;
   UsageRecord record_;

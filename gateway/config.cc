@@ -2,7 +2,9 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -119,7 +121,8 @@ class Reader {
   RoutingConfig routing(const YAML::Node& n) const {
     expect_map(n, "routing");
     only_keys(n,
-              {"strategy", "max_attempts", "backoff_base_ms", "backoff_max_ms", "circuit_breaker"},
+              {"strategy", "max_attempts", "backoff_base_ms", "backoff_max_ms", "circuit_breaker",
+               "quality", "auto"},
               "routing");
     RoutingConfig r;
     if (n["strategy"]) {
@@ -135,6 +138,18 @@ class Reader {
     if (n["backoff_base_ms"])
       r.backoff_base_ms = integer(n["backoff_base_ms"], "backoff_base_ms", 0);
     if (n["backoff_max_ms"]) r.backoff_max_ms = integer(n["backoff_max_ms"], "backoff_max_ms", 0);
+    if (n["quality"]) r.quality = strings(n["quality"], "quality");
+    if (const YAML::Node a = n["auto"]) {
+      expect_map(a, "routing.auto");
+      only_keys(a, {"candidates", "metric", "min_score"}, "routing.auto");
+      if (a["candidates"]) r.auto_routing.candidates = strings(a["candidates"], "candidates");
+      if (a["metric"]) r.auto_routing.metric = str(a["metric"], "metric");
+      if (a["min_score"]) {
+        r.auto_routing.min_score = number(a["min_score"], "min_score");
+        if (!std::isfinite(r.auto_routing.min_score))
+          fail(a["min_score"], "'min_score' must be a finite number");
+      }
+    }
     if (const YAML::Node b = n["circuit_breaker"]) {
       expect_map(b, "circuit_breaker");
       only_keys(b,
@@ -309,6 +324,9 @@ class Reader {
     std::set<std::string> model_names;
     for (const auto& m : ms) {
       RoutedModel model_config = model(m);
+      if (model_config.name == "auto" ||
+          std::count(model_config.aliases.begin(), model_config.aliases.end(), "auto"))
+        fail(m, "'auto' is reserved for routing by quality (routing.auto), not a model name");
       for (const auto& d : model_config.deployments)
         if (!provider_names.count(d.provider))
           fail(m, "model '" + model_config.name + "': unknown provider '" + d.provider + "'");
@@ -349,7 +367,12 @@ GatewayConfig load_gateway_config(const std::string& path) {
   if (!in) throw Error("cannot read gateway config " + path);
   std::stringstream text;
   text << in.rdbuf();
-  return parse_gateway_config(text.str(), path, process_env());
+  GatewayConfig c = parse_gateway_config(text.str(), path, process_env());
+  // Result files named relative to the config are found beside it, wherever serve runs.
+  for (std::string& q : c.routing.quality)
+    if (std::filesystem::path(q).is_relative())
+      q = (std::filesystem::path(path).parent_path() / q).string();
+  return c;
 }
 
 }  // namespace junction::gateway

@@ -78,6 +78,14 @@ struct BreakerConfig {
   int half_open_probes = 1;
 };
 
+// `model: "auto"` (quality_router.h): the models it chooses among and the default bar, which a
+// request's `quality: {metric, min_score}` replaces.
+struct AutoRoutingConfig {
+  std::vector<std::string> candidates;  // model names; empty: every configured model
+  std::string metric;                   // "TASK" or "TASK/METRIC"; empty: the request must say
+  double min_score = 0;
+};
+
 struct RoutingConfig {
   std::string strategy =
       "least_outstanding";  // weighted | least_outstanding | latency | price | throughput
@@ -85,6 +93,10 @@ struct RoutingConfig {
   int64_t backoff_base_ms = 20;
   int64_t backoff_max_ms = 500;
   BreakerConfig breaker;
+  // `junction eval` result files (quality_scores.h); relative paths are taken from the config
+  // file's folder by load_gateway_config.
+  std::vector<std::string> quality;
+  AutoRoutingConfig auto_routing;  // `auto:` in YAML
 };
 
 // How reservations that nothing settled are found and closed (store.h abandon_reservations).

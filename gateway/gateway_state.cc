@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "core/error.h"
 #include "gateway/key_hash.h"
 #include "gateway/redis_rate_limiter.h"
 
@@ -24,6 +25,7 @@ GatewayState::GatewayState(GatewayConfig config, std::unique_ptr<Store> store, G
     : config_(std::move(config)),
       store_(std::move(store)),
       clock_(std::move(clock)),
+      quality_(load_quality_scores(config_.routing.quality)),
       seed_(std::stoull(random_hex(8), nullptr, 16)),
       instance_(config_.ledger.instance) {
   if (config_.redis.empty())
@@ -44,6 +46,9 @@ GatewayState::GatewayState(GatewayConfig config, std::unique_ptr<Store> store, G
       dep.health = std::make_unique<DeploymentHealth>(config_.routing.breaker);
       deployments_.push_back(std::move(dep));
     }
+  for (const std::string& name : config_.routing.auto_routing.candidates)
+    if (!find_model(name))
+      throw Error("routing.auto: candidate '" + name + "' is not a configured model");
 }
 
 const RoutedModel* GatewayState::find_model(const std::string& name) const {

@@ -18,6 +18,7 @@
 #include "gateway/deployment_health.h"
 #include "gateway/gateway_metrics.h"
 #include "gateway/key_cache.h"
+#include "gateway/quality_scores.h"
 #include "gateway/rate_limiter.h"
 #include "gateway/router.h"
 #include "gateway/store.h"
@@ -64,6 +65,9 @@ class GatewayState {
   const std::string& instance() const { return instance_; }
   void set_instance(std::string name) { instance_ = std::move(name); }
 
+  // Scores from routing.quality, read at start-up (quality_scores.h).
+  const QualityScores& quality() const { return quality_; }
+
   // A model by public name or alias; nullptr if none.
   const RoutedModel* find_model(const std::string& name) const;
   // The router's view of a model's deployments now.
@@ -81,6 +85,7 @@ class GatewayState {
   KeyCache keys_{1000};  // ms
   AuthFailureLimiter auth_failures_;
   std::vector<Deployment> deployments_;
+  QualityScores quality_;
   std::atomic<uint64_t> seed_;
   std::string instance_;
   api::ResponseStore responses_;

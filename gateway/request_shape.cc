@@ -95,6 +95,20 @@ RequestShape read_request_shape(const Json& body, bool chat) {
   if (r.model.empty() && r.models.empty())
     throw invalid_param("model", "'model' is required", "missing_required_parameter");
   if (body.contains("provider")) r.provider = read_provider(body["provider"]);
+  if (body.contains("quality")) {
+    const Json& q = body["quality"];
+    if (!q.is_object()) throw invalid_param("quality", "'quality' must be an object");
+    if (q.contains("metric")) {
+      if (!q["metric"].is_string() || q["metric"].get<std::string>().empty())
+        throw invalid_param("quality", "'quality.metric' must be a non-empty string");
+      r.quality_metric = q["metric"].get<std::string>();
+    }
+    if (q.contains("min_score")) {
+      if (!q["min_score"].is_number())
+        throw invalid_param("quality", "'quality.min_score' must be a number");
+      r.quality_min_score = q["min_score"].get<double>();
+    }
+  }
   if (body.contains("stream")) {
     if (!body["stream"].is_boolean()) throw invalid_param("stream", "'stream' must be a boolean");
     r.stream = body["stream"].get<bool>();
@@ -158,6 +172,7 @@ std::string upstream_body(const Json& body, const std::string& upstream_model, b
   out.erase("provider");
   out.erase("route");
   out.erase("transforms");
+  out.erase("quality");
   if (stream) out["stream_options"]["include_usage"] = true;
   return out.dump();
 }
@@ -181,11 +196,9 @@ std::optional<std::string> upstream_body_text(std::string_view body_text,
                          bound.max_tokens);
   }
   const std::string model = Json(upstream_model).dump();
-  std::vector<MemberEdit> edits = {{"model", model},
-                                   {"models", std::nullopt},
-                                   {"provider", std::nullopt},
-                                   {"route", std::nullopt},
-                                   {"transforms", std::nullopt}};
+  std::vector<MemberEdit> edits = {
+      {"model", model},        {"models", std::nullopt},     {"provider", std::nullopt},
+      {"route", std::nullopt}, {"transforms", std::nullopt}, {"quality", std::nullopt}};
   const std::string max_tokens = std::to_string(bound.max_tokens);
   if (bound.max_tokens >= 0 && bound.add_max_tokens) edits.emplace_back("max_tokens", max_tokens);
   if (lower_n_predict) edits.emplace_back("n_predict", max_tokens);

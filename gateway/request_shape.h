@@ -30,6 +30,10 @@ struct RequestShape {
   int64_t n_prompts = 1;                  // completions: a list of prompts answers n choices each
   int64_t prompt_tokens_upper_bound = 0;  // all prompts together
   int64_t prompt_chars = 0;  // for the fallback estimate when an upstream reports no usage
+  // The gateway's extension `quality: {metric, min_score}`: the bar for `model: "auto"`
+  // (quality_router.h), each part replacing the config's; never sent upstream.
+  std::string quality_metric;
+  std::optional<double> quality_min_score;
 };
 
 // Throws http::ApiError(400) naming the field for a malformed request.

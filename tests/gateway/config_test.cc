@@ -126,6 +126,26 @@ TEST(GatewayConfig, ErrorsNameTheLine) {
             "postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE");
 }
 
+TEST(GatewayConfig, QualityFilesAndAutoRouting) {
+  const GatewayConfig c = parse_gateway_config(
+      "routing:\n  quality: [a.json, /r/b.json]\n"
+      "  auto: {candidates: [m], metric: mmlu/acc, min_score: 0.6}\n"
+      "providers:\n  - {name: a, kind: openai, base_url: 'http://x'}\n"
+      "models:\n  - name: m\n    deployments: [{provider: a}]\n",
+      "g.yaml", env({}));
+  EXPECT_EQ(c.routing.quality, (std::vector<std::string>{"a.json", "/r/b.json"}));
+  EXPECT_EQ(c.routing.auto_routing.candidates, (std::vector<std::string>{"m"}));
+  EXPECT_EQ(c.routing.auto_routing.metric, "mmlu/acc");
+  EXPECT_EQ(c.routing.auto_routing.min_score, 0.6);
+  EXPECT_EQ(error_of("routing: {auto: {min_score: nan}}\nproviders: []\nmodels: []\n"),
+            "g.yaml:1: 'min_score' must be a finite number");
+  EXPECT_EQ(error_of("routing: {auto: {bar: 1}}\nproviders: []\nmodels: []\n"),
+            "g.yaml:1: unknown key 'bar' in routing.auto (known: candidates, metric, min_score)");
+  EXPECT_EQ(error_of("providers:\n  - {name: a, kind: openai, base_url: 'http://x'}\nmodels:\n"
+                     "  - name: auto\n    deployments: [{provider: a}]\n"),
+            "g.yaml:4: 'auto' is reserved for routing by quality (routing.auto), not a model name");
+}
+
 TEST(GatewayConfig, PricesMustBeFinite) {
   for (const char* bad : {"nan", "inf", "-inf", "NAN", "1e400"}) {
     const std::string yaml =

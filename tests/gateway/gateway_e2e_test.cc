@@ -306,11 +306,22 @@ class GatewayE2E : public ::testing::TestWithParam<std::string> {
       if (!postgres_) postgres_ = std::make_unique<test::PostgresServer>();
       url = postgres_->create_database("gateway");
     }
+    // `junction eval` result files (the shape of tests/data/compare/eval-alpha.json) for
+    // `model: "auto"`: tiny-cheap scores 0.62 on MMLU, tiny-good 0.81.
+    const std::string quality_cheap = (dir_ / "eval-tiny-cheap.json").string();
+    const std::string quality_good = (dir_ / "eval-tiny-good.json").string();
+    std::ofstream(quality_cheap) << R"({"junction_eval_format": 1, "model": "tiny-cheap",
+      "tasks": {"mmlu": {"metrics": {"acc": {"value": 0.62, "stderr": 0.004, "n": 57}}}}})";
+    std::ofstream(quality_good) << R"({"junction_eval_format": 1, "model": "tiny-good",
+      "tasks": {"mmlu": {"metrics": {"acc": {"value": 0.81, "stderr": 0.003, "n": 57}}}}})";
     std::string yaml = R"(listen: 127.0.0.1:0
 admin_key: admin-secret
 store: )" + url + R"(
 routing: {strategy: least_outstanding, max_attempts: 3, backoff_base_ms: 5, backoff_max_ms: 20,
-          circuit_breaker: {consecutive_failures: 2, open_ms: 400, min_requests: 100}}
+          circuit_breaker: {consecutive_failures: 2, open_ms: 400, min_requests: 100},
+          quality: [")" +
+                       quality_cheap + R"(", ")" + quality_good + R"("],
+          auto: {candidates: [tiny-cheap, tiny-good], metric: mmlu, min_score: 0.6}}
 providers:
   - {name: openai, kind: openai, base_url: ")" +
                        nginx("openai") + R"(", api_key: upstream-key}
@@ -378,6 +389,14 @@ models:
   - name: recorded
     price: {input_per_mtok: 1.0, output_per_mtok: 2.0}
     deployments: [{provider: recorder}]
+  - name: tiny-cheap
+    context_length: 256
+    price: {input_per_mtok: 0.05, output_per_mtok: 0.10}
+    deployments: [{provider: engine-a, model: tiny}]
+  - name: tiny-good
+    context_length: 256
+    price: {input_per_mtok: 1.0, output_per_mtok: 2.0}
+    deployments: [{provider: engine-b, model: tiny}]
   - name: recorded-context
     context_length: 1000
     price: {input_per_mtok: 1.0, output_per_mtok: 2.0}
@@ -905,6 +924,65 @@ StreamedChat collect(const std::vector<std::string>& events, const std::string& 
     }
   }
   return c;
+}
+
+// `model: "auto"` picks the cheaper engine when both meet the bar and the better one when only
+// it does; the choice and why are in x-junction-route, and the key pays the chosen model's price.
+TEST_P(GatewayE2E, AutoPicksTheCheapestModelMeetingTheQualityBar) {
+  if (engine_port_[0] == 0 || engine_port_[1] == 0)
+    FAIL() << "the junction binary is missing or its engines did not start";
+  const auto [id, key] = new_key(1.0);
+
+  // The config's bar, mmlu >= 0.6: both meet it, tiny-cheap (engine-a) costs less.
+  Reply r = post("/v1/chat/completions", chat("auto", 4), key);
+  ASSERT_EQ(r.status, 200) << r.head.error_body;
+  EXPECT_EQ(r.head.header("x-junction-route"),
+            "model=tiny-cheap; reason=cheapest meeting mmlu>=0.6 (0.62)");
+  EXPECT_EQ(r.head.header("x-junction-provider"), "engine-a");
+  Json j = r.json();
+  EXPECT_EQ(j["model"], "tiny-cheap");
+  // Charged at tiny-cheap's price: 0.05 and 0.10 USD per million prompt and completion tokens.
+  const int64_t prompt = j["usage"]["prompt_tokens"];
+  EXPECT_EQ(j["usage"]["completion_tokens"], 4);
+  EXPECT_NEAR(j["usage"]["cost"].get<double>(), prompt * 0.05e-6 + 4 * 0.10e-6, 1e-9);
+
+  // The request's bar, 0.7: only tiny-good (engine-b) meets it.
+  Json body = chat("auto", 4);
+  body["quality"] = {{"min_score", 0.7}};
+  r = post("/v1/chat/completions", body, key);
+  ASSERT_EQ(r.status, 200) << r.head.error_body;
+  EXPECT_EQ(r.head.header("x-junction-route"),
+            "model=tiny-good; reason=cheapest meeting mmlu>=0.7 (0.81)");
+  EXPECT_EQ(r.head.header("x-junction-provider"), "engine-b");
+  j = r.json();
+  EXPECT_EQ(j["model"], "tiny-good");
+  EXPECT_NEAR(j["usage"]["cost"].get<double>(),
+              j["usage"]["prompt_tokens"].get<int64_t>() * 1.0e-6 + 4 * 2.0e-6, 1e-9);
+
+  // Streamed, the same choice.
+  body["stream"] = true;
+  http::HttpResponseHead head;
+  const auto events = stream(body, key, &head);
+  EXPECT_EQ(head.header("x-junction-route"),
+            "model=tiny-good; reason=cheapest meeting mmlu>=0.7 (0.81)");
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back(), "[DONE]");
+
+  // Nothing meets 0.9: a 400 that says why, nothing charged.
+  body = chat("auto", 4);
+  body["quality"] = {{"metric", "mmlu/acc"}, {"min_score", 0.9}};
+  r = post("/v1/chat/completions", body, key);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.json()["error"]["code"], "quality_bar_not_met");
+  EXPECT_EQ(r.json()["error"]["message"],
+            "No model for 'auto' meets the quality bar: none meets mmlu/acc>=0.9 (tiny-cheap: "
+            "0.62, tiny-good: 0.81)");
+  // A metric no result file measured: no candidate qualifies.
+  body["quality"] = {{"metric", "hellaswag"}};
+  r = post("/v1/chat/completions", body, key);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.json()["error"]["code"], "quality_bar_not_met");
+  expect_ledger_adds_up();
 }
 
 TEST_P(GatewayE2E, AnthropicAnswerIsTranslatedAndCharged) {
