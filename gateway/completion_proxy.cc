@@ -209,7 +209,8 @@ class CompletionCall {
       for (const DeploymentView& v : g_.views(*m)) {
         if (!v.available) continue;
         try {
-          const ReservationSize size = size_reservation(shape_, m->context_length, {v.price});
+          const ReservationSize size =
+              size_reservation(shape_, {m->context_length, m->max_output_tokens}, {v.price});
           if (!c.cost || size.cost < *c.cost) c.cost = size.cost;
         } catch (const ApiError&) {
           // Too large for this model: it cannot be the choice.
