@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "api/json_fields.h"
 #include "http/api_error.h"
 #include "http/json_body.h"
 
@@ -10,11 +11,6 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 using http::invalid_param;
-
-const Json* field(const Json& j, const char* name) {
-  auto it = j.find(name);
-  return it == j.end() || it->is_null() ? nullptr : &*it;
-}
 
 std::string string_field(const Json& j, const char* name, const std::string& param,
                          bool required = true) {

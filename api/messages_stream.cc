@@ -1,5 +1,6 @@
 #include "api/messages_stream.h"
 
+#include "api/json_fields.h"
 #include "api/messages_error.h"
 #include "api/messages_response.h"
 
@@ -14,15 +15,6 @@ std::string sse_named_event(std::string_view name, const Json& data) {
   out += "\n\n";
   return out;
 }
-
-namespace {
-
-std::string string_or_empty(const Json& j, const char* name) {
-  auto it = j.find(name);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-}  // namespace
 
 std::string MessagesStream::start(const Json& chunk) {
   if (started_) return "";

@@ -1,5 +1,6 @@
 #include "api/responses_request.h"
 
+#include "api/json_fields.h"
 #include "http/api_error.h"
 #include "http/json_body.h"
 
@@ -8,11 +9,6 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 using http::invalid_param;
-
-const Json* field(const Json& j, const char* name) {
-  auto it = j.find(name);
-  return it == j.end() || it->is_null() ? nullptr : &*it;
-}
 
 std::string string_field(const Json& j, const char* name, const std::string& param,
                          bool required = true) {

@@ -3,20 +3,12 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "api/json_fields.h"
+
 namespace junction::api {
 namespace {
 
 using Json = nlohmann::ordered_json;
-
-int64_t count(const Json& j, const char* name) {
-  auto it = j.find(name);
-  return it != j.end() && it->is_number_integer() ? it->get<int64_t>() : 0;
-}
-
-std::string string_or_empty(const Json& j, const char* name) {
-  auto it = j.find(name);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 Json echo(const Json& request, const char* name, Json fallback) {
   auto it = request.find(name);

@@ -1,19 +1,11 @@
 #include "api/responses_stream.h"
 
+#include "api/json_fields.h"
 #include "api/messages_stream.h"
 
 namespace junction::api {
 
 using Json = nlohmann::ordered_json;
-
-namespace {
-
-std::string string_or_empty(const Json& j, const char* name) {
-  auto it = j.find(name);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-}  // namespace
 
 ResponsesStream::ResponsesStream(Json request) {
   head_.request = std::move(request);
