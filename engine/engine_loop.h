@@ -58,8 +58,8 @@ struct EngineStats {
   int64_t prefix_queried_tokens = 0;  // prompt tokens looked up in the prefix cache
   int64_t prefix_hit_tokens = 0;      // of those, found
   int64_t n_steps = 0;
-  int64_t n_preemptions = 0;  // running sequences sent back to the queue for lack of KV blocks
-  int64_t spec_draft_tokens = 0;     // tokens drafted and verified (speculative decoding)
+  int64_t n_preemptions = 0;      // running sequences sent back to the queue for lack of KV blocks
+  int64_t spec_draft_tokens = 0;  // tokens drafted and verified (speculative decoding)
   int64_t spec_accepted_tokens = 0;  // of those, kept by the target
 };
 
