@@ -99,8 +99,10 @@ RequestShape read_request_shape(const Json& body, bool chat) {
     const Json& q = body["quality"];
     if (!q.is_object()) throw invalid_param("quality", "'quality' must be an object");
     if (q.contains("metric")) {
-      if (!q["metric"].is_string() || q["metric"].get<std::string>().empty())
-        throw invalid_param("quality", "'quality.metric' must be a non-empty string");
+      // Bounded: it is named back in the answer when no model meets the bar.
+      if (!q["metric"].is_string() || q["metric"].get<std::string>().empty() ||
+          q["metric"].get<std::string>().size() > 256)
+        throw invalid_param("quality", "'quality.metric' must be a string of 1 to 256 bytes");
       r.quality_metric = q["metric"].get<std::string>();
     }
     if (q.contains("min_score")) {

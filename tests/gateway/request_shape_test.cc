@@ -34,6 +34,31 @@ TEST(RequestShape, ChatFields) {
   EXPECT_DOUBLE_EQ(r.provider.max_completion_price, 2);
 }
 
+// model "auto"'s quality bar from outside: only an object of a bounded metric name and a number.
+TEST(RequestShape, AHostileQualityBarIsA400NamingIt) {
+  const auto param_of = [](const std::string& quality) -> std::string {
+    try {
+      read_request_shape(
+          Json::parse(R"({"model": "auto", "messages": [], "quality": )" + quality + "}"), true);
+    } catch (const http::ApiError& e) {
+      EXPECT_EQ(e.status, 400);
+      return e.param;
+    }
+    return "";
+  };
+  for (const std::string& bad : std::vector<std::string>{
+           "[]", "\"x\"", "1", R"({"metric": 5})", R"({"metric": ""})",
+           R"({"metric": ")" + std::string(257, 'm') + "\"}", R"({"min_score": "0.7"})",
+           R"({"min_score": null})", R"({"min_score": [0.7]})"})
+    EXPECT_EQ(param_of(bad), "quality") << bad;
+  const RequestShape ok = read_request_shape(
+      Json::parse(R"({"model": "auto", "messages": [], "quality": {"metric": ")" +
+                  std::string(256, 'm') + R"(", "min_score": -1e308}})"),
+      true);
+  EXPECT_EQ(ok.quality_metric, std::string(256, 'm'));
+  EXPECT_EQ(ok.quality_min_score, std::optional<double>(-1e308));
+}
+
 TEST(RequestShape, CompletionsWithTokenIds) {
   const Json body =
       Json::parse(R"({"model": "m", "prompt": [1, 2, 3], "max_completion_tokens": 5})");
