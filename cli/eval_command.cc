@@ -142,10 +142,10 @@ int run_eval_command(const EvalCliOptions& o) {
   if (o.endpoint.empty()) {
     if (o.model_path.empty())
       throw Error("give --endpoint URL (and --model NAME), or --model-path MODEL");
-    model = std::make_unique<eval::LocalEngineBackend>(o.model_path, o.threads, o.isa);
+    model = std::make_unique<eval::LocalEngineBackend>(o.model_path, o.threads, o.isa,
+                                                       options.concurrency);
     options.model =
         o.model.empty() ? std::filesystem::path(o.model_path).filename().string() : o.model;
-    options.concurrency = 1;  // one engine in process: requests queue on its mutex anyway
   } else {
     if (o.model.empty())
       throw Error("--endpoint needs --model NAME (the \"model\" of each request)");
@@ -244,7 +244,9 @@ Command add_eval_command(CLI::App& app) {
       "--tokenizer", o->tokenizer,
       "Folder with tokenizer.json, GGUF file or pulled model whose tokenizer to use (else the "
       "server's /tokenize)");
-  cmd->add_option("--concurrency", o->concurrency, "Requests in flight (default 4)");
+  cmd->add_option(
+      "--concurrency", o->concurrency,
+      "Requests in flight (default 4); with --model-path, the generations batched together");
   cmd->add_option("--threads", o->threads, "Engine threads with --model-path (default: all cores)");
   cmd->add_option("--judge-endpoint", o->judge_endpoint,
                   "MT-Bench judge's endpoint (default: the model judges itself)");

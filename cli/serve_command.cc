@@ -34,6 +34,7 @@
 #include "server/metrics.h"
 #include "server/routes.h"
 #include "server/serving_context.h"
+#include "session/model_context.h"
 #include "session/model_text.h"
 #include "session/open_model.h"
 #include "tokenizer/tokenizer.h"
@@ -120,20 +121,11 @@ session::OpenModel open_served_model(const ServeOptions& o) {
 // model loaded (model/context_fit.h), with the reason.
 ContextFit context_size(const ServeOptions& o, const session::OpenModel& m,
                         std::optional<uint64_t> available, KvCacheType kv_type) {
-  const ModelConfig& config = m.model->config();
   const int64_t n_seq = std::max<int64_t>(1, o.parallel);
   if (o.ctx_size > 0)
     return ContextFit{o.ctx_size, o.ctx_size * n_seq,
                       "context " + std::to_string(o.ctx_size) + " tokens (--ctx-size)"};
-  ContextFitInput in;
-  in.model_max_ctx = config.max_position_embeddings;
-  in.n_sequences = n_seq;
-  in.weight_bytes = m.model->weights().file_bytes();
-  in.work_bytes =
-      forward_work_bytes(config, std::max<int64_t>(1, o.step_tokens), std::max<int64_t>(64, n_seq));
-  in.kv_bytes_per_token = kv_bytes_per_token(config, kv_type);
-  in.available_bytes = available;
-  return fit_context(in);
+  return session::fit_model_context(m, n_seq, o.step_tokens, kv_type, available);
 }
 
 // The engine's limits from the flags, with a KV pool of pool_tokens.

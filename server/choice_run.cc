@@ -12,8 +12,7 @@ ChoiceRun::ChoiceRun(const ServingContext& context, std::vector<std::string> sto
     : context_(context),
       stops_(std::move(stop)),
       stream_(std::make_shared<RequestStream>()),
-      in_reasoning_(starts_in_reasoning),
-      reasoning_decided_(starts_in_reasoning) {
+      reasoning_(starts_in_reasoning) {
   if (context.tokenizer) detokenizer_.emplace(*context.tokenizer, skip_special_tokens);
 }
 
@@ -66,25 +65,11 @@ ChoiceRun::Progress ChoiceRun::poll(std::chrono::milliseconds wait) {
     std::string piece;
     if (detokenizer_) piece = detokenizer_->add(e.token);
     out.tokens.push_back(std::move(e));
-    if (!reasoning_decided_) {
-      // Reasoning counts only if the output opens with <think> (after whitespace).
-      std::string lead = stops_.text() + piece;
-      lead.erase(0, std::min(lead.size(), lead.find_first_not_of(" \t\r\n")));
-      if (lead.starts_with("<think>")) {
-        in_reasoning_ = reasoning_decided_ = true;
-      } else if (!lead.empty() && !std::string_view("<think>").starts_with(lead)) {
-        reasoning_decided_ = true;
-      }
-    }
     append_text(piece, out);
-    if (in_reasoning_ || !reasoning_decided_) {
-      ++n_reasoning_;
-      if (stops_.text().find("</think>") != std::string::npos) in_reasoning_ = false;
-    }
+    reasoning_.add_token(stops_.text());
   }
   if (u.finish && !finish_) {
     finish_ = std::move(u.finish);
-    if (!reasoning_decided_) n_reasoning_ = 0;
     if (detokenizer_ && !stops_.matched()) append_text(detokenizer_->finish(), out);
     out.text += stops_.flush();
   }

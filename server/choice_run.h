@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/reasoning_tokens.h"
 #include "engine/request.h"
 #include "engine/stop_strings.h"
 #include "http/http_server.h"
@@ -69,7 +70,7 @@ class ChoiceRun {
   std::string finish_reason() const;
   const FinishInfo& finish_info() const { return *finish_; }
   int64_t n_generated() const { return n_generated_; }
-  int64_t n_reasoning_tokens() const { return n_reasoning_; }
+  int64_t n_reasoning_tokens() const { return reasoning_.count(); }
   const std::vector<TokenEvent>& prompt_logprobs() const { return prompt_logprobs_; }
   bool got_first_token() const { return n_generated_ > 0; }
 
@@ -83,9 +84,7 @@ class ChoiceRun {
   std::optional<FinishInfo> finish_;
   int64_t n_generated_ = 0;
   std::vector<TokenEvent> prompt_logprobs_;
-  bool in_reasoning_;
-  bool reasoning_decided_;
-  int64_t n_reasoning_ = 0;
+  ReasoningTokenCounter reasoning_;
 };
 
 // The choices of one request (n of one chat prompt; prompts x n for completions), run to the

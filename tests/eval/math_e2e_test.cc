@@ -373,5 +373,51 @@ TEST(EvalMath, ResumeRefusesSamplesFromOtherSettingsAndBrokenLines) {
   fs::remove_all(dir);
 }
 
+// In process (--model-path), the k samples of each problem run batched through one engine loop
+// and their reasoning tokens are counted as the server counts them, not estimated from
+// characters. The tiny random model never opens <think>, so every count is 0 (an estimate said
+// every token of a cut-off answer was reasoning).
+TEST(EvalMath, InProcessSamplesAreBatchedAndTheirReasoningCounted) {
+  const fs::path dir = scratch_dir("local");
+  const std::vector<std::string> args = {JUNCTION_BINARY,
+                                         "eval",
+                                         "--model-path",
+                                         std::string(JUNCTION_TEST_DATA) + "/models/qwen3-e2e-bf16",
+                                         "--task",
+                                         "amc23",
+                                         "--data",
+                                         kData,
+                                         "--limit",
+                                         "2",
+                                         "--samples-per-problem",
+                                         "3",
+                                         "--max-gen-tokens",
+                                         "6",
+                                         "--concurrency",
+                                         "3",
+                                         "--threads",
+                                         "1",
+                                         "--samples",
+                                         (dir / "samples.jsonl").string(),
+                                         "--out",
+                                         (dir / "result.json").string()};
+  ASSERT_EQ(run_command(args, (dir / "run.log").string()), 0) << read_file(dir / "run.log");
+  int n = 0;
+  std::ifstream in(dir / "samples.jsonl");
+  for (std::string line; std::getline(in, line);) {
+    const Json j = Json::parse(line);
+    if (j.value("type", "") == "question") continue;
+    ++n;
+    EXPECT_EQ(j["reasoning_tokens_source"], "usage") << line;
+    EXPECT_EQ(j["reasoning_tokens"], 0) << line;
+    EXPECT_LE(j["completion_tokens"].get<int>(), 6) << line;  // --max-gen-tokens holds
+  }
+  EXPECT_EQ(n, 6);
+  const Json result = Json::parse(read_file(dir / "result.json"));
+  EXPECT_EQ(result["tasks"]["amc23"]["reasoning"]["tokens_source"], "usage");
+  EXPECT_EQ(result["settings"]["concurrency"], 3);
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace junction::eval
