@@ -29,12 +29,18 @@ void handle_responses(GatewayState& g, const http::HttpRequest& req, http::HttpR
   if (!request.previous_response_id.empty()) {
     // Unknown, forgotten, expired and another key's are one answer: OpenAI's 400, so that a
     // key cannot learn that another key's id exists.
-    const auto stored = g.store().response_messages(request.previous_response_id, key.id,
-                                                    g.clock().unix_ms() - kept.ttl_s * 1000);
+    // Our ids are "resp_" and 24 hex digits: a longer one is unknown without asking the store
+    // (and is not echoed back whole).
+    const std::string& id = request.previous_response_id;
+    const auto stored = id.size() > 64 ? std::nullopt
+                                       : g.store().response_messages(
+                                             id, key.id, g.clock().unix_ms() - kept.ttl_s * 1000);
     if (!stored)
-      throw http::ApiError(
-          400, "Previous response with id '" + request.previous_response_id + "' not found.",
-          "invalid_request_error", "previous_response_id", "previous_response_not_found");
+      throw http::ApiError(400,
+                           "Previous response with id '" +
+                               (id.size() > 64 ? id.substr(0, 64) + "..." : id) + "' not found.",
+                           "invalid_request_error", "previous_response_id",
+                           "previous_response_not_found");
     history = Json::parse(*stored, nullptr, /*allow_exceptions=*/false);
     if (!history.is_array())
       throw http::ApiError(500, "The stored conversation could not be read.", "server_error");

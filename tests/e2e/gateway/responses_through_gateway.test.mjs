@@ -95,6 +95,9 @@ test('engine behind the gateway: a function call round trip with previous_respon
     notFound);
   await assert.rejects(stranger.responses.create({ model: 'tiny', previous_response_id: 'resp_unknown', input: 'x' }),
     notFound);
+  // A hostile id is the same answer, echoed cut short.
+  await assert.rejects(stranger.responses.create({ model: 'tiny', previous_response_id: 'resp_' + 'x'.repeat(100000), input: 'x' }),
+    (e) => notFound(e) && e.message.length < 200);
 });
 
 // Responses live in the store, not in one gateway's memory: a conversation started (streamed) on
