@@ -187,15 +187,15 @@ class GatewayE2E : public ::testing::TestWithParam<std::string> {
     }
   }
 
-  // `junction serve` on the tiny fixture model, port 0; the port is read from its log.
-  static void start_engine(int i) {
+  // `junction serve` on the tiny fixture model, on `port` (0: any); the port is read from its log.
+  static void start_engine(int i, int port = 0) {
     const std::string log = (dir_ / ("engine-" + std::to_string(i) + ".log")).string();
     fs::remove(log);
     engine_[i] =
         test::ChildProcess({JUNCTION_BINARY, "serve", "--model",
                             std::string(JUNCTION_TEST_DATA) + "/models/qwen3-e2e-bf16", "--host",
-                            "127.0.0.1", "--port", "0", "--threads", "1", "--ctx-size", "256",
-                            "--parallel", "4", "--served-model-name", "tiny"},
+                            "127.0.0.1", "--port", std::to_string(port), "--threads", "1",
+                            "--ctx-size", "256", "--parallel", "4", "--served-model-name", "tiny"},
                            log);
   }
 
@@ -889,8 +889,9 @@ TEST_P(GatewayE2E, TwoEnginesServeChatAndStreamAndFailOver) {
   NanoUsd spent = 0;
   for (const auto& u : gateway().state().store().usage(id, 0, 1000)) spent += u.cost;
   EXPECT_EQ(gateway().state().store().key_by_id(id)->credits + spent, usd_to_nano(1.0));
-  // Back for the other store's run of this test when the whole binary runs in one process.
-  start_engine(0);
+  // Back, on the same port (both stores' gateways were configured with it), for the tests
+  // that follow when the whole binary runs in one process.
+  start_engine(0, engine_port_[0]);
   engine_port_[0] = wait_for_engine(0);
 }
 
