@@ -65,6 +65,10 @@ void create_key(GatewayState& g, const http::HttpRequest& req, http::HttpRespond
     for (const auto& m : body["models"]) {
       if (!m.is_string()) throw invalid_param("models", "'models' must be a list of names");
       const RoutedModel* model = g.find_model(m.get<std::string>());
+      if (const AutoPool* pool = model ? nullptr : g.find_pool(m.get<std::string>())) {
+        k.models.push_back(pool->name);  // its candidates, through it (completion_proxy.cc)
+        continue;
+      }
       if (!model) throw invalid_param("models", "unknown model '" + m.get<std::string>() + "'");
       k.models.push_back(model->name);
     }

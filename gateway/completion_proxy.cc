@@ -177,35 +177,39 @@ class CompletionCall {
     return false;
   }
 
-  // `model: "auto"`: the cheapest candidate meeting the quality bar (quality_router.h) takes
-  // its place, and the request goes on exactly as if the client had named it.
-  void choose_auto() {
-    const AutoRoutingConfig& cfg = g_.config().routing.auto_routing;
-    const QualityBar bar{shape_.quality_metric.empty() ? cfg.metric : shape_.quality_metric,
-                         shape_.quality_min_score.value_or(cfg.min_score)};
+  // `model: "auto"` or a named auto pool: the cheapest candidate meeting the quality bar
+  // (quality_router.h; the live latency or throughput decides within the config's cost band)
+  // takes its place, and the request goes on exactly as if the client had named it. `pool`:
+  // the pool's name, whose candidates a key allowed the pool may use; "" for "auto".
+  void choose_auto(const AutoRoutingConfig& cfg, const std::string& pool) {
+    QualityBar bar{shape_.quality_metric.empty() ? cfg.metric : shape_.quality_metric,
+                   shape_.quality_min_score.value_or(cfg.min_score), cfg.within,
+                   cfg.prefer == "throughput" ? LiveMeasure::kThroughput : LiveMeasure::kLatency};
     if (bar.metric.empty())
       throw ApiError(400,
-                     "model 'auto' needs a quality metric: set quality.metric in the request or "
-                     "routing.auto.metric in the gateway config",
+                     "model '" + shape_.model +
+                         "' needs a quality metric: set quality.metric in the request or " +
+                         (pool.empty() ? "routing.auto.metric" : "the pool's auto.metric") +
+                         " in the gateway config",
                      "invalid_request_error", "quality", "quality_metric_missing");
-    std::vector<const RoutedModel*> pool;
+    std::vector<const RoutedModel*> candidate_models;
     if (cfg.candidates.empty()) {
-      for (const RoutedModel& m : g_.config().models) pool.push_back(&m);
+      for (const RoutedModel& m : g_.config().models) candidate_models.push_back(&m);
     } else {
       for (const auto& name : cfg.candidates)
-        if (const RoutedModel* m = g_.find_model(name)) pool.push_back(m);
+        if (const RoutedModel* m = g_.find_model(name)) candidate_models.push_back(m);
     }
     std::vector<const RoutedModel*> models;
     std::vector<QualityCandidate> candidates;
-    for (const RoutedModel* m : pool) {
-      if (!allowed(*m)) continue;
+    for (const RoutedModel* m : candidate_models) {
+      if (pool.empty() && !allowed(*m)) continue;
       QualityCandidate c;
       c.model = m->name;
       c.score = g_.quality().score(m->name, bar.metric);
       for (const auto& a : m->aliases)
         if (!c.score) c.score = g_.quality().score(a, bar.metric);
       // The cheapest deployment the router could use, at this request's estimated size (the
-      // reservation's sizing: the same tokens the key is held for).
+      // reservation's sizing: the same tokens the key is held for), and the best live measures.
       for (const DeploymentView& v : g_.views(*m)) {
         if (!v.available) continue;
         try {
@@ -217,20 +221,32 @@ class CompletionCall {
         }
         if (v.latency_ms >= 0 && (c.latency_ms < 0 || v.latency_ms < c.latency_ms))
           c.latency_ms = v.latency_ms;
+        c.tokens_per_s = std::max(c.tokens_per_s, v.tokens_per_s);
       }
       models.push_back(m);
       candidates.push_back(std::move(c));
     }
     const QualityChoice choice = choose_by_quality(candidates, bar);
     if (!choice.index)
-      throw ApiError(400, "No model for 'auto' meets the quality bar: " + choice.reason,
+      throw ApiError(400,
+                     "No model for '" + shape_.model + "' meets the quality bar: " + choice.reason,
                      "invalid_request_error", "quality", "quality_bar_not_met");
+    pool_granted_ = !pool.empty();
     shape_.model = models[*choice.index]->name;
-    route_ = "model=" + shape_.model + "; reason=" + choice.reason;
+    route_ = "model=" + shape_.model + (pool.empty() ? "" : "; pool=" + pool) +
+             "; reason=" + choice.reason;
   }
 
   void choose_models() {
-    if (shape_.model == "auto" && !g_.find_model("auto")) choose_auto();
+    if (shape_.model == "auto" && !g_.find_model("auto")) {
+      choose_auto(g_.config().routing.auto_routing, "");
+    } else if (const AutoPool* pool = g_.find_pool(shape_.model)) {
+      if (!key_.models.empty() &&
+          std::find(key_.models.begin(), key_.models.end(), pool->name) == key_.models.end())
+        throw ApiError(403, "This key may not use the model '" + pool->name + "'",
+                       "permission_error", "model", "model_not_allowed");
+      choose_auto(pool->choice, pool->name);
+    }
     std::vector<std::string> names;
     if (!shape_.model.empty()) names.push_back(shape_.model);
     for (const auto& m : shape_.models) names.push_back(m);
@@ -238,7 +254,7 @@ class CompletionCall {
     if (!primary)
       throw ApiError(404, "The model '" + names.front() + "' does not exist",
                      "invalid_request_error", "model", "model_not_found");
-    if (!allowed(*primary))
+    if (!pool_granted_ && !allowed(*primary))
       throw ApiError(403, "This key may not use the model '" + primary->name + "'",
                      "permission_error", "model", "model_not_allowed");
     models_.push_back(primary);
@@ -709,6 +725,7 @@ class CompletionCall {
   Json body_;
   RequestShape shape_;
   std::vector<const RoutedModel*> models_;  // the requested model, then fallbacks
+  bool pool_granted_ = false;               // the model was chosen by an auto pool the key may use
   std::string route_;                       // x-junction-route: what `model: "auto"` chose and why
   RequestNeeds needs_;                      // capabilities the request uses
   ReservationSize size_;

@@ -118,6 +118,59 @@ class Reader {
     return l;
   }
 
+  ResponsesConfig responses(const YAML::Node& n) const {
+    expect_map(n, "responses");
+    only_keys(n, {"max_bytes", "max_per_key", "max_bytes_per_key", "ttl_s"}, "responses");
+    ResponsesConfig r;
+    if (n["max_bytes"]) r.max_bytes = integer(n["max_bytes"], "max_bytes", 0);
+    if (n["max_per_key"]) r.max_per_key = integer(n["max_per_key"], "max_per_key", 0);
+    if (n["max_bytes_per_key"])
+      r.max_bytes_per_key = integer(n["max_bytes_per_key"], "max_bytes_per_key", 0);
+    if (n["ttl_s"]) r.ttl_s = integer(n["ttl_s"], "ttl_s", 1);
+    constexpr int64_t kTenYears = int64_t{10} * 366 * 86400;
+    if (r.ttl_s > kTenYears) fail(n["ttl_s"], "'ttl_s' must be at most ten years");
+    // The store forgets a key's oldest responses past the budget, never the one just kept.
+    if (r.max_bytes > r.max_bytes_per_key)
+      fail(n, "'responses.max_bytes' cannot exceed 'max_bytes_per_key'");
+    return r;
+  }
+
+  AutoRoutingConfig auto_routing(const YAML::Node& a, const std::string& where) const {
+    expect_map(a, where);
+    only_keys(a, {"candidates", "metric", "min_score", "within", "prefer"}, where);
+    AutoRoutingConfig r;
+    if (a["candidates"]) r.candidates = strings(a["candidates"], "candidates");
+    if (a["metric"]) r.metric = str(a["metric"], "metric");
+    if (a["min_score"]) {
+      r.min_score = number(a["min_score"], "min_score");
+      if (!std::isfinite(r.min_score)) fail(a["min_score"], "'min_score' must be a finite number");
+    }
+    if (a["within"]) {
+      r.within = number(a["within"], "within");
+      if (!(r.within >= 0) || !std::isfinite(r.within))
+        fail(a["within"],
+             "'within' must be a finite number >= 0 (a fraction of the cheapest cost)");
+    }
+    if (a["prefer"]) {
+      r.prefer = str(a["prefer"], "prefer");
+      if (r.prefer != "latency" && r.prefer != "throughput")
+        fail(a["prefer"], "'prefer' must be latency or throughput");
+    }
+    return r;
+  }
+
+  AutoPool pool(const YAML::Node& n) const {
+    only_keys(n, {"name", "auto"}, "an auto pool (a model with 'auto')");
+    AutoPool p;
+    p.line = line(n);
+    if (!n["name"]) fail(n, "a model needs a 'name'");
+    p.name = str(n["name"], "name");
+    p.choice = auto_routing(n["auto"], "the auto pool '" + p.name + "'");
+    if (p.choice.candidates.empty())
+      fail(n["auto"], "the auto pool '" + p.name + "' needs a non-empty 'candidates' list");
+    return p;
+  }
+
   RoutingConfig routing(const YAML::Node& n) const {
     expect_map(n, "routing");
     only_keys(n,
@@ -139,17 +192,7 @@ class Reader {
       r.backoff_base_ms = integer(n["backoff_base_ms"], "backoff_base_ms", 0);
     if (n["backoff_max_ms"]) r.backoff_max_ms = integer(n["backoff_max_ms"], "backoff_max_ms", 0);
     if (n["quality"]) r.quality = strings(n["quality"], "quality");
-    if (const YAML::Node a = n["auto"]) {
-      expect_map(a, "routing.auto");
-      only_keys(a, {"candidates", "metric", "min_score"}, "routing.auto");
-      if (a["candidates"]) r.auto_routing.candidates = strings(a["candidates"], "candidates");
-      if (a["metric"]) r.auto_routing.metric = str(a["metric"], "metric");
-      if (a["min_score"]) {
-        r.auto_routing.min_score = number(a["min_score"], "min_score");
-        if (!std::isfinite(r.auto_routing.min_score))
-          fail(a["min_score"], "'min_score' must be a finite number");
-      }
-    }
+    if (const YAML::Node a = n["auto"]) r.auto_routing = auto_routing(a, "routing.auto");
     if (const YAML::Node b = n["circuit_breaker"]) {
       expect_map(b, "circuit_breaker");
       only_keys(b,
@@ -281,7 +324,7 @@ class Reader {
     expect_map(root, "the configuration");
     only_keys(root,
               {"listen", "admin_key", "store", "store_sync", "key_pepper", "redis", "routing",
-               "ledger", "providers", "models"},
+               "ledger", "responses", "providers", "models"},
               "the configuration");
     GatewayConfig c;
     if (root["listen"]) listen(root["listen"], c);
@@ -309,6 +352,7 @@ class Reader {
     }
     if (root["routing"]) c.routing = routing(root["routing"]);
     if (root["ledger"]) c.ledger = ledger(root["ledger"]);
+    if (root["responses"]) c.responses = responses(root["responses"]);
     const YAML::Node ps = root["providers"];
     if (!ps || !ps.IsSequence()) fail(ps ? ps : root, "'providers' must be a list");
     std::set<std::string> provider_names;
@@ -322,7 +366,18 @@ class Reader {
     const YAML::Node ms = root["models"] ? root["models"] : YAML::Node(YAML::NodeType::Sequence);
     if (!ms.IsSequence()) fail(ms, "'models' must be a list");
     std::set<std::string> model_names;
+    std::vector<YAML::Node> model_nodes, pool_nodes;  // for messages, as c.models and c.pools
     for (const auto& m : ms) {
+      if (m.IsMap() && m["auto"]) {
+        pool_nodes.push_back(m);
+        AutoPool p = pool(m);
+        if (p.name == "auto")
+          fail(m, "'auto' is reserved for routing by quality (routing.auto), not a model name");
+        if (!model_names.insert(p.name).second)
+          fail(m, "model name '" + p.name + "' is used twice");
+        c.pools.push_back(std::move(p));
+        continue;
+      }
       RoutedModel model_config = model(m);
       if (model_config.name == "auto" ||
           std::count(model_config.aliases.begin(), model_config.aliases.end(), "auto"))
@@ -336,11 +391,21 @@ class Reader {
         if (!model_names.insert(a).second)
           fail(m, "alias '" + a + "' of model '" + model_config.name + "' is already a name");
       c.models.push_back(std::move(model_config));
+      model_nodes.push_back(m);
     }
+    const auto is_pool = [&](const std::string& name) {
+      return std::any_of(c.pools.begin(), c.pools.end(),
+                         [&](const AutoPool& p) { return p.name == name; });
+    };
+    for (size_t i = 0; i < c.pools.size(); ++i)
+      for (const auto& name : c.pools[i].choice.candidates)
+        if (is_pool(name))
+          fail(pool_nodes[i], "the auto pool '" + c.pools[i].name + "': candidate '" + name +
+                                  "' is a pool, not a model");
     for (size_t i = 0; i < c.models.size(); ++i)
       for (const auto& f : c.models[i].fallbacks)
-        if (!model_names.count(f))
-          fail(ms[i], "model '" + c.models[i].name + "': unknown fallback '" + f + "'");
+        if (!model_names.count(f) || is_pool(f))
+          fail(model_nodes[i], "model '" + c.models[i].name + "': unknown fallback '" + f + "'");
     return c;
   }
 

@@ -84,6 +84,18 @@ struct AutoRoutingConfig {
   std::vector<std::string> candidates;  // model names; empty: every configured model
   std::string metric;                   // "TASK" or "TASK/METRIC"; empty: the request must say
   double min_score = 0;
+  // The cost band in which the live measure decides (quality_router.h); 0: the cheapest.
+  double within = 0;
+  std::string prefer = "latency";  // latency | throughput
+};
+
+// A named `auto` pool: a `models:` entry with `auto:` instead of `deployments:`. A request for
+// its name is routed like `model: "auto"` among its candidates with its own bar; a key allowed
+// the pool may use its candidates through it.
+struct AutoPool {
+  std::string name;
+  AutoRoutingConfig choice;
+  int line = 0;
 };
 
 struct RoutingConfig {
@@ -111,6 +123,18 @@ struct LedgerConfig {
   int64_t sweep_every_s = 60;
 };
 
+// What the gateway keeps of Responses API answers for previous_response_id (`responses:` in
+// YAML; the store's responses table). A client's conversation must not be able to fill the
+// database: one response's conversation is at most max_bytes (a longer one is not kept, and
+// continuing it is the 400 of an unknown id), a key keeps its newest max_per_key responses
+// within max_bytes_per_key, and none outlives ttl_s (OpenAI keeps responses 30 days).
+struct ResponsesConfig {
+  int64_t max_bytes = int64_t{4} << 20;
+  int64_t max_per_key = 1000;
+  int64_t max_bytes_per_key = int64_t{64} << 20;
+  int64_t ttl_s = int64_t{30} * 86400;
+};
+
 struct GatewayConfig {
   std::string host = "127.0.0.1";
   int port = 8080;
@@ -127,8 +151,10 @@ struct GatewayConfig {
   std::string redis;
   RoutingConfig routing;
   LedgerConfig ledger;
+  ResponsesConfig responses;
   std::vector<ProviderConfig> providers;
   std::vector<RoutedModel> models;
+  std::vector<AutoPool> pools;  // `models:` entries with `auto:`
 };
 
 // Throws junction::Error("FILE:LINE: what") for anything invalid. `source` names the file.

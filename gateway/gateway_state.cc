@@ -49,6 +49,20 @@ GatewayState::GatewayState(GatewayConfig config, std::unique_ptr<Store> store, G
   for (const std::string& name : config_.routing.auto_routing.candidates)
     if (!find_model(name))
       throw Error("routing.auto: candidate '" + name + "' is not a configured model");
+  // Checked here, not in config.cc: catalogue models join the config after it is read.
+  for (const AutoPool& p : config_.pools) {
+    if (find_model(p.name)) throw Error("the auto pool '" + p.name + "' has the name of a model");
+    for (const std::string& name : p.choice.candidates)
+      if (!find_model(name))
+        throw Error("the auto pool '" + p.name + "': candidate '" + name +
+                    "' is not a configured model");
+  }
+}
+
+const AutoPool* GatewayState::find_pool(const std::string& name) const {
+  for (const AutoPool& p : config_.pools)
+    if (p.name == name) return &p;
+  return nullptr;
 }
 
 const RoutedModel* GatewayState::find_model(const std::string& name) const {

@@ -12,7 +12,6 @@
 #include <string>
 #include <vector>
 
-#include "api/response_store.h"
 #include "gateway/auth_failure_limiter.h"
 #include "gateway/config.h"
 #include "gateway/deployment_health.h"
@@ -58,8 +57,6 @@ class GatewayState {
   // Failed admin-key attempts per peer address (auth_failure_limiter.h).
   AuthFailureLimiter& auth_failures() { return auth_failures_; }
   std::vector<Deployment>& deployments() { return deployments_; }
-  // The Responses API's conversations for previous_response_id, per key (in memory).
-  api::ResponseStore& responses() { return responses_; }
   // This gateway's name in the reservations it takes (config.ledger.instance, else set by
   // Gateway once it knows its port); fixed before the first request.
   const std::string& instance() const { return instance_; }
@@ -70,6 +67,8 @@ class GatewayState {
 
   // A model by public name or alias; nullptr if none.
   const RoutedModel* find_model(const std::string& name) const;
+  // A named auto pool (config.h); nullptr if none.
+  const AutoPool* find_pool(const std::string& name) const;
   // The router's view of a model's deployments now.
   std::vector<DeploymentView> views(const RoutedModel& model);
   // A fresh seed for one routing plan and its backoff jitter.
@@ -88,7 +87,6 @@ class GatewayState {
   QualityScores quality_;
   std::atomic<uint64_t> seed_;
   std::string instance_;
-  api::ResponseStore responses_;
 };
 
 }  // namespace junction::gateway

@@ -85,6 +85,18 @@ SELECT 'opening-' || k.id, k.id,
        k.created_ms, 'balance and spend when the ledger began'
 FROM api_keys k WHERE NOT EXISTS (SELECT 1 FROM credit_grants g WHERE g.key_id = k.id);
 END $schema$;
+DO $responses$ BEGIN
+IF to_regclass('responses_by_age') IS NOT NULL THEN RETURN; END IF;
+CREATE TABLE IF NOT EXISTS responses (
+  id TEXT PRIMARY KEY,
+  key_id TEXT NOT NULL,
+  messages TEXT NOT NULL,
+  bytes BIGINT NOT NULL,
+  created_ms BIGINT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS responses_by_key ON responses (key_id, created_ms);
+CREATE INDEX IF NOT EXISTS responses_by_age ON responses (created_ms);
+END $responses$;
 COMMIT;
 )sql";
 
@@ -208,6 +220,22 @@ std::vector<PreparedSql> statements() {
                     " FROM usage WHERE ($1 = '' OR key_id = $1) AND created_ms >= $2::bigint "
                     "ORDER BY created_ms, request_id LIMIT $3::bigint"},
       {"usage_by_request", "SELECT " + kUsageColumns + " FROM usage WHERE request_id = $1"},
+      // $1 id, $2 key, $3 messages, $4 bytes, $5 created_ms, $6 expired before, $7 responses
+      // and $8 bytes kept per key. One statement, one snapshot: the DELETE does not see the row
+      // the INSERT adds, so the ranking counts it in by hand (config keeps one response within
+      // the byte budget, so it is never the one to go). Deletes the expired ones too.
+      {"put_response",
+       "WITH kept AS (INSERT INTO responses (id, key_id, messages, bytes, created_ms) "
+       "VALUES ($1, $2, $3, $4::bigint, $5::bigint) ON CONFLICT (id) DO NOTHING), "
+       "ranked AS (SELECT id, ROW_NUMBER() OVER w AS n, SUM(bytes) OVER w AS total FROM "
+       "(SELECT id, bytes, created_ms FROM responses WHERE key_id = $2 AND id <> $1 "
+       "AND created_ms >= $6::bigint UNION ALL SELECT $1, $4::bigint, $5::bigint) r "
+       "WINDOW w AS (ORDER BY created_ms DESC, id DESC)) "
+       "DELETE FROM responses WHERE created_ms < $6::bigint OR (key_id = $2 AND id IN "
+       "(SELECT id FROM ranked WHERE n > $7::bigint OR total > $8::bigint))"},
+      {"response_messages",
+       "SELECT messages FROM responses WHERE id = $1 AND key_id = $2 AND created_ms >= "
+       "$3::bigint"},
   };
 }
 
@@ -386,6 +414,21 @@ std::optional<UsageRecord> PostgresStore::usage_by_request(const std::string& re
   const PgResult r = pool_->exec("usage_by_request", {request_id});
   if (r.rows() == 0) return std::nullopt;
   return read_usage(r, 0);
+}
+
+void PostgresStore::put_response(const StoredResponse& r, const ResponseRetention& retention) {
+  pool_->exec("put_response",
+              {r.id, r.key_id, r.messages, num(static_cast<int64_t>(r.messages.size())),
+               num(r.created_ms), num(r.created_ms - retention.ttl_ms), num(retention.max_per_key),
+               num(retention.max_bytes_per_key)});
+}
+
+std::optional<std::string> PostgresStore::response_messages(const std::string& id,
+                                                            const std::string& key_id,
+                                                            int64_t not_before_ms) {
+  const PgResult r = pool_->exec("response_messages", {id, key_id, num(not_before_ms)});
+  if (r.rows() == 0) return std::nullopt;
+  return r.text(0, 0);
 }
 
 }  // namespace junction::gateway

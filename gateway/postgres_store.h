@@ -41,6 +41,9 @@ class PostgresStore : public Store {
   std::vector<UsageRecord> usage(const std::string& key_id, int64_t since_ms,
                                  int64_t limit) override;
   std::optional<UsageRecord> usage_by_request(const std::string& request_id) override;
+  void put_response(const StoredResponse& r, const ResponseRetention& retention) override;
+  std::optional<std::string> response_messages(const std::string& id, const std::string& key_id,
+                                               int64_t not_before_ms) override;
 
  private:
   std::optional<ApiKeyRecord> key_where(const char* statement, const std::string& value);

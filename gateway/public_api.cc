@@ -75,6 +75,24 @@ void handle_models(GatewayState& g, const http::HttpRequest&, http::HttpResponde
       continue;
     data.push_back(model_listing_entry(m));
   }
+  // Named auto pools: no price or context of their own (those of the model each request gets).
+  for (const AutoPool& p : g.config().pools) {
+    if (!key.models.empty() &&
+        std::find(key.models.begin(), key.models.end(), p.name) == key.models.end())
+      continue;
+    const AutoRoutingConfig& c = p.choice;
+    data.push_back(Json{{"id", p.name},
+                        {"object", "model"},
+                        {"created", 0},
+                        {"owned_by", "junction"},
+                        {"name", p.name},
+                        {"auto",
+                         {{"candidates", c.candidates},
+                          {"metric", c.metric},
+                          {"min_score", c.min_score},
+                          {"within", c.within},
+                          {"prefer", c.prefer}}}});
+  }
   res.send(200, "application/json", Json{{"object", "list"}, {"data", data}}.dump());
 }
 

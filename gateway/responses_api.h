@@ -1,7 +1,8 @@
 // POST /v1/responses through the gateway: OpenAI's Responses API over the one chat path. The
 // body becomes a chat request (api/responses_request.h) after the conversation
-// previous_response_id names (GatewayState::responses(), readable only by the key that made
-// it), is served by handle_completion like any chat request (rights, rate limits, the
+// previous_response_id names (kept in the store, Store::put_response, so every replica on the
+// database and a restarted gateway find it; readable only by the key that made it, bounded by
+// config.responses), is served by handle_completion like any chat request (rights, rate limits, the
 // reservation, routing to any dialect, the settle: one money path), and an
 // api::ResponsesResponder renders its answer or stream as a response.
 #pragma once

@@ -74,6 +74,15 @@ CREATE TABLE IF NOT EXISTS credit_grants (
   note TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS credit_grants_by_key ON credit_grants (key_id);
+CREATE TABLE IF NOT EXISTS responses (  -- Responses API conversations (previous_response_id)
+  id TEXT PRIMARY KEY,
+  key_id TEXT NOT NULL,
+  messages TEXT NOT NULL,  -- JSON
+  bytes INTEGER NOT NULL,  -- length(messages) in bytes, summed against max_bytes_per_key
+  created_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS responses_by_key ON responses (key_id, created_ms);
+CREATE INDEX IF NOT EXISTS responses_by_age ON responses (created_ms);
 )sql";
 
 // A key from before the ledger has no grants: what it was granted is taken to be its balance
@@ -706,6 +715,46 @@ std::optional<UsageRecord> SqliteStore::usage_by_request(const std::string& requ
   s.bind(1, request_id);
   if (!s.step()) return std::nullopt;
   return read_usage(s);
+}
+
+void SqliteStore::put_response(const StoredResponse& r, const ResponseRetention& retention) {
+  static const std::string insert =
+      "INSERT INTO responses (id, key_id, messages, bytes, created_ms) "
+      "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (id) DO NOTHING";
+  static const std::string expire = "DELETE FROM responses WHERE created_ms < ?1";
+  // The key's responses newest first, numbered and with the bytes of those up to each: every
+  // one past the count or the byte budget goes (the oldest), the one just kept last of all.
+  static const std::string trim =
+      "DELETE FROM responses WHERE id IN (SELECT id FROM (SELECT id, "
+      "ROW_NUMBER() OVER w AS n, SUM(bytes) OVER w AS total FROM responses WHERE key_id = ?1 "
+      "WINDOW w AS (ORDER BY created_ms DESC, id DESC)) WHERE n > ?2 OR total > ?3)";
+  write_batched([&] {
+    Statement i(db_, prepared(insert));
+    i.bind(1, r.id).bind(2, r.key_id).bind(3, r.messages);
+    i.bind(4, static_cast<int64_t>(r.messages.size())).bind(5, r.created_ms).step();
+    Statement(db_, prepared(expire)).bind(1, r.created_ms - retention.ttl_ms).step();
+    Statement t(db_, prepared(trim));
+    t.bind(1, r.key_id).bind(2, retention.max_per_key).bind(3, retention.max_bytes_per_key).step();
+  });
+}
+
+std::optional<std::string> SqliteStore::response_messages(const std::string& id,
+                                                          const std::string& key_id,
+                                                          int64_t not_before_ms) {
+  static const std::string sql =
+      "SELECT messages FROM responses WHERE id = ?1 AND key_id = ?2 AND created_ms >= ?3";
+  const auto read = [&](sqlite3* db, sqlite3_stmt* stmt) -> std::optional<std::string> {
+    Statement s(db, stmt);
+    s.bind(1, id).bind(2, key_id).bind(3, not_before_ms);
+    if (!s.step()) return std::nullopt;
+    return s.text(0);
+  };
+  if (reader_) {
+    std::lock_guard lock(reader_mutex_);
+    return read(reader_, prepared(reader_, reader_statements_, sql));
+  }
+  std::lock_guard lock(mutex_);
+  return read(db_, prepared(sql));
 }
 
 }  // namespace junction::gateway

@@ -89,6 +89,25 @@ struct KeyAudit {
   std::optional<NanoUsd> drift;
 };
 
+// A Responses API response kept for `previous_response_id` (the conversation up to and including
+// its answer, as chat messages in JSON), readable only by the key that made it.
+struct StoredResponse {
+  std::string id;  // "resp_..."
+  std::string key_id;
+  std::string messages;    // JSON text
+  int64_t created_ms = 0;  // Unix ms
+};
+
+// What the store keeps of one key's responses: put_response() forgets that key's oldest ones past
+// `max_per_key` responses or `max_bytes_per_key` bytes of messages, and every response older than
+// `ttl_ms` (those are no longer readable either). The size of one response is the caller's to
+// bound (responses.max_bytes).
+struct ResponseRetention {
+  int64_t max_per_key = 1000;
+  int64_t max_bytes_per_key = int64_t{64} << 20;
+  int64_t ttl_ms = int64_t{30} * 86400 * 1000;
+};
+
 enum class ReserveResult { kOk, kInsufficientCredits, kDailyLimit, kMonthlyLimit, kNoSuchKey };
 enum class SettleResult {
   kSettled,
@@ -134,6 +153,16 @@ class Store {
   virtual std::vector<UsageRecord> usage(const std::string& key_id, int64_t since_ms,
                                          int64_t limit) = 0;
   virtual std::optional<UsageRecord> usage_by_request(const std::string& request_id) = 0;
+
+  // Keeps `r` (an id already kept changes nothing: a resend), then forgets what `retention` says
+  // to, as of r.created_ms; one transaction.
+  virtual void put_response(const StoredResponse& r, const ResponseRetention& retention) = 0;
+  // The messages of response `id` if `key_id` made it and it was created at or after
+  // `not_before_ms`; nullopt otherwise (unknown, forgotten, expired or another key's: the
+  // caller cannot tell which).
+  virtual std::optional<std::string> response_messages(const std::string& id,
+                                                       const std::string& key_id,
+                                                       int64_t not_before_ms) = 0;
 };
 
 // A key's drift from the four sums, overflow-checked.

@@ -21,7 +21,7 @@ void handle_responses(const ServingContext& c, const http::HttpRequest& http,
     if (!stored)
       throw http::ApiError(
           400, "Previous response with id '" + req.previous_response_id + "' not found.",
-          "invalid_request_error", "previous_response_id");
+          "invalid_request_error", "previous_response_id", "previous_response_not_found");
     history = std::move(*stored);
   }
   api::ResponsesChat chat = api::chat_request_from_responses(req, history);

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The official openai npm client through the gateway: starts a `junction serve` engine on a
 # fixture model, nginx (when installed) serving the recorded Anthropic Messages answers of
-# tests/gateway/data, and `junction serve --config` in front of both (SQLite store in a temp
-# folder); runs gateway/*.test.mjs (node --test; it makes its own client key with the admin
-# API), then stops the gateway with SIGTERM and checks it exits 0.
+# tests/gateway/data, and `junction serve --config` in front of both twice (two replicas on one
+# SQLite store in a temp folder); runs gateway/*.test.mjs (node --test; it makes its own client
+# key with the admin API), then stops the first gateway with SIGTERM and checks it exits 0.
 # Usage: run_gateway_e2e.sh JUNCTION_BINARY MODEL_DIR GATEWAY_DATA_DIR
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -124,6 +124,13 @@ gateway_pid=$!
 pids+=($gateway_pid)
 gateway_port="$(port_from_log "$dir/gateway.log" "$gateway_pid")"
 gateway="http://127.0.0.1:$gateway_port"
+# A second replica on the same SQLite database (and its key pepper file), as a second gateway
+# process behind a load balancer would be: responses kept by one are continued on the other.
+"$junction" serve --config "$dir/gateway.yaml" >"$dir/gateway2.log" 2>&1 &
+gateway2_pid=$!
+pids+=($gateway2_pid)
+gateway2_port="$(port_from_log "$dir/gateway2.log" "$gateway2_pid")"
+gateway2="http://127.0.0.1:$gateway2_port"
 if [ -x "$nginx" ]; then
   for _ in $(seq 1 100); do
     (exec 3<>"/dev/tcp/127.0.0.1/$nginx_port") 2>/dev/null && break
@@ -132,7 +139,7 @@ if [ -x "$nginx" ]; then
 fi
 
 status=0
-GATEWAY_URL="$gateway" GATEWAY_ADMIN_KEY=e2e-admin JUNCTION_MODEL_DIR="$model" \
+GATEWAY_URL="$gateway" GATEWAY2_URL="$gateway2" GATEWAY_ADMIN_KEY=e2e-admin JUNCTION_MODEL_DIR="$model" \
   GATEWAY_ANTHROPIC="$([ -x "$nginx" ] && echo 1 || echo 0)" \
   node --test --test-concurrency=1 "$here"/gateway/*.test.mjs || status=$?
 

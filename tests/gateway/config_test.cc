@@ -104,7 +104,7 @@ TEST(GatewayConfig, ErrorsNameTheLine) {
       "g.yaml:3: model 'm': unknown provider 'nope'");
   EXPECT_EQ(error_of("listen: 1.2.3.4:80\nbogus: 1\nproviders: []\nmodels: []\n"),
             "g.yaml:2: unknown key 'bogus' in the configuration (known: admin_key, key_pepper, "
-            "ledger, listen, models, providers, redis, routing, store, store_sync)");
+            "ledger, listen, models, providers, redis, responses, routing, store, store_sync)");
   EXPECT_EQ(error_of("ledger: {abandon_after_s: 0}\nproviders: []\nmodels: []\n"),
             "g.yaml:1: 'abandon_after_s' must be an integer >= 1");
   EXPECT_EQ(error_of("ledger: {abandon_after_s: 1e300}\nproviders: []\nmodels: []\n"),
@@ -140,10 +140,78 @@ TEST(GatewayConfig, QualityFilesAndAutoRouting) {
   EXPECT_EQ(error_of("routing: {auto: {min_score: nan}}\nproviders: []\nmodels: []\n"),
             "g.yaml:1: 'min_score' must be a finite number");
   EXPECT_EQ(error_of("routing: {auto: {bar: 1}}\nproviders: []\nmodels: []\n"),
-            "g.yaml:1: unknown key 'bar' in routing.auto (known: candidates, metric, min_score)");
+            "g.yaml:1: unknown key 'bar' in routing.auto (known: candidates, metric, min_score, "
+            "prefer, within)");
   EXPECT_EQ(error_of("providers:\n  - {name: a, kind: openai, base_url: 'http://x'}\nmodels:\n"
                      "  - name: auto\n    deployments: [{provider: a}]\n"),
             "g.yaml:4: 'auto' is reserved for routing by quality (routing.auto), not a model name");
+}
+
+// A `models:` entry with `auto:` is a named pool (config.h), not a model.
+TEST(GatewayConfig, AutoPools) {
+  const char* head =
+      "providers:\n  - {name: a, kind: openai, base_url: 'http://x'}\n"
+      "models:\n  - name: m\n    deployments: [{provider: a}]\n"
+      "  - name: n\n    deployments: [{provider: a}]\n";
+  const GatewayConfig c = parse_gateway_config(
+      std::string(head) +
+          "  - name: fast\n    auto: {candidates: [m, n], metric: mmlu, min_score: 0.6, "
+          "within: 0.25, prefer: throughput}\n",
+      "g.yaml", env({}));
+  ASSERT_EQ(c.models.size(), 2u);
+  ASSERT_EQ(c.pools.size(), 1u);
+  EXPECT_EQ(c.pools[0].name, "fast");
+  EXPECT_EQ(c.pools[0].choice.candidates, (std::vector<std::string>{"m", "n"}));
+  EXPECT_EQ(c.pools[0].choice.metric, "mmlu");
+  EXPECT_EQ(c.pools[0].choice.min_score, 0.6);
+  EXPECT_EQ(c.pools[0].choice.within, 0.25);
+  EXPECT_EQ(c.pools[0].choice.prefer, "throughput");
+  const auto pool_error = [&](const std::string& pool) {
+    return error_of(std::string(head) + pool);
+  };
+  EXPECT_EQ(pool_error("  - name: p\n    auto: {candidates: [m], within: -1}\n"),
+            "g.yaml:9: 'within' must be a finite number >= 0 (a fraction of the cheapest cost)");
+  EXPECT_EQ(pool_error("  - name: p\n    auto: {candidates: [m], within: inf}\n"),
+            "g.yaml:9: 'within' must be a finite number >= 0 (a fraction of the cheapest cost)");
+  EXPECT_EQ(pool_error("  - name: p\n    auto: {candidates: [m], prefer: cost}\n"),
+            "g.yaml:9: 'prefer' must be latency or throughput");
+  EXPECT_EQ(pool_error("  - name: p\n    auto: {metric: mmlu}\n"),
+            "g.yaml:9: the auto pool 'p' needs a non-empty 'candidates' list");
+  EXPECT_EQ(pool_error("  - name: m\n    auto: {candidates: [n]}\n"),
+            "g.yaml:8: model name 'm' is used twice");
+  EXPECT_EQ(pool_error("  - name: auto\n    auto: {candidates: [n]}\n"),
+            "g.yaml:8: 'auto' is reserved for routing by quality (routing.auto), not a model name");
+  EXPECT_EQ(pool_error("  - name: p\n    auto: {candidates: [q]}\n"
+                       "  - name: q\n    auto: {candidates: [m]}\n"),
+            "g.yaml:8: the auto pool 'p': candidate 'q' is a pool, not a model");
+  EXPECT_EQ(
+      pool_error("  - name: p\n    deployments: [{provider: a}]\n    auto: {candidates: [m]}\n"),
+      "g.yaml:9: unknown key 'deployments' in an auto pool (a model with 'auto') (known: "
+      "auto, name)");
+}
+
+TEST(GatewayConfig, ResponsesRetention) {
+  const char* tail = "providers: []\nmodels: []\n";
+  const GatewayConfig d = parse_gateway_config(tail, "g.yaml", env({}));
+  EXPECT_EQ(d.responses.max_bytes, 4 << 20);
+  EXPECT_EQ(d.responses.max_per_key, 1000);
+  EXPECT_EQ(d.responses.ttl_s, 30 * 86400);
+  const GatewayConfig c = parse_gateway_config(
+      std::string("responses: {max_bytes: 1000, max_per_key: 5, max_bytes_per_key: 4000, "
+                  "ttl_s: 60}\n") +
+          tail,
+      "g.yaml", env({}));
+  EXPECT_EQ(c.responses.max_bytes, 1000);
+  EXPECT_EQ(c.responses.max_per_key, 5);
+  EXPECT_EQ(c.responses.max_bytes_per_key, 4000);
+  EXPECT_EQ(c.responses.ttl_s, 60);
+  EXPECT_EQ(error_of(std::string("responses: {max_bytes: 5000, max_bytes_per_key: 4000}\n") + tail),
+            "g.yaml:1: 'responses.max_bytes' cannot exceed 'max_bytes_per_key'");
+  EXPECT_EQ(error_of(std::string("responses: {ttl_s: 0}\n") + tail),
+            "g.yaml:1: 'ttl_s' must be an integer >= 1");
+  EXPECT_EQ(error_of(std::string("responses: {keep: 1}\n") + tail),
+            "g.yaml:1: unknown key 'keep' in responses (known: max_bytes, "
+            "max_bytes_per_key, max_per_key, ttl_s)");
 }
 
 TEST(GatewayConfig, PricesMustBeFinite) {

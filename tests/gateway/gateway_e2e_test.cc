@@ -187,15 +187,15 @@ class GatewayE2E : public ::testing::TestWithParam<std::string> {
     }
   }
 
-  // `junction serve` on the tiny fixture model, port 0; the port is read from its log.
-  static void start_engine(int i) {
+  // `junction serve` on the tiny fixture model, on `port` (0: any); the port is read from its log.
+  static void start_engine(int i, int port = 0) {
     const std::string log = (dir_ / ("engine-" + std::to_string(i) + ".log")).string();
     fs::remove(log);
     engine_[i] =
         test::ChildProcess({JUNCTION_BINARY, "serve", "--model",
                             std::string(JUNCTION_TEST_DATA) + "/models/qwen3-e2e-bf16", "--host",
-                            "127.0.0.1", "--port", "0", "--threads", "1", "--ctx-size", "256",
-                            "--parallel", "4", "--served-model-name", "tiny"},
+                            "127.0.0.1", "--port", std::to_string(port), "--threads", "1",
+                            "--ctx-size", "256", "--parallel", "4", "--served-model-name", "tiny"},
                            log);
   }
 
@@ -314,13 +314,17 @@ class GatewayE2E : public ::testing::TestWithParam<std::string> {
       "tasks": {"mmlu": {"metrics": {"acc": {"value": 0.62, "stderr": 0.004, "n": 57}}}}})";
     std::ofstream(quality_good) << R"({"junction_eval_format": 1, "model": "tiny-good",
       "tasks": {"mmlu": {"metrics": {"acc": {"value": 0.81, "stderr": 0.003, "n": 57}}}}})";
+    const std::string quality_spare = (dir_ / "eval-tiny-spare.json").string();
+    std::ofstream(quality_spare) << R"({"junction_eval_format": 1, "model": "tiny-spare",
+      "tasks": {"mmlu": {"metrics": {"acc": {"value": 0.64, "stderr": 0.004, "n": 57}}}}})";
     std::string yaml = R"(listen: 127.0.0.1:0
 admin_key: admin-secret
 store: )" + url + R"(
 routing: {strategy: least_outstanding, max_attempts: 3, backoff_base_ms: 5, backoff_max_ms: 20,
           circuit_breaker: {consecutive_failures: 2, open_ms: 400, min_requests: 100},
           quality: [")" +
-                       quality_cheap + R"(", ")" + quality_good + R"("],
+                       quality_cheap + R"(", ")" + quality_good + R"(", ")" + quality_spare +
+                       R"("],
           auto: {candidates: [tiny-cheap, tiny-good], metric: mmlu, min_score: 0.6}}
 providers:
   - {name: openai, kind: openai, base_url: ")" +
@@ -397,6 +401,14 @@ models:
     context_length: 256
     price: {input_per_mtok: 1.0, output_per_mtok: 2.0}
     deployments: [{provider: engine-b, model: tiny}]
+  - name: tiny-spare
+    context_length: 256
+    price: {input_per_mtok: 0.05, output_per_mtok: 0.10}
+    deployments: [{provider: engine-a, model: tiny}]
+  - name: tiny-pool
+    auto: {candidates: [tiny-cheap, tiny-good], metric: mmlu, min_score: 0.7}
+  - name: tiny-fast
+    auto: {candidates: [tiny-spare, tiny-good], metric: mmlu, min_score: 0.6, within: 20}
   - name: recorded-context
     context_length: 1000
     price: {input_per_mtok: 1.0, output_per_mtok: 2.0}
@@ -877,8 +889,9 @@ TEST_P(GatewayE2E, TwoEnginesServeChatAndStreamAndFailOver) {
   NanoUsd spent = 0;
   for (const auto& u : gateway().state().store().usage(id, 0, 1000)) spent += u.cost;
   EXPECT_EQ(gateway().state().store().key_by_id(id)->credits + spent, usd_to_nano(1.0));
-  // Back for the other store's run of this test when the whole binary runs in one process.
-  start_engine(0);
+  // Back, on the same port (both stores' gateways were configured with it), for the tests
+  // that follow when the whole binary runs in one process.
+  start_engine(0, engine_port_[0]);
   engine_port_[0] = wait_for_engine(0);
 }
 
@@ -982,6 +995,55 @@ TEST_P(GatewayE2E, AutoPicksTheCheapestModelMeetingTheQualityBar) {
   r = post("/v1/chat/completions", body, key);
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(r.json()["error"]["code"], "quality_bar_not_met");
+  expect_ledger_adds_up();
+}
+
+// Named auto pools: `tiny-pool` has its own bar (0.7: only tiny-good meets it), and a key allowed
+// only the pool reaches its candidates through it, not directly. `tiny-fast` counts any model
+// within 21 times the cheapest's cost (tiny-good's prices are 20 times tiny-spare's) as cheap
+// enough and lets the live latency decide: tiny-spare (engine-a, cheaper) has never answered,
+// tiny-good (engine-b) has, so tiny-good wins, and the header says so.
+TEST_P(GatewayE2E, AutoPoolsInTheConfigChooseWithTheirOwnBarAndLiveLatency) {
+  if (engine_port_[0] == 0 || engine_port_[1] == 0)
+    FAIL() << "the junction binary is missing or its engines did not start";
+  const auto [id, key] = new_key(1.0, {{"models", {"tiny-pool"}}});
+  Reply r = post("/v1/chat/completions", chat("tiny-pool", 4), key);
+  ASSERT_EQ(r.status, 200) << r.head.error_body;
+  EXPECT_EQ(r.head.header("x-junction-route"),
+            "model=tiny-good; pool=tiny-pool; reason=cheapest meeting mmlu>=0.7 (0.81)");
+  EXPECT_EQ(r.head.header("x-junction-provider"), "engine-b");
+  Json j = r.json();
+  EXPECT_EQ(j["model"], "tiny-good");
+  EXPECT_NEAR(j["usage"]["cost"].get<double>(),
+              j["usage"]["prompt_tokens"].get<int64_t>() * 1.0e-6 + 4 * 2.0e-6, 1e-9);
+  EXPECT_EQ(post("/v1/chat/completions", chat("tiny-good", 4), key).status, 403);
+  EXPECT_EQ(post("/v1/chat/completions", chat("tiny-fast", 4), key).status, 403);
+  const Json listed = get("/v1/models", key).json();
+  ASSERT_EQ(listed["data"].size(), 1u) << listed.dump();
+  EXPECT_EQ(listed["data"][0]["id"], "tiny-pool");
+  EXPECT_EQ(listed["data"][0]["auto"]["min_score"], 0.7);
+
+  const auto [id2, any] = new_key(1.0);
+  // tiny-good has a latency sample now (this request, if not the one above); tiny-spare has none.
+  ASSERT_EQ(post("/v1/chat/completions", chat("tiny-good", 1), any).status, 200);
+  r = post("/v1/chat/completions", chat("tiny-fast", 4), any);
+  ASSERT_EQ(r.status, 200) << r.head.error_body;
+  const std::string route = r.head.header("x-junction-route");
+  EXPECT_EQ(route.substr(0, route.find('(')),
+            "model=tiny-good; pool=tiny-fast; reason=lowest latency ")
+      << route;
+  EXPECT_NE(route.find("ms) of 2 within 2000% of the cheapest, meeting mmlu>=0.6 (0.81)"),
+            std::string::npos)
+      << route;
+  EXPECT_EQ(r.json()["model"], "tiny-good");
+  // A pool's bar is replaced by the request's like auto's: 0.9 is met by none.
+  Json body = chat("tiny-fast", 4);
+  body["quality"] = {{"min_score", 0.9}};
+  r = post("/v1/chat/completions", body, any);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.json()["error"]["message"],
+            "No model for 'tiny-fast' meets the quality bar: none meets mmlu>=0.9 (tiny-spare: "
+            "0.64, tiny-good: 0.81)");
   expect_ledger_adds_up();
 }
 

@@ -121,6 +121,26 @@ TEST(QualityScores, GatewayStateRefusesABadFileOrCandidateAtStartUp) {
   } catch (const Error& e) {
     EXPECT_EQ(std::string(e.what()), "routing.auto: candidate 'ghost' is not a configured model");
   }
+  // A named pool: its candidates are checked here too (catalogue models join after the YAML).
+  c.routing.auto_routing.candidates.clear();
+  RoutedModel m;
+  m.name = "m";
+  c.models = {m};
+  c.pools = {AutoPool{"fast", {{"m", "ghost"}, "mmlu", 0.5}, 1}};
+  try {
+    GatewayState state(c, nullptr, GatewayClock::system());
+    ADD_FAILURE() << "started with an unknown pool candidate";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "the auto pool 'fast': candidate 'ghost' is not a configured model");
+  }
+  c.pools = {AutoPool{"m", {{"m"}, "mmlu", 0.5}, 1}};
+  try {
+    GatewayState state(c, nullptr, GatewayClock::system());
+    ADD_FAILURE() << "started with a pool named like a model";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()), "the auto pool 'm' has the name of a model");
+  }
   std::filesystem::remove_all(dir);
 }
 

@@ -55,6 +55,13 @@ class SettleCanFail final : public Store {
   std::optional<UsageRecord> usage_by_request(const std::string& id) override {
     return real_.usage_by_request(id);
   }
+  void put_response(const StoredResponse& r, const ResponseRetention& keep) override {
+    real_.put_response(r, keep);
+  }
+  std::optional<std::string> response_messages(const std::string& id, const std::string& key_id,
+                                               int64_t not_before_ms) override {
+    return real_.response_messages(id, key_id, not_before_ms);
+  }
 
  private:
   Store& real_;

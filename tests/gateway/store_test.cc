@@ -453,6 +453,60 @@ TEST_P(StoreTest, AGrantPastInt64IsRefused) {
   EXPECT_EQ(s->key_by_id(low.id)->credits, std::numeric_limits<int64_t>::min());
 }
 
+// Responses API conversations (previous_response_id): what one store object keeps another one on
+// the same database reads (a second replica, or the gateway after a restart), and only for the
+// key that made them.
+TEST_P(StoreTest, ResponsesAreSharedButOnlyWithTheirKey) {
+  const ResponseRetention keep;
+  {
+    auto a = open();
+    a->put_response({"resp_1", "key_a", R"([{"role":"user","content":"hi"}])", 1000}, keep);
+  }
+  auto b = open();
+  EXPECT_EQ(b->response_messages("resp_1", "key_a", 0),
+            std::optional<std::string>(R"([{"role":"user","content":"hi"}])"));
+  EXPECT_EQ(b->response_messages("resp_1", "key_b", 0), std::nullopt);
+  EXPECT_EQ(b->response_messages("resp_2", "key_a", 0), std::nullopt);
+  EXPECT_EQ(b->response_messages("resp_1' OR '1'='1", "key_a", 0), std::nullopt);
+  // Too old for the reader's cut-off: not readable even before anything deletes it.
+  EXPECT_EQ(b->response_messages("resp_1", "key_a", 1001), std::nullopt);
+  // Resent: the first one stays.
+  b->put_response({"resp_1", "key_a", "[]", 1000}, keep);
+  EXPECT_EQ(b->response_messages("resp_1", "key_a", 0),
+            std::optional<std::string>(R"([{"role":"user","content":"hi"}])"));
+}
+
+// A key keeps its newest max_per_key responses within max_bytes_per_key, the others' untouched;
+// past ttl_ms every key's go.
+TEST_P(StoreTest, AKeyKeepsItsNewestResponsesWithinBounds) {
+  auto s = open();
+  ResponseRetention keep;
+  keep.max_per_key = 3;
+  keep.max_bytes_per_key = 25;  // two of the 10-byte conversations below
+  keep.ttl_ms = 1000;
+  const std::string ten = R"(["xxxxxx"])";
+  ASSERT_EQ(ten.size(), 10u);
+  s->put_response({"b_1", "key_b", ten, 100}, keep);
+  for (int i = 1; i <= 3; ++i)
+    s->put_response({"a_" + std::to_string(i), "key_a", ten, 100 + i}, keep);
+  EXPECT_FALSE(s->response_messages("a_1", "key_a", 0));  // three would be 30 bytes
+  EXPECT_TRUE(s->response_messages("a_2", "key_a", 0));
+  EXPECT_TRUE(s->response_messages("a_3", "key_a", 0));
+  EXPECT_TRUE(s->response_messages("b_1", "key_b", 0));
+  // By count: four 5-byte ones keep the newest three.
+  for (int i = 1; i <= 4; ++i)
+    s->put_response({"c_" + std::to_string(i), "key_c", "[1,2]", 200 + i}, keep);
+  EXPECT_FALSE(s->response_messages("c_1", "key_c", 0));
+  for (int i = 2; i <= 4; ++i)
+    EXPECT_TRUE(s->response_messages("c_" + std::to_string(i), "key_c", 0)) << i;
+  // At 1150 everything from before 150 has expired, key_b's one included.
+  s->put_response({"a_9", "key_a", ten, 1150}, keep);
+  EXPECT_FALSE(s->response_messages("b_1", "key_b", 0));
+  EXPECT_FALSE(s->response_messages("a_3", "key_a", 0));
+  EXPECT_TRUE(s->response_messages("c_4", "key_c", 0));
+  EXPECT_TRUE(s->response_messages("a_9", "key_a", 0));
+}
+
 INSTANTIATE_TEST_SUITE_P(Stores, StoreTest, ::testing::Values("sqlite", "postgres"),
                          [](const auto& info) { return info.param; });
 

@@ -2,7 +2,8 @@
 // it): to the engine behind "tiny" and to the recorded Anthropic answers behind claude* (skipped
 // when nginx is missing). The answer must be the fixture's greedy reference or the recording,
 // the usage its token counts, and the key's balance must drop by exactly those tokens at the
-// model's prices (admin audit); previous_response_id continues a key's own responses only.
+// model's prices (admin audit); previous_response_id continues a key's own responses only, on
+// either of two gateways sharing one database.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -10,6 +11,8 @@ import path from 'node:path';
 import OpenAI from 'openai';
 
 const url = process.env.GATEWAY_URL;
+// A second gateway on the same database (run_gateway_e2e.sh starts it).
+const url2 = process.env.GATEWAY2_URL;
 const admin = process.env.GATEWAY_ADMIN_KEY;
 const anthropicUp = process.env.GATEWAY_ANTHROPIC === '1';
 const chatRefs = JSON.parse(
@@ -83,11 +86,55 @@ test('engine behind the gateway: a function call round trip with previous_respon
   assert.ok(second.usage.input_tokens > first.usage.input_tokens);
   assert.equal(before - await balanceNano(), costNano(first.usage, tinyPrice) + costNano(second.usage, tinyPrice));
 
-  // Another key cannot continue this key's response.
+  // Another key cannot continue this key's response: the answer of an unknown id.
   const other = await newKey();
   const stranger = new OpenAI({ baseURL: `${url}/v1`, apiKey: other.key, maxRetries: 0 });
+  const notFound = (e) => e instanceof OpenAI.BadRequestError && e.param === 'previous_response_id' &&
+    e.code === 'previous_response_not_found';
   await assert.rejects(stranger.responses.create({ model: 'tiny', previous_response_id: first.id, input: 'x' }),
-    (e) => e instanceof OpenAI.BadRequestError && e.param === 'previous_response_id');
+    notFound);
+  await assert.rejects(stranger.responses.create({ model: 'tiny', previous_response_id: 'resp_unknown', input: 'x' }),
+    notFound);
+  // A hostile id is the same answer, echoed cut short.
+  await assert.rejects(stranger.responses.create({ model: 'tiny', previous_response_id: 'resp_' + 'x'.repeat(100000), input: 'x' }),
+    (e) => notFound(e) && e.message.length < 200);
+});
+
+// Responses live in the store, not in one gateway's memory: a conversation started (streamed) on
+// one gateway continues on a second one sharing its database, at once; the continuation reads
+// exactly the conversation the client would otherwise send whole (same input tokens), and
+// another key's request for it on either gateway is the unknown-id 400.
+test('previous_response_id continues on a second gateway sharing the database', { skip: !url2 && 'one gateway' }, async () => {
+  const second = new OpenAI({ baseURL: `${url2}/v1`, apiKey: created.key, maxRetries: 0, timeout: 120000 });
+  const first = await client.responses.stream({
+    model: 'tiny', input: ref.messages[0].content, max_output_tokens: 6, temperature: 0,
+  }).finalResponse();
+  assert.ok(first.id.startsWith('resp_'));
+  const next = await second.responses.create({
+    model: 'tiny', previous_response_id: first.id, input: 'And then?', max_output_tokens: 2, temperature: 0,
+  });
+  const whole = await second.responses.create({
+    model: 'tiny', store: false, max_output_tokens: 2, temperature: 0,
+    input: [{ role: 'user', content: ref.messages[0].content },
+      { role: 'assistant', content: first.output_text }, { role: 'user', content: 'And then?' }],
+  });
+  assert.equal(next.usage.input_tokens, whole.usage.input_tokens);
+  assert.ok(next.usage.input_tokens > first.usage.input_tokens + first.usage.output_tokens);
+  // The continuation is itself kept: a third turn goes back to the first gateway.
+  const third = await client.responses.create({
+    model: 'tiny', previous_response_id: next.id, input: 'Go on.', max_output_tokens: 2, temperature: 0,
+  });
+  assert.ok(third.usage.input_tokens > next.usage.input_tokens);
+  // store: false is not kept.
+  await assert.rejects(client.responses.create({ model: 'tiny', previous_response_id: whole.id, input: 'x' }),
+    (e) => e instanceof OpenAI.BadRequestError && e.code === 'previous_response_not_found');
+
+  const other = await newKey();
+  for (const base of [url, url2]) {
+    const stranger = new OpenAI({ baseURL: `${base}/v1`, apiKey: other.key, maxRetries: 0 });
+    await assert.rejects(stranger.responses.create({ model: 'tiny', previous_response_id: next.id, input: 'x' }),
+      (e) => e instanceof OpenAI.BadRequestError && e.code === 'previous_response_not_found');
+  }
 });
 
 test('Anthropic upstream: the recorded tool call as a function_call item, charged exactly', { skip: !anthropicUp && 'nginx missing' }, async () => {
