@@ -108,6 +108,11 @@ class Store {
   virtual void create_key(const ApiKeyRecord& key, const std::string& key_hash) = 0;
   virtual std::optional<ApiKeyRecord> key_by_hash(const std::string& key_hash) = 0;
   virtual std::optional<ApiKeyRecord> key_by_id(const std::string& id) = 0;
+  // The keys, newest first, at most `limit` (disabled ones too: the dashboard shows them).
+  virtual std::vector<ApiKeyRecord> list_keys(int64_t limit) = 0;
+  // Sets the key's rpm, tpm, daily_limit and monthly_limit to `k`'s (the key named k.id);
+  // nothing else. False if there is no such key.
+  virtual bool set_key_limits(const ApiKeyRecord& k) = 0;
   // Disables the key (its usage stays). False if there is no such key.
   virtual bool disable_key(const std::string& id) = 0;
   // Adds the grant's amount to the key's balance and records the grant; `*balance` is the
