@@ -185,8 +185,15 @@ void handle_admin(GatewayState& g, const http::HttpRequest& req, http::HttpRespo
     } catch (const std::exception&) {
       throw ApiError(400, "'since' and 'limit' must be integers");
     }
+    // Bounded: every record is held in memory to be written out.
+    if (n < 1 || n > 100000) throw invalid_param("limit", "'limit' must be from 1 to 100000");
+    const std::string order = query_param(req.query, "order");
+    if (!order.empty() && order != "oldest" && order != "newest")
+      throw invalid_param("order", "'order' must be oldest or newest");
+    const std::string key_id = query_param(req.query, "key_id");
     Json data = Json::array();
-    for (const auto& u : g.store().usage(query_param(req.query, "key_id"), since_ms, n))
+    for (const auto& u : order == "newest" ? g.store().recent_usage(key_id, since_ms, n)
+                                           : g.store().usage(key_id, since_ms, n))
       data.push_back(Json::parse(usage_json(u)));
     return res.send(200, "application/json", Json{{"data", data}}.dump());
   }

@@ -7,7 +7,8 @@
 //                                     grant; an Idempotency-Key header makes a resend apply once)
 //   POST   /admin/keys/{id}/limits   {rpm, tpm, daily_limit, monthly_limit}: those named change
 //   DELETE /admin/keys/{id}          disables the key; its usage stays
-//   GET    /admin/usage?key_id=&since=&limit=  (since: Unix ms)
+//   GET    /admin/usage?key_id=&since=&limit=&order=  (since: Unix ms; order: oldest, the
+//                                     default, or newest: the latest `limit`, newest first)
 //   GET    /admin/providers          health, latency, circuit state per deployment
 //   GET    /admin/audit              the ledger per key (store.h): granted - balance =
 //                                     settled + reserved; "ok" when every key's drift is 0

@@ -212,6 +212,9 @@ std::vector<PreparedSql> statements() {
       {"usage", "SELECT " + kUsageColumns +
                     " FROM usage WHERE ($1 = '' OR key_id = $1) AND created_ms >= $2::bigint "
                     "ORDER BY created_ms, request_id LIMIT $3::bigint"},
+      {"recent_usage", "SELECT " + kUsageColumns +
+                           " FROM usage WHERE ($1 = '' OR key_id = $1) AND created_ms >= "
+                           "$2::bigint ORDER BY created_ms DESC, request_id DESC LIMIT $3::bigint"},
       {"usage_by_request", "SELECT " + kUsageColumns + " FROM usage WHERE request_id = $1"},
   };
 }
@@ -395,6 +398,15 @@ std::vector<KeyAudit> PostgresStore::audit() {
 std::vector<UsageRecord> PostgresStore::usage(const std::string& key_id, int64_t since_ms,
                                               int64_t limit) {
   const PgResult r = pool_->exec("usage", {key_id, num(since_ms), num(limit)});
+  std::vector<UsageRecord> out;
+  out.reserve(static_cast<size_t>(r.rows()));
+  for (int i = 0; i < r.rows(); ++i) out.push_back(read_usage(r, i));
+  return out;
+}
+
+std::vector<UsageRecord> PostgresStore::recent_usage(const std::string& key_id, int64_t since_ms,
+                                                     int64_t limit) {
+  const PgResult r = pool_->exec("recent_usage", {key_id, num(since_ms), num(limit)});
   std::vector<UsageRecord> out;
   out.reserve(static_cast<size_t>(r.rows()));
   for (int i = 0; i < r.rows(); ++i) out.push_back(read_usage(r, i));

@@ -720,6 +720,19 @@ std::vector<UsageRecord> SqliteStore::usage(const std::string& key_id, int64_t s
   return out;
 }
 
+std::vector<UsageRecord> SqliteStore::recent_usage(const std::string& key_id, int64_t since_ms,
+                                                   int64_t limit) {
+  static const std::string sql = std::string("SELECT ") + kUsageColumns +
+                                 " FROM usage WHERE (?1 = '' OR key_id = ?1) AND created_ms >= ?2 "
+                                 "ORDER BY created_ms DESC, request_id DESC LIMIT ?3";
+  std::lock_guard lock(mutex_);
+  Statement s(db_, prepared(sql));
+  s.bind(1, key_id).bind(2, since_ms).bind(3, limit);
+  std::vector<UsageRecord> out;
+  while (s.step()) out.push_back(read_usage(s));
+  return out;
+}
+
 std::optional<UsageRecord> SqliteStore::usage_by_request(const std::string& request_id) {
   std::lock_guard lock(mutex_);
   Statement s(

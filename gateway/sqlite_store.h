@@ -65,6 +65,8 @@ class SqliteStore : public Store {
   std::vector<KeyAudit> audit() override;
   std::vector<UsageRecord> usage(const std::string& key_id, int64_t since_ms,
                                  int64_t limit) override;
+  std::vector<UsageRecord> recent_usage(const std::string& key_id, int64_t since_ms,
+                                        int64_t limit) override;
   std::optional<UsageRecord> usage_by_request(const std::string& request_id) override;
 
  private:

@@ -136,8 +136,13 @@ class Store {
   // Every key's ledger, ordered by key id.
   virtual std::vector<KeyAudit> audit() = 0;
 
+  // The records since `since_ms` (of `key_id`; empty: every key), oldest first, at most
+  // `limit`.
   virtual std::vector<UsageRecord> usage(const std::string& key_id, int64_t since_ms,
                                          int64_t limit) = 0;
+  // The same, newest first: the latest `limit` (the dashboard's live log and charts).
+  virtual std::vector<UsageRecord> recent_usage(const std::string& key_id, int64_t since_ms,
+                                                int64_t limit) = 0;
   virtual std::optional<UsageRecord> usage_by_request(const std::string& request_id) = 0;
 };
 

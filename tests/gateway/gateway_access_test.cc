@@ -168,6 +168,9 @@ TEST_F(GatewayAccess, TheKeyListIsTheAdminsNewestFirstWithoutSecrets) {
   for (const char* bad : {"0", "10001", "x", "-1"})
     EXPECT_EQ(get(std::string("/admin/keys?limit=") + bad, "admin-secret").first.status, 400)
         << bad;
+  for (const char* bad : {"limit=0", "limit=100001", "limit=x", "order=sideways"})
+    EXPECT_EQ(get(std::string("/admin/usage?") + bad, "admin-secret").first.status, 400) << bad;
+  EXPECT_EQ(get("/admin/usage?order=newest&limit=5", "admin-secret").first.status, 200);
 }
 
 TEST_F(GatewayAccess, LimitsChangeAfterCreationAndApplyAtOnce) {

@@ -54,6 +54,9 @@ class SettleCanFail final : public Store {
   std::vector<UsageRecord> usage(const std::string& k, int64_t s, int64_t l) override {
     return real_.usage(k, s, l);
   }
+  std::vector<UsageRecord> recent_usage(const std::string& k, int64_t s, int64_t l) override {
+    return real_.recent_usage(k, s, l);
+  }
   std::optional<UsageRecord> usage_by_request(const std::string& id) override {
     return real_.usage_by_request(id);
   }

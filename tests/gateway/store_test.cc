@@ -202,6 +202,34 @@ TEST_P(StoreTest, ListsKeysNewestFirstAndSetsTheirLimits) {
   audited(*s, ids[1]);
 }
 
+TEST_P(StoreTest, RecentUsageIsTheLatestNewestFirst) {
+  auto s = open();
+  const ApiKeyRecord a = key(1000), b = key(1000);
+  s->create_key(a, hash_api_key("pepper", a.id));
+  s->create_key(b, hash_api_key("pepper", b.id));
+  // Settled at 10, 20, 30, 40 ms: gen-1 and gen-3 by a, gen-2 and gen-4 by b.
+  for (int i = 1; i <= 4; ++i) {
+    const std::string& id = i % 2 ? a.id : b.id;
+    const std::string request = "gen-" + std::to_string(i);
+    ASSERT_EQ(s->reserve(hold(request, id, 10, i * 10)), ReserveResult::kOk);
+    UsageRecord u = record(request, id, 1);
+    u.created_ms = i * 10;
+    ASSERT_EQ(s->settle(u), SettleResult::kSettled);
+  }
+  const auto ids = [](const std::vector<UsageRecord>& list) {
+    std::vector<std::string> out;
+    for (const auto& u : list) out.push_back(u.request_id);
+    return out;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(ids(s->recent_usage("", 0, 10)), (V{"gen-4", "gen-3", "gen-2", "gen-1"}));
+  EXPECT_EQ(ids(s->recent_usage("", 0, 2)), (V{"gen-4", "gen-3"}));
+  EXPECT_EQ(ids(s->usage("", 0, 2)), (V{"gen-1", "gen-2"}));
+  EXPECT_EQ(ids(s->recent_usage(a.id, 0, 10)), (V{"gen-3", "gen-1"}));
+  EXPECT_EQ(ids(s->recent_usage("", 20, 10)), (V{"gen-4", "gen-3", "gen-2"}));
+  EXPECT_TRUE(s->recent_usage("' OR '1'='1", 0, 10).empty());
+}
+
 TEST_P(StoreTest, ValuesNeverBecomeSql) {
   auto s = open();
   ApiKeyRecord k = key(100);

@@ -18,6 +18,8 @@ const windows = {
   week: { label: 'Last 7 days', ms: 7 * 86400e3, bins: 28 },
 };
 const POLL_MS = 3000;
+// The records a refresh reads: past this many in the period, the charts cover its latest part.
+const USAGE_CAP = 10000;
 
 const when = (ms) => new Date(ms).toLocaleString([], { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
 const ms = (v) => (v == null ? '—' : v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${Math.round(v)} ms`);
@@ -220,6 +222,11 @@ function Usage({ usage, span, setSpan, now }) {
           <option value="key">key</option><option value="model">model</option><option value="provider">provider</option>
         </select></label>
       </div>
+      {usage.length >= USAGE_CAP && (
+        <p class="muted" role="note">
+          More than {USAGE_CAP} requests in this period: the chart and totals sum the latest {USAGE_CAP}, since {when(usage[usage.length - 1].created_ms)}.
+        </p>
+      )}
       <StackedBars data={data} format={format} label={measures[measure].label} />
       <div class="table-wrap">
         <table class="totals">
@@ -237,7 +244,7 @@ function Usage({ usage, span, setSpan, now }) {
 }
 
 function RequestLog({ usage }) {
-  const latest = usage.slice(-50).reverse();
+  const latest = usage.slice(0, 50);
   return (
     <section aria-labelledby="log-h">
       <h2 id="log-h">Request log <span class="muted">(live, newest first)</span></h2>
@@ -331,7 +338,8 @@ export function Dashboard() {
     const get = (path) => callJson(path, { apiKey: adminKey });
     Promise.all([
       get('/admin/keys?limit=500'),
-      get(`/admin/usage?since=${now - windows[span].ms}&limit=10000`),
+      // The latest records of the period, newest first (the log's order); the charts sum these.
+      get(`/admin/usage?since=${now - windows[span].ms}&limit=${USAGE_CAP}&order=newest`),
       get('/admin/providers'),
       get('/admin/audit'),
     ]).then(([keys, usage, providers, audit]) => {
