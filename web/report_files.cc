@@ -15,9 +15,12 @@ namespace {
 namespace fs = std::filesystem;
 
 // A report bigger than this is not read into memory to be sent (compare's reports are well under
-// a megabyte; a result file of a large eval a few).
-constexpr uintmax_t kMaxFileBytes = 64ull << 20;
+// a megabyte; a result file of a large eval a few): anyone may ask, many at once.
+constexpr uintmax_t kMaxFileBytes = 16ull << 20;
 constexpr size_t kMaxListed = 2000;
+// Entries looked at per listing, files of other types and folders included: a folder of a
+// million files costs a bounded walk, not a minute.
+constexpr size_t kMaxVisited = 20000;
 constexpr int kMaxDepth = 4;
 
 // The types served, by extension; anything else is not published. Markdown, CSV and logs are
@@ -125,8 +128,10 @@ std::string report_listing_json(const fs::path& root) {
   std::vector<Entry> files;
   std::error_code ec;
   fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec);
-  for (; !ec && it != fs::recursive_directory_iterator() && files.size() < kMaxListed;
-       it.increment(ec)) {
+  size_t visited = 0;
+  for (; !ec && it != fs::recursive_directory_iterator() && files.size() < kMaxListed &&
+         visited < kMaxVisited;
+       it.increment(ec), ++visited) {
     const fs::directory_entry& e = *it;
     std::error_code ignored;
     if (hidden(e.path().filename()) || e.is_symlink(ignored)) {
@@ -180,7 +185,7 @@ bool serve_reports(const std::string& root, const http::HttpRequest& http,
   }
   const uintmax_t size = fs::file_size(*file, ec);
   if (ec || size > kMaxFileBytes) {
-    send_error(out, http::ApiError(413, "The report is larger than 64 MiB", "invalid_request_error",
+    send_error(out, http::ApiError(413, "The report is larger than 16 MiB", "invalid_request_error",
                                    "", "too_large"));
     return true;
   }

@@ -31,7 +31,8 @@ std::optional<std::filesystem::path> report_file(const std::filesystem::path& ro
                                                  std::string_view encoded);
 
 // The listing GET /reports/ answers: the servable files under `root` (up to 4 folders deep,
-// at most 2000, links not followed), newest first.
+// at most 2000 of the first 20000 entries, links not followed), newest first. A file over
+// 16 MiB is listed but answered 413.
 std::string report_listing_json(const std::filesystem::path& root);
 
 // True when `http` is a /reports route, which is then answered; `root` empty: 404 naming the

@@ -126,6 +126,7 @@ test('the dashboard creates a key, shows it once, and shows its request and spen
   const page = await open(`${gateway}/#/dashboard`);
   // The keyboard: the admin key field, typed, Enter.
   await page.waitForSelector('.admin-key input[type=password]');
+  await shot(page, 'desktop-dashboard-admin-key');
   await page.focus('.admin-key input[type=password]');
   await page.keyboard.type(adminKey);
   await page.keyboard.press('Enter');

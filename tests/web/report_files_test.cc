@@ -1,6 +1,7 @@
 // The reports folder against a folder built here: the files it lists and serves, and every way
 // out of it refused (hand-chosen paths: "..", encoded "..", hidden names, a link leading out,
-// NUL, backslash, bad escapes, types not published), with the sandboxing CSP on what it serves.
+// NUL, backslash, bad escapes, types not published), with the sandboxing CSP on what it serves;
+// a file over 16 MiB is refused with 413 without being read.
 #include "web/report_files.h"
 
 #include <unistd.h>
@@ -157,6 +158,17 @@ TEST_F(ReportFiles, AFileComesSandboxed) {
             "frame-ancestors 'self'");
   EXPECT_EQ(r.header("X-Content-Type-Options"), "nosniff");
   EXPECT_EQ(get("/reports/sub/result.json").type, "application/json");
+}
+
+TEST_F(ReportFiles, AFileOver16MiBIsListedButNotRead) {
+  write(root_ / "huge.json", "");
+  fs::resize_file(root_ / "huge.json", (16u << 20) + 1);  // sparse: nothing written
+  EXPECT_NE(report_listing_json(root_).find("huge.json"), std::string::npos);
+  const Recorded r = get("/reports/huge.json");
+  EXPECT_EQ(r.status, 413);
+  EXPECT_LT(r.body.size(), 1000u);
+  fs::resize_file(root_ / "huge.json", 16u << 20);
+  EXPECT_EQ(get("/reports/huge.json").status, 200);
 }
 
 TEST_F(ReportFiles, WithoutAFolderItSaysWhichFlag) {
