@@ -192,7 +192,7 @@ function Keys({ keys, adminKey, models, onChange }) {
         : <CreateKey adminKey={adminKey} models={models} onCreated={(c) => { setCreated(c); onChange(); }} />}
       <div class="table-wrap">
         <table class="keys">
-          <thead><tr><th>Id</th><th>Name</th><th>Credits</th><th>RPM / TPM</th><th>Day / month limit</th><th>Models</th><th>State</th><th>Actions</th></tr></thead>
+          <thead><tr><th>Id</th><th>Name</th><th class="num">Credits</th><th>RPM / TPM</th><th>Day / month limit</th><th>Models</th><th>State</th><th>Actions</th></tr></thead>
           <tbody>{keys.map((k) => <KeyRow key={k.id} k={k} adminKey={adminKey} onChange={onChange} />)}</tbody>
         </table>
       </div>
@@ -230,7 +230,7 @@ function Usage({ usage, span, setSpan, now }) {
       <StackedBars data={data} format={format} label={measures[measure].label} />
       <div class="table-wrap">
         <table class="totals">
-          <thead><tr><th>{by}</th><th>Requests</th><th>Tokens</th><th>Spend</th><th>Errors</th></tr></thead>
+          <thead><tr><th>{by}</th><th class="num">Requests</th><th class="num">Tokens</th><th class="num">Spend</th><th class="num">Errors</th></tr></thead>
           <tbody>
             {totals.map((r) => (
               <tr key={r.name}><td class="mono">{r.name}</td><td class="num">{r.requests}</td><td class="num">{r.tokens}</td>
@@ -251,7 +251,7 @@ function RequestLog({ usage }) {
       <div class="table-wrap">
         <table class="log">
           <thead><tr><th>Time</th><th>Request</th><th>Key</th><th>Model</th><th>Provider</th><th>Status</th>
-            <th>Tokens in / out</th><th>Cost</th><th>Latency</th><th>First token</th></tr></thead>
+            <th class="num">Tokens in / out</th><th class="num">Cost</th><th class="num">Latency</th><th class="num">First token</th></tr></thead>
           <tbody>
             {latest.map((u) => (
               <tr key={u.id} data-request={u.id} class={u.status === 'ok' ? '' : 'failed'}>
@@ -275,8 +275,8 @@ function Providers({ providers }) {
       <h2 id="providers-h">Provider health</h2>
       <div class="table-wrap">
         <table class="providers">
-          <thead><tr><th>Provider</th><th>Model</th><th>Circuit</th><th>Latency</th><th>Throughput</th>
-            <th>Error rate</th><th>In flight</th></tr></thead>
+          <thead><tr><th>Provider</th><th>Model</th><th>Circuit</th><th class="num">Latency</th><th class="num">Throughput</th>
+            <th class="num">Error rate</th><th class="num">In flight</th></tr></thead>
           <tbody>
             {providers.map(withErrorRate).map((p) => (
               <tr key={`${p.provider}/${p.model}`} class={p.healthy ? '' : 'failed'}>
@@ -307,7 +307,7 @@ function Audit({ audit }) {
       </p>
       <div class="table-wrap">
         <table class="audit">
-          <thead><tr><th>Key</th><th>Granted</th><th>Balance</th><th>Settled</th><th>Reserved</th><th>Drift</th></tr></thead>
+          <thead><tr><th>Key</th><th class="num">Granted</th><th class="num">Balance</th><th class="num">Settled</th><th class="num">Reserved</th><th class="num">Drift</th></tr></thead>
           <tbody>
             {audit.data.map((a) => (
               <tr key={a.key_id} class={a.ok ? '' : 'failed'}>
