@@ -43,8 +43,9 @@ namespace junction::cli {
 namespace {
 
 struct ServeOptions {
-  std::string config;   // a gateway config: serve the unified endpoint instead of one model
-  std::string catalog;  // with --config: a catalogue file instead of the built-in one
+  std::string config;       // a gateway config: serve the unified endpoint instead of one model
+  std::string catalog;      // with --config: a catalogue file instead of the built-in one
+  std::string reports_dir;  // published at /reports/ (web/report_files.h)
   bool host_given = false, port_given = false;
   std::string model;
   std::string host = "127.0.0.1";
@@ -82,9 +83,10 @@ server::SamplingDefaults sampling_defaults(const ServeOptions& o, const Generati
 
 // `--config`: the gateway, with --host / --port overriding its listen only when given.
 int serve_gateway(const ServeOptions& o) {
-  return gateway::run_gateway(o.config,
-                              o.host_given ? std::optional<std::string>(o.host) : std::nullopt,
-                              o.port_given ? std::optional<int>(o.port) : std::nullopt, o.catalog);
+  return gateway::run_gateway(
+      o.config, o.host_given ? std::optional<std::string>(o.host) : std::nullopt,
+      o.port_given ? std::optional<int>(o.port) : std::nullopt, o.catalog,
+      o.reports_dir.empty() ? std::nullopt : std::optional<std::string>(o.reports_dir));
 }
 
 // --model, else the default model; says on stderr what the model lacks.
@@ -162,6 +164,7 @@ void fill_serving_context(server::ServingContext& context, const ServeOptions& o
   context.model_name = o.served_model_name.empty() ? path.filename().string() : o.served_model_name;
   if (context.model_name.empty()) context.model_name = path.parent_path().filename().string();
   context.api_key = o.api_key;
+  context.reports_dir = o.reports_dir;
   context.created = static_cast<int64_t>(std::time(nullptr));
   context.n_ctx = ctx;
   context.vocab_size = config.vocab_size;
@@ -295,6 +298,10 @@ Command add_serve_command(CLI::App& app) {
   cmd->add_option("--catalog", o->catalog,
                   "With --config: a provider and model catalogue (JSON, the schema of "
                   "gateway/catalogue.json) instead of the built-in one");
+  cmd->add_option("--reports-dir", o->reports_dir,
+                  "A folder of `junction compare` reports and result files to publish at "
+                  "/reports/ (browsable in the web interface; readable without a key)")
+      ->check(CLI::ExistingDirectory);
   cmd->add_option("--host", o->host, "Address to listen on");
   cmd->add_option("--port", o->port, "Port (0: any free port)")->check(CLI::Range(0, 65535));
   cmd->add_option("-t,--threads", o->threads, "Compute threads (default: all cores)")

@@ -31,10 +31,12 @@ set(JUNCTION_LAYERS
   # api: the client APIs other than OpenAI chat, translated to and from it (JSON only).
   "api        : http core"
   "session    : engine tokenizer chat pull"
-  "server     : http engine tokenizer chat api"
+  # web: the browser interface's routes (page, bundle, reports folder), HTTP only.
+  "web        : http core"
+  "server     : http web engine tokenizer chat api"
   "eval       : session http pull"
   "compare    : http core"
-  "gateway    : http core api"
+  "gateway    : http web core api"
   "cli        : session quantize server gateway eval compare pull"
   "tests      : *"
   "bench      : *"

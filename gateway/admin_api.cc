@@ -40,6 +40,15 @@ double number(const Json& j, const char* field, double fallback) {
   return j[field].get<double>();
 }
 
+// A per-minute count (rpm, tpm), 0 to 1e15, fractions dropped; a 400 naming the field outside
+// it (a double past int64 would be undefined to convert).
+int64_t count(const Json& j, const char* field, int64_t fallback) {
+  const double v = number(j, field, static_cast<double>(fallback));
+  if (!(v >= 0 && v <= 1e15))
+    throw invalid_param(field, std::string("'") + field + "' must be from 0 to 1e15");
+  return static_cast<int64_t>(v);
+}
+
 // An amount in USD as int64 nano-USD; a 400 for one outside it (about +-9.2e9 USD).
 NanoUsd money(const Json& j, const char* field) {
   const auto nano = usd_to_nano_checked(number(j, field, 0));
@@ -54,8 +63,8 @@ void create_key(GatewayState& g, const http::HttpRequest& req, http::HttpRespond
   k.id = "key_" + random_hex(8);
   k.name = body.value("name", "");
   k.credits = money(body, "credits");
-  k.rpm = static_cast<int64_t>(number(body, "rpm", 0));
-  k.tpm = static_cast<int64_t>(number(body, "tpm", 0));
+  k.rpm = count(body, "rpm", 0);
+  k.tpm = count(body, "tpm", 0);
   k.daily_limit = money(body, "daily_limit");
   k.monthly_limit = money(body, "monthly_limit");
   if (k.credits < 0 || k.rpm < 0 || k.tpm < 0 || k.daily_limit < 0 || k.monthly_limit < 0)
@@ -79,6 +88,25 @@ void create_key(GatewayState& g, const http::HttpRequest& req, http::HttpRespond
   Json out = key_json(k);
   out["key"] = key;
   res.send(201, "application/json", out.dump());
+}
+
+// The limits a body names change; the others keep their value. Two admins changing the same
+// key at once: the later write wins whole (no field-level merge).
+void set_limits(GatewayState& g, const http::HttpRequest& req, http::HttpResponder& res,
+                const std::string& id) {
+  const Json body = parse_body(req);
+  auto k = g.store().key_by_id(id);
+  if (!k) throw ApiError(404, "No key '" + id + "'", "invalid_request_error", "", "not_found");
+  k->rpm = count(body, "rpm", k->rpm);
+  k->tpm = count(body, "tpm", k->tpm);
+  if (body.contains("daily_limit")) k->daily_limit = money(body, "daily_limit");
+  if (body.contains("monthly_limit")) k->monthly_limit = money(body, "monthly_limit");
+  if (k->daily_limit < 0 || k->monthly_limit < 0)
+    throw ApiError(400, "daily_limit and monthly_limit cannot be negative");
+  if (!g.store().set_key_limits(*k))
+    throw ApiError(404, "No key '" + id + "'", "invalid_request_error", "", "not_found");
+  g.keys().clear();  // this process applies the new limits at once, not a second later
+  res.send(200, "application/json", key_json(*k).dump());
 }
 
 void providers(GatewayState& g, http::HttpResponder& res) {
@@ -134,6 +162,20 @@ std::string audit_json(const std::vector<KeyAudit>& keys) {
 void handle_admin(GatewayState& g, const http::HttpRequest& req, http::HttpResponder& res) {
   const std::string& p = req.path;
   if (p == "/admin/keys" && req.method == "POST") return create_key(g, req, res);
+  if (p == "/admin/keys" && req.method == "GET") {
+    // The dashboard's key table: newest first, bounded (a store may hold millions).
+    const std::string limit = query_param(req.query, "limit");
+    int64_t n = 500;
+    try {
+      if (!limit.empty()) n = std::stoll(limit);
+    } catch (const std::exception&) {
+      throw invalid_param("limit", "'limit' must be an integer");
+    }
+    if (n < 1 || n > 10000) throw invalid_param("limit", "'limit' must be between 1 and 10000");
+    Json data = Json::array();
+    for (const ApiKeyRecord& k : g.store().list_keys(n)) data.push_back(key_json(k));
+    return res.send(200, "application/json", Json{{"data", data}}.dump());
+  }
   if (p == "/admin/providers" && req.method == "GET") return providers(g, res);
   if (p == "/admin/audit" && req.method == "GET")
     return res.send(200, "application/json", audit_json(g.store().audit()));
@@ -147,14 +189,23 @@ void handle_admin(GatewayState& g, const http::HttpRequest& req, http::HttpRespo
     } catch (const std::exception&) {
       throw ApiError(400, "'since' and 'limit' must be integers");
     }
+    // Bounded: every record is held in memory to be written out.
+    if (n < 1 || n > 100000) throw invalid_param("limit", "'limit' must be from 1 to 100000");
+    const std::string order = query_param(req.query, "order");
+    if (!order.empty() && order != "oldest" && order != "newest")
+      throw invalid_param("order", "'order' must be oldest or newest");
+    const std::string key_id = query_param(req.query, "key_id");
     Json data = Json::array();
-    for (const auto& u : g.store().usage(query_param(req.query, "key_id"), since_ms, n))
+    for (const auto& u : order == "newest" ? g.store().recent_usage(key_id, since_ms, n)
+                                           : g.store().usage(key_id, since_ms, n))
       data.push_back(Json::parse(usage_json(u)));
     return res.send(200, "application/json", Json{{"data", data}}.dump());
   }
   const std::string prefix = "/admin/keys/";
   if (p.rfind(prefix, 0) == 0) {
     std::string rest = p.substr(prefix.size());
+    if (rest.size() > 7 && rest.ends_with("/limits") && req.method == "POST")
+      return set_limits(g, req, res, rest.substr(0, rest.size() - 7));
     const bool credits = rest.size() > 8 && rest.ends_with("/credits");
     if (credits) rest.resize(rest.size() - 8);
     if (credits && req.method == "POST") {

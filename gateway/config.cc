@@ -324,12 +324,13 @@ class Reader {
     expect_map(root, "the configuration");
     only_keys(root,
               {"listen", "admin_key", "store", "store_sync", "key_pepper", "redis", "routing",
-               "ledger", "responses", "providers", "models"},
+               "ledger", "responses", "providers", "models", "reports_dir"},
               "the configuration");
     GatewayConfig c;
     if (root["listen"]) listen(root["listen"], c);
     if (root["admin_key"]) c.admin_key = str(root["admin_key"], "admin_key");
     if (root["store"]) c.store = str(root["store"], "store");
+    if (root["reports_dir"]) c.reports_dir = str(root["reports_dir"], "reports_dir");
     if (c.store.rfind("sqlite://", 0) != 0 && c.store.rfind("postgres://", 0) != 0 &&
         c.store.rfind("postgresql://", 0) != 0)
       fail(root["store"], "store '" + c.store +

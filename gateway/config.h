@@ -139,6 +139,8 @@ struct GatewayConfig {
   std::string host = "127.0.0.1";
   int port = 8080;
   std::string admin_key;
+  // Published at /reports/ with the web interface (web/report_files.h); empty: none.
+  std::string reports_dir;
   std::string store = "sqlite://junction.db";  // or postgres://USER[:PASS]@HOST[:PORT]/DB
   std::string store_sync =
       "normal";  // sqlite: "normal" survives process crashes, "full" power loss

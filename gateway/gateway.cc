@@ -25,6 +25,8 @@
 #include "gateway/responses_api.h"
 #include "gateway/sqlite_store.h"
 #include "http/api_error.h"
+#include "web/report_files.h"
+#include "web/web_ui.h"
 
 namespace junction::gateway {
 namespace {
@@ -101,6 +103,9 @@ void admit(GatewayState& g, const http::HttpRequest& head) {
 
 void dispatch(GatewayState& g, const http::HttpRequest& req, http::HttpResponder& res) {
   const std::string& p = req.path;
+  // The web interface (playground, dashboard, reports): the page holds no secrets and asks for
+  // the client or admin key itself; the reports folder is published (web/report_files.h).
+  if (web::serve_web_ui(req, res) || web::serve_reports(g.config().reports_dir, req, res)) return;
   if (p == "/health") return res.send(200, "application/json", R"({"status":"ok"})");
   // Metrics name every model and provider and show their traffic and failures: the operator's,
   // so behind the admin key (there is one listener).
@@ -191,13 +196,15 @@ void Gateway::stop() {
 }
 
 int run_gateway(const std::string& config_path, const std::optional<std::string>& host,
-                const std::optional<int>& port, const std::string& catalog_path) {
+                const std::optional<int>& port, const std::string& catalog_path,
+                const std::optional<std::string>& reports_dir) {
   const sigset_t signals = block_shutdown_signals();
 
   GatewayConfig config = load_gateway_config(config_path);
   apply_catalogue(config, load_catalogue(catalog_path), process_env());
   if (host) config.host = *host;
   if (port) config.port = *port;
+  if (reports_dir) config.reports_dir = *reports_dir;
   if (config.admin_key.empty())
     std::fprintf(stderr, "junction gateway: no admin_key in %s: the admin API is off\n",
                  config_path.c_str());

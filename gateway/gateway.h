@@ -40,8 +40,9 @@ class Gateway {
 
 // Loads the config, fills in its catalogue providers (catalogue_config.h) from the catalogue at
 // `catalog_path` (empty: the built-in one), serves until SIGTERM/SIGINT, returns the exit code.
-// host/port override the config's `listen` when set.
+// host/port override the config's `listen` and reports_dir its `reports_dir` when set.
 int run_gateway(const std::string& config_path, const std::optional<std::string>& host,
-                const std::optional<int>& port, const std::string& catalog_path = "");
+                const std::optional<int>& port, const std::string& catalog_path = "",
+                const std::optional<std::string>& reports_dir = std::nullopt);
 
 }  // namespace junction::gateway

@@ -126,7 +126,12 @@ std::vector<PreparedSql> statements() {
                          "SELECT 'created-' || id, id, credits, created_ms, 'key created' FROM k"},
       {"key_by_hash", "SELECT " + kKeyColumns + " FROM api_keys WHERE key_hash = $1"},
       {"key_by_id", "SELECT " + kKeyColumns + " FROM api_keys WHERE id = $1"},
+      {"list_keys",
+       "SELECT " + kKeyColumns + " FROM api_keys ORDER BY created_ms DESC, id LIMIT $1::bigint"},
       {"disable_key", "UPDATE api_keys SET disabled = TRUE WHERE id = $1"},
+      {"set_key_limits",
+       "UPDATE api_keys SET rpm = $2::bigint, tpm = $3::bigint, daily_limit = $4::bigint, "
+       "monthly_limit = $5::bigint WHERE id = $1"},
       // $1 grant id, $2 key, $3 amount, $4 created_ms, $5 note.
       {"add_credits",
        "WITH g AS (INSERT INTO credit_grants (grant_id, key_id, amount, created_ms, note) "
@@ -219,6 +224,9 @@ std::vector<PreparedSql> statements() {
       {"usage", "SELECT " + kUsageColumns +
                     " FROM usage WHERE ($1 = '' OR key_id = $1) AND created_ms >= $2::bigint "
                     "ORDER BY created_ms, request_id LIMIT $3::bigint"},
+      {"recent_usage", "SELECT " + kUsageColumns +
+                           " FROM usage WHERE ($1 = '' OR key_id = $1) AND created_ms >= "
+                           "$2::bigint ORDER BY created_ms DESC, request_id DESC LIMIT $3::bigint"},
       {"usage_by_request", "SELECT " + kUsageColumns + " FROM usage WHERE request_id = $1"},
       // $1 id, $2 key, $3 messages, $4 bytes, $5 created_ms, $6 expired before, $7 responses
       // and $8 bytes kept per key. One statement, one snapshot: the DELETE does not see the row
@@ -239,18 +247,18 @@ std::vector<PreparedSql> statements() {
   };
 }
 
-ApiKeyRecord read_key(const PgResult& r) {
+ApiKeyRecord read_key(const PgResult& r, int row = 0) {
   ApiKeyRecord k;
-  k.id = r.text(0, 0);
-  k.name = r.text(0, 1);
-  k.credits = r.i64(0, 2);
-  k.rpm = r.i64(0, 3);
-  k.tpm = r.i64(0, 4);
-  k.daily_limit = r.i64(0, 5);
-  k.monthly_limit = r.i64(0, 6);
-  k.models = nlohmann::json::parse(r.text(0, 7)).get<std::vector<std::string>>();
-  k.disabled = r.boolean(0, 8);
-  k.created_ms = r.i64(0, 9);
+  k.id = r.text(row, 0);
+  k.name = r.text(row, 1);
+  k.credits = r.i64(row, 2);
+  k.rpm = r.i64(row, 3);
+  k.tpm = r.i64(row, 4);
+  k.daily_limit = r.i64(row, 5);
+  k.monthly_limit = r.i64(row, 6);
+  k.models = nlohmann::json::parse(r.text(row, 7)).get<std::vector<std::string>>();
+  k.disabled = r.boolean(row, 8);
+  k.created_ms = r.i64(row, 9);
   return k;
 }
 
@@ -312,6 +320,20 @@ std::optional<ApiKeyRecord> PostgresStore::key_by_hash(const std::string& h) {
 
 std::optional<ApiKeyRecord> PostgresStore::key_by_id(const std::string& id) {
   return key_where("key_by_id", id);
+}
+
+std::vector<ApiKeyRecord> PostgresStore::list_keys(int64_t limit) {
+  const PgResult r = pool_->exec("list_keys", {num(limit)});
+  std::vector<ApiKeyRecord> out;
+  for (int i = 0; i < r.rows(); ++i) out.push_back(read_key(r, i));
+  return out;
+}
+
+bool PostgresStore::set_key_limits(const ApiKeyRecord& k) {
+  return pool_
+             ->exec("set_key_limits",
+                    {k.id, num(k.rpm), num(k.tpm), num(k.daily_limit), num(k.monthly_limit)})
+             .affected() > 0;
 }
 
 bool PostgresStore::disable_key(const std::string& id) {
@@ -404,6 +426,15 @@ std::vector<KeyAudit> PostgresStore::audit() {
 std::vector<UsageRecord> PostgresStore::usage(const std::string& key_id, int64_t since_ms,
                                               int64_t limit) {
   const PgResult r = pool_->exec("usage", {key_id, num(since_ms), num(limit)});
+  std::vector<UsageRecord> out;
+  out.reserve(static_cast<size_t>(r.rows()));
+  for (int i = 0; i < r.rows(); ++i) out.push_back(read_usage(r, i));
+  return out;
+}
+
+std::vector<UsageRecord> PostgresStore::recent_usage(const std::string& key_id, int64_t since_ms,
+                                                     int64_t limit) {
+  const PgResult r = pool_->exec("recent_usage", {key_id, num(since_ms), num(limit)});
   std::vector<UsageRecord> out;
   out.reserve(static_cast<size_t>(r.rows()));
   for (int i = 0; i < r.rows(); ++i) out.push_back(read_usage(r, i));

@@ -397,6 +397,27 @@ std::optional<ApiKeyRecord> SqliteStore::key_by_id(const std::string& id) {
   return key_where("id", id);
 }
 
+std::vector<ApiKeyRecord> SqliteStore::list_keys(int64_t limit) {
+  static const std::string sql =
+      std::string("SELECT ") + kKeyColumns + " FROM api_keys ORDER BY created_ms DESC, id LIMIT ?1";
+  std::lock_guard lock(mutex_);
+  Statement s(db_, prepared(sql));
+  s.bind(1, limit);
+  std::vector<ApiKeyRecord> out;
+  while (s.step()) out.push_back(read_key(s));
+  return out;
+}
+
+bool SqliteStore::set_key_limits(const ApiKeyRecord& k) {
+  std::lock_guard lock(mutex_);
+  Statement s(db_,
+              "UPDATE api_keys SET rpm = ?2, tpm = ?3, daily_limit = ?4, monthly_limit = ?5 "
+              "WHERE id = ?1");
+  s.bind(1, k.id).bind(2, k.rpm).bind(3, k.tpm).bind(4, k.daily_limit).bind(5, k.monthly_limit);
+  s.step();
+  return sqlite3_changes(db_) > 0;
+}
+
 bool SqliteStore::disable_key(const std::string& id) {
   std::lock_guard lock(mutex_);
   Statement s(db_, "UPDATE api_keys SET disabled = 1 WHERE id = ?1");
@@ -702,6 +723,19 @@ std::vector<UsageRecord> SqliteStore::usage(const std::string& key_id, int64_t s
                     " FROM usage WHERE (?1 = '' OR key_id = ?1) AND created_ms >= ?2 "
                     "ORDER BY created_ms, request_id LIMIT ?3")
                        .c_str());
+  s.bind(1, key_id).bind(2, since_ms).bind(3, limit);
+  std::vector<UsageRecord> out;
+  while (s.step()) out.push_back(read_usage(s));
+  return out;
+}
+
+std::vector<UsageRecord> SqliteStore::recent_usage(const std::string& key_id, int64_t since_ms,
+                                                   int64_t limit) {
+  static const std::string sql = std::string("SELECT ") + kUsageColumns +
+                                 " FROM usage WHERE (?1 = '' OR key_id = ?1) AND created_ms >= ?2 "
+                                 "ORDER BY created_ms DESC, request_id DESC LIMIT ?3";
+  std::lock_guard lock(mutex_);
+  Statement s(db_, prepared(sql));
   s.bind(1, key_id).bind(2, since_ms).bind(3, limit);
   std::vector<UsageRecord> out;
   while (s.step()) out.push_back(read_usage(s));

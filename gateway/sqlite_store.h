@@ -54,6 +54,8 @@ class SqliteStore : public Store {
   void create_key(const ApiKeyRecord& key, const std::string& key_hash) override;
   std::optional<ApiKeyRecord> key_by_hash(const std::string& key_hash) override;
   std::optional<ApiKeyRecord> key_by_id(const std::string& id) override;
+  std::vector<ApiKeyRecord> list_keys(int64_t limit) override;
+  bool set_key_limits(const ApiKeyRecord& k) override;
   bool disable_key(const std::string& id) override;
   GrantResult add_credits(const CreditGrant& grant, NanoUsd* balance) override;
   ReserveResult reserve(const ReservationRecord& r) override;
@@ -63,6 +65,8 @@ class SqliteStore : public Store {
   std::vector<KeyAudit> audit() override;
   std::vector<UsageRecord> usage(const std::string& key_id, int64_t since_ms,
                                  int64_t limit) override;
+  std::vector<UsageRecord> recent_usage(const std::string& key_id, int64_t since_ms,
+                                        int64_t limit) override;
   std::optional<UsageRecord> usage_by_request(const std::string& request_id) override;
   void put_response(const StoredResponse& r, const ResponseRetention& retention) override;
   std::optional<std::string> response_messages(const std::string& id, const std::string& key_id,

@@ -127,6 +127,11 @@ class Store {
   virtual void create_key(const ApiKeyRecord& key, const std::string& key_hash) = 0;
   virtual std::optional<ApiKeyRecord> key_by_hash(const std::string& key_hash) = 0;
   virtual std::optional<ApiKeyRecord> key_by_id(const std::string& id) = 0;
+  // The keys, newest first, at most `limit` (disabled ones too: the dashboard shows them).
+  virtual std::vector<ApiKeyRecord> list_keys(int64_t limit) = 0;
+  // Sets the key's rpm, tpm, daily_limit and monthly_limit to `k`'s (the key named k.id);
+  // nothing else. False if there is no such key.
+  virtual bool set_key_limits(const ApiKeyRecord& k) = 0;
   // Disables the key (its usage stays). False if there is no such key.
   virtual bool disable_key(const std::string& id) = 0;
   // Adds the grant's amount to the key's balance and records the grant; `*balance` is the
@@ -150,8 +155,13 @@ class Store {
   // Every key's ledger, ordered by key id.
   virtual std::vector<KeyAudit> audit() = 0;
 
+  // The records since `since_ms` (of `key_id`; empty: every key), oldest first, at most
+  // `limit`.
   virtual std::vector<UsageRecord> usage(const std::string& key_id, int64_t since_ms,
                                          int64_t limit) = 0;
+  // The same, newest first: the latest `limit` (the dashboard's live log and charts).
+  virtual std::vector<UsageRecord> recent_usage(const std::string& key_id, int64_t since_ms,
+                                                int64_t limit) = 0;
   virtual std::optional<UsageRecord> usage_by_request(const std::string& request_id) = 0;
 
   // Keeps `r` (an id already kept changes nothing: a resend), then forgets what `retention` says

@@ -8,7 +8,8 @@
 #include "server/handlers.h"
 #include "server/openai_request.h"
 #include "server/openai_response.h"
-#include "server/web_ui.h"
+#include "web/report_files.h"
+#include "web/web_ui.h"
 
 namespace junction::server {
 
@@ -98,7 +99,8 @@ http::HttpHandler make_router(const ServingContext& c) {
       const std::string& p = http.path;
       const bool get = http.method == "GET" || http.method == "HEAD";
       const bool post = http.method == "POST";
-      if (serve_web_ui(http, out)) return;  // the playground: no key (see server/web_ui.h)
+      // The page and the reports need no key (see web/web_ui.h, web/report_files.h).
+      if (web::serve_web_ui(http, out) || web::serve_reports(c.reports_dir, http, out)) return;
       if (p == "/health") {
         if (!c.ready)
           throw http::ApiError(503, "The model is loading.", "server_error", "", "loading");

@@ -30,8 +30,10 @@ struct SamplingDefaults {
 struct ServingContext {
   std::string model_name;  // what /v1/models lists and requests must name
   std::string api_key;     // empty: no authentication
-  int64_t created = 0;     // unix seconds, for /v1/models
-  int64_t n_ctx = 0;       // tokens of context per request (prompt + output)
+  std::string
+      reports_dir;      // --reports-dir: published at /reports/ (web/report_files.h); empty: none
+  int64_t created = 0;  // unix seconds, for /v1/models
+  int64_t n_ctx = 0;    // tokens of context per request (prompt + output)
   int64_t vocab_size = 0;  // the model's logits width
   std::vector<int32_t> eos_ids;
   SamplingDefaults defaults;

@@ -97,6 +97,15 @@ TEST(GatewayConfig, LocalProvidersTakeAModelPathOrABaseUrl) {
             std::string::npos);
 }
 
+TEST(GatewayConfig, ReportsDirIsOptional) {
+  EXPECT_EQ(parse_gateway_config("providers: []\nmodels: []\n", "g.yaml", env({})).reports_dir, "");
+  EXPECT_EQ(parse_gateway_config("reports_dir: /srv/reports\nproviders: []\nmodels: []\n", "g.yaml",
+                                 env({}))
+                .reports_dir,
+            "/srv/reports");
+  EXPECT_EQ(error_of("reports_dir: [a]\nproviders: []\nmodels: []\n").rfind("g.yaml:1:", 0), 0u);
+}
+
 TEST(GatewayConfig, ErrorsNameTheLine) {
   EXPECT_EQ(error_of(kExample, {{"KEY_A", "x"}}), "g.yaml:2: 'admin_key': ${ADMIN} is not set");
   EXPECT_EQ(
@@ -104,7 +113,8 @@ TEST(GatewayConfig, ErrorsNameTheLine) {
       "g.yaml:3: model 'm': unknown provider 'nope'");
   EXPECT_EQ(error_of("listen: 1.2.3.4:80\nbogus: 1\nproviders: []\nmodels: []\n"),
             "g.yaml:2: unknown key 'bogus' in the configuration (known: admin_key, key_pepper, "
-            "ledger, listen, models, providers, redis, responses, routing, store, store_sync)");
+            "ledger, listen, models, providers, redis, reports_dir, responses, routing, store, "
+            "store_sync)");
   EXPECT_EQ(error_of("ledger: {abandon_after_s: 0}\nproviders: []\nmodels: []\n"),
             "g.yaml:1: 'abandon_after_s' must be an integer >= 1");
   EXPECT_EQ(error_of("ledger: {abandon_after_s: 1e300}\nproviders: []\nmodels: []\n"),

@@ -2,7 +2,9 @@
 // upstream nobody listens on, a clock the test moves): /metrics needs the admin key like
 // /admin/...; ten failed admin-key attempts in a minute from one address are answered 429 until
 // the first is a minute old, the right key included; a body naming a key twice is a 400
-// duplicate_key before anything is reserved or sent upstream.
+// duplicate_key before anything is reserved or sent upstream. The web interface (page, assets)
+// needs no key, the dashboard's key list (GET /admin/keys) the admin key, and it never shows a
+// key's secret; without reports_dir, /reports/ says which flag publishes one.
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -40,6 +42,7 @@ class GatewayAccess : public ::testing::Test {
     auto store = open_store(config);
     GatewayClock clock = GatewayClock::system();
     clock.monotonic_ms = [this] { return now_ms_.load(); };
+    clock.unix_ms = [this] { return 1'700'000'000'000 + now_ms_.load(); };
     gateway_ = std::make_unique<Gateway>(std::move(config), std::move(store), clock);
     thread_ = std::thread([this] { gateway_->run(); });
     url_ = "http://127.0.0.1:" + std::to_string(gateway_->port());
@@ -125,6 +128,77 @@ TEST_F(GatewayAccess, ABodyNamingAKeyTwiceIsA400DuplicateKey) {
   }
   EXPECT_EQ(code(post("/v1/completions", key, R"({"model":"m","model":"n","prompt":"a"})")),
             "duplicate_key");
+}
+
+TEST_F(GatewayAccess, TheWebInterfaceNeedsNoKeyAndKeepsItsCsp) {
+  const auto [head, page] = get("/", "");
+  EXPECT_EQ(head.status, 200);
+  EXPECT_NE(page.find("<!doctype html>"), std::string::npos) << page.substr(0, 200);
+  EXPECT_NE(head.header("Content-Security-Policy").find("script-src 'self'"), std::string::npos);
+  EXPECT_EQ(get("/assets/nothing-here.js", "").first.status, 404);
+  const auto reports = get("/reports/", "");
+  EXPECT_EQ(reports.first.status, 404);
+  EXPECT_NE(reports.first.error_body.find("--reports-dir"), std::string::npos)
+      << reports.first.error_body;
+  // The API beside it still wants its keys.
+  EXPECT_EQ(get("/v1/models", "").first.status, 401);
+  EXPECT_EQ(get("/admin/keys", "").first.status, 401);
+}
+
+TEST_F(GatewayAccess, TheKeyListIsTheAdminsNewestFirstWithoutSecrets) {
+  for (const char* name : {"first", "second"}) {
+    now_ms_ += 1000;
+    const auto [h, text] = post("/admin/keys", "admin-secret",
+                                std::string(R"({"name":")") + name + R"(","credits":2.5,"rpm":7})");
+    ASSERT_EQ(h.status, 201) << h.error_body;
+  }
+  EXPECT_EQ(get("/admin/keys", "user-key").first.status, 401);
+  const auto [head, text] = get("/admin/keys", "admin-secret");
+  ASSERT_EQ(head.status, 200) << head.error_body;
+  const Json list = Json::parse(text)["data"];
+  ASSERT_EQ(list.size(), 2u) << text;
+  // Created a second apart on the test's clock: newest first.
+  EXPECT_EQ(list[0]["name"], "second");
+  EXPECT_EQ(list[1]["name"], "first");
+  EXPECT_EQ(list[1]["credits"], 2.5);
+  EXPECT_EQ(list[1]["rpm"], 7);
+  EXPECT_FALSE(list[0].contains("key"));
+  EXPECT_EQ(text.find("sk-"), std::string::npos);
+  EXPECT_EQ(Json::parse(get("/admin/keys?limit=1", "admin-secret").second)["data"].size(), 1u);
+  for (const char* bad : {"0", "10001", "x", "-1"})
+    EXPECT_EQ(get(std::string("/admin/keys?limit=") + bad, "admin-secret").first.status, 400)
+        << bad;
+  for (const char* bad : {"limit=0", "limit=100001", "limit=x", "order=sideways"})
+    EXPECT_EQ(get(std::string("/admin/usage?") + bad, "admin-secret").first.status, 400) << bad;
+  EXPECT_EQ(get("/admin/usage?order=newest&limit=5", "admin-secret").first.status, 200);
+}
+
+TEST_F(GatewayAccess, LimitsChangeAfterCreationAndApplyAtOnce) {
+  const auto [h, text] = post("/admin/keys", "admin-secret", R"({"name":"l","credits":3})");
+  ASSERT_EQ(h.status, 201) << h.error_body;
+  const Json created = Json::parse(text);
+  const std::string id = created["id"], key = created["key"];
+  const std::string limits = "/admin/keys/" + id + "/limits";
+  EXPECT_EQ(post(limits, "not-admin", R"({"rpm":1})").first.status, 401);
+  for (const char* bad : {R"({"rpm":-1})", R"({"tpm":1e300})", R"({"rpm":"5"})",
+                          R"({"daily_limit":-2})", R"({"monthly_limit":1e20})", "[]", "{"})
+    EXPECT_EQ(post(limits, "admin-secret", bad).first.status, 400) << bad;
+  EXPECT_EQ(post("/admin/keys/key_nope/limits", "admin-secret", R"({"rpm":1})").first.status, 404);
+  const auto [lh, ltext] = post(limits, "admin-secret", R"({"rpm":1,"daily_limit":0.5})");
+  ASSERT_EQ(lh.status, 200) << lh.error_body;
+  const Json after = Json::parse(get("/admin/keys/" + id, "admin-secret").second);
+  EXPECT_EQ(after["rpm"], 1);
+  EXPECT_EQ(after["tpm"], 0);
+  EXPECT_EQ(after["daily_limit"], 0.5);
+  EXPECT_EQ(after["monthly_limit"], 0);
+  EXPECT_EQ(after["credits"], 3);  // limits only: the balance moves through grants
+  EXPECT_EQ(Json::parse(ltext), after);
+  // One request a minute: the second within it is refused (the first fails upstream: nobody
+  // listens there).
+  const std::string chat =
+      R"({"model":"m","max_tokens":1,"messages":[{"role":"user","content":"a"}]})";
+  EXPECT_NE(post("/v1/chat/completions", key, chat).first.status, 429);
+  EXPECT_EQ(post("/v1/chat/completions", key, chat).first.status, 429);
 }
 
 }  // namespace

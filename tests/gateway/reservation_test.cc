@@ -36,6 +36,8 @@ class SettleCanFail final : public Store {
   std::optional<ApiKeyRecord> key_by_id(const std::string& id) override {
     return real_.key_by_id(id);
   }
+  std::vector<ApiKeyRecord> list_keys(int64_t limit) override { return real_.list_keys(limit); }
+  bool set_key_limits(const ApiKeyRecord& k) override { return real_.set_key_limits(k); }
   bool disable_key(const std::string& id) override { return real_.disable_key(id); }
   GrantResult add_credits(const CreditGrant& g, NanoUsd* b) override {
     return real_.add_credits(g, b);
@@ -51,6 +53,9 @@ class SettleCanFail final : public Store {
   std::vector<KeyAudit> audit() override { return real_.audit(); }
   std::vector<UsageRecord> usage(const std::string& k, int64_t s, int64_t l) override {
     return real_.usage(k, s, l);
+  }
+  std::vector<UsageRecord> recent_usage(const std::string& k, int64_t s, int64_t l) override {
+    return real_.recent_usage(k, s, l);
   }
   std::optional<UsageRecord> usage_by_request(const std::string& id) override {
     return real_.usage_by_request(id);

@@ -149,6 +149,87 @@ TEST_P(StoreTest, KeysAreFoundByHashOnly) {
   EXPECT_EQ(s->reserve(hold("gen-2", "key_nope", 1)), ReserveResult::kNoSuchKey);
 }
 
+TEST_P(StoreTest, ListsKeysNewestFirstAndSetsTheirLimits) {
+  auto s = open();
+  EXPECT_TRUE(s->list_keys(10).empty());
+  std::vector<std::string> ids;
+  for (int64_t t : {3000, 1000, 2000}) {
+    ApiKeyRecord k = key(t);
+    k.created_ms = t;
+    k.rpm = t / 1000;
+    k.daily_limit = 7;
+    k.monthly_limit = 9;
+    s->create_key(k, hash_api_key("pepper", k.id));
+    ids.push_back(k.id);
+  }
+  EXPECT_TRUE(s->disable_key(ids[0]));
+  const auto all = s->list_keys(10);
+  ASSERT_EQ(all.size(), 3u);
+  // Created at 3000, 2000, 1000 ms.
+  EXPECT_EQ(all[0].id, ids[0]);
+  EXPECT_EQ(all[1].id, ids[2]);
+  EXPECT_EQ(all[2].id, ids[1]);
+  EXPECT_TRUE(all[0].disabled);
+  EXPECT_EQ(all[0].credits, 3000);
+  EXPECT_EQ(all[0].rpm, 3);
+  EXPECT_EQ(all[0].daily_limit, 7);
+  EXPECT_EQ(all[0].monthly_limit, 9);
+  EXPECT_EQ(all[0].models, std::vector<std::string>{"m"});
+  EXPECT_EQ(all[2].created_ms, 1000);
+  const auto two = s->list_keys(2);
+  ASSERT_EQ(two.size(), 2u);
+  EXPECT_EQ(two[1].id, ids[2]);
+
+  // New limits, and nothing else changes.
+  ApiKeyRecord limits = all[2];
+  limits.rpm = 11;
+  limits.tpm = 22;
+  limits.daily_limit = 33;
+  limits.monthly_limit = 44;
+  limits.credits = 999;
+  limits.name = "other";
+  EXPECT_TRUE(s->set_key_limits(limits));
+  const auto back = s->key_by_id(ids[1]);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->rpm, 11);
+  EXPECT_EQ(back->tpm, 22);
+  EXPECT_EQ(back->daily_limit, 33);
+  EXPECT_EQ(back->monthly_limit, 44);
+  EXPECT_EQ(back->credits, 1000);
+  EXPECT_EQ(back->name, "t");
+  limits.id = "key_nope";
+  EXPECT_FALSE(s->set_key_limits(limits));
+  audited(*s, ids[1]);
+}
+
+TEST_P(StoreTest, RecentUsageIsTheLatestNewestFirst) {
+  auto s = open();
+  const ApiKeyRecord a = key(1000), b = key(1000);
+  s->create_key(a, hash_api_key("pepper", a.id));
+  s->create_key(b, hash_api_key("pepper", b.id));
+  // Settled at 10, 20, 30, 40 ms: gen-1 and gen-3 by a, gen-2 and gen-4 by b.
+  for (int i = 1; i <= 4; ++i) {
+    const std::string& id = i % 2 ? a.id : b.id;
+    const std::string request = "gen-" + std::to_string(i);
+    ASSERT_EQ(s->reserve(hold(request, id, 10, i * 10)), ReserveResult::kOk);
+    UsageRecord u = record(request, id, 1);
+    u.created_ms = i * 10;
+    ASSERT_EQ(s->settle(u), SettleResult::kSettled);
+  }
+  const auto ids = [](const std::vector<UsageRecord>& list) {
+    std::vector<std::string> out;
+    for (const auto& u : list) out.push_back(u.request_id);
+    return out;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(ids(s->recent_usage("", 0, 10)), (V{"gen-4", "gen-3", "gen-2", "gen-1"}));
+  EXPECT_EQ(ids(s->recent_usage("", 0, 2)), (V{"gen-4", "gen-3"}));
+  EXPECT_EQ(ids(s->usage("", 0, 2)), (V{"gen-1", "gen-2"}));
+  EXPECT_EQ(ids(s->recent_usage(a.id, 0, 10)), (V{"gen-3", "gen-1"}));
+  EXPECT_EQ(ids(s->recent_usage("", 20, 10)), (V{"gen-4", "gen-3", "gen-2"}));
+  EXPECT_TRUE(s->recent_usage("' OR '1'='1", 0, 10).empty());
+}
+
 TEST_P(StoreTest, ValuesNeverBecomeSql) {
   auto s = open();
   ApiKeyRecord k = key(100);

@@ -1,7 +1,7 @@
 // The playground's routes on a keyed server: GET / answers the page without the key, with a
 // strict Content-Security-Policy and no inline script; its assets come with their types and
 // immutable caching; an unknown asset is 404; and the API next to it still wants the key.
-#include "server/web_ui.h"
+#include "web/web_ui.h"
 
 #include <gtest/gtest.h>
 
@@ -66,7 +66,8 @@ TEST_F(KeyedServer, PageNeedsNoKeyAndForbidsInlineScript) {
   EXPECT_EQ(page.type, "text/html; charset=utf-8");
   EXPECT_EQ(page.header("Content-Security-Policy"),
             "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-            "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+            "connect-src 'self'; frame-src 'self'; base-uri 'none'; form-action 'none'; "
+            "frame-ancestors 'none'");
   EXPECT_EQ(page.header("X-Content-Type-Options"), "nosniff");
   EXPECT_EQ(page.header("Cache-Control"), "no-cache");
   EXPECT_NE(page.body.find("<!doctype html>"), std::string::npos) << page.body;

@@ -72,7 +72,7 @@ async function open(base, width = 1280, height = 800) {
 const shot = (page, name) => page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
 
 async function settings(page, fields) {
-  if (!(await page.$('.settings'))) await page.click('header button[aria-expanded]:last-of-type');
+  if (!(await page.$('.settings'))) await page.click('header .settings-toggle');
   for (const [label, value] of Object.entries(fields)) {
     const input = await page.waitForSelector(`::-p-xpath(//section[@class="settings"]//label[contains(., "${label}")]//*[self::input or self::textarea])`);
     await input.click({ clickCount: 3 });
@@ -120,8 +120,10 @@ test('the key unlocks a keyed server, and an answer streams in token by token', 
   await page.waitForSelector('.banner');
   assert.match(await page.$eval('.banner', (e) => e.textContent), /401.*API key/);
   await settings(page, { 'API key': key, Temperature: 0, 'Max tokens': 300, 'More request fields': '{"ignore_eos": true}' });
-  await page.waitForFunction(() => document.querySelector('header .model').textContent === 'web-model');
+  await page.waitForFunction(() => document.querySelector('header .model').value === 'web-model');
   assert.equal(await page.$('.banner'), null);
+  // The engine lists its context window (max_model_len), and no prices.
+  assert.equal(await page.$eval('.model-facts', (e) => e.textContent), 'web-model: context 4K');
   await shot(page, 'desktop-settings');
 
   await ask(page, 'Hello! Who are you?');
@@ -235,7 +237,7 @@ test('hostile Markdown renders inert, and the page fits a phone', async () => {
 
 test('reasoning shows apart, open while it streams, folded after, with its count and time', async () => {
   const page = await open(thinker);
-  await page.waitForFunction(() => document.querySelector('header .model').textContent === 'thinker');
+  await page.waitForFunction(() => document.querySelector('header .model').value === 'thinker');
   await settings(page, { Temperature: 0, 'Max tokens': 300, 'More request fields': '{"ignore_eos": true}' });
   await ask(page, 'Why is the sky blue?');
   await idle(page);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The playground's browser test (playground.test.mjs starts its own servers). Installs the pinned
+# The web interface's browser tests (each *.test.mjs starts its own servers). Installs the pinned
 # puppeteer-core from the lockfile when it is missing (it downloads no browser: Debian's
-# Chromium is driven). Usage: run_web_e2e.sh JUNCTION_BINARY MODEL_DIR SCREENSHOT_DIR
+# Chromium is driven).
+# Usage: run_web_e2e.sh JUNCTION_BINARY MODEL_DIR SCREENSHOT_DIR TEST_DATA_DIR TEST_FILE
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 if [ ! -f "$here/node_modules/puppeteer-core/package.json" ]; then
@@ -12,5 +13,5 @@ if [ ! -f "$here/node_modules/puppeteer-core/package.json" ]; then
 fi
 chromium="${CHROMIUM:-/usr/bin/chromium}"
 [ -x "$chromium" ] || { echo "web e2e: $chromium is missing (apt-get install chromium)" >&2; exit 1; }
-JUNCTION_BIN="$1" JUNCTION_MODEL_DIR="$2" JUNCTION_WEB_SCREENSHOTS="$3" CHROMIUM="$chromium" \
-  node --test --test-concurrency=1 "$here/playground.test.mjs"
+JUNCTION_BIN="$1" JUNCTION_MODEL_DIR="$2" JUNCTION_WEB_SCREENSHOTS="$3" JUNCTION_TEST_DATA="$4" \
+  CHROMIUM="$chromium" node --test --test-concurrency=1 "$here/$5"

@@ -17,10 +17,28 @@ async function errorOf(res) {
   return new Error(`${res.status} ${res.statusText}`);
 }
 
+/** The models /v1/models lists, as the server sent them (the gateway's with its catalogue). */
 export async function listModels(apiKey) {
   const res = await fetch('/v1/models', { headers: headers(apiKey) });
   if (!res.ok) throw await errorOf(res);
-  return (await res.json()).data.map((m) => m.id);
+  const data = (await res.json()).data;
+  return Array.isArray(data) ? data.filter((m) => m && typeof m.id === 'string') : [];
+}
+
+/**
+ * A JSON call to this server (the admin API, the reports listing): the parsed body, or an
+ * Error carrying the status (`e.status`) and the server's message.
+ */
+export async function callJson(path, { apiKey, method = 'GET', body, headers: extra } = {}) {
+  const init = { method, headers: { ...headers(apiKey), ...extra } };
+  if (body !== undefined) init.body = JSON.stringify(body);
+  const res = await fetch(path, init);
+  if (!res.ok) {
+    const e = await errorOf(res);
+    e.status = res.status;
+    throw e;
+  }
+  return res.json();
 }
 
 // Streams a chat completion; onChunk gets each parsed chunk. Resolves when the stream ends,

@@ -5,6 +5,7 @@ const SETTINGS = 'junction.settings';
 
 export const defaultSettings = {
   apiKey: '',
+  model: '',
   system: '',
   temperature: 0.7,
   top_p: 1,

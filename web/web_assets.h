@@ -5,7 +5,7 @@
 #include <span>
 #include <string_view>
 
-namespace junction::server {
+namespace junction::web {
 
 struct WebAsset {
   std::string_view path;  // "/" for the page, "/assets/app-<hash>.js" for the rest
@@ -16,4 +16,4 @@ struct WebAsset {
 
 std::span<const WebAsset> web_assets();
 
-}  // namespace junction::server
+}  // namespace junction::web

@@ -1,8 +1,8 @@
-#include "server/web_ui.h"
+#include "web/web_ui.h"
 
-#include "server/web_assets.h"
+#include "web/web_assets.h"
 
-namespace junction::server {
+namespace junction::web {
 
 bool serve_web_ui(const http::HttpRequest& http, http::HttpResponder& out) {
   const std::string& p = http.path;
@@ -28,4 +28,4 @@ bool serve_web_ui(const http::HttpRequest& http, http::HttpResponder& out) {
   return true;
 }
 
-}  // namespace junction::server
+}  // namespace junction::web
