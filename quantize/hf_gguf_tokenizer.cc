@@ -108,7 +108,8 @@ std::string special_id_key(const std::string& type) {
 // (_set_special_token), for the types still unset. Ids outside the vocabulary are skipped (gguf-py
 // skips them when it knows n_vocab; an id past the vocabulary means nothing to any runtime).
 // Types without a gguf-py handler (prefix, suffix, middle, fsep) are left out, as add_to_gguf
-// leaves them.
+// leaves them. Two differences: a config.json id that is a list gives its first id (gguf-py
+// takes none), and a chat template given as a list of named templates is not written.
 void add_special_vocab(GgufMetadata& m, const HfFolder& f, const std::vector<std::string>& types,
                        int64_t n_vocab,
                        const std::vector<std::pair<std::string, int64_t>>& fallback,
@@ -307,6 +308,28 @@ GgufMetadata sentencepiece_metadata(const HfFolder& f) {
   return m;
 }
 
+// Llama 3's pre-tokenizer regex as its tokenizer.json writes it (the tokenizer layer's
+// kLlama3Regex; quantize does not link the tokenizer).
+constexpr const char* kLlama3Regex =
+    R"((?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
+
+// tokenizer.ggml.pre. The converter names it by hashing the tokenizer's output on a test text
+// (get_vocab_base_pre); here it comes from the architecture, and for other byte-level BPE folders
+// from the pre-tokenizer itself: Llama 3's regex is "llama-bpe" (its tokenizer.json ignores
+// merges) or, without ignore_merges, "smaug-bpe", the converter's name for the same regex;
+// anything else is "default" (GPT-2's).
+std::string pre_tokenizer_name(const HfFolder& f) {
+  const std::string model_type = f.config.value("model_type", "");
+  if (model_type == "qwen2" || model_type == "qwen3") return "qwen2";
+  const json& tok = f.tokenizer;
+  if (tok.contains("pre_tokenizer") &&
+      tok["pre_tokenizer"].dump().find(json(kLlama3Regex).dump()) != std::string::npos) {
+    const json ignore = tok["model"].value("ignore_merges", json(false));
+    return ignore.is_boolean() && ignore.get<bool>() ? "llama-bpe" : "smaug-bpe";
+  }
+  return "default";
+}
+
 // Byte-level BPE (GPT-2 style: Qwen, Llama 3) from tokenizer.json.
 GgufMetadata byte_level_metadata(const HfFolder& f) {
   const fs::path path = f.dir / "tokenizer.json";
@@ -329,7 +352,6 @@ GgufMetadata byte_level_metadata(const HfFolder& f) {
                 f.dir.string() +
                 "), or pass --tokenizer-from FILE.gguf with this model's vocabulary (a GGUF of "
                 "it from llama.cpp's converter, e.g. --vocab-only)");
-  const std::string model_type = f.config.value("model_type", "");
 
   // id -> token over the model vocabulary and the added tokens.
   std::map<int64_t, std::string> by_id;
@@ -382,8 +404,7 @@ GgufMetadata byte_level_metadata(const HfFolder& f) {
 
   GgufMetadata m;
   m.emplace_back("tokenizer.ggml.model", gguf_string("gpt2"));
-  m.emplace_back("tokenizer.ggml.pre",
-                 gguf_string(model_type == "qwen2" || model_type == "qwen3" ? "qwen2" : "default"));
+  m.emplace_back("tokenizer.ggml.pre", gguf_string(pre_tokenizer_name(f)));
   m.emplace_back("tokenizer.ggml.tokens", gguf_string_array(tokens));
   m.emplace_back("tokenizer.ggml.token_type", gguf_int32_array(types));
   if (!merges.empty()) m.emplace_back("tokenizer.ggml.merges", gguf_string_array(merges));

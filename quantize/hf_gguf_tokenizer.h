@@ -17,10 +17,11 @@
 // *_token strings found among tokenizer.json's added tokens, then config.json's *_token_id),
 // add_*_token flags and the chat template.
 //
-// Not covered: the pre-tokenizer hash check (the gpt2 `pre` name comes from the architecture),
-// SpecialVocab's reading of tokenizer.json's post-processor (add_bos/add_eos come from
-// tokenizer_config.json only), and a SentencePiece-style tokenizer.json with no tokenizer.model
-// beside it (refused, naming what to do).
+// Not covered: the converter's hash of the tokenizer's output that names a gpt2 `pre` (here:
+// qwen2 for Qwen, llama-bpe for Llama 3's pre-tokenizer regex, default otherwise), SpecialVocab's
+// reading of tokenizer.json's post-processor (add_bos/add_eos come from tokenizer_config.json
+// only), and a SentencePiece-style tokenizer.json with no tokenizer.model beside it (refused,
+// naming what to do).
 #pragma once
 
 #include <string>

@@ -102,7 +102,7 @@ void expect_sentencepiece_encodings(const GgufFile& g, const std::string& spm) {
 constexpr int64_t kNormal = 1, kUnknown = 2, kControl = 3, kUserDefined = 4, kUnused = 5, kByte = 6;
 
 TEST(HfGgufTokenizer, LlamaSentencePieceFolderGivesSentencePiecesIds) {
-  const fs::path dir = make_folder("llama", "llama-tiny-f16", "llama-bpe",
+  const fs::path dir = make_folder("llama", "llama-tiny-f16", "llama-spm",
                                    {{"tokenizer_config.json",
                                      R"({"add_bos_token": true, "add_eos_token": false,
                                          "bos_token": "<s>", "eos_token": "</s>",
@@ -118,7 +118,7 @@ TEST(HfGgufTokenizer, LlamaSentencePieceFolderGivesSentencePiecesIds) {
   ASSERT_EQ(tokens.size(), 2048u);
   ASSERT_EQ(types.size(), 2048u);
   ASSERT_EQ(scores.size(), 2048u);
-  std::ifstream vocab(kData + "tokenizer/spm/llama-bpe.vocab");
+  std::ifstream vocab(kData + "tokenizer/spm/llama-spm.vocab");
   size_t id = 0;
   for (std::string line; std::getline(vocab, line); ++id) {
     EXPECT_EQ(tokens[id], line.substr(0, line.rfind('\t'))) << id;
@@ -144,7 +144,7 @@ TEST(HfGgufTokenizer, LlamaSentencePieceFolderGivesSentencePiecesIds) {
   EXPECT_EQ(g->find("tokenizer.ggml.unknown_token_id"), nullptr);
   EXPECT_EQ(g->find("tokenizer.ggml.add_space_prefix"), nullptr);  // llama.cpp's default: true
   EXPECT_EQ(g->get_string("tokenizer.chat_template"), "{{ messages }}");
-  expect_sentencepiece_encodings(*g, "llama-bpe");
+  expect_sentencepiece_encodings(*g, "llama-spm");
   const tokenizer::Tokenizer t = tokenizer::tokenizer_from_gguf(*g);
   EXPECT_TRUE(t.add_bos());
   EXPECT_EQ(t.encode("Hello", true).front(), 1);
@@ -174,7 +174,7 @@ TEST(HfGgufTokenizer, GemmaSentencePieceFolderGivesSentencePiecesIds) {
       {"added_tokens", added},
       {"model", {{"type", "BPE"}, {"byte_fallback", true}, {"vocab", json::object()}}}};
   const fs::path dir =
-      make_folder("gemma", "gemma-tiny-f32", "gemma-bpe",
+      make_folder("gemma", "gemma-tiny-f32", "gemma-spm",
                   {{"tokenizer_config.json", tc.dump()}, {"tokenizer.json", tok.dump()}});
   const auto g = quantize_folder(dir);
   const auto types = ints(*g, "tokenizer.ggml.token_type");
@@ -199,7 +199,7 @@ TEST(HfGgufTokenizer, GemmaSentencePieceFolderGivesSentencePiecesIds) {
                 "tokenizer.ggml.padding_token_id", "tokenizer.ggml.add_bos_token",
                 "tokenizer.ggml.add_eos_token", "tokenizer.chat_template",
                 "tokenizer.ggml.eot_token_id", "tokenizer.ggml.add_space_prefix"}));
-  expect_sentencepiece_encodings(*g, "gemma-bpe");
+  expect_sentencepiece_encodings(*g, "gemma-spm");
   fs::remove_all(dir);
 }
 
@@ -219,7 +219,7 @@ TEST(HfGgufTokenizer, Phi3AddedTokensFollowPhi3MiniModel) {
         {{"id", 600}, {"content", "<|endoftext|>"}, {"special", true}},
         {{"id", 602}, {"content", "<|end|>"}, {"special", false}}}},
       {"model", {{"type", "BPE"}, {"byte_fallback", true}, {"vocab", json::object()}}}};
-  const fs::path dir = make_folder("phi3", "phi3-tiny-f32", "llama-bpe",
+  const fs::path dir = make_folder("phi3", "phi3-tiny-f32", "llama-spm",
                                    {{"tokenizer_config.json", tc.dump()},
                                     {"tokenizer.json", tok.dump()},
                                     {"added_tokens.json", R"({"<|added|>": 603})"}});
@@ -254,7 +254,7 @@ TEST(HfGgufTokenizer, LlamaAddedTokensFollowCreateVocabSentencepiece) {
                    {"added_tokens_decoder",
                     {{"600", {{"content", "\xe2\x96\x81x"}, {"special", false}}},
                      {"601", {{"content", "<|im_end|>"}, {"special", false}}}}}};
-  const fs::path dir = make_folder("llama_added", "llama-tiny-f16", "llama-bpe",
+  const fs::path dir = make_folder("llama_added", "llama-tiny-f16", "llama-spm",
                                    {{"tokenizer_config.json", tc.dump()}});
   const auto g = quantize_folder(dir);
   const auto tokens = strings(*g, "tokenizer.ggml.tokens");
@@ -266,6 +266,42 @@ TEST(HfGgufTokenizer, LlamaAddedTokensFollowCreateVocabSentencepiece) {
   const GgufValue* prefix = g->find("tokenizer.ggml.add_space_prefix");
   ASSERT_NE(prefix, nullptr);
   EXPECT_EQ(std::get<bool>(prefix->scalar), false);
+  fs::remove_all(dir);
+}
+
+// A Llama 3 tokenizer.json (byte-level BPE, its regex splitting digits in threes, ignore_merges)
+// is llama.cpp's "llama-bpe" pre-tokenizer, as the converter's hash table names Meta-Llama-3-8B's;
+// "default" (GPT-2's regex) would keep "1234" one word. Worked by hand: with Llama 3's regex the
+// words are "123" and "4", and "123" is a vocabulary token, taken whole (ignore_merges); GPT-2's
+// would merge 3+4, 1+2, 12+34 into "1234".
+TEST(HfGgufTokenizer, Llama3PreTokenizerIsLlamaBpe) {
+  const json tok = {
+      {"model",
+       {{"type", "BPE"},
+        {"ignore_merges", true},
+        {"vocab",
+         {{"1", 0}, {"2", 1}, {"3", 2}, {"4", 3}, {"12", 4}, {"123", 5}, {"34", 6}, {"1234", 7}}},
+        {"merges", {"3 4", "1 2", "12 34"}}}},
+      {"pre_tokenizer",
+       {{"type", "Sequence"},
+        {"pretokenizers",
+         {{{"type", "Split"},
+           {"pattern",
+            {{"Regex",
+              "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| "
+              "?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"}}},
+           {"behavior", "Isolated"},
+           {"invert", false}},
+          {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"use_regex", false}}}}}}};
+  const fs::path dir =
+      make_folder("llama3", "llama-tiny-f16", "", {{"tokenizer.json", tok.dump()}});
+  const auto g = quantize_folder(dir);
+  EXPECT_EQ(g->get_string("tokenizer.ggml.model"), "gpt2");
+  EXPECT_EQ(g->get_string("tokenizer.ggml.pre"), "llama-bpe");
+  const tokenizer::Tokenizer t = tokenizer::tokenizer_from_gguf(*g);
+  EXPECT_EQ(t.encode("1234"), (std::vector<int32_t>{5, 3}));
+  // "123" whole; "412": 4, then 1 + 2; "34" whole. llama.cpp gives the same on this file.
+  EXPECT_EQ(t.encode("12341234"), (std::vector<int32_t>{5, 3, 4, 6}));
   fs::remove_all(dir);
 }
 
@@ -283,10 +319,10 @@ TEST(HfGgufTokenizer, HostileFilesAreClearErrors) {
   };
   fs::path dir = make_folder("garbage", "llama-tiny-f16", "", {{"tokenizer.model", "garbage"}});
   expect_error(dir, "tokenizer.model");
-  dir = make_folder("decoder", "llama-tiny-f16", "llama-bpe",
+  dir = make_folder("decoder", "llama-tiny-f16", "llama-spm",
                     {{"tokenizer_config.json", R"({"added_tokens_decoder": {"x": {}}})"}});
   expect_error(dir, "added_tokens_decoder");
-  dir = make_folder("vocab", "llama-tiny-f16", "llama-bpe", {});
+  dir = make_folder("vocab", "llama-tiny-f16", "llama-spm", {});
   json config = read_json((dir / "config.json").string());
   config["vocab_size"] = int64_t{1} << 40;
   std::ofstream(dir / "config.json") << config.dump();

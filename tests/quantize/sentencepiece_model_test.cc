@@ -37,7 +37,7 @@ std::vector<std::pair<std::string, float>> read_vocab(const std::string& path) {
 }
 
 TEST(SentencePieceModel, PiecesAndScoresAreSpmTrainsListing) {
-  for (const char* name : {"llama-bpe", "gemma-bpe"}) {
+  for (const char* name : {"llama-spm", "gemma-spm"}) {
     const auto pieces = read_sentencepiece_model(kSpm + name + ".model");
     const auto vocab = read_vocab(kSpm + name + ".vocab");
     ASSERT_EQ(pieces.size(), 600u) << name;
@@ -51,7 +51,7 @@ TEST(SentencePieceModel, PiecesAndScoresAreSpmTrainsListing) {
 
 TEST(SentencePieceModel, TypesAreTheConvertersClassification) {
   using Type = SentencePiece::Type;
-  const auto llama = read_sentencepiece_model(kSpm + "llama-bpe.model");
+  const auto llama = read_sentencepiece_model(kSpm + "llama-spm.model");
   EXPECT_EQ(llama[0].type, Type::kUnknown);  // <unk>
   EXPECT_EQ(llama[1].type, Type::kControl);  // <s>
   EXPECT_EQ(llama[2].type, Type::kControl);  // </s>
@@ -59,7 +59,7 @@ TEST(SentencePieceModel, TypesAreTheConvertersClassification) {
   for (size_t i = 3; i < 259; ++i) EXPECT_EQ(llama[i].type, Type::kByte) << i;
   for (size_t i = 259; i < 600; ++i) EXPECT_EQ(llama[i].type, Type::kNormal) << i;
 
-  const auto gemma = read_sentencepiece_model(kSpm + "gemma-bpe.model");
+  const auto gemma = read_sentencepiece_model(kSpm + "gemma-spm.model");
   EXPECT_EQ(gemma[0].type, Type::kControl);  // <pad>
   EXPECT_EQ(gemma[1].type, Type::kControl);  // </s>
   EXPECT_EQ(gemma[2].type, Type::kControl);  // <s>
@@ -100,7 +100,7 @@ TEST(SentencePieceModel, EmptyPieceFoundByTheFuzzerIsAClearError) {
 // Every prefix of a real model and every byte of it set to 0x00 / 0xff, or XOR-ed with 0x80: a
 // result or junction::Error, never a crash.
 TEST(SentencePieceModel, DamagedFilesLoadOrThrow) {
-  const std::string model = read_bytes(kSpm + "llama-bpe.model");
+  const std::string model = read_bytes(kSpm + "llama-spm.model");
   size_t loaded = 0, refused = 0;
   auto attempt = [&](const std::string& bytes) {
     try {
