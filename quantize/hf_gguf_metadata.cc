@@ -12,26 +12,13 @@
 #include <sstream>
 
 #include "core/error.h"
-#include "core/json_depth.h"
 #include "formats/gguf_writer.h"
+#include "quantize/hf_json_file.h"
 
 namespace junction {
 namespace {
 
 using json = nlohmann::json;
-
-json read_json_file(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  if (!in) throw Error("cannot read " + path.string());
-  std::stringstream text;
-  text << in.rdbuf();
-  check_json_depth(text.str(), path.string());
-  try {
-    return json::parse(text.str());
-  } catch (const json::exception& e) {
-    throw Error(path.string() + ": " + e.what());
-  }
-}
 
 // gguf-py's Metadata.id_to_title: words split on '-' and spaces; all-lowercase words that are
 // not version numbers are title-cased the way Python's str.title() does it.
@@ -64,19 +51,6 @@ std::string id_to_title(const std::string& id) {
     out += word;
   }
   return out;
-}
-
-// gguf.TokenType
-enum TokenType : int32_t { kNormal = 1, kControl = 3, kUserDefined = 4, kUnused = 5 };
-
-bool looks_special(const std::string& t) {
-  auto starts = [&](const std::string& p) { return t.rfind(p, 0) == 0; };
-  auto ends = [&](const std::string& s) {
-    return t.size() >= s.size() && t.compare(t.size() - s.size(), s.size(), s) == 0;
-  };
-  return t == "<pad>" || t == "<mask>" || t == "<2mass>" || t == "[@BOS@]" ||
-         (starts("<|") && ends("|>")) || (starts("<\xef\xbd\x9c") && ends("\xef\xbd\x9c>")) ||
-         (starts("<unused") && ends(">"));
 }
 
 }  // namespace
@@ -146,7 +120,7 @@ std::string gguf_size_label(uint64_t n_params) {
 
 GgufMetadata hf_model_metadata(const std::string& model_dir, uint64_t n_params) {
   const std::filesystem::path dir(model_dir);
-  const json c = read_json_file(dir / "config.json");
+  const json c = read_hf_json(dir / "config.json");
   const std::string model_type = c.value("model_type", "");
   const std::string arch = gguf_architecture(model_type);
   const std::string p = arch + ".";
@@ -252,7 +226,7 @@ GgufMetadata hf_model_metadata(const std::string& model_dir, uint64_t n_params) 
 }
 
 std::vector<float> llama3_rope_freq_factors(const std::string& model_dir) {
-  const json c = read_json_file(std::filesystem::path(model_dir) / "config.json");
+  const json c = read_hf_json(std::filesystem::path(model_dir) / "config.json");
   const json r = c.value("rope_scaling", json());
   if (!r.is_object() || r.value("rope_type", r.value("type", "")) != "llama3") return {};
   // LlamaModel.generate_extra_tensors, in torch's float32 where it computes in tensors.
@@ -285,137 +259,6 @@ std::vector<float> llama3_rope_freq_factors(const std::string& model_dir) {
     }
   }
   return factors;
-}
-
-GgufMetadata hf_tokenizer_metadata(const std::string& model_dir) {
-  const std::filesystem::path dir(model_dir);
-  GgufMetadata m;
-  if (!std::filesystem::exists(dir / "tokenizer.json")) return m;
-  const json tok = read_json_file(dir / "tokenizer.json");
-  const json config = read_json_file(dir / "config.json");
-  const json tc = std::filesystem::exists(dir / "tokenizer_config.json")
-                      ? read_json_file(dir / "tokenizer_config.json")
-                      : json::object();
-  if (!tok.is_object() || !tok.contains("model") || !tok["model"].is_object())
-    throw Error((dir / "tokenizer.json").string() + " has no \"model\" object");
-  const json& model = tok["model"];
-  // Byte-level BPE (GPT-2 style: Qwen, Llama 3) is what this writes. SentencePiece vocabularies
-  // (Llama 2, Mistral, Gemma, Phi-3: a BPE with byte fallback and the U+2581 word marker, or a
-  // Unigram) become llama.cpp's "llama" tokenizer with scores from tokenizer.model, which is not
-  // converted here; writing them as GPT-2 BPE would tokenize wrongly, so they are refused.
-  auto mentions = [&](const char* key, const std::string& what) {
-    return tok.contains(key) && tok[key].dump().find(what) != std::string::npos;
-  };
-  if (model.value("type", "") != "BPE" || model.value("byte_fallback", false) ||
-      mentions("pre_tokenizer", "Metaspace") || mentions("decoder", "Metaspace") ||
-      mentions("normalizer", "\xe2\x96\x81"))
-    throw Error((dir / "tokenizer.json").string() +
-                ": a SentencePiece-style vocabulary is not converted to GGUF (junction writes "
-                "byte-level BPE ones); pass --tokenizer-from FILE.gguf with this model's "
-                "vocabulary (a GGUF of it from llama.cpp's converter, e.g. --vocab-only)");
-  const std::string model_type = config.value("model_type", "");
-
-  // id -> token over the model vocabulary and the added tokens.
-  std::map<int64_t, std::string> by_id;
-  for (const auto& [text, id] : model.at("vocab").items()) by_id[id.get<int64_t>()] = text;
-  std::map<int64_t, bool> added_special;  // id -> marked special
-  const json added = tok.value("added_tokens", json::array());
-  for (const auto& a : added) {
-    by_id[a.at("id").get<int64_t>()] = a.at("content").get<std::string>();
-    added_special[a.at("id").get<int64_t>()] = a.value("special", false);
-  }
-  const int64_t n_vocab = config.value("vocab_size", static_cast<int64_t>(by_id.size()));
-  std::vector<std::string> tokens;
-  std::vector<int32_t> types;
-  tokens.reserve(n_vocab);
-  types.reserve(n_vocab);
-  for (int64_t id = 0; id < n_vocab; ++id) {
-    auto it = by_id.find(id);
-    if (it == by_id.end()) {
-      tokens.push_back("[PAD" + std::to_string(id) + "]");
-      types.push_back(kUnused);
-      continue;
-    }
-    std::string text = it->second;
-    auto sp = added_special.find(id);
-    if (sp == added_special.end()) {
-      types.push_back(kNormal);
-    } else if (sp->second || looks_special(text)) {
-      types.push_back(kControl);
-    } else {
-      for (size_t pos; (pos = text.find("\xe2\x96\x81")) != std::string::npos;)
-        text.replace(pos, 3, " ");
-      types.push_back(kUserDefined);
-    }
-    tokens.push_back(std::move(text));
-  }
-  std::vector<std::string> merges;
-  for (const auto& merge : model.value("merges", json::array()))
-    merges.push_back(merge.is_string()
-                         ? merge.get<std::string>()
-                         : merge.at(0).get<std::string>() + " " + merge.at(1).get<std::string>());
-
-  m.emplace_back("tokenizer.ggml.model", gguf_string("gpt2"));
-  m.emplace_back("tokenizer.ggml.pre",
-                 gguf_string(model_type == "qwen2" || model_type == "qwen3" ? "qwen2" : "default"));
-  m.emplace_back("tokenizer.ggml.tokens", gguf_string_array(tokens));
-  m.emplace_back("tokenizer.ggml.token_type", gguf_int32_array(types));
-  if (!merges.empty()) m.emplace_back("tokenizer.ggml.merges", gguf_string_array(merges));
-
-  // Special ids: tokenizer_config's *_token strings looked up among the added tokens first, then
-  // config.json's *_token_id for those still missing (gguf-py's SpecialVocab).
-  static const std::vector<std::pair<std::string, std::string>> kinds = {
-      {"bos", "bos_token_id"},       {"eos", "eos_token_id"}, {"unk", "unknown_token_id"},
-      {"sep", "seperator_token_id"},  // sic: gguf-py's key
-      {"pad", "padding_token_id"},   {"cls", "cls_token_id"}, {"mask", "mask_token_id"},
-  };
-  std::map<std::string, int64_t> found;
-  std::vector<std::string> order;
-  for (const auto& [kind, key] : kinds) {
-    const json entry = tc.value(kind + "_token", json());
-    std::string content;
-    if (entry.is_string())
-      content = entry.get<std::string>();
-    else if (entry.is_object() && entry.contains("content") && entry["content"].is_string())
-      content = entry["content"];
-    else
-      continue;
-    for (const auto& a : added) {
-      if (a.value("content", "") == content) {
-        found[kind] = a.at("id").get<int64_t>();
-        order.push_back(kind);
-        break;
-      }
-    }
-  }
-  for (const auto& [kind, key] : kinds) {
-    if (found.count(kind)) continue;
-    const json id = config.value(kind + "_token_id", json());
-    const json& one = id.is_array() && !id.empty() ? id[0] : id;
-    if (!one.is_number_integer() || one.get<int64_t>() < 0 || one.get<int64_t>() >= n_vocab)
-      continue;
-    found[kind] = one.get<int64_t>();
-    order.push_back(kind);
-  }
-  for (const auto& kind : order) {
-    for (const auto& [k, key] : kinds)
-      if (k == kind)
-        m.emplace_back("tokenizer.ggml." + key, gguf_uint32(static_cast<uint32_t>(found[kind])));
-  }
-  for (const auto& [kind, key] : kinds) {
-    const std::string add = "add_" + kind + "_token";
-    if (tc.contains(add) && tc[add].is_boolean())
-      m.emplace_back("tokenizer.ggml." + add, gguf_bool(tc[add].get<bool>()));
-  }
-  if (tc.contains("chat_template") && tc["chat_template"].is_string())
-    m.emplace_back("tokenizer.chat_template", gguf_string(tc["chat_template"].get<std::string>()));
-  else if (std::filesystem::exists(dir / "chat_template.jinja")) {
-    std::ifstream in(dir / "chat_template.jinja");
-    std::stringstream s;
-    s << in.rdbuf();
-    m.emplace_back("tokenizer.chat_template", gguf_string(s.str()));
-  }
-  return m;
 }
 
 }  // namespace junction

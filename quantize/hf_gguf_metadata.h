@@ -1,9 +1,7 @@
 // What llama.cpp's convert_hf_to_gguf.py writes for a Hugging Face folder, for the architectures
 // junction converts (qwen3, qwen2, llama/mistral, gemma, phi3): GGUF tensor names for HF tensor
-// names, the general.* and <arch>.* metadata from config.json, and tokenizer.* from tokenizer.json
-// and tokenizer_config.json (BPE tokenizers; gguf-py's SpecialVocab rules). Keys come in the
-// converter's order. Not covered: SentencePiece tokenizers (refused), the pre-tokenizer hash check
-// (the `pre` name comes from the architecture), MoE and vision keys.
+// names and the general.* and <arch>.* metadata from config.json (tokenizer.* keys:
+// hf_gguf_tokenizer.h). Keys come in the converter's order. Not covered: MoE and vision keys.
 #pragma once
 
 #include <cstdint>
@@ -32,10 +30,6 @@ GgufMetadata hf_model_metadata(const std::string& model_dir, uint64_t n_params);
 // the factor each rotated pair's angle is divided by, as LlamaModel.generate_extra_tensors
 // computes it; empty for other configs.
 std::vector<float> llama3_rope_freq_factors(const std::string& model_dir);
-
-// tokenizer.* keys of a byte-level BPE vocabulary; throws for SentencePiece-style ones (the
-// caller passes --tokenizer-from instead); empty when the folder has no tokenizer.json.
-GgufMetadata hf_tokenizer_metadata(const std::string& model_dir);
 
 // gguf-py's size label: 3671552 -> "3.7M", 8190735360 -> "8.2B".
 std::string gguf_size_label(uint64_t n_params);

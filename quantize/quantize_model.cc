@@ -19,6 +19,7 @@
 #include "kernels/quant/quant_ref.h"
 #include "model/config.h"
 #include "quantize/hf_gguf_metadata.h"
+#include "quantize/hf_gguf_tokenizer.h"
 #include "quantize/quantize_row.h"
 
 namespace junction {

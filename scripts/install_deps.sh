@@ -11,6 +11,7 @@ packages=(
   python3  # runs HumanEval programs in the eval sandbox; makes the --download test's archives
   libpq-dev postgresql
   libseccomp-dev  # the eval sandbox's system call allow-list
+  libsentencepiece-dev  # reads tokenizer.model when `junction quantize` converts a vocabulary
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -278,7 +278,8 @@ Tokenizer::Parts sentencepiece_bpe(const GgufFile& gguf, const Vocab& v) {
   const std::string where = "GGUF tokenizer";
   const json replace_space = {
       {"type", "Replace"}, {"pattern", {{"String", " "}}}, {"content", kSpmSpace}};
-  if (get_bool(gguf, "tokenizer.ggml.add_space_prefix").value_or(true)) {
+  const bool add_space_prefix = get_bool(gguf, "tokenizer.ggml.add_space_prefix").value_or(true);
+  if (add_space_prefix) {
     parts.normalizer = make_normalizer(
         json{{"type", "Sequence"},
              {"normalizers", {{{"type", "Prepend"}, {"prepend", kSpmSpace}}, replace_space}}},
@@ -287,14 +288,14 @@ Tokenizer::Parts sentencepiece_bpe(const GgufFile& gguf, const Vocab& v) {
     parts.normalizer = make_normalizer(replace_space, where);
   }
   parts.model = std::make_unique<Bpe>(model_tokens(v), merges, options, "GGUF tokenizer.ggml");
-  parts.decoder = make_decoder(
-      json{{"type", "Sequence"},
-           {"decoders",
-            {{{"type", "Replace"}, {"pattern", {{"String", kSpmSpace}}}, {"content", " "}},
-             {{"type", "ByteFallback"}},
-             {{"type", "Fuse"}},
-             {{"type", "Strip"}, {"content", " "}, {"start", 1}, {"stop", 0}}}}},
-      where);
+  // The space the encoder prepended is dropped again; without one (Gemma) a leading space is the
+  // text's own and stays, as llama.cpp's detokenize keeps it.
+  json decoders = {{{"type", "Replace"}, {"pattern", {{"String", kSpmSpace}}}, {"content", " "}},
+                   {{"type", "ByteFallback"}},
+                   {{"type", "Fuse"}}};
+  if (add_space_prefix)
+    decoders.push_back({{"type", "Strip"}, {"content", " "}, {"start", 1}, {"stop", 0}});
+  parts.decoder = make_decoder(json{{"type", "Sequence"}, {"decoders", decoders}}, where);
   return parts;
 }
 

@@ -15,7 +15,8 @@
 //    equal rank). Characters outside the vocab become byte tokens, or unk without them.
 //    Spaces become ▁ and, unless tokenizer.ggml.add_space_prefix is false, each stretch of text
 //    between added tokens gets a leading ▁ (llama.cpp adds it at the start and after every
-//    special token; HF's legacy Llama normalizer does the same per segment).
+//    special token; HF's legacy Llama normalizer does the same per segment); decoding drops
+//    the first leading space only then.
 //
 // In both, CONTROL tokens become special added tokens and USER_DEFINED ones non-special added
 // tokens, matched in the raw text; UNUSED, BYTE and UNKNOWN tokens stay in the model's vocab.

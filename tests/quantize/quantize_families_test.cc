@@ -215,8 +215,9 @@ TEST(QuantizeLlama3, WritesRopeFreqsAsTheConverterDoes) {
 }
 
 // A SentencePiece-style tokenizer.json (Llama 2, Mistral, Gemma, Phi-3: BPE with byte fallback
-// and the U+2581 marker) is refused with a pointer to --tokenizer-from, never written as GPT-2
-// BPE; with --tokenizer-from the folder converts.
+// and the U+2581 marker) with no tokenizer.model beside it is refused with a pointer to the
+// tokenizer.model and --tokenizer-from, never written as GPT-2 BPE; with --tokenizer-from the
+// folder converts (with tokenizer.model: hf_gguf_tokenizer_test.cc).
 TEST(QuantizeTokenizer, SentencePieceStyleVocabularyIsRefusedUnlessOneIsGiven) {
   const auto dir =
       std::filesystem::temp_directory_path() / ("junction_qf_spm_" + std::to_string(::getpid()));

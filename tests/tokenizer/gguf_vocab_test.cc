@@ -283,7 +283,12 @@ TEST(SentencePieceGguf, NoSpacePrefix) {
   write_spm(w);
   w.boolean("tokenizer.ggml.add_space_prefix", false);
   // "a bc" -> "a▁bc": a ▁ b c -> bc first, ▁bc no piece: [a, ▁, bc].
-  EXPECT_EQ(tokenizer_from_gguf(*w.parse()).encode("a bc"), (Ids{kA, kSp, kBc}));
+  const Tokenizer t = tokenizer_from_gguf(*w.parse());
+  EXPECT_EQ(t.encode("a bc"), (Ids{kA, kSp, kBc}));
+  // No space was prepended, so a leading one is the text's own and decoding keeps it (llama.cpp's
+  // detokenize strips one only with add_space_prefix; Gemma's sentencepiece decodes so too).
+  EXPECT_EQ(t.encode(" a"), (Ids{kSpA}));
+  EXPECT_EQ(t.decode(Ids{kSpA}), " a");
 }
 
 void expect_error_naming(GgufWriter& w, const std::string& key) {
