@@ -232,10 +232,11 @@ void quant_matmul_rows(const std::byte* xq, size_t xq_row_bytes, int64_t n_token
   // tokens: 16 rows at a time packed on the fly (4 x 4 transposes) for the token-tile GEMM, which
   // reads each weight once per call and costs each extra token only its dot products: a batched
   // decode step or a speculative verify of a few tokens. Measured on an 8B layer's Q6_K
-  // matrices, 2 threads (small_batch_bench, CPU time against one token's decode): AVX-512 2.3x /
-  // 2.6x / 3.0x at 2 / 5 / 9 tokens where unpacking rows one by one for the 4 x 16 tile GEMM
-  // (k_quant_gemm_vnni-inl.h) cost 4.8x / 4.7x / 5.5x; AVX2 3.0x / 3.4x / 4.6x where the
-  // row-unpacking dot (under 8 tokens) and the scalar packer (from 8) cost 3.2x / 5.0x / 8.0x.
+  // matrices, 2 threads, Zen 4, two alternated runs (small_batch_bench, CPU time against one
+  // token's decode): AVX-512 2.4x / 2.7-3.0x / 3.3-3.6x at 2 / 5 / 9 tokens where unpacking rows
+  // one by one for the 4 x 16 tile GEMM (k_quant_gemm_vnni-inl.h) cost 4.7-5.1x / 4.8-5.1x /
+  // 5.6-6.2x; AVX2 2.9-3.4x / 3.1-3.3x / 4.5-4.6x where the row-unpacking dot (under 8 tokens)
+  // and the scalar packer (from 8) cost 3.0-3.3x / 4.2-5.0x / 7.0-7.9x.
   if (n_tokens > 1 && (w.dtype == DType::Q4_K || w.dtype == DType::Q6_K))
     return stored_k_gemm(xq, xq_row_bytes, n_tokens, w, row_begin, row_end, y);
 #endif

@@ -215,12 +215,12 @@ TEST(Quant, Q5KPathsAgreeBitForBit) {
   }
 }
 
-// The prefill GEMMs (tiles of rows x tokens; on AVX-512 VNNI the tiled kernels of
-// q8_0_gemm_vnni-inl.h and k_quant_gemm_vnni-inl.h) against the reference, over token counts that
-// leave every kind of partial tile (1..3 tokens past a group of 4, partial groups of 16) and row
-// ranges that start and end off the 4-row tile. They must also give exactly the numbers of the
-// decode path (one token at a time), which follows ggml's float order: prefill and decode agree bit
-// for bit, so a prompt's logits do not depend on how it was split.
+// The prefill GEMMs (tiles of rows x tokens: q8_0_gemm_vnni-inl.h on AVX-512 VNNI, the K-quant
+// token tiles of packed_k_quant_kernels-inl.h on both x86 levels) against the reference, over token
+// counts that leave every kind of partial tile (1..3 tokens past a group of 4, partial groups of
+// 16) and row ranges that start and end off the 4-row tile. They must also give exactly the numbers
+// of the decode path (one token at a time), which follows ggml's float order: prefill and decode
+// agree bit for bit, so a prompt's logits do not depend on how it was split.
 TEST(Quant, PrefillGemmEqualsReferenceAndDecodeOverOddShapes) {
   std::mt19937 rng(4);
   const auto isas = testing::kernels_under_test();
