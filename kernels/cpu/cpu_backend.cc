@@ -53,8 +53,8 @@ class CpuBackend final : public Backend {
   std::string_view name() const override { return k_.name; }
 
   // Q8_0 and Q4_K matrices are packed at load into 16-row interleaved groups (packed_q8_0.h,
-  // packed_k_quant.h), the groups split over the pool's threads. Q6_K stays stored; its prefill
-  // GEMM packs rows on the fly per call (packed_k_quant_kernels-inl.h).
+  // packed_k_quant.h), the groups split over the pool's threads. Q6_K stays stored; its GEMM
+  // (from 2 tokens) packs rows on the fly per call (packed_k_quant_kernels-inl.h).
   std::unique_ptr<PreparedWeight> prepare_weight(const WeightView& w) override {
     // Q8_0: 16 rows side by side with the scales apart (packed_q8_0.h), for decode at the
     // memory bandwidth; prefill runs its GEMM on row tiles copied out of the packed copy. Only

@@ -1,11 +1,11 @@
 // Prefill GEMM for Q4_K and Q6_K weights on AVX-512 VNNI: a register tile of 4 weight rows x up
-// to 16 tokens. For more than a few tokens packed_k_gemm / stored_k_gemm
-// (packed_k_quant_kernels-inl.h: no per-row unpacking, vpdpbusd on 16 rows at once) are 1.3-2.5x
-// faster; this one stays for stored Q6_K rows and under 16 tokens, where packing rows on the fly
-// does not pay (kernels_impl-inl.h), and as quant_gemm_bench's baseline. Included by
-// kernels_avx512.cc inside its anonymous namespace, after quant_dot_impl-inl.h and
+// to 16 tokens on rows unpacked one by one. The backend no longer runs it: packed_k_gemm /
+// stored_k_gemm (packed_k_quant_kernels-inl.h: no per-row unpacking, vpdpbusd on 16 rows at once)
+// are 1.3-2.5x faster from 16 tokens, and since stored Q6_K rows are packed on the fly with 4 x 4
+// transposes, about 2x faster from 2 tokens as well (small_batch_bench). It stays as
+// quant_gemm_bench's baseline, which includes it after quant_dot_impl-inl.h and
 // packed_k_quant_kernels-inl.h (it reuses UnpackedKRow / unpack_k_row, and reads weights packed at
-// load through unpack_packed_row).
+// load through unpack_packed_row, below).
 //
 // Layout. In Q4_K and Q6_K every run of 16 weights shares one integer sub-block scale. The
 // activations of 4 tokens are interleaved 16 bytes at a time, so one 512-bit vector holds the
@@ -26,6 +26,154 @@
 //   - Q4_K: the minima term sum m x bsums goes to a second accumulator, scaled by dmin.
 
 #if defined(__AVX512VNNI__) && defined(__AVX512BW__)
+
+// Row n of a packed matrix unpacked as unpack_k_row unpacks a stored row, for the VNNI GEMM
+// below, which reuses each unpacked row for many tokens and reads the 16-bit
+// pair scales.
+void unpack_packed_q4_k_row(const PackedKQuant& p, int64_t n, UnpackedKRow& u) {
+  const int64_t nsb = p.super_blocks();
+  const BlockQ4_Kx16* blocks = p.group<BlockQ4_Kx16>(n / kPackedRows);
+  const int r = static_cast<int>(n % kPackedRows);
+  u.codes.resize(nsb * quant::kQK_K);
+  u.pair_scales.resize(nsb * quant::kQK_K / 2);
+  u.group_offsets.resize(nsb * 16);
+  u.d.resize(nsb);
+  u.dmin.resize(nsb);
+  for (int64_t i = 0; i < nsb; ++i) {
+    const BlockQ4_Kx16& b = blocks[i];
+    uint8_t* codes = u.codes.data() + i * quant::kQK_K;
+    for (int k = 0; k < 32; ++k) {  // 8 codes per 32-bit word
+      const uint32_t word = static_cast<uint32_t>(load_i32(b.qs[k][r]));
+      const uint32_t lo = word & 0x0F0F0F0Fu, hi = (word >> 4) & 0x0F0F0F0Fu;
+      uint8_t* dst = codes + 64 * (k / 8) + 4 * (k % 8);
+      std::memcpy(dst, &lo, 4);
+      std::memcpy(dst + 32, &hi, 4);
+    }
+    for (int sub = 0; sub < 8; ++sub) {
+      const uint8_t sc = b.scales[sub][r], m = b.mins[sub / 2][r][sub % 2];
+      std::fill_n(u.pair_scales.data() + i * 128 + 16 * sub, 16, int16_t{sc});
+      u.group_offsets[i * 16 + 2 * sub] = u.group_offsets[i * 16 + 2 * sub + 1] = m;
+    }
+    u.d[i] = h2f(b.d[r]);
+    u.dmin[i] = h2f(b.dmin[r]);
+  }
+}
+
+void unpack_packed_q6_k_row(const PackedKQuant& p, int64_t n, UnpackedKRow& u) {
+  const int64_t nsb = p.super_blocks();
+  const BlockQ6_Kx16* blocks = p.group<BlockQ6_Kx16>(n / kPackedRows);
+  const int r = static_cast<int>(n % kPackedRows);
+  u.codes.resize(nsb * quant::kQK_K);
+  u.pair_scales.resize(nsb * quant::kQK_K / 2);
+  u.group_offsets.resize(nsb * 16);
+  u.d.resize(nsb);
+  u.dmin.assign(nsb, 0.0f);
+  for (int64_t i = 0; i < nsb; ++i) {
+    const BlockQ6_Kx16& b = blocks[i];
+    uint8_t* codes = u.codes.data() + i * quant::kQK_K;
+    for (int h = 0; h < 2; ++h)
+      for (int v = 0; v < 8; ++v) {  // 4 codes of each quarter per 32-bit word
+        const auto wa = static_cast<uint32_t>(load_i32(b.ql[16 * h + v][r]));
+        const auto wb = static_cast<uint32_t>(load_i32(b.ql[16 * h + 8 + v][r]));
+        const auto wh = static_cast<uint32_t>(load_i32(b.qh[8 * h + v][r]));
+        const uint32_t c[4] = {(wa & 0x0F0F0F0Fu) | ((wh & 0x03030303u) << 4),
+                               (wb & 0x0F0F0F0Fu) | ((wh & 0x0C0C0C0Cu) << 2),
+                               ((wa >> 4) & 0x0F0F0F0Fu) | (wh & 0x30303030u),
+                               ((wb >> 4) & 0x0F0F0F0Fu) | ((wh & 0xC0C0C0C0u) >> 2)};
+        for (int q = 0; q < 4; ++q) std::memcpy(codes + 128 * h + 32 * q + 4 * v, &c[q], 4);
+      }
+    for (int g = 0; g < 16; ++g) {
+      const int8_t sc = b.scales[g / 2][r][g % 2];
+      std::fill_n(u.pair_scales.data() + i * 128 + 8 * g, 8, int16_t{sc});
+      u.group_offsets[i * 16 + g] = sc;
+    }
+    u.d[i] = b.d[r];
+  }
+}
+
+void unpack_packed_row(const PackedKQuant& p, int64_t n, UnpackedKRow& u) {
+  if (p.dtype() == DType::Q4_K) return unpack_packed_q4_k_row(p, n, u);
+  unpack_packed_q6_k_row(p, n, u);
+}
+
+// Rows n .. n + 3 (n a multiple of 4, so they are adjacent lanes of one group; rows past the
+// matrix are the group's zero padding) unpacked together for the VNNI GEMM's 4-row tile: codes
+// through 4 x 4 transposes, 16 of a row's codes per store.
+void unpack_packed_rows4(const PackedKQuant& p, int64_t n, UnpackedKRow* u) {
+  const int64_t nsb = p.super_blocks();
+  const int r0 = static_cast<int>(n % kPackedRows);
+  const bool q4 = p.dtype() == DType::Q4_K;
+  for (int j = 0; j < 4; ++j) {
+    u[j].codes.resize(nsb * quant::kQK_K);
+    u[j].pair_scales.resize(nsb * quant::kQK_K / 2);
+    u[j].group_offsets.resize(nsb * 16);
+    u[j].d.resize(nsb);
+    u[j].dmin.assign(nsb, 0.0f);
+  }
+  const __m128i m0f = _mm_set1_epi8(0x0F), m03 = _mm_set1_epi8(0x03), m0c = _mm_set1_epi8(0x0C);
+  const __m128i m30 = _mm_set1_epi8(0x30), mc0 = _mm_set1_epi8(static_cast<char>(0xC0));
+  for (int64_t i = 0; i < nsb; ++i) {
+    if (q4) {
+      const BlockQ4_Kx16& b = p.group<BlockQ4_Kx16>(n / kPackedRows)[i];
+      for (int k = 0; k < 32; k += 4) {  // elements 64c + 4v .. for words k = 8c + v
+        __m128i w[4] = {load128(b.qs[k][r0]), load128(b.qs[k + 1][r0]), load128(b.qs[k + 2][r0]),
+                        load128(b.qs[k + 3][r0])};
+        transpose_4x4_epi32(w[0], w[1], w[2], w[3]);
+        const int e = 64 * (k / 8) + 4 * (k % 8);
+        for (int j = 0; j < 4; ++j) {
+          uint8_t* codes = u[j].codes.data() + i * quant::kQK_K + e;
+          _mm_storeu_si128(reinterpret_cast<__m128i*>(codes), _mm_and_si128(w[j], m0f));
+          _mm_storeu_si128(reinterpret_cast<__m128i*>(codes + 32),
+                           _mm_and_si128(_mm_srli_epi16(w[j], 4), m0f));
+        }
+      }
+      for (int j = 0; j < 4; ++j) {
+        for (int sub = 0; sub < 8; ++sub) {
+          std::fill_n(u[j].pair_scales.data() + i * 128 + 16 * sub, 16,
+                      int16_t{b.scales[sub][r0 + j]});
+          u[j].group_offsets[i * 16 + 2 * sub] = u[j].group_offsets[i * 16 + 2 * sub + 1] =
+              b.mins[sub / 2][r0 + j][sub % 2];
+        }
+        u[j].d[i] = h2f(b.d[r0 + j]);
+        u[j].dmin[i] = h2f(b.dmin[r0 + j]);
+      }
+      continue;
+    }
+    const BlockQ6_Kx16& b = p.group<BlockQ6_Kx16>(n / kPackedRows)[i];
+    for (int h = 0; h < 2; ++h)
+      for (int v = 0; v < 8; v += 4) {  // elements 128h + 32q + 4v ..
+        __m128i wa[4], wb[4], wh[4];
+        for (int j = 0; j < 4; ++j) {
+          wa[j] = load128(b.ql[16 * h + v + j][r0]);
+          wb[j] = load128(b.ql[16 * h + 8 + v + j][r0]);
+          wh[j] = load128(b.qh[8 * h + v + j][r0]);
+        }
+        transpose_4x4_epi32(wa[0], wa[1], wa[2], wa[3]);
+        transpose_4x4_epi32(wb[0], wb[1], wb[2], wb[3]);
+        transpose_4x4_epi32(wh[0], wh[1], wh[2], wh[3]);
+        for (int j = 0; j < 4; ++j) {
+          const __m128i c[4] = {
+              _mm_or_si128(_mm_and_si128(wa[j], m0f), _mm_slli_epi16(_mm_and_si128(wh[j], m03), 4)),
+              _mm_or_si128(_mm_and_si128(wb[j], m0f), _mm_slli_epi16(_mm_and_si128(wh[j], m0c), 2)),
+              _mm_or_si128(_mm_and_si128(_mm_srli_epi16(wa[j], 4), m0f), _mm_and_si128(wh[j], m30)),
+              _mm_or_si128(_mm_and_si128(_mm_srli_epi16(wb[j], 4), m0f),
+                           _mm_srli_epi16(_mm_and_si128(wh[j], mc0), 2)),
+          };
+          uint8_t* codes = u[j].codes.data() + i * quant::kQK_K + 128 * h + 4 * v;
+          for (int q = 0; q < 4; ++q)
+            _mm_storeu_si128(reinterpret_cast<__m128i*>(codes + 32 * q), c[q]);
+        }
+      }
+    for (int j = 0; j < 4; ++j) {
+      for (int g = 0; g < 16; ++g) {
+        const int8_t sc = b.scales[g / 2][r0 + j][g % 2];
+        std::fill_n(u[j].pair_scales.data() + i * 128 + 8 * g, 8, int16_t{sc});
+        u[j].group_offsets[i * 16 + g] = sc;
+      }
+      u[j].d[i] = b.d[r0 + j];
+    }
+  }
+}
 
 // The activations of a token block in the interleaved layout, in groups of 4 tokens (the last
 // group padded with zero tokens).

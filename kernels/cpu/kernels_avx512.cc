@@ -16,8 +16,7 @@ namespace {
 #include "kernels/cpu/quant_dot_impl-inl.h"
 // Q4_K weights packed at load.
 #include "kernels/cpu/packed_k_quant_kernels-inl.h"
-// The prefill GEMMs for quantized weights on VNNI (used by quant_matmul_rows for > 1 token).
-#include "kernels/cpu/k_quant_gemm_vnni-inl.h"
+// The Q8_0 prefill GEMM on VNNI (used by quant_matmul_rows for > 1 token).
 #include "kernels/cpu/q8_0_gemm_vnni-inl.h"
 // Q8_0 weights packed at load (its prefill reads them through the GEMM above).
 #include "kernels/cpu/packed_q8_0_kernels-inl.h"

@@ -222,22 +222,22 @@ void quant_matmul_rows(const std::byte* xq, size_t xq_row_bytes, int64_t n_token
 #if defined(__AVX512VNNI__) && defined(__AVX512VL__)
   if (n_tokens > 1 && w.dtype == DType::Q8_0)
     return quant_matmul_q8_0_vnni(xq, xq_row_bytes, n_tokens, w, row_begin, row_end, y);
-  // Q6_K rows (Q4_K is packed at load) are packed on the fly, which pays from about 16 tokens
-  // (quant_gemm_bench: 0.87x / 0.92x / 1.03x the 4 x 16 tile GEMM at 4 / 8 / 16 tokens on
-  // 12288-wide rows, 1.3-1.9x at 512).
-  if (n_tokens > 1 && has_k_gemm(w.dtype)) {
-    if (w.dtype == DType::Q4_K || n_tokens >= 16)
-      return stored_k_gemm(xq, xq_row_bytes, n_tokens, w, row_begin, row_end, y);
-    return quant_matmul_k_vnni(xq, xq_row_bytes, n_tokens, w, nullptr, row_begin, row_end, y);
-  }
 #elif defined(__AVX2__)
   // Q8_0 from 3 tokens (at 2 the 2-token kernel ran 1.00-1.06x the tile GEMM; avx2_gemm_bench).
   if (n_tokens > 2 && w.dtype == DType::Q8_0)
     return quant_matmul_q8_0_avx2(xq, xq_row_bytes, n_tokens, w, nullptr, row_begin, row_end, y);
-  // Q6_K rows (Q4_K is packed at load) packed on the fly for the token-tile GEMM, which pays
-  // from about 8 tokens (avx2_gemm_bench: 0.74-0.81x / 0.92-0.95x / 1.02-1.15x / 1.2-1.4x the
-  // row-unpacking path at 3 / 4 / 8 / 16 tokens, 1.6-2.1x at 512).
-  if (n_tokens > 1 && (w.dtype == DType::Q4_K || (w.dtype == DType::Q6_K && n_tokens >= 8)))
+#endif
+#if defined(__AVX2__)
+  // Stored Q4_K / Q6_K rows (Q4_K is packed at load, so in a model these are Q6_K's) from 2
+  // tokens: 16 rows at a time packed on the fly (4 x 4 transposes) for the token-tile GEMM, which
+  // reads each weight once per call and costs each extra token only its dot products: a batched
+  // decode step or a speculative verify of a few tokens. Measured on an 8B layer's Q6_K
+  // matrices, 2 threads, Zen 4, two alternated runs (small_batch_bench, CPU time against one
+  // token's decode): AVX-512 2.4x / 2.7-3.0x / 3.3-3.6x at 2 / 5 / 9 tokens where unpacking rows
+  // one by one for the 4 x 16 tile GEMM (k_quant_gemm_vnni-inl.h) cost 4.7-5.1x / 4.8-5.1x /
+  // 5.6-6.2x; AVX2 2.9-3.4x / 3.1-3.3x / 4.5-4.6x where the row-unpacking dot (under 8 tokens)
+  // and the scalar packer (from 8) cost 3.0-3.3x / 4.2-5.0x / 7.0-7.9x.
+  if (n_tokens > 1 && (w.dtype == DType::Q4_K || w.dtype == DType::Q6_K))
     return stored_k_gemm(xq, xq_row_bytes, n_tokens, w, row_begin, row_end, y);
 #endif
   if (n_tokens > 1 && has_unpacked_dot(w.dtype))

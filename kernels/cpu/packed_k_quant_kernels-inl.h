@@ -10,9 +10,9 @@
 //
 // Numbers: per super-block the integer sums are exactly those of vec_dot_q4_k / vec_dot_q6_k
 // (integer adds in any order), finished in float per row in their order: Q4_K sum +=
-// fma(y.d * d, total, -(y.d * dmin * mins)), Q6_K sum = fma(d * y.d, total, sum), as the prefill
-// GEMM (k_quant_gemm_vnni-inl.h) does too. Decode and prefill agree bit for bit, and with the
-// stored layout's kernels.
+// fma(y.d * d, total, -(y.d * dmin * mins)), Q6_K sum = fma(d * y.d, total, sum), as the token
+// tiles below (and the older k_quant_gemm_vnni-inl.h) do too. Decode and prefill agree bit for bit,
+// and with the stored layout's kernels.
 //
 // On AVX-512 VNNI, Q4_K's high nibbles are masked in place (16 x code), so their sums come out 16
 // times too large; the low sub-block's scale is taken 16 times too, and the total is shifted right
@@ -23,6 +23,21 @@ inline int32_t load_i32(const void* p) {
   int32_t v;
   std::memcpy(&v, p, 4);
   return v;
+}
+
+// Four rows side by side: a 4 x 4 transpose of 32-bit words (lane j of a..d: word k..k+3 of row
+// j -> register j: row j's words k..k+3).
+inline void transpose_4x4_epi32(__m128i& a, __m128i& b, __m128i& c, __m128i& d) {
+  const __m128i t0 = _mm_unpacklo_epi32(a, b), t1 = _mm_unpackhi_epi32(a, b);
+  const __m128i t2 = _mm_unpacklo_epi32(c, d), t3 = _mm_unpackhi_epi32(c, d);
+  a = _mm_unpacklo_epi64(t0, t2);
+  b = _mm_unpackhi_epi64(t0, t2);
+  c = _mm_unpacklo_epi64(t1, t3);
+  d = _mm_unpackhi_epi64(t1, t3);
+}
+
+inline __m128i load128(const void* p) {
+  return _mm_loadu_si128(static_cast<const __m128i*>(p));
 }
 
 #if defined(__AVX512VNNI__) && defined(__AVX512BW__)
@@ -247,171 +262,6 @@ inline void packed_q6_k_group_dot(const BlockQ6_Kx16* blocks, int64_t nsb,
 #endif
 
 #include "kernels/cpu/packed_k_quant_gemv-inl.h"
-
-#if defined(__AVX512VNNI__) && defined(__AVX512BW__)
-// Row n of a packed matrix unpacked as unpack_k_row unpacks a stored row, for the VNNI GEMM
-// (k_quant_gemm_vnni-inl.h), which reuses each unpacked row for many tokens and reads the 16-bit
-// pair scales.
-void unpack_packed_q4_k_row(const PackedKQuant& p, int64_t n, UnpackedKRow& u) {
-  const int64_t nsb = p.super_blocks();
-  const BlockQ4_Kx16* blocks = p.group<BlockQ4_Kx16>(n / kPackedRows);
-  const int r = static_cast<int>(n % kPackedRows);
-  u.codes.resize(nsb * quant::kQK_K);
-  u.pair_scales.resize(nsb * quant::kQK_K / 2);
-  u.group_offsets.resize(nsb * 16);
-  u.d.resize(nsb);
-  u.dmin.resize(nsb);
-  for (int64_t i = 0; i < nsb; ++i) {
-    const BlockQ4_Kx16& b = blocks[i];
-    uint8_t* codes = u.codes.data() + i * quant::kQK_K;
-    for (int k = 0; k < 32; ++k) {  // 8 codes per 32-bit word
-      const uint32_t word = static_cast<uint32_t>(load_i32(b.qs[k][r]));
-      const uint32_t lo = word & 0x0F0F0F0Fu, hi = (word >> 4) & 0x0F0F0F0Fu;
-      uint8_t* dst = codes + 64 * (k / 8) + 4 * (k % 8);
-      std::memcpy(dst, &lo, 4);
-      std::memcpy(dst + 32, &hi, 4);
-    }
-    for (int sub = 0; sub < 8; ++sub) {
-      const uint8_t sc = b.scales[sub][r], m = b.mins[sub / 2][r][sub % 2];
-      std::fill_n(u.pair_scales.data() + i * 128 + 16 * sub, 16, int16_t{sc});
-      u.group_offsets[i * 16 + 2 * sub] = u.group_offsets[i * 16 + 2 * sub + 1] = m;
-    }
-    u.d[i] = h2f(b.d[r]);
-    u.dmin[i] = h2f(b.dmin[r]);
-  }
-}
-
-void unpack_packed_q6_k_row(const PackedKQuant& p, int64_t n, UnpackedKRow& u) {
-  const int64_t nsb = p.super_blocks();
-  const BlockQ6_Kx16* blocks = p.group<BlockQ6_Kx16>(n / kPackedRows);
-  const int r = static_cast<int>(n % kPackedRows);
-  u.codes.resize(nsb * quant::kQK_K);
-  u.pair_scales.resize(nsb * quant::kQK_K / 2);
-  u.group_offsets.resize(nsb * 16);
-  u.d.resize(nsb);
-  u.dmin.assign(nsb, 0.0f);
-  for (int64_t i = 0; i < nsb; ++i) {
-    const BlockQ6_Kx16& b = blocks[i];
-    uint8_t* codes = u.codes.data() + i * quant::kQK_K;
-    for (int h = 0; h < 2; ++h)
-      for (int v = 0; v < 8; ++v) {  // 4 codes of each quarter per 32-bit word
-        const auto wa = static_cast<uint32_t>(load_i32(b.ql[16 * h + v][r]));
-        const auto wb = static_cast<uint32_t>(load_i32(b.ql[16 * h + 8 + v][r]));
-        const auto wh = static_cast<uint32_t>(load_i32(b.qh[8 * h + v][r]));
-        const uint32_t c[4] = {(wa & 0x0F0F0F0Fu) | ((wh & 0x03030303u) << 4),
-                               (wb & 0x0F0F0F0Fu) | ((wh & 0x0C0C0C0Cu) << 2),
-                               ((wa >> 4) & 0x0F0F0F0Fu) | (wh & 0x30303030u),
-                               ((wb >> 4) & 0x0F0F0F0Fu) | ((wh & 0xC0C0C0C0u) >> 2)};
-        for (int q = 0; q < 4; ++q) std::memcpy(codes + 128 * h + 32 * q + 4 * v, &c[q], 4);
-      }
-    for (int g = 0; g < 16; ++g) {
-      const int8_t sc = b.scales[g / 2][r][g % 2];
-      std::fill_n(u.pair_scales.data() + i * 128 + 8 * g, 8, int16_t{sc});
-      u.group_offsets[i * 16 + g] = sc;
-    }
-    u.d[i] = b.d[r];
-  }
-}
-
-void unpack_packed_row(const PackedKQuant& p, int64_t n, UnpackedKRow& u) {
-  if (p.dtype() == DType::Q4_K) return unpack_packed_q4_k_row(p, n, u);
-  unpack_packed_q6_k_row(p, n, u);
-}
-
-// Four rows side by side: a 4 x 4 transpose of 32-bit words (lane j of a..d: word k..k+3 of row
-// j -> register j: row j's words k..k+3).
-inline void transpose_4x4_epi32(__m128i& a, __m128i& b, __m128i& c, __m128i& d) {
-  const __m128i t0 = _mm_unpacklo_epi32(a, b), t1 = _mm_unpackhi_epi32(a, b);
-  const __m128i t2 = _mm_unpacklo_epi32(c, d), t3 = _mm_unpackhi_epi32(c, d);
-  a = _mm_unpacklo_epi64(t0, t2);
-  b = _mm_unpackhi_epi64(t0, t2);
-  c = _mm_unpacklo_epi64(t1, t3);
-  d = _mm_unpackhi_epi64(t1, t3);
-}
-
-inline __m128i load128(const void* p) {
-  return _mm_loadu_si128(static_cast<const __m128i*>(p));
-}
-
-// Rows n .. n + 3 (n a multiple of 4, so they are adjacent lanes of one group; rows past the
-// matrix are the group's zero padding) unpacked together for the VNNI GEMM's 4-row tile: codes
-// through 4 x 4 transposes, 16 of a row's codes per store.
-void unpack_packed_rows4(const PackedKQuant& p, int64_t n, UnpackedKRow* u) {
-  const int64_t nsb = p.super_blocks();
-  const int r0 = static_cast<int>(n % kPackedRows);
-  const bool q4 = p.dtype() == DType::Q4_K;
-  for (int j = 0; j < 4; ++j) {
-    u[j].codes.resize(nsb * quant::kQK_K);
-    u[j].pair_scales.resize(nsb * quant::kQK_K / 2);
-    u[j].group_offsets.resize(nsb * 16);
-    u[j].d.resize(nsb);
-    u[j].dmin.assign(nsb, 0.0f);
-  }
-  const __m128i m0f = _mm_set1_epi8(0x0F), m03 = _mm_set1_epi8(0x03), m0c = _mm_set1_epi8(0x0C);
-  const __m128i m30 = _mm_set1_epi8(0x30), mc0 = _mm_set1_epi8(static_cast<char>(0xC0));
-  for (int64_t i = 0; i < nsb; ++i) {
-    if (q4) {
-      const BlockQ4_Kx16& b = p.group<BlockQ4_Kx16>(n / kPackedRows)[i];
-      for (int k = 0; k < 32; k += 4) {  // elements 64c + 4v .. for words k = 8c + v
-        __m128i w[4] = {load128(b.qs[k][r0]), load128(b.qs[k + 1][r0]), load128(b.qs[k + 2][r0]),
-                        load128(b.qs[k + 3][r0])};
-        transpose_4x4_epi32(w[0], w[1], w[2], w[3]);
-        const int e = 64 * (k / 8) + 4 * (k % 8);
-        for (int j = 0; j < 4; ++j) {
-          uint8_t* codes = u[j].codes.data() + i * quant::kQK_K + e;
-          _mm_storeu_si128(reinterpret_cast<__m128i*>(codes), _mm_and_si128(w[j], m0f));
-          _mm_storeu_si128(reinterpret_cast<__m128i*>(codes + 32),
-                           _mm_and_si128(_mm_srli_epi16(w[j], 4), m0f));
-        }
-      }
-      for (int j = 0; j < 4; ++j) {
-        for (int sub = 0; sub < 8; ++sub) {
-          std::fill_n(u[j].pair_scales.data() + i * 128 + 16 * sub, 16,
-                      int16_t{b.scales[sub][r0 + j]});
-          u[j].group_offsets[i * 16 + 2 * sub] = u[j].group_offsets[i * 16 + 2 * sub + 1] =
-              b.mins[sub / 2][r0 + j][sub % 2];
-        }
-        u[j].d[i] = h2f(b.d[r0 + j]);
-        u[j].dmin[i] = h2f(b.dmin[r0 + j]);
-      }
-      continue;
-    }
-    const BlockQ6_Kx16& b = p.group<BlockQ6_Kx16>(n / kPackedRows)[i];
-    for (int h = 0; h < 2; ++h)
-      for (int v = 0; v < 8; v += 4) {  // elements 128h + 32q + 4v ..
-        __m128i wa[4], wb[4], wh[4];
-        for (int j = 0; j < 4; ++j) {
-          wa[j] = load128(b.ql[16 * h + v + j][r0]);
-          wb[j] = load128(b.ql[16 * h + 8 + v + j][r0]);
-          wh[j] = load128(b.qh[8 * h + v + j][r0]);
-        }
-        transpose_4x4_epi32(wa[0], wa[1], wa[2], wa[3]);
-        transpose_4x4_epi32(wb[0], wb[1], wb[2], wb[3]);
-        transpose_4x4_epi32(wh[0], wh[1], wh[2], wh[3]);
-        for (int j = 0; j < 4; ++j) {
-          const __m128i c[4] = {
-              _mm_or_si128(_mm_and_si128(wa[j], m0f), _mm_slli_epi16(_mm_and_si128(wh[j], m03), 4)),
-              _mm_or_si128(_mm_and_si128(wb[j], m0f), _mm_slli_epi16(_mm_and_si128(wh[j], m0c), 2)),
-              _mm_or_si128(_mm_and_si128(_mm_srli_epi16(wa[j], 4), m0f), _mm_and_si128(wh[j], m30)),
-              _mm_or_si128(_mm_and_si128(_mm_srli_epi16(wb[j], 4), m0f),
-                           _mm_srli_epi16(_mm_and_si128(wh[j], mc0), 2)),
-          };
-          uint8_t* codes = u[j].codes.data() + i * quant::kQK_K + 128 * h + 4 * v;
-          for (int q = 0; q < 4; ++q)
-            _mm_storeu_si128(reinterpret_cast<__m128i*>(codes + 32 * q), c[q]);
-        }
-      }
-    for (int j = 0; j < 4; ++j) {
-      for (int g = 0; g < 16; ++g) {
-        const int8_t sc = b.scales[g / 2][r0 + j][g % 2];
-        std::fill_n(u[j].pair_scales.data() + i * 128 + 8 * g, 8, int16_t{sc});
-        u[j].group_offsets[i * 16 + g] = sc;
-      }
-      u[j].d[i] = b.d[r0 + j];
-    }
-  }
-}
-#endif
 
 #if defined(__AVX512VNNI__) && defined(__AVX512BW__)
 // Prefill on packed Q4_K rows: the decode kernel's arithmetic (packed_q4_k_group_dot) for T
@@ -813,6 +663,48 @@ void packed_k_gemm(const std::byte* xq, size_t xq_row_bytes, int64_t n_tokens,
                                 p.group<BlockQ6_Kx16>(0), 0, row_begin, row_end, y);
 }
 
+// Rows [16g, 16g + 16) of a stored Q6_K matrix as one packed group, byte for byte what
+// pack_k_quant_group writes (rows past the matrix as zero blocks), for the GEMM that packs on the
+// fly: each 4 x 4 tile of (row, 32-bit word) is one transpose of four 16-byte loads, where the
+// scalar packer moves every word alone (on 9 tokens its packing took about 3 times the tile
+// GEMM's own time, quant_gemm_bench). Blocks need no alignment.
+void pack_q6_k_group_fast(const WeightView& w, int64_t g, BlockQ6_Kx16* out) {
+  const int64_t nsb = w.cols / quant::kQK_K;
+  const quant::BlockQ6_K zero{};
+  const quant::BlockQ6_K* rows[kPackedRows];
+  int64_t stride[kPackedRows];  // blocks from one super-block to the next (0: the zero block)
+  for (int r = 0; r < kPackedRows; ++r) {
+    const int64_t row = g * kPackedRows + r;
+    rows[r] = row < w.rows ? reinterpret_cast<const quant::BlockQ6_K*>(w.row(row)) : &zero;
+    stride[r] = row < w.rows ? 1 : 0;
+  }
+  for (int64_t i = 0; i < nsb; ++i) {
+    BlockQ6_Kx16& b = out[i];
+    const quant::BlockQ6_K* in[kPackedRows];
+    for (int r = 0; r < kPackedRows; ++r) in[r] = rows[r] + i * stride[r];
+    for (int r = 0; r < kPackedRows; ++r) {
+      b.d[r] = h2f(in[r]->d);
+      for (int j = 0; j < 8; ++j) std::memcpy(b.scales[j][r], in[r]->scales + 2 * j, 2);
+    }
+    for (int r0 = 0; r0 < kPackedRows; r0 += 4) {
+      for (int k = 0; k < 32; k += 4) {  // ql words k .. k + 3 of rows r0 .. r0 + 3
+        __m128i v[4];
+        for (int j = 0; j < 4; ++j) v[j] = load128(in[r0 + j]->ql + 4 * k);
+        transpose_4x4_epi32(v[0], v[1], v[2], v[3]);
+        for (int j = 0; j < 4; ++j)
+          _mm_storeu_si128(reinterpret_cast<__m128i*>(b.ql[k + j][r0]), v[j]);
+      }
+      for (int k = 0; k < 16; k += 4) {  // qh words
+        __m128i v[4];
+        for (int j = 0; j < 4; ++j) v[j] = load128(in[r0 + j]->qh + 4 * k);
+        transpose_4x4_epi32(v[0], v[1], v[2], v[3]);
+        for (int j = 0; j < 4; ++j)
+          _mm_storeu_si128(reinterpret_cast<__m128i*>(b.qh[k + j][r0]), v[j]);
+      }
+    }
+  }
+}
+
 // Stored Q4_K or Q6_K rows (Q6_K is not packed at load, see cpu_backend.cc), packed on the fly
 // (about the cost of reading them). With one token panel each group is read once, so it is
 // packed just before into one group's buffer, which stays in cache; with more, the row range is
@@ -826,14 +718,19 @@ void stored_k_gemm_typed(const std::byte* xq, size_t xq_row_bytes, int64_t n_tok
   const bool one_panel = n_tokens <= packed_token_panel(xq_row_bytes);
   std::vector<Block> buffer(static_cast<size_t>((one_panel ? 1 : g1 - g0) * nsb));
   auto* bytes = reinterpret_cast<std::byte*>(buffer.data());
+  auto pack = [&](int64_t g, std::byte* dst) {
+    if constexpr (std::is_same_v<Block, BlockQ6_Kx16>)
+      pack_q6_k_group_fast(w, g, reinterpret_cast<BlockQ6_Kx16*>(dst));
+    else
+      pack_k_quant_group(w, g, dst);
+  };
   if (!one_panel) {
-    for (int64_t g = g0; g < g1; ++g)
-      pack_k_quant_group(w, g, bytes + (g - g0) * nsb * sizeof(Block));
+    for (int64_t g = g0; g < g1; ++g) pack(g, bytes + (g - g0) * nsb * sizeof(Block));
     return packed_k_gemm<Tiles>(xq, xq_row_bytes, n_tokens, nsb, w.rows, buffer.data(), g0,
                                 row_begin, row_end, y);
   }
   for (int64_t g = g0; g < g1; ++g) {
-    pack_k_quant_group(w, g, bytes);
+    pack(g, bytes);
     packed_k_gemm<Tiles>(xq, xq_row_bytes, n_tokens, nsb, w.rows, buffer.data(), g,
                          std::max(row_begin, g * kPackedRows),
                          std::min(row_end, (g + 1) * kPackedRows), y);

@@ -215,12 +215,12 @@ TEST(Quant, Q5KPathsAgreeBitForBit) {
   }
 }
 
-// The prefill GEMMs (tiles of rows x tokens; on AVX-512 VNNI the tiled kernels of
-// q8_0_gemm_vnni-inl.h and k_quant_gemm_vnni-inl.h) against the reference, over token counts that
-// leave every kind of partial tile (1..3 tokens past a group of 4, partial groups of 16) and row
-// ranges that start and end off the 4-row tile. They must also give exactly the numbers of the
-// decode path (one token at a time), which follows ggml's float order: prefill and decode agree bit
-// for bit, so a prompt's logits do not depend on how it was split.
+// The prefill GEMMs (tiles of rows x tokens: q8_0_gemm_vnni-inl.h on AVX-512 VNNI, the K-quant
+// token tiles of packed_k_quant_kernels-inl.h on both x86 levels) against the reference, over token
+// counts that leave every kind of partial tile (1..3 tokens past a group of 4, partial groups of
+// 16) and row ranges that start and end off the 4-row tile. They must also give exactly the numbers
+// of the decode path (one token at a time), which follows ggml's float order: prefill and decode
+// agree bit for bit, so a prompt's logits do not depend on how it was split.
 TEST(Quant, PrefillGemmEqualsReferenceAndDecodeOverOddShapes) {
   std::mt19937 rng(4);
   const auto isas = testing::kernels_under_test();
@@ -686,6 +686,109 @@ TEST(Quant, Avx2PrefillGemmsEqualDecodeOverPanelsTilesAndRowRanges) {
           }
         }
       }
+}
+
+// A batched decode step or a speculative verify multiplies a few tokens, each of which must get
+// exactly the numbers a decode step of its own would (then verified tokens equal plain decoding).
+// Every token count from 1 to 17 (the small-batch path from 2 tokens, the 6-token tiles and their
+// remainders), Q4_K and Q6_K in the stored layout (Q6_K rows packed on the fly) and packed at
+// load, row counts that leave the last 16-row group partial and ranges off the group bounds:
+// each level equals its own decode and the scalar level bit for bit and the reference within
+// 1e-4, and writes nothing outside its range.
+TEST(Quant, SmallBatchesEqualDecodeAtEveryTokenCount) {
+  struct Shape {
+    int64_t rows, cols, row_begin, row_end;
+  };
+  std::mt19937 rng(12);
+  for (const DType type : {DType::Q4_K, DType::Q6_K})
+    for (const Shape& sh : {Shape{37, 768, 3, 35}, Shape{21, 12288, 0, 21}, Shape{5, 256, 1, 4}}) {
+      const int64_t K = sh.cols, N = sh.rows, T = 17;
+      const auto wf = activations(N * K, rng);
+      const size_t rb = row_size(type, K);
+      std::vector<std::byte> wq(rb * N);
+      for (int64_t r = 0; r < N; ++r)
+        quant::quantize_row(type, wf.data() + r * K, wq.data() + r * rb, K);
+      const WeightView w{wq.data(), type, N, K};
+      kernels::PackedKQuant packed(w);
+      packed.pack_groups(w, 0, packed.groups());
+      const auto x = activations(T * K, rng);
+      std::vector<float> want(T * N);
+      kernels::ref::matmul(x.data(), T, w, want.data());
+      const size_t row_bytes = kernels::ref::quantized_activation_bytes(type, K);
+      std::vector<std::byte> xq(row_bytes * T);
+      for (int64_t i = 0; i < T; ++i)
+        kernels::ref::quantize_activations(type, x.data() + i * K, K, xq.data() + i * row_bytes);
+      std::vector<float> scalar[2];  // [layout]: the first level's (scalar) outputs, T tokens
+      for (const auto* isa : testing::kernels_under_test())
+        for (int layout = 0; layout < 2; ++layout) {
+          const char* name = layout ? "packed" : "stored";
+          auto run = [&](const std::byte* act, int64_t n, float* y) {
+            if (layout)
+              isa->packed_matmul_rows(act, row_bytes, n, packed, sh.row_begin, sh.row_end, y);
+            else
+              isa->quant_matmul_rows(act, row_bytes, n, w, sh.row_begin, sh.row_end, y);
+          };
+          std::vector<float> decode(T * N, NAN);
+          for (int64_t i = 0; i < T; ++i) run(xq.data() + i * row_bytes, 1, decode.data() + i * N);
+          for (int64_t n = 1; n <= T; ++n) {
+            std::vector<float> got(n * N, NAN);
+            run(xq.data(), n, got.data());
+            for (int64_t i = 0; i < n * N; ++i) {
+              const int64_t row = i % N;
+              if (row < sh.row_begin || row >= sh.row_end) {
+                ASSERT_TRUE(std::isnan(got[i])) << isa->name << " " << name << " wrote row " << row;
+                continue;
+              }
+              ASSERT_NEAR(got[i], want[i], 1e-4f * (1 + std::fabs(want[i])))
+                  << isa->name << " " << name << " " << dtype_name(type) << " cols " << K
+                  << " tokens " << n << " output " << i;
+              ASSERT_TRUE(same_as_decode(got[i], decode[i]))
+                  << got[i] << " vs " << decode[i] << " " << isa->name << " " << name << " "
+                  << dtype_name(type) << " cols " << K << " tokens " << n << " token " << i / N
+                  << " row " << row << ": differs from its own decode step";
+              if (n == T && !scalar[layout].empty()) {
+                ASSERT_TRUE(same_as_decode(got[i], scalar[layout][i]))
+                    << got[i] << " vs " << scalar[layout][i] << " " << isa->name << " " << name
+                    << " " << dtype_name(type) << " output " << i << ": differs from scalar";
+              }
+            }
+            if (n == T && scalar[layout].empty()) scalar[layout] = got;
+          }
+        }
+    }
+}
+
+// The same through the CPU backend on 3 threads (row ranges split over them in 16-row groups),
+// as a model runs it: Q4_K prepared (packed) at load, Q6_K stored; each of 1..9 tokens equals
+// that token's own one-token matmul bit for bit.
+TEST(Quant, CpuBackendSmallBatchesEqualDecode) {
+  std::mt19937 rng(13);
+  ThreadPool pool(3);
+  for (const DType type : {DType::Q4_K, DType::Q6_K}) {
+    const int64_t K = 1024, N = 83, T = 9;
+    const auto wf = activations(N * K, rng);
+    const size_t rb = row_size(type, K);
+    std::vector<std::byte> wq(rb * N);
+    for (int64_t r = 0; r < N; ++r)
+      quant::quantize_row(type, wf.data() + r * K, wq.data() + r * rb, K);
+    const WeightView w{wq.data(), type, N, K};
+    const auto x = activations(T * K, rng);
+    for (const std::string_view isa : testing::isa_levels_under_test()) {
+      auto backend = kernels::make_cpu_backend(pool, isa);
+      const auto prepared = backend->prepare_weight(w);
+      std::vector<float> decode(T * N);
+      for (int64_t i = 0; i < T; ++i)
+        backend->matmul(x.data() + i * K, 1, w, prepared.get(), decode.data() + i * N);
+      for (int64_t n = 2; n <= T; ++n) {
+        std::vector<float> got(n * N);
+        backend->matmul(x.data(), n, w, prepared.get(), got.data());
+        for (int64_t i = 0; i < n * N; ++i)
+          ASSERT_TRUE(same_as_decode(got[i], decode[i]))
+              << got[i] << " vs " << decode[i] << " " << isa << " " << dtype_name(type)
+              << " tokens " << n << " output " << i;
+      }
+    }
+  }
 }
 
 }  // namespace
