@@ -18,6 +18,7 @@
 #include "eval/multiple_choice.h"
 #include "eval/progress.h"
 #include "eval/sampled_metrics.h"
+#include "eval/samples_file.h"
 #include "eval/tasks/humaneval.h"
 #include "eval/tasks/math_problems.h"
 #include "eval/tasks/mt_bench.h"
@@ -27,54 +28,6 @@ namespace junction::eval {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// The samples file: lines already there (from an interrupted run) by key, and appends.
-class SamplesFile {
- public:
-  explicit SamplesFile(const std::filesystem::path& path) : path_(path) {
-    if (path.empty()) return;
-    if (std::filesystem::exists(path)) {
-      std::ifstream in(path, std::ios::binary);
-      std::string line;
-      bool ends_with_newline = true;
-      while (std::getline(in, line)) {
-        ends_with_newline = !in.eof();
-        if (line.empty()) continue;
-        try {
-          Json j = Json::parse(line);
-          if (!j.contains("key")) continue;
-          std::string key = j["key"].get<std::string>();
-          done_[key] = std::move(j);
-        } catch (const nlohmann::json::exception&) {
-          // A line cut by the interruption: its document is scored again.
-        }
-      }
-      out_.open(path, std::ios::app | std::ios::binary);
-      if (!ends_with_newline) out_ << '\n';
-    } else {
-      out_.open(path, std::ios::binary);
-    }
-    if (!out_) throw Error("cannot write the samples file " + path.string());
-  }
-
-  const Json* find(const std::string& key) const {
-    const auto it = done_.find(key);
-    return it == done_.end() ? nullptr : &it->second;
-  }
-
-  void append(const Json& sample) {
-    if (path_.empty()) return;
-    std::lock_guard<std::mutex> lock(mutex_);
-    out_ << sample.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
-    out_.flush();
-  }
-
- private:
-  std::filesystem::path path_;
-  std::map<std::string, Json> done_;
-  std::ofstream out_;
-  std::mutex mutex_;
-};
 
 // Calls fn(i) for i in [0, n) on `threads` threads; the first exception stops the others'
 // next pick and is rethrown here.

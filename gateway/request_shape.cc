@@ -175,7 +175,13 @@ std::string upstream_body(const Json& body, const std::string& upstream_model, b
   out.erase("route");
   out.erase("transforms");
   out.erase("quality");
-  if (stream) out["stream_options"]["include_usage"] = true;
+  if (stream) {
+    // As upstream_body_text: stream_options that is not an object (read_request_shape reads
+    // it as no include_usage) is replaced, not indexed into (nlohmann throws on a non-object).
+    if (!out.contains("stream_options") || !out["stream_options"].is_object())
+      out["stream_options"] = Json::object();
+    out["stream_options"]["include_usage"] = true;
+  }
   return out.dump();
 }
 

@@ -4,8 +4,8 @@
 // The original JSONL is preferred; llama.cpp's text format (what shared/datasets holds) already
 // carries preprocessed text, but built from `ctx` rather than ctx_a + " " + ctx_b.capitalize(),
 // so its numbers are close to, not identical with, lm-eval's: the task records that.
+#include <algorithm>
 #include <filesystem>
-#include <regex>
 
 #include "core/error.h"
 #include "eval/data_files.h"
@@ -22,9 +22,43 @@ struct HellaswagItem {
   int gold = 0;
 };
 
+// Python's str.replace: one pass over the text, left to right, matches not overlapping; the
+// result is built anew (replacing in place moved the rest of the text at every match).
 void replace_all(std::string& s, const std::string& from, const std::string& to) {
-  for (size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size()))
-    s.replace(p, from.size(), to);
+  std::string out;
+  out.reserve(s.size());
+  size_t done = 0;
+  for (size_t p = s.find(from); p != std::string::npos; p = s.find(from, done)) {
+    out.append(s, done, p - done).append(to);
+    done = p + from.size();
+  }
+  out.append(s, done, std::string::npos);
+  s = std::move(out);
+}
+
+// re.sub(r"\[.*?\]", "", s): each '[' up to the first ']' on its line goes ('.' does not match
+// a newline). A '[' with no ']' before the line's end stays, and so does every '[' after it on
+// that line, so the scan goes on from the line's end: one pass, where std::regex recursed once
+// per character and overflowed the stack on a long line.
+std::string drop_bracket_tags(const std::string& s) {
+  std::string out;
+  out.reserve(s.size());
+  size_t i = 0;
+  while (i < s.size()) {
+    const size_t open = s.find('[', i);
+    if (open == std::string::npos) break;
+    out.append(s, i, open - i);
+    const size_t stop = s.find_first_of("]\n", open + 1);
+    if (stop != std::string::npos && s[stop] == ']') {
+      i = stop + 1;
+    } else {
+      const size_t keep_to = stop == std::string::npos ? s.size() : stop;
+      out.append(s, open, keep_to - open);
+      i = keep_to;
+    }
+  }
+  out.append(s, std::min(i, s.size()), std::string::npos);
+  return out;
 }
 
 // Python str.capitalize() for ASCII: first character upper case, the rest lower case.
@@ -94,8 +128,7 @@ std::string hellaswag_preprocess(const std::string& text) {
   std::string s =
       b == std::string::npos ? "" : text.substr(b, text.find_last_not_of(" \t\n\r\f\v") - b + 1);
   replace_all(s, " [title]", ". ");
-  static const std::regex tag("\\[[^\\]\n]*?\\]");
-  s = std::regex_replace(s, tag, "");
+  s = drop_bracket_tags(s);
   replace_all(s, "  ", " ");
   return s;
 }

@@ -1,6 +1,8 @@
 #include "eval/tasks/mt_bench.h"
 
-#include <regex>
+#include <cmath>
+#include <cstdlib>
+#include <string_view>
 
 #include "core/error.h"
 #include "eval/data_files.h"
@@ -104,12 +106,44 @@ JudgeRequest mt_bench_judge_request(const MtBenchData& data, const MtBenchQuesti
   return r;
 }
 
+namespace {
+
+// The number of FastChat's `\[{open}(\d+\.?\d*)\]{open}` at `at`, or nullopt: the
+// brackets, digits, an optional point and digits, the closing brackets. One pass, no
+// backtracking (none of the parts can end where the next begins), unlike std::regex, whose
+// matcher recurses once per character and overflows the stack on a long run of digits.
+std::optional<std::string_view> bracketed_number(std::string_view s, size_t at, size_t brackets) {
+  const auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
+  size_t i = at;
+  for (size_t b = 0; b < brackets; ++b, ++i)
+    if (i >= s.size() || s[i] != '[') return std::nullopt;
+  const size_t begin = i;
+  while (i < s.size() && is_digit(s[i])) ++i;
+  if (i == begin) return std::nullopt;
+  if (i < s.size() && s[i] == '.') ++i;
+  while (i < s.size() && is_digit(s[i])) ++i;
+  const size_t end = i;
+  for (size_t b = 0; b < brackets; ++b, ++i)
+    if (i >= s.size() || s[i] != ']') return std::nullopt;
+  return s.substr(begin, end - begin);
+}
+
+}  // namespace
+
 std::optional<double> extract_rating(const std::string& judgment) {
-  static const std::regex primary("\\[\\[(\\d+\\.?\\d*)\\]\\]");
-  static const std::regex backup("\\[(\\d+\\.?\\d*)\\]");
-  std::smatch m;
-  if (std::regex_search(judgment, m, primary) || std::regex_search(judgment, m, backup))
-    return std::stod(m[1].str());
+  // The first match of "[[x]]", else of "[x]", as re.search finds them. Each '[' starts at most
+  // one scan of the digits after it, so the whole search is linear.
+  for (const size_t brackets : {2u, 1u}) {
+    for (size_t at = judgment.find('['); at != std::string::npos; at = judgment.find('[', at + 1)) {
+      const auto number = bracketed_number(judgment, at, brackets);
+      if (!number) continue;
+      // FastChat's ast.literal_eval reads any length; a double holds up to ~1.8e308, and a
+      // rating past it is no rating (std::stod threw std::out_of_range).
+      const double value = std::strtod(std::string(*number).c_str(), nullptr);
+      if (!std::isfinite(value)) return std::nullopt;
+      return value;
+    }
+  }
   return std::nullopt;
 }
 

@@ -17,6 +17,19 @@ TEST(MtBench, RatingExtraction) {
   EXPECT_EQ(extract_rating("backup form [3] and [4]"), 3.0);
   EXPECT_EQ(extract_rating("Rating: 7/10"), std::nullopt);  // FastChat's -1
   EXPECT_EQ(extract_rating("[[ten]]"), std::nullopt);
+  EXPECT_EQ(extract_rating("[[5.]] [[6]]"), 5.0);    // \d+\.?\d*: "5." is a number
+  EXPECT_EQ(extract_rating("[[.5]] [2.25]"), 2.25);  // "[[.5]]" is not one
+  EXPECT_EQ(extract_rating("[[1.2.3]] [[4"), std::nullopt);
+}
+
+// A judge is a model, and its answer outside input: a rating too large for a double is no
+// rating (std::stod threw std::out_of_range), and a long run of digits (std::regex recursed
+// once per character) or of brackets is read in one pass.
+TEST(MtBench, RatingExtractionOnHostileJudgments) {
+  EXPECT_EQ(extract_rating("[[" + std::string(400, '9') + "]]"), std::nullopt);
+  EXPECT_EQ(extract_rating("[" + std::string(400, '9') + "] [[7]]"), 7.0);
+  EXPECT_EQ(extract_rating("[[" + std::string(1 << 20, '1')), std::nullopt);
+  EXPECT_EQ(extract_rating(std::string(1 << 20, '[') + "3]"), 3.0);
 }
 
 TEST(MtBench, AggregationExcludesUnratedTurns) {

@@ -120,6 +120,20 @@ TEST(RequestShape, UpstreamBodyReplacesModelAndForcesUsage) {
   EXPECT_FALSE(Json::parse(upstream_body(body, "tiny", false)).contains("stream_options"));
 }
 
+// Found by fuzz/gateway_request_fuzz: a stream_options that is not an object (read as "no
+// include_usage") made the tree path throw nlohmann's type_error, a 500, where the text path
+// sends {"include_usage": true}. An escaped top-level key sends a body down the tree path.
+TEST(RequestShape, UpstreamBodyReplacesAStreamOptionsThatIsNotAnObject) {
+  for (const char* options : {"true", "1", "\"x\"", "[1]", "null"}) {
+    const std::string text = std::string(R"({"model": "m", "stream": true, "\u0061": 1, )") +
+                             R"("messages": [], "stream_options": )" + options + "}";
+    SCOPED_TRACE(text);
+    EXPECT_FALSE(upstream_body_text(text, "tiny", true));  // the escaped key
+    const Json up = Json::parse(upstream_body(Json::parse(text), "tiny", true));
+    EXPECT_EQ(up["stream_options"], Json({{"include_usage", true}}));
+  }
+}
+
 TEST(RequestShape, UpstreamBodyCarriesTheReservedBound) {
   const auto both = [](const std::string& text, TokenBound bound) {
     const auto edited = upstream_body_text(text, "m", false, bound);
