@@ -89,4 +89,18 @@ class GgufFile {
 std::optional<DType> dtype_from_ggml_type(uint32_t ggml_type);
 uint32_t ggml_type_of(DType dtype);
 
+// The values of tokenizer.ggml.token_type (gguf-py's TokenType, llama.cpp's LLAMA_TOKEN_TYPE_*),
+// for the reader (tokenizer/gguf_vocab.cc) and the writer (quantize/hf_gguf_tokenizer.cc).
+namespace gguf_token_type {
+enum : int32_t {
+  kUndefined = 0,
+  kNormal = 1,
+  kUnknown = 2,
+  kControl = 3,
+  kUserDefined = 4,
+  kUnused = 5,
+  kByte = 6,
+};
+}  // namespace gguf_token_type
+
 }  // namespace junction

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "formats/gguf.h"
 #include "formats/gguf_writer.h"
 #include "quantize/hf_json_file.h"
 #include "quantize/sentencepiece_model.h"
@@ -20,15 +21,7 @@ namespace {
 using json = nlohmann::json;
 namespace fs = std::filesystem;
 
-// gguf.TokenType
-enum TokenType : int32_t {
-  kNormal = 1,
-  kUnknown = 2,
-  kControl = 3,
-  kUserDefined = 4,
-  kUnused = 5,
-  kByte = 6,
-};
+using namespace gguf_token_type;  // NOLINT: the token types by their short names
 
 // Past any real vocabulary (262,144 is Gemma 3's) and small enough that a hostile vocab_size
 // cannot make the [PAD{i}] list exhaust memory.
@@ -184,7 +177,7 @@ const std::vector<std::string> kSpecialTypes = {"bos", "eos", "unk", "sep", "pad
 struct SpmVocab {
   std::vector<std::string> tokens;  // [n_vocab]
   std::vector<float> scores;        // [n_vocab]
-  std::vector<int32_t> types;       // [n_vocab], TokenType
+  std::vector<int32_t> types;       // [n_vocab], gguf_token_type
 };
 
 // An added token over the SentencePiece vocabulary at `id`, or nothing for ids outside it.

@@ -24,16 +24,7 @@ namespace {
 
 using json = nlohmann::json;
 
-// llama.cpp's LLAMA_TOKEN_TYPE_* (gguf-py TokenType).
-enum TokenType : int64_t {
-  kUndefined = 0,
-  kNormal = 1,
-  kUnknown = 2,
-  kControl = 3,
-  kUserDefined = 4,
-  kUnused = 5,
-  kByte = 6,
-};
+using namespace gguf_token_type;  // NOLINT: the token types by their short names
 
 constexpr const char* kSpmSpace = "\xE2\x96\x81";  // ▁
 
