@@ -8,34 +8,12 @@
 #include <regex>
 
 #include "server/routes.h"
+#include "tests/support/recorded_responder.h"
 
 namespace junction::server {
 namespace {
 
-struct Recorded : http::HttpResponder {
-  int status = 0;
-  std::string type, body;
-  std::vector<std::pair<std::string, std::string>> headers;
-  void send(int s, std::string_view t, std::string b,
-            const std::vector<std::pair<std::string, std::string>>& h) override {
-    status = s;
-    type = t;
-    body = std::move(b);
-    headers = h;
-  }
-  bool start_stream(int, std::string_view,
-                    const std::vector<std::pair<std::string, std::string>>&) override {
-    return false;
-  }
-  bool write(std::string_view) override { return false; }
-  void end() override {}
-  bool peer_closed() override { return true; }
-  std::string header(const std::string& name) const {
-    for (const auto& [k, v] : headers)
-      if (k == name) return v;
-    return "";
-  }
-};
+using Recorded = test::RecordedResponder;
 
 struct KeyedServer : ::testing::Test {
   Metrics metrics{"m"};
