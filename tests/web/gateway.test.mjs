@@ -11,14 +11,14 @@
 // no console errors. Screenshots: see tests/web/README.md.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import puppeteer from 'puppeteer-core';
+
+import { launchBrowser, shot, startJunction } from './support.mjs';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
-const shots = process.env.JUNCTION_WEB_SCREENSHOTS ?? path.join(here, 'screenshots');
 const data = process.env.JUNCTION_TEST_DATA ?? path.join(here, '..', 'data');
 const bin = process.env.JUNCTION_BIN;
 const adminKey = 'web-admin';
@@ -33,21 +33,7 @@ let clientKey;  // the key the dashboard creates
 let requestId;  // the request made with it
 let expectedCost;
 
-function start(args) {
-  const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  procs.push(proc);
-  return new Promise((resolve, reject) => {
-    let log = '';
-    const onData = (d) => {
-      log += d;
-      const m = log.match(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
-      if (m) resolve(m[1]);
-    };
-    proc.stdout.on('data', onData);
-    proc.stderr.on('data', onData);
-    proc.on('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}: ${log}`)));
-  });
-}
+const start = (args) => startJunction(args, procs);
 
 async function open(url, width = 1280, height = 900) {
   const page = await browser.newPage();
@@ -62,8 +48,6 @@ async function open(url, width = 1280, height = 900) {
   return page;
 }
 
-const shot = (page, name) => page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
-
 async function fitsPhone(page, what) {
   const w = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
   assert.ok(w.scroll <= 375 && w.scroll <= w.client, `${what}: no horizontal scroll at 375px: ${JSON.stringify(w)}`);
@@ -73,7 +57,6 @@ const text = (page, selector) => page.$eval(selector, (e) => e.textContent);
 const dollars = (s) => Number(s.replace(/^\$/, ''));
 
 before(async () => {
-  fs.mkdirSync(shots, { recursive: true });
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'junction-web-gateway-'));
   const reports = path.join(dir, 'reports');
   fs.mkdirSync(path.join(reports, 'results'), { recursive: true });
@@ -109,11 +92,7 @@ models:
     deployments: [{provider: engine, model: engine-model}]
 `);
   gateway = await start(['serve', '--config', path.join(dir, 'gateway.yaml')]);
-  browser = await puppeteer.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    args: process.getuid?.() === 0 ? ['--no-sandbox'] : [],
-  });
+  browser = await launchBrowser();
 });
 
 after(async () => {

@@ -7,13 +7,11 @@
 // state go to $JUNCTION_WEB_SCREENSHOTS (see tests/web/README.md).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
-import puppeteer from 'puppeteer-core';
+
+import { launchBrowser, shot, startJunction } from './support.mjs';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
-const shots = process.env.JUNCTION_WEB_SCREENSHOTS ?? path.join(here, 'screenshots');
 const key = 'web-key';
 const servers = [];
 let keyed;  // default template, API key
@@ -22,22 +20,10 @@ let browser;
 const consoleErrors = [];
 
 function serve(extra) {
-  const proc = spawn(process.env.JUNCTION_BIN, [
+  return startJunction([
     'serve', '--model', process.env.JUNCTION_MODEL_DIR, '--host', '127.0.0.1', '--port', '0',
     '--threads', '2', '--ctx-size', '4096', '--parallel', '2', ...extra,
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
-  servers.push(proc);
-  return new Promise((resolve, reject) => {
-    let log = '';
-    const onData = (d) => {
-      log += d;
-      const m = log.match(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
-      if (m) resolve(m[1]);
-    };
-    proc.stdout.on('data', onData);
-    proc.stderr.on('data', onData);
-    proc.on('exit', (code) => reject(new Error(`server exited ${code}: ${log}`)));
-  });
+  ], servers);
 }
 
 async function metric(base, name, labels = '') {
@@ -69,8 +55,6 @@ async function open(base, width = 1280, height = 800) {
   return page;
 }
 
-const shot = (page, name) => page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
-
 async function settings(page, fields) {
   if (!(await page.$('.settings'))) await page.click('header .settings-toggle');
   for (const [label, value] of Object.entries(fields)) {
@@ -96,18 +80,12 @@ const idle = (page) => page.waitForFunction(
   { timeout: 60000 });
 
 before(async () => {
-  fs.mkdirSync(shots, { recursive: true });
   const template = path.join(here, '..', 'e2e', 'data', 'think_template.jinja');
   [keyed, thinker] = await Promise.all([
     serve(['--api-key', key, '--served-model-name', 'web-model']),
     serve(['--served-model-name', 'thinker', '--chat-template', template]),
   ]);
-  browser = await puppeteer.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    // Chromium's sandbox cannot start as root (CI containers).
-    args: process.getuid?.() === 0 ? ['--no-sandbox'] : [],
-  });
+  browser = await launchBrowser();
 });
 
 after(async () => {
