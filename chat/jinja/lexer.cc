@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "chat/jinja/error.h"
+#include "chat/jinja/pystr.h"
 
 namespace junction::jinja {
 namespace {
@@ -34,24 +35,6 @@ std::string normalize(std::string_view src, bool keep_trailing_newline) {
   }
   if (!keep_trailing_newline && !out.empty() && out.back() == '\n') out.pop_back();
   return out;
-}
-
-void append_utf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
 }
 
 class Lexer {
@@ -359,7 +342,7 @@ class Lexer {
             cp = cp * 16 + (is_digit(h) ? h - '0' : (std::tolower(h) - 'a' + 10));
           }
           if (cp > 0x10FFFF) fail(start, "escape out of range");
-          append_utf8(out, cp);
+          pystr::append_utf8(out, cp);
           break;
         }
         default:
