@@ -58,6 +58,11 @@ class Attempt {
     } catch (const Error& e) {
       // A line over max_event_bytes, an Anthropic event that cannot be translated.
       return failed(classify_broken(started_), e.what(), false);
+    } catch (const std::exception& e) {
+      // What an upstream sent made a reader fail in a way it should not (a bug, found by
+      // the upstream): still the upstream's broken answer, not an exception for the loop.
+      return failed(classify_broken(started_),
+                    std::string("upstream answer could not be read: ") + e.what(), false);
     }
   }
 
