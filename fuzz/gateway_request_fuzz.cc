@@ -1,9 +1,9 @@
 // libFuzzer target: a client's request body as the gateway reads it before anything goes
-// upstream (gateway/completion_proxy.cc's run_inner and route): parsed (http/json_body.h),
-// its shape read for chat and for completions, the credit reservation sized from it at two
-// prices, the body rewritten for an OpenAI-compatible upstream (as a tree and in the client's
-// text) and translated for an Anthropic one. Each step must succeed or throw ApiError (a 4xx
-// naming the field); a crash, another exception or a sanitizer report is a bug.
+// upstream (gateway/admission.cc, and upstream_attempt.cc's upstream_request_body): parsed
+// (http/json_body.h), its shape read for chat and for completions, the credit reservation sized
+// from it at two prices, the body rewritten for an OpenAI-compatible upstream (as a tree and in
+// the client's text) and translated for an Anthropic one. Each step must succeed or throw
+// ApiError (a 4xx naming the field); a crash, another exception or a sanitizer report is a bug.
 //   build-fuzz/fuzz/gateway_request_fuzz -max_len=1048576 -len_control=0 -max_total_time=600
 #include <cstddef>
 #include <cstdint>

@@ -1,8 +1,9 @@
-// POST /v1/chat/completions and /v1/completions through the gateway: check the key's model
-// rights, rate limits and credit (reserving the worst case), route over deployments with
-// retries before the first byte, pass the answer through (whole JSON, or SSE event by event)
-// with `id`, `model` and `usage.cost` rewritten, then settle the charge and write the usage
-// record. The stream contract is in gateway/README.md.
+// POST /v1/chat/completions and /v1/completions through the gateway: the retry loop over the
+// request path's steps, each returning data: admission (admission.h: shape, rights, model,
+// capabilities, the worst case), the reservation (reservation.h), one upstream attempt per
+// deployment (upstream_attempt.h) whose outcome decide() (attempt_outcome.h) turns into the
+// next step, the answer rewrite (answer_rewrite.h), then the settle before the answer's last
+// bytes. The stream contract is in gateway/README.md.
 #pragma once
 
 #include "gateway/gateway_state.h"

@@ -1,7 +1,8 @@
 // How long to wait before the next attempt at another deployment: exponential backoff with
 // full jitter (AWS Architecture Blog, "Exponential Backoff And Jitter"): uniform in
-// [0, min(max, base * 2^attempt)]. Retries happen only before the first byte reached the
-// client (see gateway/README.md). Pure: the random source is a seeded engine the caller owns.
+// [0, min(max, base * 2^attempt)]. Which outcomes are retried at all is decide()'s
+// (attempt_outcome.h): only failures before the first byte reached the client. Pure: the random
+// source is a seeded engine the caller owns.
 #pragma once
 
 #include <cstdint>
