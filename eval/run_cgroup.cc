@@ -6,10 +6,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <random>
 #include <set>
@@ -45,10 +47,18 @@ std::vector<std::string> split(const std::string& text, char sep) {
   return out;
 }
 
-bool has_word(const std::string& list, const std::string& word, char sep) {
-  for (const std::string& w : split(list, sep))
+// Whether `word` is one of the items of `list`, separated by `sep` or white space (control
+// files end in a newline).
+bool has_word(std::string list, const std::string& word, char sep) {
+  std::replace(list.begin(), list.end(), sep, ' ');
+  std::istringstream items(list);
+  for (std::string w; items >> w;)
     if (w == word) return true;
   return false;
+}
+
+std::string first_line(const std::string& text) {
+  return text.substr(0, text.find('\n'));
 }
 
 struct CgroupMount {
@@ -57,9 +67,9 @@ struct CgroupMount {
 
 // The cgroup file systems this process sees (/proc/self/mountinfo: root and mount point are
 // fields 4 and 5; the file system type and its options follow the " - ").
-std::vector<CgroupMount> cgroup_mounts() {
+std::vector<CgroupMount> cgroup_mounts(const std::string& mountinfo) {
   std::vector<CgroupMount> out;
-  std::ifstream in("/proc/self/mountinfo");
+  std::istringstream in(mountinfo);
   std::string line;
   while (std::getline(in, line)) {
     const size_t dash = line.find(" - ");
@@ -79,6 +89,9 @@ std::string directory_of(const CgroupMount& m, const std::string& cgroup_path) {
   if (cgroup_path.rfind(m.root, 0) != 0) return "";
   return m.point + cgroup_path.substr(m.root.size());
 }
+
+// A run's cgroup is kPrefix, the harness's pid, '-' and a random suffix.
+constexpr const char* kPrefix = "junction-sandbox-";
 
 // 16 hex digits from the system's random source: a name no concurrent run picks.
 std::string random_suffix() {
@@ -109,19 +122,53 @@ void kill_member(pid_t pid, const std::string& relative) {
   close(pidfd);
 }
 
+// Removes the cgroups in `parent` left by harnesses that ended without removing theirs
+// (SIGKILL): named junction-sandbox-PID-..., PID no longer running. Their processes died with
+// them (parent-death signals), so the cgroups are empty; one that is not stays.
+void remove_stale(const std::string& parent) {
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(parent, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind(kPrefix, 0) != 0) continue;
+    const long pid = std::atol(name.c_str() + std::strlen(kPrefix));
+    if (pid > 0 && kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) rmdir(e.path().c_str());
+  }
+}
+
 }  // namespace
 
-RunCgroup::RunCgroup(int64_t memory_bytes, int64_t max_tasks) {
-  const std::string name = "junction-sandbox-" + random_suffix();
-  const std::string memory = std::to_string(memory_bytes), tasks = std::to_string(max_tasks);
-  const std::vector<CgroupMount> mounts = cgroup_mounts();
+CgroupPlaces find_cgroup_places(const std::string& mountinfo, const std::string& self_cgroup) {
+  const std::vector<CgroupMount> mounts = cgroup_mounts(mountinfo);
   // hierarchy id : controllers : path, one line per hierarchy; "0::path" is v2.
   std::vector<std::vector<std::string>> membership;
-  for (const std::string& line : split(read_text("/proc/self/cgroup"), '\n')) {
+  for (const std::string& line : split(self_cgroup, '\n')) {
     const size_t a = line.find(':'), b = a == std::string::npos ? a : line.find(':', a + 1);
     if (b != std::string::npos)
       membership.push_back({line.substr(0, a), line.substr(a + 1, b - a - 1), line.substr(b + 1)});
   }
+  CgroupPlaces out;
+  for (const CgroupMount& m : mounts)
+    for (const auto& entry : membership) {
+      const std::string dir = directory_of(m, entry[2]);
+      if (dir.empty()) continue;
+      if (m.fstype == "cgroup2" && entry[0] == "0" && entry[1].empty()) {
+        out.v2 = {dir, entry[2]};
+      } else if (m.fstype == "cgroup") {
+        // The hierarchy mounted here is the one whose controllers the mount options name.
+        for (auto [controller, place] :
+             {std::pair{"memory", &out.v1_memory}, {"pids", &out.v1_pids}})
+          if (has_word(m.options, controller, ',') && has_word(entry[1], controller, ','))
+            *place = {dir, entry[2]};
+      }
+    }
+  return out;
+}
+
+RunCgroup::RunCgroup(int64_t memory_bytes, int64_t max_tasks) {
+  const std::string name = kPrefix + std::to_string(getpid()) + "-" + random_suffix();
+  const std::string memory = std::to_string(memory_bytes), tasks = std::to_string(max_tasks);
+  const CgroupPlaces places =
+      find_cgroup_places(read_text("/proc/self/mountinfo"), read_text("/proc/self/cgroup"));
   const auto undo = [&] {
     for (const int fd : procs_fds_) close(fd);
     procs_fds_.clear();
@@ -131,6 +178,7 @@ RunCgroup::RunCgroup(int64_t memory_bytes, int64_t max_tasks) {
   };
   // A directory `name` in `parent`, the directory of the cgroup `path`.
   const auto make = [&](const std::string& parent, const std::string& path) -> std::string {
+    remove_stale(parent);
     const std::string dir = parent + "/" + name;
     if (mkdir(dir.c_str(), 0755) != 0) return dir + ": " + std::strerror(errno);
     dirs_.push_back(dir);
@@ -148,16 +196,12 @@ RunCgroup::RunCgroup(int64_t memory_bytes, int64_t max_tasks) {
 
   // v2: one directory, if the memory and pids controllers reach it.
   std::string why_v2 = "no cgroup2 mount";
-  for (const CgroupMount& m : mounts) {
-    if (m.fstype != "cgroup2") continue;
-    std::string parent, path;
-    for (const auto& entry : membership)
-      if (entry[0] == "0" && entry[1].empty()) parent = directory_of(m, path = entry[2]);
+  for (const auto& [parent, path] : {places.v2}) {
     if (parent.empty()) continue;
     const std::string available = read_text(parent + "/cgroup.controllers");
     if (!has_word(available, "memory", ' ') || !has_word(available, "pids", ' ')) {
       why_v2 = "the memory and pids controllers are not available in " + parent +
-               " (cgroup.controllers: " + split(available, '\n').front() + ")";
+               " (cgroup.controllers: " + first_line(available) + ")";
       continue;
     }
     const std::string enabled = read_text(parent + "/cgroup.subtree_control");
@@ -183,20 +227,15 @@ RunCgroup::RunCgroup(int64_t memory_bytes, int64_t max_tasks) {
 
   // v1: a directory in the memory hierarchy and one in the pids hierarchy.
   std::string why_v1;
-  for (const char* controller : {"memory", "pids"}) {
-    std::string parent, path;
-    for (const CgroupMount& m : mounts) {
-      if (m.fstype != "cgroup" || !has_word(m.options, controller, ',')) continue;
-      for (const auto& entry : membership)
-        if (has_word(entry[1], controller, ',')) parent = directory_of(m, path = entry[2]);
-    }
+  for (const std::string controller : {"memory", "pids"}) {
+    const auto& [parent, path] = controller == "memory" ? places.v1_memory : places.v1_pids;
     if (parent.empty()) {
-      why_v1 = std::string("no ") + controller + " hierarchy";
+      why_v1 = "no " + controller + " hierarchy";
       break;
     }
     why_v1 = make(parent, path);
     if (!why_v1.empty()) break;
-    if (std::string(controller) == "memory") {
+    if (controller == "memory") {
       why_v1 = write_control(dirs_.back() + "/memory.limit_in_bytes", memory);
       // Memory plus swap; absent where swap is not accounted. After the line above: it may
       // not be set below memory.limit_in_bytes.

@@ -20,6 +20,18 @@
 
 namespace junction::eval {
 
+// Where new cgroups for this process go: its own cgroup's directory in each hierarchy, and that
+// cgroup's path as /proc/PID/cgroup names it. Empty where the hierarchy is not mounted or this
+// process's cgroup lies outside the mount. Pure (the two texts are /proc/self/mountinfo and
+// /proc/self/cgroup), for tests.
+struct CgroupPlace {
+  std::string dir, path;
+};
+struct CgroupPlaces {
+  CgroupPlace v2, v1_memory, v1_pids;
+};
+CgroupPlaces find_cgroup_places(const std::string& mountinfo, const std::string& self_cgroup);
+
 class RunCgroup {
  public:
   // A new cgroup with memory bounded at `memory_bytes` (swap at 0) and `max_tasks` processes

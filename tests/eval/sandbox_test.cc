@@ -220,6 +220,20 @@ TEST(Sandbox, TheRunsProcessesShareOneMemoryBound) {
   EXPECT_EQ(r.stdout_head.find("held 4"), std::string::npos) << r.stdout_head;
 }
 
+// Cgroup directories whose names begin with `prefix`, anywhere under /sys/fs/cgroup.
+int cgroups_named(const std::string& prefix) {
+  std::error_code ec;
+  int found = 0;
+  for (auto it = std::filesystem::recursive_directory_iterator(
+           "/sys/fs/cgroup", std::filesystem::directory_options::skip_permission_denied, ec);
+       it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    if (ec) break;
+    if (it->path().filename().string().rfind(prefix, 0) == 0) ++found;
+    if (it.depth() > 6) it.disable_recursion_pending();
+  }
+  return found;
+}
+
 // The run's cgroup is its own (a fresh name under the harness's cgroup, with the configured
 // bounds), and it is gone after the run.
 TEST(Sandbox, TheRunsCgroupIsItsOwnAndIsRemovedAfterward) {
@@ -257,17 +271,7 @@ TEST(Sandbox, TheRunsCgroupIsItsOwnAndIsRemovedAfterward) {
       << r.stdout_head;
   EXPECT_NE(r.stdout_head.find("bound pids.max 11\n"), std::string::npos)
       << "9 for the program and 2 for the sandbox's own processes: " << r.stdout_head;
-  // Where it was: every cgroup directory of that name (v2: one; v1: memory and pids).
-  std::error_code ec;
-  int found = 0;
-  for (auto it = std::filesystem::recursive_directory_iterator(
-           "/sys/fs/cgroup", std::filesystem::directory_options::skip_permission_denied, ec);
-       it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-    if (ec) break;
-    if (it->path().filename() == name) ++found;
-    if (it.depth() > 6) it.disable_recursion_pending();
-  }
-  EXPECT_EQ(found, 0) << name << " is still there after the run";
+  EXPECT_EQ(cgroups_named(name), 0) << name << " is still there after the run";
 }
 
 TEST(Sandbox, MemoryHogFails) {
@@ -551,6 +555,12 @@ TEST(Sandbox, TheProgramDiesWithTheHarness) {
   const std::vector<pid_t> left = processes_under(root.path);
   EXPECT_TRUE(left.empty()) << left.size() << " process(es) outlived the harness";
   for (const pid_t p : left) kill(p, SIGKILL);  // ours: they run in the test's scratch root
+  // The dead harness could not remove its run's cgroup; the next run does.
+  const auto next = run_python_sandboxed("pass\n", quick());
+  if (next.tree_limited) {
+    const std::string prefix = "junction-sandbox-" + std::to_string(harness) + "-";
+    EXPECT_EQ(cgroups_named(prefix), 0) << "a dead harness's cgroup was left behind";
+  }
 }
 
 }  // namespace
