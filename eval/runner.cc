@@ -345,7 +345,8 @@ struct TaskRun {
     for (int64_t i = 0; i < total; ++i)
       if (const Json* s = samples.find(key(i)))
         passed[static_cast<size_t>(i)] = s->at("passed").get<bool>();
-    bool isolated = true, user_isolated = true;
+    bool isolated = true, user_isolated = true, tree_limited = true;
+    std::string tree_limits_note;
     std::mutex isolated_mutex;
     parallel_for_each(static_cast<int64_t>(todo.size()), o.concurrency, [&](int64_t t) {
       const int64_t i = todo[static_cast<size_t>(t)];
@@ -374,6 +375,8 @@ struct TaskRun {
         std::lock_guard<std::mutex> lock(isolated_mutex);
         isolated = isolated && r.network_isolated;
         user_isolated = user_isolated && r.user_isolated;
+        tree_limited = tree_limited && r.tree_limited;
+        if (tree_limits_note.empty()) tree_limits_note = r.tree_limits_note;
       }
       prompt_tokens += g.prompt_tokens;
       completion_tokens += g.completion_tokens;
@@ -390,6 +393,7 @@ struct TaskRun {
                       {"stderr", r.stderr_head},
                       {"network_isolated", r.network_isolated},
                       {"user_isolated", r.user_isolated},
+                      {"tree_limited", r.tree_limited},
                       {"prompt_tokens", g.prompt_tokens},
                       {"completion_tokens", g.completion_tokens}});
       progress.advance();
@@ -404,6 +408,7 @@ struct TaskRun {
           "humaneval: NOT ISOLATED: generated code ran as the user running `junction eval` (only "
           "root can give it a uid of its own): it could read and write whatever that user can. "
           "Run HumanEval as root in a throwaway container");
+    if (!tree_limited) note("humaneval: " + tree_limits_note);
     std::vector<std::pair<int64_t, int64_t>> n_c;
     for (size_t pi = 0; pi < problems.size(); ++pi) {
       int64_t c = 0;
@@ -427,8 +432,10 @@ struct TaskRun {
              {{"cpu_seconds", o.sandbox.cpu_seconds},
               {"wall_seconds", o.sandbox.wall_seconds},
               {"address_space_bytes", o.sandbox.address_space},
+              {"memory_bytes", o.sandbox.memory_bytes},
               {"network_isolated", isolated},
-              {"user_isolated", user_isolated}}},
+              {"user_isolated", user_isolated},
+              {"tree_limited", tree_limited}}},
             {"data_files", hash_files({file}, o.data_dir)},
             {"metrics", metrics}};
   }

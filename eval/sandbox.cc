@@ -2,9 +2,13 @@
 // namespaces), A forks B (PID 1 of the new namespace when that worked: a reaper), B forks C,
 // which drops to an unprivileged uid, sets the rlimits and no_new_privs and execs python3.
 // B exits with C's status, A with B's. Each of A, B and C has SIGKILL as its parent-death
-// signal, so a harness killed mid-run takes the program with it. Everything between fork and
-// exec is async-signal-safe: the paths, argv and environment are built before forking (this
-// process has threads).
+// signal, so a harness killed mid-run takes the program with it. When B, the namespace's PID 1,
+// exits, the kernel kills every process left in the namespace: a daemon that double-forked
+// and called setsid() included. A joins the run's cgroup first (where there is one), so all of
+// them are in it too: after A is reaped, whatever is still in the cgroup is killed through it
+// (without a PID namespace that is what catches escapees from the process group). Everything
+// between fork and exec is async-signal-safe: the paths, argv and environment are built before
+// forking (this process has threads).
 //
 // What the harness reads back comes only through pipes it created: C's stdout and stderr.
 // Nothing is reopened by path in the scratch directory, which the program can write (it may
@@ -44,6 +48,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "eval/run_cgroup.h"
 #include "eval/syscall_filter.h"
 
 namespace junction::eval {
@@ -181,6 +186,7 @@ struct ChildPlan {
   SandboxLimits limits;
   rlim_t nproc;
   const SyscallFilter* filter;
+  const RunCgroup* cgroup;
 };
 
 // Makes `from[i]` the program's descriptor i, closing every other.
@@ -269,17 +275,19 @@ bool isolate_filesystem(const char* dir) {
 [[noreturn]] void run_a(const ChildPlan& p) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);            // fires when the harness thread that forked A ends
   if (getppid() != p.harness_pid) _exit(125);  // it ended before the line above
+  // Before any fork: every process of the run is born in the cgroup.
+  const bool in_cgroup = p.cgroup->active() && p.cgroup->join_self();
   // A session of its own: a process group the harness can kill, and no controlling terminal,
   // so the program cannot type into the user's shell (TIOCSTI) or be stopped by it.
   setsid();
-  // 1: pid namespace, 2: network namespace, 4: inside a user namespace.
-  char isolation = 0;
+  // 1: pid namespace, 2: network namespace, 4: inside a user namespace, 16: in the cgroup.
+  char isolation = in_cgroup ? 16 : 0;
   if (unshare(CLONE_NEWPID | CLONE_NEWNET) == 0) {
-    isolation = 3;
+    isolation |= 3;
   } else if (unshare(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET) == 0) {
-    isolation = 7;
+    isolation |= 7;
   } else if (unshare(CLONE_NEWNET) == 0) {
-    isolation = 2;
+    isolation |= 2;
   }
   // 8: a read-only file system with private /tmp and /dev/shm (root outside a user namespace).
   if (p.as_root && !(isolation & 4) && isolate_filesystem(p.dir)) isolation |= 8;
@@ -393,6 +401,8 @@ SandboxResult run_python_sandboxed(const std::string& program, const SandboxLimi
   fds.close_one(nonce[1]);
   const std::string dir_text = dir.string();
   const SyscallFilter filter = SyscallFilter::for_python_programs();
+  // The sandbox's A and B count as tasks too.
+  RunCgroup cgroup(limits.memory_bytes, limits.max_processes + 2);
   const ChildPlan plan{.python = python.c_str(),
                        .argv = argv.data(),
                        .envp = envp.data(),
@@ -409,7 +419,8 @@ SandboxResult run_python_sandboxed(const std::string& program, const SandboxLimi
                        .uid = uid,
                        .limits = limits,
                        .nproc = nproc,
-                       .filter = &filter};
+                       .filter = &filter,
+                       .cgroup = &cgroup};
 
   const auto t0 = Clock::now();
   const pid_t a = fork();
@@ -438,6 +449,13 @@ SandboxResult run_python_sandboxed(const std::string& program, const SandboxLimi
   r.network_isolated = (isolation & 2) != 0;
   r.filesystem_isolated = (isolation & 8) != 0;
   r.user_isolated = as_root && !(isolation & 4);  // see run_program
+  r.tree_limited = (isolation & 16) != 0;
+  if (!cgroup.active()) {
+    r.tree_limits_note = "no cgroup for the run (" + cgroup.why_unavailable() +
+                         "): memory and process limits held per process only";
+  } else if (!r.tree_limited) {
+    r.tree_limits_note = "the run could not join its cgroup: limits held per process only";
+  }
   const auto cap = static_cast<size_t>(limits.max_file_bytes);
   Capture stdout_capture{out[0], cap}, stderr_capture{err[0], cap};
   Capture proof_capture{proof[0], 2 * expected_proof.size()};
@@ -470,6 +488,8 @@ SandboxResult run_python_sandboxed(const std::string& program, const SandboxLimi
   int status = 0;
   while (waitpid(a, &status, 0) < 0 && errno == EINTR) {
   }
+  // Nothing of the run may outlive it; with a PID namespace this finds nothing.
+  cgroup.kill_all();
   r.wall_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   output_exceeded = drain_all() || output_exceeded;  // what C wrote before it ended
   proof_capture.drain();
@@ -491,6 +511,9 @@ SandboxResult run_python_sandboxed(const std::string& program, const SandboxLimi
     r.verdict = "timed out after " + std::to_string(static_cast<int>(limits.wall_seconds)) + " s";
   } else if (output_exceeded) {
     r.verdict = describe_signal(SIGXFSZ);
+  } else if (r.signal == SIGKILL && cgroup.memory_exhausted()) {
+    r.verdict = "killed: memory limit of the run (" + std::to_string(limits.memory_bytes >> 20) +
+                " MiB for all its processes)";
   } else if (r.signal != 0) {
     r.verdict = describe_signal(r.signal);
   } else if (r.exit_code == 0 && ran_to_the_end) {

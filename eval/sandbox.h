@@ -15,6 +15,10 @@
 //   user's terminal;
 // - rlimits: CPU seconds, address space, no core files, a small process count (applies once
 //   the program runs as `nobody`, which it does when we are root), per-file size;
+// - a cgroup of the run's own where the machine allows one (eval/run_cgroup.h): one memory
+//   bound and one task count for all of its processes together, and a kill that reaches each
+//   of them after the run, PID namespace or not. Without it the run still goes ahead under the
+//   per-process limits above, and the result says so (tree_limited, tree_limits_note);
 // - stdout and stderr through pipes the harness holds, capped (infinite output is killed);
 //   nothing is read back from the scratch directory, which the program can rearrange;
 // - a wall-clock timeout after which the whole process group gets SIGKILL;
@@ -35,8 +39,11 @@ struct SandboxLimits {
   double wall_seconds = 10;                    // killed after this much real time
   int64_t address_space = int64_t{512} << 20;  // bytes, RLIMIT_AS
   int64_t max_processes = 16;                  // RLIMIT_NPROC for the sandbox user
-  int64_t max_file_bytes = int64_t{1} << 20;   // RLIMIT_FSIZE; also the cap on stdout, stderr
-  size_t output_keep = 4096;                   // bytes of stdout/stderr kept in the result
+  // All of the run's processes together, where it gets a cgroup: memory (no swap) and tasks
+  // (max_processes, plus the sandbox's own two).
+  int64_t memory_bytes = int64_t{1} << 30;
+  int64_t max_file_bytes = int64_t{1} << 20;  // RLIMIT_FSIZE; also the cap on stdout, stderr
+  size_t output_keep = 4096;                  // bytes of stdout/stderr kept in the result
   // The interpreter; empty: /usr/bin/python3, /usr/local/bin/python3, then PATH. It must be
   // executable by the sandbox's unprivileged uid (a pyenv shim under /root is not).
   std::string python;
@@ -60,6 +67,11 @@ struct SandboxResult {
   bool user_isolated = false;  // ran as a uid of its own; false: as the user running the harness
   // Saw a read-only file system with private /tmp, /dev/shm and /proc (root only).
   bool filesystem_isolated = false;
+  // Its processes were held together to memory_bytes and max_processes in a cgroup of their
+  // own, and killed through it. False: only the per-process rlimits held, for the reason in
+  // tree_limits_note.
+  bool tree_limited = false;
+  std::string tree_limits_note;
   double wall_seconds = 0;
   std::string stdout_head, stderr_head;  // the first output_keep bytes
   std::string verdict;                   // "passed", "failed: AssertionError...", "timed out", ...

@@ -85,6 +85,9 @@ TEST(Runner, MmluReportsBothMeansAndHumanEvalRunsInTheSandbox) {
   EXPECT_TRUE(r["tasks"]["humaneval"]["metrics"].contains("pass@1"));
   // Whether generated code ran as a uid of its own is in the result (only root can do that).
   EXPECT_EQ(r["tasks"]["humaneval"]["sandbox"]["user_isolated"], geteuid() == 0);
+  // So is whether a cgroup bounded the run's processes together.
+  EXPECT_TRUE(r["tasks"]["humaneval"]["sandbox"]["tree_limited"].is_boolean());
+  EXPECT_EQ(r["tasks"]["humaneval"]["sandbox"]["memory_bytes"], o.sandbox.memory_bytes);
 }
 
 }  // namespace

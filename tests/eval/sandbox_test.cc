@@ -52,6 +52,19 @@ struct ScratchRoot {
   }
 };
 
+// Pids of the processes whose cwd is under `root`.
+std::vector<pid_t> processes_under(const std::filesystem::path& root) {
+  std::vector<pid_t> out;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.empty() || name[0] < '1' || name[0] > '9') continue;
+    const auto cwd = std::filesystem::read_symlink(e.path() / "cwd", ec);
+    if (!ec && cwd.string().rfind(root.string(), 0) == 0) out.push_back(std::stoi(name));
+  }
+  return out;
+}
+
 // Without a uid of its own (the harness is not root) the program is not run at all unless
 // allow_unisolated says so: it could read the harness user's files. As root, the check runs in
 // a child that dropped to `nobody`.
@@ -67,7 +80,12 @@ TEST(Sandbox, FailsClosedWithoutIsolation) {
       if (std::string(e.what()).find("--unsafe-sandbox") == std::string::npos) return 2;
     }
     l.allow_unisolated = true;
-    return run_python_sandboxed("assert 1 + 1 == 2\n", l).passed ? 0 : 3;
+    const SandboxResult r = run_python_sandboxed("assert 1 + 1 == 2\n", l);
+    if (!r.passed) return 3;
+    // Without a cgroup (nobody cannot make one) the result says the limits held per process
+    // only, and why.
+    if (!r.tree_limited && r.tree_limits_note.find("no cgroup") == std::string::npos) return 5;
+    return 0;
   };
   if (geteuid() != 0) {
     EXPECT_EQ(check(), 0);
@@ -84,7 +102,7 @@ TEST(Sandbox, FailsClosedWithoutIsolation) {
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 0)
       << "1: ran without isolation, 2: refused without saying what to do, 3: did not run when "
-         "allowed, 4: could not become nobody";
+         "allowed, 4: could not become nobody, 5: no cgroup and the result did not say so";
 }
 
 TEST(Sandbox, CorrectAndIncorrectSolutions) {
@@ -124,14 +142,136 @@ TEST(Sandbox, InfiniteOutputIsCapped) {
 
 TEST(Sandbox, ForkBombIsContainedAndCleanedUp) {
   REQUIRE_PYTHON();
+  ScratchRoot root;
   const auto r = run_python_sandboxed(
       "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n",
-      quick());
+      quick(), root.path);
   EXPECT_FALSE(r.passed);
+  const std::vector<pid_t> left = processes_under(root.path);
+  EXPECT_TRUE(left.empty()) << left.size() << " process(es) of the fork bomb outlived the run";
+  for (const pid_t p : left) kill(p, SIGKILL);
   // Nothing of it is left: the next program runs normally and promptly.
   const auto after = run_python_sandboxed("print('alive')\n", quick());
   EXPECT_TRUE(after.passed) << after.verdict;
   EXPECT_EQ(after.stdout_head, "alive\n");
+}
+
+// A daemon that double-forks and calls setsid() leaves the process group the harness kills; the
+// program then exits with status 0 before its end. The daemon dies with the run (the PID
+// namespace's init exits, and the run's cgroup is emptied), and the run does not pass.
+TEST(Sandbox, ADoubleForkedDaemonDiesWithTheRunAndDoesNotPass) {
+  REQUIRE_PYTHON();
+  ScratchRoot root;
+  SandboxLimits l = quick();
+  l.wall_seconds = 20;
+  const auto r = run_python_sandboxed(
+      "import os, time\n"
+      "if os.fork() == 0:\n"
+      "    os.setsid()\n"
+      "    if os.fork() == 0:\n"
+      "        time.sleep(60)\n"
+      "        os._exit(0)\n"
+      "    os._exit(0)\n"
+      "os.wait()\n"
+      "time.sleep(0.2)\n"
+      "os._exit(0)\n",
+      l, root.path);
+  EXPECT_FALSE(r.passed) << r.verdict;
+  EXPECT_FALSE(r.timed_out) << "the harness waited for the daemon";
+  const std::vector<pid_t> left = processes_under(root.path);
+  EXPECT_TRUE(left.empty()) << left.size() << " process(es) outlived the run";
+  for (const pid_t p : left) kill(p, SIGKILL);  // ours: they run in the test's scratch root
+}
+
+// Each process gets its own address-space limit (512 MiB by default), so four processes of
+// 120 MiB each are within them; the run's cgroup holds all of them to one bound of 256 MiB.
+// Where there is no cgroup the result must say so (and the test says why it skipped).
+TEST(Sandbox, TheRunsProcessesShareOneMemoryBound) {
+  REQUIRE_PYTHON();
+  SandboxLimits l = quick();
+  l.wall_seconds = 30;
+  l.cpu_seconds = 10;
+  l.memory_bytes = int64_t{256} << 20;
+  const auto r = run_python_sandboxed(
+      "import os, time\n"
+      "r, w = os.pipe()\n"
+      "for i in range(4):\n"
+      "    if os.fork() == 0:\n"
+      "        os.close(r)\n"
+      "        block = b'\\x01' * (120 << 20)\n"  // written, so resident
+      "        os.write(w, b'k')\n"
+      "        time.sleep(3)\n"
+      "        os._exit(0)\n"
+      "os.close(w)\n"
+      "held = b''\n"
+      "while True:\n"
+      "    got = os.read(r, 16)\n"
+      "    if not got:\n"
+      "        break\n"
+      "    held += got\n"
+      "print('held', len(held))\n"
+      "assert len(held) == 4\n",
+      l);
+  if (!r.tree_limited) {
+    EXPECT_FALSE(r.tree_limits_note.empty()) << "no cgroup, and the result does not say so";
+    GTEST_SKIP() << r.tree_limits_note;
+  }
+  EXPECT_FALSE(r.passed) << "480 MiB held under a 256 MiB bound: " << r.stdout_head;
+  EXPECT_EQ(r.stdout_head.find("held 4"), std::string::npos) << r.stdout_head;
+}
+
+// Cgroup directories whose names begin with `prefix`, anywhere under /sys/fs/cgroup.
+int cgroups_named(const std::string& prefix) {
+  std::error_code ec;
+  int found = 0;
+  for (auto it = std::filesystem::recursive_directory_iterator(
+           "/sys/fs/cgroup", std::filesystem::directory_options::skip_permission_denied, ec);
+       it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    if (ec) break;
+    if (it->path().filename().string().rfind(prefix, 0) == 0) ++found;
+    if (it.depth() > 6) it.disable_recursion_pending();
+  }
+  return found;
+}
+
+// The run's cgroup is its own (a fresh name under the harness's cgroup, with the configured
+// bounds), and it is gone after the run.
+TEST(Sandbox, TheRunsCgroupIsItsOwnAndIsRemovedAfterward) {
+  REQUIRE_PYTHON();
+  SandboxLimits l = quick();
+  l.memory_bytes = int64_t{300} << 20;
+  l.max_processes = 9;
+  // Prints its cgroups and the bounds it finds in them (where the cgroup file systems are
+  // mounted varies: v2 alone or beside v1).
+  const auto r = run_python_sandboxed(
+      "for line in open('/proc/self/cgroup'):\n"
+      "    path = line.strip().split(':', 2)[2]\n"
+      "    print(line.strip())\n"
+      "    if 'junction-sandbox-' not in path:\n"
+      "        continue\n"
+      "    for base in ['/sys/fs/cgroup', '/sys/fs/cgroup/unified', '/sys/fs/cgroup/memory',\n"
+      "                 '/sys/fs/cgroup/pids']:\n"
+      "        for f in ['memory.max', 'memory.limit_in_bytes', 'pids.max']:\n"
+      "            try:\n"
+      "                print('bound', f, open(base + path + '/' + f).read().strip())\n"
+      "            except OSError:\n"
+      "                pass\n",
+      l);
+  if (!r.tree_limited) {
+    EXPECT_FALSE(r.tree_limits_note.empty());
+    GTEST_SKIP() << r.tree_limits_note;
+  }
+  ASSERT_TRUE(r.passed) << r.verdict << r.stderr_head;
+  const size_t at = r.stdout_head.find("junction-sandbox-");
+  ASSERT_NE(at, std::string::npos) << r.stdout_head;
+  const std::string name = r.stdout_head.substr(at, r.stdout_head.find('\n', at) - at);
+  const std::string memory = std::to_string(int64_t{300} << 20);
+  EXPECT_TRUE(r.stdout_head.find("bound memory.max " + memory) != std::string::npos ||
+              r.stdout_head.find("bound memory.limit_in_bytes " + memory) != std::string::npos)
+      << r.stdout_head;
+  EXPECT_NE(r.stdout_head.find("bound pids.max 11\n"), std::string::npos)
+      << "9 for the program and 2 for the sandbox's own processes: " << r.stdout_head;
+  EXPECT_EQ(cgroups_named(name), 0) << name << " is still there after the run";
 }
 
 TEST(Sandbox, MemoryHogFails) {
@@ -389,19 +529,6 @@ TEST(Sandbox, TheFileSystemIsReadOnlyButForItsOwnDirectoryAndPrivateTmp) {
   EXPECT_FALSE(std::filesystem::exists("/var/tmp/" + marker));
 }
 
-// Pids of the processes whose cwd is under `root`.
-std::vector<pid_t> processes_under(const std::filesystem::path& root) {
-  std::vector<pid_t> out;
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
-    const std::string name = e.path().filename().string();
-    if (name.empty() || name[0] < '1' || name[0] > '9') continue;
-    const auto cwd = std::filesystem::read_symlink(e.path() / "cwd", ec);
-    if (!ec && cwd.string().rfind(root.string(), 0) == 0) out.push_back(std::stoi(name));
-  }
-  return out;
-}
-
 // A harness killed mid-run (SIGKILL: no destructors, no timeout) takes the program with it.
 TEST(Sandbox, TheProgramDiesWithTheHarness) {
   REQUIRE_PYTHON();
@@ -428,6 +555,12 @@ TEST(Sandbox, TheProgramDiesWithTheHarness) {
   const std::vector<pid_t> left = processes_under(root.path);
   EXPECT_TRUE(left.empty()) << left.size() << " process(es) outlived the harness";
   for (const pid_t p : left) kill(p, SIGKILL);  // ours: they run in the test's scratch root
+  // The dead harness could not remove its run's cgroup; the next run does.
+  const auto next = run_python_sandboxed("pass\n", quick());
+  if (next.tree_limited) {
+    const std::string prefix = "junction-sandbox-" + std::to_string(harness) + "-";
+    EXPECT_EQ(cgroups_named(prefix), 0) << "a dead harness's cgroup was left behind";
+  }
 }
 
 }  // namespace
