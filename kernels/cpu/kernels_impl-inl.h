@@ -8,7 +8,7 @@
 //
 // matmul: a register tile of R weight rows x C tokens; each weight vector is converted from
 // its stored dtype once and used for C tokens, and token blocks of kTokenBlock keep the
-// activations in L2 while the weights stream. Decode (1 token) walks rows sequentially.
+// activations in L2 while the weights stream. Decode (1 token) runs the same tiles with C = 1.
 
 #include <algorithm>
 #include <cmath>
@@ -139,27 +139,6 @@ inline void matmul_tile_halves(const float* x, int64_t K, const std::byte* w, si
   }
 }
 
-// Decode: one token, so every weight is used once. Rows are walked one after another, which
-// keeps each thread's reads a single sequential stream (what the hardware prefetcher follows
-// best), with four independent accumulators to hide FMA latency.
-template <class S, DType D>
-inline void matvec_row(const float* x, int64_t K, const std::byte* w, float* y) {
-  constexpr size_t kElem = dtype_size(D);
-  constexpr int64_t W = S::kWidth;
-  typename S::V a0 = S::zero(), a1 = S::zero(), a2 = S::zero(), a3 = S::zero();
-  int64_t k = 0;
-  for (; k + 4 * W <= K; k += 4 * W) {
-    a0 = S::fmadd(load_weights<S, D>(w + k * kElem), S::load(x + k), a0);
-    a1 = S::fmadd(load_weights<S, D>(w + (k + W) * kElem), S::load(x + k + W), a1);
-    a2 = S::fmadd(load_weights<S, D>(w + (k + 2 * W) * kElem), S::load(x + k + 2 * W), a2);
-    a3 = S::fmadd(load_weights<S, D>(w + (k + 3 * W) * kElem), S::load(x + k + 3 * W), a3);
-  }
-  for (; k + W <= K; k += W) a0 = S::fmadd(load_weights<S, D>(w + k * kElem), S::load(x + k), a0);
-  float sum = S::reduce_add(S::add(S::add(a0, a1), S::add(a2, a3)));
-  for (; k < K; ++k) sum = std::fma(x[k], ref::load_element(w, D, k), sum);
-  *y = sum;
-}
-
 template <class S, DType D, int R, int C>
 inline void matmul_tile_for(const float* x, int64_t K, const std::byte* w, size_t w_row_bytes,
                             float* y, int64_t ldy) {
@@ -173,16 +152,16 @@ template <class S, DType D>
 void matmul_rows_typed(const float* x, int64_t n_tokens, const WeightView& w, int64_t row_begin,
                        int64_t row_end, float* y) {
   // Each output is one accumulator over k in order whatever the tile, so the tile shape (S's
-  // choice, for its register count) never changes the results.
+  // choice, for its register count) never changes the results. One token (decode) takes the
+  // same tiles, kRows rows by 1 token: a token's outputs are the same bits whatever else shares
+  // the call, so a sequence decoded alone, in a batch, or recomputed as a prefill after a
+  // preemption gets the same numbers (batch invariance). Decode used to walk rows one at a time
+  // with four accumulators over k, another summation order (about 1e-6 apart).
   constexpr int kRows = S::kTileRows;
   constexpr int kCols = S::kTileTokens;
   constexpr int64_t kTokenBlock = 64;
   const int64_t K = w.cols, N = w.rows;
   const size_t rb = w.row_bytes();
-  if (n_tokens == 1) {
-    for (int64_t n = row_begin; n < row_end; ++n) matvec_row<S, D>(x, K, w.row(n), y + n);
-    return;
-  }
   for (int64_t tb = 0; tb < n_tokens; tb += kTokenBlock) {
     const int64_t te = std::min(n_tokens, tb + kTokenBlock);
     int64_t n = row_begin;
@@ -443,7 +422,11 @@ void attention_block(const float* q, const void* k_cache, const void* v_cache,
   auto lowest_key = [&](int64_t pos) {
     return s.sliding_window > 0 ? std::max<int64_t>(0, pos - s.sliding_window + 1) : int64_t{0};
   };
-  const int64_t key_begin = lowest_key(s.pos0 + t0);
+  // Key blocks start at multiples of kBk whatever the rows' positions: a row's scores are summed
+  // block by block, so the blocks must not move with t0 (a sliding window's first key) or a row
+  // would get other bits as a decode step than inside a prefill chunk. Keys before a row's
+  // window are masked by key_range.
+  const int64_t key_begin = lowest_key(s.pos0 + t0) / kBk * kBk;
   const int64_t key_end = s.pos0 + t1;  // exclusive
   // Row r's keys [lo, hi) within the block [kb, ke).
   auto key_range = [&](int64_t r, int64_t kb, int64_t ke) {
@@ -528,31 +511,41 @@ void store_kv_row(const float* x, int64_t n, DType type, std::byte* out) {
   }
 }
 
+// An elementwise op over n floats, vector by vector; the last partial vector goes through the
+// same vector code on a padded copy, so an element's result never depends on where it falls in
+// the call (a batch of T rows of an intermediate size that is not a multiple of 16 would otherwise
+// put a token's last elements in the scalar tail in one batch and not in another).
+template <class S, class F>
+void elementwise_gate(float* gate, const float* up, int64_t n, F&& op) {
+  int64_t i = 0;
+  for (; i + S::kWidth <= n; i += S::kWidth)
+    S::store(gate + i, S::mul(op(S::load(gate + i)), S::load(up + i)));
+  if (i == n) return;
+  float g[S::kWidth] = {}, u[S::kWidth] = {};
+  std::copy(gate + i, gate + n, g);
+  std::copy(up + i, up + n, u);
+  S::store(g, S::mul(op(S::load(g)), S::load(u)));
+  std::copy(g, g + (n - i), gate + i);
+}
+
 template <class S>
 void silu_mul(float* gate, const float* up, int64_t n) {
   const auto one = S::set1(1.0f), zero = S::zero();
-  int64_t i = 0;
-  for (; i + S::kWidth <= n; i += S::kWidth) {
-    const auto g = S::load(gate + i);
-    const auto sig = S::div(g, S::add(one, S::exp(S::sub(zero, g))));
-    S::store(gate + i, S::mul(sig, S::load(up + i)));
-  }
-  for (; i < n; ++i) gate[i] = ref::silu(gate[i]) * up[i];
+  elementwise_gate<S>(gate, up, n, [&](typename S::V g) {
+    return S::div(g, S::add(one, S::exp(S::sub(zero, g))));
+  });
 }
 
 template <class S>
 void gelu_tanh_mul(float* gate, const float* up, int64_t n) {
   const auto half = S::set1(0.5f), one = S::set1(1.0f), two = S::set1(2.0f);
   const auto c0 = S::set1(0.7978845608028654f), c1 = S::set1(0.044715f);
-  int64_t i = 0;
-  for (; i + S::kWidth <= n; i += S::kWidth) {
-    const auto x = S::load(gate + i);
+  elementwise_gate<S>(gate, up, n, [&](typename S::V x) {
     const auto inner = S::mul(c0, S::fmadd(S::mul(c1, x), S::mul(x, x), x));
     // tanh(y) = 1 - 2 / (exp(2y) + 1): exact limits at both ends, no overflow.
     const auto tanh = S::sub(one, S::div(two, S::add(S::exp(S::mul(two, inner)), one)));
-    S::store(gate + i, S::mul(S::mul(half, S::mul(x, S::add(one, tanh))), S::load(up + i)));
-  }
-  for (; i < n; ++i) gate[i] = ref::gelu_tanh(gate[i]) * up[i];
+    return S::mul(half, S::mul(x, S::add(one, tanh)));
+  });
 }
 
 // Q8_0 packed at load everywhere but the AVX2 level: its packed decode (8 rows per pass, a lane

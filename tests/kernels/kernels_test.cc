@@ -473,6 +473,89 @@ TEST(Kernels, EveryLevelGivesTheLowestLevelsNumbersBitForBit) {
   }
 }
 
+// Batch invariance at the kernel level: a token's numbers from a call of T tokens are its own
+// one-token call's, bit for bit, at every level. A sequence decoded alone, decoded in a batch
+// with others, or recomputed as one prefill after a preemption then gets the same logits
+// (tests/golden/batch_invariance_test.cc checks the whole forward pass).
+TEST(Kernels, EachTokensNumbersAreItsOwnOneTokenCallsBitForBit) {
+  std::mt19937 rng(9);
+  auto same = [](const float* a, const float* b, int64_t n) {
+    return std::memcmp(a, b, static_cast<size_t>(n) * sizeof(float)) == 0;
+  };
+  for (const IsaKernels* isa : testing::kernels_under_test()) {
+    for (DType dtype : {DType::F32, DType::F16, DType::BF16})
+      for (int64_t K : {15, 64, 100, 257, 1100})
+        for (int64_t T : {2, 3, 5, 17, 66}) {
+          const int64_t N = 21;
+          const auto w = store(random_floats(N * K, rng), N, K, dtype, 1);
+          const auto x = random_floats(T * K, rng);
+          std::vector<float> all(T * N), one(N);
+          isa->matmul_rows(x.data(), T, w.view, 0, N, all.data());
+          for (int64_t t = 0; t < T; ++t) {
+            isa->matmul_rows(x.data() + t * K, 1, w.view, 0, N, one.data());
+            ASSERT_TRUE(same(all.data() + t * N, one.data(), N))
+                << isa->name << " matmul " << dtype_name(dtype) << " K=" << K << " T=" << T
+                << " token " << t;
+          }
+        }
+    // An elementwise gate over T rows of an intermediate size that is not a multiple of 16: each
+    // row as the call's tail or in the middle of it.
+    for (int64_t I : {7, 40, 100}) {
+      const int64_t T = 5;
+      const auto gate = random_floats(T * I, rng, 4.0f), up = random_floats(T * I, rng);
+      for (auto op : {isa->silu_mul, isa->gelu_tanh_mul}) {
+        auto all = gate;
+        op(all.data(), up.data(), T * I);
+        for (int64_t t = 0; t < T; ++t) {
+          std::vector<float> row(gate.begin() + t * I, gate.begin() + (t + 1) * I);
+          op(row.data(), up.data() + t * I, I);
+          ASSERT_TRUE(same(all.data() + t * I, row.data(), I)) << isa->name << " I=" << I;
+        }
+      }
+    }
+  }
+  // Attention: n tokens in one call against each token's own decode step (its key range ends
+  // at its position), with sliding windows whose first key is not a multiple of the key block
+  // and which span two key blocks (within one block a shift of the keys' lanes is exact: the
+  // masked keys add zeros and the lane reduction is symmetric under rotation).
+  ThreadPool pool(2);
+  for (const IsaKernels* isa : testing::kernels_under_test()) {
+    auto backend = make_cpu_backend(pool, isa->name);
+    for (const AttentionCase& c :
+         {AttentionCase{40, 150, 2, 2, 64, 100}, AttentionCase{30, 100, 1, 1, 32, 60},
+          AttentionCase{20, 150, 2, 1, 128, 37}, AttentionCase{12, 70, 4, 2, 64, 20},
+          AttentionCase{40, 100, 4, 2, 128, 0}, AttentionCase{33, 40, 4, 4, 20, 0},
+          AttentionCase{70, 0, 3, 1, 32, 50}}) {
+      AttentionShape s;
+      s.n_tokens = c.n_tokens;
+      s.pos0 = c.pos0;
+      s.n_heads = c.n_heads;
+      s.n_kv_heads = c.n_kv_heads;
+      s.head_dim = c.head_dim;
+      s.sliding_window = c.window;
+      const int64_t capacity = c.pos0 + c.n_tokens;
+      s.head_rows = capacity;
+      s.scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
+      const int64_t row = c.n_heads * c.head_dim;
+      // Small scores: many keys weigh alike, so a sum in another order rounds differently.
+      const auto q = random_floats(c.n_tokens * row, rng, 0.2f);
+      const auto k = random_floats(c.n_kv_heads * capacity * c.head_dim, rng, 2.0f);
+      const auto v = random_floats(c.n_kv_heads * capacity * c.head_dim, rng);
+      std::vector<float> all(q.size()), one(row);
+      backend->attention(q.data(), k.data(), v.data(), s, all.data());
+      for (int64_t t = 0; t < c.n_tokens; ++t) {
+        AttentionShape d = s;
+        d.n_tokens = 1;
+        d.pos0 = c.pos0 + t;
+        backend->attention(q.data() + t * row, k.data(), v.data(), d, one.data());
+        ASSERT_TRUE(same(all.data() + t * row, one.data(), row))
+            << isa->name << " attention T=" << c.n_tokens << " pos0=" << c.pos0
+            << " d=" << c.head_dim << " window=" << c.window << " token " << t;
+      }
+    }
+  }
+}
+
 // The threaded backend splits work; results must not depend on the thread count.
 TEST(Kernels, CpuBackendMatmulIndependentOfThreads) {
   std::mt19937 rng(7);
