@@ -143,10 +143,32 @@ float vec_dot_q6_k(DType, const std::byte* row, const void* activations, int64_t
   const auto* y = static_cast<const quant::BlockQ8_K*>(activations);
   const __m256i low4 = _mm256_set1_epi8(0x0F), two = _mm256_set1_epi8(3);
   float sum = 0.0f;
+#if !(defined(__AVX512VNNI__) && defined(__AVX512VL__))
+  // Per run k of a half: bytes that pick the 16-bit scale of group 2k of the half's 8 into every
+  // pair of the low 128 bits, of group 2k + 1 into the high ones.
+  auto pick = [](int k) {
+    return _mm256_setr_epi8(4 * k, 4 * k + 1, 4 * k, 4 * k + 1, 4 * k, 4 * k + 1, 4 * k, 4 * k + 1,
+                            4 * k, 4 * k + 1, 4 * k, 4 * k + 1, 4 * k, 4 * k + 1, 4 * k, 4 * k + 1,
+                            4 * k + 2, 4 * k + 3, 4 * k + 2, 4 * k + 3, 4 * k + 2, 4 * k + 3,
+                            4 * k + 2, 4 * k + 3, 4 * k + 2, 4 * k + 3, 4 * k + 2, 4 * k + 3,
+                            4 * k + 2, 4 * k + 3, 4 * k + 2, 4 * k + 3);
+  };
+  const __m256i picks[4] = {pick(0), pick(1), pick(2), pick(3)};
+#endif
   for (int64_t i = 0; i < n / quant::kQK_K; ++i) {
     __m256i acc = _mm256_setzero_si256();
+#if !(defined(__AVX512VNNI__) && defined(__AVX512VL__))
+    // The 16 group scales as int16 (s0..s7 | s8..s15), once per super-block.
+    const __m256i scales16 =
+        _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x[i].scales)));
+#endif
     for (int half = 0; half < 2; ++half) {
       const uint8_t* ql = x[i].ql + 64 * half;
+#if !(defined(__AVX512VNNI__) && defined(__AVX512VL__))
+      // This half's 8 scales in both 128-bit lanes, for the byte shuffles below.
+      const __m256i half_scales = half ? _mm256_permute4x64_epi64(scales16, 0xEE)
+                                       : _mm256_permute4x64_epi64(scales16, 0x44);
+#endif
       const __m256i qh = load256(x[i].qh + 32 * half);
       const __m256i ql_a = load256(ql), ql_b = load256(ql + 32);
       // Codes 0..63 (value + 32) of the four 32-element runs of this half.
@@ -162,8 +184,8 @@ float vec_dot_q6_k(DType, const std::byte* row, const void* activations, int64_t
       };
       for (int k = 0; k < 4; ++k) {
         const int element = 128 * half + 32 * k;
-        const int group = element / 16;
 #if defined(__AVX512VNNI__) && defined(__AVX512VL__)
+        const int group = element / 16;
         const __m256i d = dot_u8s8(_mm256_setzero_si256(), u[k], load256(y[i].qs + element));
         // Lanes 0-3 hold the first 16 elements (group g), lanes 4-7 the next (g + 1).
         const __m256i scale =
@@ -175,17 +197,26 @@ float vec_dot_q6_k(DType, const std::byte* row, const void* activations, int64_t
         // AVX2: the byte pairs' sums (at most 2 x 63 x 127) times the group's scale as 16-bit
         // pairs, one madd instead of madd by ones and a 32-bit multiply: lane i is still the sum
         // of elements 4i..4i+3 times their group's scale, the same integers as above.
+        // The scales come from one shuffle of the super-block's widened scales (group in the low
+        // 128 bits, group + 1 in the high ones) rather than two scalar broadcasts and an insert.
         const __m256i pairs = _mm256_maddubs_epi16(u[k], load256(y[i].qs + element));
-        const __m256i scale = _mm256_set_m128i(_mm_set1_epi16(x[i].scales[group + 1]),
-                                               _mm_set1_epi16(x[i].scales[group]));
+        const __m256i scale = _mm256_shuffle_epi8(half_scales, picks[k]);
         acc = _mm256_add_epi32(acc, _mm256_madd_epi16(pairs, scale));
 #endif
       }
     }
+#if defined(__AVX512VNNI__) && defined(__AVX512VL__)
     int offset = 0;  // the codes carry +32: subtract 32 * sum of each group's activations
     for (int g = 0; g < 16; ++g) offset += x[i].scales[g] * y[i].bsums[g];
+    const int total = hsum_i32(acc) - 32 * offset;
+#else
+    // The same offset as 8 lanes of scale x bsums pairs, subtracted before the one horizontal sum
+    // (integers: the same total).
+    const __m256i offset = _mm256_madd_epi16(scales16, load256(y[i].bsums));
+    const int total = hsum_i32(_mm256_sub_epi32(acc, _mm256_slli_epi32(offset, 5)));
+#endif
     // Fused as GCC contracts the plain expression, written out (see vec_dot_q4_k).
-    sum = std::fma(h2f(x[i].d) * y[i].d, static_cast<float>(hsum_i32(acc) - 32 * offset), sum);
+    sum = std::fma(h2f(x[i].d) * y[i].d, static_cast<float>(total), sum);
   }
   return sum;
 }
