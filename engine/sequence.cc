@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <string>
 
 #include "core/error.h"
 
@@ -34,6 +35,13 @@ std::span<float> Sequence::feed(kernels::Backend& backend, std::span<const int32
       std::memcpy(all_logits->data() + begin * V, logits_.data(), count * V * sizeof(float));
   }
   return {logits_.data() + last_row * V, static_cast<size_t>(V)};
+}
+
+void Sequence::rewind(int64_t position) {
+  if (position < 0 || position > position_)
+    throw Error("cannot rewind a sequence at position " + std::to_string(position_) + " to " +
+                std::to_string(position));
+  position_ = position;
 }
 
 }  // namespace junction

@@ -23,6 +23,10 @@ class Sequence {
   std::span<float> feed(kernels::Backend& backend, std::span<const int32_t> tokens,
                         int64_t chunk = 512, std::vector<float>* all_logits = nullptr);
 
+  // Forgets the tokens from `position` on (0 <= position <= position()): the next feed writes
+  // over their cache rows. bench-model fills a depth once and measures from it again and again.
+  void rewind(int64_t position);
+
   int64_t position() const { return position_; }
   int64_t capacity() const { return cache_.capacity(); }
   const KvCache& cache() const { return cache_; }

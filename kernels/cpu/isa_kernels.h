@@ -55,11 +55,14 @@ struct IsaKernels {
 };
 
 inline constexpr int64_t kAttentionKeyBlock = 64;  // keys per online-softmax step
+// Keys (then values) converted from a non-F32 cache at a time, all query rows reading them while
+// they are in L1 (a multiple of 16; kAttentionKeyBlock a multiple of it).
+inline constexpr int64_t kAttentionSubBlock = 32;
 
 // Floats of scratch one attention_block call needs for `rows` query rows: their softmax state
-// and scores, and one key block's keys and values converted from a non-F32 cache.
+// and scores, and kAttentionSubBlock keys or values converted from a non-F32 cache.
 inline int64_t attention_scratch_floats(int64_t rows, int64_t head_dim) {
-  return rows * (2 + head_dim + kAttentionKeyBlock) + 2 * kAttentionKeyBlock * head_dim;
+  return rows * (3 + head_dim + kAttentionKeyBlock) + kAttentionSubBlock * head_dim;
 }
 
 // The table of a level this CPU runs (resolve_isa(isa): empty picks as make_cpu_backend does).

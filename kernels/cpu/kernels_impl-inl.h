@@ -283,18 +283,18 @@ void rms_norm(const float* x, int64_t n_rows, int64_t dim, const float* weight, 
   }
 }
 
-// One query row's scores against keys [kb, kb + kAttentionKeyBlock), for head_dim = 16 * C on
-// 16-lane vectors: the row stays in C registers, 16 keys' dot products are summed across lanes
+// One query row's scores against keys [kb + g0, kb + g1) (multiples of 16), for head_dim = 16 * C
+// on 16-lane vectors: the row stays in C registers, 16 keys' dot products are summed across lanes
 // together (S::sum_lanes_of_16), and keys outside [lo, hi) score -inf. Keys past hi are never
 // read (the cache may end there): their loads repeat key hi - 1. keys[key - kb] is the key's row
 // as floats (in the cache or converted into scratch: attention_block).
 template <class S, int C>
 void attention_scores16(const float* qr, const AttentionShape& s, const float* const* keys,
-                        int64_t kb, int64_t lo, int64_t hi, float* pr) {
+                        int64_t kb, int64_t lo, int64_t hi, int64_t g0, int64_t g1, float* pr) {
   constexpr float kNegInf = -std::numeric_limits<float>::infinity();
   typename S::V q[C];
   for (int c = 0; c < C; ++c) q[c] = S::load(qr + 16 * c);
-  for (int64_t g = 0; g < kAttentionKeyBlock; g += 16) {
+  for (int64_t g = g0; g < g1; g += 16) {
     if (kb + g >= hi || kb + g + 16 <= lo) {
       std::fill_n(pr + g, 16, kNegInf);
       continue;
@@ -334,10 +334,12 @@ void attention_values16(float correction, const float* p, const float* const* va
 // and Llama); false: the caller takes the generic one.
 template <class S>
 bool attention_scores_fast(const float* qr, const AttentionShape& s, const float* const* keys,
-                           int64_t kb, int64_t lo, int64_t hi, float* pr) {
+                           int64_t kb, int64_t lo, int64_t hi, int64_t g0, int64_t g1, float* pr) {
   if constexpr (S::kWidth == 16) {
-    if (s.head_dim == 128) return attention_scores16<S, 8>(qr, s, keys, kb, lo, hi, pr), true;
-    if (s.head_dim == 64) return attention_scores16<S, 4>(qr, s, keys, kb, lo, hi, pr), true;
+    if (s.head_dim == 128)
+      return attention_scores16<S, 8>(qr, s, keys, kb, lo, hi, g0, g1, pr), true;
+    if (s.head_dim == 64)
+      return attention_scores16<S, 4>(qr, s, keys, kb, lo, hi, g0, g1, pr), true;
   }
   return false;
 }
@@ -377,6 +379,13 @@ void load_kv_row(const std::byte* row, DType type, int64_t n, float* out) {
     }
     return;
   }
+  // F16 / BF16 here rather than through convert_row: once per cached row at depth, where a call
+  // and a type switch per row showed in the profile.
+  if ((type == DType::F16 || type == DType::BF16) && n % S::kWidth == 0) {
+    for (int64_t i = 0; i < n; i += S::kWidth)
+      S::store(out + i, type == DType::F16 ? S::load_f16(row + 2 * i) : S::load_bf16(row + 2 * i));
+    return;
+  }
   convert_row<S>(row, type, n, out);
 }
 
@@ -398,6 +407,17 @@ void key_block_rows(const void* cache, DType type, size_t row_bytes, const Atten
   }
 }
 
+// Asks for the rows of keys [kb, ke) of one kv head ahead of their block: at depth, decode
+// attention streams the whole cache once, and without this each block's conversion waited on
+// memory with no arithmetic to overlap it.
+inline void prefetch_key_block(const void* cache, size_t row_bytes, const AttentionShape& s,
+                               int64_t kv_head, int64_t kb, int64_t ke) {
+  for (int64_t key = kb; key < ke; ++key) {
+    const std::byte* row = AttentionShape::row_at(cache, row_bytes, s.row_index(kv_head, key));
+    for (size_t b = 0; b < row_bytes; b += 64) __builtin_prefetch(row + b);
+  }
+}
+
 template <class S>
 void attention_block(const float* q, const void* k_cache, const void* v_cache,
                      const AttentionShape& s, int64_t kv_head, int64_t t0, int64_t t1,
@@ -408,12 +428,14 @@ void attention_block(const float* q, const void* k_cache, const void* v_cache,
   const int64_t D = s.head_dim;
   const int64_t rows = (t1 - t0) * group;
   const size_t k_bytes = kv_cache_row_bytes(s.k_type, D), v_bytes = kv_cache_row_bytes(s.v_type, D);
-  float* m = scratch;                    // [rows] running max
-  float* l = m + rows;                   // [rows] running sum of exp
-  float* acc = l + rows;                 // [rows, D] running weighted values
-  float* p = acc + rows * D;             // [rows, kBk] this block's scores, then probabilities
-  float* k_floats = p + rows * kBk;      // [kBk, D] the block's keys, unless the cache is F32
-  float* v_floats = k_floats + kBk * D;  // [kBk, D] its values
+  constexpr int64_t kSub = kAttentionSubBlock;
+  constexpr int64_t kAhead = 64;   // keys prefetched ahead of their conversion
+  float* m = scratch;              // [rows] running max
+  float* l = m + rows;             // [rows] running sum of exp
+  float* correction = l + rows;    // [rows] this block's rescaling of the row's sums
+  float* acc = correction + rows;  // [rows, D] running weighted values
+  float* p = acc + rows * D;       // [rows, kBk] this block's scores, then probabilities
+  float* floats = p + rows * kBk;  // [kSub, D] kSub keys or values, unless the cache is F32
   const float* keys[kBk];
   const float* values[kBk];
   std::fill(m, m + rows, kNegInf);
@@ -435,22 +457,30 @@ void attention_block(const float* q, const void* k_cache, const void* v_cache,
   };
   for (int64_t kb = key_begin; kb < key_end; kb += kBk) {
     const int64_t ke = std::min(key_end, kb + kBk);
-    key_block_rows<S>(k_cache, s.k_type, k_bytes, s, kv_head, kb, ke, k_floats, keys);
-    key_block_rows<S>(v_cache, s.v_type, v_bytes, s, kv_head, kb, ke, v_floats, values);
-    // Every row's scores first, then every row's softmax step and values: each row does the
-    // same operations as before, but the block's keys and then its values are read by all rows
-    // while they are in L1 (at head_dim 128 the two together, 64 KiB, are larger than L1).
-    for (int64_t r = 0; r < rows; ++r) {
-      const int64_t t = t0 + r / group;
-      const int64_t h = kv_head * group + r % group;
-      const auto [lo, hi] = key_range(r, kb, ke);
-      if (lo >= hi) continue;
-      const float* qr = q + (t * s.n_heads + h) * D;
-      float* pr = p + r * kBk;
-      if (!attention_scores_fast<S>(qr, s, keys, kb, lo, hi, pr)) {
-        for (int64_t j = 0; j < kBk; ++j) {
-          const int64_t key = kb + j;
-          pr[j] = (key >= lo && key < hi) ? dot<S>(qr, keys[j], D) * s.scale : kNegInf;
+    // The block's keys are converted kSub at a time into one buffer, and every row's scores
+    // against them computed while they are in L1; then its values the same way into the same
+    // buffer. Converting all 64 keys and values first (64 KiB at head_dim 128) overflowed L1.
+    // The results are those of whole blocks bit for bit: each score is its own, and the values
+    // continue each row's accumulator with a correction of 1 (exact) after the first part.
+    for (int64_t sb = kb; sb < kb + kBk; sb += kSub) {
+      const int64_t se = std::min(ke, sb + kSub);
+      if (sb < se) {
+        prefetch_key_block(k_cache, k_bytes, s, kv_head, sb + kAhead,
+                           std::min(key_end, se + kAhead));
+        key_block_rows<S>(k_cache, s.k_type, k_bytes, s, kv_head, sb, se, floats, keys + (sb - kb));
+      }
+      for (int64_t r = 0; r < rows; ++r) {
+        const int64_t t = t0 + r / group;
+        const int64_t h = kv_head * group + r % group;
+        const auto [lo, hi] = key_range(r, kb, ke);
+        if (lo >= hi) continue;
+        const float* qr = q + (t * s.n_heads + h) * D;
+        float* pr = p + r * kBk;
+        if (!attention_scores_fast<S>(qr, s, keys, kb, lo, hi, sb - kb, sb - kb + kSub, pr)) {
+          for (int64_t j = sb - kb; j < sb - kb + kSub; ++j) {
+            const int64_t key = kb + j;
+            pr[j] = (key >= lo && key < hi) ? dot<S>(qr, keys[j], D) * s.scale : kNegInf;
+          }
         }
       }
     }
@@ -464,7 +494,7 @@ void attention_block(const float* q, const void* k_cache, const void* v_cache,
         vmax_scores = S::max(vmax_scores, S::load(pr + j));
       const float block_max = S::reduce_max(vmax_scores);
       const float new_max = std::max(m[r], block_max);
-      const float correction = m[r] == kNegInf ? 0.0f : std::exp(m[r] - new_max);
+      correction[r] = m[r] == kNegInf ? 0.0f : std::exp(m[r] - new_max);
       m[r] = new_max;
       const auto vmax = S::set1(new_max);
       auto vsum = S::zero();
@@ -473,12 +503,25 @@ void attention_block(const float* q, const void* k_cache, const void* v_cache,
         S::store(pr + j, e);
         vsum = S::add(vsum, e);
       }
-      l[r] = std::fma(l[r], correction, S::reduce_add(vsum));
-      float* ar = acc + r * D;
-      if (!attention_values_fast<S>(correction, pr, s, values, kb, lo, hi, ar)) {
-        scale_axpy<S>(correction, pr[lo - kb], values[lo - kb], ar, D);
-        for (int64_t key = lo + 1; key < hi; ++key)
-          scale_axpy<S>(1.0f, pr[key - kb], values[key - kb], ar, D);
+      l[r] = std::fma(l[r], correction[r], S::reduce_add(vsum));
+    }
+    for (int64_t sb = kb; sb < ke; sb += kSub) {
+      const int64_t se = std::min(ke, sb + kSub);
+      prefetch_key_block(v_cache, v_bytes, s, kv_head, sb + kAhead, std::min(key_end, se + kAhead));
+      key_block_rows<S>(v_cache, s.v_type, v_bytes, s, kv_head, sb, se, floats, values + (sb - kb));
+      for (int64_t r = 0; r < rows; ++r) {
+        const auto [row_lo, row_hi] = key_range(r, kb, ke);
+        const int64_t lo = std::max(row_lo, sb), hi = std::min(row_hi, se);
+        if (lo >= hi) continue;
+        const float* pr = p + r * kBk;
+        float* ar = acc + r * D;
+        // The row's correction once, with its first key; 1 (exact) for the keys after.
+        const float corr = lo == row_lo ? correction[r] : 1.0f;
+        if (!attention_values_fast<S>(corr, pr, s, values, kb, lo, hi, ar)) {
+          scale_axpy<S>(corr, pr[lo - kb], values[lo - kb], ar, D);
+          for (int64_t key = lo + 1; key < hi; ++key)
+            scale_axpy<S>(1.0f, pr[key - kb], values[key - kb], ar, D);
+        }
       }
     }
   }
