@@ -32,7 +32,11 @@ class Reader {
   void only_keys(const YAML::Node& n, const std::set<std::string>& allowed,
                  const std::string& what) const {
     for (const auto& kv : n) {
-      const std::string key = kv.first.as<std::string>();
+      // YAML allows any node as a key; as<std::string>() on a list would throw yaml-cpp's own
+      // exception, which no caller expects.
+      if (!kv.first.IsScalar())
+        fail(kv.first, "a key in " + what + " must be text, not a list or a mapping");
+      const std::string key = kv.first.Scalar();
       if (!allowed.count(key)) {
         std::string list;
         for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
@@ -425,7 +429,13 @@ GatewayConfig parse_gateway_config(std::string_view yaml_text, const std::string
   } catch (const YAML::Exception& e) {
     throw Error(source + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
   }
-  return Reader(source, env).top(root);
+  try {
+    return Reader(source, env).top(root);
+  } catch (const YAML::Exception& e) {
+    // A shape the reader's checks did not foresee: still an error naming the line, never
+    // yaml-cpp's exception escaping to the caller.
+    throw Error(source + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
 }
 
 GatewayConfig load_gateway_config(const std::string& path) {

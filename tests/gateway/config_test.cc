@@ -136,6 +136,17 @@ TEST(GatewayConfig, ErrorsNameTheLine) {
             "postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE");
 }
 
+// A mapping key must be text: a list or a mapping as a key threw yaml-cpp's own conversion
+// error, which nothing above the parser expects (found by gateway_config_fuzz).
+TEST(GatewayConfig, KeysThatAreNotTextAreErrorsNamingTheLine) {
+  EXPECT_EQ(error_of("providers:\n  - {name: here, kind: local,  [{provider: here}]}\n"),
+            "g.yaml:2: a key in a provider must be text, not a list or a mapping");
+  EXPECT_EQ(error_of("? [a, b]\n: 1\nproviders: []\nmodels: []\n"),
+            "g.yaml:1: a key in the configuration must be text, not a list or a mapping");
+  EXPECT_EQ(error_of("providers: []\nmodels:\n  - name: m\n    ? {x: 1}\n    : 2\n"),
+            "g.yaml:4: a key in a model must be text, not a list or a mapping");
+}
+
 TEST(GatewayConfig, QualityFilesAndAutoRouting) {
   const GatewayConfig c = parse_gateway_config(
       "routing:\n  quality: [a.json, /r/b.json]\n"
