@@ -22,14 +22,6 @@
 #include "core/thread_pool.h"
 #include "kernels/ops.h"
 
-namespace {
-double process_seconds() {
-  timespec ts;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-}  // namespace
-
 int main(int argc, char** argv) {
   using namespace junction;
   using kernels::AttentionShape;
@@ -92,9 +84,9 @@ int main(int argc, char** argv) {
         std::vector<double> wall, cpu;
         for (int r = 0; r < reps; ++r) {
           const auto t0 = std::chrono::steady_clock::now();
-          const double c0 = process_seconds();
+          const double c0 = bench::process_seconds();
           backend->attention(q.data(), k.data(), v.data(), s, out.data());
-          cpu.push_back(process_seconds() - c0);
+          cpu.push_back(bench::process_seconds() - c0);
           wall.push_back(
               std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
         }

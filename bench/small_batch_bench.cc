@@ -27,16 +27,6 @@
 #include "kernels/ops.h"
 #include "quantize/quantize_row.h"
 
-namespace {
-// CPU time of every thread of the process: on a loaded machine wall time also counts the time
-// other processes held the cores; this counts the work (and the pool's short spins).
-double process_seconds() {
-  timespec ts;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-}  // namespace
-
 int main(int argc, char** argv) {
   using namespace junction;
   CLI::App app{"small_batch_bench: n tokens against one through the CPU backend"};
@@ -103,10 +93,10 @@ int main(int argc, char** argv) {
     for (int r = 0; r < reps; ++r)
       for (size_t i = 0; i < ns.size(); ++i) {
         const auto t0 = std::chrono::steady_clock::now();
-        const double c0 = process_seconds();
+        const double c0 = bench::process_seconds();
         for (size_t m = 0; m < views.size(); ++m)
           backend->matmul(x.data(), ns[i], views[m], prepared[m].get(), y.data());
-        cpu[i].push_back(process_seconds() - c0);
+        cpu[i].push_back(bench::process_seconds() - c0);
         times[i].push_back(
             std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
       }
