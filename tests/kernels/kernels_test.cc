@@ -151,6 +151,20 @@ struct AttentionCase {
   int64_t n_tokens, pos0, n_heads, n_kv_heads, head_dim, window;
 };
 
+// The case's shape over a cache of `capacity` rows per kv head, with F32 rows.
+AttentionShape attention_shape(const AttentionCase& c, int64_t capacity) {
+  AttentionShape s;
+  s.n_tokens = c.n_tokens;
+  s.pos0 = c.pos0;
+  s.n_heads = c.n_heads;
+  s.n_kv_heads = c.n_kv_heads;
+  s.head_dim = c.head_dim;
+  s.sliding_window = c.window;
+  s.head_rows = capacity;
+  s.scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
+  return s;
+}
+
 TEST(Kernels, AttentionMatchesReference) {
   std::mt19937 rng(6);
   const AttentionCase cases[] = {
@@ -175,16 +189,8 @@ TEST(Kernels, AttentionMatchesReference) {
   for (const IsaKernels* isa : testing::kernels_under_test()) {
     auto backend = make_cpu_backend(pool, isa->name);
     for (const auto& c : cases) {
-      AttentionShape s;
-      s.n_tokens = c.n_tokens;
-      s.pos0 = c.pos0;
-      s.n_heads = c.n_heads;
-      s.n_kv_heads = c.n_kv_heads;
-      s.head_dim = c.head_dim;
-      s.sliding_window = c.window;
       const int64_t capacity = c.pos0 + c.n_tokens + 3;
-      s.head_rows = capacity;
-      s.scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
+      AttentionShape s = attention_shape(c, capacity);
       const auto q = random_floats(c.n_tokens * c.n_heads * c.head_dim, rng, 2.0f);
       const auto k = random_floats(c.n_kv_heads * capacity * c.head_dim, rng, 2.0f);
       const auto v = random_floats(c.n_kv_heads * capacity * c.head_dim, rng);
@@ -318,18 +324,10 @@ TEST(Kernels, AttentionOverEachCacheTypeMatchesReference) {
     auto backend = make_cpu_backend(pool, isa->name);
     for (const auto& tc : cases) {
       const AttentionCase& c = tc.shape;
-      AttentionShape s;
-      s.n_tokens = c.n_tokens;
-      s.pos0 = c.pos0;
-      s.n_heads = c.n_heads;
-      s.n_kv_heads = c.n_kv_heads;
-      s.head_dim = c.head_dim;
-      s.sliding_window = c.window;
+      const int64_t capacity = c.pos0 + c.n_tokens + 3;
+      AttentionShape s = attention_shape(c, capacity);
       s.k_type = tc.k;
       s.v_type = tc.v;
-      const int64_t capacity = c.pos0 + c.n_tokens + 3;
-      s.head_rows = capacity;
-      s.scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
       const auto q = random_floats(c.n_tokens * c.n_heads * c.head_dim, rng, 2.0f);
       const auto k = random_floats(c.n_kv_heads * capacity * c.head_dim, rng, 2.0f);
       const auto v = random_floats(c.n_kv_heads * capacity * c.head_dim, rng);
@@ -438,16 +436,8 @@ TEST(Kernels, EveryLevelGivesTheLowestLevelsNumbersBitForBit) {
   for (const AttentionCase& c :
        {AttentionCase{9, 130, 8, 2, 128, 0}, AttentionCase{12, 70, 4, 2, 64, 20},
         AttentionCase{1, 200, 4, 2, 128, 0}, AttentionCase{33, 40, 4, 4, 20, 0}}) {
-    AttentionShape s;
-    s.n_tokens = c.n_tokens;
-    s.pos0 = c.pos0;
-    s.n_heads = c.n_heads;
-    s.n_kv_heads = c.n_kv_heads;
-    s.head_dim = c.head_dim;
-    s.sliding_window = c.window;
     const int64_t capacity = c.pos0 + c.n_tokens;
-    s.head_rows = capacity;
-    s.scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
+    AttentionShape s = attention_shape(c, capacity);
     const auto q = random_floats(c.n_tokens * c.n_heads * c.head_dim, rng, 2.0f);
     const auto k = random_floats(c.n_kv_heads * capacity * c.head_dim, rng, 2.0f);
     const auto v = random_floats(c.n_kv_heads * capacity * c.head_dim, rng);
@@ -526,16 +516,8 @@ TEST(Kernels, EachTokensNumbersAreItsOwnOneTokenCallsBitForBit) {
           AttentionCase{20, 150, 2, 1, 128, 37}, AttentionCase{12, 70, 4, 2, 64, 20},
           AttentionCase{40, 100, 4, 2, 128, 0}, AttentionCase{33, 40, 4, 4, 20, 0},
           AttentionCase{70, 0, 3, 1, 32, 50}}) {
-      AttentionShape s;
-      s.n_tokens = c.n_tokens;
-      s.pos0 = c.pos0;
-      s.n_heads = c.n_heads;
-      s.n_kv_heads = c.n_kv_heads;
-      s.head_dim = c.head_dim;
-      s.sliding_window = c.window;
       const int64_t capacity = c.pos0 + c.n_tokens;
-      s.head_rows = capacity;
-      s.scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
+      AttentionShape s = attention_shape(c, capacity);
       const int64_t row = c.n_heads * c.head_dim;
       // Small scores: many keys weigh alike, so a sum in another order rounds differently.
       const auto q = random_floats(c.n_tokens * row, rng, 0.2f);
