@@ -324,7 +324,16 @@ TEST_P(GatewayProcessPostgres, TheLedgerAddsUpAfterPostgresRestartsUnderLoad) {
         }
       }
     });
-  std::this_thread::sleep_for(500ms);
+  // Under load before the restart: the first answers have come back (a sanitizer build on a busy
+  // machine took longer than a fixed half second to answer any, and the test then saw none).
+  for (int i = 0; i < 300; ++i) {
+    {
+      std::lock_guard lock(mutex);
+      if (completed.size() >= 5 || failed > 0) break;
+    }
+    std::this_thread::sleep_for(100ms);
+  }
+  std::this_thread::sleep_for(200ms);
   postgres_->restart();  // every pooled connection is cut, statements in flight fail
   std::this_thread::sleep_for(1000ms);
   stop = true;
