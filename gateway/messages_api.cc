@@ -2,6 +2,7 @@
 
 #include "api/messages_request.h"
 #include "api/messages_responder.h"
+#include "gateway/admission.h"
 #include "gateway/completion_proxy.h"
 #include "http/api_error.h"
 #include "http/http_client.h"
@@ -12,16 +13,6 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 using http::ApiError;
-
-bool key_may_use(const ApiKeyRecord& key, const RoutedModel& m) {
-  if (key.models.empty()) return true;
-  for (const auto& name : key.models) {
-    if (name == m.name) return true;
-    for (const auto& a : m.aliases)
-      if (a == name) return true;
-  }
-  return false;
-}
 
 }  // namespace
 
